@@ -1,0 +1,84 @@
+# groundswell - plain Makefile.
+#   make            build/groundswell, build/libgroundswell.{a,so}
+#   make test       unit, golden and integration tests (ends "N passed, N failed")
+#   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       installs missing Debian packages, builds, runs the demo
+#   make install PREFIX=/usr/local
+#   make fuzz       libFuzzer targets (clang)
+#   make bench      the benchmark in bench/ (large inputs, minutes)
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+CPPFLAGS += -Iinclude -Isrc
+PKGS     = libutf8proc libzstd zlib libxxhash libsodium
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium) -lm -pthread
+
+LIB_SRC  = $(sort $(wildcard src/*.c))
+CLI_SRC  = $(sort $(wildcard src/cli/*.c))
+TEST_SRC = $(sort $(wildcard tests/test_*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HDRS     = $(wildcard include/*.h src/*.h src/cli/*.h tests/*.h)
+
+all: $(BUILD)/groundswell $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/libgroundswell.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libgroundswell.so: $(LIB_OBJ)
+	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/groundswell: $(CLI_OBJ) $(BUILD)/libgroundswell.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libgroundswell.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/libgroundswell.a $(LIBS)
+
+tests: $(TESTS) $(BUILD)/groundswell
+
+test: tests
+	@GS_BIN=$(BUILD)/groundswell GS_TESTS=$(BUILD)/tests sh tests/run.sh
+
+test-asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+demo: deps all
+	$(BUILD)/groundswell demo
+
+deps:
+	sh scripts/install-deps.sh
+
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
+	@mkdir -p build-fuzz
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+
+bench: all
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/groundswell $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(BUILD)/libgroundswell.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libgroundswell.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/groundswell.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 docs/groundswell.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all tests test test-asan demo deps fuzz bench install clean
+.SECONDARY:

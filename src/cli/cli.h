@@ -1,0 +1,25 @@
+/*
+ * cli.h - what the groundswell subcommands share.
+ *
+ * Each subcommand is one file src/cli/cmd_NAME.c defining
+ *   int cmd_NAME(int argc, char **argv);
+ * where argv[0] is the subcommand's name; it returns the process exit code:
+ *   0 success, 1 nothing matched, 2 usage or I/O error, 3 input rejected
+ *   under --strict.
+ * Options are parsed with getopt_long; "--help" prints examples first.
+ * Ownership: nothing here allocates.
+ */
+#ifndef GS_CLI_H
+#define GS_CLI_H
+
+enum { EXIT_NOMATCH = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
+
+int cmd_report(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Prints "groundswell: " and the formatted message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
