@@ -81,6 +81,199 @@ const char *gs_format_name(enum gs_format f);
 /* Parses a format name; returns GS_FORMAT_COUNT_ when unknown. */
 enum gs_format gs_format_parse(const char *name);
 
+/* ---- Posts ------------------------------------------------------------ */
+
+#define GS_POST_MAX_TAGS 32     /* tags kept per post; more are counted */
+#define GS_POST_MAX_MENTIONS 16 /* mentions kept per post */
+
+enum gs_post_flags {
+	GS_POST_REPOST = 1, /* retweet, reblog, Bluesky repost */
+	GS_POST_REPLY = 2,
+	GS_POST_QUOTE = 4,
+};
+
+/*
+ * One post, as every format is reduced to. Strings are borrowed (see the
+ * ownership rule above). A repost carries the original's tags; a Bluesky
+ * repost instead names the original in repost_did/repost_rkey and the engine
+ * looks its tags up among the posts it has seen (post_did/post_rkey).
+ */
+struct gs_post {
+	enum gs_format format;
+	unsigned flags;          /* enum gs_post_flags */
+	int64_t time_ms;         /* UTC, milliseconds since the epoch */
+	struct gs_str id;        /* post id */
+	struct gs_str account;   /* author (the reposter for reposts) */
+	struct gs_str lang;      /* BCP 47 tag or empty */
+	struct gs_str reply_to;  /* account replied to, or empty */
+	struct gs_str post_did, post_rkey;     /* Bluesky: this post */
+	struct gs_str repost_did, repost_rkey; /* Bluesky repost: original */
+	size_t ntags;            /* tags stored (<= GS_POST_MAX_TAGS) */
+	size_t tags_dropped;     /* tags beyond the cap */
+	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */
+	size_t nmentions;
+	struct gs_str mentions[GS_POST_MAX_MENTIONS]; /* account ids */
+};
+
+/* ---- Parser ----------------------------------------------------------- */
+
+#define GS_DEFAULT_MAX_LINE (1u << 20) /* 1 MiB */
+
+struct gs_parser;
+
+/* A parser for lines of at most max_line bytes (0: the default); forced is
+ * GS_FORMAT_AUTO to detect the format per line. NULL when out of memory. */
+struct gs_parser *gs_parser_new(enum gs_format forced, size_t max_line);
+void gs_parser_free(struct gs_parser *ps);
+
+/*
+ * Parses one line (without its newline). On success returns the number of
+ * posts found (0 for lines that carry none: Jetstream deletes and other
+ * collections, SSE framing, empty lines) and points *posts at them; they stay
+ * valid until the next call. On failure returns a negative GS_E* code and
+ * gs_parser_reason() describes what was wrong, e.g. "field 'user' has the
+ * wrong type". A line that carries no post but is well-formed sets
+ * gs_parser_skipped() to 1.
+ */
+int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
+		    const struct gs_post **posts);
+const char *gs_parser_reason(const struct gs_parser *ps);
+int gs_parser_skipped(const struct gs_parser *ps);
+/* Format of the last line parsed successfully. */
+enum gs_format gs_parser_format(const struct gs_parser *ps);
+
+/* ---- Reader ----------------------------------------------------------- */
+
+struct gs_reader;
+
+/*
+ * Opens path ("-" for standard input) for reading lines of at most max_line
+ * bytes (0: the default). gzip and zstd input is recognised by its magic
+ * bytes and decompressed on the fly. NULL on failure with *err set (GS_EIO:
+ * errno tells why; GS_ENOMEM).
+ */
+struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err);
+
+/*
+ * Next line, without its newline (a final line without one counts too).
+ * Returns 1 and sets *line and *len (valid until the next call), 0 at the end,
+ * GS_ETOOLONG for a line over the cap (it is skipped; reading may go on),
+ * GS_EIO or GS_EDECOMPRESS when reading failed (reading stops).
+ */
+int gs_reader_next(struct gs_reader *r, const char **line, size_t *len);
+/* Number of the line last returned, from 1. */
+uint64_t gs_reader_lineno(const struct gs_reader *r);
+/* Bytes consumed from the file so far (compressed bytes for .gz/.zst). */
+uint64_t gs_reader_offset(const struct gs_reader *r);
+/* Size of the file, or -1 for pipes. */
+int64_t gs_reader_size(const struct gs_reader *r);
+void gs_reader_close(struct gs_reader *r);
+
+/* ---- Engine ----------------------------------------------------------- */
+
+struct gs_engine_options {
+	int64_t bucket_ms;     /* timeline bucket width; default 1 hour */
+	size_t max_tags;       /* tags tracked exactly; default 200,000 */
+	unsigned hll_p;        /* distinct accounts per tag: 2^p registers
+	                          (default 14: 0.81% error once past 1,024) */
+	unsigned bucket_hll_p; /* per tag and bucket (default 10: 3.25% once
+	                          past 64 accounts) */
+	size_t repost_cache;   /* Bluesky posts remembered so that their
+	                          reposts find their tags; default 262,144 */
+	size_t top_k;          /* co-tags, languages, mentions kept per tag;
+	                          default 16 */
+};
+
+void gs_engine_options_init(struct gs_engine_options *o);
+
+struct gs_engine;
+
+/* A new, empty engine; NULL when out of memory or options are invalid. */
+struct gs_engine *gs_engine_new(const struct gs_engine_options *o);
+void gs_engine_free(struct gs_engine *e);
+
+/* Counts one post. 0, or GS_ENOMEM (the post may then be partly counted). */
+int gs_engine_add(struct gs_engine *e, const struct gs_post *p);
+
+/* Counts a line that was rejected (malformed) or carried no post (skipped). */
+void gs_engine_count_malformed(struct gs_engine *e, uint64_t n);
+void gs_engine_count_skipped(struct gs_engine *e, uint64_t n);
+
+/*
+ * Adds everything src has counted into dst, as if dst had also seen src's
+ * posts. Both must have been made with the same options (GS_EUSAGE
+ * otherwise). Posts are then exact; distinct accounts are the union.
+ * src is unchanged.
+ */
+int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src);
+
+struct gs_summary {
+	uint64_t posts, originals, reposts, replies, quotes;
+	uint64_t tagged_posts, tag_uses, tags_dropped, tags_invalid;
+	uint64_t malformed, skipped, reposts_unresolved;
+	uint64_t tags_tracked, tags_evicted, evicted_max_posts;
+	double tags_distinct;   /* estimate, evicted tags included */
+	double accounts;        /* distinct accounts in the whole input */
+	double accounts_error;  /* relative standard error; 0 when exact */
+	int64_t first_ms, last_ms; /* INT64_MAX/INT64_MIN when no posts */
+	int64_t bucket_ms;
+};
+
+void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s);
+
+struct gs_tag_stats {
+	const char *key;     /* grouping key (folded) */
+	const char *display; /* most frequent spelling */
+	uint64_t posts, originals, reposts, replies, quotes;
+	uint64_t posts_error; /* 0 unless the tag was first seen after an
+				 eviction: it may then have missed at most
+				 this many earlier posts */
+	double accounts;
+	double accounts_error; /* relative standard error; 0 when exact */
+	int64_t first_ms, last_ms, peak_ms;
+	uint64_t peak_posts;
+};
+
+struct gs_bucket_stats {
+	int64_t time_ms;
+	uint64_t posts;
+	double accounts;
+};
+
+struct gs_count {
+	const char *name;
+	uint64_t count;
+};
+
+/*
+ * All tracked tags, sorted by distinct accounts (then posts, then key), in a
+ * malloc'ed array the caller frees; its strings belong to the engine and are
+ * valid until the engine is changed or freed. Returns the count, or
+ * GS_ENOMEM.
+ */
+ptrdiff_t gs_engine_tags(const struct gs_engine *e, struct gs_tag_stats **out);
+
+/* One tag by any spelling (it is folded first); GS_ENOTFOUND if unseen. */
+int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
+		  struct gs_tag_stats *out);
+
+/* The timeline of a tag (by key, as in gs_tag_stats) over the whole input's
+ * time range, zero buckets included, in a malloc'ed array the caller frees.
+ * Returns the number of buckets or a negative error. */
+ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
+			     struct gs_bucket_stats **out);
+
+/* Top co-occurring tags (display spellings), languages and mentioned
+ * account ids of a tag, most frequent first; up to max written. Counts are
+ * Space-Saving estimates (exact when the tag has at most top_k distinct
+ * items of the kind). */
+size_t gs_engine_cotags(const struct gs_engine *e, const char *key,
+			struct gs_count *out, size_t max);
+size_t gs_engine_languages(const struct gs_engine *e, const char *key,
+			   struct gs_count *out, size_t max);
+size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
+			  struct gs_count *out, size_t max);
+
 #ifdef __cplusplus
 }
 #endif

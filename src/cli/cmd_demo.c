@@ -1,0 +1,144 @@
+/* cmd_demo.c - "groundswell demo": the report on a built-in generated
+ * stream. The generator runs in a thread writing into a pipe that the normal
+ * input path reads, so the demo exercises exactly what a user's file would,
+ * without writing anything to disk. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common.h"
+#include "generate.h"
+
+static const char help[] =
+	"usage: groundswell demo [OPTIONS]\n"
+	"\n"
+	"Examples:\n"
+	"  groundswell demo\n"
+	"  groundswell demo --output-format jetstream --hours 48 --json\n"
+	"\n"
+	"Generates a synthetic stream (fictional accounts; a #MeToo-shaped\n"
+	"movement in October 2017, other planted movements, spam floods, steady\n"
+	"tags, reposts and replies) and runs 'groundswell report' on it.\n"
+	"\n"
+	"      --seed N, --hours H, --rate R, --output-format F\n"
+	"                         as for 'groundswell generate' (default: seed 1,\n"
+	"                         72 hours, 1 post/s, twitter1)\n"
+	"  -n, --top N            tags listed (default 15)\n"
+	CLI_COMMON_HELP;
+
+struct gen_job {
+	FILE *out;
+	struct gs_generate_options opt;
+	int rc;
+};
+
+static void *gen_thread(void *arg)
+{
+	struct gen_job *j = arg;
+	j->rc = gs_generate(j->out, NULL, &j->opt);
+	fclose(j->out);
+	return NULL;
+}
+
+
+int cmd_demo(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"top", required_argument, NULL, 'n'},
+		{"seed", required_argument, NULL, 2001},
+		{"hours", required_argument, NULL, 2002},
+		{"rate", required_argument, NULL, 2003},
+		{"output-format", required_argument, NULL, 2004},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_common c;
+	struct gen_job job;
+	cli_common_init(&c);
+	gs_generate_options_init(&job.opt);
+	job.opt.rate = 1;
+	long top = 15;
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		char *end = NULL;
+		switch (o) {
+		case 'h':
+			fputs(help, stdout);
+			cli_common_release(&c);
+			return 0;
+		case 'n':
+			top = strtol(optarg, &end, 10);
+			if (*end || top < 0)
+				goto bad;
+			continue;
+		case 2001:
+			job.opt.seed = strtoull(optarg, &end, 10);
+			if (*end)
+				goto bad;
+			continue;
+		case 2002:
+			job.opt.hours = strtod(optarg, &end);
+			if (*end || !(job.opt.hours > 0 && job.opt.hours <= 24 * 366))
+				goto bad;
+			continue;
+		case 2003:
+			job.opt.rate = strtod(optarg, &end);
+			if (*end || !(job.opt.rate > 0 && job.opt.rate <= 1e5))
+				goto bad;
+			continue;
+		case 2004:
+			job.opt.format = gs_gen_format_parse(optarg);
+			if (job.opt.format == GS_GEN_FORMAT_COUNT_)
+				goto bad;
+			continue;
+		}
+		int r = cli_common_option(&c, o, optarg);
+		if (r < 0) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
+		if (r == 0) {
+			fputs("see 'groundswell demo --help'\n", stderr);
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
+		continue;
+	bad:
+		cli_error("invalid value '%s' for --%s", optarg,
+			  o == 'n' ? "top" : opts[o - 2001 + 2].name);
+		cli_common_release(&c);
+		return EXIT_USAGE;
+	}
+	int fds[2];
+	if (pipe(fds) != 0 || !(job.out = fdopen(fds[1], "w"))) {
+		cli_error("cannot create a pipe");
+		cli_common_release(&c);
+		return EXIT_USAGE;
+	}
+	pthread_t th;
+	if (pthread_create(&th, NULL, gen_thread, &job) != 0) {
+		cli_error("cannot start the generator");
+		fclose(job.out);
+		close(fds[0]);
+		cli_common_release(&c);
+		return EXIT_USAGE;
+	}
+	char path[32];
+	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+	char *files[] = {path};
+	int rc = cli_read_inputs(&c, 1, files);
+	pthread_join(th, NULL);
+	close(fds[0]);
+	if (!rc && job.rc) {
+		cli_error("generator failed: %s", gs_strerror(job.rc));
+		rc = EXIT_USAGE;
+	}
+	if (!rc)
+		rc = report_to_stdout(&c, (size_t)top);
+	cli_common_release(&c);
+	return rc;
+}

@@ -1,0 +1,192 @@
+/* cmd_tag.c - "groundswell tag TAG FILE...": one tag's full measurement. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+
+static const char help[] =
+	"usage: groundswell tag [OPTIONS] TAG FILE...\n"
+	"\n"
+	"Examples:\n"
+	"  groundswell tag MeToo tweets.jsonl\n"
+	"  groundswell tag '#metoo' --bucket 1d --json archive.jsonl.zst\n"
+	"  groundswell tag MeToo --csv tweets.jsonl > metoo-timeline.csv\n"
+	"\n"
+	"TAG may be any spelling: #MeToo, metoo and ＭｅＴｏｏ are one tag.\n"
+	"Prints posts, originals, reposts, replies, quotes, distinct accounts\n"
+	"(with their error), first and last use, the peak bucket, the timeline\n"
+	"of posts and distinct accounts per bucket (zero buckets included), the\n"
+	"top co-occurring tags, languages and most-mentioned accounts. --csv\n"
+	"prints the timeline. Exit status 1 when the tag was never used.\n"
+	"\n"
+	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n"
+	CLI_COMMON_HELP;
+
+static void counts_json(FILE *f, const char *field, const struct gs_count *v,
+			size_t n, const char *name, const struct cli_common *c,
+			int accounts)
+{
+	fprintf(f, ",\"%s\":[", field);
+	for (size_t i = 0; i < n; i++) {
+		char buf[64];
+		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
+		json_str(f, accounts ? account_name(c, v[i].name, buf) : v[i].name);
+		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
+	}
+	fputc(']', f);
+}
+
+static int print_tag(struct cli_common *c, const char *tag, size_t top)
+{
+	struct gs_tag_stats t;
+	if (gs_engine_tag(c->engine, tag, strlen(tag), &t) != 0) {
+		cli_error("tag '%s' was not used in the input", tag);
+		return EXIT_NOMATCH;
+	}
+	struct gs_bucket_stats *tl;
+	ptrdiff_t ntl = gs_engine_timeline(c->engine, t.key, &tl);
+	if (ntl < 0) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	struct gs_count *cot = calloc(top + 1, sizeof *cot);
+	struct gs_count *lang = calloc(top + 1, sizeof *lang);
+	struct gs_count *ment = calloc(top + 1, sizeof *ment);
+	if (!cot || !lang || !ment) {
+		free(tl);
+		free(cot);
+		free(lang);
+		free(ment);
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	size_t ncot = gs_engine_cotags(c->engine, t.key, cot, top);
+	size_t nlang = gs_engine_languages(c->engine, t.key, lang, top);
+	size_t nment = gs_engine_mentions(c->engine, t.key, ment, top);
+	FILE *f = stdout;
+	char ts[32];
+	if (c->out == OUT_JSON) {
+		json_tag_fields(f, &t);
+		fputs(",\"timeline\":[", f);
+		for (ptrdiff_t i = 0; i < ntl; i++) {
+			time_str(ts, tl[i].time_ms);
+			fprintf(f, "%s{\"time\":", i ? "," : "");
+			json_str(f, ts);
+			fprintf(f, ",\"posts\":%llu,\"accounts\":%.0f}",
+				(unsigned long long)tl[i].posts, tl[i].accounts);
+		}
+		fputc(']', f);
+		counts_json(f, "co_tags", cot, ncot, "tag", c, 0);
+		counts_json(f, "languages", lang, nlang, "language", c, 0);
+		counts_json(f, "mentions", ment, nment, "account", c, 1);
+		fputs("}\n", f);
+	} else if (c->out == OUT_CSV) {
+		fputs("time,posts,accounts\n", f);
+		for (ptrdiff_t i = 0; i < ntl; i++) {
+			time_str(ts, tl[i].time_ms);
+			fprintf(f, "%s,%llu,%.0f\n", ts,
+				(unsigned long long)tl[i].posts, tl[i].accounts);
+		}
+	} else {
+		char a[32], b[32], p[32], num[32];
+		time_str(a, t.first_ms);
+		time_str(b, t.last_ms);
+		time_str(p, t.peak_ms);
+		fmt_count(num, sizeof num, t.accounts);
+		fprintf(f, "#%s (key '%s')\n", t.display, t.key);
+		fprintf(f, "  accounts   %s%s", t.accounts_error > 0 ? "~" : "", num);
+		if (t.accounts_error > 0)
+			fprintf(f, " (±%.1f%% standard error)", 100 * t.accounts_error);
+		fprintf(f, "\n  posts      %llu (%llu originals, %llu reposts, %llu replies, %llu quotes)\n",
+			(unsigned long long)t.posts, (unsigned long long)t.originals,
+			(unsigned long long)t.reposts, (unsigned long long)t.replies,
+			(unsigned long long)t.quotes);
+		if (t.posts_error)
+			fprintf(f, "  posts may be undercounted by up to %llu (first seen after an eviction)\n",
+				(unsigned long long)t.posts_error);
+		fprintf(f, "  first      %s\n  last       %s\n  peak       %s (%llu posts)\n",
+			a, b, p, (unsigned long long)t.peak_posts);
+		fputs("  co-tags   ", f);
+		for (size_t i = 0; i < ncot; i++)
+			fprintf(f, " #%s (%llu)", cot[i].name, (unsigned long long)cot[i].count);
+		fputs("\n  languages ", f);
+		for (size_t i = 0; i < nlang; i++)
+			fprintf(f, " %s (%llu)", lang[i].name, (unsigned long long)lang[i].count);
+		fputs("\n  mentioned ", f);
+		for (size_t i = 0; i < nment; i++) {
+			char buf[64];
+			fprintf(f, " %s (%llu)", account_name(c, ment[i].name, buf),
+				(unsigned long long)ment[i].count);
+		}
+		fputs("\n\n  bucket (UTC)            posts   accounts\n", f);
+		uint64_t max = 1;
+		for (ptrdiff_t i = 0; i < ntl; i++)
+			if (tl[i].posts > max)
+				max = tl[i].posts;
+		for (ptrdiff_t i = 0; i < ntl; i++) {
+			time_str(ts, tl[i].time_ms);
+			fprintf(f, "  %-20s %8llu %10.0f  ", ts,
+				(unsigned long long)tl[i].posts, tl[i].accounts);
+			int bar = (int)(40.0 * (double)tl[i].posts / (double)max + 0.5);
+			for (int k = 0; k < bar; k++)
+				fputs("#", f);
+			fputc('\n', f);
+		}
+	}
+	free(tl);
+	free(cot);
+	free(lang);
+	free(ment);
+	return 0;
+}
+
+int cmd_tag(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"top", required_argument, NULL, 'n'},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_common c;
+	cli_common_init(&c);
+	long top = 10;
+	int o, rc;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(help, stdout);
+			cli_common_release(&c);
+			return 0;
+		}
+		if (o == 'n') {
+			char *end;
+			top = strtol(optarg, &end, 10);
+			if (*end || top < 1 || top > 1000) {
+				cli_error("invalid --top '%s'", optarg);
+				cli_common_release(&c);
+				return EXIT_USAGE;
+			}
+			continue;
+		}
+		int r = cli_common_option(&c, o, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs("see 'groundswell tag --help'\n", stderr);
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("which tag? usage: groundswell tag TAG FILE...");
+		cli_common_release(&c);
+		return EXIT_USAGE;
+	}
+	const char *tag = argv[optind++];
+	rc = cli_read_inputs(&c, argc - optind, argv + optind);
+	if (!rc)
+		rc = print_tag(&c, tag, (size_t)top);
+	cli_common_release(&c);
+	return rc;
+}

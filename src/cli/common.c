@@ -1,0 +1,281 @@
+/* common.c - options, input loop and output helpers shared by subcommands. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "cli.h"
+#include "timeutil.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("groundswell: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof *c);
+	gs_engine_options_init(&c->eng);
+	gs_ingest_options_init(&c->ing);
+	c->out = OUT_TABLE;
+	c->progress = -1;
+}
+
+void cli_common_release(struct cli_common *c)
+{
+	gs_engine_free(c->engine);
+	c->engine = NULL;
+	if (c->have_pseudo)
+		gs_pseudo_release(&c->pseudo);
+}
+
+static int parse_size(const char *arg, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || v == 0 || arg[0] == '-')
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int set_key(struct cli_common *c, const char *key, size_t n)
+{
+	if (c->have_pseudo)
+		gs_pseudo_release(&c->pseudo);
+	if (gs_pseudo_init(&c->pseudo, key, n) != 0) {
+		cli_error("invalid pseudonymisation key: it must not be empty");
+		return -1;
+	}
+	c->have_pseudo = 1;
+	return 1;
+}
+
+int cli_common_option(struct cli_common *c, int opt, const char *arg)
+{
+	size_t n;
+	switch (opt) {
+	case 'b':
+		if (gs_duration_parse(arg, &c->eng.bucket_ms) != 0 ||
+		    c->eng.bucket_ms < 1000) {
+			cli_error("invalid bucket '%s' (use e.g. 5m, 1h, 1d)", arg);
+			return -1;
+		}
+		return 1;
+	case 'f':
+		c->ing.format = gs_format_parse(arg);
+		if (c->ing.format == GS_FORMAT_COUNT_) {
+			cli_error("unknown input format '%s' (twitter1, twitter2, jetstream, mastodon, auto)", arg);
+			return -1;
+		}
+		return 1;
+	case 1001:
+		c->ing.strict = 1;
+		return 1;
+	case 1002:
+		c->out = OUT_JSON;
+		return 1;
+	case 1003:
+		c->out = OUT_CSV;
+		return 1;
+	case 1004:
+		if (parse_size(arg, &n) || n > (1u << 30)) {
+			cli_error("invalid --max-line '%s'", arg);
+			return -1;
+		}
+		c->ing.max_line = n;
+		return 1;
+	case 1005:
+		if (parse_size(arg, &n) || n < 16) {
+			cli_error("invalid --max-tags '%s' (at least 16)", arg);
+			return -1;
+		}
+		c->eng.max_tags = n;
+		return 1;
+	case 1006:
+		c->progress = 1;
+		return 1;
+	case 1007:
+		c->progress = 0;
+		return 1;
+	case 1008:
+		return set_key(c, arg, strlen(arg));
+	case 1009: {
+		FILE *f = fopen(arg, "rb");
+		char buf[4096];
+		if (!f) {
+			cli_error("cannot read '%s': %s", arg, strerror(errno));
+			return -1;
+		}
+		size_t k = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r'))
+			k--;
+		return set_key(c, buf, k);
+	}
+	case 1010: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*end || v < 0) {
+			cli_error("invalid --show-errors '%s'", arg);
+			return -1;
+		}
+		c->ing.max_shown = (unsigned)v;
+		return 1;
+	}
+	}
+	return 0;
+}
+
+int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
+{
+	static char *stdin_only[] = {"-"};
+	if (nfiles == 0) {
+		if (isatty(0)) {
+			cli_error("no input files (give FILE... or - for stdin; see --help)");
+			return EXIT_USAGE;
+		}
+		nfiles = 1;
+		files = stdin_only;
+	}
+	c->engine = gs_engine_new(&c->eng);
+	struct gs_parser *ps = gs_parser_new(c->ing.format, c->ing.max_line);
+	if (!c->engine || !ps) {
+		gs_parser_free(ps);
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	c->ing.progress = c->progress < 0 ? isatty(2) : c->progress;
+	struct gs_ingest_state st = {0};
+	st.started = gs_now();
+	for (int i = 0; i < nfiles; i++) {
+		FILE *probe = strcmp(files[i], "-") ? fopen(files[i], "rb") : NULL;
+		if (probe) {
+			if (fseeko(probe, 0, SEEK_END) == 0 && ftello(probe) > 0)
+				st.bytes_total += (uint64_t)ftello(probe);
+			fclose(probe);
+		}
+	}
+	int rc = 0;
+	for (int i = 0; i < nfiles && !rc; i++) {
+		int r = gs_ingest_file(c->engine, ps, files[i], &c->ing, &st);
+		if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
+			rc = EXIT_USAGE;
+		else if (r)
+			rc = EXIT_STRICT;
+	}
+	gs_ingest_progress_end(&c->ing, &st);
+	gs_parser_free(ps);
+	if (st.shown > c->ing.max_shown && !c->ing.strict)
+		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
+			st.shown, c->ing.max_shown);
+	return rc;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+		}
+	}
+	putc('"', f);
+}
+
+void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
+void time_str(char buf[32], int64_t ms)
+{
+	if (ms == INT64_MAX || ms == INT64_MIN)
+		buf[0] = 0;
+	else
+		gs_time_format(ms, buf);
+}
+
+const char *account_name(const struct cli_common *c, const char *id,
+			 char buf[64])
+{
+	if (!c->have_pseudo)
+		return id;
+	gs_pseudo_id(&c->pseudo, id, strlen(id), buf);
+	return buf;
+}
+
+int display_width(const char *s)
+{
+	int w = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t n = (utf8proc_ssize_t)strlen(s);
+	while (n > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, n, &cp);
+		if (k <= 0) {
+			w++;
+			p++;
+			n--;
+			continue;
+		}
+		w += utf8proc_charwidth(cp);
+		p += k;
+		n -= k;
+	}
+	return w;
+}
+
+void print_padded(FILE *f, const char *s, int width, int right)
+{
+	int pad = width - display_width(s);
+	if (right)
+		for (int i = 0; i < pad; i++)
+			putc(' ', f);
+	fputs(s, f);
+	if (!right)
+		for (int i = 0; i < pad; i++)
+			putc(' ', f);
+}
+
+void fmt_count(char *buf, size_t n, double v)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%.0f", v);
+	size_t len = strlen(tmp), o = 0;
+	for (size_t i = 0; i < len && o + 2 < n; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+}

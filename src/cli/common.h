@@ -1,0 +1,86 @@
+/*
+ * common.h - options and output helpers the subcommands share.
+ *
+ * Ownership: struct cli_common is embedded by the command (cli_common_init /
+ * cli_common_release); the engine it builds is its own and freed by release.
+ */
+#ifndef GS_CLI_COMMON_H
+#define GS_CLI_COMMON_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "groundswell.h"
+#include "ingest.h"
+#include "pseudo.h"
+
+enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
+
+struct cli_common {
+	struct gs_engine_options eng;
+	struct gs_ingest_options ing;
+	enum cli_out out;
+	int progress; /* -1 auto (a terminal), 0 off, 1 on */
+	int have_pseudo;
+	struct gs_pseudo pseudo;
+	struct gs_engine *engine;
+};
+
+/* Long options every reading command takes; append to a command's table. */
+#define CLI_COMMON_OPTIONS                                                     \
+	{"bucket", required_argument, NULL, 'b'},                              \
+	{"input-format", required_argument, NULL, 'f'},                        \
+	{"strict", no_argument, NULL, 1001},                                   \
+	{"json", no_argument, NULL, 1002},                                     \
+	{"csv", no_argument, NULL, 1003},                                      \
+	{"max-line", required_argument, NULL, 1004},                           \
+	{"max-tags", required_argument, NULL, 1005},                           \
+	{"progress", no_argument, NULL, 1006},                                 \
+	{"no-progress", no_argument, NULL, 1007},                              \
+	{"pseudonymize-key", required_argument, NULL, 1008},                   \
+	{"pseudonymize-key-file", required_argument, NULL, 1009},              \
+	{"show-errors", required_argument, NULL, 1010}
+
+#define CLI_COMMON_SHORT "b:f:"
+
+#define CLI_COMMON_HELP                                                        \
+	"Input options:\n"                                                     \
+	"  -f, --input-format F   twitter1, twitter2, jetstream, mastodon or auto\n" \
+	"                         (default: detected per line)\n"              \
+	"  -b, --bucket D         timeline bucket: 5m, 1h, 1d... (default 1h)\n" \
+	"      --strict           stop at the first malformed line (exit 3)\n" \
+	"      --max-line N       reject lines over N bytes (default 1048576)\n" \
+	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
+	"      --show-errors N    malformed lines printed (default 10)\n"      \
+	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
+	"Output options:\n"                                                    \
+	"      --json, --csv      machine-readable output (default: a table)\n" \
+	"      --pseudonymize-key KEY, --pseudonymize-key-file FILE\n"         \
+	"                         replace account ids by keyed hashes\n"
+
+void cli_common_init(struct cli_common *c);
+void cli_common_release(struct cli_common *c);
+
+/* Handles option c with argument arg; 1 if it was a common option, 0 if
+ * not, -1 (message printed) if its argument was invalid. */
+int cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* Reads the files (stdin when there are none and it is not a terminal) into
+ * c->engine. Returns 0 or the exit code to leave with. */
+int cli_read_inputs(struct cli_common *c, int nfiles, char **files);
+
+/* Output helpers. */
+void json_str(FILE *f, const char *s);
+void csv_str(FILE *f, const char *s);
+void time_str(char buf[32], int64_t ms); /* RFC 3339 or "" */
+const char *account_name(const struct cli_common *c, const char *id,
+			 char buf[64]);
+int display_width(const char *s);
+void print_padded(FILE *f, const char *s, int width, int right);
+void fmt_count(char *buf, size_t n, double v); /* 12,345 */
+/* Prints the report of c->engine (cmd_report.c); returns an exit code. */
+int report_to_stdout(struct cli_common *c, size_t top);
+/* A tag's stats as JSON members, "{" opened and left open for more. */
+void json_tag_fields(FILE *f, const struct gs_tag_stats *t);
+
+#endif

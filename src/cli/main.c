@@ -1,0 +1,61 @@
+/* main.c - the groundswell command: dispatches to src/cli/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "groundswell.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *what;
+} commands[] = {
+	{"report", cmd_report, "top tags by distinct accounts, with their magnitudes"},
+	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
+	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
+	{"demo", cmd_demo, "run the report on a built-in generated stream"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: groundswell COMMAND [OPTIONS] [FILE...]\n"
+	      "\n"
+	      "Examples:\n"
+	      "  groundswell demo\n"
+	      "  groundswell report tweets.jsonl.gz --top 20\n"
+	      "  zstdcat jetstream.jsonl.zst | groundswell report - --json\n"
+	      "  groundswell tag MeToo tweets.jsonl --bucket 1h --json\n"
+	      "  groundswell generate --hours 24 --rate 5 --truth truth.json > s.jsonl\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fputs("\nFILE is JSON Lines (Twitter v1.1/v2, Bluesky Jetstream, Mastodon),\n"
+	      "optionally .gz or .zst; - reads stdin. 'groundswell COMMAND --help'\n"
+	      "for a command's options. Exit: 0 ok, 1 nothing matched, 2 usage or\n"
+	      "I/O error, 3 input rejected under --strict.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("groundswell %s\n", GS_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error("'%s' is not a groundswell command; see 'groundswell --help'", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,925 @@
+/*
+ * engine.c - counts hashtag movements in bounded memory (see groundswell.h).
+ *
+ * Design
+ *   Tags live in an open-addressing table keyed by the 64-bit xxh3 hash of
+ *   their folded key (fold.h). Each tag holds exact post counters, a
+ *   distinct-account sketch (hll.h: exact up to 2^p/16 accounts, then
+ *   HyperLogLog with relative standard error 1.04/sqrt(2^p)), a timeline of
+ *   the buckets in which it was used (sorted array of non-empty buckets, each
+ *   with a post count and its own small sketch), its spellings, and three
+ *   Space-Saving summaries (Metwally et al. 2005) of k items: co-occurring
+ *   tags, languages and mentioned accounts.
+ *
+ * Bounds
+ *   At most max_tags tags are tracked. When a new tag would exceed that, the
+ *   tenth of the tags with the fewest posts is evicted (a batched form of
+ *   Space-Saving / lossy counting). The long tail is summarised by the number
+ *   of tag uses evicted and a HyperLogLog of all tag keys ever seen (so the
+ *   number of distinct tags stays estimated). A tag never evicted has exact
+ *   post counts. A tag first seen after an eviction may have lost earlier
+ *   posts, at most the largest evicted count, which is reported as its
+ *   posts_error. Memory is therefore O(max_tags * (1 + buckets used)),
+ *   independent of the number of posts.
+ *
+ *   Bluesky reposts name their original by URI. The last repost_cache
+ *   tagged posts are remembered in a FIFO ring with a hash index; a repost
+ *   of an older post is counted as a post and repost, and as
+ *   reposts_unresolved, without tags.
+ *
+ * Merge
+ *   Counters add, sketches take their union, timelines merge bucket by
+ *   bucket, Space-Saving summaries add counts and keep the top k (Agarwal et
+ *   al. 2012, "Mergeable summaries"). Two engines fed the two halves of a
+ *   stream merge to exactly the posts of the whole.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "fold.h"
+#include "groundswell.h"
+#include "hll.h"
+#include "timeutil.h"
+
+#define SPELLINGS_MAX 4
+#define REPOST_TAGS 7
+#define LANGS_MAX 1024
+#define NAME_MAX_ 48
+
+struct topk_ent {
+	uint64_t key, count;
+};
+
+struct topk {
+	uint16_t n;
+	struct topk_ent *v; /* k entries, allocated on first use */
+	char (*names)[NAME_MAX_]; /* mentions only: the account id */
+};
+
+struct bucket {
+	int64_t t; /* bucket start, ms */
+	uint64_t posts;
+	struct gs_hll acc;
+};
+
+struct spelling {
+	uint64_t count;
+	uint16_t n;
+	char s[];
+};
+
+struct tag {
+	uint64_t hash;
+	uint64_t posts, reposts, replies, quotes, posts_err;
+	int64_t first_ms, last_ms;
+	struct gs_hll accounts;
+	struct bucket *tl;
+	uint32_t tl_n, tl_cap;
+	struct spelling *sp[SPELLINGS_MAX];
+	struct topk cot, langs, ment;
+	uint16_t keylen;
+	char key[]; /* NUL-terminated */
+};
+
+struct repost_ent {
+	uint64_t key;
+	uint8_t n;
+	uint64_t tags[REPOST_TAGS];
+};
+
+struct gs_engine {
+	struct gs_engine_options o;
+	struct tag **slots;
+	size_t nslots, ntags;
+	struct gs_summary s;
+	uint64_t tag_uses_evicted;
+	struct gs_hll accounts, tagkeys;
+	/* languages: interned, so topk keys are small ids */
+	char langs[LANGS_MAX][16];
+	size_t nlangs;
+	/* Bluesky repost cache: ring of entries + index of ring positions */
+	struct repost_ent *ring;
+	size_t ring_n, ring_head, ring_cap;
+	uint32_t *ridx; /* ring position + 1, 0 = empty */
+	size_t ridx_n;
+};
+
+void gs_engine_options_init(struct gs_engine_options *o)
+{
+	o->bucket_ms = GS_MS_HOUR;
+	o->max_tags = 200000;
+	o->hll_p = 14;
+	o->bucket_hll_p = 10;
+	o->repost_cache = 262144;
+	o->top_k = 16;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 16;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
+{
+	struct gs_engine_options def;
+	if (!opt) {
+		gs_engine_options_init(&def);
+		opt = &def;
+	}
+	if (opt->bucket_ms <= 0 || opt->max_tags < 16 || opt->hll_p < 4 ||
+	    opt->hll_p > 16 || opt->bucket_hll_p < 4 || opt->bucket_hll_p > 16 ||
+	    opt->top_k < 1 || opt->top_k > 1024 || opt->repost_cache > (1u << 30))
+		return NULL;
+	struct gs_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->o = *opt;
+	e->nslots = pow2_at_least(1024);
+	e->slots = calloc(e->nslots, sizeof *e->slots);
+	e->ring_cap = opt->repost_cache;
+	if (e->ring_cap) {
+		e->ring = malloc(e->ring_cap * sizeof *e->ring);
+		e->ridx_n = pow2_at_least(e->ring_cap * 2);
+		e->ridx = calloc(e->ridx_n, sizeof *e->ridx);
+	}
+	if (!e->slots || (e->ring_cap && (!e->ring || !e->ridx))) {
+		gs_engine_free(e);
+		return NULL;
+	}
+	gs_hll_init(&e->accounts, 14);
+	gs_hll_init(&e->tagkeys, 14);
+	e->s.first_ms = INT64_MAX;
+	e->s.last_ms = INT64_MIN;
+	e->s.bucket_ms = opt->bucket_ms;
+	return e;
+}
+
+static void topk_release(struct topk *t)
+{
+	free(t->v);
+	free(t->names);
+}
+
+static void tag_free(struct tag *t)
+{
+	gs_hll_release(&t->accounts);
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		gs_hll_release(&t->tl[i].acc);
+	free(t->tl);
+	for (int i = 0; i < SPELLINGS_MAX; i++)
+		free(t->sp[i]);
+	topk_release(&t->cot);
+	topk_release(&t->langs);
+	topk_release(&t->ment);
+	free(t);
+}
+
+void gs_engine_free(struct gs_engine *e)
+{
+	if (!e)
+		return;
+	if (e->slots)
+		for (size_t i = 0; i < e->nslots; i++)
+			if (e->slots[i])
+				tag_free(e->slots[i]);
+	free(e->slots);
+	free(e->ring);
+	free(e->ridx);
+	gs_hll_release(&e->accounts);
+	gs_hll_release(&e->tagkeys);
+	free(e);
+}
+
+void gs_engine_count_malformed(struct gs_engine *e, uint64_t n)
+{
+	e->s.malformed += n;
+}
+
+void gs_engine_count_skipped(struct gs_engine *e, uint64_t n)
+{
+	e->s.skipped += n;
+}
+
+/* ---- tag table --------------------------------------------------------- */
+
+static struct tag **find_slot(const struct gs_engine *e, uint64_t h,
+			      const char *key, size_t n)
+{
+	size_t mask = e->nslots - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct tag *t = e->slots[i];
+		if (!t)
+			return &e->slots[i];
+		if (t->hash == h &&
+		    (!key || (t->keylen == n && memcmp(t->key, key, n) == 0)))
+			return &e->slots[i];
+	}
+}
+
+static int grow_table(struct gs_engine *e, size_t want)
+{
+	struct tag **old = e->slots;
+	size_t oldn = e->nslots;
+	e->nslots = pow2_at_least(want * 2 + 16);
+	e->slots = calloc(e->nslots, sizeof *e->slots);
+	if (!e->slots) {
+		e->slots = old;
+		e->nslots = oldn;
+		return GS_ENOMEM;
+	}
+	for (size_t i = 0; i < oldn; i++)
+		if (old[i])
+			*find_slot(e, old[i]->hash, old[i]->key, old[i]->keylen) = old[i];
+	free(old);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Evicts the tenth of the tags with the fewest posts (all tags with at most
+ * the tenth-percentile count, ties included unless that is every tag). */
+static int evict(struct gs_engine *e)
+{
+	uint64_t *c = malloc(e->ntags * sizeof *c);
+	if (!c)
+		return GS_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i])
+			c[k++] = e->slots[i]->posts;
+	qsort(c, k, sizeof *c, cmp_u64);
+	uint64_t floor = c[k / 10];
+	if (floor == c[k - 1] && floor > 0)
+		floor--; /* never evict everything */
+	free(c);
+	struct tag **old = e->slots;
+	size_t oldn = e->nslots;
+	e->slots = calloc(e->nslots, sizeof *e->slots);
+	if (!e->slots) {
+		e->slots = old;
+		return GS_ENOMEM;
+	}
+	e->ntags = 0;
+	for (size_t i = 0; i < oldn; i++) {
+		struct tag *t = old[i];
+		if (!t)
+			continue;
+		if (t->posts <= floor) {
+			e->s.tags_evicted++;
+			e->tag_uses_evicted += t->posts;
+			if (t->posts > e->s.evicted_max_posts)
+				e->s.evicted_max_posts = t->posts;
+			tag_free(t);
+		} else {
+			*find_slot(e, t->hash, t->key, t->keylen) = t;
+			e->ntags++;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+/* Makes room for up to n new tags. */
+static int reserve(struct gs_engine *e, size_t n)
+{
+	int r;
+	if (e->ntags + n > e->o.max_tags && (r = evict(e)))
+		return r;
+	if ((e->ntags + n) * 2 > e->nslots && (r = grow_table(e, e->ntags + n)))
+		return r;
+	return 0;
+}
+
+static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
+			   size_t n)
+{
+	struct tag **slot = find_slot(e, h, key, n);
+	if (*slot)
+		return *slot;
+	struct tag *t = calloc(1, sizeof *t + n + 1);
+	if (!t)
+		return NULL;
+	t->hash = h;
+	t->keylen = (uint16_t)n;
+	memcpy(t->key, key, n);
+	t->first_ms = INT64_MAX;
+	t->last_ms = INT64_MIN;
+	t->posts_err = e->s.evicted_max_posts;
+	gs_hll_init(&t->accounts, e->o.hll_p);
+	gs_hll_add(&e->tagkeys, h);
+	*slot = t;
+	e->ntags++;
+	return t;
+}
+
+static const struct tag *tag_lookup(const struct gs_engine *e, const char *key)
+{
+	size_t n = strlen(key);
+	uint64_t h = XXH3_64bits(key, n);
+	return *find_slot(e, h, key, n);
+}
+
+/* ---- per-tag summaries ------------------------------------------------- */
+
+/* Space-Saving: add w to key; when full, the smallest entry is replaced and
+ * the newcomer inherits its count. Returns the entry's index or -1. */
+static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
+		    int with_names)
+{
+	if (!t->v) {
+		t->v = calloc(k, sizeof *t->v);
+		if (with_names)
+			t->names = calloc(k, sizeof *t->names);
+		if (!t->v || (with_names && !t->names)) {
+			free(t->v);
+			free(t->names);
+			t->v = NULL;
+			t->names = NULL;
+			return -1;
+		}
+	}
+	size_t min = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].key == key) {
+			t->v[i].count += w;
+			return -2 - (int)i; /* existing: name already set */
+		}
+		if (t->v[i].count < t->v[min].count)
+			min = i;
+	}
+	if (t->n < k) {
+		t->v[t->n].key = key;
+		t->v[t->n].count = w;
+		return t->n++;
+	}
+	t->v[min].key = key;
+	t->v[min].count += w;
+	return (int)min;
+}
+
+static void set_name(struct topk *t, int i, const char *s, size_t n)
+{
+	if (i < 0 || !t->names)
+		return;
+	if (n >= NAME_MAX_)
+		n = NAME_MAX_ - 1;
+	memcpy(t->names[i], s, n);
+	t->names[i][n] = 0;
+}
+
+static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
+{
+	if (!l.n)
+		return 0;
+	size_t n = l.n < 15 ? l.n : 15;
+	for (size_t i = 0; i < e->nlangs; i++)
+		if (strncmp(e->langs[i], l.p, n) == 0 && e->langs[i][n] == 0)
+			return i + 1;
+	if (e->nlangs >= LANGS_MAX)
+		return 0;
+	memcpy(e->langs[e->nlangs], l.p, n);
+	e->langs[e->nlangs][n] = 0;
+	return ++e->nlangs;
+}
+
+static void spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
+{
+	int i;
+	for (i = 0; i < SPELLINGS_MAX && t->sp[i]; i++)
+		if (t->sp[i]->n == n && memcmp(t->sp[i]->s, s, n) == 0) {
+			t->sp[i]->count += w;
+			return;
+		}
+	if (i == SPELLINGS_MAX)
+		return; /* a fifth spelling: rare enough to ignore */
+	struct spelling *sp = malloc(sizeof *sp + n + 1);
+	if (!sp)
+		return;
+	sp->count = w;
+	sp->n = (uint16_t)n;
+	memcpy(sp->s, s, n);
+	sp->s[n] = 0;
+	t->sp[i] = sp;
+}
+
+static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
+				 int64_t b)
+{
+	if (t->tl_n && t->tl[t->tl_n - 1].t == b)
+		return &t->tl[t->tl_n - 1];
+	uint32_t lo = 0, hi = t->tl_n;
+	if (t->tl_n && t->tl[t->tl_n - 1].t < b) {
+		lo = t->tl_n;
+	} else {
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (t->tl[mid].t < b)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < t->tl_n && t->tl[lo].t == b)
+			return &t->tl[lo];
+	}
+	if (t->tl_n == t->tl_cap) {
+		uint32_t cap = t->tl_cap ? t->tl_cap * 2 : 4;
+		struct bucket *nb = realloc(t->tl, cap * sizeof *nb);
+		if (!nb)
+			return NULL;
+		t->tl = nb;
+		t->tl_cap = cap;
+	}
+	memmove(&t->tl[lo + 1], &t->tl[lo], (t->tl_n - lo) * sizeof *t->tl);
+	t->tl_n++;
+	t->tl[lo].t = b;
+	t->tl[lo].posts = 0;
+	gs_hll_init(&t->tl[lo].acc, e->o.bucket_hll_p);
+	return &t->tl[lo];
+}
+
+/* ---- repost cache ------------------------------------------------------ */
+
+static uint64_t bsky_key(struct gs_str did, struct gs_str rkey)
+{
+	return XXH3_64bits_withSeed(rkey.p, rkey.n, XXH3_64bits(did.p, did.n));
+}
+
+static uint32_t *ridx_find(const struct gs_engine *e, uint64_t key)
+{
+	size_t mask = e->ridx_n - 1;
+	for (size_t i = (size_t)key & mask;; i = (i + 1) & mask) {
+		uint32_t v = e->ridx[i];
+		if (!v || e->ring[v - 1].key == key)
+			return &e->ridx[i];
+	}
+}
+
+/* Removes the index entry of ring position pos (backward-shift deletion). */
+static void ridx_remove(struct gs_engine *e, uint64_t key)
+{
+	size_t mask = e->ridx_n - 1;
+	uint32_t *s = ridx_find(e, key);
+	if (!*s)
+		return;
+	size_t i = (size_t)(s - e->ridx);
+	for (;;) {
+		e->ridx[i] = 0;
+		size_t j = i;
+		for (;;) {
+			j = (j + 1) & mask;
+			uint32_t v = e->ridx[j];
+			if (!v)
+				return;
+			size_t home = (size_t)e->ring[v - 1].key & mask;
+			/* move v back to i unless its home lies in (i, j] */
+			if ((j > i && (home <= i || home > j)) ||
+			    (j < i && (home <= i && home > j))) {
+				e->ridx[i] = v;
+				i = j;
+				break;
+			}
+		}
+	}
+}
+
+static void repost_remember(struct gs_engine *e, uint64_t key,
+			    struct tag **tags, size_t n)
+{
+	if (!e->ring_cap || n == 0)
+		return;
+	uint32_t *s = ridx_find(e, key);
+	if (*s)
+		return; /* delivered twice: keep the first */
+	size_t pos;
+	if (e->ring_n < e->ring_cap) {
+		pos = e->ring_n++;
+	} else {
+		pos = e->ring_head;
+		e->ring_head = (e->ring_head + 1) % e->ring_cap;
+		ridx_remove(e, e->ring[pos].key);
+		s = ridx_find(e, key);
+	}
+	struct repost_ent *r = &e->ring[pos];
+	r->key = key;
+	r->n = (uint8_t)(n < REPOST_TAGS ? n : REPOST_TAGS);
+	for (size_t i = 0; i < r->n; i++)
+		r->tags[i] = tags[i]->hash;
+	*s = (uint32_t)pos + 1;
+}
+
+/* ---- counting ---------------------------------------------------------- */
+
+int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
+{
+	struct tag *tags[GS_POST_MAX_TAGS];
+	size_t nt = 0;
+	int r;
+	uint64_t ah = XXH3_64bits(p->account.p, p->account.n);
+	int repost = (p->flags & GS_POST_REPOST) != 0;
+
+	e->s.posts++;
+	if (repost)
+		e->s.reposts++;
+	else if (p->flags & GS_POST_REPLY)
+		e->s.replies++;
+	if (!repost && (p->flags & GS_POST_QUOTE))
+		e->s.quotes++;
+	if (p->time_ms < e->s.first_ms)
+		e->s.first_ms = p->time_ms;
+	if (p->time_ms > e->s.last_ms)
+		e->s.last_ms = p->time_ms;
+	if ((r = gs_hll_add(&e->accounts, ah)))
+		return r;
+	e->s.tags_dropped += p->tags_dropped;
+
+	if (repost && p->repost_rkey.n) {
+		/* Bluesky: the original's tags, if we saw it. */
+		uint32_t *s = e->ring_cap ? ridx_find(e, bsky_key(p->repost_did, p->repost_rkey)) : NULL;
+		if (!s || !*s) {
+			e->s.reposts_unresolved++;
+			return 0;
+		}
+		const struct repost_ent *re = &e->ring[*s - 1];
+		for (size_t i = 0; i < re->n; i++) {
+			struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
+			if (t)
+				tags[nt++] = t;
+		}
+	} else {
+		if ((r = reserve(e, p->ntags)))
+			return r;
+		for (size_t i = 0; i < p->ntags; i++) {
+			char key[GS_TAG_MAX];
+			ssize_t n = gs_fold(p->tags[i].p, p->tags[i].n, key);
+			if (n <= 0) {
+				e->s.tags_invalid++;
+				continue;
+			}
+			uint64_t h = XXH3_64bits(key, (size_t)n);
+			struct tag *t = tag_get(e, h, key, (size_t)n);
+			if (!t)
+				return GS_ENOMEM;
+			size_t k;
+			for (k = 0; k < nt && tags[k] != t; k++)
+				;
+			if (k < nt)
+				continue; /* a post uses a tag once */
+			tags[nt++] = t;
+			spelling_add(t, p->tags[i].p, p->tags[i].n, 1);
+		}
+		if (p->post_rkey.n && nt)
+			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags, nt);
+	}
+	if (!nt)
+		return 0;
+	e->s.tagged_posts++;
+	e->s.tag_uses += nt;
+
+	int64_t b = gs_time_bucket(p->time_ms, e->o.bucket_ms);
+	uint64_t lid = lang_id(e, p->lang);
+	for (size_t i = 0; i < nt; i++) {
+		struct tag *t = tags[i];
+		t->posts++;
+		if (repost)
+			t->reposts++;
+		else if (p->flags & GS_POST_REPLY)
+			t->replies++;
+		if (!repost && (p->flags & GS_POST_QUOTE))
+			t->quotes++;
+		if (p->time_ms < t->first_ms)
+			t->first_ms = p->time_ms;
+		if (p->time_ms > t->last_ms)
+			t->last_ms = p->time_ms;
+		if ((r = gs_hll_add(&t->accounts, ah)))
+			return r;
+		struct bucket *bk = bucket_get(e, t, b);
+		if (!bk)
+			return GS_ENOMEM;
+		bk->posts++;
+		if ((r = gs_hll_add(&bk->acc, ah)))
+			return r;
+		if (lid)
+			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
+		for (size_t m = 0; m < p->nmentions; m++) {
+			struct gs_str id = p->mentions[m];
+			int at = topk_add(&t->ment, e->o.top_k,
+					  XXH3_64bits(id.p, id.n), 1, 1);
+			set_name(&t->ment, at, id.p, id.n);
+		}
+		for (size_t k = 0; k < nt; k++)
+			if (k != i)
+				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
+	}
+	return 0;
+}
+
+/* ---- merge ------------------------------------------------------------- */
+
+static int topk_merge(struct topk *d, const struct topk *s, size_t k,
+		      int names)
+{
+	for (uint16_t i = 0; i < s->n; i++) {
+		int at = topk_add(d, k, s->v[i].key, s->v[i].count, names);
+		if (at == -1)
+			return GS_ENOMEM;
+		if (names && s->names)
+			set_name(d, at, s->names[i], strlen(s->names[i]));
+	}
+	return 0;
+}
+
+static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
+		     const struct gs_engine *se)
+{
+	int r;
+	d->posts += s->posts;
+	d->reposts += s->reposts;
+	d->replies += s->replies;
+	d->quotes += s->quotes;
+	if (s->posts_err > d->posts_err)
+		d->posts_err = s->posts_err;
+	if (s->first_ms < d->first_ms)
+		d->first_ms = s->first_ms;
+	if (s->last_ms > d->last_ms)
+		d->last_ms = s->last_ms;
+	if ((r = gs_hll_merge(&d->accounts, &s->accounts)))
+		return r;
+	for (uint32_t i = 0; i < s->tl_n; i++) {
+		struct bucket *b = bucket_get(e, d, s->tl[i].t);
+		if (!b)
+			return GS_ENOMEM;
+		b->posts += s->tl[i].posts;
+		if ((r = gs_hll_merge(&b->acc, &s->tl[i].acc)))
+			return r;
+	}
+	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
+		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
+	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
+	    (r = topk_merge(&d->ment, &s->ment, e->o.top_k, 1)))
+		return r;
+	/* languages are interned per engine: translate ids */
+	for (uint16_t i = 0; i < s->langs.n; i++) {
+		const char *l = se->langs[s->langs.v[i].key - 1];
+		struct gs_str ls = {l, strlen(l)};
+		uint64_t id = lang_id(e, ls);
+		if (id && topk_add(&d->langs, e->o.top_k, id, s->langs.v[i].count, 0) == -1)
+			return GS_ENOMEM;
+	}
+	return 0;
+}
+
+int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
+{
+	const struct gs_engine_options *a = &dst->o, *b = &src->o;
+	if (a->bucket_ms != b->bucket_ms || a->hll_p != b->hll_p ||
+	    a->bucket_hll_p != b->bucket_hll_p || a->top_k != b->top_k)
+		return GS_EUSAGE;
+	int r;
+	struct gs_summary *d = &dst->s;
+	const struct gs_summary *s = &src->s;
+	d->posts += s->posts;
+	d->reposts += s->reposts;
+	d->replies += s->replies;
+	d->quotes += s->quotes;
+	d->tagged_posts += s->tagged_posts;
+	d->tag_uses += s->tag_uses;
+	d->tags_dropped += s->tags_dropped;
+	d->tags_invalid += s->tags_invalid;
+	d->malformed += s->malformed;
+	d->skipped += s->skipped;
+	d->reposts_unresolved += s->reposts_unresolved;
+	d->tags_evicted += s->tags_evicted;
+	if (s->evicted_max_posts > d->evicted_max_posts)
+		d->evicted_max_posts = s->evicted_max_posts;
+	if (s->first_ms < d->first_ms)
+		d->first_ms = s->first_ms;
+	if (s->last_ms > d->last_ms)
+		d->last_ms = s->last_ms;
+	dst->tag_uses_evicted += src->tag_uses_evicted;
+	if ((r = gs_hll_merge(&dst->accounts, &src->accounts)) ||
+	    (r = gs_hll_merge(&dst->tagkeys, &src->tagkeys)))
+		return r;
+	for (size_t i = 0; i < src->nslots; i++) {
+		const struct tag *st = src->slots[i];
+		if (!st)
+			continue;
+		if ((r = reserve(dst, 1)))
+			return r;
+		struct tag *dt = tag_get(dst, st->hash, st->key, st->keylen);
+		if (!dt)
+			return GS_ENOMEM;
+		if ((r = tag_merge(dst, dt, st, src)))
+			return r;
+	}
+	/* Tagged Bluesky posts seen by src can be reposted in what dst reads
+	 * next. */
+	for (size_t i = 0; i < src->ring_n; i++) {
+		const struct repost_ent *re =
+			&src->ring[(src->ring_head + i) % (src->ring_cap ? src->ring_cap : 1)];
+		struct tag *tags[REPOST_TAGS];
+		size_t n = 0;
+		for (size_t k = 0; k < re->n; k++) {
+			struct tag *t = *find_slot(dst, re->tags[k], NULL, 0);
+			if (t)
+				tags[n++] = t;
+		}
+		repost_remember(dst, re->key, tags, n);
+	}
+	return 0;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s)
+{
+	*s = e->s;
+	s->originals = s->posts - s->reposts;
+	s->tags_tracked = e->ntags;
+	s->tags_distinct = gs_hll_estimate(&e->tagkeys);
+	s->accounts = gs_hll_estimate(&e->accounts);
+	s->accounts_error = gs_hll_is_exact(&e->accounts) ? 0 : gs_hll_rse(14);
+}
+
+static const char *display_of(const struct tag *t)
+{
+	const struct spelling *best = NULL;
+	for (int i = 0; i < SPELLINGS_MAX && t->sp[i]; i++) {
+		const struct spelling *sp = t->sp[i];
+		if (!best || sp->count > best->count ||
+		    (sp->count == best->count && strcmp(sp->s, best->s) < 0))
+			best = sp;
+	}
+	return best ? best->s : t->key;
+}
+
+static void stats_of(const struct gs_engine *e, const struct tag *t,
+		     struct gs_tag_stats *o)
+{
+	o->key = t->key;
+	o->display = display_of(t);
+	o->posts = t->posts;
+	o->reposts = t->reposts;
+	o->originals = t->posts - t->reposts;
+	o->replies = t->replies;
+	o->quotes = t->quotes;
+	o->posts_error = t->posts_err;
+	o->accounts = gs_hll_estimate(&t->accounts);
+	o->accounts_error = gs_hll_is_exact(&t->accounts) ? 0 : gs_hll_rse(e->o.hll_p);
+	o->first_ms = t->first_ms;
+	o->last_ms = t->last_ms;
+	o->peak_ms = 0;
+	o->peak_posts = 0;
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		if (t->tl[i].posts > o->peak_posts) {
+			o->peak_posts = t->tl[i].posts;
+			o->peak_ms = t->tl[i].t;
+		}
+}
+
+static int cmp_stats(const void *a, const void *b)
+{
+	const struct gs_tag_stats *x = a, *y = b;
+	if (x->accounts != y->accounts)
+		return x->accounts > y->accounts ? -1 : 1;
+	if (x->posts != y->posts)
+		return x->posts > y->posts ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+ptrdiff_t gs_engine_tags(const struct gs_engine *e, struct gs_tag_stats **out)
+{
+	struct gs_tag_stats *v = malloc((e->ntags ? e->ntags : 1) * sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i])
+			stats_of(e, e->slots[i], &v[k++]);
+	qsort(v, k, sizeof *v, cmp_stats);
+	*out = v;
+	return (ptrdiff_t)k;
+}
+
+int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
+		  struct gs_tag_stats *out)
+{
+	char key[GS_TAG_MAX + 1];
+	if (len && (tag[0] == '#'))
+		tag++, len--;
+	else if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
+		tag += 3, len -= 3;
+	ssize_t n = gs_fold(tag, len, key);
+	if (n <= 0)
+		return GS_ENOTFOUND;
+	key[n] = 0;
+	const struct tag *t = tag_lookup(e, key);
+	if (!t)
+		return GS_ENOTFOUND;
+	stats_of(e, t, out);
+	return 0;
+}
+
+ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
+			     struct gs_bucket_stats **out)
+{
+	const struct tag *t = tag_lookup(e, key);
+	if (!t)
+		return GS_ENOTFOUND;
+	int64_t w = e->o.bucket_ms;
+	int64_t b0 = gs_time_bucket(e->s.first_ms, w);
+	int64_t b1 = gs_time_bucket(e->s.last_ms, w);
+	/* A stray timestamp must not make a timeline of millions of zeros:
+	 * past this many buckets only the non-empty ones are listed. */
+	int dense = (b1 - b0) / w < 100000;
+	size_t n = dense ? (size_t)((b1 - b0) / w + 1) : t->tl_n;
+	struct gs_bucket_stats *v = calloc(n ? n : 1, sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	if (dense) {
+		for (size_t i = 0; i < n; i++)
+			v[i].time_ms = b0 + (int64_t)i * w;
+		for (uint32_t i = 0; i < t->tl_n; i++) {
+			size_t at = (size_t)((t->tl[i].t - b0) / w);
+			v[at].posts = t->tl[i].posts;
+			v[at].accounts = gs_hll_estimate(&t->tl[i].acc);
+		}
+	} else {
+		for (uint32_t i = 0; i < t->tl_n; i++) {
+			v[i].time_ms = t->tl[i].t;
+			v[i].posts = t->tl[i].posts;
+			v[i].accounts = gs_hll_estimate(&t->tl[i].acc);
+		}
+	}
+	*out = v;
+	return (ptrdiff_t)n;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const struct gs_count *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+enum { TK_COT, TK_LANG, TK_MENT };
+
+static size_t topk_out(const struct gs_engine *e, const char *key, int which,
+		       struct gs_count *out, size_t max)
+{
+	const struct tag *t = tag_lookup(e, key);
+	if (!t)
+		return 0;
+	const struct topk *k = which == TK_COT ? &t->cot : which == TK_LANG ? &t->langs : &t->ment;
+	struct gs_count tmp[1024];
+	size_t n = 0;
+	for (uint16_t i = 0; i < k->n && n < 1024; i++) {
+		const char *name = NULL;
+		if (which == TK_COT) {
+			const struct tag *c = *find_slot(e, k->v[i].key, NULL, 0);
+			if (c)
+				name = display_of(c);
+		} else if (which == TK_LANG) {
+			name = e->langs[k->v[i].key - 1];
+		} else {
+			name = k->names[i];
+		}
+		if (!name)
+			continue; /* a co-tag evicted since */
+		tmp[n].name = name;
+		tmp[n].count = k->v[i].count;
+		n++;
+	}
+	qsort(tmp, n, sizeof *tmp, cmp_count);
+	if (n > max)
+		n = max;
+	memcpy(out, tmp, n * sizeof *tmp);
+	return n;
+}
+
+size_t gs_engine_cotags(const struct gs_engine *e, const char *key,
+			struct gs_count *out, size_t max)
+{
+	return topk_out(e, key, TK_COT, out, max);
+}
+
+size_t gs_engine_languages(const struct gs_engine *e, const char *key,
+			   struct gs_count *out, size_t max)
+{
+	return topk_out(e, key, TK_LANG, out, max);
+}
+
+size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
+			  struct gs_count *out, size_t max)
+{
+	return topk_out(e, key, TK_MENT, out, max);
+}

@@ -1,0 +1,486 @@
+/*
+ * hll.c - distinct counts: an exact set while small, HyperLogLog once large.
+ *
+ * What it does
+ * ------------
+ * A struct gs_hll (24 bytes, embedded by the million in the engine's tables)
+ * counts distinct elements given as 64-bit hashes, e.g. the accounts that
+ * used a hashtag in one time bucket. Most such counts are tiny and must be
+ * exact; a few are huge and only need to be close. Sketches of disjoint
+ * parts of a stream merge into the sketch of the whole.
+ *
+ * Design
+ * ------
+ * Set mode (dense == 0) keeps the distinct hashes themselves:
+ *   n == 0             empty, nothing allocated;
+ *   n == 1, cap == 0   the hash is inline in u.one, nothing allocated (most
+ *                      tags in a bucket are used by one account);
+ *   cap > 0            u.set is an open-addressing table with linear probing
+ *                      of cap slots (a power of two >= 4) plus one word:
+ *                      u.set[0..cap) hold the members, 0 marks an empty slot,
+ *                      and u.set[cap] is 1 when the hash 0 is a member (so
+ *                      every 64-bit value is storable). A hash's home slot is
+ *                      its low bits; the top bits are the register index
+ *                      below. The load stays <= 3/4; the table doubles.
+ * When a new distinct hash would make n exceed gs_hll_exact_max(p) =
+ * max(2^p / 16, 4), the sketch turns dense. Up to that point a table holds at
+ * most 2^p / 16 hashes in 2^p / 8 slots, i.e. 2^p + 8 bytes: about what the
+ * registers take (for p >= 6; below that the 4-member minimum dominates).
+ *
+ * Dense mode (dense == 1) is HyperLogLog with m = 2^p one-byte registers and
+ * the full 64-bit hash (no rehashing): the top p bits select a register, and
+ * the register keeps the maximum over its hashes of rank = 1 + the number of
+ * leading zeros of the remaining q = 64 - p bits, which is q + 1 when those
+ * bits are all zero. Adding is a shift, a count-leading-zeros and a compare;
+ * no division, logarithm or allocation on the add path in either mode.
+ *
+ * Merging is a union: set + set stays a set when the union fits (it is sized
+ * once, after counting the new members) and otherwise goes dense; a set
+ * merged into registers adds each hash; registers merge by register-wise max.
+ * The result is identical to having added everything to one sketch, so the
+ * order of adds and merges never matters.
+ *
+ * Papers
+ * ------
+ * P. Flajolet, E. Fusy, O. Gandouet, F. Meunier, "HyperLogLog: the analysis
+ *   of a near-optimal cardinality estimation algorithm", AofA 2007: the
+ *   registers and the rank.
+ * S. Heule, M. Nunkesser, A. Hall, "HyperLogLog in Practice: Algorithmic
+ *   Engineering of a State of The Art Cardinality Estimation Algorithm",
+ *   EDBT 2013 (HLL++): 64-bit hashes, so no large-range correction, and an
+ *   exact sparse representation while small; ours keeps whole hashes, so it
+ *   is exact rather than merely sparse.
+ * O. Ertl, "New cardinality estimation algorithms for HyperLogLog sketches",
+ *   arXiv:1702.01284, 2017: the improved raw estimator (Algorithm 6, with his
+ *   sigma and tau functions) applied to the register histogram. It is close
+ *   to unbiased from n = 0 up to about 2^64, so it needs neither HLL++'s
+ *   empirical bias tables nor a switch to linear counting.
+ *
+ * Error bounds
+ * ------------
+ * Set mode is exact: the count is the number of distinct 64-bit hashes, which
+ * is the number of distinct elements unless two collide (probability about
+ * n^2 / 2^65, i.e. negligible up to gs_hll_exact_max(16) = 4096 members).
+ * Dense mode has relative standard error about 1.04 / sqrt(2^p) at every
+ * cardinality (Ertl: sqrt(3 ln 2 - 1) / sqrt(m) = 1.039 / sqrt(m)
+ * asymptotically, and smaller just after turning dense, where it behaves
+ * like linear counting): p = 10: 3.3 %, p = 12: 1.6 %, p = 14: 0.81 %,
+ * p = 16: 0.41 %. The error is close to normal, so about 95 % of estimates
+ * fall within 2 standard errors and 99.7 % within 3.
+ */
+#include "hll.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groundswell.h"
+
+uint32_t gs_hll_exact_max(unsigned p)
+{
+	return p >= 6 ? UINT32_C(1) << (p - 4) : 4;
+}
+
+double gs_hll_rse(unsigned p)
+{
+	return 1.04 / sqrt(ldexp(1.0, (int)p));
+}
+
+void gs_hll_init(struct gs_hll *h, unsigned p)
+{
+	if (p < GS_HLL_P_MIN)
+		p = GS_HLL_P_MIN;
+	if (p > GS_HLL_P_MAX)
+		p = GS_HLL_P_MAX;
+	memset(h, 0, sizeof *h);
+	h->p = (uint8_t)p;
+}
+
+void gs_hll_release(struct gs_hll *h)
+{
+	if (h->dense)
+		free(h->u.regs);
+	else if (h->cap)
+		free(h->u.set);
+	memset(h, 0, sizeof *h);
+}
+
+/* ---- dense mode ---- */
+
+static inline void regs_add(uint8_t *regs, unsigned p, uint64_t hash)
+{
+	/* The low p bits of hash << p are zero; the bit at p - 1 caps the
+	 * count of leading zeros at q = 64 - p when the rest is all zero. */
+	uint8_t rank = (uint8_t)(__builtin_clzll((hash << p) |
+						 (UINT64_C(1) << (p - 1))) + 1);
+	uint8_t *r = &regs[hash >> (64 - p)];
+
+	if (*r < rank)
+		*r = rank;
+}
+
+/* Ertl's sigma(x) = x + sum_{k>=1} x^(2^k) 2^(k-1), for 0 <= x < 1. */
+static double ertl_sigma(double x)
+{
+	double y = 1, z = x, zp;
+
+	do {
+		x *= x;
+		zp = z;
+		z += x * y;
+		y += y;
+	} while (z != zp);
+	return z;
+}
+
+/* Ertl's tau(x) = (1 - x - sum_{k>=1} (1 - x^(2^-k))^2 2^-k) / 3. */
+static double ertl_tau(double x)
+{
+	double y = 1, z, zp;
+
+	if (x == 0 || x == 1)
+		return 0;
+	z = 1 - x;
+	do {
+		x = sqrt(x);
+		zp = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (z != zp);
+	return z / 3;
+}
+
+static double dense_estimate(const uint8_t *regs, unsigned p)
+{
+	uint32_t c[66] = {0}; /* c[k]: registers holding k, k <= q + 1 <= 61 */
+	const uint32_t m = UINT32_C(1) << p;
+	const unsigned q = 64 - p;
+	const double dm = m;
+	double z;
+
+	for (uint32_t i = 0; i < m; i++)
+		c[regs[i]]++;
+	if (c[0] == m)
+		return 0; /* sigma(1) is infinite */
+	z = dm * ertl_tau(1 - c[q + 1] / dm);
+	for (unsigned k = q; k >= 1; k--)
+		z = 0.5 * (z + c[k]);
+	z += dm * ertl_sigma(c[0] / dm);
+	if (!(z > 0))
+		return 0x1p64; /* every register saturated: beyond any estimate */
+	/* alpha_inf m^2 / z, alpha_inf = 1 / (2 ln 2) */
+	return dm * dm / (2 * 0.69314718055994530942 * z);
+}
+
+/* ---- set mode ---- */
+
+/* Slot holding hash (!= 0) in a table, or the empty slot it would take. */
+static inline uint64_t *table_slot(uint64_t *set, uint32_t cap, uint64_t hash)
+{
+	uint32_t mask = cap - 1, i = (uint32_t)hash & mask;
+
+	while (set[i] != 0 && set[i] != hash)
+		i = (i + 1) & mask;
+	return &set[i];
+}
+
+/* Stores hash, known absent, in a table with room for it. */
+static void table_put(uint64_t *set, uint32_t cap, uint64_t hash)
+{
+	if (hash)
+		*table_slot(set, cap, hash) = hash;
+	else
+		set[cap] = 1;
+}
+
+static int set_has(const struct gs_hll *h, uint64_t hash)
+{
+	if (h->cap == 0)
+		return h->n && h->u.one == hash;
+	if (hash == 0)
+		return h->u.set[h->cap] != 0;
+	return *table_slot(h->u.set, h->cap, hash) == hash;
+}
+
+/* Walks the members of a set-mode sketch. */
+struct set_iter {
+	const struct gs_hll *h;
+	uint32_t i;
+};
+
+static int set_next(struct set_iter *it, uint64_t *hash)
+{
+	const struct gs_hll *h = it->h;
+
+	if (h->cap == 0) {
+		if (it->i >= h->n)
+			return 0;
+		it->i++;
+		*hash = h->u.one;
+		return 1;
+	}
+	while (it->i < h->cap) {
+		uint64_t v = h->u.set[it->i++];
+		if (v) {
+			*hash = v;
+			return 1;
+		}
+	}
+	if (it->i == h->cap) {
+		it->i++;
+		if (h->u.set[h->cap]) {
+			*hash = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Smallest table (>= 4 slots, load <= 3/4) for want members. */
+static uint32_t table_cap_for(uint32_t want)
+{
+	uint32_t cap = 4;
+
+	while (cap / 4 * 3 < want)
+		cap <<= 1;
+	return cap;
+}
+
+/* Makes room for want members without further allocation; GS_ENOMEM leaves
+ * h unchanged. */
+static int set_reserve(struct gs_hll *h, uint32_t want)
+{
+	struct set_iter it = {h, 0};
+	uint32_t cap;
+	uint64_t *set, v;
+
+	if (want <= 1 || (h->cap && h->cap / 4 * 3 >= want))
+		return 0;
+	cap = table_cap_for(want);
+	set = calloc((size_t)cap + 1, sizeof *set);
+	if (!set)
+		return GS_ENOMEM;
+	while (set_next(&it, &v))
+		table_put(set, cap, v);
+	if (h->cap)
+		free(h->u.set);
+	h->u.set = set;
+	h->cap = cap;
+	return 0;
+}
+
+/* Adds hash, known absent, to a set with room reserved for it. */
+static void set_put(struct gs_hll *h, uint64_t hash)
+{
+	if (h->cap)
+		table_put(h->u.set, h->cap, hash);
+	else
+		h->u.one = hash;
+	h->n++;
+}
+
+/* Folds the members of the set-mode src into registers. */
+static void regs_add_set(uint8_t *regs, const struct gs_hll *src)
+{
+	struct set_iter it = {src, 0};
+	uint64_t v;
+
+	while (set_next(&it, &v))
+		regs_add(regs, src->p, v);
+}
+
+/* Turns the set-mode h into registers regs (2^p bytes, already holding
+ * whatever else belongs in the union). */
+static void set_to_dense(struct gs_hll *h, uint8_t *regs)
+{
+	regs_add_set(regs, h);
+	if (h->cap)
+		free(h->u.set);
+	h->u.regs = regs;
+	h->dense = 1;
+	h->n = 0;
+	h->cap = 0;
+}
+
+/* hash is a new member and there is no room for it in set mode. */
+static int promote_add(struct gs_hll *h, uint64_t hash)
+{
+	uint8_t *regs = calloc((size_t)1 << h->p, 1);
+
+	if (!regs)
+		return GS_ENOMEM;
+	set_to_dense(h, regs);
+	regs_add(regs, h->p, hash);
+	return 0;
+}
+
+int gs_hll_add(struct gs_hll *h, uint64_t hash)
+{
+	uint64_t *slot = NULL;
+
+	if (h->dense) {
+		regs_add(h->u.regs, h->p, hash);
+		return 0;
+	}
+	if (h->cap) {
+		if (hash) {
+			slot = table_slot(h->u.set, h->cap, hash);
+			if (*slot == hash)
+				return 0;
+		} else if (h->u.set[h->cap]) {
+			return 0;
+		}
+	} else if (h->n && h->u.one == hash) {
+		return 0;
+	}
+	/* hash is new */
+	if (h->n >= gs_hll_exact_max(h->p))
+		return promote_add(h, hash);
+	if (h->cap && (h->n + 1) * 4 <= h->cap * 3) {
+		if (slot)
+			*slot = hash;
+		else
+			h->u.set[h->cap] = 1;
+		h->n++;
+		return 0;
+	}
+	if (set_reserve(h, h->n + 1))
+		return GS_ENOMEM;
+	set_put(h, hash);
+	return 0;
+}
+
+int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
+{
+	const size_t m = (size_t)1 << dst->p;
+	struct set_iter it = {src, 0};
+	uint32_t fresh = 0;
+	uint8_t *regs;
+	uint64_t v;
+
+	if (dst->p != src->p)
+		return GS_EUSAGE;
+	if (dst == src)
+		return 0;
+	if (src->dense) {
+		if (dst->dense) {
+			for (size_t i = 0; i < m; i++)
+				if (dst->u.regs[i] < src->u.regs[i])
+					dst->u.regs[i] = src->u.regs[i];
+			return 0;
+		}
+		regs = malloc(m);
+		if (!regs)
+			return GS_ENOMEM;
+		memcpy(regs, src->u.regs, m);
+		set_to_dense(dst, regs);
+		return 0;
+	}
+	if (dst->dense) {
+		regs_add_set(dst->u.regs, src);
+		return 0;
+	}
+	/* Both sets: size the union first, so that failure changes nothing. */
+	while (set_next(&it, &v))
+		fresh += !set_has(dst, v);
+	if (fresh == 0)
+		return 0;
+	if (dst->n + fresh > gs_hll_exact_max(dst->p)) {
+		regs = calloc(m, 1);
+		if (!regs)
+			return GS_ENOMEM;
+		regs_add_set(regs, src);
+		set_to_dense(dst, regs);
+		return 0;
+	}
+	if (set_reserve(dst, dst->n + fresh))
+		return GS_ENOMEM;
+	it.i = 0;
+	while (set_next(&it, &v))
+		if (!set_has(dst, v))
+			set_put(dst, v);
+	return 0;
+}
+
+double gs_hll_estimate(const struct gs_hll *h)
+{
+	return h->dense ? dense_estimate(h->u.regs, h->p) : (double)h->n;
+}
+
+uint64_t gs_hll_count(const struct gs_hll *h)
+{
+	double e;
+
+	if (!h->dense)
+		return h->n;
+	e = dense_estimate(h->u.regs, h->p);
+	return e >= 0x1p64 ? UINT64_MAX : (uint64_t)(e + 0.5);
+}
+
+int gs_hll_is_exact(const struct gs_hll *h)
+{
+	return !h->dense;
+}
+
+size_t gs_hll_bytes(const struct gs_hll *h)
+{
+	if (h->dense)
+		return (size_t)1 << h->p;
+	return h->cap ? ((size_t)h->cap + 1) * sizeof(uint64_t) : 0;
+}
+
+int gs_hll_copy(struct gs_hll *dst, const struct gs_hll *src)
+{
+	size_t bytes = gs_hll_bytes(src);
+
+	if (dst == src)
+		return GS_EUSAGE;
+	*dst = *src;
+	if (bytes == 0)
+		return 0;
+	dst->u.set = NULL;
+	void *mem = malloc(bytes);
+	if (!mem) {
+		gs_hll_init(dst, src->p);
+		return GS_ENOMEM;
+	}
+	memcpy(mem, src->dense ? (const void *)src->u.regs
+			       : (const void *)src->u.set, bytes);
+	if (src->dense)
+		dst->u.regs = mem;
+	else
+		dst->u.set = mem;
+	return 0;
+}
+
+int gs_hll_check(const struct gs_hll *h)
+{
+	if (h->p < GS_HLL_P_MIN || h->p > GS_HLL_P_MAX || h->pad_ != 0)
+		return GS_EUSAGE;
+	if (h->dense == 1) {
+		const uint32_t m = UINT32_C(1) << h->p;
+		if (h->n || h->cap || !h->u.regs)
+			return GS_EUSAGE;
+		for (uint32_t i = 0; i < m; i++)
+			if (h->u.regs[i] > 64 - h->p + 1)
+				return GS_EUSAGE;
+		return 0;
+	}
+	if (h->dense != 0 || h->n > gs_hll_exact_max(h->p))
+		return GS_EUSAGE;
+	if (h->cap == 0)
+		return h->n <= 1 ? 0 : GS_EUSAGE;
+	if (h->cap < 4 || (h->cap & (h->cap - 1)) || !h->u.set ||
+	    h->u.set[h->cap] > 1 || h->n < 2 || h->n > h->cap / 4 * 3)
+		return GS_EUSAGE;
+	uint32_t held = (uint32_t)h->u.set[h->cap];
+	for (uint32_t i = 0; i < h->cap; i++) {
+		uint64_t v = h->u.set[i];
+		if (v == 0)
+			continue;
+		held++;
+		if (table_slot(h->u.set, h->cap, v) != &h->u.set[i])
+			return GS_EUSAGE;
+	}
+	return held == h->n ? 0 : GS_EUSAGE;
+}

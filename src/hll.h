@@ -1,0 +1,104 @@
+/*
+ * hll.h - distinct counts: an exact set while small, HyperLogLog once large.
+ *
+ * A struct gs_hll counts the distinct 64-bit hashes added to it. Up to
+ * gs_hll_exact_max(p) of them it keeps the hashes themselves and the count is
+ * exact; past that it turns into 2^p one-byte HyperLogLog registers and the
+ * count is an estimate with relative standard error gs_hll_rse(p). See hll.c
+ * for the design and the error bounds.
+ *
+ * Ownership: the caller owns the struct (it is meant to be embedded, 24
+ * bytes); the struct owns the heap storage it points to, which only
+ * gs_hll_release() frees. Plain assignment or memcpy of a struct gs_hll
+ * shares that storage: use gs_hll_copy() for a second sketch.
+ */
+#ifndef GS_HLL_H
+#define GS_HLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_HLL_P_MIN 4
+#define GS_HLL_P_MAX 16
+
+struct gs_hll {           /* must stay <= 24 bytes: millions are embedded in tables */
+	uint8_t p;        /* precision 4..16: 2^p registers once dense */
+	uint8_t dense;    /* 0: exact set of 64-bit hashes; 1: registers */
+	uint16_t pad_;    /* always 0 */
+	uint32_t n;       /* set mode: number of distinct hashes held */
+	uint32_t cap;     /* set mode: capacity of u.set (0: the single hash is inline in u.one) */
+	union { uint64_t one; uint64_t *set; uint8_t *regs; } u;
+};
+
+_Static_assert(sizeof(struct gs_hll) <= 24, "struct gs_hll grew past 24 bytes");
+
+/*
+ * Makes h an empty exact sketch of precision p; allocates nothing and cannot
+ * fail. A p outside GS_HLL_P_MIN..GS_HLL_P_MAX is clamped into that range.
+ * Sketches that will be merged must share p.
+ */
+void gs_hll_init(struct gs_hll *h, unsigned p);
+
+/*
+ * Frees the storage h holds. h is then zeroed: not a usable sketch until
+ * gs_hll_init() or gs_hll_copy(), but releasing it again is harmless.
+ */
+void gs_hll_release(struct gs_hll *h);
+
+/*
+ * Adds one element, given as its 64-bit hash (a good hash such as xxh3; it is
+ * not hashed again). Adding a hash already counted changes nothing. Returns 0,
+ * or GS_ENOMEM when the set had to grow or turn dense and could not allocate;
+ * h is then unchanged. O(1) on average; allocates only when the set grows
+ * (by doubling) or turns dense, never in dense mode.
+ */
+int gs_hll_add(struct gs_hll *h, uint64_t hash);
+
+/*
+ * Makes dst the sketch of the union of dst and src. Both must have the same
+ * p, else GS_EUSAGE and dst is unchanged. The result is what adding every
+ * element of both to one sketch would give: the same exact set, or the same
+ * registers. Returns 0, or GS_ENOMEM with dst unchanged. src is not modified;
+ * dst == src is allowed (and a no-op).
+ */
+int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src);
+
+/* The number of distinct hashes: exact in set mode, else Ertl's estimate. */
+double gs_hll_estimate(const struct gs_hll *h);
+
+/* gs_hll_estimate() rounded to the nearest integer (exact in set mode). */
+uint64_t gs_hll_count(const struct gs_hll *h);
+
+/* 1 while h is an exact set (gs_hll_count() is exact), 0 once dense. */
+int gs_hll_is_exact(const struct gs_hll *h);
+
+/* Relative standard error of a dense sketch of precision p: 1.04/sqrt(2^p). */
+double gs_hll_rse(unsigned p);
+
+/*
+ * The most distinct hashes a sketch of precision p counts exactly:
+ * max(2^p / 16, 4). The next distinct hash turns it dense.
+ */
+uint32_t gs_hll_exact_max(unsigned p);
+
+/*
+ * Heap bytes h holds: 0 when empty or holding one hash, 8 * (cap + 1) for a
+ * set (at most 2^p + 8 for p >= 6), 2^p when dense.
+ */
+size_t gs_hll_bytes(const struct gs_hll *h);
+
+/*
+ * Makes dst, uninitialised on entry, an independent deep copy of src.
+ * Returns 0; GS_EUSAGE when dst == src; or GS_ENOMEM, with dst then a valid
+ * empty sketch of src's precision (so gs_hll_release(dst) is always safe).
+ */
+int gs_hll_copy(struct gs_hll *dst, const struct gs_hll *src);
+
+/*
+ * Checks every invariant of h (precision, set occupancy and load, that every
+ * member is reachable by its probe sequence, register range). Returns 0, or
+ * GS_EUSAGE when h is corrupt. O(size of h); for tests and fuzzers.
+ */
+int gs_hll_check(const struct gs_hll *h);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * ingest.h - reads files into an engine: reader -> parser -> engine, with
+ * bad lines reported as "FILE:LINE: reason", counted and skipped.
+ *
+ * Ownership: the caller owns the engine, the options and the error stream;
+ * nothing returned needs freeing.
+ */
+#ifndef GS_INGEST_H
+#define GS_INGEST_H
+
+#include <stdio.h>
+
+#include "groundswell.h"
+
+struct gs_ingest_options {
+	enum gs_format format; /* GS_FORMAT_AUTO: detect per line */
+	size_t max_line;       /* 0: GS_DEFAULT_MAX_LINE */
+	int strict;            /* stop at the first bad line */
+	unsigned max_shown;    /* bad lines printed; the rest only counted */
+	FILE *errors;          /* where bad lines are reported (stderr) */
+	int progress;          /* a progress line on errors (a terminal) */
+};
+
+void gs_ingest_options_init(struct gs_ingest_options *o);
+
+struct gs_ingest_state {
+	unsigned shown;       /* bad lines printed so far, over all files */
+	uint64_t bytes_done;  /* input bytes of finished files */
+	uint64_t bytes_total; /* sum of known file sizes, for percentages */
+	double started;       /* monotonic seconds */
+	double last_progress;
+};
+
+/*
+ * Reads every line of path ("-" for stdin) into e. Returns 0; GS_EIO or
+ * GS_EDECOMPRESS when the file could not be read (a message naming it has
+ * been printed); GS_EJSON (or the line's error) under strict mode at the
+ * first bad line; GS_ENOMEM.
+ */
+int gs_ingest_file(struct gs_engine *e, struct gs_parser *ps, const char *path,
+		   const struct gs_ingest_options *o, struct gs_ingest_state *st);
+
+/* Clears the progress line, if one was drawn. */
+void gs_ingest_progress_end(const struct gs_ingest_options *o,
+			    struct gs_ingest_state *st);
+
+double gs_now(void);
+
+#endif

@@ -1,0 +1,549 @@
+/*
+ * json.c - pull scanner (see json.h).
+ *
+ * Design: a cursor over one line. Values the caller wants are parsed strictly
+ * (RFC 8259 strings, numbers and literals; UTF-8 validated; \u escapes with
+ * surrogate pairs decoded). Values the caller skips are scanned by a tight
+ * loop that finds string ends with memchr (glibc's is vectorised) and keeps a
+ * bit stack of open brackets so "{]" or a truncated line is still caught.
+ * Once an error is seen it sticks: every later call fails with it, so format
+ * parsers can check once at the end of an object.
+ */
+#include "json.h"
+
+#include <string.h>
+
+static int fail(struct gs_json *j, int err)
+{
+	if (!j->err) {
+		j->err = err;
+		j->err_at = j->p;
+	}
+	j->p = j->end;
+	return err;
+}
+
+void gs_json_init(struct gs_json *j, const char *text, size_t len,
+		  struct gs_arena *arena)
+{
+	j->p = text;
+	j->end = text + len;
+	j->arena = arena;
+	j->err_at = NULL;
+	j->err = 0;
+	j->depth = 0;
+}
+
+static inline void skip_ws(struct gs_json *j)
+{
+	while (j->p < j->end &&
+	       (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+enum gs_json_type gs_json_peek(struct gs_json *j)
+{
+	if (j->err)
+		return GS_JSON_END;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return GS_JSON_END;
+	switch (*j->p) {
+	case '{':
+	case '[':
+	case '"':
+	case 't':
+	case 'f':
+	case 'n':
+		return (enum gs_json_type)*j->p;
+	case '-':
+	case '0' ... '9':
+		return GS_JSON_NUMBER;
+	}
+	return GS_JSON_END;
+}
+
+int gs_json_object_begin(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end || *j->p != '{')
+		return j->p >= j->end ? fail(j, GS_EJSON) : GS_ETYPE;
+	if (++j->depth > GS_JSON_MAX_DEPTH)
+		return fail(j, GS_EJSON);
+	j->p++;
+	return 0;
+}
+
+/* Finds the closing quote of a string whose body starts at p. */
+static const char *string_end(const char *p, const char *end)
+{
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return NULL;
+		const char *b = q;
+		while (b > p && b[-1] == '\\')
+			b--;
+		if (((q - b) & 1) == 0)
+			return q;
+		p = q + 1;
+	}
+}
+
+static int read_key(struct gs_json *j, struct gs_str *key)
+{
+	skip_ws(j);
+	if (j->p >= j->end || *j->p != '"')
+		return fail(j, GS_EJSON);
+	const char *s = j->p + 1;
+	const char *q = string_end(s, j->end);
+	if (!q)
+		return fail(j, GS_EJSON);
+	key->p = s;
+	key->n = (size_t)(q - s);
+	j->p = q + 1;
+	skip_ws(j);
+	if (j->p >= j->end || *j->p != ':')
+		return fail(j, GS_EJSON);
+	j->p++;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	return 1;
+}
+
+int gs_json_object_next(struct gs_json *j, struct gs_str *key)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	char c = *j->p;
+	if (c == '}') {
+		j->p++;
+		j->depth--;
+		return 0;
+	}
+	/* After '{' comes a key directly; after a value, a comma. The byte
+	 * before the cursor, past white space, tells which. */
+	const char *b = j->p - 1;
+	while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+		b--;
+	if (*b == '{')
+		return read_key(j, key);
+	if (c != ',')
+		return fail(j, GS_EJSON);
+	j->p++;
+	return read_key(j, key);
+}
+
+int gs_json_array_begin(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end || *j->p != '[')
+		return j->p >= j->end ? fail(j, GS_EJSON) : GS_ETYPE;
+	if (++j->depth > GS_JSON_MAX_DEPTH)
+		return fail(j, GS_EJSON);
+	j->p++;
+	return 0;
+}
+
+int gs_json_array_next(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	if (*j->p == ']') {
+		j->p++;
+		j->depth--;
+		return 0;
+	}
+	const char *b = j->p - 1;
+	while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+		b--;
+	if (*b == '[')
+		return 1;
+	if (*j->p != ',')
+		return fail(j, GS_EJSON);
+	j->p++;
+	skip_ws(j);
+	if (j->p >= j->end || *j->p == ']')
+		return fail(j, GS_EJSON);
+	return 1;
+}
+
+static int match_lit(struct gs_json *j, const char *lit, size_t n)
+{
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+		return fail(j, GS_EJSON);
+	j->p += n;
+	return 0;
+}
+
+static int scan_number(struct gs_json *j, const char **start)
+{
+	const char *p = j->p, *e = j->end;
+	*start = p;
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e)
+		return fail(j, GS_EJSON);
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return fail(j, GS_EJSON);
+	if (p < e && *p == '.') {
+		p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(j, GS_EJSON);
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return fail(j, GS_EJSON);
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	j->p = p;
+	return 0;
+}
+
+int gs_json_skip(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	const char *p = j->p, *e = j->end;
+	const char *num;
+	switch (*p) {
+	case '"': {
+		const char *q = string_end(p + 1, e);
+		if (!q)
+			return fail(j, GS_EJSON);
+		j->p = q + 1;
+		return 0;
+	}
+	case 't':
+		return match_lit(j, "true", 4);
+	case 'f':
+		return match_lit(j, "false", 5);
+	case 'n':
+		return match_lit(j, "null", 4);
+	case '{':
+	case '[':
+		break;
+	default:
+		return scan_number(j, &num);
+	}
+	/* Containers: bit i of stack is 1 when level i is an object. */
+	uint64_t stack[GS_JSON_MAX_DEPTH / 64];
+	int depth = 0;
+	while (p < e) {
+		char c = *p++;
+		switch (c) {
+		case '"': {
+			const char *q = string_end(p, e);
+			if (!q)
+				return fail(j, GS_EJSON);
+			p = q + 1;
+			break;
+		}
+		case '{':
+		case '[':
+			if (depth + j->depth >= GS_JSON_MAX_DEPTH)
+				return fail(j, GS_EJSON);
+			if (c == '{')
+				stack[depth >> 6] |= 1ull << (depth & 63);
+			else
+				stack[depth >> 6] &= ~(1ull << (depth & 63));
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return fail(j, GS_EJSON);
+			depth--;
+			if (((stack[depth >> 6] >> (depth & 63)) & 1) != (c == '}'))
+				return fail(j, GS_EJSON);
+			if (depth == 0) {
+				j->p = p;
+				return 0;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return fail(j, GS_EJSON);
+}
+
+int gs_utf8_valid(const char *s, size_t n)
+{
+	return gs_utf8_check(s, n) == n;
+}
+
+size_t gs_utf8_check(const char *s, size_t n)
+{
+	const unsigned char *p0 = (const unsigned char *)s;
+	const unsigned char *p = p0, *e = p + n;
+	while (p < e) {
+		/* Eight ASCII bytes at a time. */
+		while (e - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			p += 8;
+		}
+		if (p >= e)
+			break;
+		unsigned c = *p;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t len;
+		uint32_t cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return (size_t)(p - p0);
+		}
+		if ((size_t)(e - p) < len)
+			return (size_t)(p - p0);
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return (size_t)(p - p0);
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return (size_t)(p - p0);
+		p += len;
+	}
+	return n;
+}
+
+static int hex4(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static char *put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xE0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xF0 | (cp >> 18));
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return o;
+}
+
+/* Decodes the escaped body s[0..n) into the arena. */
+static int decode(struct gs_json *j, const char *s, size_t n,
+		  struct gs_str *out)
+{
+	struct gs_arena *a = j->arena;
+	if (!a || a->cap - a->used < n)
+		return fail(j, GS_ETOOLONG);
+	char *o0 = a->buf + a->used, *o = o0;
+	const char *p = s, *e = s + n;
+	while (p < e) {
+		const char *bs = memchr(p, '\\', (size_t)(e - p));
+		const char *stop = bs ? bs : e;
+		memcpy(o, p, (size_t)(stop - p));
+		o += stop - p;
+		if (!bs)
+			break;
+		p = bs + 1;
+		if (p >= e)
+			return fail(j, GS_EJSON);
+		switch (*p++) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			uint32_t cp, lo;
+			if (e - p < 4 || hex4(p, &cp))
+				return fail(j, GS_EJSON);
+			p += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (e - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+				    hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return fail(j, GS_EUTF8);
+				p += 6;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+				return fail(j, GS_EUTF8);
+			}
+			o = put_utf8(o, cp);
+			break;
+		}
+		default:
+			return fail(j, GS_EJSON);
+		}
+	}
+	out->p = o0;
+	out->n = (size_t)(o - o0);
+	a->used += out->n;
+	return 0;
+}
+
+int gs_json_string(struct gs_json *j, struct gs_str *out)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	if (*j->p != '"')
+		return GS_ETYPE;
+	const char *s = j->p + 1;
+	const char *q = string_end(s, j->end);
+	if (!q)
+		return fail(j, GS_EJSON);
+	size_t n = (size_t)(q - s);
+	/* Control characters must be escaped; check and look for escapes. */
+	int esc = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20)
+			return fail(j, GS_EJSON);
+		esc |= c == '\\';
+	}
+	if (!gs_utf8_valid(s, n))
+		return fail(j, GS_EUTF8);
+	j->p = q + 1;
+	if (!esc) {
+		out->p = s;
+		out->n = n;
+		return 0;
+	}
+	return decode(j, s, n, out);
+}
+
+int gs_json_scalar(struct gs_json *j, struct gs_str *out)
+{
+	switch (gs_json_peek(j)) {
+	case GS_JSON_STRING:
+		return gs_json_string(j, out);
+	case GS_JSON_NUMBER: {
+		const char *s;
+		int r = scan_number(j, &s);
+		out->p = s;
+		out->n = (size_t)(j->p - s);
+		return r;
+	}
+	case GS_JSON_NULL:
+		out->p = "";
+		out->n = 0;
+		return match_lit(j, "null", 4);
+	default:
+		return j->err ? j->err : GS_ETYPE;
+	}
+}
+
+int gs_json_int(struct gs_json *j, int64_t *out)
+{
+	if (gs_json_peek(j) != GS_JSON_NUMBER)
+		return j->err ? j->err : GS_ETYPE;
+	const char *s;
+	int r = scan_number(j, &s);
+	if (r)
+		return r;
+	int neg = *s == '-';
+	const char *p = s + neg;
+	uint64_t v = 0;
+	for (; p < j->p; p++) {
+		if (*p < '0' || *p > '9')
+			return GS_ETYPE;
+		if (v > (UINT64_C(9223372036854775807) - (uint64_t)(*p - '0')) / 10)
+			return GS_ETYPE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+int gs_json_null(struct gs_json *j)
+{
+	if (gs_json_peek(j) != GS_JSON_NULL)
+		return 0;
+	return match_lit(j, "null", 4) == 0;
+}
+
+int gs_json_bool(struct gs_json *j, int *out)
+{
+	switch (gs_json_peek(j)) {
+	case GS_JSON_TRUE:
+		*out = 1;
+		return match_lit(j, "true", 4);
+	case GS_JSON_FALSE:
+		*out = 0;
+		return match_lit(j, "false", 5);
+	default:
+		return j->err ? j->err : GS_ETYPE;
+	}
+}
+
+int gs_json_finish(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p != j->end)
+		return fail(j, GS_EJSON);
+	return 0;
+}

@@ -1,0 +1,1074 @@
+/*
+ * parser.c - one line of any supported format to struct gs_post.
+ *
+ * The four formats share most of their shape: an object per post with an id,
+ * a time, an author object, tag entities, reply fields and an embedded
+ * original for reposts. Rather than four parsers that each walk the line, one
+ * walk reads whichever of the known keys appear (their names barely overlap
+ * across formats) into a struct obj, and the format is decided afterwards from
+ * the keys seen: "did"/"kind" is Jetstream, "data" a twarc2 page, "author_id"
+ * Twitter v2, "user" Twitter v1.1, "account" Mastodon. Everything else in the
+ * line is skipped without being decoded; the post text is decoded only when
+ * the format gave no hashtag entities and tags must be extracted from it.
+ *
+ * Twitter v2 pages carry retweeted originals in includes.tweets, possibly
+ * after data[], so a page is walked once into a pool of objects and resolved
+ * at the end. Mastodon streaming captures (SSE) are handled line by line:
+ * "event: update" arms the next "data:" line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groundswell.h"
+#include "hashtag.h"
+#include "json.h"
+#include "timeutil.h"
+
+#define POOL_MAX 1024 /* objects per line: twarc2 pages hold <= 500 tweets */
+
+struct taglist {
+	size_t n, dropped;
+	struct gs_str v[GS_POST_MAX_TAGS];
+};
+
+struct mentlist {
+	size_t n;
+	struct gs_str v[GS_POST_MAX_MENTIONS];
+};
+
+enum {
+	K_USER = 1 << 0,
+	K_AUTHOR = 1 << 1, /* author_id or author */
+	K_ACCOUNT = 1 << 2,
+	K_DID = 1 << 3,
+	K_KIND = 1 << 4,
+	K_DATA = 1 << 5,
+	K_ENTITIES = 1 << 6,
+	K_EXT_ENTITIES = 1 << 7,
+	K_MTAGS = 1 << 8,   /* Mastodon tags[] / Bluesky record tags */
+	K_FACETS = 1 << 9,  /* Bluesky */
+	K_TIME = 1 << 10,
+	K_TS_MS = 1 << 11,  /* timestamp_ms wins over created_at */
+	K_ID_STR = 1 << 12, /* id_str wins over id */
+	K_RETWEET_REF = 1 << 13,
+	K_MTAGS_READ = 1 << 14,
+};
+
+struct obj {
+	unsigned keys;
+	int is_reply, is_quote, is_repost, is_commit_create;
+	int64_t time_ms;
+	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
+	const char *text_at, *full_text_at, *ext_text_at;
+	/* Jetstream */
+	struct gs_str kind, operation, collection, rkey, subject_uri;
+	struct taglist tags, ext_tags;
+	struct mentlist ment, ext_ment;
+	struct obj *orig; /* retweeted_status, reblog, expanded reference */
+};
+
+struct gs_parser {
+	enum gs_format forced, last_format;
+	size_t max_line;
+	struct gs_arena arena;
+	struct obj *pool;
+	size_t pool_used;
+	struct obj *data[POOL_MAX], *incl[POOL_MAX];
+	size_t ndata, nincl;
+	struct gs_post *posts;
+	int skipped;
+	int sse_update; /* the last SSE "event:" was "update" */
+	const char *line;
+	char reason[160];
+};
+
+struct gs_parser *gs_parser_new(enum gs_format forced, size_t max_line)
+{
+	struct gs_parser *ps = calloc(1, sizeof *ps);
+	if (!ps)
+		return NULL;
+	ps->forced = forced;
+	ps->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
+	ps->arena.cap = ps->max_line + 64;
+	ps->arena.buf = malloc(ps->arena.cap);
+	ps->pool = malloc(POOL_MAX * sizeof *ps->pool);
+	ps->posts = malloc(POOL_MAX * sizeof *ps->posts);
+	if (!ps->arena.buf || !ps->pool || !ps->posts) {
+		gs_parser_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+void gs_parser_free(struct gs_parser *ps)
+{
+	if (!ps)
+		return;
+	free(ps->arena.buf);
+	free(ps->pool);
+	free(ps->posts);
+	free(ps);
+}
+
+const char *gs_parser_reason(const struct gs_parser *ps)
+{
+	return ps->reason;
+}
+
+int gs_parser_skipped(const struct gs_parser *ps)
+{
+	return ps->skipped;
+}
+
+enum gs_format gs_parser_format(const struct gs_parser *ps)
+{
+	return ps->last_format;
+}
+
+static int reason(struct gs_parser *ps, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int reason(struct gs_parser *ps, int err, const char *fmt, ...)
+{
+	if (ps->reason[0])
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ps->reason, sizeof ps->reason, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Turns a scanner error into a message with its column. */
+static int json_reason(struct gs_parser *ps, struct gs_json *j, int err)
+{
+	if (j->err) {
+		long col = j->err_at ? (long)(j->err_at - ps->line) + 1 : 0;
+		if (j->err == GS_EUTF8)
+			return reason(ps, j->err, "invalid UTF-8 in a string near column %ld", col);
+		if (j->err == GS_ETOOLONG)
+			return reason(ps, j->err, "string too long near column %ld", col);
+		const char *e = j->end;
+		while (e > ps->line && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((j->err_at && j->err_at >= j->end) || e == ps->line || e[-1] != '}')
+			return reason(ps, j->err, "truncated JSON");
+		return reason(ps, j->err, "malformed JSON near column %ld", col);
+	}
+	return err;
+}
+
+static int wrong_type(struct gs_parser *ps, struct gs_str key)
+{
+	return reason(ps, GS_ETYPE, "field '%.*s' has the wrong type",
+		      (int)(key.n > 40 ? 40 : key.n), key.p);
+}
+
+static struct obj *obj_new(struct gs_parser *ps)
+{
+	if (ps->pool_used >= POOL_MAX)
+		return NULL;
+	struct obj *o = &ps->pool[ps->pool_used++];
+	memset(o, 0, offsetof(struct obj, tags));
+	o->tags.n = o->tags.dropped = 0;
+	o->ext_tags.n = o->ext_tags.dropped = 0;
+	o->ment.n = o->ext_ment.n = 0;
+	o->orig = NULL;
+	return o;
+}
+
+static void tag_push(struct taglist *l, struct gs_str s)
+{
+	if (s.n == 0)
+		return;
+	if (l->n < GS_POST_MAX_TAGS)
+		l->v[l->n++] = s;
+	else
+		l->dropped++;
+}
+
+static void ment_push(struct mentlist *l, struct gs_str s)
+{
+	if (s.n && l->n < GS_POST_MAX_MENTIONS)
+		l->v[l->n++] = s;
+}
+
+/* Position of a string value, checked for type, skipped undecoded. */
+static int lazy_string(struct gs_json *j, const char **at)
+{
+	enum gs_json_type t = gs_json_peek(j);
+	if (t == GS_JSON_NULL) {
+		*at = NULL;
+		return gs_json_skip(j);
+	}
+	if (t != GS_JSON_STRING)
+		return j->err ? j->err : GS_ETYPE;
+	*at = j->p;
+	return gs_json_skip(j);
+}
+
+/* A string or null (null reads as empty). */
+static int opt_string(struct gs_json *j, struct gs_str *out)
+{
+	if (gs_json_null(j)) {
+		out->p = "";
+		out->n = 0;
+		return 0;
+	}
+	return gs_json_string(j, out);
+}
+
+#define KEY(k, lit) GS_STR_IS(k, lit)
+
+/* Reads the "id_str"/"id" of an object (user, author, account). */
+static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
+			    struct gs_str *out)
+{
+	struct gs_str key, v;
+	int r, have_str = 0;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "id_str") || KEY(key, "did")) {
+			if ((r = gs_json_string(j, &v)))
+				return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			*out = v;
+			have_str = 1;
+		} else if (KEY(key, "id") && !have_str) {
+			if ((r = gs_json_scalar(j, &v)))
+				return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			*out = v;
+		} else if ((r = gs_json_skip(j))) {
+			return r;
+		}
+	}
+	return r;
+}
+
+/* Array of objects; for each, reads the string field named `field` (or
+ * `alt`) into a tag list or mention list. */
+static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
+			  struct gs_str arrkey, const char *field,
+			  const char *alt, struct taglist *tags,
+			  struct mentlist *ment)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return r == GS_ETYPE ? wrong_type(ps, arrkey) : r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		if ((r = gs_json_object_begin(j)))
+			return r == GS_ETYPE ? wrong_type(ps, arrkey) : r;
+		struct gs_str got = {"", 0}, got_alt = {"", 0};
+		while ((r = gs_json_object_next(j, &key)) == 1) {
+			if (gs_str_eq(key, field, strlen(field))) {
+				if ((r = gs_json_scalar(j, &got)))
+					return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			} else if (alt && gs_str_eq(key, alt, strlen(alt))) {
+				if ((r = gs_json_scalar(j, &got_alt)))
+					return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			} else if ((r = gs_json_skip(j))) {
+				return r;
+			}
+		}
+		if (r < 0)
+			return r;
+		if (!got.n)
+			got = got_alt;
+		if (tags)
+			tag_push(tags, got);
+		else
+			ment_push(ment, got);
+	}
+	return r;
+}
+
+/* "entities": Twitter v1.1 {hashtags[{text}], user_mentions[{id_str}]} or
+ * v2 {hashtags[{tag}], mentions[{id, username}]}. */
+static int read_entities(struct gs_parser *ps, struct gs_json *j,
+			 struct taglist *tags, struct mentlist *ment)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "hashtags"))
+			r = read_obj_array(ps, j, key, "text", "tag", tags, NULL);
+		else if (KEY(key, "user_mentions"))
+			r = read_obj_array(ps, j, key, "id_str", "id", NULL, ment);
+		else if (KEY(key, "mentions"))
+			r = read_obj_array(ps, j, key, "id", "username", NULL, ment);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r;
+	}
+	return r;
+}
+
+static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
+		     struct obj *o);
+
+/* Parses a nested object into a fresh pool object (or skips it when the pool
+ * is exhausted or too deep). null gives NULL. */
+static int sub_obj(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
+		   int depth, struct obj **out)
+{
+	*out = NULL;
+	if (gs_json_null(j))
+		return 0;
+	if (gs_json_peek(j) != GS_JSON_OBJECT)
+		return j->err ? j->err : wrong_type(ps, key);
+	if (depth >= 2)
+		return gs_json_skip(j);
+	struct obj *o = obj_new(ps);
+	if (!o)
+		return reason(ps, GS_ETOOLONG, "too many posts in one line (at most %d)", POOL_MAX);
+	*out = o;
+	return parse_obj(ps, j, depth + 1, o);
+}
+
+static int read_extended(struct gs_parser *ps, struct gs_json *j,
+			 struct obj *o)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "full_text"))
+			r = lazy_string(j, &o->ext_text_at);
+		else if (KEY(key, "entities")) {
+			r = read_entities(ps, j, &o->ext_tags, &o->ext_ment);
+			o->keys |= K_EXT_ENTITIES;
+		} else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	return r;
+}
+
+/* The did in "at://did:plc:xyz/app.bsky.feed.post/rkey", and the rkey. */
+static void split_at_uri(struct gs_str uri, struct gs_str *did,
+			 struct gs_str *rkey)
+{
+	did->p = rkey->p = "";
+	did->n = rkey->n = 0;
+	if (uri.n < 6 || memcmp(uri.p, "at://", 5) != 0)
+		return;
+	const char *s = uri.p + 5, *e = uri.p + uri.n;
+	const char *slash = memchr(s, '/', (size_t)(e - s));
+	if (!slash)
+		return;
+	did->p = s;
+	did->n = (size_t)(slash - s);
+	const char *last = slash;
+	for (const char *q = slash; q < e; q++)
+		if (*q == '/')
+			last = q;
+	if (last != slash) {
+		rkey->p = last + 1;
+		rkey->n = (size_t)(e - last - 1);
+	}
+}
+
+/* A {"uri": ...} strong ref, or the "parent" ref inside a reply. */
+static int read_ref(struct gs_parser *ps, struct gs_json *j, const char *want,
+		    struct gs_str *uri)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (want && gs_str_eq(key, want, strlen(want)))
+			r = read_ref(ps, j, NULL, uri);
+		else if (!want && KEY(key, "uri"))
+			r = gs_json_string(j, uri);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	return r;
+}
+
+/* Bluesky facets: tags and mentions from each feature. */
+static int read_facets(struct gs_parser *ps, struct gs_json *j,
+		       struct obj *o)
+{
+	struct gs_str key, k2, v;
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		if ((r = gs_json_object_begin(j)))
+			return r;
+		while ((r = gs_json_object_next(j, &key)) == 1) {
+			if (!KEY(key, "features")) {
+				if ((r = gs_json_skip(j)))
+					return r;
+				continue;
+			}
+			if ((r = gs_json_array_begin(j)))
+				return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			while ((r = gs_json_array_next(j)) == 1) {
+				if ((r = gs_json_object_begin(j)))
+					return r == GS_ETYPE ? wrong_type(ps, key) : r;
+				while ((r = gs_json_object_next(j, &k2)) == 1) {
+					if (KEY(k2, "tag")) {
+						if ((r = gs_json_string(j, &v)))
+							return r == GS_ETYPE ? wrong_type(ps, k2) : r;
+						tag_push(&o->tags, v);
+					} else if (KEY(k2, "did")) {
+						if ((r = gs_json_string(j, &v)))
+							return r == GS_ETYPE ? wrong_type(ps, k2) : r;
+						ment_push(&o->ment, v);
+					} else if ((r = gs_json_skip(j))) {
+						return r;
+					}
+				}
+				if (r < 0)
+					return r;
+			}
+			if (r < 0)
+				return r;
+		}
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+static int read_string_array(struct gs_parser *ps, struct gs_json *j,
+			     struct gs_str key, struct taglist *l,
+			     struct gs_str *first)
+{
+	struct gs_str v;
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		if ((r = gs_json_string(j, &v)))
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+		if (l)
+			tag_push(l, v);
+		else if (!first->n)
+			*first = v;
+	}
+	return r;
+}
+
+/* The "record" of a Jetstream commit. */
+static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
+{
+	struct gs_str key, uri = {"", 0};
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "text")) {
+			r = lazy_string(j, &o->text_at);
+		} else if (KEY(key, "langs")) {
+			r = read_string_array(ps, j, key, NULL, &o->lang);
+		} else if (KEY(key, "facets")) {
+			o->keys |= K_FACETS;
+			r = read_facets(ps, j, o);
+		} else if (KEY(key, "tags")) {
+			o->keys |= K_MTAGS;
+			r = read_string_array(ps, j, key, &o->tags, NULL);
+		} else if (KEY(key, "reply")) {
+			o->is_reply = 1;
+			r = read_ref(ps, j, "parent", &uri);
+			struct gs_str rk;
+			split_at_uri(uri, &o->reply_user, &rk);
+		} else if (KEY(key, "subject")) {
+			if (gs_json_peek(j) == GS_JSON_OBJECT)
+				r = read_ref(ps, j, NULL, &o->subject_uri);
+			else
+				r = gs_json_skip(j);
+		} else {
+			r = gs_json_skip(j);
+		}
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	return r;
+}
+
+static int read_commit(struct gs_parser *ps, struct gs_json *j, struct obj *o)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "operation"))
+			r = gs_json_string(j, &o->operation);
+		else if (KEY(key, "collection"))
+			r = gs_json_string(j, &o->collection);
+		else if (KEY(key, "rkey"))
+			r = gs_json_string(j, &o->rkey);
+		else if (KEY(key, "record")) {
+			if (gs_json_peek(j) == GS_JSON_OBJECT)
+				r = read_record(ps, j, o);
+			else
+				r = gs_json_skip(j);
+		} else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	return r;
+}
+
+/* kind: 0 a date string, 1 epoch milliseconds, 2 epoch microseconds. */
+static int set_time(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
+		    struct obj *o, int kind)
+{
+	struct gs_str v;
+	int64_t ms;
+	int r;
+	if (kind == 2) {
+		int64_t us;
+		if ((r = gs_json_int(j, &us)))
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+		ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+	} else {
+		r = kind ? gs_json_scalar(j, &v) : gs_json_string(j, &v);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+		if (!v.n)
+			return 0;
+		if ((kind ? gs_time_parse_epoch_ms(v.p, v.n, &ms)
+			  : gs_time_parse_any(v.p, v.n, &ms)) != 0)
+			return reason(ps, GS_ETIME,
+				      "field '%.*s' is not a valid time",
+				      (int)key.n, key.p);
+	}
+	if (kind || !(o->keys & K_TS_MS)) {
+		o->time_ms = ms;
+		o->keys |= K_TIME | (kind == 1 ? K_TS_MS : 0);
+	}
+	return 0;
+}
+
+static int read_page_array(struct gs_parser *ps, struct gs_json *j,
+			   struct gs_str key, struct obj **dst, size_t *n)
+{
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		struct obj *o;
+		if ((r = sub_obj(ps, j, key, 0, &o)))
+			return r;
+		if (o && *n < POOL_MAX)
+			dst[(*n)++] = o;
+	}
+	return r;
+}
+
+static int read_includes(struct gs_parser *ps, struct gs_json *j)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "tweets"))
+			r = read_page_array(ps, j, key, ps->incl, &ps->nincl);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r;
+	}
+	return r;
+}
+
+/* One object of any format; depth 0 is the line's top level. */
+static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
+		     struct obj *o)
+{
+	struct gs_str key, v;
+	int r, b;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		r = 0;
+		switch (key.n) {
+		case 2:
+			if (KEY(key, "id") && !(o->keys & K_ID_STR))
+				r = gs_json_scalar(j, &o->id);
+			else
+				goto skip;
+			break;
+		case 3:
+			if (KEY(key, "did")) {
+				o->keys |= K_DID;
+				r = gs_json_string(j, &o->account);
+			} else
+				goto skip;
+			break;
+		case 4:
+			if (KEY(key, "text"))
+				r = lazy_string(j, &o->text_at);
+			else if (KEY(key, "user")) {
+				o->keys |= K_USER;
+				if (gs_json_peek(j) != GS_JSON_OBJECT)
+					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
+				r = read_account_obj(ps, j, &o->account);
+			} else if (KEY(key, "lang"))
+				r = opt_string(j, &o->lang);
+			else if (KEY(key, "kind")) {
+				o->keys |= K_KIND;
+				r = gs_json_string(j, &o->kind);
+			} else if (KEY(key, "tags")) {
+				o->keys |= K_MTAGS;
+				r = read_obj_array(ps, j, key, "name", NULL, &o->tags, NULL);
+			} else if (KEY(key, "data") && depth == 0) {
+				o->keys |= K_DATA;
+				r = read_page_array(ps, j, key, ps->data, &ps->ndata);
+			} else if (KEY(key, "type"))
+				r = gs_json_string(j, &o->ref_type);
+			else
+				goto skip;
+			break;
+		case 6:
+			if (KEY(key, "id_str")) {
+				o->keys |= K_ID_STR;
+				r = gs_json_string(j, &o->id);
+			} else if (KEY(key, "author")) {
+				o->keys |= K_AUTHOR;
+				struct gs_str a = {"", 0};
+				if (gs_json_peek(j) != GS_JSON_OBJECT)
+					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
+				r = read_account_obj(ps, j, &a);
+				if (!o->account.n)
+					o->account = a;
+			} else if (KEY(key, "commit")) {
+				if (gs_json_peek(j) != GS_JSON_OBJECT)
+					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
+				r = read_commit(ps, j, o);
+			} else if (KEY(key, "reblog")) {
+				r = sub_obj(ps, j, key, depth, &o->orig);
+				if (o->orig)
+					o->is_repost = 1;
+			} else
+				goto skip;
+			break;
+		case 7:
+			if (KEY(key, "account")) {
+				o->keys |= K_ACCOUNT;
+				if (gs_json_peek(j) != GS_JSON_OBJECT)
+					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
+				r = read_account_obj(ps, j, &o->account);
+			} else if (KEY(key, "time_us"))
+				r = set_time(ps, j, key, o, 2);
+			else
+				goto skip;
+			break;
+		case 8:
+			if (KEY(key, "entities")) {
+				o->keys |= K_ENTITIES;
+				r = read_entities(ps, j, &o->tags, &o->ment);
+			} else if (KEY(key, "language"))
+				r = opt_string(j, &o->lang);
+			else if (KEY(key, "includes") && depth == 0)
+				r = read_includes(ps, j);
+			else if (KEY(key, "mentions"))
+				r = read_obj_array(ps, j, key, "id", "acct", NULL, &o->ment);
+			else
+				goto skip;
+			break;
+		case 9:
+			if (KEY(key, "full_text"))
+				r = lazy_string(j, &o->full_text_at);
+			else if (KEY(key, "author_id")) {
+				o->keys |= K_AUTHOR;
+				r = gs_json_scalar(j, &o->account);
+			} else
+				goto skip;
+			break;
+		case 10:
+			if (KEY(key, "created_at"))
+				r = set_time(ps, j, key, o, 0);
+			else
+				goto skip;
+			break;
+		case 12:
+			if (KEY(key, "timestamp_ms"))
+				r = set_time(ps, j, key, o, 1);
+			else
+				goto skip;
+			break;
+		case 14:
+			if (KEY(key, "extended_tweet"))
+				r = gs_json_null(j) ? 0 : read_extended(ps, j, o);
+			else if (KEY(key, "in_reply_to_id")) {
+				r = gs_json_scalar(j, &v);
+				o->is_reply |= v.n > 0;
+			} else
+				goto skip;
+			break;
+		case 15:
+			if (KEY(key, "is_quote_status")) {
+				if (gs_json_null(j))
+					break;
+				r = gs_json_bool(j, &b);
+				o->is_quote |= r == 0 && b;
+			} else
+				goto skip;
+			break;
+		case 16:
+			if (KEY(key, "retweeted_status")) {
+				r = sub_obj(ps, j, key, depth, &o->orig);
+				if (o->orig)
+					o->is_repost = 1;
+			} else
+				goto skip;
+			break;
+		case 17:
+			if (KEY(key, "referenced_tweets")) {
+				if ((r = gs_json_array_begin(j)))
+					break;
+				while ((r = gs_json_array_next(j)) == 1) {
+					struct obj *ref;
+					if ((r = sub_obj(ps, j, key, depth, &ref)))
+						return r;
+					if (!ref)
+						continue;
+					if (GS_STR_IS(ref->ref_type, "retweeted")) {
+						o->is_repost = 1;
+						o->retweet_ref = ref->id;
+						o->keys |= K_RETWEET_REF;
+						if (ref->keys & (K_ENTITIES | K_AUTHOR))
+							o->orig = ref;
+					} else if (GS_STR_IS(ref->ref_type, "quoted")) {
+						o->is_quote = 1;
+					} else if (GS_STR_IS(ref->ref_type, "replied_to")) {
+						o->is_reply = 1;
+					}
+				}
+			} else
+				goto skip;
+			break;
+		case 19:
+			if (KEY(key, "in_reply_to_user_id"))
+				r = gs_json_scalar(j, &o->reply_user);
+			else
+				goto skip;
+			break;
+		case 20:
+			if (KEY(key, "quoted_status_id_str")) {
+				r = gs_json_scalar(j, &v);
+				o->is_quote |= v.n > 0;
+			} else
+				goto skip;
+			break;
+		case 22:
+			if (KEY(key, "in_reply_to_account_id"))
+				r = gs_json_scalar(j, &o->reply_user);
+			else
+				goto skip;
+			break;
+		case 23:
+			if (KEY(key, "in_reply_to_user_id_str"))
+				r = gs_json_scalar(j, &o->reply_user);
+			else
+				goto skip;
+			break;
+		case 25:
+			if (KEY(key, "in_reply_to_status_id_str")) {
+				r = gs_json_scalar(j, &v);
+				o->is_reply |= v.n > 0;
+			} else
+				goto skip;
+			break;
+		default:
+		skip:
+			r = gs_json_skip(j);
+		}
+		if (r == GS_ETYPE)
+			return wrong_type(ps, key);
+		if (r)
+			return r;
+	}
+	return r;
+}
+
+/* Decodes a lazily kept string value. */
+static int decode_at(struct gs_parser *ps, const char *at, const char *end,
+		     struct gs_str *out)
+{
+	struct gs_json j;
+	gs_json_init(&j, at, (size_t)(end - at), &ps->arena);
+	int r = gs_json_string(&j, out);
+	return r ? json_reason(ps, &j, r) : 0;
+}
+
+/* Tags of a tweet-like object: its entities when it has them, else the
+ * hashtags found in its text. */
+static int choose_tags(struct gs_parser *ps, struct obj *o, const char *end,
+		       struct gs_post *p)
+{
+	const struct taglist *l = NULL;
+	const struct mentlist *m = &o->ment;
+	if (o->keys & K_EXT_ENTITIES) {
+		l = &o->ext_tags;
+		m = &o->ext_ment;
+	} else if (o->keys & (K_ENTITIES | K_MTAGS | K_FACETS)) {
+		l = &o->tags;
+	}
+	if (l) {
+		memcpy(p->tags, l->v, l->n * sizeof l->v[0]);
+		p->ntags = l->n;
+		p->tags_dropped = l->dropped;
+	} else {
+		const char *at = o->ext_text_at  ? o->ext_text_at
+				 : o->full_text_at ? o->full_text_at
+						   : o->text_at;
+		struct gs_str text;
+		p->ntags = p->tags_dropped = 0;
+		if (at) {
+			int r = decode_at(ps, at, end, &text);
+			if (r)
+				return r;
+			size_t n = gs_hashtag_extract(text.p, text.n, p->tags,
+						      GS_POST_MAX_TAGS);
+			p->ntags = n < GS_POST_MAX_TAGS ? n : GS_POST_MAX_TAGS;
+			p->tags_dropped = n - p->ntags;
+		}
+	}
+	memcpy(p->mentions, m->v, m->n * sizeof m->v[0]);
+	p->nmentions = m->n;
+	return 0;
+}
+
+static const struct gs_str empty_str = {"", 0};
+
+static void post_clear(struct gs_post *p)
+{
+	p->flags = 0;
+	p->time_ms = 0;
+	p->id = p->account = p->lang = p->reply_to = empty_str;
+	p->post_did = p->post_rkey = p->repost_did = p->repost_rkey = empty_str;
+	p->ntags = p->tags_dropped = p->nmentions = 0;
+}
+
+static enum gs_format detect(const struct obj *o)
+{
+	if (o->keys & (K_DID | K_KIND))
+		return GS_FORMAT_JETSTREAM;
+	if (o->keys & K_DATA)
+		return GS_FORMAT_TWITTER2;
+	if (o->keys & K_USER)
+		return GS_FORMAT_TWITTER1;
+	if (o->keys & K_ACCOUNT)
+		return GS_FORMAT_MASTODON;
+	if (o->keys & K_AUTHOR)
+		return GS_FORMAT_TWITTER2;
+	return GS_FORMAT_AUTO;
+}
+
+/* Builds the post of a tweet-like object (v1.1, v2, Mastodon). */
+static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
+		      const char *end, struct gs_post *p)
+{
+	post_clear(p);
+	p->format = f;
+	if (!o->account.n)
+		return reason(ps, GS_EMISSING, "no author: field '%s' missing",
+			      f == GS_FORMAT_TWITTER1   ? "user.id_str"
+			      : f == GS_FORMAT_MASTODON ? "account.id"
+							: "author_id");
+	if (!(o->keys & K_TIME))
+		return reason(ps, GS_EMISSING, "no time: field 'created_at' missing");
+	p->id = o->id;
+	p->account = o->account;
+	p->time_ms = o->time_ms;
+	p->lang = o->lang;
+	p->reply_to = o->reply_user;
+	struct obj *src = o;
+	if (o->is_repost) {
+		p->flags |= GS_POST_REPOST;
+		if (o->orig)
+			src = o->orig;
+		else if (o->keys & K_RETWEET_REF)
+			for (size_t i = 0; i < ps->nincl; i++)
+				if (ps->incl[i]->id.n == o->retweet_ref.n &&
+				    memcmp(ps->incl[i]->id.p, o->retweet_ref.p,
+					   o->retweet_ref.n) == 0) {
+					src = ps->incl[i];
+					break;
+				}
+		p->reply_to = empty_str;
+	} else {
+		if (o->is_reply)
+			p->flags |= GS_POST_REPLY;
+		if (o->is_quote)
+			p->flags |= GS_POST_QUOTE;
+	}
+	return choose_tags(ps, src, end, p);
+}
+
+static int build_jetstream(struct gs_parser *ps, struct obj *o,
+			   const char *end, struct gs_post *p)
+{
+	post_clear(p);
+	p->format = GS_FORMAT_JETSTREAM;
+	if (!GS_STR_IS(o->kind, "commit") || !GS_STR_IS(o->operation, "create"))
+		return 0;
+	int is_post = GS_STR_IS(o->collection, "app.bsky.feed.post");
+	int is_repost = GS_STR_IS(o->collection, "app.bsky.feed.repost");
+	if (!is_post && !is_repost)
+		return 0;
+	if (!o->account.n)
+		return reason(ps, GS_EMISSING, "no author: field 'did' missing");
+	if (!(o->keys & K_TIME))
+		return reason(ps, GS_EMISSING, "no time: field 'time_us' missing");
+	p->account = o->account;
+	p->time_ms = o->time_ms;
+	p->id = o->rkey;
+	p->lang = o->lang;
+	if (is_repost) {
+		p->flags = GS_POST_REPOST;
+		split_at_uri(o->subject_uri, &p->repost_did, &p->repost_rkey);
+		if (!p->repost_rkey.n)
+			return reason(ps, GS_EMISSING, "repost without 'subject.uri'");
+		return 1;
+	}
+	p->post_did = o->account;
+	p->post_rkey = o->rkey;
+	if (o->is_reply) {
+		p->flags |= GS_POST_REPLY;
+		p->reply_to = o->reply_user;
+	}
+	int r = choose_tags(ps, o, end, p);
+	return r ? r : 1;
+}
+
+static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
+			   const struct gs_post **posts)
+{
+	struct gs_json j;
+	/* Invalid UTF-8 anywhere makes the line malformed, even in fields
+	 * that are skipped: such a line was damaged on its way here. */
+	size_t bad = gs_utf8_check(s, n);
+	if (bad < n)
+		return reason(ps, GS_EUTF8, "invalid UTF-8 near column %zu",
+			      (size_t)(s - ps->line) + bad + 1);
+	gs_json_init(&j, s, n, &ps->arena);
+	struct obj *o = obj_new(ps);
+	int r = parse_obj(ps, &j, 0, o);
+	if (r == 0)
+		r = gs_json_finish(&j);
+	if (r)
+		return json_reason(ps, &j, r);
+	enum gs_format f = detect(o);
+	if (f == GS_FORMAT_AUTO)
+		return reason(ps, GS_EFORMAT, "not a post of any known format");
+	if (ps->forced != GS_FORMAT_AUTO && f != ps->forced)
+		return reason(ps, GS_EFORMAT, "not a %s post (looks like %s)",
+			      gs_format_name(ps->forced), gs_format_name(f));
+	ps->last_format = f;
+	const char *end = s + n;
+	if (f == GS_FORMAT_JETSTREAM) {
+		r = build_jetstream(ps, o, end, &ps->posts[0]);
+		if (r == 0)
+			ps->skipped = 1;
+		*posts = ps->posts;
+		return r;
+	}
+	if (o->keys & K_DATA) {
+		size_t k = 0;
+		for (size_t i = 0; i < ps->ndata; i++) {
+			if ((r = build_post(ps, ps->data[i], f, end, &ps->posts[k])))
+				return r;
+			k++;
+		}
+		if (k == 0)
+			ps->skipped = 1;
+		*posts = ps->posts;
+		return (int)k;
+	}
+	if ((r = build_post(ps, o, f, end, &ps->posts[0])))
+		return r;
+	*posts = ps->posts;
+	return 1;
+}
+
+static int starts(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	return n >= l && memcmp(s, lit, l) == 0;
+}
+
+int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
+		    const struct gs_post **posts)
+{
+	ps->reason[0] = 0;
+	ps->skipped = 0;
+	ps->arena.used = 0;
+	ps->pool_used = 0;
+	ps->ndata = ps->nincl = 0;
+	ps->line = line;
+	*posts = ps->posts;
+	if (len > ps->max_line)
+		return reason(ps, GS_ETOOLONG, "line longer than %zu bytes", ps->max_line);
+	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+		line += 3;
+		len -= 3;
+		ps->line = line;
+	}
+	while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+		       line[len - 1] == '\t'))
+		len--;
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len) {
+		ps->skipped = 1;
+		ps->sse_update = 0;
+		return 0;
+	}
+	if (line[i] == '{')
+		return parse_json_line(ps, line, len, posts);
+	/* Server-sent events, as Mastodon's streaming API sends them. */
+	const char *s = line + i;
+	size_t n = len - i;
+	if (ps->forced == GS_FORMAT_AUTO || ps->forced == GS_FORMAT_MASTODON) {
+		if (starts(s, n, "event:")) {
+			const char *e = s + 6;
+			while (e < s + n && *e == ' ')
+				e++;
+			ps->sse_update = (size_t)(s + n - e) == 6 && memcmp(e, "update", 6) == 0;
+			ps->skipped = 1;
+			return 0;
+		}
+		if (starts(s, n, "data:")) {
+			const char *d = s + 5;
+			if (d < s + n && *d == ' ')
+				d++;
+			if (!ps->sse_update) {
+				ps->skipped = 1;
+				return 0;
+			}
+			ps->sse_update = 0;
+			int r = parse_json_line(ps, d, (size_t)(s + n - d), posts);
+			if (r >= 0 && ps->last_format != GS_FORMAT_MASTODON)
+				return reason(ps, GS_EFORMAT, "SSE update is not a Mastodon status");
+			return r;
+		}
+		if (s[0] == ':' || starts(s, n, "id:") || starts(s, n, "retry:")) {
+			ps->skipped = 1;
+			return 0;
+		}
+	}
+	return reason(ps, GS_EJSON, "malformed JSON: line does not start with '{'");
+}

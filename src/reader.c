@@ -1,0 +1,287 @@
+/*
+ * reader.c - lines from a file or stdin, plain, gzip or zstd (groundswell.h).
+ *
+ * The file's first bytes choose the decoder (1f 8b: zlib with gzip framing,
+ * concatenated members included; 28 b5 2f fd: zstd streaming, several frames
+ * included; anything else: read as is). Decoded bytes go into one buffer of
+ * max_line + CHUNK bytes; lines are handed out as pointers into it, so no
+ * line is copied. A line longer than max_line is never buffered whole: its
+ * bytes are dropped up to the next newline and GS_ETOOLONG is returned once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "groundswell.h"
+
+#define CHUNK (1u << 20)
+#define RAW_CHUNK (256u << 10)
+
+enum codec { PLAIN, GZIP, ZSTD };
+
+struct gs_reader {
+	int fd, own_fd;
+	enum codec codec;
+	size_t max_line;
+	char *buf;
+	size_t cap, pos, fill;
+	int eof, err, skipping;
+	uint64_t lineno, offset;
+	int64_t size;
+	/* compressed input */
+	unsigned char *raw;
+	size_t raw_pos, raw_fill;
+	int raw_eof;
+	z_stream z;
+	int z_live;
+	ZSTD_DStream *zs;
+};
+
+static ssize_t read_fd(int fd, void *dst, size_t n)
+{
+	for (;;) {
+		ssize_t k = read(fd, dst, n);
+		if (k >= 0 || errno != EINTR)
+			return k;
+	}
+}
+
+static int raw_refill(struct gs_reader *r)
+{
+	if (r->raw_pos < r->raw_fill || r->raw_eof)
+		return 0;
+	ssize_t k = read_fd(r->fd, r->raw, RAW_CHUNK);
+	if (k < 0)
+		return GS_EIO;
+	r->raw_pos = 0;
+	r->raw_fill = (size_t)k;
+	r->offset += (uint64_t)k;
+	if (k == 0)
+		r->raw_eof = 1;
+	return 0;
+}
+
+/* Decodes up to n bytes into dst; returns the count, 0 at the end. */
+static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
+{
+	int e;
+	if (r->codec == PLAIN) {
+		ssize_t k = read_fd(r->fd, dst, n);
+		if (k < 0)
+			return GS_EIO;
+		r->offset += (uint64_t)k;
+		return k;
+	}
+	for (;;) {
+		if ((e = raw_refill(r)))
+			return e;
+		if (r->codec == GZIP) {
+			if (r->raw_pos == r->raw_fill && r->raw_eof)
+				return r->z_live ? GS_EDECOMPRESS : 0;
+			if (!r->z_live) {
+				/* A new member after the end of the previous. */
+				if (inflateReset(&r->z) != Z_OK)
+					return GS_EDECOMPRESS;
+				r->z_live = 1;
+			}
+			r->z.next_in = r->raw + r->raw_pos;
+			r->z.avail_in = (uInt)(r->raw_fill - r->raw_pos);
+			r->z.next_out = (Bytef *)dst;
+			r->z.avail_out = (uInt)n;
+			int zr = inflate(&r->z, Z_NO_FLUSH);
+			r->raw_pos = r->raw_fill - r->z.avail_in;
+			if (zr == Z_STREAM_END)
+				r->z_live = 0;
+			else if (zr != Z_OK && zr != Z_BUF_ERROR)
+				return GS_EDECOMPRESS;
+			size_t got = n - r->z.avail_out;
+			if (got)
+				return (ssize_t)got;
+		} else {
+			if (r->raw_pos == r->raw_fill && r->raw_eof)
+				return r->z_live ? GS_EDECOMPRESS : 0;
+			ZSTD_inBuffer in = {r->raw, r->raw_fill, r->raw_pos};
+			ZSTD_outBuffer out = {dst, n, 0};
+			size_t zr = ZSTD_decompressStream(r->zs, &out, &in);
+			r->raw_pos = in.pos;
+			if (ZSTD_isError(zr))
+				return GS_EDECOMPRESS;
+			r->z_live = zr != 0; /* 0: a frame is complete */
+			if (out.pos)
+				return (ssize_t)out.pos;
+		}
+	}
+}
+
+struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
+{
+	struct gs_reader *r = calloc(1, sizeof *r);
+	*err = GS_ENOMEM;
+	if (!r)
+		return NULL;
+	r->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
+	r->size = -1;
+	if (strcmp(path, "-") == 0) {
+		r->fd = 0;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			*err = GS_EIO;
+			free(r);
+			return NULL;
+		}
+		r->own_fd = 1;
+	}
+	struct stat st;
+	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode))
+		r->size = st.st_size;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		*err = GS_EIO;
+		gs_reader_close(r);
+		return NULL;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	r->cap = r->max_line + CHUNK + 1;
+	r->buf = malloc(r->cap);
+	r->raw = malloc(RAW_CHUNK);
+	if (!r->buf || !r->raw) {
+		gs_reader_close(r);
+		return NULL;
+	}
+	/* Sniff the codec from the first bytes. */
+	ssize_t k = 0;
+	while (k < 4) {
+		ssize_t m = read_fd(r->fd, r->raw + k, (size_t)(4 - k));
+		if (m < 0) {
+			*err = GS_EIO;
+			gs_reader_close(r);
+			return NULL;
+		}
+		if (m == 0)
+			break;
+		k += m;
+	}
+	r->offset = (uint64_t)k;
+	const unsigned char *m = r->raw;
+	if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+		r->codec = GZIP;
+		if (inflateInit2(&r->z, 15 + 32) != Z_OK) {
+			gs_reader_close(r);
+			return NULL;
+		}
+		r->z_live = 1;
+		r->raw_fill = (size_t)k;
+	} else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
+		   m[3] == 0xfd) {
+		r->codec = ZSTD;
+		r->zs = ZSTD_createDStream();
+		if (!r->zs) {
+			gs_reader_close(r);
+			return NULL;
+		}
+		ZSTD_initDStream(r->zs);
+		r->raw_fill = (size_t)k;
+	} else {
+		memcpy(r->buf, r->raw, (size_t)k);
+		r->fill = (size_t)k;
+	}
+	*err = 0;
+	return r;
+}
+
+int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
+{
+	for (;;) {
+		if (r->err)
+			return r->err;
+		char *s = r->buf + r->pos;
+		char *nl = memchr(s, '\n', r->fill - r->pos);
+		if (nl) {
+			size_t n = (size_t)(nl - s);
+			r->pos += n + 1;
+			r->lineno++;
+			if (r->skipping || n > r->max_line) {
+				r->skipping = 0;
+				return GS_ETOOLONG;
+			}
+			if (n && s[n - 1] == '\r')
+				n--;
+			*line = s;
+			*len = n;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->pos == r->fill && !r->skipping)
+				return 0;
+			/* last line without a newline */
+			size_t n = r->fill - r->pos;
+			r->pos = r->fill;
+			r->lineno++;
+			if (r->skipping || n > r->max_line) {
+				r->skipping = 0;
+				return GS_ETOOLONG;
+			}
+			if (n && s[n - 1] == '\r')
+				n--;
+			*line = s;
+			*len = n;
+			return 1;
+		}
+		/* No newline in what is buffered: keep the partial line. */
+		size_t rest = r->fill - r->pos;
+		if (rest > r->max_line) {
+			/* Too long: drop what we have, remember to skip. */
+			r->skipping = 1;
+			rest = 0;
+		}
+		memmove(r->buf, r->buf + r->pos, rest);
+		r->pos = 0;
+		r->fill = rest;
+		ssize_t k = decode(r, r->buf + r->fill, r->cap - 1 - r->fill);
+		if (k < 0) {
+			r->err = (int)k;
+			return r->err;
+		}
+		if (k == 0)
+			r->eof = 1;
+		r->fill += (size_t)k;
+	}
+}
+
+uint64_t gs_reader_lineno(const struct gs_reader *r)
+{
+	return r->lineno;
+}
+
+uint64_t gs_reader_offset(const struct gs_reader *r)
+{
+	return r->offset;
+}
+
+int64_t gs_reader_size(const struct gs_reader *r)
+{
+	return r->size;
+}
+
+void gs_reader_close(struct gs_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd)
+		close(r->fd);
+	if (r->codec == GZIP)
+		inflateEnd(&r->z);
+	if (r->zs)
+		ZSTD_freeDStream(r->zs);
+	free(r->buf);
+	free(r->raw);
+	free(r);
+}
