@@ -132,8 +132,10 @@ void gs_parser_free(struct gs_parser *ps);
  * collections, SSE framing, empty lines) and points *posts at them; they stay
  * valid until the next call. On failure returns a negative GS_E* code and
  * gs_parser_reason() describes what was wrong, e.g. "field 'user' has the
- * wrong type". A line that carries no post but is well-formed sets
- * gs_parser_skipped() to 1.
+ * wrong type". When a well-formed line carries no post, gs_parser_skipped()
+ * tells why: 1 for an event that is not a post (a Jetstream like or delete,
+ * a Mastodon "delete" event), 2 for framing (blank lines, SSE "event:" and
+ * comment lines), which is not worth counting.
  */
 int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 		    const struct gs_post **posts);

@@ -123,8 +123,7 @@ int gs_ingest_file(struct gs_engine *e, struct gs_parser *ps, const char *path,
 			}
 			continue;
 		}
-		if (np == 0 && gs_parser_skipped(ps) && len > 0 &&
-		    line[0] == '{')
+		if (np == 0 && gs_parser_skipped(ps) == 1)
 			gs_engine_count_skipped(e, 1);
 		for (int i = 0; i < np; i++)
 			if ((rc = gs_engine_add(e, &posts[i])))

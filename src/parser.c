@@ -1033,7 +1033,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i == len) {
-		ps->skipped = 1;
+		ps->skipped = 2;
 		ps->sse_update = 0;
 		return 0;
 	}
@@ -1048,7 +1048,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 			while (e < s + n && *e == ' ')
 				e++;
 			ps->sse_update = (size_t)(s + n - e) == 6 && memcmp(e, "update", 6) == 0;
-			ps->skipped = 1;
+			ps->skipped = 2;
 			return 0;
 		}
 		if (starts(s, n, "data:")) {
@@ -1066,7 +1066,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 			return r;
 		}
 		if (s[0] == ':' || starts(s, n, "id:") || starts(s, n, "retry:")) {
-			ps->skipped = 1;
+			ps->skipped = 2;
 			return 0;
 		}
 	}

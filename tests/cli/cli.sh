@@ -1,0 +1,84 @@
+#!/bin/sh
+# Integration tests of the real binary: help, exit codes, stdin, compressed
+# input, output formats, pseudonymisation. TAP output.
+BIN=${GS_BIN:-build/groundswell}
+G=$(dirname "$0")/../golden
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fail=0
+ok() { # ok COND-EXIT-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
+}
+
+"$BIN" --help >"$T/h" 2>&1; ok $? "--help exits 0"
+grep -q '^Examples:' "$T/h"; ok $? "--help leads with examples"
+for c in report tag generate demo; do
+	"$BIN" $c --help >"$T/h" 2>&1; ok $? "$c --help exits 0"
+	sed -n 3p "$T/h" | grep -q '^Examples:'; ok $? "$c --help leads with examples"
+done
+"$BIN" frobnicate >/dev/null 2>"$T/e"; [ $? -eq 2 ]; ok $? "unknown command exits 2"
+grep -q "'frobnicate' is not a groundswell command" "$T/e"; ok $? "and says so"
+"$BIN" report --top x "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "bad option value exits 2"
+"$BIN" report /nonexistent.jsonl >/dev/null 2>"$T/e"; [ $? -eq 2 ]; ok $? "missing file exits 2"
+grep -q "cannot read '/nonexistent.jsonl'" "$T/e"; ok $? "and names the file"
+"$BIN" tag NoSuchTag "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 1 ]; ok $? "unknown tag exits 1"
+"$BIN" report --strict "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 3 ]; ok $? "--strict on a bad line exits 3"
+"$BIN" report --input-format mastodon "$G/twitter1.jsonl" --show-errors 0 --json >"$T/o" 2>/dev/null
+python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; sys.exit(0 if s['posts']==0 and s['malformed']==9 else 1)" "$T/o"; ok $? "--input-format rejects other formats' lines"
+
+# the same answer from a file, stdin, gzip and zstd, and several files
+"$BIN" report --json "$G/twitter1.jsonl" >"$T/plain" 2>/dev/null
+gzip -c "$G/twitter1.jsonl" >"$T/t.jsonl.gz"
+zstd -q -c "$G/twitter1.jsonl" >"$T/t.jsonl.zst"
+"$BIN" report --json "$T/t.jsonl.gz" >"$T/gz" 2>/dev/null; cmp -s "$T/plain" "$T/gz"; ok $? "gzip input gives the same report"
+"$BIN" report --json "$T/t.jsonl.zst" >"$T/zst" 2>/dev/null; cmp -s "$T/plain" "$T/zst"; ok $? "zstd input gives the same report"
+"$BIN" report --json - <"$G/twitter1.jsonl" >"$T/stdin" 2>/dev/null; cmp -s "$T/plain" "$T/stdin"; ok $? "stdin gives the same report"
+head -4 "$G/twitter1.jsonl" >"$T/a.jsonl"; tail -n +5 "$G/twitter1.jsonl" >"$T/b.jsonl"
+"$BIN" report --json "$T/a.jsonl" "$T/b.jsonl" >"$T/two" 2>/dev/null; cmp -s "$T/plain" "$T/two"; ok $? "two files give the report of their concatenation"
+cat "$G/twitter1.jsonl" "$G/mastodon.jsonl" "$G/jetstream.jsonl" >"$T/mixed.jsonl"
+"$BIN" report --json --top 0 "$T/mixed.jsonl" >"$T/mixed" 2>/dev/null
+python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; sys.exit(0 if s['posts']==14 else 1)" "$T/mixed"; ok $? "formats are detected per line in a mixed file"
+
+# error messages: FILE:LINE: reason, at most --show-errors, then a count
+"$BIN" report "$G/twitter1.jsonl" --show-errors 1 >/dev/null 2>"$T/e"
+[ "$(grep -c 'twitter1.jsonl:[0-9]*:' "$T/e")" -eq 1 ]; ok $? "--show-errors caps the lines shown"
+grep -q "3 malformed lines in all, 1 shown" "$T/e"; ok $? "and counts the rest"
+"$BIN" report "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; cr=$(printf '\r'); grep -q "$cr" "$T/e"; [ $? -ne 0 ]; ok $? "no progress line when stderr is not a terminal"
+
+# outputs
+"$BIN" report --csv --top 0 "$G/twitter1.jsonl" >"$T/csv" 2>/dev/null
+head -1 "$T/csv" | grep -q '^rank,tag,display,accounts,accounts_error,posts'; ok $? "CSV header"
+python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); sys.exit(0 if r[0]['tag']=='metoo' and r[0]['posts']=='6' and len(r)==5 else 1)" "$T/csv"; ok $? "CSV rows parse"
+"$BIN" tag MeToo --csv "$G/twitter1.jsonl" 2>/dev/null | head -1 | grep -q '^time,posts,accounts$'; ok $? "tag --csv is the timeline"
+"$BIN" tag '#ＭｅＴｏｏ' --json "$G/twitter1.jsonl" >"$T/tag" 2>/dev/null; ok $? "tag accepts any spelling with a hash sign"
+python3 - "$T/tag" <<'PY'; ok $? "tag --json has every documented field"
+import json, sys
+t = json.load(open(sys.argv[1]))
+need = ["tag", "display", "posts", "originals", "reposts", "replies", "accounts", "accounts_error",
+        "first_seen", "last_seen", "peak", "timeline", "co_tags", "languages", "mentions"]
+assert all(k in t for k in need), [k for k in need if k not in t]
+assert set(t["peak"]) == {"time", "posts"}
+assert all(set(b) == {"time", "posts", "accounts"} for b in t["timeline"])
+assert t["first_seen"].endswith("Z") and t["timeline"][0]["time"] == "2017-10-15T20:00:00Z"
+assert t["mentions"][0]["account"] == "1001"
+PY
+"$BIN" tag MeToo --json --pseudonymize-key s3cret "$G/twitter1.jsonl" >"$T/p1" 2>/dev/null
+printf 's3cret\n' >"$T/key"
+"$BIN" tag MeToo --json --pseudonymize-key-file "$T/key" "$G/twitter1.jsonl" >"$T/p2" 2>/dev/null
+python3 -c "
+import json,sys
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+m=a['mentions'][0]['account']
+sys.exit(0 if m!='1001' and m.startswith('u') and len(m)==17 and a==b else 1)" "$T/p1" "$T/p2"; ok $? "pseudonymised ids replace account ids, same from a key file"
+! grep -q '"1001"' "$T/p1"; ok $? "no raw account id left in pseudonymised output"
+"$BIN" report --bucket 1d --json "$G/twitter1.jsonl" 2>/dev/null | grep -q '"bucket":"1d"'; ok $? "--bucket is applied"
+"$BIN" report --bucket 5x "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "bad --bucket exits 2"
+printf '%s\n' "$(head -c 3000 /dev/zero | tr '\0' 'x')" >"$T/long"; cat "$G/mastodon.jsonl" >>"$T/long"
+"$BIN" report --max-line 2000 --json "$T/long" 2>"$T/e" >"$T/o"
+grep -q "long:1: line longer than 2000 bytes" "$T/e"; ok $? "lines over --max-line are rejected with file:line"
+python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['summary']; sys.exit(0 if s['posts']==3 else 1)" "$T/o"; ok $? "and the lines after it are still read"
+
+echo "1..$n"
+[ "$fail" -eq 0 ]

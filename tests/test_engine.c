@@ -1,0 +1,253 @@
+/* test_engine.c - the counting engine: rules, merge, bounds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "groundswell.h"
+#include "tap.h"
+
+static struct gs_str S(const char *s)
+{
+	struct gs_str r = {s, strlen(s)};
+	return r;
+}
+
+static struct gs_post mk(const char *account, int64_t t, const char *tags)
+{
+	static char buf[64][256];
+	static int nb;
+	struct gs_post p;
+	memset(&p, 0, sizeof p);
+	p.account = S(account);
+	p.time_ms = t;
+	p.lang = S("en");
+	char *b = buf[nb++ % 64];
+	snprintf(b, 256, "%s", tags);
+	for (char *tok = strtok(b, " "); tok && p.ntags < GS_POST_MAX_TAGS;
+	     tok = strtok(NULL, " "))
+		p.tags[p.ntags++] = S(tok);
+	return p;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void same_stats(struct gs_engine *a, struct gs_engine *b, const char *what)
+{
+	struct gs_tag_stats *x, *y;
+	ptrdiff_t nx = gs_engine_tags(a, &x), ny = gs_engine_tags(b, &y);
+	int same = nx == ny;
+	for (ptrdiff_t i = 0; same && i < nx; i++)
+		same = !strcmp(x[i].key, y[i].key) && x[i].posts == y[i].posts &&
+		       x[i].reposts == y[i].reposts && x[i].replies == y[i].replies &&
+		       x[i].accounts == y[i].accounts && x[i].first_ms == y[i].first_ms &&
+		       x[i].last_ms == y[i].last_ms && x[i].peak_ms == y[i].peak_ms &&
+		       x[i].peak_posts == y[i].peak_posts && !strcmp(x[i].display, y[i].display);
+	TAP_OK(same, "%s: every tag's stats equal (%td tags)", what, nx);
+	struct gs_summary sa, sb;
+	gs_engine_summary(a, &sa);
+	gs_engine_summary(b, &sb);
+	TAP_OK(sa.posts == sb.posts && sa.reposts == sb.reposts &&
+		       sa.tag_uses == sb.tag_uses && sa.accounts == sb.accounts &&
+		       sa.first_ms == sb.first_ms && sa.last_ms == sb.last_ms,
+	       "%s: summaries equal", what);
+	if (nx > 0 && same) {
+		struct gs_bucket_stats *ta, *tb;
+		ptrdiff_t na = gs_engine_timeline(a, x[0].key, &ta);
+		ptrdiff_t nb = gs_engine_timeline(b, x[0].key, &tb);
+		int eq = na == nb && na > 0;
+		for (ptrdiff_t i = 0; eq && i < na; i++)
+			eq = ta[i].time_ms == tb[i].time_ms && ta[i].posts == tb[i].posts &&
+			     ta[i].accounts == tb[i].accounts;
+		TAP_OK(eq, "%s: timelines of the top tag equal", what);
+		free(ta);
+		free(tb);
+	}
+	free(x);
+	free(y);
+}
+
+int main(void)
+{
+	struct gs_engine *e = gs_engine_new(NULL);
+	struct gs_tag_stats t;
+	struct gs_post p;
+
+	/* rules: one use per post, folding, reposts, replies, quotes */
+	p = mk("a", 1000, "MeToo metoo METOO");
+	gs_engine_add(e, &p);
+	p = mk("b", 2000, "ＭｅＴｏｏ other");
+	p.flags = GS_POST_REPOST;
+	gs_engine_add(e, &p);
+	p = mk("a", 3600 * 1000 + 5, "MeToo");
+	p.flags = GS_POST_REPLY;
+	gs_engine_add(e, &p);
+	p = mk("c", 7200 * 1000, "MeToo");
+	p.flags = GS_POST_QUOTE;
+	gs_engine_add(e, &p);
+	TAP_EQ_INT(gs_engine_tag(e, "#METOO", 6, &t), 0, "tag found by any spelling");
+	TAP_EQ_INT(t.posts, 4, "a post uses a tag once");
+	TAP_EQ_INT(t.reposts, 1, "reposts");
+	TAP_EQ_INT(t.originals, 3, "originals");
+	TAP_EQ_INT(t.replies, 1, "replies");
+	TAP_EQ_INT(t.quotes, 1, "quotes");
+	TAP_EQ_INT((long long)t.accounts, 3, "distinct accounts");
+	TAP_OK(t.accounts_error == 0, "small sets are exact");
+	TAP_EQ_STR(t.display, "MeToo", "display is the most frequent spelling");
+	TAP_EQ_STR(t.key, "metoo", "key is folded");
+	TAP_EQ_INT(t.first_ms, 1000, "first seen");
+	TAP_EQ_INT(t.last_ms, 7200000, "last seen");
+	TAP_EQ_INT(t.peak_ms, 0, "peak bucket is the earliest of the largest");
+	TAP_EQ_INT(t.peak_posts, 2, "peak posts");
+	TAP_EQ_INT(gs_engine_tag(e, "nope", 4, &t), GS_ENOTFOUND, "unknown tag");
+	struct gs_bucket_stats *tl;
+	ptrdiff_t n = gs_engine_timeline(e, "metoo", &tl);
+	TAP_EQ_INT(n, 3, "timeline spans the input, zero buckets included");
+	TAP_OK(n == 3 && tl[0].posts == 2 && tl[1].posts == 1 && tl[2].posts == 1 &&
+		       tl[0].accounts == 2 && tl[1].time_ms == 3600000,
+	       "timeline buckets");
+	free(tl);
+	struct gs_count c[8];
+	size_t nc = gs_engine_cotags(e, "metoo", c, 8);
+	TAP_OK(nc == 1 && !strcmp(c[0].name, "other") && c[0].count == 1, "co-tags");
+	nc = gs_engine_languages(e, "metoo", c, 8);
+	TAP_OK(nc == 1 && !strcmp(c[0].name, "en") && c[0].count == 4, "languages");
+	gs_engine_free(e);
+
+	/* out-of-order times land in their buckets */
+	e = gs_engine_new(NULL);
+	p = mk("a", 5 * 3600000, "x");
+	gs_engine_add(e, &p);
+	p = mk("b", 1 * 3600000, "x");
+	gs_engine_add(e, &p);
+	p = mk("c", 3 * 3600000, "x");
+	gs_engine_add(e, &p);
+	n = gs_engine_timeline(e, "x", &tl);
+	TAP_OK(n == 5 && tl[0].posts == 1 && tl[2].posts == 1 && tl[4].posts == 1 &&
+		       tl[1].posts == 0,
+	       "out-of-order posts are bucketed by their own time");
+	free(tl);
+	gs_engine_free(e);
+
+	/* Bluesky reposts: looked up among remembered posts, FIFO-bounded */
+	struct gs_engine_options o;
+	gs_engine_options_init(&o);
+	o.repost_cache = 4;
+	e = gs_engine_new(&o);
+	const char *rk[6] = {"r0", "r1", "r2", "r3", "r4", "r5"};
+	for (int i = 0; i < 6; i++) {
+		p = mk("did:a", i, "bsky");
+		p.post_did = S("did:a");
+		p.post_rkey = S(rk[i]);
+		gs_engine_add(e, &p);
+	}
+	for (int i = 0; i < 6; i++) {
+		p = mk("did:b", 10 + i, "");
+		p.flags = GS_POST_REPOST;
+		p.repost_did = S("did:a");
+		p.repost_rkey = S(rk[i]);
+		gs_engine_add(e, &p);
+	}
+	struct gs_summary s;
+	gs_engine_summary(e, &s);
+	gs_engine_tag(e, "bsky", 4, &t);
+	TAP_EQ_INT(t.reposts, 4, "reposts of the 4 remembered posts count for their tags");
+	TAP_EQ_INT(s.reposts_unresolved, 2, "reposts of forgotten posts are reported");
+	TAP_EQ_INT(s.posts, 12, "every repost is a post");
+	gs_engine_free(e);
+
+	/* merge: two halves of a random stream give exactly the whole */
+	struct gs_engine *whole = gs_engine_new(NULL), *h1 = gs_engine_new(NULL),
+			 *h2 = gs_engine_new(NULL);
+	char acc[32], tags[128];
+	for (int i = 0; i < 60000; i++) {
+		snprintf(acc, sizeof acc, "u%llu", (unsigned long long)(next() % 5000));
+		int k = (int)(next() % 4);
+		tags[0] = 0;
+		for (int j = 0; j < k; j++) {
+			char one[24];
+			uint64_t r = next() % 1000;
+			snprintf(one, sizeof one, "%sT%llu ", r & 1 ? "t" : "T",
+				 (unsigned long long)(r * r % 997));
+			strcat(tags, one);
+		}
+		p = mk(acc, 1508000000000 + (int64_t)i * 1000 + (int64_t)(next() % 600000), tags);
+		if (next() % 4 == 0)
+			p.flags = GS_POST_REPOST;
+		gs_engine_add(whole, &p);
+		gs_engine_add(i < 30000 ? h1 : h2, &p);
+	}
+	TAP_EQ_INT(gs_engine_merge(h1, h2), 0, "merge succeeds");
+	same_stats(whole, h1, "halves merged");
+	/* merge order does not matter: second half first */
+	struct gs_engine *h3 = gs_engine_new(NULL);
+	gs_engine_merge(h3, h2);
+	gs_engine_free(h1);
+	h1 = gs_engine_new(NULL);
+	rng = 88172645463325252ull;
+	for (int i = 0; i < 30000; i++) {
+		/* replay the first half's draws */
+		snprintf(acc, sizeof acc, "u%llu", (unsigned long long)(next() % 5000));
+		int k = (int)(next() % 4);
+		tags[0] = 0;
+		for (int j = 0; j < k; j++) {
+			char one[24];
+			uint64_t r = next() % 1000;
+			snprintf(one, sizeof one, "%sT%llu ", r & 1 ? "t" : "T",
+				 (unsigned long long)(r * r % 997));
+			strcat(tags, one);
+		}
+		p = mk(acc, 1508000000000 + (int64_t)i * 1000 + (int64_t)(next() % 600000), tags);
+		if (next() % 4 == 0)
+			p.flags = GS_POST_REPOST;
+		gs_engine_add(h1, &p);
+	}
+	gs_engine_merge(h3, h1);
+	same_stats(whole, h3, "halves merged in the other order");
+	gs_engine_free(h1);
+	gs_engine_free(h2);
+	gs_engine_free(h3);
+
+	/* mismatched options are refused */
+	gs_engine_options_init(&o);
+	o.bucket_ms = 60000;
+	struct gs_engine *m = gs_engine_new(&o);
+	TAP_EQ_INT(gs_engine_merge(whole, m), GS_EUSAGE, "merge with other bucket width refused");
+	gs_engine_free(m);
+	gs_engine_free(whole);
+
+	/* bounded tags: the heavy tags survive a long tail and stay exact */
+	gs_engine_options_init(&o);
+	o.max_tags = 1000;
+	e = gs_engine_new(&o);
+	for (int i = 0; i < 200000; i++) {
+		char one[32];
+		if (i % 4 == 0)
+			snprintf(one, sizeof one, "heavy%d", i % 3);
+		else
+			snprintf(one, sizeof one, "tail%d", i);
+		snprintf(acc, sizeof acc, "u%d", i % 777);
+		p = mk(acc, i, one);
+		gs_engine_add(e, &p);
+	}
+	gs_engine_summary(e, &s);
+	TAP_OK(s.tags_tracked <= 1000, "never more than max_tags tracked (%llu)",
+	       (unsigned long long)s.tags_tracked);
+	TAP_OK(s.tags_evicted > 100000, "the long tail was evicted");
+	TAP_OK(s.tags_distinct > 150000 * 0.95 && s.tags_distinct < 150003 * 1.05,
+	       "distinct tags still estimated (%.0f of 150003)", s.tags_distinct);
+	gs_engine_tag(e, "heavy1", 6, &t);
+	TAP_EQ_INT(t.posts, 16667, "a heavy tag's posts stay exact");
+	TAP_EQ_INT(t.posts_error, 0, "and carry no error");
+	gs_engine_free(e);
+
+	TAP_OK(gs_engine_new(&(struct gs_engine_options){.bucket_ms = 0}) == NULL,
+	       "invalid options refused");
+	return TAP_DONE();
+}
