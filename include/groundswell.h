@@ -157,6 +157,18 @@ struct gs_reader;
 struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err);
 
 /*
+ * Like gs_reader_open() for the bytes [start, end) of an uncompressed
+ * regular file (end < 0: to the end), for reading parts of one file in
+ * parallel; start should be 0 or just after a newline. Compressed files are
+ * refused with GS_EUSAGE.
+ */
+struct gs_reader *gs_reader_open_range(const char *path, size_t max_line,
+				       int64_t start, int64_t end, int *err);
+
+/* 1 when the file's first bytes are gzip or zstd magic, 0 if not, GS_EIO. */
+int gs_file_is_compressed(const char *path);
+
+/*
  * Next line, without its newline (a final line without one counts too).
  * Returns 1 and sets *line and *len (valid until the next call), 0 at the end,
  * GS_ETOOLONG for a line over the cap (it is skipped; reading may go on),
@@ -193,6 +205,9 @@ struct gs_engine;
 /* A new, empty engine; NULL when out of memory or options are invalid. */
 struct gs_engine *gs_engine_new(const struct gs_engine_options *o);
 void gs_engine_free(struct gs_engine *e);
+
+/* A new, empty engine with the options of e. */
+struct gs_engine *gs_engine_new_like(const struct gs_engine *e);
 
 /* Counts one post. 0, or GS_ENOMEM (the post may then be partly counted). */
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p);

@@ -159,6 +159,11 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 	return e;
 }
 
+struct gs_engine *gs_engine_new_like(const struct gs_engine *e)
+{
+	return gs_engine_new(&e->o);
+}
+
 static void topk_release(struct topk *t)
 {
 	free(t->v);

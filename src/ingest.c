@@ -5,12 +5,30 @@
  * rejects one with a reason, the line is counted as malformed and reading
  * goes on. At most max_shown reasons are printed in all, so a file of
  * garbage does not flood the terminal; the summary gives the total.
+ *
+ * Parallel reading: a big plain file is cut into parts at newlines. Each
+ * part gets a reader limited to its byte range, a parser and an engine of
+ * its own, so threads share nothing while they run. Line numbers inside a
+ * part are relative; once all parts are read, each part's line count gives
+ * the next one's offset, and the bad lines are printed with their true
+ * FILE:LINE in file order. Engines are merged in file order, which keeps
+ * Bluesky reposts of posts in an earlier part resolvable (gs_engine_merge).
  */
 #include "ingest.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#define PART_MIN (8u << 20)    /* no part smaller than this */
+#define SPLIT_MIN (16u << 20)  /* files below this are read by one thread */
+#define MAX_PARTS 256
 
 void gs_ingest_options_init(struct gs_ingest_options *o)
 {
@@ -20,6 +38,7 @@ void gs_ingest_options_init(struct gs_ingest_options *o)
 	o->max_shown = 10;
 	o->errors = stderr;
 	o->progress = 0;
+	o->threads = 0;
 }
 
 double gs_now(void)
@@ -29,20 +48,146 @@ double gs_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct bad {
+	uint64_t line;
+	char why[160];
+};
+
+struct part {
+	const char *path;
+	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
+	int ranged;
+	const struct gs_ingest_options *o;
+	struct gs_engine *e;
+	atomic_int *stop;   /* set by a part that failed under --strict */
+	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
+	size_t nbad, maxbad;
+	uint64_t nbad_total, lines;
+	atomic_ullong bytes, posts;
+	int rc, open_errno;
+};
+
+static void note_bad(struct part *p, uint64_t line, const char *why)
+{
+	if (p->nbad < p->maxbad) {
+		p->bad[p->nbad].line = line;
+		snprintf(p->bad[p->nbad].why, sizeof p->bad[0].why, "%s", why);
+		p->nbad++;
+	}
+	p->nbad_total++;
+	gs_engine_count_malformed(p->e, 1);
+}
+
+static void *read_part(void *arg)
+{
+	struct part *p = arg;
+	const struct gs_ingest_options *o = p->o;
+	int err;
+	struct gs_reader *r = p->ranged
+		? gs_reader_open_range(p->path, o->max_line, p->start, p->end, &err)
+		: gs_reader_open(p->path, o->max_line, &err);
+	if (!r) {
+		p->open_errno = errno;
+		p->rc = err;
+		return NULL;
+	}
+	struct gs_parser *ps = gs_parser_new(o->format, o->max_line);
+	if (!ps) {
+		gs_reader_close(r);
+		p->rc = GS_ENOMEM;
+		return NULL;
+	}
+	const char *line;
+	size_t len;
+	uint64_t n = 0;
+	for (;;) {
+		int k = gs_reader_next(r, &line, &len);
+		if (k == 0)
+			break;
+		if (k == GS_ETOOLONG) {
+			char why[96];
+			snprintf(why, sizeof why, "line longer than %zu bytes",
+				 o->max_line ? o->max_line : (size_t)GS_DEFAULT_MAX_LINE);
+			note_bad(p, gs_reader_lineno(r), why);
+			if (o->strict) {
+				p->rc = GS_ETOOLONG;
+				break;
+			}
+			continue;
+		}
+		if (k < 0) {
+			p->rc = k;
+			break;
+		}
+		const struct gs_post *posts;
+		int np = gs_parser_parse(ps, line, len, &posts);
+		if (np < 0) {
+			note_bad(p, gs_reader_lineno(r),
+				 gs_parser_reason(ps)[0] ? gs_parser_reason(ps)
+							 : gs_strerror(np));
+			if (o->strict) {
+				p->rc = np;
+				break;
+			}
+			continue;
+		}
+		if (np == 0 && gs_parser_skipped(ps) == 1)
+			gs_engine_count_skipped(p->e, 1);
+		for (int i = 0; i < np; i++)
+			if ((p->rc = gs_engine_add(p->e, &posts[i])))
+				goto out;
+		if ((++n & 4095) == 0) {
+			atomic_store(&p->bytes, gs_reader_offset(r));
+			atomic_fetch_add(&p->posts, 4096);
+			if (atomic_load(p->stop))
+				break;
+		}
+	}
+out:
+	if (p->rc && o->strict)
+		atomic_store(p->stop, 1);
+	p->lines = gs_reader_lineno(r);
+	atomic_store(&p->bytes, gs_reader_offset(r));
+	gs_reader_close(r);
+	gs_parser_free(ps);
+	return NULL;
+}
+
+/* Start of the first line at or after off. */
+static int64_t line_start(int fd, int64_t off, int64_t size)
+{
+	char buf[65536];
+	if (off <= 0)
+		return 0;
+	off--; /* a newline right before off makes off itself a start */
+	while (off < size) {
+		ssize_t k = pread(fd, buf, sizeof buf, off);
+		if (k <= 0)
+			return size;
+		char *nl = memchr(buf, '\n', (size_t)k);
+		if (nl)
+			return off + (nl - buf) + 1;
+		off += k;
+	}
+	return size;
+}
+
 static void progress(const struct gs_ingest_options *o,
-		     struct gs_ingest_state *st, const struct gs_engine *e,
-		     uint64_t bytes)
+		     struct gs_ingest_state *st, struct part *parts, size_t n)
 {
 	double now = gs_now();
 	if (now - st->last_progress < 0.25)
 		return;
 	st->last_progress = now;
-	struct gs_summary s;
-	gs_engine_summary(e, &s);
+	uint64_t bytes = 0, posts = 0;
+	for (size_t i = 0; i < n; i++) {
+		bytes += atomic_load(&parts[i].bytes);
+		posts += atomic_load(&parts[i].posts);
+	}
 	double dt = now - st->started > 1e-9 ? now - st->started : 1e-9;
 	uint64_t done = st->bytes_done + bytes;
 	fprintf(o->errors, "\r%.0f MB, %.0f MB/s, %.0f posts/s", done / 1e6,
-		done / 1e6 / dt, (double)s.posts / dt);
+		done / 1e6 / dt, (double)(st->posts_done + posts) / dt);
 	if (st->bytes_total)
 		fprintf(o->errors, ", %.0f%%", 100.0 * done / st->bytes_total);
 	fputs("\033[K", o->errors);
@@ -58,81 +203,131 @@ void gs_ingest_progress_end(const struct gs_ingest_options *o,
 	}
 }
 
-static void bad_line(const struct gs_ingest_options *o,
-		     struct gs_ingest_state *st, const char *path,
-		     uint64_t lineno, const char *why)
+static unsigned cpus(void)
 {
-	if (st->shown < o->max_shown || o->strict) {
-		if (o->progress)
-			fputs("\r\033[K", o->errors);
-		fprintf(o->errors, "%s:%llu: %s\n",
-			strcmp(path, "-") == 0 ? "<stdin>" : path,
-			(unsigned long long)lineno, why);
-	}
-	st->shown++;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
-int gs_ingest_file(struct gs_engine *e, struct gs_parser *ps, const char *path,
+int gs_ingest_file(struct gs_engine *e, const char *path,
 		   const struct gs_ingest_options *o, struct gs_ingest_state *st)
 {
-	int err;
-	struct gs_reader *r = gs_reader_open(path, o->max_line, &err);
-	if (!r) {
-		if (err == GS_EIO)
-			fprintf(o->errors, "groundswell: cannot read '%s': %s\n",
-				path, strerror(errno));
-		return err;
+	const char *shown_path = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	size_t nparts = 1;
+	int64_t size = -1;
+	struct stat sb;
+	unsigned threads = o->threads ? o->threads : cpus();
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		size = sb.st_size;
+		if (threads > 1 && size >= SPLIT_MIN && gs_file_is_compressed(path) == 0) {
+			nparts = (size_t)(size / PART_MIN);
+			if (nparts > threads)
+				nparts = threads;
+			if (nparts > MAX_PARTS)
+				nparts = MAX_PARTS;
+			if (nparts < 1)
+				nparts = 1;
+		}
 	}
-	const char *line;
-	size_t len;
+	struct part *parts = calloc(nparts, sizeof *parts);
+	pthread_t *th = calloc(nparts, sizeof *th);
+	atomic_int stop = 0;
 	int rc = 0;
-	uint64_t n = 0;
-	for (;;) {
-		int k = gs_reader_next(r, &line, &len);
-		if (k == 0)
-			break;
-		if (k == GS_ETOOLONG) {
-			char why[96];
-			snprintf(why, sizeof why, "line longer than %zu bytes",
-				 o->max_line ? o->max_line : (size_t)GS_DEFAULT_MAX_LINE);
-			bad_line(o, st, path, gs_reader_lineno(r), why);
-			gs_engine_count_malformed(e, 1);
-			if (o->strict) {
-				rc = GS_ETOOLONG;
-				break;
-			}
-			continue;
-		}
-		if (k < 0) {
-			fprintf(o->errors, "groundswell: %s: %s after line %llu\n",
-				path, gs_strerror(k),
-				(unsigned long long)gs_reader_lineno(r));
-			rc = k;
-			break;
-		}
-		const struct gs_post *posts;
-		int np = gs_parser_parse(ps, line, len, &posts);
-		if (np < 0) {
-			bad_line(o, st, path, gs_reader_lineno(r),
-				 gs_parser_reason(ps)[0] ? gs_parser_reason(ps)
-							 : gs_strerror(np));
-			gs_engine_count_malformed(e, 1);
-			if (o->strict) {
-				rc = np;
-				break;
-			}
-			continue;
-		}
-		if (np == 0 && gs_parser_skipped(ps) == 1)
-			gs_engine_count_skipped(e, 1);
-		for (int i = 0; i < np; i++)
-			if ((rc = gs_engine_add(e, &posts[i])))
-				goto out;
-		if (o->progress && (++n & 1023) == 0)
-			progress(o, st, e, gs_reader_offset(r));
+	if (!parts || !th) {
+		free(parts);
+		free(th);
+		return GS_ENOMEM;
 	}
-out:
-	st->bytes_done += gs_reader_offset(r);
-	gs_reader_close(r);
+	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int64_t prev = 0;
+	for (size_t i = 0; i < nparts; i++) {
+		struct part *p = &parts[i];
+		p->path = path;
+		p->o = o;
+		p->stop = &stop;
+		p->maxbad = o->strict ? 1 : o->max_shown;
+		p->bad = calloc(p->maxbad ? p->maxbad : 1, sizeof *p->bad);
+		p->ranged = nparts > 1;
+		p->start = prev;
+		p->end = i + 1 == nparts ? -1
+			 : (fd >= 0 ? line_start(fd, size * (int64_t)(i + 1) / (int64_t)nparts, size) : -1);
+		if (p->end >= 0 && p->end < p->start)
+			p->end = p->start;
+		prev = p->end;
+		p->e = i == 0 ? e : gs_engine_new_like(e);
+		if (!p->bad || !p->e)
+			rc = GS_ENOMEM;
+	}
+	if (fd >= 0)
+		close(fd);
+	size_t started = 0;
+	for (size_t i = 0; !rc && i < nparts; i++, started++)
+		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
+			rc = GS_ENOMEM;
+			break;
+		}
+	if (o->progress && started == nparts) {
+		/* Wait for the parts while drawing progress. */
+		for (;;) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+			int live = 0;
+			for (size_t i = 0; i < nparts; i++)
+				live |= pthread_tryjoin_np(th[i], NULL) == EBUSY;
+			if (!live)
+				break;
+			progress(o, st, parts, nparts);
+		}
+		started = 0; /* all joined */
+	}
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+
+	/* Report in file order with absolute line numbers. */
+	uint64_t base = 0;
+	for (size_t i = 0; i < nparts; i++) {
+		struct part *p = &parts[i];
+		if (p->rc == GS_EIO || p->rc == GS_EDECOMPRESS) {
+			if (p->lines == 0 && p->rc == GS_EIO && p->open_errno)
+				fprintf(o->errors, "groundswell: cannot read '%s': %s\n",
+					path, strerror(p->open_errno));
+			else
+				fprintf(o->errors, "groundswell: %s: %s after line %llu\n",
+					shown_path, gs_strerror(p->rc),
+					(unsigned long long)(base + p->lines));
+			if (!rc)
+				rc = p->rc;
+		}
+		for (size_t k = 0; k < p->nbad; k++) {
+			if (st->shown < o->max_shown || (o->strict && !rc)) {
+				if (o->progress)
+					fputs("\r\033[K", o->errors);
+				fprintf(o->errors, "%s:%llu: %s\n", shown_path,
+					(unsigned long long)(base + p->bad[k].line),
+					p->bad[k].why);
+			}
+			st->shown++;
+			if (o->strict && !rc)
+				rc = GS_EJSON;
+		}
+		st->shown += (unsigned)(p->nbad_total - p->nbad);
+		if (!rc && p->rc)
+			rc = p->rc;
+		base += p->lines;
+		st->bytes_done += atomic_load(&p->bytes);
+		st->posts_done += atomic_load(&p->posts);
+	}
+	for (size_t i = 1; i < nparts; i++) {
+		if (!rc && parts[i].e) {
+			int r = gs_engine_merge(e, parts[i].e);
+			if (r)
+				rc = r;
+		}
+		gs_engine_free(parts[i].e);
+	}
+	for (size_t i = 0; i < nparts; i++)
+		free(parts[i].bad);
+	free(parts);
+	free(th);
 	return rc;
 }

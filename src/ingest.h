@@ -19,6 +19,8 @@ struct gs_ingest_options {
 	unsigned max_shown;    /* bad lines printed; the rest only counted */
 	FILE *errors;          /* where bad lines are reported (stderr) */
 	int progress;          /* a progress line on errors (a terminal) */
+	unsigned threads;      /* parts of a big plain file read at once;
+				  0: one per online CPU */
 };
 
 void gs_ingest_options_init(struct gs_ingest_options *o);
@@ -27,17 +29,22 @@ struct gs_ingest_state {
 	unsigned shown;       /* bad lines printed so far, over all files */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
+	uint64_t posts_done;  /* lines of finished files, for rates */
 	double started;       /* monotonic seconds */
 	double last_progress;
 };
 
 /*
- * Reads every line of path ("-" for stdin) into e. Returns 0; GS_EIO or
+ * Reads every line of path ("-" for stdin) into e. A regular uncompressed
+ * file of at least 16 MB is split at line boundaries into up to
+ * o->threads parts, each read by its own thread into its own engine, and
+ * the engines are merged into e in file order; the counts are those of a
+ * sequential read. Bad lines are reported in file order after the file. Returns 0; GS_EIO or
  * GS_EDECOMPRESS when the file could not be read (a message naming it has
  * been printed); GS_EJSON (or the line's error) under strict mode at the
  * first bad line; GS_ENOMEM.
  */
-int gs_ingest_file(struct gs_engine *e, struct gs_parser *ps, const char *path,
+int gs_ingest_file(struct gs_engine *e, const char *path,
 		   const struct gs_ingest_options *o, struct gs_ingest_state *st);
 
 /* Clears the progress line, if one was drawn. */

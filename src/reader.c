@@ -31,6 +31,7 @@ struct gs_reader {
 	char *buf;
 	size_t cap, pos, fill;
 	int eof, err, skipping;
+	int64_t limit; /* bytes left to read in a range, -1 unbounded */
 	uint64_t lineno, offset;
 	int64_t size;
 	/* compressed input */
@@ -71,7 +72,13 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 {
 	int e;
 	if (r->codec == PLAIN) {
+		if (r->limit >= 0 && (int64_t)n > r->limit)
+			n = (size_t)r->limit;
+		if (n == 0)
+			return 0;
 		ssize_t k = read_fd(r->fd, dst, n);
+		if (k > 0 && r->limit >= 0)
+			r->limit -= k;
 		if (k < 0)
 			return GS_EIO;
 		r->offset += (uint64_t)k;
@@ -118,7 +125,40 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 	}
 }
 
+static struct gs_reader *open_impl(const char *path, size_t max_line,
+				   int64_t start, int64_t end, int *err);
+
 struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
+{
+	return open_impl(path, max_line, 0, -1, err);
+}
+
+struct gs_reader *gs_reader_open_range(const char *path, size_t max_line,
+				       int64_t start, int64_t end, int *err)
+{
+	if (start < 0 || (end >= 0 && end < start)) {
+		*err = GS_EUSAGE;
+		return NULL;
+	}
+	return open_impl(path, max_line, start, end, err);
+}
+
+int gs_file_is_compressed(const char *path)
+{
+	unsigned char m[4] = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return GS_EIO;
+	ssize_t k = read_fd(fd, m, 4);
+	close(fd);
+	if (k < 0)
+		return GS_EIO;
+	return (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) ||
+	       (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
+}
+
+static struct gs_reader *open_impl(const char *path, size_t max_line,
+				   int64_t start, int64_t end, int *err)
 {
 	struct gs_reader *r = calloc(1, sizeof *r);
 	*err = GS_ENOMEM;
@@ -126,6 +166,7 @@ struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
 		return NULL;
 	r->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
 	r->size = -1;
+	r->limit = -1;
 	if (strcmp(path, "-") == 0) {
 		r->fd = 0;
 	} else {
@@ -146,6 +187,16 @@ struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
 		gs_reader_close(r);
 		return NULL;
 	}
+	if (start > 0 || end >= 0) {
+		if (r->size < 0 || lseek(r->fd, start, SEEK_SET) != start) {
+			*err = GS_EUSAGE;
+			gs_reader_close(r);
+			return NULL;
+		}
+		r->limit = (end >= 0 ? end : r->size) - start;
+		if (r->limit < 0)
+			r->limit = 0;
+	}
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -158,8 +209,9 @@ struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
 	}
 	/* Sniff the codec from the first bytes. */
 	ssize_t k = 0;
-	while (k < 4) {
-		ssize_t m = read_fd(r->fd, r->raw + k, (size_t)(4 - k));
+	ssize_t want = r->limit >= 0 && r->limit < 4 ? (ssize_t)r->limit : 4;
+	while (k < want) {
+		ssize_t m = read_fd(r->fd, r->raw + k, (size_t)(want - k));
 		if (m < 0) {
 			*err = GS_EIO;
 			gs_reader_close(r);
@@ -170,7 +222,16 @@ struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err)
 		k += m;
 	}
 	r->offset = (uint64_t)k;
+	if (r->limit >= 0)
+		r->limit -= k;
 	const unsigned char *m = r->raw;
+	if (r->limit >= 0 && k >= 2 &&
+	    ((m[0] == 0x1f && m[1] == 0x8b) ||
+	     (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd))) {
+		*err = GS_EUSAGE; /* a range of a compressed file */
+		gs_reader_close(r);
+		return NULL;
+	}
 	if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
 		r->codec = GZIP;
 		if (inflateInit2(&r->z, 15 + 32) != Z_OK) {

@@ -123,6 +123,16 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 			k--;
 		return set_key(c, buf, k);
 	}
+	case 1011: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*end || v < 0 || v > 256) {
+			cli_error("invalid --threads '%s' (0 to 256; 0: one per CPU)", arg);
+			return -1;
+		}
+		c->ing.threads = (unsigned)v;
+		return 1;
+	}
 	case 1010: {
 		char *end;
 		long v = strtol(arg, &end, 10);
@@ -149,9 +159,7 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 		files = stdin_only;
 	}
 	c->engine = gs_engine_new(&c->eng);
-	struct gs_parser *ps = gs_parser_new(c->ing.format, c->ing.max_line);
-	if (!c->engine || !ps) {
-		gs_parser_free(ps);
+	if (!c->engine) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
@@ -168,14 +176,13 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 	}
 	int rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++) {
-		int r = gs_ingest_file(c->engine, ps, files[i], &c->ing, &st);
+		int r = gs_ingest_file(c->engine, files[i], &c->ing, &st);
 		if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
 			rc = EXIT_USAGE;
 		else if (r)
 			rc = EXIT_STRICT;
 	}
 	gs_ingest_progress_end(&c->ing, &st);
-	gs_parser_free(ps);
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
 			st.shown, c->ing.max_shown);

@@ -39,7 +39,8 @@ struct cli_common {
 	{"no-progress", no_argument, NULL, 1007},                              \
 	{"pseudonymize-key", required_argument, NULL, 1008},                   \
 	{"pseudonymize-key-file", required_argument, NULL, 1009},              \
-	{"show-errors", required_argument, NULL, 1010}
+	{"show-errors", required_argument, NULL, 1010},                        \
+	{"threads", required_argument, NULL, 1011}
 
 #define CLI_COMMON_SHORT "b:f:"
 
@@ -52,6 +53,7 @@ struct cli_common {
 	"      --max-line N       reject lines over N bytes (default 1048576)\n" \
 	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
 	"      --show-errors N    malformed lines printed (default 10)\n"      \
+	"      --threads N        threads for big plain files (default: CPUs)\n" \
 	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
 	"Output options:\n"                                                    \
 	"      --json, --csv      machine-readable output (default: a table)\n" \
