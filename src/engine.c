@@ -89,6 +89,15 @@ struct repost_ent {
 	uint64_t tags[REPOST_TAGS];
 };
 
+#define PENDING_MAX (1u << 20)
+
+/* A Bluesky repost whose original this engine has not seen. */
+struct pending {
+	uint64_t key, ah;
+	int64_t time_ms;
+	uint16_t lid;
+};
+
 struct gs_engine {
 	struct gs_engine_options o;
 	struct tag **slots;
@@ -104,7 +113,22 @@ struct gs_engine {
 	size_t ring_n, ring_head, ring_cap;
 	uint32_t *ridx; /* ring position + 1, 0 = empty */
 	size_t ridx_n;
+	struct pending *pending;
+	size_t npending, pending_cap;
 };
+
+static struct pending *pending_push(struct gs_engine *e)
+{
+	if (e->npending == e->pending_cap) {
+		size_t cap = e->pending_cap ? e->pending_cap * 2 : 256;
+		struct pending *np = realloc(e->pending, cap * sizeof *np);
+		if (!np)
+			return NULL;
+		e->pending = np;
+		e->pending_cap = cap;
+	}
+	return &e->pending[e->npending++];
+}
 
 void gs_engine_options_init(struct gs_engine_options *o)
 {
@@ -195,6 +219,7 @@ void gs_engine_free(struct gs_engine *e)
 	free(e->slots);
 	free(e->ring);
 	free(e->ridx);
+	free(e->pending);
 	gs_hll_release(&e->accounts);
 	gs_hll_release(&e->tagkeys);
 	free(e);
@@ -523,6 +548,72 @@ static void repost_remember(struct gs_engine *e, uint64_t key,
 
 /* ---- counting ---------------------------------------------------------- */
 
+/* Counts one post for its (distinct) tags. */
+static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
+		      uint64_t ah, int64_t time_ms, unsigned flags,
+		      uint64_t lid, const struct gs_str *mentions,
+		      size_t nmentions)
+{
+	int r;
+	int repost = (flags & GS_POST_REPOST) != 0;
+	if (!nt)
+		return 0;
+	e->s.tagged_posts++;
+	e->s.tag_uses += nt;
+	int64_t b = gs_time_bucket(time_ms, e->o.bucket_ms);
+	for (size_t i = 0; i < nt; i++) {
+		struct tag *t = tags[i];
+		t->posts++;
+		if (repost)
+			t->reposts++;
+		else if (flags & GS_POST_REPLY)
+			t->replies++;
+		if (!repost && (flags & GS_POST_QUOTE))
+			t->quotes++;
+		if (time_ms < t->first_ms)
+			t->first_ms = time_ms;
+		if (time_ms > t->last_ms)
+			t->last_ms = time_ms;
+		if ((r = gs_hll_add(&t->accounts, ah)))
+			return r;
+		struct bucket *bk = bucket_get(e, t, b);
+		if (!bk)
+			return GS_ENOMEM;
+		bk->posts++;
+		if ((r = gs_hll_add(&bk->acc, ah)))
+			return r;
+		if (lid)
+			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
+		for (size_t m = 0; m < nmentions; m++) {
+			struct gs_str id = mentions[m];
+			int at = topk_add(&t->ment, e->o.top_k,
+					  XXH3_64bits(id.p, id.n), 1, 1);
+			set_name(&t->ment, at, id.p, id.n);
+		}
+		for (size_t k = 0; k < nt; k++)
+			if (k != i)
+				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
+	}
+	return 0;
+}
+
+/* Tags of a remembered Bluesky post; 0 when it is not remembered. */
+static size_t repost_tags(const struct gs_engine *e, uint64_t key,
+			  struct tag **tags)
+{
+	uint32_t *s = e->ring_cap ? ridx_find(e, key) : NULL;
+	if (!s || !*s)
+		return 0;
+	const struct repost_ent *re = &e->ring[*s - 1];
+	size_t nt = 0;
+	for (size_t i = 0; i < re->n; i++) {
+		struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
+		if (t)
+			tags[nt++] = t;
+	}
+	return nt ? nt : (size_t)-1;
+}
+
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 {
 	struct tag *tags[GS_POST_MAX_TAGS];
@@ -548,17 +639,25 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 
 	if (repost && p->repost_rkey.n) {
 		/* Bluesky: the original's tags, if we saw it. */
-		uint32_t *s = e->ring_cap ? ridx_find(e, bsky_key(p->repost_did, p->repost_rkey)) : NULL;
-		if (!s || !*s) {
+		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
+		nt = repost_tags(e, key, tags);
+		if (nt == 0) {
 			e->s.reposts_unresolved++;
+			/* An earlier part of the input, read by another engine,
+			 * may hold the original: gs_engine_merge() retries. */
+			if (e->npending < PENDING_MAX) {
+				struct pending *pd = pending_push(e);
+				if (pd) {
+					pd->key = key;
+					pd->ah = ah;
+					pd->time_ms = p->time_ms;
+					pd->lid = (uint16_t)lang_id(e, p->lang);
+				}
+			}
 			return 0;
 		}
-		const struct repost_ent *re = &e->ring[*s - 1];
-		for (size_t i = 0; i < re->n; i++) {
-			struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
-			if (t)
-				tags[nt++] = t;
-		}
+		if (nt == (size_t)-1)
+			return 0; /* its tags were all evicted */
 	} else {
 		if ((r = reserve(e, p->ntags)))
 			return r;
@@ -584,47 +683,8 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 		if (p->post_rkey.n && nt)
 			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags, nt);
 	}
-	if (!nt)
-		return 0;
-	e->s.tagged_posts++;
-	e->s.tag_uses += nt;
-
-	int64_t b = gs_time_bucket(p->time_ms, e->o.bucket_ms);
-	uint64_t lid = lang_id(e, p->lang);
-	for (size_t i = 0; i < nt; i++) {
-		struct tag *t = tags[i];
-		t->posts++;
-		if (repost)
-			t->reposts++;
-		else if (p->flags & GS_POST_REPLY)
-			t->replies++;
-		if (!repost && (p->flags & GS_POST_QUOTE))
-			t->quotes++;
-		if (p->time_ms < t->first_ms)
-			t->first_ms = p->time_ms;
-		if (p->time_ms > t->last_ms)
-			t->last_ms = p->time_ms;
-		if ((r = gs_hll_add(&t->accounts, ah)))
-			return r;
-		struct bucket *bk = bucket_get(e, t, b);
-		if (!bk)
-			return GS_ENOMEM;
-		bk->posts++;
-		if ((r = gs_hll_add(&bk->acc, ah)))
-			return r;
-		if (lid)
-			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
-		for (size_t m = 0; m < p->nmentions; m++) {
-			struct gs_str id = p->mentions[m];
-			int at = topk_add(&t->ment, e->o.top_k,
-					  XXH3_64bits(id.p, id.n), 1, 1);
-			set_name(&t->ment, at, id.p, id.n);
-		}
-		for (size_t k = 0; k < nt; k++)
-			if (k != i)
-				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
-	}
-	return 0;
+	return count_tags(e, tags, nt, ah, p->time_ms, p->flags,
+			  lang_id(e, p->lang), p->mentions, p->nmentions);
 }
 
 /* ---- merge ------------------------------------------------------------- */
@@ -689,6 +749,25 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 	    a->bucket_hll_p != b->bucket_hll_p || a->top_k != b->top_k)
 		return GS_EUSAGE;
 	int r;
+	/* src's reposts of posts it never saw: dst holds what came before. */
+	uint64_t resolved = 0;
+	for (size_t i = 0; i < src->npending; i++) {
+		const struct pending *pd = &src->pending[i];
+		struct tag *tags[REPOST_TAGS];
+		size_t nt = repost_tags(dst, pd->key, tags);
+		if (nt == 0 || nt == (size_t)-1)
+			continue;
+		uint64_t lid = 0;
+		if (pd->lid) {
+			const char *l = src->langs[pd->lid - 1];
+			struct gs_str ls = {l, strlen(l)};
+			lid = lang_id(dst, ls);
+		}
+		if ((r = count_tags(dst, tags, nt, pd->ah, pd->time_ms,
+				    GS_POST_REPOST, lid, NULL, 0)))
+			return r;
+		resolved++;
+	}
 	struct gs_summary *d = &dst->s;
 	const struct gs_summary *s = &src->s;
 	d->posts += s->posts;
@@ -701,7 +780,7 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 	d->tags_invalid += s->tags_invalid;
 	d->malformed += s->malformed;
 	d->skipped += s->skipped;
-	d->reposts_unresolved += s->reposts_unresolved;
+	d->reposts_unresolved += s->reposts_unresolved - resolved;
 	d->tags_evicted += s->tags_evicted;
 	if (s->evicted_max_posts > d->evicted_max_posts)
 		d->evicted_max_posts = s->evicted_max_posts;

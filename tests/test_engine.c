@@ -162,6 +162,32 @@ int main(void)
 	TAP_EQ_INT(s.posts, 12, "every repost is a post");
 	gs_engine_free(e);
 
+	/* a repost in a later part of a post in an earlier part resolves at
+	 * merge, as it would have in one sequential read */
+	struct gs_engine *pa = gs_engine_new(NULL), *pb = gs_engine_new(NULL);
+	p = mk("did:a", 1, "split");
+	p.post_did = S("did:a");
+	p.post_rkey = S("k1");
+	gs_engine_add(pa, &p);
+	p = mk("did:b", 7200001, "");
+	p.flags = GS_POST_REPOST;
+	p.lang = S("de");
+	p.repost_did = S("did:a");
+	p.repost_rkey = S("k1");
+	gs_engine_add(pb, &p);
+	gs_engine_summary(pb, &s);
+	TAP_EQ_INT(s.reposts_unresolved, 1, "a part alone cannot resolve the repost");
+	gs_engine_merge(pa, pb);
+	gs_engine_summary(pa, &s);
+	gs_engine_tag(pa, "split", 5, &t);
+	TAP_OK(t.posts == 2 && t.reposts == 1 && t.accounts == 2 && t.last_ms == 7200001 &&
+		       s.reposts_unresolved == 0,
+	       "merge resolves reposts of posts in the earlier part");
+	nc = gs_engine_languages(pa, "split", c, 8);
+	TAP_OK(nc == 2, "with the repost's language");
+	gs_engine_free(pa);
+	gs_engine_free(pb);
+
 	/* merge: two halves of a random stream give exactly the whole */
 	struct gs_engine *whole = gs_engine_new(NULL), *h1 = gs_engine_new(NULL),
 			 *h2 = gs_engine_new(NULL);
