@@ -108,6 +108,7 @@ struct gs_post {
 	struct gs_str reply_to;  /* account replied to, or empty */
 	struct gs_str post_did, post_rkey;     /* Bluesky: this post */
 	struct gs_str repost_did, repost_rkey; /* Bluesky repost: original */
+	struct gs_str repost_id; /* id (Bluesky: URI) of the reposted post */
 	size_t ntags;            /* tags stored (<= GS_POST_MAX_TAGS) */
 	size_t tags_dropped;     /* tags beyond the cap */
 	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */
@@ -257,6 +258,18 @@ struct gs_bucket_stats {
 	double accounts;
 };
 
+/* What trend detection needs of one tag in one bucket. */
+struct gs_obs {
+	int64_t bucket_ms;
+	uint64_t hash;            /* hash of the tag's key */
+	const char *key;
+	uint64_t posts;
+	double accounts;          /* distinct accounts in the bucket */
+	double day_accounts;      /* distinct accounts from UTC midnight to
+				     the end of the bucket */
+	double prev_day_accounts; /* distinct accounts the UTC day before */
+};
+
 struct gs_count {
 	const char *name;
 	uint64_t count;
@@ -279,6 +292,29 @@ int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
  * Returns the number of buckets or a negative error. */
 ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
 			     struct gs_bucket_stats **out);
+
+/*
+ * Observations of every tracked tag in every bucket it was used in, sorted
+ * by bucket then hash, in a malloc'ed array the caller frees (keys belong to
+ * the engine). gs_engine_observations_at() gives those of one bucket; both
+ * compute each observation the same way, so a detector fed either sees the
+ * same numbers. Return the count or GS_ENOMEM.
+ */
+ptrdiff_t gs_engine_observations(const struct gs_engine *e,
+				 struct gs_obs **out);
+ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
+				    int64_t bucket_ms, struct gs_obs **out);
+/* Distinct accounts that posted (with or without tags) in a bucket. */
+double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms);
+
+/* Posts and distinct accounts of a tag over the buckets [from, to]. */
+int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
+		   int64_t to, uint64_t *posts, double *accounts);
+
+/* Representative posts of a tag: the ids of its most reposted posts, then
+ * of its earliest post; up to max written; names belong to the engine. */
+size_t gs_engine_examples(const struct gs_engine *e, const char *key,
+			  struct gs_count *out, size_t max);
 
 /* Top co-occurring tags (display spellings), languages and mentioned
  * account ids of a tag, most frequent first; up to max written. Counts are

@@ -78,7 +78,9 @@ struct tag {
 	struct bucket *tl;
 	uint32_t tl_n, tl_cap;
 	struct spelling *sp[SPELLINGS_MAX];
-	struct topk cot, langs, ment;
+	struct topk cot, langs, ment, rep; /* rep: reposted post ids */
+	int64_t first_id_ms;
+	char first_id[NAME_MAX_]; /* id of the earliest post */
 	uint16_t keylen;
 	char key[]; /* NUL-terminated */
 };
@@ -105,6 +107,7 @@ struct gs_engine {
 	struct gs_summary s;
 	uint64_t tag_uses_evicted;
 	struct gs_hll accounts, tagkeys;
+	struct tag *global; /* timeline of all posts (tagged or not) */
 	/* languages: interned, so topk keys are small ids */
 	char langs[LANGS_MAX][16];
 	size_t nlangs;
@@ -177,6 +180,11 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 	}
 	gs_hll_init(&e->accounts, 14);
 	gs_hll_init(&e->tagkeys, 14);
+	e->global = calloc(1, sizeof *e->global + 1);
+	if (!e->global) {
+		gs_engine_free(e);
+		return NULL;
+	}
 	e->s.first_ms = INT64_MAX;
 	e->s.last_ms = INT64_MIN;
 	e->s.bucket_ms = opt->bucket_ms;
@@ -205,6 +213,7 @@ static void tag_free(struct tag *t)
 	topk_release(&t->cot);
 	topk_release(&t->langs);
 	topk_release(&t->ment);
+	topk_release(&t->rep);
 	free(t);
 }
 
@@ -222,6 +231,8 @@ void gs_engine_free(struct gs_engine *e)
 	free(e->pending);
 	gs_hll_release(&e->accounts);
 	gs_hll_release(&e->tagkeys);
+	if (e->global)
+		tag_free(e->global);
 	free(e);
 }
 
@@ -275,17 +286,24 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Evicts the tenth of the tags with the fewest posts (all tags with at most
- * the tenth-percentile count, ties included unless that is every tag). */
-static int evict(struct gs_engine *e)
+/* Evicts about the tenth of the tags with the fewest posts (all tags with
+ * at most the tenth-percentile count). Tags used in the last two buckets
+ * are spared while that still frees a twentieth of the table: a tag on the
+ * rise must keep its timeline, or trend detection would lose it. */
+static int evict_pass(struct gs_engine *e, int spare_recent)
 {
 	uint64_t *c = malloc(e->ntags * sizeof *c);
 	if (!c)
 		return GS_ENOMEM;
+	int64_t recent = e->s.last_ms - 2 * e->o.bucket_ms;
 	size_t k = 0;
 	for (size_t i = 0; i < e->nslots; i++)
-		if (e->slots[i])
+		if (e->slots[i] && !(spare_recent && e->slots[i]->last_ms >= recent))
 			c[k++] = e->slots[i]->posts;
+	if (k < e->o.max_tags / 20) {
+		free(c);
+		return 1; /* too few candidates */
+	}
 	qsort(c, k, sizeof *c, cmp_u64);
 	uint64_t floor = c[k / 10];
 	if (floor == c[k - 1] && floor > 0)
@@ -303,7 +321,7 @@ static int evict(struct gs_engine *e)
 		struct tag *t = old[i];
 		if (!t)
 			continue;
-		if (t->posts <= floor) {
+		if (t->posts <= floor && !(spare_recent && t->last_ms >= recent)) {
 			e->s.tags_evicted++;
 			e->tag_uses_evicted += t->posts;
 			if (t->posts > e->s.evicted_max_posts)
@@ -316,6 +334,14 @@ static int evict(struct gs_engine *e)
 	}
 	free(old);
 	return 0;
+}
+
+static int evict(struct gs_engine *e)
+{
+	int r = evict_pass(e, 1);
+	if (r == 1)
+		r = evict_pass(e, 0);
+	return r == 1 ? 0 : r; /* nothing evictable: exceed by one post's tags */
 }
 
 /* Makes room for up to n new tags. */
@@ -342,6 +368,7 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 	t->keylen = (uint16_t)n;
 	memcpy(t->key, key, n);
 	t->first_ms = INT64_MAX;
+	t->first_id_ms = INT64_MAX;
 	t->last_ms = INT64_MIN;
 	t->posts_err = e->s.evicted_max_posts;
 	gs_hll_init(&t->accounts, e->o.hll_p);
@@ -552,7 +579,7 @@ static void repost_remember(struct gs_engine *e, uint64_t key,
 static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		      uint64_t ah, int64_t time_ms, unsigned flags,
 		      uint64_t lid, const struct gs_str *mentions,
-		      size_t nmentions)
+		      size_t nmentions, struct gs_str id, struct gs_str repost_id)
 {
 	int r;
 	int repost = (flags & GS_POST_REPOST) != 0;
@@ -593,6 +620,15 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		for (size_t k = 0; k < nt; k++)
 			if (k != i)
 				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
+		if (repost_id.n) {
+			int at = topk_add(&t->rep, 4, XXH3_64bits(repost_id.p, repost_id.n), 1, 1);
+			set_name(&t->rep, at, repost_id.p, repost_id.n);
+		} else if (id.n && !repost && time_ms < t->first_id_ms) {
+			size_t n = id.n < NAME_MAX_ - 1 ? id.n : NAME_MAX_ - 1;
+			memcpy(t->first_id, id.p, n);
+			t->first_id[n] = 0;
+			t->first_id_ms = time_ms;
+		}
 	}
 	return 0;
 }
@@ -634,6 +670,13 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	if (p->time_ms > e->s.last_ms)
 		e->s.last_ms = p->time_ms;
 	if ((r = gs_hll_add(&e->accounts, ah)))
+		return r;
+	struct bucket *gb = bucket_get(e, e->global,
+				       gs_time_bucket(p->time_ms, e->o.bucket_ms));
+	if (!gb)
+		return GS_ENOMEM;
+	gb->posts++;
+	if ((r = gs_hll_add(&gb->acc, ah)))
 		return r;
 	e->s.tags_dropped += p->tags_dropped;
 
@@ -684,7 +727,8 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags, nt);
 	}
 	return count_tags(e, tags, nt, ah, p->time_ms, p->flags,
-			  lang_id(e, p->lang), p->mentions, p->nmentions);
+			  lang_id(e, p->lang), p->mentions, p->nmentions, p->id,
+			  p->repost_id);
 }
 
 /* ---- merge ------------------------------------------------------------- */
@@ -729,8 +773,14 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
 		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
-	    (r = topk_merge(&d->ment, &s->ment, e->o.top_k, 1)))
+	    (r = topk_merge(&d->ment, &s->ment, e->o.top_k, 1)) ||
+	    (r = topk_merge(&d->rep, &s->rep, 4, 1)))
 		return r;
+	if (s->first_id_ms < d->first_id_ms ||
+	    (s->first_id_ms == d->first_id_ms && strcmp(s->first_id, d->first_id) < 0)) {
+		d->first_id_ms = s->first_id_ms;
+		memcpy(d->first_id, s->first_id, sizeof d->first_id);
+	}
 	/* languages are interned per engine: translate ids */
 	for (uint16_t i = 0; i < s->langs.n; i++) {
 		const char *l = se->langs[s->langs.v[i].key - 1];
@@ -763,8 +813,9 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 			struct gs_str ls = {l, strlen(l)};
 			lid = lang_id(dst, ls);
 		}
+		struct gs_str none = {"", 0};
 		if ((r = count_tags(dst, tags, nt, pd->ah, pd->time_ms,
-				    GS_POST_REPOST, lid, NULL, 0)))
+				    GS_POST_REPOST, lid, NULL, 0, none, none)))
 			return r;
 		resolved++;
 	}
@@ -792,6 +843,14 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 	if ((r = gs_hll_merge(&dst->accounts, &src->accounts)) ||
 	    (r = gs_hll_merge(&dst->tagkeys, &src->tagkeys)))
 		return r;
+	for (uint32_t i = 0; i < src->global->tl_n; i++) {
+		struct bucket *b = bucket_get(dst, dst->global, src->global->tl[i].t);
+		if (!b)
+			return GS_ENOMEM;
+		b->posts += src->global->tl[i].posts;
+		if ((r = gs_hll_merge(&b->acc, &src->global->tl[i].acc)))
+			return r;
+	}
 	for (size_t i = 0; i < src->nslots; i++) {
 		const struct tag *st = src->slots[i];
 		if (!st)
@@ -1006,4 +1065,185 @@ size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max)
 {
 	return topk_out(e, key, TK_MENT, out, max);
+}
+
+/* ---- trend observations ------------------------------------------------ */
+
+static int64_t day_of(int64_t ms)
+{
+	return gs_time_bucket(ms, GS_MS_DAY);
+}
+
+/* Distinct accounts of t over the timeline entries [lo, hi). */
+static double span_accounts(const struct gs_engine *e, const struct tag *t,
+			    uint32_t lo, uint32_t hi, struct gs_hll *tmp)
+{
+	if (lo >= hi)
+		return 0;
+	if (hi - lo == 1)
+		return gs_hll_estimate(&t->tl[lo].acc);
+	gs_hll_init(tmp, e->o.bucket_hll_p);
+	for (uint32_t i = lo; i < hi; i++)
+		if (gs_hll_merge(tmp, &t->tl[i].acc) != 0)
+			break;
+	double v = gs_hll_estimate(tmp);
+	gs_hll_release(tmp);
+	return v;
+}
+
+/* The observation of timeline entry i of t. Day figures merge the bucket
+ * sketches of the day, so both callers compute exactly the same values. */
+static void observe(const struct gs_engine *e, const struct tag *t,
+		    uint32_t i, struct gs_obs *o)
+{
+	struct gs_hll tmp;
+	const struct bucket *b = &t->tl[i];
+	int64_t day = day_of(b->t);
+	uint32_t d0 = i, p0, p1;
+	while (d0 > 0 && day_of(t->tl[d0 - 1].t) == day)
+		d0--;
+	p1 = d0;
+	p0 = p1;
+	while (p0 > 0 && day_of(t->tl[p0 - 1].t) == day - GS_MS_DAY)
+		p0--;
+	o->bucket_ms = b->t;
+	o->hash = t->hash;
+	o->key = t->key;
+	o->posts = b->posts;
+	o->accounts = gs_hll_estimate(&b->acc);
+	o->day_accounts = span_accounts(e, t, d0, i + 1, &tmp);
+	o->prev_day_accounts = span_accounts(e, t, p0, p1, &tmp);
+}
+
+static int cmp_obs(const void *a, const void *b)
+{
+	const struct gs_obs *x = a, *y = b;
+	if (x->bucket_ms != y->bucket_ms)
+		return x->bucket_ms < y->bucket_ms ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+ptrdiff_t gs_engine_observations(const struct gs_engine *e,
+				 struct gs_obs **out)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i])
+			n += e->slots[i]->tl_n;
+	struct gs_obs *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < e->nslots; i++) {
+		const struct tag *t = e->slots[i];
+		if (t)
+			for (uint32_t j = 0; j < t->tl_n; j++)
+				observe(e, t, j, &v[k++]);
+	}
+	qsort(v, k, sizeof *v, cmp_obs);
+	*out = v;
+	return (ptrdiff_t)k;
+}
+
+static ptrdiff_t find_bucket(const struct tag *t, int64_t b)
+{
+	uint32_t lo = 0, hi = t->tl_n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (t->tl[mid].t < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->tl_n && t->tl[lo].t == b ? (ptrdiff_t)lo : -1;
+}
+
+ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
+				    int64_t bucket_ms, struct gs_obs **out)
+{
+	size_t cap = 64, k = 0;
+	struct gs_obs *v = malloc(cap * sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < e->nslots; i++) {
+		const struct tag *t = e->slots[i];
+		if (!t || !t->tl_n || t->tl[t->tl_n - 1].t < bucket_ms ||
+		    t->tl[0].t > bucket_ms)
+			continue;
+		ptrdiff_t j = find_bucket(t, bucket_ms);
+		if (j < 0)
+			continue;
+		if (k == cap) {
+			struct gs_obs *nv = realloc(v, 2 * cap * sizeof *v);
+			if (!nv) {
+				free(v);
+				return GS_ENOMEM;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		observe(e, t, (uint32_t)j, &v[k++]);
+	}
+	qsort(v, k, sizeof *v, cmp_obs);
+	*out = v;
+	return (ptrdiff_t)k;
+}
+
+double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
+{
+	ptrdiff_t j = find_bucket(e->global, bucket_ms);
+	return j < 0 ? 0 : gs_hll_estimate(&e->global->tl[j].acc);
+}
+
+int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
+		   int64_t to, uint64_t *posts, double *accounts)
+{
+	const struct tag *t = tag_lookup(e, key);
+	if (!t)
+		return GS_ENOTFOUND;
+	struct gs_hll h;
+	gs_hll_init(&h, e->o.bucket_hll_p);
+	*posts = 0;
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		if (t->tl[i].t >= from && t->tl[i].t <= to) {
+			*posts += t->tl[i].posts;
+			if (gs_hll_merge(&h, &t->tl[i].acc)) {
+				gs_hll_release(&h);
+				return GS_ENOMEM;
+			}
+		}
+	*accounts = gs_hll_estimate(&h);
+	gs_hll_release(&h);
+	return 0;
+}
+
+size_t gs_engine_examples(const struct gs_engine *e, const char *key,
+			  struct gs_count *out, size_t max)
+{
+	const struct tag *t = tag_lookup(e, key);
+	size_t n = 0;
+	if (!t || !max)
+		return 0;
+	struct gs_count tmp[8];
+	for (uint16_t i = 0; i < t->rep.n && n < 8; i++) {
+		tmp[n].name = t->rep.names[i];
+		tmp[n].count = t->rep.v[i].count;
+		n++;
+	}
+	qsort(tmp, n, sizeof *tmp, cmp_count);
+	if (n > max)
+		n = max;
+	memcpy(out, tmp, n * sizeof *tmp);
+	if (n < max && t->first_id[0]) {
+		size_t k;
+		for (k = 0; k < n && strcmp(out[k].name, t->first_id); k++)
+			;
+		if (k == n) {
+			out[n].name = t->first_id;
+			out[n].count = 0;
+			n++;
+		}
+	}
+	return n;
 }

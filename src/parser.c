@@ -858,6 +858,7 @@ static void post_clear(struct gs_post *p)
 	p->time_ms = 0;
 	p->id = p->account = p->lang = p->reply_to = empty_str;
 	p->post_did = p->post_rkey = p->repost_did = p->repost_rkey = empty_str;
+	p->repost_id = empty_str;
 	p->ntags = p->tags_dropped = p->nmentions = 0;
 }
 
@@ -897,6 +898,7 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 	struct obj *src = o;
 	if (o->is_repost) {
 		p->flags |= GS_POST_REPOST;
+		p->repost_id = o->orig ? o->orig->id : o->retweet_ref;
 		if (o->orig)
 			src = o->orig;
 		else if (o->keys & K_RETWEET_REF)
@@ -939,6 +941,7 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 	if (is_repost) {
 		p->flags = GS_POST_REPOST;
 		split_at_uri(o->subject_uri, &p->repost_did, &p->repost_rkey);
+		p->repost_id = o->subject_uri;
 		if (!p->repost_rkey.n)
 			return reason(ps, GS_EMISSING, "repost without 'subject.uri'");
 		return 1;

@@ -11,6 +11,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{"report", cmd_report, "top tags by distinct accounts, with their magnitudes"},
+	{"trends", cmd_trends, "what trended, when it started, peaked and ended"},
 	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 	      "  groundswell report tweets.jsonl.gz --top 20\n"
 	      "  zstdcat jetstream.jsonl.zst | groundswell report - --json\n"
 	      "  groundswell tag MeToo tweets.jsonl --bucket 1h --json\n"
+	      "  groundswell trends tweets.jsonl --json\n"
 	      "  groundswell generate --hours 24 --rate 5 --truth truth.json > s.jsonl\n"
 	      "\n"
 	      "Commands:\n",

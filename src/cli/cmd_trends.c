@@ -1,0 +1,287 @@
+/* cmd_trends.c - "groundswell trends": trend events with their lifecycle. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+#include "timeutil.h"
+#include "trend.h"
+
+static const char help[] =
+	"usage: groundswell trends [OPTIONS] FILE...\n"
+	"\n"
+	"Examples:\n"
+	"  groundswell trends tweets.jsonl\n"
+	"  groundswell trends --json archive.jsonl.zst | jq 'select(.status != \"ended\")'\n"
+	"  groundswell trends --scorer mastodon --csv tweets.jsonl > mastodon-trends.csv\n"
+	"\n"
+	"Says what trended, when it started, peaked and ended, and why: each tag's\n"
+	"distinct accounts per bucket against its own moving baseline (a z-score\n"
+	"with a noise floor, as in SigniTrend), with the stream's daily cycle\n"
+	"divided out. A flood from a few accounts never trends (at least 5\n"
+	"distinct accounts per bucket are needed), and a tag used at a steady\n"
+	"rate never trends. Verdicts are causal: bucket t is judged on data up to\n"
+	"its end, as a live run would have.\n"
+	"\n"
+	"      --scorer S         significance (default), mastodon (day-over-day,\n"
+	"                         as Mastodon's trends), posts (posts per bucket)\n"
+	"      --halflife N       baseline half-life in buckets (default 24)\n"
+	"      --threshold Z      score that starts a trend (default 4)\n"
+	"      --end-threshold Z  score under which it ends (default 1)\n"
+	"      --noise-floor B    beta added to the deviation (default 3)\n"
+	"      --min-accounts N   distinct accounts a bucket needs (default 5)\n"
+	"      --warmup N         first buckets that never flag (default 24)\n"
+	"      --posts-threshold N  posts per bucket for --scorer posts (100)\n"
+	"      --mastodon-threshold S  held score for --scorer mastodon (5)\n"
+	"      --live             run bucket by bucket as posts arrive (checks\n"
+	"                         that the answer equals the batch one)\n"
+	CLI_COMMON_HELP;
+
+struct enriched {
+	const struct gs_trend_event *ev;
+	const char *display;
+	uint64_t posts;
+	double accounts;
+};
+
+static void print_json(struct cli_common *c, const struct enriched *x,
+		       const char *scorer)
+{
+	FILE *f = stdout;
+	const struct gs_trend_event *e = x->ev;
+	char a[32], b[32], d[32];
+	time_str(a, e->start_ms);
+	time_str(b, e->peak_ms);
+	fputs("{\"tag\":", f);
+	json_str(f, e->key);
+	fputs(",\"display\":", f);
+	json_str(f, x->display);
+	fputs(",\"start\":", f);
+	json_str(f, a);
+	fputs(",\"peak\":", f);
+	json_str(f, b);
+	fputs(",\"end\":", f);
+	if (e->end_ms >= 0) {
+		time_str(d, e->end_ms);
+		json_str(f, d);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\"status\":\"%s\",\"scorer\":\"%s\",\"score\":%.2f,\"posts\":%llu,"
+		   "\"accounts\":%.0f,\"peak_accounts\":%.0f,\"peak_posts\":%llu",
+		gs_trend_status_name(e->status), scorer, e->score,
+		(unsigned long long)x->posts, x->accounts, e->peak_accounts,
+		(unsigned long long)e->peak_posts);
+	struct gs_count v[8];
+	size_t n = gs_engine_cotags(c->engine, e->key, v, 5);
+	fputs(",\"co_tags\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{\"tag\":", i ? "," : "");
+		json_str(f, v[i].name);
+		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
+	}
+	n = gs_engine_examples(c->engine, e->key, v, 3);
+	fputs("],\"examples\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s{\"id\":", i ? "," : "");
+		json_str(f, v[i].name);
+		fprintf(f, ",\"reposts\":%llu}", (unsigned long long)v[i].count);
+	}
+	fputs("]}\n", f);
+}
+
+static int run(struct cli_common *c, struct gs_trend_options *to, int live,
+	       int nfiles, char **files)
+{
+	int rc;
+	struct gs_trend *t = gs_trend_new(to, c->eng.bucket_ms);
+	if (!t) {
+		cli_error("invalid trend options");
+		return EXIT_USAGE;
+	}
+	if (live) {
+		/* posts through the live path, one file after the other */
+		c->engine = gs_engine_new(&c->eng);
+		struct gs_parser *ps = gs_parser_new(c->ing.format, c->ing.max_line);
+		struct gs_trend_live l;
+		rc = 0;
+		if (!c->engine || !ps) {
+			gs_parser_free(ps);
+			gs_trend_free(t);
+			cli_error("out of memory");
+			return EXIT_USAGE;
+		}
+		gs_trend_live_init(&l, c->engine, t, 0);
+		for (int i = 0; i < nfiles && !rc; i++) {
+			int err;
+			struct gs_reader *r = gs_reader_open(files[i], c->ing.max_line, &err);
+			const char *line;
+			size_t len;
+			int k;
+			if (!r) {
+				cli_error("cannot read '%s'", files[i]);
+				rc = EXIT_USAGE;
+				break;
+			}
+			while ((k = gs_reader_next(r, &line, &len)) != 0) {
+				const struct gs_post *posts;
+				if (k < 0) {
+					if (k == GS_ETOOLONG)
+						continue;
+					rc = EXIT_USAGE;
+					break;
+				}
+				int np = gs_parser_parse(ps, line, len, &posts);
+				for (int j = 0; j < np; j++)
+					if (gs_trend_live_add(&l, &posts[j]))
+						rc = EXIT_USAGE;
+			}
+			gs_reader_close(r);
+		}
+		gs_parser_free(ps);
+		if (!rc && gs_trend_live_finish(&l))
+			rc = EXIT_USAGE;
+		if (l.late_posts)
+			fprintf(stderr, "groundswell: %llu posts arrived after their bucket was closed\n",
+				(unsigned long long)l.late_posts);
+	} else {
+		rc = cli_read_inputs(c, nfiles, files);
+		if (!rc && gs_trend_run_batch(t, c->engine) != 0) {
+			cli_error("out of memory");
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc) {
+		gs_trend_free(t);
+		return rc;
+	}
+	const struct gs_trend_event *ev;
+	size_t n = gs_trend_events(t, &ev);
+	struct enriched *x = calloc(n ? n : 1, sizeof *x);
+	if (!x) {
+		gs_trend_free(t);
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct gs_tag_stats st;
+		x[i].ev = &ev[i];
+		x[i].display = ev[i].key;
+		if (gs_engine_tag(c->engine, ev[i].key, strlen(ev[i].key), &st) == 0)
+			x[i].display = st.display;
+		int64_t to_ms = ev[i].end_ms >= 0 ? ev[i].end_ms : ev[i].last_ms;
+		gs_engine_span(c->engine, ev[i].key, ev[i].start_ms, to_ms, &x[i].posts,
+			       &x[i].accounts);
+	}
+	const char *scorer = gs_scorer_name(to->scorer);
+	if (c->out == OUT_JSON) {
+		for (size_t i = 0; i < n; i++)
+			print_json(c, &x[i], scorer);
+	} else if (c->out == OUT_CSV) {
+		fputs("tag,display,start,peak,end,status,score,posts,accounts,peak_accounts\n", stdout);
+		for (size_t i = 0; i < n; i++) {
+			char a[32], b[32], d[32] = "";
+			time_str(a, ev[i].start_ms);
+			time_str(b, ev[i].peak_ms);
+			if (ev[i].end_ms >= 0)
+				time_str(d, ev[i].end_ms);
+			csv_str(stdout, ev[i].key);
+			fputc(',', stdout);
+			csv_str(stdout, x[i].display);
+			printf(",%s,%s,%s,%s,%.2f,%llu,%.0f,%.0f\n", a, b, d,
+			       gs_trend_status_name(ev[i].status), ev[i].score,
+			       (unsigned long long)x[i].posts, x[i].accounts,
+			       ev[i].peak_accounts);
+		}
+	} else {
+		printf("%zu trend%s (scorer: %s)\n\n", n, n == 1 ? "" : "s", scorer);
+		printf("  %-24s %-20s  %-20s  %-20s  %-8s %8s %9s %9s\n", "tag", "start (UTC)",
+		       "peak", "end", "status", "score", "posts", "accounts");
+		for (size_t i = 0; i < n; i++) {
+			char name[300], a[32], b[32], d[32] = "-";
+			snprintf(name, sizeof name, "#%s", x[i].display);
+			time_str(a, ev[i].start_ms);
+			time_str(b, ev[i].peak_ms);
+			if (ev[i].end_ms >= 0)
+				time_str(d, ev[i].end_ms);
+			fputs("  ", stdout);
+			print_padded(stdout, name, 24, 0);
+			printf(" %-20s  %-20s  %-20s  %-8s %8.1f %9llu %9.0f\n", a, b, d,
+			       gs_trend_status_name(ev[i].status), ev[i].score,
+			       (unsigned long long)x[i].posts, x[i].accounts);
+		}
+	}
+	free(x);
+	gs_trend_free(t);
+	return 0;
+}
+
+int cmd_trends(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"scorer", required_argument, NULL, 3001},
+		{"halflife", required_argument, NULL, 3002},
+		{"threshold", required_argument, NULL, 3003},
+		{"end-threshold", required_argument, NULL, 3004},
+		{"noise-floor", required_argument, NULL, 3005},
+		{"min-accounts", required_argument, NULL, 3006},
+		{"warmup", required_argument, NULL, 3007},
+		{"posts-threshold", required_argument, NULL, 3008},
+		{"mastodon-threshold", required_argument, NULL, 3009},
+		{"live", no_argument, NULL, 3010},
+		CLI_COMMON_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_common c;
+	struct gs_trend_options to;
+	int live = 0, o;
+	cli_common_init(&c);
+	gs_trend_options_init(&to);
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		char *end = NULL;
+		double v = 0;
+		if (o >= 3002 && o <= 3009) {
+			v = strtod(optarg, &end);
+			if (*end || !(v >= 0)) {
+				cli_error("invalid value '%s'", optarg);
+				cli_common_release(&c);
+				return EXIT_USAGE;
+			}
+		}
+		switch (o) {
+		case 'h':
+			fputs(help, stdout);
+			cli_common_release(&c);
+			return 0;
+		case 3001:
+			to.scorer = gs_scorer_parse(optarg);
+			if (to.scorer == GS_SCORER_COUNT_) {
+				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
+				cli_common_release(&c);
+				return EXIT_USAGE;
+			}
+			continue;
+		case 3002: to.halflife = v; continue;
+		case 3003: to.threshold = v; continue;
+		case 3004: to.end_threshold = v; continue;
+		case 3005: to.beta = v; continue;
+		case 3006: to.min_accounts = (unsigned)v; continue;
+		case 3007: to.warmup = (unsigned)v; continue;
+		case 3008: to.posts_threshold = v; continue;
+		case 3009: to.mastodon_threshold = v; continue;
+		case 3010: live = 1; continue;
+		}
+		int r = cli_common_option(&c, o, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs("see 'groundswell trends --help'\n", stderr);
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
+	}
+	int rc = run(&c, &to, live, argc - optind, argv + optind);
+	cli_common_release(&c);
+	return rc;
+}

@@ -1,0 +1,644 @@
+/*
+ * trend.c - trend detection (see trend.h).
+ *
+ * Default scorer: significance, after SigniTrend (Schubert, Weiler, Kriegel,
+ * "SigniTrend: scalable detection of emerging topics in textual streams by
+ * hashed significance thresholds", KDD 2014).
+ *
+ *   x      distinct accounts of the tag in the bucket (so one account's
+ *          flood counts once), scaled by G_ref / G_t where G_t is the number
+ *          of distinct accounts active in the bucket and G_ref its moving
+ *          average: the daily cycle of the whole stream cancels out and a
+ *          steady tag's share stays flat (SigniTrend uses frequencies for
+ *          the same reason).
+ *   z      (x - EWMA) / (sqrt(EWMVar) + beta), computed before the update;
+ *          alpha = 1 - exp(ln 0.5 / halflife);
+ *          delta = x - EWMA; EWMA += alpha delta;
+ *          EWMVar = (1 - alpha) (EWMVar + alpha delta^2).
+ *   Memory Baselines live in two rows of 2^table_bits hashed cells (12 bytes
+ *          each: 6 MB at the default 18 bits), so every tag, including the
+ *          long tail that was never worth tracking, has a baseline in fixed
+ *          memory. A cell's x is the sum over the tags hashed to it; a tag's
+ *          z is the smaller of its two cells' (count-min: a collision can
+ *          only raise a cell's baseline, never fake a burst). Cells not
+ *          touched for g buckets catch up on g empty updates when next used.
+ *   Flags  A bucket flags a tag when z >= threshold and it has at least
+ *          min_accounts distinct accounts (Mastodon uses 5); no flags in the
+ *          first `warmup` buckets, while baselines are still empty.
+ *
+ * Mastodon scorer (app/models/trends/tags.rb): expected = distinct accounts
+ * the previous UTC day (at least 1), observed = today's so far; score
+ * (o - e)^2 / e when o >= 5 and o > e, else 0; the peak is held and decays
+ * with a 4-hour half-life, reset after 2 days; a trend starts when the held
+ * score reaches mastodon_threshold and lasts while it is >= 1. Difference:
+ * groundswell's day counts include reposting accounts; Mastodon's exclude
+ * reblogs.
+ *
+ * Posts scorer (baseline): a bucket with at least posts_threshold posts.
+ *
+ * Lifecycle: an event starts at the first flagged bucket and lasts while
+ * the score stays >= end_threshold (and, for significance, the tag keeps
+ * min_accounts); status is rising while each bucket sets a new peak of
+ * distinct accounts, trending while flagged, cooling below the threshold,
+ * ended once it fell back (end = that bucket).
+ */
+#include "trend.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeutil.h"
+
+#define ROWS 2
+#define MAX_CATCHUP 512 /* empty updates after which a baseline is ~0 */
+
+struct cell {
+	float mu, var;
+	int32_t last; /* bucket index of the last update, -1 never */
+};
+
+struct held { /* Mastodon: held peak per tag */
+	uint64_t hash;
+	double max;
+	int64_t max_at;
+};
+
+struct gs_trend {
+	struct gs_trend_options o;
+	int64_t width, first;
+	int64_t last_bucket;
+	int started;
+	double alpha, g_alpha, g_ref;
+	struct cell *cells; /* ROWS << bits */
+	size_t ncell;
+	struct gs_trend_event *ev;
+	size_t nev, capev;
+	size_t *active; /* indices into ev of open events */
+	size_t nactive, capactive;
+	struct held *held;
+	size_t nheld, capheld;
+	/* scratch for one bucket */
+	uint32_t *ci;
+	double *cx;
+	size_t capscratch;
+};
+
+static const char *const scorer_names[] = {"significance", "mastodon", "posts"};
+static const char *const status_names[] = {"rising", "trending", "cooling", "ended"};
+
+const char *gs_scorer_name(enum gs_scorer s)
+{
+	return (unsigned)s < GS_SCORER_COUNT_ ? scorer_names[s] : "unknown";
+}
+
+enum gs_scorer gs_scorer_parse(const char *name)
+{
+	for (int i = 0; i < GS_SCORER_COUNT_; i++)
+		if (!strcmp(name, scorer_names[i]))
+			return (enum gs_scorer)i;
+	return GS_SCORER_COUNT_;
+}
+
+const char *gs_trend_status_name(enum gs_trend_status s)
+{
+	return (unsigned)s <= GS_TREND_ENDED ? status_names[s] : "unknown";
+}
+
+void gs_trend_options_init(struct gs_trend_options *o)
+{
+	o->scorer = GS_SCORER_SIGNIFICANCE;
+	o->halflife = 24;
+	o->beta = 3;
+	o->threshold = 4;
+	o->end_threshold = 1;
+	o->min_accounts = 5;
+	o->warmup = 24;
+	o->table_bits = 18;
+	o->posts_threshold = 100;
+	o->mastodon_threshold = 5;
+}
+
+struct gs_trend *gs_trend_new(const struct gs_trend_options *o,
+			      int64_t bucket_ms)
+{
+	struct gs_trend_options def;
+	if (!o) {
+		gs_trend_options_init(&def);
+		o = &def;
+	}
+	if (bucket_ms <= 0 || !(o->halflife > 0) || !(o->beta >= 0) ||
+	    o->table_bits < 8 || o->table_bits > 26 ||
+	    (unsigned)o->scorer >= GS_SCORER_COUNT_)
+		return NULL;
+	struct gs_trend *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->o = *o;
+	t->width = bucket_ms;
+	t->alpha = 1 - exp(log(0.5) / o->halflife);
+	/* the stream's own level: a week of buckets */
+	double gh = (double)(7 * GS_MS_DAY) / (double)bucket_ms;
+	t->g_alpha = 1 - exp(log(0.5) / (gh > 1 ? gh : 1));
+	if (o->scorer == GS_SCORER_SIGNIFICANCE) {
+		t->ncell = (size_t)ROWS << o->table_bits;
+		t->cells = malloc(t->ncell * sizeof *t->cells);
+		if (!t->cells) {
+			free(t);
+			return NULL;
+		}
+		for (size_t i = 0; i < t->ncell; i++) {
+			t->cells[i].mu = t->cells[i].var = 0;
+			t->cells[i].last = -1;
+		}
+	}
+	return t;
+}
+
+void gs_trend_free(struct gs_trend *t)
+{
+	if (!t)
+		return;
+	free(t->cells);
+	free(t->ev);
+	free(t->active);
+	free(t->held);
+	free(t->ci);
+	free(t->cx);
+	free(t);
+}
+
+static uint32_t cell_of(const struct gs_trend *t, uint64_t h, int row)
+{
+	/* two independent slices of the 64-bit key hash */
+	uint64_t v = row ? (h >> 32) ^ (h * 0x9E3779B97F4A7C15ull) : h;
+	uint32_t mask = (1u << t->o.table_bits) - 1;
+	return ((uint32_t)row << t->o.table_bits) | ((uint32_t)v & mask);
+}
+
+/* Brings a cell up to bucket idx-1 with empty updates. */
+static void catch_up(struct gs_trend *t, struct cell *c, int32_t idx)
+{
+	if (c->last < 0) {
+		c->last = idx - 1;
+		return;
+	}
+	int32_t g = idx - 1 - c->last;
+	if (g > MAX_CATCHUP) {
+		c->mu = c->var = 0;
+	} else {
+		double mu = c->mu, var = c->var, a = t->alpha;
+		for (int32_t i = 0; i < g; i++) {
+			double d = -mu;
+			mu += a * d;
+			var = (1 - a) * (var + a * d * d);
+		}
+		c->mu = (float)mu;
+		c->var = (float)var;
+	}
+	c->last = idx - 1;
+}
+
+static double z_of(const struct gs_trend *t, const struct cell *c, double x)
+{
+	return (x - c->mu) / (sqrt(c->var > 0 ? c->var : 0) + t->o.beta);
+}
+
+static void update(struct gs_trend *t, struct cell *c, double x, int32_t idx)
+{
+	double a = t->alpha, d = x - c->mu;
+	double mu = c->mu + a * d;
+	double var = (1 - a) * (c->var + a * d * d);
+	c->mu = (float)mu;
+	c->var = (float)var;
+	c->last = idx;
+}
+
+static struct held *held_find(struct gs_trend *t, uint64_t h, int create)
+{
+	for (size_t i = 0; i < t->nheld; i++)
+		if (t->held[i].hash == h)
+			return &t->held[i];
+	if (!create)
+		return NULL;
+	if (t->nheld == t->capheld) {
+		size_t cap = t->capheld ? t->capheld * 2 : 64;
+		struct held *n = realloc(t->held, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		t->held = n;
+		t->capheld = cap;
+	}
+	struct held *hd = &t->held[t->nheld++];
+	hd->hash = h;
+	hd->max = 0;
+	hd->max_at = 0;
+	return hd;
+}
+
+/* Mastodon: held score at the end of the bucket. */
+static double mastodon_score(struct gs_trend *t, uint64_t hash, double o,
+			     double e, int64_t now_end, int observed)
+{
+	double s = 0;
+	if (observed) {
+		if (e < 1)
+			e = 1;
+		if (o >= 5 && o > e)
+			s = (o - e) * (o - e) / e;
+	}
+	struct held *hd = held_find(t, hash, s > 0);
+	if (!hd)
+		return 0;
+	if (s > 0 && (s >= hd->max || now_end - hd->max_at > 2 * GS_MS_DAY)) {
+		hd->max = s;
+		hd->max_at = now_end;
+	}
+	return hd->max * pow(0.5, (double)(now_end - hd->max_at) / (double)(4 * GS_MS_HOUR));
+}
+
+static struct gs_trend_event *active_find(struct gs_trend *t, uint64_t h,
+					  size_t *slot)
+{
+	for (size_t i = 0; i < t->nactive; i++)
+		if (t->ev[t->active[i]].hash == h) {
+			*slot = i;
+			return &t->ev[t->active[i]];
+		}
+	return NULL;
+}
+
+static int event_open(struct gs_trend *t, const struct gs_obs *ob,
+		      double score)
+{
+	if (t->nev == t->capev) {
+		size_t cap = t->capev ? t->capev * 2 : 64;
+		struct gs_trend_event *n = realloc(t->ev, cap * sizeof *n);
+		if (!n)
+			return GS_ENOMEM;
+		t->ev = n;
+		t->capev = cap;
+	}
+	if (t->nactive == t->capactive) {
+		size_t cap = t->capactive ? t->capactive * 2 : 64;
+		size_t *n = realloc(t->active, cap * sizeof *n);
+		if (!n)
+			return GS_ENOMEM;
+		t->active = n;
+		t->capactive = cap;
+	}
+	struct gs_trend_event *e = &t->ev[t->nev];
+	memset(e, 0, sizeof *e);
+	e->hash = ob->hash;
+	snprintf(e->key, sizeof e->key, "%s", ob->key);
+	e->start_ms = e->peak_ms = e->last_ms = ob->bucket_ms;
+	e->end_ms = -1;
+	e->status = GS_TREND_RISING;
+	e->score = score;
+	e->peak_accounts = ob->accounts;
+	e->peak_posts = ob->posts;
+	t->active[t->nactive++] = t->nev++;
+	return 0;
+}
+
+/* Applies one bucket's verdict to a tag: start, continue or end. */
+static int verdict(struct gs_trend *t, const struct gs_obs *ob, double score,
+		   int starts, int goes_on, int64_t b)
+{
+	size_t slot;
+	struct gs_trend_event *e = active_find(t, ob->hash, &slot);
+	if (!e)
+		return starts ? event_open(t, ob, score) : 0;
+	e->last_ms = b;
+	if (!goes_on) {
+		e->end_ms = b;
+		e->status = GS_TREND_ENDED;
+		t->active[slot] = t->active[--t->nactive];
+		return 0;
+	}
+	if (score > e->score)
+		e->score = score;
+	if (ob->accounts > e->peak_accounts) {
+		e->peak_accounts = ob->accounts;
+		e->peak_posts = ob->posts;
+		e->peak_ms = b;
+		e->status = GS_TREND_RISING;
+	} else {
+		e->status = starts ? GS_TREND_TRENDING : GS_TREND_COOLING;
+	}
+	return 0;
+}
+
+static int grow_scratch(struct gs_trend *t, size_t n)
+{
+	if (n <= t->capscratch)
+		return 0;
+	size_t cap = n * 2;
+	uint32_t *ci = realloc(t->ci, cap * sizeof *ci);
+	if (!ci)
+		return GS_ENOMEM;
+	t->ci = ci;
+	double *cx = realloc(t->cx, cap * sizeof *cx);
+	if (!cx)
+		return GS_ENOMEM;
+	t->cx = cx;
+	t->capscratch = cap;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sum of x over the tags of this bucket hashed to cell c. */
+static double cell_sum(const struct gs_trend *t, size_t n, uint32_t c)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->ci[mid] < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && t->ci[lo] == c ? t->cx[lo] : 0;
+}
+
+static int bucket_significance(struct gs_trend *t, int64_t b, int32_t idx,
+			       double scale, const struct gs_obs *obs,
+			       size_t n)
+{
+	int r;
+	/* 1: per cell sums of scaled x */
+	if ((r = grow_scratch(t, n * ROWS + 1)))
+		return r;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		for (int row = 0; row < ROWS; row++)
+			t->ci[m++] = cell_of(t, obs[i].hash, row);
+	qsort(t->ci, m, sizeof *t->ci, cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < m; i++)
+		if (u == 0 || t->ci[u - 1] != t->ci[i])
+			t->ci[u++] = t->ci[i];
+	for (size_t i = 0; i < u; i++)
+		t->cx[i] = 0;
+	for (size_t i = 0; i < n; i++)
+		for (int row = 0; row < ROWS; row++) {
+			uint32_t c = cell_of(t, obs[i].hash, row);
+			size_t lo = 0, hi = u;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (t->ci[mid] < c)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			t->cx[lo] += obs[i].accounts * scale;
+		}
+	/* 2: catch up, then score every tag before any update */
+	for (size_t i = 0; i < u; i++)
+		catch_up(t, &t->cells[t->ci[i]], idx);
+	for (size_t i = 0; i < n; i++) {
+		double z = INFINITY;
+		for (int row = 0; row < ROWS; row++) {
+			uint32_t c = cell_of(t, obs[i].hash, row);
+			double zr = z_of(t, &t->cells[c], cell_sum(t, u, c));
+			if (zr < z)
+				z = zr;
+		}
+		int enough = obs[i].accounts >= t->o.min_accounts;
+		int starts = idx >= (int32_t)t->o.warmup && enough && z >= t->o.threshold;
+		int goes_on = enough && z >= t->o.end_threshold;
+		if ((r = verdict(t, &obs[i], z, starts, goes_on, b)))
+			return r;
+	}
+	/* 3: open events of tags absent from this bucket fall back */
+	for (size_t k = 0; k < t->nactive;) {
+		struct gs_trend_event *e = &t->ev[t->active[k]];
+		if (e->last_ms == b) {
+			k++;
+			continue;
+		}
+		e->last_ms = b;
+		e->end_ms = b;
+		e->status = GS_TREND_ENDED;
+		t->active[k] = t->active[--t->nactive];
+	}
+	/* 4: update the touched cells once each */
+	for (size_t i = 0; i < u; i++)
+		update(t, &t->cells[t->ci[i]], t->cx[i], idx);
+	return 0;
+}
+
+static int bucket_simple(struct gs_trend *t, int64_t b, int32_t idx,
+			 const struct gs_obs *obs, size_t n)
+{
+	int r;
+	int64_t end = b + t->width;
+	int64_t per_day = GS_MS_DAY / t->width;
+	int32_t warm = (int32_t)t->o.warmup;
+	if (t->o.scorer == GS_SCORER_MASTODON && per_day > warm)
+		warm = (int32_t)per_day; /* needs a full previous day */
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_obs *ob = &obs[i];
+		double s;
+		int starts, goes_on;
+		if (t->o.scorer == GS_SCORER_MASTODON) {
+			s = mastodon_score(t, ob->hash, ob->day_accounts,
+					   ob->prev_day_accounts, end, 1);
+			starts = s >= t->o.mastodon_threshold;
+			goes_on = s >= 1;
+		} else {
+			s = (double)ob->posts;
+			starts = goes_on = s >= t->o.posts_threshold;
+		}
+		starts = starts && idx >= warm;
+		if ((r = verdict(t, ob, s, starts, goes_on, b)))
+			return r;
+	}
+	for (size_t k = 0; k < t->nactive;) {
+		struct gs_trend_event *e = &t->ev[t->active[k]];
+		if (e->last_ms == b) {
+			k++;
+			continue;
+		}
+		double s = 0;
+		if (t->o.scorer == GS_SCORER_MASTODON)
+			s = mastodon_score(t, e->hash, 0, 0, end, 0);
+		e->last_ms = b;
+		if (s >= 1) {
+			e->status = GS_TREND_COOLING;
+			k++;
+			continue;
+		}
+		e->end_ms = b;
+		e->status = GS_TREND_ENDED;
+		t->active[k] = t->active[--t->nactive];
+	}
+	/* forget held scores that have decayed to nothing */
+	for (size_t k = 0; k < t->nheld;) {
+		struct held *hd = &t->held[k];
+		double s = hd->max * pow(0.5, (double)(end - hd->max_at) / (double)(4 * GS_MS_HOUR));
+		if (s < 0.01)
+			t->held[k] = t->held[--t->nheld];
+		else
+			k++;
+	}
+	return 0;
+}
+
+int gs_trend_bucket(struct gs_trend *t, int64_t b, double global_accounts,
+		    const struct gs_obs *obs, size_t n)
+{
+	if (!t->started) {
+		t->started = 1;
+		t->first = b;
+		t->last_bucket = b - t->width;
+	}
+	if (b <= t->last_bucket)
+		return GS_EUSAGE;
+	/* Skipped buckets are empty: open events end there. */
+	if (b - t->last_bucket > t->width) {
+		int r = gs_trend_bucket(t, t->last_bucket + t->width, 0, NULL, 0);
+		if (r)
+			return r;
+		/* the remaining gap needs no work: cells catch up lazily, and
+		 * nothing is open any more unless held (Mastodon) */
+		while (t->nactive && b - t->last_bucket > t->width)
+			if ((r = gs_trend_bucket(t, t->last_bucket + t->width, 0, NULL, 0)))
+				return r;
+	}
+	int32_t idx = (int32_t)((b - t->first) / t->width);
+	t->last_bucket = b;
+	if (t->o.scorer != GS_SCORER_SIGNIFICANCE)
+		return bucket_simple(t, b, idx, obs, n);
+	double scale = 1;
+	if (global_accounts > 0) {
+		if (t->g_ref <= 0)
+			t->g_ref = global_accounts;
+		scale = t->g_ref / global_accounts;
+		if (scale > 10)
+			scale = 10;
+		if (scale < 0.1)
+			scale = 0.1;
+		t->g_ref += t->g_alpha * (global_accounts - t->g_ref);
+	}
+	return bucket_significance(t, b, idx, scale, obs, n);
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct gs_trend_event *x = a, *y = b;
+	if (x->start_ms != y->start_ms)
+		return x->start_ms < y->start_ms ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+size_t gs_trend_events(const struct gs_trend *t,
+		       const struct gs_trend_event **out)
+{
+	/* events are appended in start order; equal starts sort by key */
+	qsort(t->ev, t->nev, sizeof *t->ev, cmp_event);
+	/* the active index refers to positions: rebuild it */
+	struct gs_trend *m = (struct gs_trend *)t;
+	for (size_t k = 0, a = 0; k < m->nev && a < m->nactive; k++)
+		if (m->ev[k].status != GS_TREND_ENDED)
+			m->active[a++] = k;
+	*out = t->ev;
+	return t->nev;
+}
+
+int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
+{
+	struct gs_summary s;
+	gs_engine_summary(e, &s);
+	if (s.posts == 0)
+		return 0;
+	struct gs_obs *obs;
+	ptrdiff_t n = gs_engine_observations(e, &obs);
+	if (n < 0)
+		return (int)n;
+	int64_t b0 = gs_time_bucket(s.first_ms, t->width);
+	int64_t b1 = gs_time_bucket(s.last_ms, t->width);
+	ptrdiff_t i = 0;
+	int r = 0;
+	for (int64_t b = b0; b <= b1 && !r; b += t->width) {
+		ptrdiff_t j = i;
+		while (j < n && obs[j].bucket_ms == b)
+			j++;
+		/* nothing at all in a long gap: let the detector skip it */
+		if (j == i && gs_engine_bucket_accounts(e, b) == 0 && t->nactive == 0 &&
+		    t->o.scorer == GS_SCORER_SIGNIFICANCE) {
+			continue;
+		}
+		r = gs_trend_bucket(t, b, gs_engine_bucket_accounts(e, b), obs + i,
+				    (size_t)(j - i));
+		i = j;
+	}
+	free(obs);
+	return r;
+}
+
+void gs_trend_live_init(struct gs_trend_live *l, struct gs_engine *e,
+			struct gs_trend *t, int64_t lateness_buckets)
+{
+	l->engine = e;
+	l->trend = t;
+	l->lateness_buckets = lateness_buckets;
+	l->next = 0;
+	l->started = 0;
+	l->late_posts = 0;
+}
+
+static int live_close(struct gs_trend_live *l, int64_t b)
+{
+	struct gs_obs *obs;
+	ptrdiff_t n = gs_engine_observations_at(l->engine, b, &obs);
+	if (n < 0)
+		return (int)n;
+	double g = gs_engine_bucket_accounts(l->engine, b);
+	int r = 0;
+	if (n > 0 || g > 0 || l->trend->nactive || l->trend->o.scorer != GS_SCORER_SIGNIFICANCE)
+		r = gs_trend_bucket(l->trend, b, g, obs, (size_t)n);
+	free(obs);
+	return r;
+}
+
+int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p)
+{
+	int64_t w = l->trend->width;
+	int64_t b = gs_time_bucket(p->time_ms, w);
+	if (!l->started) {
+		l->started = 1;
+		l->next = b;
+	}
+	if (b < l->next)
+		l->late_posts++;
+	/* close what the lateness allows before counting this post */
+	while (l->next <= b - l->lateness_buckets * w - w) {
+		int r = live_close(l, l->next);
+		if (r)
+			return r;
+		l->next += w;
+	}
+	return gs_engine_add(l->engine, p);
+}
+
+int gs_trend_live_finish(struct gs_trend_live *l)
+{
+	struct gs_summary s;
+	gs_engine_summary(l->engine, &s);
+	if (!l->started || s.posts == 0)
+		return 0;
+	int64_t last = gs_time_bucket(s.last_ms, l->trend->width);
+	while (l->next <= last) {
+		int r = live_close(l, l->next);
+		if (r)
+			return r;
+		l->next += l->trend->width;
+	}
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * trend.h - what is trending: per-bucket significance of each tag's distinct
+ * accounts against its own baseline, and trend events with a lifecycle.
+ *
+ * The detector is fed closed buckets in time order, each as the list of tags
+ * used in it (struct gs_obs, made by gs_engine_observations*), and keeps the
+ * events. It never looks ahead: the verdict for a bucket depends only on
+ * that bucket and those before it, so replaying an archive gives what a live
+ * run would have said at the time.
+ *
+ * Ownership: struct gs_trend is created by gs_trend_new and freed by
+ * gs_trend_free; events returned by gs_trend_events() belong to it and live
+ * until it is freed. Observations are borrowed for the duration of a call.
+ */
+#ifndef GS_TREND_H
+#define GS_TREND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "groundswell.h"
+
+enum gs_scorer {
+	GS_SCORER_SIGNIFICANCE = 0, /* SigniTrend-style z-score (default) */
+	GS_SCORER_MASTODON,         /* Mastodon's day-over-day score */
+	GS_SCORER_POSTS,            /* baseline: raw posts per bucket */
+	GS_SCORER_COUNT_
+};
+
+const char *gs_scorer_name(enum gs_scorer s);
+enum gs_scorer gs_scorer_parse(const char *name); /* COUNT_ if unknown */
+
+struct gs_trend_options {
+	enum gs_scorer scorer;
+	double halflife;       /* buckets; baseline memory (default 24) */
+	double beta;           /* noise floor added to the deviation (3) */
+	double threshold;      /* z (or score) to start a trend (4) */
+	double end_threshold;  /* trend ends when the score falls below (1) */
+	unsigned min_accounts; /* distinct accounts a bucket needs (5) */
+	unsigned warmup;       /* first buckets that never flag (24) */
+	unsigned table_bits;   /* 2^bits hashed baseline cells per row (18) */
+	double posts_threshold;   /* GS_SCORER_POSTS: posts per bucket (100) */
+	double mastodon_threshold; /* GS_SCORER_MASTODON: score to start (5) */
+};
+
+void gs_trend_options_init(struct gs_trend_options *o);
+
+enum gs_trend_status {
+	GS_TREND_RISING,
+	GS_TREND_TRENDING,
+	GS_TREND_COOLING,
+	GS_TREND_ENDED,
+};
+
+const char *gs_trend_status_name(enum gs_trend_status s);
+
+struct gs_trend_event {
+	uint64_t hash;
+	char key[257];
+	int64_t start_ms;  /* first bucket flagged */
+	int64_t peak_ms;   /* bucket with the most distinct accounts */
+	int64_t end_ms;    /* bucket in which it fell back; -1 while open */
+	int64_t last_ms;   /* last bucket evaluated */
+	enum gs_trend_status status;
+	double score;      /* highest score while trending */
+	double peak_accounts;
+	uint64_t peak_posts;
+};
+
+struct gs_trend;
+
+/* NULL on invalid options or no memory. */
+struct gs_trend *gs_trend_new(const struct gs_trend_options *o,
+			      int64_t bucket_ms);
+void gs_trend_free(struct gs_trend *t);
+
+/*
+ * Closes bucket bucket_ms: obs lists every tag used in it (any order);
+ * global_accounts is the number of distinct accounts that posted in it.
+ * Buckets must come in increasing order; skipped buckets count as empty.
+ * Returns 0, GS_EUSAGE (out of order) or GS_ENOMEM.
+ */
+int gs_trend_bucket(struct gs_trend *t, int64_t bucket_ms,
+		    double global_accounts, const struct gs_obs *obs,
+		    size_t n);
+
+/* All events so far, oldest start first (ties: by key). */
+size_t gs_trend_events(const struct gs_trend *t,
+		       const struct gs_trend_event **out);
+
+
+
+/* Runs the detector over every bucket an engine has counted, in order
+ * (the batch path). Returns 0 or a GS_E* error. */
+int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e);
+
+/*
+ * The live path: posts go to the engine one by one and a bucket is closed,
+ * and fed to the detector, as soon as a post arrives from a bucket at least
+ * lateness_buckets after it. Posts for a bucket already closed are still
+ * counted by the engine but reported in late_posts, since the detector has
+ * spoken for that bucket. For time-ordered input it gives exactly the
+ * events of gs_trend_run_batch().
+ */
+struct gs_trend_live {
+	struct gs_engine *engine; /* borrowed */
+	struct gs_trend *trend;   /* borrowed */
+	int64_t lateness_buckets;
+	int64_t next;   /* first bucket not yet closed */
+	int started;
+	uint64_t late_posts;
+};
+
+void gs_trend_live_init(struct gs_trend_live *l, struct gs_engine *e,
+			struct gs_trend *t, int64_t lateness_buckets);
+int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p);
+/* Closes every bucket up to the last post's (end of input). */
+int gs_trend_live_finish(struct gs_trend_live *l);
+
+#endif
