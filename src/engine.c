@@ -46,16 +46,16 @@
 #define SPELLINGS_MAX 4
 #define REPOST_TAGS 7
 #define LANGS_MAX 1024
-#define NAME_MAX_ 48
+#define NAME_MAX_ 40
 
 struct topk_ent {
 	uint64_t key, count;
 };
 
 struct topk {
-	uint16_t n;
-	struct topk_ent *v; /* k entries, allocated on first use */
-	char (*names)[NAME_MAX_]; /* mentions only: the account id */
+	uint16_t n, cap; /* cap grows 2, 4, 8... up to k: most tags are rare */
+	struct topk_ent *v;
+	char (*names)[NAME_MAX_]; /* mentions and examples: the id */
 };
 
 struct bucket {
@@ -168,13 +168,9 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 	e->o = *opt;
 	e->nslots = pow2_at_least(1024);
 	e->slots = calloc(e->nslots, sizeof *e->slots);
-	e->ring_cap = opt->repost_cache;
-	if (e->ring_cap) {
-		e->ring = malloc(e->ring_cap * sizeof *e->ring);
-		e->ridx_n = pow2_at_least(e->ring_cap * 2);
-		e->ridx = calloc(e->ridx_n, sizeof *e->ridx);
-	}
-	if (!e->slots || (e->ring_cap && (!e->ring || !e->ridx))) {
+	/* the repost cache is allocated with the first Bluesky post */
+	e->ring_cap = 0;
+	if (!e->slots) {
 		gs_engine_free(e);
 		return NULL;
 	}
@@ -392,18 +388,6 @@ static const struct tag *tag_lookup(const struct gs_engine *e, const char *key)
 static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 		    int with_names)
 {
-	if (!t->v) {
-		t->v = calloc(k, sizeof *t->v);
-		if (with_names)
-			t->names = calloc(k, sizeof *t->names);
-		if (!t->v || (with_names && !t->names)) {
-			free(t->v);
-			free(t->names);
-			t->v = NULL;
-			t->names = NULL;
-			return -1;
-		}
-	}
 	size_t min = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->v[i].key == key) {
@@ -414,6 +398,22 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 			min = i;
 	}
 	if (t->n < k) {
+		if (t->n == t->cap) {
+			size_t cap = t->cap ? (size_t)t->cap * 2 : 2;
+			if (cap > k)
+				cap = k;
+			struct topk_ent *v = realloc(t->v, cap * sizeof *v);
+			if (!v)
+				return -1;
+			t->v = v;
+			if (with_names) {
+				char(*nm)[NAME_MAX_] = realloc(t->names, cap * sizeof *nm);
+				if (!nm)
+					return -1;
+				t->names = nm;
+			}
+			t->cap = (uint16_t)cap;
+		}
 		t->v[t->n].key = key;
 		t->v[t->n].count = w;
 		return t->n++;
@@ -548,10 +548,28 @@ static void ridx_remove(struct gs_engine *e, uint64_t key)
 	}
 }
 
+static int ring_alloc(struct gs_engine *e)
+{
+	if (e->ring_cap || !e->o.repost_cache)
+		return 0;
+	e->ring = malloc(e->o.repost_cache * sizeof *e->ring);
+	e->ridx_n = pow2_at_least(e->o.repost_cache * 2);
+	e->ridx = calloc(e->ridx_n, sizeof *e->ridx);
+	if (!e->ring || !e->ridx) {
+		free(e->ring);
+		free(e->ridx);
+		e->ring = NULL;
+		e->ridx = NULL;
+		return GS_ENOMEM;
+	}
+	e->ring_cap = e->o.repost_cache;
+	return 0;
+}
+
 static void repost_remember(struct gs_engine *e, uint64_t key,
 			    struct tag **tags, size_t n)
 {
-	if (!e->ring_cap || n == 0)
+	if (n == 0 || ring_alloc(e) || !e->ring_cap)
 		return;
 	uint32_t *s = ridx_find(e, key);
 	if (*s)

@@ -10,8 +10,9 @@
  * mentions. It is written in one of six wire formats (see enum
  * gs_gen_format) as JSON Lines (or server-sent events for mastodon-sse).
  *
- * Determinism: the same options give byte-identical output and truth on any
- * run; nothing depends on time, locale or libc rand(). The logical content
+ * Determinism: the same options give byte-identical output and truth on
+ * every run of a build (the schedule uses libm's exp/log/pow/cos); nothing
+ * depends on time, locale or libc rand(). The logical content
  * (who posts which tags when, what is reposted or replied to) is drawn from
  * one random stream and the presentation (escaping, malformed lines, skipped
  * events, page sizes) from another, so for one seed every format carries the
@@ -22,7 +23,9 @@
  * Truth (written to the truth FILE when it is not NULL) is one JSON object:
  *   {"generator":"groundswell","version":1,"seed":S,"format":F,
  *    "start":RFC3339,"end":RFC3339 (exclusive; every post time t has
- *    start <= t < end),"hours":H,"rate":R,
+ *    start <= t < end; the window end, or the second after the last post
+ *    when the stream stops on posts/bytes),"hours":H (the window that
+ *    places the movements),"rate":R,
  *    "posts":N (posts + reposts a counter must count),"originals":O,
  *    "reposts":R,"replies":P,"quotes":Q,"malformed":M,"skipped":K,
  *    "lines":L,"bytes":B,"accounts":distinct posting accounts,
@@ -45,6 +48,22 @@
  * A malformed line is a corrupted copy of a line next to it (truncated JSON,
  * an invalid UTF-8 byte inside a string, or a required field of the wrong
  * type such as "user":5); it counts only in "malformed".
+ *
+ * What the formats hold (tests/test_generate.c carries a reference
+ * counter, in Python, that recounts each of them): twitter1 mixes REST
+ * extended tweets ("full_text" + "display_text_range") and streamed ones
+ * ("text"; over 140 code points "truncated":true + "extended_tweet");
+ * retweets embed the original in "retweeted_status" ("RT @name: ..." cut
+ * at 140 code points on top, whose entities may miss cut tags); quotes
+ * embed "quoted_status"; a retweet of a quote repeats "is_quote_status"
+ * and "quoted_status_id_str" on top (it is a repost, not a quote). The
+ * movements' onset/peak/end are the planned times. twitter2 pages put
+ * referenced tweets in includes.tweets. Jetstream reposts name a post of
+ * the last 2,000 by its at:// URI; a few posts carry extra tags in record
+ * "tags" (not in the text). Entity indices count code points, facets
+ * UTF-8 bytes. About a quarter of the lines escape all non-ASCII as
+ * \uXXXX (surrogate pairs for emoji), as Python's json.dumps does.
+ * Reply/repost/quote targets are always among the last 2,000 posts.
  *
  * Memory: the stream itself needs a few MB (the last 2,048 posts are kept
  * for reposts and replies). The truth keeps one exact hash-set entry per

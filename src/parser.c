@@ -63,6 +63,8 @@ struct obj {
 	int64_t time_ms;
 	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
 	const char *text_at, *full_text_at, *ext_text_at;
+	struct gs_str text; /* decoded text, once text_done */
+	int text_done;
 	/* Jetstream */
 	struct gs_str kind, operation, collection, rkey, subject_uri;
 	struct taglist tags, ext_tags;
@@ -538,7 +540,13 @@ static int set_time(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
 		int64_t us;
 		if ((r = gs_json_int(j, &us)))
 			return r == GS_ETYPE ? wrong_type(ps, key) : r;
-		ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+		/* floor(us / 1000) without overflow, within the range the
+		 * time parsers yield (timeutil.h) */
+		ms = us / 1000 - (us % 1000 < 0);
+		if (ms < GS_TIME_MIN_MS || ms > GS_TIME_MAX_MS)
+			return reason(ps, GS_ETIME,
+				      "field '%.*s' is not a valid time",
+				      (int)key.n, key.p);
 	} else {
 		r = kind ? gs_json_scalar(j, &v) : gs_json_string(j, &v);
 		if (r)
@@ -836,9 +844,16 @@ static int choose_tags(struct gs_parser *ps, struct obj *o, const char *end,
 		struct gs_str text;
 		p->ntags = p->tags_dropped = 0;
 		if (at) {
-			int r = decode_at(ps, at, end, &text);
-			if (r)
-				return r;
+			/* Decoded once: retweets in a page share an original
+			 * in includes.tweets, and the arena only holds the
+			 * line's strings once. */
+			if (!o->text_done) {
+				int r = decode_at(ps, at, end, &o->text);
+				if (r)
+					return r;
+				o->text_done = 1;
+			}
+			text = o->text;
 			size_t n = gs_hashtag_extract(text.p, text.n, p->tags,
 						      GS_POST_MAX_TAGS);
 			p->ntags = n < GS_POST_MAX_TAGS ? n : GS_POST_MAX_TAGS;
@@ -969,6 +984,8 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 	gs_json_init(&j, s, n, &ps->arena);
 	struct obj *o = obj_new(ps);
 	int r = parse_obj(ps, &j, 0, o);
+	if (r == GS_ETYPE && !ps->reason[0]) /* SSE data that is no object */
+		return reason(ps, GS_EJSON, "malformed JSON: not an object");
 	if (r == 0)
 		r = gs_json_finish(&j);
 	if (r)

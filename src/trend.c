@@ -24,7 +24,8 @@
  *          touched for g buckets catch up on g empty updates when next used.
  *   Flags  A bucket flags a tag when z >= threshold and it has at least
  *          min_accounts distinct accounts (Mastodon uses 5); no flags in the
- *          first `warmup` buckets, while baselines are still empty.
+ *          first `warmup` buckets, during which baselines are plain running
+ *          means (alpha = 1/n) so that they start from the stream's level.
  *
  * Mastodon scorer (app/models/trends/tags.rb): expected = distinct accounts
  * the previous UTC day (at least 1), observed = today's so far; score
@@ -56,6 +57,7 @@
 struct cell {
 	float mu, var;
 	int32_t last; /* bucket index of the last update, -1 never */
+	uint32_t n;   /* updates while warming up (see update()) */
 };
 
 struct held { /* Mastodon: held peak per tag */
@@ -113,7 +115,7 @@ void gs_trend_options_init(struct gs_trend_options *o)
 	o->threshold = 4;
 	o->end_threshold = 1;
 	o->min_accounts = 5;
-	o->warmup = 24;
+	o->warmup = 6;
 	o->table_bits = 18;
 	o->posts_threshold = 100;
 	o->mastodon_threshold = 5;
@@ -150,6 +152,7 @@ struct gs_trend *gs_trend_new(const struct gs_trend_options *o,
 		for (size_t i = 0; i < t->ncell; i++) {
 			t->cells[i].mu = t->cells[i].var = 0;
 			t->cells[i].last = -1;
+			t->cells[i].n = 0;
 		}
 	}
 	return t;
@@ -181,14 +184,24 @@ static void catch_up(struct gs_trend *t, struct cell *c, int32_t idx)
 {
 	if (c->last < 0) {
 		c->last = idx - 1;
+		/* a cell untouched since the stream began: those buckets were
+		 * empty for it (during the warm-up, they count as seen) */
+		if (idx < (int32_t)t->o.warmup)
+			c->n = (uint32_t)idx;
 		return;
 	}
 	int32_t g = idx - 1 - c->last;
 	if (g > MAX_CATCHUP) {
 		c->mu = c->var = 0;
 	} else {
-		double mu = c->mu, var = c->var, a = t->alpha;
+		double mu = c->mu, var = c->var;
 		for (int32_t i = 0; i < g; i++) {
+			double a = t->alpha;
+			if (c->last + 1 + i < (int32_t)t->o.warmup) {
+				c->n++;
+				if (1.0 / c->n > a)
+					a = 1.0 / c->n;
+			}
 			double d = -mu;
 			mu += a * d;
 			var = (1 - a) * (var + a * d * d);
@@ -204,9 +217,19 @@ static double z_of(const struct gs_trend *t, const struct cell *c, double x)
 	return (x - c->mu) / (sqrt(c->var > 0 ? c->var : 0) + t->o.beta);
 }
 
+/* During the warm-up a cell's baseline is the plain running mean and
+ * variance of what it has seen (alpha = 1/n), so short histories at the
+ * start of a stream are not read as "the tag used to be absent"; after it,
+ * the exponential weights take over. */
 static void update(struct gs_trend *t, struct cell *c, double x, int32_t idx)
 {
-	double a = t->alpha, d = x - c->mu;
+	double a = t->alpha;
+	if (idx < (int32_t)t->o.warmup) {
+		c->n++;
+		if (1.0 / c->n > a)
+			a = 1.0 / c->n;
+	}
+	double d = x - c->mu;
 	double mu = c->mu + a * d;
 	double var = (1 - a) * (c->var + a * d * d);
 	c->mu = (float)mu;

@@ -466,6 +466,51 @@ static void test_open(void)
 	gs_reader_close(r);
 }
 
+/* ---- ranges ---- */
+
+static const char *read_range(const char *path, int64_t start, int64_t end)
+{
+	int err = 12345;
+	const char *line;
+	size_t len, o = 0;
+	transcript[0] = 0;
+	struct gs_reader *r = gs_reader_open_range(path, 0, start, end, &err);
+	if (!r) {
+		snprintf(transcript, sizeof transcript, "open failed %d", err);
+		return transcript;
+	}
+	int k;
+	while ((k = gs_reader_next(r, &line, &len)) == 1)
+		o += (size_t)snprintf(transcript + o, sizeof transcript - o, "%.*s|",
+				      (int)len, line);
+	last_ret = k;
+	gs_reader_close(r);
+	return transcript;
+}
+
+static void test_range(void)
+{
+	const char *p = write_file("range.txt", "aa\nbb\ncc\ndd", 11);
+	TAP_EQ_STR(read_range(p, 0, -1), "aa|bb|cc|dd|", "range: whole file");
+	TAP_EQ_STR(read_range(p, 3, 6), "bb|", "range: one line");
+	TAP_EQ_STR(read_range(p, 3, -1), "bb|cc|dd|", "range: to the end");
+	TAP_EQ_STR(read_range(p, 0, 3), "aa|", "range: first line");
+	TAP_EQ_STR(read_range(p, 6, 8), "cc|", "range: end inside a line stops there");
+	TAP_EQ_STR(read_range(p, 9, 11), "dd|", "range: last line without newline");
+	TAP_EQ_STR(read_range(p, 5, 5), "", "range: empty");
+	TAP_EQ_STR(read_range(p, 11, -1), "", "range: at the end");
+	TAP_EQ_STR(read_range(p, 6, 3), "open failed -10", "range: end before start is GS_EUSAGE");
+	TAP_EQ_STR(read_range(p, -1, 3), "open failed -10", "range: negative start is GS_EUSAGE");
+	const char *gz = write_gz("range.gz", "wb", "aa\nbb\n", 6);
+	TAP_EQ_STR(read_range(gz, 0, 4), "open failed -10", "range of a gzip file is GS_EUSAGE");
+	TAP_EQ_STR(read_range(gz, 0, -1), "aa|bb|", "range [0, end) of a gzip file is the whole file");
+	TAP_EQ_INT(gs_file_is_compressed(gz), 1, "gzip file is compressed");
+	TAP_EQ_INT(gs_file_is_compressed(tmp_path("one.zst")), 1, "zstd file is compressed");
+	npaths--;
+	TAP_EQ_INT(gs_file_is_compressed(p), 0, "text file is not compressed");
+	TAP_EQ_INT(gs_file_is_compressed("/nonexistent/x"), GS_EIO, "missing file: GS_EIO");
+}
+
 /* ---- pipes ---- */
 
 struct writer {
@@ -564,6 +609,7 @@ int main(void)
 	test_gzip();
 	test_zstd();
 	test_open();
+	test_range();
 	test_pipe();
 	for (int i = 0; i < npaths; i++)
 		unlink(paths[i]);
