@@ -88,6 +88,7 @@ struct tag {
 struct repost_ent {
 	uint64_t key;
 	uint8_t n;
+	uint8_t sp[REPOST_TAGS]; /* spelling slot of each tag, 0xFF unknown */
 	uint64_t tags[REPOST_TAGS];
 };
 
@@ -448,24 +449,27 @@ static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
 	return ++e->nlangs;
 }
 
-static void spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
+/* Counts a spelling; returns its slot, or 0xFF when not kept. Slots are
+ * never reused, so a slot number stays valid for the engine's life. */
+static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 {
 	int i;
 	for (i = 0; i < SPELLINGS_MAX && t->sp[i]; i++)
 		if (t->sp[i]->n == n && memcmp(t->sp[i]->s, s, n) == 0) {
 			t->sp[i]->count += w;
-			return;
+			return (uint8_t)i;
 		}
 	if (i == SPELLINGS_MAX)
-		return; /* a fifth spelling: rare enough to ignore */
+		return 0xFF; /* a fifth spelling: rare enough to ignore */
 	struct spelling *sp = malloc(sizeof *sp + n + 1);
 	if (!sp)
-		return;
+		return 0xFF;
 	sp->count = w;
 	sp->n = (uint16_t)n;
 	memcpy(sp->s, s, n);
 	sp->s[n] = 0;
 	t->sp[i] = sp;
+	return (uint8_t)i;
 }
 
 static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
@@ -567,7 +571,7 @@ static int ring_alloc(struct gs_engine *e)
 }
 
 static void repost_remember(struct gs_engine *e, uint64_t key,
-			    struct tag **tags, size_t n)
+			    struct tag **tags, const uint8_t *sp, size_t n)
 {
 	if (n == 0 || ring_alloc(e) || !e->ring_cap)
 		return;
@@ -586,8 +590,10 @@ static void repost_remember(struct gs_engine *e, uint64_t key,
 	struct repost_ent *r = &e->ring[pos];
 	r->key = key;
 	r->n = (uint8_t)(n < REPOST_TAGS ? n : REPOST_TAGS);
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		r->tags[i] = tags[i]->hash;
+		r->sp[i] = sp ? sp[i] : 0xFF;
+	}
 	*s = (uint32_t)pos + 1;
 }
 
@@ -653,7 +659,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 
 /* Tags of a remembered Bluesky post; 0 when it is not remembered. */
 static size_t repost_tags(const struct gs_engine *e, uint64_t key,
-			  struct tag **tags)
+			  struct tag **tags, uint8_t *sp)
 {
 	uint32_t *s = e->ring_cap ? ridx_find(e, key) : NULL;
 	if (!s || !*s)
@@ -662,8 +668,10 @@ static size_t repost_tags(const struct gs_engine *e, uint64_t key,
 	size_t nt = 0;
 	for (size_t i = 0; i < re->n; i++) {
 		struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
-		if (t)
+		if (t) {
+			sp[nt] = re->sp[i];
 			tags[nt++] = t;
+		}
 	}
 	return nt ? nt : (size_t)-1;
 }
@@ -671,6 +679,7 @@ static size_t repost_tags(const struct gs_engine *e, uint64_t key,
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 {
 	struct tag *tags[GS_POST_MAX_TAGS];
+	uint8_t slots[GS_POST_MAX_TAGS];
 	size_t nt = 0;
 	int r;
 	uint64_t ah = XXH3_64bits(p->account.p, p->account.n);
@@ -701,7 +710,7 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	if (repost && p->repost_rkey.n) {
 		/* Bluesky: the original's tags, if we saw it. */
 		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
-		nt = repost_tags(e, key, tags);
+		nt = repost_tags(e, key, tags, slots);
 		if (nt == 0) {
 			e->s.reposts_unresolved++;
 			/* An earlier part of the input, read by another engine,
@@ -719,6 +728,10 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 		}
 		if (nt == (size_t)-1)
 			return 0; /* its tags were all evicted */
+		/* the repost spreads the original's spellings too */
+		for (size_t i = 0; i < nt; i++)
+			if (slots[i] != 0xFF && tags[i]->sp[slots[i]])
+				tags[i]->sp[slots[i]]->count++;
 	} else {
 		if ((r = reserve(e, p->ntags)))
 			return r;
@@ -738,11 +751,12 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 				;
 			if (k < nt)
 				continue; /* a post uses a tag once */
+			slots[nt] = spelling_add(t, p->tags[i].p, p->tags[i].n, 1);
 			tags[nt++] = t;
-			spelling_add(t, p->tags[i].p, p->tags[i].n, 1);
 		}
 		if (p->post_rkey.n && nt)
-			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags, nt);
+			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags,
+					slots, nt);
 	}
 	return count_tags(e, tags, nt, ah, p->time_ms, p->flags,
 			  lang_id(e, p->lang), p->mentions, p->nmentions, p->id,
@@ -822,9 +836,13 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 	for (size_t i = 0; i < src->npending; i++) {
 		const struct pending *pd = &src->pending[i];
 		struct tag *tags[REPOST_TAGS];
-		size_t nt = repost_tags(dst, pd->key, tags);
+		uint8_t slots[REPOST_TAGS];
+		size_t nt = repost_tags(dst, pd->key, tags, slots);
 		if (nt == 0 || nt == (size_t)-1)
 			continue;
+		for (size_t k = 0; k < nt; k++)
+			if (slots[k] != 0xFF && tags[k]->sp[slots[k]])
+				tags[k]->sp[slots[k]]->count++;
 		uint64_t lid = 0;
 		if (pd->lid) {
 			const char *l = src->langs[pd->lid - 1];
@@ -887,13 +905,23 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 		const struct repost_ent *re =
 			&src->ring[(src->ring_head + i) % (src->ring_cap ? src->ring_cap : 1)];
 		struct tag *tags[REPOST_TAGS];
+		uint8_t slots[REPOST_TAGS];
 		size_t n = 0;
 		for (size_t k = 0; k < re->n; k++) {
 			struct tag *t = *find_slot(dst, re->tags[k], NULL, 0);
-			if (t)
-				tags[n++] = t;
+			const struct tag *st = *find_slot(src, re->tags[k], NULL, 0);
+			if (!t)
+				continue;
+			slots[n] = 0xFF;
+			if (st && re->sp[k] != 0xFF && st->sp[re->sp[k]]) {
+				const struct spelling *ss = st->sp[re->sp[k]];
+				for (int q = 0; q < SPELLINGS_MAX && t->sp[q]; q++)
+					if (t->sp[q]->n == ss->n && !memcmp(t->sp[q]->s, ss->s, ss->n))
+						slots[n] = (uint8_t)q;
+			}
+			tags[n++] = t;
 		}
-		repost_remember(dst, re->key, tags, n);
+		repost_remember(dst, re->key, tags, slots, n);
 	}
 	return 0;
 }

@@ -133,6 +133,16 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		c->ing.threads = (unsigned)v;
 		return 1;
 	}
+	case 1012: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*end || v < 4 || v > 16) {
+			cli_error("invalid --hll-precision '%s' (4 to 16)", arg);
+			return -1;
+		}
+		c->eng.hll_p = (unsigned)v;
+		return 1;
+	}
 	case 1010: {
 		char *end;
 		long v = strtol(arg, &end, 10);

@@ -40,7 +40,8 @@ struct cli_common {
 	{"pseudonymize-key", required_argument, NULL, 1008},                   \
 	{"pseudonymize-key-file", required_argument, NULL, 1009},              \
 	{"show-errors", required_argument, NULL, 1010},                        \
-	{"threads", required_argument, NULL, 1011}
+	{"threads", required_argument, NULL, 1011},                            \
+	{"hll-precision", required_argument, NULL, 1012}
 
 #define CLI_COMMON_SHORT "b:f:"
 
@@ -54,6 +55,8 @@ struct cli_common {
 	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
 	"      --show-errors N    malformed lines printed (default 10)\n"      \
 	"      --threads N        threads for big plain files (default: CPUs)\n" \
+	"      --hll-precision P  distinct-account sketch: 2^P registers, exact\n" \
+	"                         up to 2^P/16, then 1.04/sqrt(2^P) error (14)\n" \
 	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
 	"Output options:\n"                                                    \
 	"      --json, --csv      machine-readable output (default: a table)\n" \
