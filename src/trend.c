@@ -470,8 +470,10 @@ static int bucket_simple(struct gs_trend *t, int64_t b, int32_t idx,
 		double s;
 		int starts, goes_on;
 		if (t->o.scorer == GS_SCORER_MASTODON) {
-			s = mastodon_score(t, ob->hash, ob->day_accounts,
-					   ob->prev_day_accounts, end, 1);
+			/* no history yet: yesterday is unknown, not zero */
+			s = idx < warm ? 0
+				       : mastodon_score(t, ob->hash, ob->day_accounts,
+							ob->prev_day_accounts, end, 1);
 			starts = s >= t->o.mastodon_threshold;
 			goes_on = s >= 1;
 		} else {
