@@ -317,9 +317,11 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
 
 /* Top co-occurring tags (display spellings), languages and mentioned
- * account ids of a tag, most frequent first; up to max written. Counts are
- * Space-Saving estimates (exact when the tag has at most top_k distinct
- * items of the kind). */
+ * account ids of a tag, most frequent first; up to max written. Each tag
+ * keeps a Space-Saving summary of top_k items of each kind; the counts given
+ * are its guaranteed lower bounds (exact while the tag has at most top_k
+ * distinct items of the kind; never more than the truth, and an item more
+ * frequent than 1/top_k of the tag's posts is always listed). */
 size_t gs_engine_cotags(const struct gs_engine *e, const char *key,
 			struct gs_count *out, size_t max);
 size_t gs_engine_languages(const struct gs_engine *e, const char *key,

@@ -49,7 +49,7 @@
 #define NAME_MAX_ 40
 
 struct topk_ent {
-	uint64_t key, count;
+	uint64_t key, count, err; /* err: count inherited on replacement */
 };
 
 struct topk {
@@ -417,9 +417,11 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 		}
 		t->v[t->n].key = key;
 		t->v[t->n].count = w;
+		t->v[t->n].err = 0;
 		return t->n++;
 	}
 	t->v[min].key = key;
+	t->v[min].err = t->v[min].count;
 	t->v[min].count += w;
 	return (int)min;
 }
@@ -772,6 +774,7 @@ static int topk_merge(struct topk *d, const struct topk *s, size_t k,
 		int at = topk_add(d, k, s->v[i].key, s->v[i].count, names);
 		if (at == -1)
 			return GS_ENOMEM;
+		d->v[at >= 0 ? at : -2 - at].err += s->v[i].err;
 		if (names && s->names)
 			set_name(d, at, s->names[i], strlen(s->names[i]));
 	}
@@ -1082,10 +1085,13 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		} else {
 			name = k->names[i];
 		}
-		if (!name)
-			continue; /* a co-tag evicted since */
+		/* Space-Saving guarantees count - err; entries that only hold
+		 * an inherited count say nothing and are left out */
+		uint64_t sure = k->v[i].count - k->v[i].err;
+		if (!name || sure == 0)
+			continue; /* nothing certain, or a co-tag evicted since */
 		tmp[n].name = name;
-		tmp[n].count = k->v[i].count;
+		tmp[n].count = sure;
 		n++;
 	}
 	qsort(tmp, n, sizeof *tmp, cmp_count);
@@ -1273,8 +1279,10 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 		return 0;
 	struct gs_count tmp[8];
 	for (uint16_t i = 0; i < t->rep.n && n < 8; i++) {
+		if (t->rep.v[i].count == t->rep.v[i].err)
+			continue;
 		tmp[n].name = t->rep.names[i];
-		tmp[n].count = t->rep.v[i].count;
+		tmp[n].count = t->rep.v[i].count - t->rep.v[i].err;
 		n++;
 	}
 	qsort(tmp, n, sizeof *tmp, cmp_count);

@@ -124,7 +124,11 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		for (ptrdiff_t i = 0; i < ntl; i++)
 			if (tl[i].posts > max)
 				max = tl[i].posts;
+		/* on a terminal, the tag's own span is enough */
 		for (ptrdiff_t i = 0; i < ntl; i++) {
+			if (tl[i].time_ms + c->eng.bucket_ms <= t.first_ms ||
+			    tl[i].time_ms > t.last_ms)
+				continue;
 			time_str(ts, tl[i].time_ms);
 			fprintf(f, "  %-20s %8llu %10.0f  ", ts,
 				(unsigned long long)tl[i].posts, tl[i].accounts);
