@@ -109,6 +109,8 @@ struct gs_post {
 	struct gs_str post_did, post_rkey;     /* Bluesky: this post */
 	struct gs_str repost_did, repost_rkey; /* Bluesky repost: original */
 	struct gs_str repost_id; /* id (Bluesky: URI) of the reposted post */
+	struct gs_str repost_account; /* author of the reposted post */
+	struct gs_str quote_account;  /* author of the quoted post */
 	size_t ntags;            /* tags stored (<= GS_POST_MAX_TAGS) */
 	size_t tags_dropped;     /* tags beyond the cap */
 	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */

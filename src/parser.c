@@ -70,6 +70,8 @@ struct obj {
 	struct taglist tags, ext_tags;
 	struct mentlist ment, ext_ment;
 	struct obj *orig; /* retweeted_status, reblog, expanded reference */
+	struct obj *quoted; /* quoted_status, expanded quoted reference */
+	struct gs_str quote_ref;
 };
 
 struct gs_parser {
@@ -179,6 +181,9 @@ static struct obj *obj_new(struct gs_parser *ps)
 	o->ext_tags.n = o->ext_tags.dropped = 0;
 	o->ment.n = o->ext_ment.n = 0;
 	o->orig = NULL;
+	o->quoted = NULL;
+	o->quote_ref.p = "";
+	o->quote_ref.n = 0;
 	return o;
 }
 
@@ -715,6 +720,12 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 			else
 				goto skip;
 			break;
+		case 13:
+			if (KEY(key, "quoted_status")) {
+				r = sub_obj(ps, j, key, depth, &o->quoted);
+			} else
+				goto skip;
+			break;
 		case 14:
 			if (KEY(key, "extended_tweet"))
 				r = gs_json_null(j) ? 0 : read_extended(ps, j, o);
@@ -759,6 +770,9 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 							o->orig = ref;
 					} else if (GS_STR_IS(ref->ref_type, "quoted")) {
 						o->is_quote = 1;
+						o->quote_ref = ref->id;
+						if (ref->account.n)
+							o->quoted = ref;
 					} else if (GS_STR_IS(ref->ref_type, "replied_to")) {
 						o->is_reply = 1;
 					}
@@ -873,7 +887,7 @@ static void post_clear(struct gs_post *p)
 	p->time_ms = 0;
 	p->id = p->account = p->lang = p->reply_to = empty_str;
 	p->post_did = p->post_rkey = p->repost_did = p->repost_rkey = empty_str;
-	p->repost_id = empty_str;
+	p->repost_id = p->repost_account = p->quote_account = empty_str;
 	p->ntags = p->tags_dropped = p->nmentions = 0;
 }
 
@@ -925,11 +939,22 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 					break;
 				}
 		p->reply_to = empty_str;
+		if (src != o)
+			p->repost_account = src->account;
 	} else {
 		if (o->is_reply)
 			p->flags |= GS_POST_REPLY;
-		if (o->is_quote)
+		if (o->is_quote) {
 			p->flags |= GS_POST_QUOTE;
+			if (o->quoted)
+				p->quote_account = o->quoted->account;
+			else if (o->quote_ref.n)
+				for (size_t i = 0; i < ps->nincl; i++)
+					if (gs_str_eq(ps->incl[i]->id, o->quote_ref.p, o->quote_ref.n)) {
+						p->quote_account = ps->incl[i]->account;
+						break;
+					}
+		}
 	}
 	return choose_tags(ps, src, end, p);
 }
@@ -957,6 +982,7 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 		p->flags = GS_POST_REPOST;
 		split_at_uri(o->subject_uri, &p->repost_did, &p->repost_rkey);
 		p->repost_id = o->subject_uri;
+		p->repost_account = p->repost_did;
 		if (!p->repost_rkey.n)
 			return reason(ps, GS_EMISSING, "repost without 'subject.uri'");
 		return 1;
