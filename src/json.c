@@ -12,6 +12,60 @@
 #include "json.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/*
+ * Byte searches of the hot path. With SSE2 (every x86-64) they test 16 bytes
+ * at a time; the scalar loops are the definition and the fallback. Neither
+ * reads at or past end.
+ */
+
+/* First '"' or '\\' in [p, end), or NULL. */
+static inline const char *find_quote_or_backslash(const char *p,
+						   const char *end)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '\\')
+			return p;
+	return NULL;
+}
+
+/* First '"', '{', '}', '[' or ']' in [p, end), or NULL. */
+static inline const char *find_structural(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	/* '[' | 0x20 == '{' and ']' | 0x20 == '}': two compares for four */
+	const __m128i q = _mm_set1_epi8('"'), lo = _mm_set1_epi8(0x20),
+		      open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i f = _mm_or_si128(v, lo);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(v, q),
+			_mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close))));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '{' || *p == '}' || *p == '[' || *p == ']')
+			return p;
+	return NULL;
+}
 
 static int fail(struct gs_json *j, int err)
 {
@@ -80,15 +134,12 @@ int gs_json_object_begin(struct gs_json *j)
 static const char *string_end(const char *p, const char *end)
 {
 	for (;;) {
-		const char *q = memchr(p, '"', (size_t)(end - p));
-		if (!q)
-			return NULL;
-		const char *b = q;
-		while (b > p && b[-1] == '\\')
-			b--;
-		if (((q - b) & 1) == 0)
+		const char *q = find_quote_or_backslash(p, end);
+		if (!q || *q == '"')
 			return q;
-		p = q + 1;
+		p = q + 2; /* the escaped byte cannot end the string */
+		if (p >= end)
+			return NULL;
 	}
 }
 
@@ -222,39 +273,24 @@ static int scan_number(struct gs_json *j, const char **start)
 	return 0;
 }
 
-int gs_json_skip(struct gs_json *j)
+/*
+ * Scans to the end of nested containers: from p with `depth` containers
+ * already open (the innermost an object when `in_object`), to just past the
+ * bracket that closes the outermost. Bit i of stack is 1 when level i is an
+ * object, so "{]" is caught.
+ */
+static int skip_container(struct gs_json *j, const char *p, int depth,
+			  int in_object)
 {
-	if (j->err)
-		return j->err;
-	skip_ws(j);
-	if (j->p >= j->end)
-		return fail(j, GS_EJSON);
-	const char *p = j->p, *e = j->end;
-	const char *num;
-	switch (*p) {
-	case '"': {
-		const char *q = string_end(p + 1, e);
-		if (!q)
-			return fail(j, GS_EJSON);
-		j->p = q + 1;
-		return 0;
-	}
-	case 't':
-		return match_lit(j, "true", 4);
-	case 'f':
-		return match_lit(j, "false", 5);
-	case 'n':
-		return match_lit(j, "null", 4);
-	case '{':
-	case '[':
-		break;
-	default:
-		return scan_number(j, &num);
-	}
-	/* Containers: bit i of stack is 1 when level i is an object. */
+	const char *e = j->end;
 	uint64_t stack[GS_JSON_MAX_DEPTH / 64];
-	int depth = 0;
+	if (depth) {
+		stack[0] = in_object ? 1 : 0;
+	}
 	while (p < e) {
+		p = find_structural(p, e);
+		if (!p)
+			break;
 		char c = *p++;
 		switch (c) {
 		case '"': {
@@ -293,6 +329,46 @@ int gs_json_skip(struct gs_json *j)
 	return fail(j, GS_EJSON);
 }
 
+int gs_json_object_skip_rest(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	j->depth--;
+	return skip_container(j, j->p, 1, 1);
+}
+
+int gs_json_skip(struct gs_json *j)
+{
+	if (j->err)
+		return j->err;
+	skip_ws(j);
+	if (j->p >= j->end)
+		return fail(j, GS_EJSON);
+	const char *p = j->p, *e = j->end;
+	const char *num;
+	switch (*p) {
+	case '"': {
+		const char *q = string_end(p + 1, e);
+		if (!q)
+			return fail(j, GS_EJSON);
+		j->p = q + 1;
+		return 0;
+	}
+	case 't':
+		return match_lit(j, "true", 4);
+	case 'f':
+		return match_lit(j, "false", 5);
+	case 'n':
+		return match_lit(j, "null", 4);
+	case '{':
+	case '[':
+		break;
+	default:
+		return scan_number(j, &num);
+	}
+	return skip_container(j, p, 0, 0);
+}
+
 int gs_utf8_valid(const char *s, size_t n)
 {
 	return gs_utf8_check(s, n) == n;
@@ -303,7 +379,16 @@ size_t gs_utf8_check(const char *s, size_t n)
 	const unsigned char *p0 = (const unsigned char *)s;
 	const unsigned char *p = p0, *e = p + n;
 	while (p < e) {
-		/* Eight ASCII bytes at a time. */
+		/* ASCII runs, 32 or 8 bytes at a time. */
+#ifdef __SSE2__
+		while (e - p >= 32) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+			if (_mm_movemask_epi8(_mm_or_si128(a, b)))
+				break;
+			p += 32;
+		}
+#endif
 		while (e - p >= 8) {
 			uint64_t w;
 			memcpy(&w, p, 8);

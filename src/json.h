@@ -69,6 +69,11 @@ int gs_json_object_next(struct gs_json *j, struct gs_str *key);
 int gs_json_array_begin(struct gs_json *j);
 int gs_json_array_next(struct gs_json *j);
 
+/* Inside an object, after a value: skips its remaining members and the
+ * closing brace, as if gs_json_object_next() had returned 0. Members
+ * skipped this way are only checked for balanced brackets and strings. */
+int gs_json_object_skip_rest(struct gs_json *j);
+
 /* Skips one value of any type. */
 int gs_json_skip(struct gs_json *j);
 

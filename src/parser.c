@@ -235,7 +235,7 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			    struct gs_str *out)
 {
 	struct gs_str key, v;
-	int r, have_str = 0;
+	int r;
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -243,11 +243,16 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			if ((r = gs_json_string(j, &v)))
 				return r == GS_ETYPE ? wrong_type(ps, key) : r;
 			*out = v;
-			have_str = 1;
-		} else if (KEY(key, "id") && !have_str) {
+			/* the id is all we need of an author: the rest of the
+			 * object (often most of the line) is only skipped */
+			return gs_json_object_skip_rest(j);
+		} else if (KEY(key, "id")) {
 			if ((r = gs_json_scalar(j, &v)))
 				return r == GS_ETYPE ? wrong_type(ps, key) : r;
+			/* a number's literal text is the same digits as the
+			 * id_str beside it: no precision is lost */
 			*out = v;
+			return gs_json_object_skip_rest(j);
 		} else if ((r = gs_json_skip(j))) {
 			return r;
 		}
