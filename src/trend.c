@@ -115,7 +115,7 @@ void gs_trend_options_init(struct gs_trend_options *o)
 	o->threshold = 4;
 	o->end_threshold = 1;
 	o->min_accounts = 5;
-	o->warmup = 6;
+	o->warmup = 12;
 	o->table_bits = 18;
 	o->posts_threshold = 100;
 	o->mastodon_threshold = 5;

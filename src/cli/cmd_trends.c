@@ -30,7 +30,7 @@ static const char help[] =
 	"      --end-threshold Z  score under which it ends (default 1)\n"
 	"      --noise-floor B    beta added to the deviation (default 3)\n"
 	"      --min-accounts N   distinct accounts a bucket needs (default 5)\n"
-	"      --warmup N         first buckets that never flag (default 6)\n"
+	"      --warmup N         first buckets that never flag (default 12)\n"
 	"      --posts-threshold N  posts per bucket for --scorer posts (100)\n"
 	"      --mastodon-threshold S  held score for --scorer mastodon (5)\n"
 	"      --live             run bucket by bucket as posts arrive (checks\n"
