@@ -188,6 +188,13 @@ void gs_reader_close(struct gs_reader *r);
 
 /* ---- Engine ----------------------------------------------------------- */
 
+/* Heap bytes an engine holds, by what they hold (allocator overhead not
+ * included). */
+struct gs_memory {
+	size_t table, tags, accounts, timelines, timeline_sketches, summaries,
+		repost_cache, total;
+};
+
 struct gs_engine_options {
 	int64_t bucket_ms;     /* timeline bucket width; default 1 hour */
 	size_t max_tags;       /* tags tracked exactly; default 200,000 */
@@ -240,6 +247,7 @@ struct gs_summary {
 };
 
 void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s);
+void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m);
 
 struct gs_tag_stats {
 	const char *key;     /* grouping key (folded) */
@@ -306,6 +314,10 @@ ptrdiff_t gs_engine_observations(const struct gs_engine *e,
 				 struct gs_obs **out);
 ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
 				    int64_t bucket_ms, struct gs_obs **out);
+/* Those of the buckets starting in [from_ms, to_ms), sorted likewise. */
+ptrdiff_t gs_engine_observations_range(const struct gs_engine *e,
+				       int64_t from_ms, int64_t to_ms,
+				       struct gs_obs **out);
 /* Distinct accounts that posted (with or without tags) in a bucket. */
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms);
 

@@ -1198,6 +1198,8 @@ ptrdiff_t gs_engine_observations(const struct gs_engine *e,
 	return (ptrdiff_t)k;
 }
 
+static ptrdiff_t find_bucket(const struct tag *t, int64_t b);
+
 static ptrdiff_t find_bucket(const struct tag *t, int64_t b)
 {
 	uint32_t lo = 0, hi = t->tl_n;
@@ -1211,8 +1213,9 @@ static ptrdiff_t find_bucket(const struct tag *t, int64_t b)
 	return lo < t->tl_n && t->tl[lo].t == b ? (ptrdiff_t)lo : -1;
 }
 
-ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
-				    int64_t bucket_ms, struct gs_obs **out)
+ptrdiff_t gs_engine_observations_range(const struct gs_engine *e,
+				       int64_t from_ms, int64_t to_ms,
+				       struct gs_obs **out)
 {
 	size_t cap = 64, k = 0;
 	struct gs_obs *v = malloc(cap * sizeof *v);
@@ -1220,26 +1223,39 @@ ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
 		return GS_ENOMEM;
 	for (size_t i = 0; i < e->nslots; i++) {
 		const struct tag *t = e->slots[i];
-		if (!t || !t->tl_n || t->tl[t->tl_n - 1].t < bucket_ms ||
-		    t->tl[0].t > bucket_ms)
+		if (!t || !t->tl_n || t->tl[t->tl_n - 1].t < from_ms ||
+		    t->tl[0].t >= to_ms)
 			continue;
-		ptrdiff_t j = find_bucket(t, bucket_ms);
-		if (j < 0)
-			continue;
-		if (k == cap) {
-			struct gs_obs *nv = realloc(v, 2 * cap * sizeof *v);
-			if (!nv) {
-				free(v);
-				return GS_ENOMEM;
-			}
-			v = nv;
-			cap *= 2;
+		uint32_t lo = 0, hi = t->tl_n;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (t->tl[mid].t < from_ms)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		observe(e, t, (uint32_t)j, &v[k++]);
+		for (uint32_t j = lo; j < t->tl_n && t->tl[j].t < to_ms; j++) {
+			if (k == cap) {
+				struct gs_obs *nv = realloc(v, 2 * cap * sizeof *v);
+				if (!nv) {
+					free(v);
+					return GS_ENOMEM;
+				}
+				v = nv;
+				cap *= 2;
+			}
+			observe(e, t, j, &v[k++]);
+		}
 	}
 	qsort(v, k, sizeof *v, cmp_obs);
 	*out = v;
 	return (ptrdiff_t)k;
+}
+
+ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
+				    int64_t bucket_ms, struct gs_obs **out)
+{
+	return gs_engine_observations_range(e, bucket_ms, bucket_ms + 1, out);
 }
 
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
@@ -1300,4 +1316,29 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 		}
 	}
 	return n;
+}
+
+void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m)
+{
+	memset(m, 0, sizeof *m);
+	m->table = e->nslots * sizeof *e->slots;
+	m->repost_cache = e->ring_cap * sizeof *e->ring + e->ridx_n * sizeof *e->ridx +
+			  e->pending_cap * sizeof *e->pending;
+	for (size_t i = 0; i <= e->nslots; i++) {
+		const struct tag *t = i < e->nslots ? e->slots[i] : e->global;
+		if (!t)
+			continue;
+		m->tags += sizeof *t + t->keylen + 1;
+		m->accounts += gs_hll_bytes(&t->accounts);
+		m->timelines += t->tl_cap * sizeof *t->tl;
+		for (uint32_t k = 0; k < t->tl_n; k++)
+			m->timeline_sketches += gs_hll_bytes(&t->tl[k].acc);
+		const struct topk *tk[4] = {&t->cot, &t->langs, &t->ment, &t->rep};
+		for (int k = 0; k < 4; k++)
+			m->summaries += tk[k]->cap * (sizeof *tk[k]->v + (tk[k]->names ? NAME_MAX_ : 0));
+		for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
+			m->summaries += sizeof *t->sp[k] + t->sp[k]->n + 1;
+	}
+	m->total = m->table + m->repost_cache + m->tags + m->accounts + m->timelines +
+		   m->timeline_sketches + m->summaries;
 }

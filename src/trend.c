@@ -576,34 +576,39 @@ size_t gs_trend_events(const struct gs_trend *t,
 	return t->nev;
 }
 
+/* Buckets whose observations are gathered at once: memory for a day of
+ * observations instead of the whole archive's. */
+#define BATCH_BUCKETS 24
+
 int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 {
 	struct gs_summary s;
 	gs_engine_summary(e, &s);
 	if (s.posts == 0)
 		return 0;
-	struct gs_obs *obs;
-	ptrdiff_t n = gs_engine_observations(e, &obs);
-	if (n < 0)
-		return (int)n;
 	int64_t b0 = gs_time_bucket(s.first_ms, t->width);
 	int64_t b1 = gs_time_bucket(s.last_ms, t->width);
-	ptrdiff_t i = 0;
 	int r = 0;
-	for (int64_t b = b0; b <= b1 && !r; b += t->width) {
-		ptrdiff_t j = i;
-		while (j < n && obs[j].bucket_ms == b)
-			j++;
-		/* nothing at all in a long gap: let the detector skip it */
-		if (j == i && gs_engine_bucket_accounts(e, b) == 0 && t->nactive == 0 &&
-		    t->o.scorer == GS_SCORER_SIGNIFICANCE) {
-			continue;
+	for (int64_t c0 = b0; c0 <= b1 && !r; c0 += BATCH_BUCKETS * t->width) {
+		int64_t c1 = c0 + BATCH_BUCKETS * t->width;
+		struct gs_obs *obs;
+		ptrdiff_t n = gs_engine_observations_range(e, c0, c1, &obs);
+		if (n < 0)
+			return (int)n;
+		ptrdiff_t i = 0;
+		for (int64_t b = c0; b < c1 && b <= b1 && !r; b += t->width) {
+			ptrdiff_t j = i;
+			while (j < n && obs[j].bucket_ms == b)
+				j++;
+			double g = gs_engine_bucket_accounts(e, b);
+			/* the same rule as live_close(): nothing at all in a
+			 * bucket lets the detector skip it */
+			if (j > i || g > 0 || t->nactive || t->o.scorer != GS_SCORER_SIGNIFICANCE)
+				r = gs_trend_bucket(t, b, g, obs + i, (size_t)(j - i));
+			i = j;
 		}
-		r = gs_trend_bucket(t, b, gs_engine_bucket_accounts(e, b), obs + i,
-				    (size_t)(j - i));
-		i = j;
+		free(obs);
 	}
-	free(obs);
 	return r;
 }
 
