@@ -566,7 +566,8 @@ size_t gs_trend_events(const struct gs_trend *t,
 		       const struct gs_trend_event **out)
 {
 	/* events are appended in start order; equal starts sort by key */
-	qsort(t->ev, t->nev, sizeof *t->ev, cmp_event);
+	if (t->nev > 1) /* qsort of NULL, 0 is undefined */
+		qsort(t->ev, t->nev, sizeof *t->ev, cmp_event);
 	/* the active index refers to positions: rebuild it */
 	struct gs_trend *m = (struct gs_trend *)t;
 	for (size_t k = 0, a = 0; k < m->nev && a < m->nactive; k++)

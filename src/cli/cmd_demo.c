@@ -17,6 +17,7 @@ static const char help[] =
 	"Examples:\n"
 	"  groundswell demo\n"
 	"  groundswell demo --output-format jetstream --hours 48 --json\n"
+	"  groundswell demo --html demo.html\n"
 	"\n"
 	"Generates a synthetic stream (fictional accounts; a #MeToo-shaped\n"
 	"movement in October 2017, other planted movements, spam floods, steady\n"
@@ -26,6 +27,7 @@ static const char help[] =
 	"                         as for 'groundswell generate' (default: seed 1,\n"
 	"                         72 hours, 1 post/s, twitter1)\n"
 	"  -n, --top N            tags listed (default 15)\n"
+	"      --html FILE        also write the report as an HTML page\n"
 	CLI_COMMON_HELP;
 
 struct gen_job {
@@ -52,6 +54,7 @@ int cmd_demo(int argc, char **argv)
 		{"hours", required_argument, NULL, 2002},
 		{"rate", required_argument, NULL, 2003},
 		{"output-format", required_argument, NULL, 2004},
+		{"html", required_argument, NULL, 2005},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -61,6 +64,7 @@ int cmd_demo(int argc, char **argv)
 	gs_generate_options_init(&job.opt);
 	job.opt.rate = 1;
 	long top = 15;
+	const char *html = NULL;
 	int o;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -94,6 +98,9 @@ int cmd_demo(int argc, char **argv)
 			job.opt.format = gs_gen_format_parse(optarg);
 			if (job.opt.format == GS_GEN_FORMAT_COUNT_)
 				goto bad;
+			continue;
+		case 2005:
+			html = optarg;
 			continue;
 		}
 		int r = cli_common_option(&c, o, optarg);
@@ -138,7 +145,7 @@ int cmd_demo(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (!rc)
-		rc = report_to_stdout(&c, (size_t)top);
+		rc = report_write(&c, (size_t)top, html);
 	cli_common_release(&c);
 	return rc;
 }

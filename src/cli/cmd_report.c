@@ -1,10 +1,13 @@
 /* cmd_report.c - "groundswell report": top tags by distinct accounts. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "common.h"
+#include "html.h"
 #include "timeutil.h"
+#include "trend.h"
 
 static const char help[] =
 	"usage: groundswell report [OPTIONS] FILE...\n"
@@ -12,14 +15,19 @@ static const char help[] =
 	"Examples:\n"
 	"  groundswell report tweets.jsonl\n"
 	"  groundswell report --top 50 --csv part1.jsonl.gz part2.jsonl.zst > top.csv\n"
+	"  groundswell report --html report.html tweets.jsonl\n"
 	"  cat jetstream.jsonl | groundswell report - --json | jq '.tags[0]'\n"
 	"\n"
 	"Lists the tags used by the most distinct accounts, with posts, original\n"
 	"posts, reposts, replies, quotes, first and last use and the peak bucket.\n"
 	"Distinct accounts are exact up to 1,024 per tag, then estimated with a\n"
 	"relative standard error of 0.81% (shown as accounts_error).\n"
+	"Then the trends, as 'groundswell trends' finds them with its defaults:\n"
+	"tag, start, peak, end, status and score (--json: a \"trends\" array).\n"
 	"\n"
 	"  -n, --top N            tags listed (default 20; 0 for all)\n"
+	"      --html FILE        also write the report as a self-contained HTML\n"
+	"                         page with charts (- for stdout: the page only)\n"
 	CLI_COMMON_HELP;
 
 static void summary_json(FILE *f, const struct gs_summary *s)
@@ -143,6 +151,64 @@ static void table(FILE *f, const struct gs_summary *s,
 	}
 }
 
+static void trend_json(FILE *f, const struct trend_row *x)
+{
+	const struct gs_trend_event *e = x->ev;
+	char a[32], b[32], d[32];
+	time_str(a, e->start_ms);
+	time_str(b, e->peak_ms);
+	fputs("{\"tag\":", f);
+	json_str(f, e->key);
+	fputs(",\"display\":", f);
+	json_str(f, x->display);
+	fputs(",\"start\":", f);
+	json_str(f, a);
+	fputs(",\"peak\":", f);
+	json_str(f, b);
+	fputs(",\"end\":", f);
+	if (e->end_ms >= 0) {
+		time_str(d, e->end_ms);
+		json_str(f, d);
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\"status\":\"%s\",\"score\":%.2f,\"posts\":%llu,\"accounts\":%.0f,"
+		   "\"peak_accounts\":%.0f,\"peak_posts\":%llu}",
+		gs_trend_status_name(e->status), e->score, (unsigned long long)x->posts,
+		x->accounts, e->peak_accounts, (unsigned long long)e->peak_posts);
+}
+
+static void trends_table(FILE *f, const struct trend_row *x, size_t n)
+{
+	if (!n) {
+		fputs("\nTrends: none (no tag rose far enough above its own baseline)\n", f);
+		return;
+	}
+	int tw = 24;
+	for (size_t i = 0; i < n; i++) {
+		int w = display_width(x[i].display) + 1;
+		if (w > tw)
+			tw = w > 40 ? 40 : w;
+	}
+	fprintf(f, "\nTrends (%zu)\n\n  ", n);
+	print_padded(f, "tag", tw, 0);
+	fprintf(f, "  %-20s  %-20s  %-20s  %-8s %8s\n", "start (UTC)", "peak", "end",
+		"status", "score");
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_trend_event *e = x[i].ev;
+		char name[300], a[32], b[32], d[32] = "-";
+		snprintf(name, sizeof name, "#%s", x[i].display);
+		time_str(a, e->start_ms);
+		time_str(b, e->peak_ms);
+		if (e->end_ms >= 0)
+			time_str(d, e->end_ms);
+		fputs("  ", f);
+		print_padded(f, name, tw, 0);
+		fprintf(f, "  %-20s  %-20s  %-20s  %-8s %8.1f\n", a, b, d,
+			gs_trend_status_name(e->status), e->score);
+	}
+}
+
 static void csv(FILE *f, const struct gs_tag_stats *v, size_t n)
 {
 	fputs("rank,tag,display,accounts,accounts_error,posts,originals,reposts,"
@@ -169,16 +235,49 @@ static void csv(FILE *f, const struct gs_tag_stats *v, size_t n)
 
 int report_to_stdout(struct cli_common *c, size_t top)
 {
+	return report_write(c, top, NULL);
+}
+
+int report_write(struct cli_common *c, size_t top, const char *html_path)
+{
 	struct gs_summary s;
 	struct gs_tag_stats *v;
+	const struct gs_trend_event *ev = NULL;
+	struct trend_row *tr = NULL;
+	size_t nev = 0;
+	FILE *hf = NULL;
+	int rc = 0;
 	gs_engine_summary(c->engine, &s);
+	struct gs_trend *t = gs_trend_new(NULL, c->eng.bucket_ms);
 	ptrdiff_t n = gs_engine_tags(c->engine, &v);
-	if (n < 0) {
+	if (n < 0 || !t || gs_trend_run_batch(t, c->engine) != 0) {
+		if (n >= 0)
+			free(v);
+		gs_trend_free(t);
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
+	nev = gs_trend_events(t, &ev);
+	tr = calloc(nev ? nev : 1, sizeof *tr);
+	if (!tr) {
+		free(v);
+		gs_trend_free(t);
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	trend_rows(c->engine, ev, nev, tr);
+	if (html_path) {
+		hf = strcmp(html_path, "-") ? fopen(html_path, "w") : stdout;
+		if (!hf) {
+			cli_error("cannot write '%s': %s", html_path, strerror(errno));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	size_t k = top && (size_t)n > top ? top : (size_t)n;
-	if (c->out == OUT_JSON) {
+	if (hf == stdout) {
+		/* the page alone */
+	} else if (c->out == OUT_JSON) {
 		fputs("{\"summary\":", stdout);
 		summary_json(stdout, &s);
 		fputs(",\"tags\":[", stdout);
@@ -187,14 +286,33 @@ int report_to_stdout(struct cli_common *c, size_t top)
 				fputc(',', stdout);
 			tag_json(stdout, &v[i]);
 		}
+		fputs("],\"trends\":[", stdout);
+		for (size_t i = 0; i < nev; i++) {
+			if (i)
+				fputc(',', stdout);
+			trend_json(stdout, &tr[i]);
+		}
 		fputs("]}\n", stdout);
 	} else if (c->out == OUT_CSV) {
 		csv(stdout, v, k);
 	} else {
 		table(stdout, &s, v, k);
+		trends_table(stdout, tr, nev);
 	}
+	if (hf) {
+		int r = html_report(hf, c, ev, nev, top);
+		if (hf != stdout && fclose(hf) != 0 && !r)
+			r = GS_EIO;
+		if (r) {
+			cli_error("cannot write '%s': %s", html_path, gs_strerror(r));
+			rc = EXIT_USAGE;
+		}
+	}
+out:
+	free(tr);
 	free(v);
-	return 0;
+	gs_trend_free(t);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -202,12 +320,14 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
+		{"html", required_argument, NULL, 4001},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 20;
+	const char *html = NULL;
 	int o, rc;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -226,6 +346,10 @@ int cmd_report(int argc, char **argv)
 			}
 			continue;
 		}
+		if (o == 4001) {
+			html = optarg;
+			continue;
+		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
 			if (r == 0)
@@ -236,7 +360,7 @@ int cmd_report(int argc, char **argv)
 	}
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc)
-		rc = report_to_stdout(&c, (size_t)top);
+		rc = report_write(&c, (size_t)top, html);
 	cli_common_release(&c);
 	return rc;
 }

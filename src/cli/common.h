@@ -85,6 +85,9 @@ void print_padded(FILE *f, const char *s, int width, int right);
 void fmt_count(char *buf, size_t n, double v); /* 12,345 */
 /* Prints the report of c->engine (cmd_report.c); returns an exit code. */
 int report_to_stdout(struct cli_common *c, size_t top);
+/* The same, with its trends, and the HTML page written to html_path too
+ * when not NULL ("-": the page alone, on stdout). */
+int report_write(struct cli_common *c, size_t top, const char *html_path);
 /* A tag's stats as JSON members, "{" opened and left open for more. */
 void json_tag_fields(FILE *f, const struct gs_tag_stats *t);
 
