@@ -43,6 +43,29 @@ static inline const char *find_quote_or_backslash(const char *p,
 	return NULL;
 }
 
+/* First '"', '\\' or control character (< 0x20) in [p, end), or NULL. */
+static inline const char *find_string_special(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
+		      c = _mm_set1_epi8(0x1F);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* v <= 0x1F unsigned: max(v, 0x1F) == 0x1F */
+		__m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, c), c);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			ctl, _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b))));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			return p;
+	return NULL;
+}
+
 /* First '"', '{', '}', '[' or ']' in [p, end), or NULL. */
 static inline const char *find_structural(const char *p, const char *end)
 {
@@ -86,6 +109,7 @@ void gs_json_init(struct gs_json *j, const char *text, size_t len,
 	j->err_at = NULL;
 	j->err = 0;
 	j->depth = 0;
+	j->utf8_checked = 0;
 }
 
 static inline void skip_ws(struct gs_json *j)
@@ -169,6 +193,18 @@ int gs_json_object_next(struct gs_json *j, struct gs_str *key)
 {
 	if (j->err)
 		return j->err;
+	/* Fast path for compact JSON, as archives are written: ,"key": */
+	const char *p = j->p;
+	if (j->end - p > 2 && p[0] == ',' && p[1] == '"') {
+		const char *q = find_quote_or_backslash(p + 2, j->end);
+		if (q && *q == '"' && q + 1 < j->end && q[1] == ':' &&
+		    q + 2 < j->end && q[2] != ' ') {
+			key->p = p + 2;
+			key->n = (size_t)(q - p - 2);
+			j->p = q + 2;
+			return 1;
+		}
+	}
 	skip_ws(j);
 	if (j->p >= j->end)
 		return fail(j, GS_EJSON);
@@ -536,19 +572,22 @@ int gs_json_string(struct gs_json *j, struct gs_str *out)
 	if (*j->p != '"')
 		return GS_ETYPE;
 	const char *s = j->p + 1;
-	const char *q = string_end(s, j->end);
+	/* One pass finds the closing quote, a backslash (escapes to decode)
+	 * or a raw control character (not allowed in JSON strings). */
+	const char *q = find_string_special(s, j->end);
+	int esc = 0;
+	while (q && *q == '\\') {
+		esc = 1;
+		if (q + 2 > j->end)
+			return fail(j, GS_EJSON);
+		q = find_string_special(q + 2, j->end);
+	}
 	if (!q)
 		return fail(j, GS_EJSON);
+	if (*q != '"')
+		return fail(j, GS_EJSON); /* control character */
 	size_t n = (size_t)(q - s);
-	/* Control characters must be escaped; check and look for escapes. */
-	int esc = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20)
-			return fail(j, GS_EJSON);
-		esc |= c == '\\';
-	}
-	if (!gs_utf8_valid(s, n))
+	if (!j->utf8_checked && !gs_utf8_valid(s, n))
 		return fail(j, GS_EUTF8);
 	j->p = q + 1;
 	if (!esc) {
@@ -594,9 +633,11 @@ int gs_json_int(struct gs_json *j, int64_t *out)
 	for (; p < j->p; p++) {
 		if (*p < '0' || *p > '9')
 			return GS_ETYPE;
-		if (v > (UINT64_C(9223372036854775807) - (uint64_t)(*p - '0')) / 10)
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > UINT64_C(922337203685477580) ||
+		    (v == UINT64_C(922337203685477580) && d > 7))
 			return GS_ETYPE;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;

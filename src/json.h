@@ -37,6 +37,8 @@ struct gs_json {
 	const char *err_at; /* where the first error was seen, for messages */
 	int err;            /* first GS_E* error, 0 while all is well */
 	int depth;
+	int utf8_checked;   /* set by the caller when the whole text is known
+			       to be valid UTF-8: strings are not checked again */
 };
 
 enum gs_json_type {

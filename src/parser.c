@@ -1013,6 +1013,7 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 		return reason(ps, GS_EUTF8, "invalid UTF-8 near column %zu",
 			      (size_t)(s - ps->line) + bad + 1);
 	gs_json_init(&j, s, n, &ps->arena);
+	j.utf8_checked = 1;
 	struct obj *o = obj_new(ps);
 	int r = parse_obj(ps, &j, 0, o);
 	if (r == GS_ETYPE && !ps->reason[0]) /* SSE data that is no object */
