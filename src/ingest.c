@@ -13,6 +13,8 @@
  * the next one's offset, and the bad lines are printed with their true
  * FILE:LINE in file order. Engines are merged in file order, which keeps
  * Bluesky reposts of posts in an earlier part resolvable (gs_engine_merge).
+ * A sink (gs_ingest_file_sink, e.g. a network) is split the same way: each
+ * part gets a context of its own, merged into the caller's in file order.
  */
 #include "ingest.h"
 
@@ -58,7 +60,9 @@ struct part {
 	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
 	int ranged;
 	const struct gs_ingest_options *o;
-	struct gs_engine *e;
+	struct gs_engine *e; /* NULL when only a sink is fed */
+	const struct gs_ingest_sink *sink;
+	void *sctx;         /* the sink's context for this part */
 	atomic_int *stop;   /* set by a part that failed under --strict */
 	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
 	size_t nbad, maxbad;
@@ -75,7 +79,8 @@ static void note_bad(struct part *p, uint64_t line, const char *why)
 		p->nbad++;
 	}
 	p->nbad_total++;
-	gs_engine_count_malformed(p->e, 1);
+	if (p->e)
+		gs_engine_count_malformed(p->e, 1);
 }
 
 static void *read_part(void *arg)
@@ -131,11 +136,14 @@ static void *read_part(void *arg)
 			}
 			continue;
 		}
-		if (np == 0 && gs_parser_skipped(ps) == 1)
+		if (np == 0 && gs_parser_skipped(ps) == 1 && p->e)
 			gs_engine_count_skipped(p->e, 1);
-		for (int i = 0; i < np; i++)
-			if ((p->rc = gs_engine_add(p->e, &posts[i])))
+		for (int i = 0; i < np; i++) {
+			if (p->e && (p->rc = gs_engine_add(p->e, &posts[i])))
 				goto out;
+			if (p->sink && (p->rc = p->sink->post(p->sctx, &posts[i])))
+				goto out;
+		}
 		if ((++n & 4095) == 0) {
 			atomic_store(&p->bytes, gs_reader_offset(r));
 			atomic_fetch_add(&p->posts, 4096);
@@ -212,6 +220,16 @@ static unsigned cpus(void)
 int gs_ingest_file(struct gs_engine *e, const char *path,
 		   const struct gs_ingest_options *o, struct gs_ingest_state *st)
 {
+	return gs_ingest_file_sink(e, path, o, st, NULL);
+}
+
+int gs_ingest_file_sink(struct gs_engine *e, const char *path,
+			const struct gs_ingest_options *o,
+			struct gs_ingest_state *st,
+			const struct gs_ingest_sink *sink)
+{
+	if (!e && !sink)
+		return GS_EUSAGE;
 	const char *shown_path = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	size_t nparts = 1;
 	int64_t size = -1;
@@ -254,8 +272,10 @@ int gs_ingest_file(struct gs_engine *e, const char *path,
 		if (p->end >= 0 && p->end < p->start)
 			p->end = p->start;
 		prev = p->end;
-		p->e = i == 0 ? e : gs_engine_new_like(e);
-		if (!p->bad || !p->e)
+		p->e = !e ? NULL : i == 0 ? e : gs_engine_new_like(e);
+		p->sink = sink;
+		p->sctx = !sink ? NULL : i == 0 ? sink->ctx : sink->part_new(sink->ctx);
+		if (!p->bad || (e && !p->e) || (sink && !p->sctx))
 			rc = GS_ENOMEM;
 	}
 	if (fd >= 0)
@@ -324,6 +344,14 @@ int gs_ingest_file(struct gs_engine *e, const char *path,
 				rc = r;
 		}
 		gs_engine_free(parts[i].e);
+		if (parts[i].sctx) {
+			if (!rc) {
+				int r = sink->merge(sink->ctx, parts[i].sctx);
+				if (r)
+					rc = r;
+			}
+			sink->part_free(parts[i].sctx);
+		}
 	}
 	for (size_t i = 0; i < nparts; i++)
 		free(parts[i].bad);

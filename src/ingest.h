@@ -47,6 +47,28 @@ struct gs_ingest_state {
 int gs_ingest_file(struct gs_engine *e, const char *path,
 		   const struct gs_ingest_options *o, struct gs_ingest_state *st);
 
+/*
+ * A consumer of posts other than (or besides) an engine, e.g. a network
+ * (network.h). ctx receives the posts of a file's first part; every other
+ * part of a split file gets a fresh context from part_new, fed by its own
+ * thread, then folded into ctx by merge in file order and released with
+ * part_free. post and merge return 0 or a negative GS_E* code.
+ */
+struct gs_ingest_sink {
+	void *ctx;
+	void *(*part_new)(void *ctx); /* NULL: out of memory */
+	int (*post)(void *part, const struct gs_post *p);
+	int (*merge)(void *ctx, void *part);
+	void (*part_free)(void *part);
+};
+
+/* gs_ingest_file() feeding the sink too, or only the sink when e is NULL
+ * (malformed and skipped lines are then only reported and counted in st). */
+int gs_ingest_file_sink(struct gs_engine *e, const char *path,
+			const struct gs_ingest_options *o,
+			struct gs_ingest_state *st,
+			const struct gs_ingest_sink *sink);
+
 /* Clears the progress line, if one was drawn. */
 void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st);

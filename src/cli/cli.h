@@ -17,6 +17,7 @@ enum { EXIT_NOMATCH = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
 int cmd_report(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_trends(int argc, char **argv);
+int cmd_network(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

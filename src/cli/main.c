@@ -13,6 +13,7 @@ static const struct {
 	{"report", cmd_report, "top tags by distinct accounts, with their magnitudes"},
 	{"trends", cmd_trends, "what trended, when it started, peaked and ended"},
 	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
+	{"network", cmd_network, "who addressed whom: reply/mention/repost/co-tag networks"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
 };
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 	      "  zstdcat jetstream.jsonl.zst | groundswell report - --json\n"
 	      "  groundswell tag MeToo tweets.jsonl --bucket 1h --json\n"
 	      "  groundswell trends tweets.jsonl --json\n"
+	      "  groundswell network tweets.jsonl --output net.gexf\n"
 	      "  groundswell generate --hours 24 --rate 5 --truth truth.json > s.jsonl\n"
 	      "\n"
 	      "Commands:\n",

@@ -1,0 +1,2030 @@
+/*
+ * network.c - reply, mention, repost, quote and co-hashtag networks (see
+ * network.h).
+ *
+ * Design
+ *   Nodes live in an array (dead slots are reused through a free list) with
+ *   an open-addressing index keyed by the xxh3 hash of the account id or
+ *   folded tag key. Edges live in a dense array of 40-byte records (two node
+ *   indices, four per-kind counts, the last time seen, optional spells)
+ *   with an open-addressing index keyed by the hashes of their two nodes.
+ *   About 130 bytes per node and 60 per edge, so the default caps (1M
+ *   nodes, 2M edges) bound a network near 250 MB; a merge may hold src's
+ *   nodes and edges on top until the caps are enforced at its end.
+ *
+ * Eviction
+ *   Like the engine's tags: when a post could take the graph past a cap,
+ *   the tenth of the edges (nodes) with the smallest priority goes, where
+ *   the priority is the weight (weighted degree) and then the last time
+ *   seen, packed in one 64-bit key; a quickselect finds the cut, so an
+ *   eviction costs O(edges). Exactly a tenth goes even when all weights
+ *   are equal (most edges weigh 1), so memory stays bounded.
+ *
+ * Bluesky reposts
+ *   They carry no tags; with a tag filter or for co-tags, the tags of the
+ *   original are taken from a FIFO ring of the last repost_cache tagged
+ *   posts. A repost whose original this network has not seen waits in a
+ *   pending list until a merge, where the network holding the earlier part
+ *   of the stream may know it (as in engine.c).
+ */
+#include "network.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "fold.h"
+#include "timeutil.h"
+
+#define RING_TAGS 7
+#define PENDING_MAX (1u << 20)
+#define PRIO_TIME_BITS 41 /* about 70 years of milliseconds */
+#define PRIO_W_MAX ((UINT64_C(1) << (64 - PRIO_TIME_BITS)) - 1)
+
+struct spells {
+	uint32_t n, cap;
+	int64_t b[]; /* bucket starts, ascending */
+};
+
+#define SPELLINGS_MAX 4
+
+/* Spellings of a tag, in order of first use; a fifth is not counted. */
+struct spellings {
+	uint64_t count[SPELLINGS_MAX];
+	char *s[SPELLINGS_MAX];
+	uint16_t len[SPELLINGS_MAX];
+};
+
+struct node {
+	uint64_t hash;
+	uint64_t posts, win, wout; /* cotags: strength in wout */
+	int64_t first_ms, last_ms;
+	uint32_t nedges;           /* held edges touching it */
+	uint16_t idlen;
+	char *id;                  /* NUL-terminated; NULL: a free slot */
+	struct spells *sp;
+	struct spellings *lab;     /* tags only */
+};
+
+struct edge {
+	uint32_t a, b;
+	uint32_t c[4]; /* per kind; cotags: c[0] */
+	int64_t last_ms;
+	struct spells *sp;
+};
+
+struct ring_ent {
+	uint64_t key;
+	uint8_t matched, n;
+	uint64_t tags[RING_TAGS];
+};
+
+struct pending {
+	uint64_t key;
+	int64_t time_ms;
+	char *s; /* "account\0target\0" */
+	uint16_t alen, tlen;
+};
+
+struct gs_network {
+	struct gs_network_options o;
+	int filter;
+	char tagkey[GS_TAG_MAX + 1];
+	size_t tagkeylen;
+	uint64_t taghash;
+
+	struct node *nodes;
+	size_t nslots, nodes_cap, nlive;
+	uint32_t *freelist;
+	size_t nfree, freelist_cap;
+	uint32_t *nidx; /* node index + 1; 0 empty */
+	size_t nidx_n;
+
+	struct edge *edges;
+	size_t nedges, edges_cap;
+	uint32_t *eidx; /* edge index + 1 */
+	size_t eidx_n;
+
+	struct gs_network_stats s;
+
+	struct ring_ent *ring;
+	size_t ring_n, ring_head, ring_cap;
+	uint32_t *ridx;
+	size_t ridx_n;
+	struct pending *pending;
+	size_t npending, pending_cap;
+};
+
+static void node_release(struct node *x);
+
+void gs_network_options_init(struct gs_network_options *o)
+{
+	o->kinds = GS_NET_ACCOUNTS;
+	o->tag = NULL;
+	o->max_edges = 2000000;
+	o->max_nodes = 1000000;
+	o->bucket_ms = 0;
+	o->repost_cache = 262144;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 16;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static int kinds_valid(unsigned k)
+{
+	return k == GS_NET_COTAGS || (k && !(k & ~(unsigned)GS_NET_ACCOUNTS));
+}
+
+/* Folds a tag given on the command line: an optional '#' or '＃' first. */
+static ssize_t fold_arg(const char *tag, char *key)
+{
+	size_t len = strlen(tag);
+	if (len && tag[0] == '#')
+		tag++, len--;
+	else if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
+		tag += 3, len -= 3;
+	return len ? gs_fold(tag, len, key) : GS_EUSAGE;
+}
+
+struct gs_network *gs_network_new(const struct gs_network_options *opt)
+{
+	struct gs_network_options def;
+	if (!opt) {
+		gs_network_options_init(&def);
+		opt = &def;
+	}
+	if (!kinds_valid(opt->kinds) || opt->max_edges < 1024 ||
+	    opt->max_nodes < 64 || opt->max_nodes > UINT32_MAX / 2 ||
+	    opt->max_edges > UINT32_MAX / 2 || opt->bucket_ms < 0 ||
+	    opt->repost_cache > (1u << 30))
+		return NULL;
+	struct gs_network *n = calloc(1, sizeof *n);
+	if (!n)
+		return NULL;
+	n->o = *opt;
+	n->o.tag = NULL; /* the folded key is kept instead */
+	if (opt->tag && opt->tag[0]) {
+		ssize_t k = fold_arg(opt->tag, n->tagkey);
+		if (k <= 0) {
+			free(n);
+			return NULL;
+		}
+		n->tagkeylen = (size_t)k;
+		n->tagkey[k] = 0;
+		n->taghash = XXH3_64bits(n->tagkey, n->tagkeylen);
+		n->filter = 1;
+	}
+	n->nidx_n = 1024;
+	n->nidx = calloc(n->nidx_n, sizeof *n->nidx);
+	n->eidx_n = 1024;
+	n->eidx = calloc(n->eidx_n, sizeof *n->eidx);
+	if (!n->nidx || !n->eidx) {
+		gs_network_free(n);
+		return NULL;
+	}
+	n->s.first_ms = INT64_MAX;
+	n->s.last_ms = INT64_MIN;
+	return n;
+}
+
+struct gs_network *gs_network_new_like(const struct gs_network *n)
+{
+	struct gs_network *m = gs_network_new(&n->o);
+	if (m && n->filter) {
+		memcpy(m->tagkey, n->tagkey, sizeof m->tagkey);
+		m->tagkeylen = n->tagkeylen;
+		m->taghash = n->taghash;
+		m->filter = 1;
+	}
+	return m;
+}
+
+void gs_network_free(struct gs_network *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nslots; i++)
+		node_release(&n->nodes[i]);
+	for (size_t i = 0; i < n->nedges; i++)
+		free(n->edges[i].sp);
+	for (size_t i = 0; i < n->npending; i++)
+		free(n->pending[i].s);
+	free(n->nodes);
+	free(n->freelist);
+	free(n->nidx);
+	free(n->edges);
+	free(n->eidx);
+	free(n->ring);
+	free(n->ridx);
+	free(n->pending);
+	free(n);
+}
+
+void gs_network_stats(const struct gs_network *n, struct gs_network_stats *s)
+{
+	*s = n->s;
+	s->nodes_held = n->nlive;
+	s->edges_held = n->nedges;
+	s->weight_held = 0;
+	for (size_t i = 0; i < n->nedges; i++) {
+		const struct edge *e = &n->edges[i];
+		s->weight_held += (uint64_t)e->c[0] + e->c[1] + e->c[2] + e->c[3];
+	}
+}
+
+/* ---- spells ------------------------------------------------------------ */
+
+static int spells_add(struct spells **ps, int64_t b)
+{
+	struct spells *s = *ps;
+	uint32_t lo = 0;
+	if (s) {
+		if (s->n && s->b[s->n - 1] == b)
+			return 0;
+		uint32_t hi = s->n;
+		if (s->n && s->b[s->n - 1] < b) {
+			lo = s->n;
+		} else {
+			while (lo < hi) {
+				uint32_t mid = (lo + hi) / 2;
+				if (s->b[mid] < b)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < s->n && s->b[lo] == b)
+				return 0;
+		}
+	}
+	if (!s || s->n == s->cap) {
+		uint32_t cap = s ? s->cap * 2 : 2;
+		struct spells *ns = realloc(s, sizeof *ns + cap * sizeof ns->b[0]);
+		if (!ns)
+			return GS_ENOMEM;
+		if (!s)
+			ns->n = 0;
+		ns->cap = cap;
+		*ps = s = ns;
+	}
+	memmove(&s->b[lo + 1], &s->b[lo], (s->n - lo) * sizeof s->b[0]);
+	s->b[lo] = b;
+	s->n++;
+	return 0;
+}
+
+static int spells_merge(struct spells **d, const struct spells *s)
+{
+	if (!s)
+		return 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		int r = spells_add(d, s->b[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static uint32_t *node_slot(const struct gs_network *n, uint64_t h,
+			   const char *id, size_t len)
+{
+	size_t mask = n->nidx_n - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		uint32_t v = n->nidx[i];
+		if (!v)
+			return &n->nidx[i];
+		const struct node *x = &n->nodes[v - 1];
+		if (x->hash == h &&
+		    (!id || (x->idlen == len && memcmp(x->id, id, len) == 0)))
+			return &n->nidx[i];
+	}
+}
+
+static int nidx_rebuild(struct gs_network *n, size_t want)
+{
+	size_t sz = pow2_at_least(want * 2 + 16);
+	uint32_t *ni = calloc(sz, sizeof *ni);
+	if (!ni)
+		return GS_ENOMEM;
+	free(n->nidx);
+	n->nidx = ni;
+	n->nidx_n = sz;
+	for (size_t i = 0; i < n->nslots; i++)
+		if (n->nodes[i].id)
+			*node_slot(n, n->nodes[i].hash, n->nodes[i].id,
+				   n->nodes[i].idlen) = (uint32_t)i + 1;
+	return 0;
+}
+
+static void node_release(struct node *x)
+{
+	free(x->id);
+	free(x->sp);
+	if (x->lab)
+		for (int i = 0; i < SPELLINGS_MAX; i++)
+			free(x->lab->s[i]);
+	free(x->lab);
+	x->id = NULL;
+	x->sp = NULL;
+	x->lab = NULL;
+}
+
+/* Counts w uses of spelling s[0..len) of a tag node. The first
+ * SPELLINGS_MAX spellings are kept in order of first use, so a merge in
+ * stream order keeps the same ones as one pass. */
+static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
+{
+	if (!x->lab && !(x->lab = calloc(1, sizeof *x->lab)))
+		return GS_ENOMEM;
+	struct spellings *l = x->lab;
+	int i;
+	for (i = 0; i < SPELLINGS_MAX && l->s[i]; i++)
+		if (l->len[i] == len && memcmp(l->s[i], s, len) == 0) {
+			l->count[i] += w;
+			return 0;
+		}
+	if (i == SPELLINGS_MAX)
+		return 0;
+	if (!(l->s[i] = malloc(len + 1)))
+		return GS_ENOMEM;
+	memcpy(l->s[i], s, len);
+	l->s[i][len] = 0;
+	l->len[i] = (uint16_t)len;
+	l->count[i] = w;
+	return 0;
+}
+
+/* The node of id (creating it), or -1: out of memory. */
+static int64_t node_get(struct gs_network *n, uint64_t h, const char *id,
+			size_t len)
+{
+	uint32_t *slot = node_slot(n, h, id, len);
+	if (*slot)
+		return *slot - 1;
+	if ((n->nlive + 1) * 2 > n->nidx_n) {
+		if (nidx_rebuild(n, n->nlive + 1))
+			return -1;
+		slot = node_slot(n, h, id, len);
+	}
+	char *s = malloc(len + 1);
+	if (!s)
+		return -1;
+	memcpy(s, id, len);
+	s[len] = 0;
+	uint32_t at;
+	if (n->nfree) {
+		at = n->freelist[--n->nfree];
+	} else {
+		if (n->nslots == n->nodes_cap) {
+			size_t cap = n->nodes_cap ? n->nodes_cap * 2 : 256;
+			struct node *nn = realloc(n->nodes, cap * sizeof *nn);
+			if (!nn) {
+				free(s);
+				return -1;
+			}
+			n->nodes = nn;
+			n->nodes_cap = cap;
+		}
+		at = (uint32_t)n->nslots++;
+	}
+	struct node *x = &n->nodes[at];
+	memset(x, 0, sizeof *x);
+	x->hash = h;
+	x->id = s;
+	x->idlen = (uint16_t)len;
+	x->first_ms = INT64_MAX;
+	x->last_ms = INT64_MIN;
+	*slot = at + 1;
+	n->nlive++;
+	return at;
+}
+
+static int node_touch(struct gs_network *n, struct node *x, int64_t t)
+{
+	if (t < x->first_ms)
+		x->first_ms = t;
+	if (t > x->last_ms)
+		x->last_ms = t;
+	if (n->o.bucket_ms > 0)
+		return spells_add(&x->sp, gs_time_bucket(t, n->o.bucket_ms));
+	return 0;
+}
+
+/* ---- edges ------------------------------------------------------------- */
+
+static uint64_t edge_hash(const struct gs_network *n, uint32_t a, uint32_t b)
+{
+	uint64_t k[2] = {n->nodes[a].hash, n->nodes[b].hash};
+	return XXH3_64bits(k, sizeof k);
+}
+
+static uint32_t *edge_slot(const struct gs_network *n, uint32_t a, uint32_t b)
+{
+	size_t mask = n->eidx_n - 1;
+	for (size_t i = (size_t)edge_hash(n, a, b) & mask;; i = (i + 1) & mask) {
+		uint32_t v = n->eidx[i];
+		if (!v || (n->edges[v - 1].a == a && n->edges[v - 1].b == b))
+			return &n->eidx[i];
+	}
+}
+
+static int eidx_rebuild(struct gs_network *n, size_t want)
+{
+	size_t sz = pow2_at_least(want * 2 + 16);
+	uint32_t *ei = calloc(sz, sizeof *ei);
+	if (!ei)
+		return GS_ENOMEM;
+	free(n->eidx);
+	n->eidx = ei;
+	n->eidx_n = sz;
+	for (size_t i = 0; i < n->nedges; i++)
+		*edge_slot(n, n->edges[i].a, n->edges[i].b) = (uint32_t)i + 1;
+	return 0;
+}
+
+static uint64_t edge_weight(const struct edge *e)
+{
+	return (uint64_t)e->c[0] + e->c[1] + e->c[2] + e->c[3];
+}
+
+static struct edge *edge_get(struct gs_network *n, uint32_t a, uint32_t b)
+{
+	uint32_t *slot = edge_slot(n, a, b);
+	if (*slot)
+		return &n->edges[*slot - 1];
+	if ((n->nedges + 1) * 2 > n->eidx_n) {
+		if (eidx_rebuild(n, n->nedges + 1))
+			return NULL;
+		slot = edge_slot(n, a, b);
+	}
+	if (n->nedges == n->edges_cap) {
+		size_t cap = n->edges_cap ? n->edges_cap * 2 : 256;
+		struct edge *ne = realloc(n->edges, cap * sizeof *ne);
+		if (!ne)
+			return NULL;
+		n->edges = ne;
+		n->edges_cap = cap;
+	}
+	struct edge *e = &n->edges[n->nedges];
+	memset(e, 0, sizeof *e);
+	e->a = a;
+	e->b = b;
+	e->last_ms = INT64_MIN;
+	*slot = (uint32_t)++n->nedges;
+	n->nodes[a].nedges++;
+	n->nodes[b].nedges++;
+	return e;
+}
+
+static void count_add(uint32_t *c, uint64_t w)
+{
+	uint64_t v = *c + w;
+	*c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Adds w interactions of kind k (0..3) on a -> b at time t. */
+static int edge_add(struct gs_network *n, uint32_t a, uint32_t b, int k,
+		    uint64_t w, int64_t t)
+{
+	struct edge *e = edge_get(n, a, b);
+	if (!e)
+		return GS_ENOMEM;
+	count_add(&e->c[k], w);
+	if (t > e->last_ms)
+		e->last_ms = t;
+	if (n->o.kinds == GS_NET_COTAGS) {
+		n->nodes[a].wout += w;
+		n->nodes[b].wout += w;
+	} else {
+		n->nodes[a].wout += w;
+		n->nodes[b].win += w;
+	}
+	n->s.weight_total += w;
+	n->s.kind_total[k] += w;
+	if (n->o.bucket_ms > 0)
+		return spells_add(&e->sp, gs_time_bucket(t, n->o.bucket_ms));
+	return 0;
+}
+
+/* ---- eviction ---------------------------------------------------------- */
+
+static void swap_u64(uint64_t *a, uint64_t *b)
+{
+	uint64_t t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* The k-th smallest (from 0) of v[0..n); v is reordered. */
+static uint64_t quickselect(uint64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < v[lo])
+			swap_u64(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap_u64(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap_u64(&v[hi], &v[mid]);
+		uint64_t p = v[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i <= j) {
+				swap_u64(&v[i], &v[j]);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
+}
+
+static uint64_t prio(uint64_t w, int64_t t, int64_t tmin)
+{
+	if (w > PRIO_W_MAX)
+		w = PRIO_W_MAX;
+	uint64_t dt = t <= tmin ? 0 : (uint64_t)t - (uint64_t)tmin;
+	uint64_t tmax = (UINT64_C(1) << PRIO_TIME_BITS) - 1;
+	if (dt > tmax)
+		dt = tmax;
+	return w << PRIO_TIME_BITS | dt;
+}
+
+static void edge_drop_stats(struct gs_network *n, const struct edge *e)
+{
+	uint64_t w = edge_weight(e);
+	n->s.edges_evicted++;
+	n->s.weight_evicted += w;
+	if (w > n->s.evicted_max_weight)
+		n->s.evicted_max_weight = w;
+}
+
+/* Removes the edges marked in drop[] (or touching a free node slot when
+ * drop is NULL), compacting the array and rebuilding the index. */
+static int edges_compact(struct gs_network *n, const uint8_t *drop)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n->nedges; i++) {
+		struct edge *e = &n->edges[i];
+		int gone = drop ? drop[i] : (!n->nodes[e->a].id || !n->nodes[e->b].id);
+		if (gone) {
+			edge_drop_stats(n, e);
+			if (n->nodes[e->a].id)
+				n->nodes[e->a].nedges--;
+			if (n->nodes[e->b].id)
+				n->nodes[e->b].nedges--;
+			free(e->sp);
+			continue;
+		}
+		n->edges[k++] = *e;
+	}
+	n->nedges = k;
+	return eidx_rebuild(n, k);
+}
+
+/* Evicts at least need edges and about a tenth of them. */
+static int evict_edges(struct gs_network *n, size_t need)
+{
+	size_t cnt = n->nedges;
+	if (!cnt)
+		return 0;
+	size_t target = cnt / 10 > need ? cnt / 10 : need;
+	if (target > cnt)
+		target = cnt;
+	uint64_t *v = malloc(cnt * sizeof *v);
+	uint8_t *drop = calloc(cnt, 1);
+	if (!v || !drop) {
+		free(v);
+		free(drop);
+		return GS_ENOMEM;
+	}
+	int64_t tmin = INT64_MAX;
+	for (size_t i = 0; i < cnt; i++)
+		if (n->edges[i].last_ms < tmin)
+			tmin = n->edges[i].last_ms;
+	for (size_t i = 0; i < cnt; i++)
+		v[i] = prio(edge_weight(&n->edges[i]), n->edges[i].last_ms, tmin);
+	uint64_t cut = quickselect(v, cnt, target - 1);
+	size_t taken = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		uint64_t p = prio(edge_weight(&n->edges[i]), n->edges[i].last_ms, tmin);
+		if (p < cut)
+			drop[i] = 1, taken++;
+	}
+	for (size_t i = 0; i < cnt && taken < target; i++) {
+		uint64_t p = prio(edge_weight(&n->edges[i]), n->edges[i].last_ms, tmin);
+		if (p == cut && !drop[i])
+			drop[i] = 1, taken++;
+	}
+	free(v);
+	int r = edges_compact(n, drop);
+	free(drop);
+	return r;
+}
+
+/* Evicts at least need nodes and about a tenth of them, with their edges. */
+static int evict_nodes(struct gs_network *n, size_t need)
+{
+	size_t cnt = n->nlive;
+	if (!cnt)
+		return 0;
+	size_t target = cnt / 10 > need ? cnt / 10 : need;
+	if (target > cnt)
+		target = cnt;
+	uint64_t *v = malloc(cnt * sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	if (n->freelist_cap < n->nslots) {
+		/* every slot may become free */
+		uint32_t *fl = realloc(n->freelist, n->nslots * sizeof *fl);
+		if (!fl) {
+			free(v);
+			return GS_ENOMEM;
+		}
+		n->freelist = fl;
+		n->freelist_cap = n->nslots;
+	}
+	int64_t tmin = INT64_MAX;
+	for (size_t i = 0; i < n->nslots; i++)
+		if (n->nodes[i].id && n->nodes[i].last_ms < tmin)
+			tmin = n->nodes[i].last_ms;
+	size_t k = 0;
+	for (size_t i = 0; i < n->nslots; i++)
+		if (n->nodes[i].id)
+			v[k++] = prio(n->nodes[i].win + n->nodes[i].wout,
+				      n->nodes[i].last_ms, tmin);
+	uint64_t cut = quickselect(v, k, target - 1);
+	free(v);
+	size_t taken = 0;
+	int with_edges = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n->nslots && taken < target; i++) {
+			struct node *x = &n->nodes[i];
+			if (!x->id)
+				continue;
+			uint64_t p = prio(x->win + x->wout, x->last_ms, tmin);
+			if (pass == 0 ? p >= cut : p != cut)
+				continue;
+			with_edges |= x->nedges > 0;
+			node_release(x);
+			n->freelist[n->nfree++] = (uint32_t)i;
+			n->nlive--;
+			n->s.nodes_evicted++;
+			taken++;
+		}
+	int r = nidx_rebuild(n, n->nlive);
+	if (!r && with_edges)
+		r = edges_compact(n, NULL);
+	return r;
+}
+
+/* Makes room for up to nn new nodes and ne new edges. */
+static int reserve(struct gs_network *n, size_t nn, size_t ne)
+{
+	int r;
+	if (n->nlive + nn > n->o.max_nodes &&
+	    (r = evict_nodes(n, n->nlive + nn - n->o.max_nodes)))
+		return r;
+	if (n->nedges + ne > n->o.max_edges &&
+	    (r = evict_edges(n, n->nedges + ne - n->o.max_edges)))
+		return r;
+	return 0;
+}
+
+/* ---- Bluesky repost ring ----------------------------------------------- */
+
+static uint64_t bsky_key(struct gs_str did, struct gs_str rkey)
+{
+	return XXH3_64bits_withSeed(rkey.p, rkey.n, XXH3_64bits(did.p, did.n));
+}
+
+static uint32_t *ridx_find(const struct gs_network *n, uint64_t key)
+{
+	size_t mask = n->ridx_n - 1;
+	for (size_t i = (size_t)key & mask;; i = (i + 1) & mask) {
+		uint32_t v = n->ridx[i];
+		if (!v || n->ring[v - 1].key == key)
+			return &n->ridx[i];
+	}
+}
+
+/* Backward-shift deletion of key's index entry. */
+static void ridx_remove(struct gs_network *n, uint64_t key)
+{
+	size_t mask = n->ridx_n - 1;
+	uint32_t *s = ridx_find(n, key);
+	if (!*s)
+		return;
+	size_t i = (size_t)(s - n->ridx);
+	for (;;) {
+		n->ridx[i] = 0;
+		size_t j = i;
+		for (;;) {
+			j = (j + 1) & mask;
+			uint32_t v = n->ridx[j];
+			if (!v)
+				return;
+			size_t home = (size_t)n->ring[v - 1].key & mask;
+			if ((j > i && (home <= i || home > j)) ||
+			    (j < i && (home <= i && home > j))) {
+				n->ridx[i] = v;
+				i = j;
+				break;
+			}
+		}
+	}
+}
+
+static void ring_remember(struct gs_network *n, const struct ring_ent *e)
+{
+	if (!n->o.repost_cache)
+		return;
+	if (!n->ring_cap) {
+		n->ring = malloc(n->o.repost_cache * sizeof *n->ring);
+		n->ridx_n = pow2_at_least(n->o.repost_cache * 2);
+		n->ridx = calloc(n->ridx_n, sizeof *n->ridx);
+		if (!n->ring || !n->ridx) {
+			free(n->ring);
+			free(n->ridx);
+			n->ring = NULL;
+			n->ridx = NULL;
+			return; /* reposts then stay unresolved */
+		}
+		n->ring_cap = n->o.repost_cache;
+	}
+	uint32_t *s = ridx_find(n, e->key);
+	if (*s) { /* the same post again: refresh it */
+		n->ring[*s - 1] = *e;
+		return;
+	}
+	size_t pos;
+	if (n->ring_n == n->ring_cap) {
+		pos = n->ring_head;
+		ridx_remove(n, n->ring[pos].key);
+		n->ring_head = (n->ring_head + 1) % n->ring_cap;
+	} else {
+		pos = (n->ring_head + n->ring_n) % n->ring_cap;
+		n->ring_n++;
+	}
+	n->ring[pos] = *e;
+	*ridx_find(n, e->key) = (uint32_t)pos + 1;
+}
+
+static const struct ring_ent *ring_lookup(const struct gs_network *n,
+					  uint64_t key)
+{
+	if (!n->ring_cap)
+		return NULL;
+	uint32_t v = *ridx_find(n, key);
+	return v ? &n->ring[v - 1] : NULL;
+}
+
+/* ---- adding posts ------------------------------------------------------ */
+
+struct ptag {
+	uint64_t h;
+	const char *key, *label; /* key NULL: look the node up by hash only */
+	size_t klen, llen;
+};
+
+static int str_eq(struct gs_str a, struct gs_str b)
+{
+	return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
+}
+
+static int add_cotags(struct gs_network *n, const struct gs_post *p,
+		      const struct ptag *tags, size_t nt)
+{
+	int r;
+	if ((r = reserve(n, nt, nt * (nt - 1) / 2)))
+		return r;
+	uint32_t ix[GS_POST_MAX_TAGS];
+	size_t k = 0;
+	for (size_t i = 0; i < nt; i++) {
+		int64_t x;
+		if (tags[i].key) {
+			x = node_get(n, tags[i].h, tags[i].key, tags[i].klen);
+			if (x < 0 || spelling_add(&n->nodes[x], tags[i].label, tags[i].llen, 1))
+				return GS_ENOMEM;
+		} else {
+			uint32_t v = *node_slot(n, tags[i].h, NULL, 0);
+			if (!v)
+				continue; /* evicted since */
+			x = v - 1;
+		}
+		struct node *nd = &n->nodes[x];
+		nd->posts++;
+		if ((r = node_touch(n, nd, p->time_ms)))
+			return r;
+		ix[k++] = (uint32_t)x;
+	}
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = i + 1; j < k; j++) {
+			uint32_t a = ix[i], b = ix[j];
+			const struct node *x = &n->nodes[a], *y = &n->nodes[b];
+			size_t m = x->idlen < y->idlen ? x->idlen : y->idlen;
+			int c = memcmp(x->id, y->id, m);
+			if (c > 0 || (c == 0 && x->idlen > y->idlen)) {
+				uint32_t t = a;
+				a = b;
+				b = t;
+			}
+			if ((r = edge_add(n, a, b, 0, 1, p->time_ms)))
+				return r;
+		}
+	return 0;
+}
+
+static int64_t account_node(struct gs_network *n, struct gs_str id)
+{
+	return node_get(n, XXH3_64bits(id.p, id.n), id.p, id.n);
+}
+
+static int add_accounts(struct gs_network *n, const struct gs_post *p)
+{
+	struct {
+		struct gs_str id;
+		int kind;
+	} t[GS_POST_MAX_MENTIONS + 3];
+	size_t nt = 0;
+	unsigned k = n->o.kinds;
+	if (p->account.n > GS_NET_ID_MAX) {
+		n->s.ids_skipped++;
+		return 0;
+	}
+	if ((k & GS_NET_REPLIES) && p->reply_to.n)
+		t[nt].id = p->reply_to, t[nt++].kind = 0;
+	if ((k & GS_NET_MENTIONS) && !(p->flags & GS_POST_REPOST))
+		for (size_t i = 0; i < p->nmentions && i < GS_POST_MAX_MENTIONS; i++) {
+			size_t j;
+			for (j = 0; j < i; j++)
+				if (str_eq(p->mentions[j], p->mentions[i]))
+					break;
+			if (j == i && p->mentions[i].n)
+				t[nt].id = p->mentions[i], t[nt++].kind = 1;
+		}
+	if ((k & GS_NET_REPOSTS) && p->repost_account.n)
+		t[nt].id = p->repost_account, t[nt++].kind = 2;
+	if ((k & GS_NET_QUOTES) && p->quote_account.n)
+		t[nt].id = p->quote_account, t[nt++].kind = 3;
+	int r;
+	if ((r = reserve(n, nt + 1, nt)))
+		return r;
+	int64_t a = account_node(n, p->account);
+	if (a < 0)
+		return GS_ENOMEM;
+	n->nodes[a].posts++;
+	if ((r = node_touch(n, &n->nodes[a], p->time_ms)))
+		return r;
+	for (size_t i = 0; i < nt; i++) {
+		if (str_eq(t[i].id, p->account))
+			continue; /* talking to oneself */
+		if (t[i].id.n > GS_NET_ID_MAX) {
+			n->s.ids_skipped++;
+			continue;
+		}
+		int64_t b = account_node(n, t[i].id);
+		if (b < 0)
+			return GS_ENOMEM;
+		if ((r = node_touch(n, &n->nodes[b], p->time_ms)) ||
+		    (r = edge_add(n, (uint32_t)a, (uint32_t)b, t[i].kind, 1, p->time_ms)))
+			return r;
+	}
+	return 0;
+}
+
+static int add_selected(struct gs_network *n, const struct gs_post *p,
+			const struct ptag *tags, size_t nt)
+{
+	n->s.posts_selected++;
+	if (p->time_ms < n->s.first_ms)
+		n->s.first_ms = p->time_ms;
+	if (p->time_ms > n->s.last_ms)
+		n->s.last_ms = p->time_ms;
+	if (n->o.kinds == GS_NET_COTAGS)
+		return nt ? add_cotags(n, p, tags, nt) : 0;
+	return add_accounts(n, p);
+}
+
+static int is_bsky_repost(const struct gs_post *p)
+{
+	return p->format == GS_FORMAT_JETSTREAM && (p->flags & GS_POST_REPOST) &&
+	       p->ntags == 0 && p->repost_rkey.n;
+}
+
+static int pending_push(struct gs_network *n, const struct gs_post *p,
+			uint64_t key)
+{
+	if (n->npending >= PENDING_MAX || p->account.n > GS_NET_ID_MAX ||
+	    p->repost_account.n > GS_NET_ID_MAX)
+		return 0;
+	if (n->npending == n->pending_cap) {
+		size_t cap = n->pending_cap ? n->pending_cap * 2 : 64;
+		struct pending *np = realloc(n->pending, cap * sizeof *np);
+		if (!np)
+			return GS_ENOMEM;
+		n->pending = np;
+		n->pending_cap = cap;
+	}
+	char *s = malloc(p->account.n + p->repost_account.n + 2);
+	if (!s)
+		return GS_ENOMEM;
+	memcpy(s, p->account.p, p->account.n);
+	s[p->account.n] = 0;
+	memcpy(s + p->account.n + 1, p->repost_account.p, p->repost_account.n);
+	s[p->account.n + 1 + p->repost_account.n] = 0;
+	struct pending *pd = &n->pending[n->npending++];
+	pd->key = key;
+	pd->time_ms = p->time_ms;
+	pd->s = s;
+	pd->alen = (uint16_t)p->account.n;
+	pd->tlen = (uint16_t)p->repost_account.n;
+	return 0;
+}
+
+/* The tags of a resolved Bluesky repost, from its original's ring entry. */
+static size_t ring_tags(const struct ring_ent *e, struct ptag *tags)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		memset(&tags[i], 0, sizeof tags[i]);
+		tags[i].h = e->tags[i];
+	}
+	return e->n;
+}
+
+int gs_network_add(struct gs_network *n, const struct gs_post *p)
+{
+	struct ptag tags[GS_POST_MAX_TAGS];
+	char keys[GS_POST_MAX_TAGS][GS_TAG_MAX];
+	size_t nt = 0;
+	int matched = !n->filter;
+	n->s.posts++;
+	if (!n->filter && n->o.kinds != GS_NET_COTAGS)
+		return add_selected(n, p, NULL, 0);
+	if (is_bsky_repost(p)) {
+		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
+		const struct ring_ent *e = ring_lookup(n, key);
+		if (!e) {
+			n->s.reposts_unresolved++;
+			return pending_push(n, p, key);
+		}
+		nt = ring_tags(e, tags);
+		matched |= e->matched;
+		return matched ? add_selected(n, p, tags, nt) : 0;
+	}
+	for (size_t i = 0; i < p->ntags && i < GS_POST_MAX_TAGS; i++) {
+		ssize_t k = gs_fold(p->tags[i].p, p->tags[i].n, keys[nt]);
+		if (k <= 0)
+			continue;
+		uint64_t h = XXH3_64bits(keys[nt], (size_t)k);
+		size_t j;
+		for (j = 0; j < nt; j++)
+			if (tags[j].h == h && tags[j].klen == (size_t)k &&
+			    memcmp(tags[j].key, keys[nt], (size_t)k) == 0)
+				break;
+		if (j < nt)
+			continue; /* one post uses a tag once */
+		tags[nt].h = h;
+		tags[nt].key = keys[nt];
+		tags[nt].klen = (size_t)k;
+		tags[nt].label = p->tags[i].p;
+		tags[nt].llen = p->tags[i].n > GS_NET_ID_MAX ? GS_NET_ID_MAX : p->tags[i].n;
+		if (n->filter && h == n->taghash && (size_t)k == n->tagkeylen &&
+		    memcmp(keys[nt], n->tagkey, (size_t)k) == 0)
+			matched = 1;
+		nt++;
+	}
+	if (p->format == GS_FORMAT_JETSTREAM && !(p->flags & GS_POST_REPOST) &&
+	    p->post_rkey.n && nt) {
+		struct ring_ent e;
+		memset(&e, 0, sizeof e);
+		e.key = bsky_key(p->post_did, p->post_rkey);
+		e.matched = n->filter && matched;
+		e.n = (uint8_t)(nt < RING_TAGS ? nt : RING_TAGS);
+		for (size_t i = 0; i < e.n; i++)
+			e.tags[i] = tags[i].h;
+		ring_remember(n, &e);
+	}
+	return matched ? add_selected(n, p, tags, nt) : 0;
+}
+
+/* ---- merge ------------------------------------------------------------- */
+
+int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
+{
+	if (dst->o.kinds != src->o.kinds || dst->o.bucket_ms != src->o.bucket_ms ||
+	    dst->filter != src->filter ||
+	    (dst->filter && strcmp(dst->tagkey, src->tagkey) != 0))
+		return GS_EUSAGE;
+	int r;
+	/* src's Bluesky reposts of posts it never saw: dst read what came
+	 * before. */
+	uint64_t resolved = 0;
+	for (size_t i = 0; i < src->npending; i++) {
+		const struct pending *pd = &src->pending[i];
+		const struct ring_ent *e = ring_lookup(dst, pd->key);
+		if (!e)
+			continue;
+		resolved++;
+		if (dst->filter && !e->matched)
+			continue;
+		struct ptag tags[RING_TAGS];
+		size_t nt = ring_tags(e, tags);
+		struct gs_post p;
+		memset(&p, 0, sizeof p);
+		p.format = GS_FORMAT_JETSTREAM;
+		p.flags = GS_POST_REPOST;
+		p.time_ms = pd->time_ms;
+		p.account.p = pd->s;
+		p.account.n = pd->alen;
+		p.repost_account.p = pd->s + pd->alen + 1;
+		p.repost_account.n = pd->tlen;
+		p.reply_to.p = p.quote_account.p = "";
+		if ((r = add_selected(dst, &p, tags, nt)))
+			return r;
+	}
+
+	/* Nodes and edges go in without eviction (the map from src's node
+	 * slots to dst's must stay valid); the caps are enforced after. */
+	uint32_t *map = malloc((src->nslots ? src->nslots : 1) * sizeof *map);
+	if (!map)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < src->nslots; i++) {
+		const struct node *sx = &src->nodes[i];
+		if (!sx->id)
+			continue;
+		int64_t x = node_get(dst, sx->hash, sx->id, sx->idlen);
+		if (x < 0) {
+			free(map);
+			return GS_ENOMEM;
+		}
+		for (int k = 0; sx->lab && k < SPELLINGS_MAX && sx->lab->s[k]; k++)
+			if (spelling_add(&dst->nodes[x], sx->lab->s[k], sx->lab->len[k],
+					 sx->lab->count[k])) {
+				free(map);
+				return GS_ENOMEM;
+			}
+		map[i] = (uint32_t)x;
+		struct node *dx = &dst->nodes[x];
+		dx->posts += sx->posts;
+		dx->win += sx->win;
+		dx->wout += sx->wout;
+		if (sx->first_ms < dx->first_ms)
+			dx->first_ms = sx->first_ms;
+		if (sx->last_ms > dx->last_ms)
+			dx->last_ms = sx->last_ms;
+		if ((r = spells_merge(&dx->sp, sx->sp))) {
+			free(map);
+			return r;
+		}
+	}
+	for (size_t i = 0; i < src->nedges; i++) {
+		const struct edge *se = &src->edges[i];
+		struct edge *de = edge_get(dst, map[se->a], map[se->b]);
+		if (!de) {
+			free(map);
+			return GS_ENOMEM;
+		}
+		for (int k = 0; k < 4; k++)
+			count_add(&de->c[k], se->c[k]);
+		if (se->last_ms > de->last_ms)
+			de->last_ms = se->last_ms;
+		if ((r = spells_merge(&de->sp, se->sp))) {
+			free(map);
+			return r;
+		}
+	}
+	free(map);
+
+	struct gs_network_stats *d = &dst->s;
+	const struct gs_network_stats *s = &src->s;
+	d->posts += s->posts;
+	d->posts_selected += s->posts_selected;
+	d->weight_total += s->weight_total;
+	for (int k = 0; k < 4; k++)
+		d->kind_total[k] += s->kind_total[k];
+	d->edges_evicted += s->edges_evicted;
+	d->weight_evicted += s->weight_evicted;
+	if (s->evicted_max_weight > d->evicted_max_weight)
+		d->evicted_max_weight = s->evicted_max_weight;
+	d->nodes_evicted += s->nodes_evicted;
+	d->ids_skipped += s->ids_skipped;
+	d->reposts_unresolved += s->reposts_unresolved - resolved;
+	if (s->first_ms < d->first_ms)
+		d->first_ms = s->first_ms;
+	if (s->last_ms > d->last_ms)
+		d->last_ms = s->last_ms;
+
+	/* src's tagged Bluesky posts, for reposts in what dst reads next */
+	for (size_t i = 0; i < src->ring_n; i++)
+		ring_remember(dst, &src->ring[(src->ring_head + i) % src->ring_cap]);
+
+	if (dst->nlive > dst->o.max_nodes &&
+	    (r = evict_nodes(dst, dst->nlive - dst->o.max_nodes)))
+		return r;
+	if (dst->nedges > dst->o.max_edges &&
+	    (r = evict_edges(dst, dst->nedges - dst->o.max_edges)))
+		return r;
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+int gs_net_format_parse(const char *s)
+{
+	static const char *names[] = {"csv", "json", "gexf", "graphml", "summary"};
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return GS_NET_SUMMARY + 1;
+}
+
+void gs_network_output_init(struct gs_network_output *o)
+{
+	memset(o, 0, sizeof *o);
+	o->min_weight = 1;
+	o->top_list = 10;
+}
+
+static const char *kind_names[4] = {"replies", "mentions", "reposts", "quotes"};
+
+/* The output graph: nodes and edges (indices into the network), sorted. */
+struct view {
+	const struct gs_network *n;
+	const struct gs_network_output *o;
+	int cotags;
+	uint32_t *nodes;  /* node slots, in output order */
+	size_t nn;
+	uint32_t *edges;  /* edge indices, in output order */
+	size_t ne;
+	int32_t *pos;     /* node slot -> position in nodes, or -1 */
+	uint8_t *inview;  /* edge index -> shown */
+	const char **names; /* node slot -> shown name (NULL: not named) */
+	char *arena;      /* pseudonyms */
+	size_t arena_n, arena_cap;
+	uint64_t below_min;
+};
+
+static void view_free(struct view *v)
+{
+	free(v->nodes);
+	free(v->edges);
+	free(v->pos);
+	free(v->inview);
+	free(v->names);
+	free(v->arena);
+}
+
+/* Names node slot i (a pseudonym when o->name is set and these are
+ * accounts). Arena offsets are turned into pointers by view_fix_names. */
+static int view_name(struct view *v, size_t i)
+{
+	const struct node *x = &v->n->nodes[i];
+	if (v->names[i])
+		return 0;
+	if (v->cotags || !v->o->name) {
+		v->names[i] = x->id;
+		return 0;
+	}
+	char buf[64];
+	const char *s = v->o->name(v->o->name_ctx, x->id, buf);
+	size_t len = strlen(s) + 1;
+	if (v->arena_n + len > v->arena_cap) {
+		/* grow by chunks; names already given point into old chunks,
+		 * so chunks are never moved: keep a list instead */
+		size_t cap = 1 << 16;
+		if (cap < len)
+			cap = len;
+		char *chunk = malloc(cap + sizeof(char *));
+		if (!chunk)
+			return GS_ENOMEM;
+		memcpy(chunk, &v->arena, sizeof(char *)); /* link to previous */
+		v->arena = chunk;
+		v->arena_n = sizeof(char *);
+		v->arena_cap = cap + sizeof(char *);
+	}
+	char *d = v->arena + v->arena_n;
+	memcpy(d, s, len);
+	v->arena_n += len;
+	v->names[i] = d;
+	return 0;
+}
+
+static void arena_free(char *a)
+{
+	while (a) {
+		char *prev;
+		memcpy(&prev, a, sizeof prev);
+		free(a);
+		a = prev;
+	}
+}
+
+static uint64_t wdeg(const struct node *x)
+{
+	return x->win + x->wout;
+}
+
+static int cmp_nodes(const void *pa, const void *pb, void *ctx)
+{
+	const struct view *sort_view = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct node *x = &sort_view->n->nodes[a], *y = &sort_view->n->nodes[b];
+	if (wdeg(x) != wdeg(y))
+		return wdeg(x) > wdeg(y) ? -1 : 1;
+	return strcmp(sort_view->names[a], sort_view->names[b]);
+}
+
+static int cmp_edges(const void *pa, const void *pb, void *ctx)
+{
+	const struct view *sort_view = ctx;
+	const struct edge *x = &sort_view->n->edges[*(const uint32_t *)pa];
+	const struct edge *y = &sort_view->n->edges[*(const uint32_t *)pb];
+	uint64_t wx = edge_weight(x), wy = edge_weight(y);
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
+	int c = strcmp(sort_view->names[x->a], sort_view->names[y->a]);
+	return c ? c : strcmp(sort_view->names[x->b], sort_view->names[y->b]);
+}
+
+/* By weighted in-degree, then name. */
+static int cmp_in(const void *pa, const void *pb, void *ctx)
+{
+	const struct view *sort_view = ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct node *x = &sort_view->n->nodes[a], *y = &sort_view->n->nodes[b];
+	if (x->win != y->win)
+		return x->win > y->win ? -1 : 1;
+	return strcmp(sort_view->names[a], sort_view->names[b]);
+}
+
+static int view_build(struct view *v, const struct gs_network *n,
+		      const struct gs_network_output *o)
+{
+	memset(v, 0, sizeof *v);
+	v->n = n;
+	v->o = o;
+	v->cotags = n->o.kinds == GS_NET_COTAGS;
+	size_t ns = n->nslots ? n->nslots : 1, ne = n->nedges ? n->nedges : 1;
+	v->pos = malloc(ns * sizeof *v->pos);
+	v->names = calloc(ns, sizeof *v->names);
+	v->inview = calloc(ne, 1);
+	v->nodes = malloc(ns * sizeof *v->nodes);
+	v->edges = malloc(ne * sizeof *v->edges);
+	if (!v->pos || !v->names || !v->inview || !v->nodes || !v->edges)
+		return GS_ENOMEM;
+	for (size_t i = 0; i < n->nslots; i++)
+		v->pos[i] = -1;
+	/* candidates: endpoints of edges of at least min_weight */
+	for (size_t i = 0; i < n->nedges; i++) {
+		const struct edge *e = &n->edges[i];
+		if (edge_weight(e) < o->min_weight) {
+			v->below_min++;
+			continue;
+		}
+		v->inview[i] = 1;
+		if (v->pos[e->a] < 0)
+			v->pos[e->a] = 0, v->nodes[v->nn++] = e->a;
+		if (v->pos[e->b] < 0)
+			v->pos[e->b] = 0, v->nodes[v->nn++] = e->b;
+	}
+	for (size_t i = 0; i < v->nn; i++)
+		if (view_name(v, v->nodes[i]))
+			return GS_ENOMEM;
+	qsort_r(v->nodes, v->nn, sizeof *v->nodes, cmp_nodes, v);
+	if (o->top_nodes && v->nn > o->top_nodes) {
+		for (size_t i = o->top_nodes; i < v->nn; i++)
+			v->pos[v->nodes[i]] = -1;
+		v->nn = o->top_nodes;
+	}
+	for (size_t i = 0; i < v->nn; i++)
+		v->pos[v->nodes[i]] = (int32_t)i;
+	for (size_t i = 0; i < n->nedges; i++) {
+		const struct edge *e = &n->edges[i];
+		if (v->inview[i] && (v->pos[e->a] < 0 || v->pos[e->b] < 0))
+			v->inview[i] = 0;
+		if (v->inview[i])
+			v->edges[v->ne++] = (uint32_t)i;
+	}
+	qsort_r(v->edges, v->ne, sizeof *v->edges, cmp_edges, v);
+	return 0;
+}
+
+static size_t uf_find(size_t *p, size_t x)
+{
+	while (p[x] != x) {
+		p[x] = p[p[x]];
+		x = p[x];
+	}
+	return x;
+}
+
+static int view_summary(const struct view *v, struct gs_network_summary *s)
+{
+	const struct gs_network *n = v->n;
+	memset(s, 0, sizeof *s);
+	s->nodes = v->nn;
+	s->edges = v->ne;
+	s->below_min_weight = v->below_min;
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &n->edges[v->edges[i]];
+		s->weight += edge_weight(e);
+		for (int k = 0; k < 4 && !v->cotags; k++)
+			s->kind_weight[k] += e->c[k];
+		if (!v->cotags) {
+			uint32_t r = *edge_slot(n, e->b, e->a);
+			if (r && v->inview[r - 1])
+				s->reciprocal_edges++;
+		}
+	}
+	s->reciprocity = v->cotags || !v->ne ? -1 : (double)s->reciprocal_edges / (double)v->ne;
+	size_t nn = v->nn ? v->nn : 1;
+	size_t *par = malloc(nn * sizeof *par);
+	uint64_t *size = calloc(nn, sizeof *size), *esz = calloc(nn, sizeof *esz);
+	if (!par || !size || !esz) {
+		free(par);
+		free(size);
+		free(esz);
+		return GS_ENOMEM;
+	}
+	for (size_t i = 0; i < v->nn; i++)
+		par[i] = i;
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &n->edges[v->edges[i]];
+		size_t a = uf_find(par, (size_t)v->pos[e->a]);
+		size_t b = uf_find(par, (size_t)v->pos[e->b]);
+		if (a != b)
+			par[a > b ? a : b] = a < b ? a : b;
+	}
+	for (size_t i = 0; i < v->nn; i++) {
+		size_t r = uf_find(par, i);
+		if (size[r]++ == 0)
+			s->components++;
+	}
+	for (size_t i = 0; i < v->ne; i++)
+		esz[uf_find(par, (size_t)v->pos[n->edges[v->edges[i]].a])]++;
+	for (size_t i = 0; i < v->nn; i++)
+		if (size[i] > s->largest_component ||
+		    (size[i] == s->largest_component && esz[i] > s->largest_component_edges)) {
+			s->largest_component = size[i];
+			s->largest_component_edges = esz[i];
+		}
+	free(par);
+	free(size);
+	free(esz);
+	return 0;
+}
+
+/* ---- writers ----------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t k;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		k = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		k = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		k = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	if (cp == 0xFFFE || cp == 0xFFFF)
+		return 0; /* not XML characters */
+	return k;
+}
+
+/* XML attribute text: & < > " ' escaped, tab and newlines as character
+ * references, other control bytes and invalid UTF-8 as U+FFFD. */
+static void xml_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	while (n) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '\t': fputs("&#9;", f); break;
+		case '\n': fputs("&#10;", f); break;
+		case '\r': fputs("&#13;", f); break;
+		default:
+			if (*p < 0x20) {
+				fputs("\xEF\xBF\xBD", f);
+			} else {
+				size_t k = utf8_len(p, n);
+				if (!k) {
+					fputs("\xEF\xBF\xBD", f);
+				} else {
+					fwrite(p, 1, k, f);
+					p += k - 1;
+					n -= k - 1;
+				}
+			}
+		}
+		p++;
+		n--;
+	}
+}
+
+static void json_s(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				putc(*p, f);
+		}
+	}
+	putc('"', f);
+}
+
+static void csv_s(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
+static void time_s(char buf[32], int64_t ms)
+{
+	if (ms == INT64_MAX || ms == INT64_MIN)
+		buf[0] = 0;
+	else
+		gs_time_format(ms, buf);
+}
+
+static const char *label_of(const struct view *v, uint32_t i)
+{
+	const struct node *x = &v->n->nodes[i];
+	const struct spellings *l = x->lab;
+	if (!l || !l->s[0])
+		return v->names[i];
+	int best = 0;
+	for (int k = 1; k < SPELLINGS_MAX && l->s[k]; k++)
+		if (l->count[k] > l->count[best] ||
+		    (l->count[k] == l->count[best] && strcmp(l->s[k], l->s[best]) < 0))
+			best = k;
+	return l->s[best];
+}
+
+static unsigned long long ull(uint64_t x)
+{
+	return (unsigned long long)x;
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* Calls fn for each spell (a run of consecutive buckets). */
+static void spells_each(const struct gs_network *n, const struct spells *s,
+			void (*fn)(FILE *, const char *, const char *, int),
+			FILE *f)
+{
+	if (!s)
+		return;
+	int64_t w = n->o.bucket_ms;
+	int first = 1;
+	for (uint32_t i = 0; i < s->n;) {
+		uint32_t j = i;
+		while (j + 1 < s->n && s->b[j + 1] == add_sat(s->b[j], w))
+			j++;
+		char a[32], b[32];
+		time_s(a, s->b[i]);
+		gs_time_format(add_sat(s->b[j], w), b);
+		fn(f, a, b, first);
+		first = 0;
+		i = j + 1;
+	}
+}
+
+static void spell_xml(FILE *f, const char *a, const char *b, int first)
+{
+	(void)first;
+	fprintf(f, "<spell start=\"%s\" end=\"%s\"/>", a, b);
+}
+
+static void spell_json(FILE *f, const char *a, const char *b, int first)
+{
+	fprintf(f, "%s{\"start\":\"%s\",\"end\":\"%s\"}", first ? "" : ",", a, b);
+}
+
+static void kinds_str(unsigned k, char *buf)
+{
+	buf[0] = 0;
+	if (k == GS_NET_COTAGS) {
+		strcpy(buf, "cotags");
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		if (k & (1u << i)) {
+			if (buf[0])
+				strcat(buf, ",");
+			strcat(buf, kind_names[i]);
+		}
+}
+
+static void write_csv(const struct view *v, FILE *f)
+{
+	fputs(v->cotags ? "source,target,weight\n"
+			: "source,target,weight,replies,mentions,reposts,quotes\n", f);
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &v->n->edges[v->edges[i]];
+		csv_s(f, v->names[e->a]);
+		putc(',', f);
+		csv_s(f, v->names[e->b]);
+		fprintf(f, ",%llu", ull(edge_weight(e)));
+		if (!v->cotags)
+			fprintf(f, ",%u,%u,%u,%u", e->c[0], e->c[1], e->c[2], e->c[3]);
+		putc('\n', f);
+	}
+}
+
+/* The top accounts by weighted in-degree (tags: by strength) among all
+ * held nodes, into out (slots); returns how many. */
+static int top_list(struct view *v, uint32_t **out, size_t *nout)
+{
+	const struct gs_network *n = v->n;
+	size_t want = v->o->top_list;
+	*out = NULL;
+	*nout = 0;
+	if (!want)
+		return 0;
+	/* the want-th largest key, then every node at least that large */
+	uint64_t *keys = malloc((n->nlive ? n->nlive : 1) * sizeof *keys);
+	if (!keys)
+		return GS_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct node *x = &n->nodes[i];
+		uint64_t key = v->cotags ? x->wout : x->win;
+		if (x->id && key)
+			keys[k++] = key;
+	}
+	if (!k) {
+		free(keys);
+		return 0;
+	}
+	uint64_t floor = k > want ? quickselect(keys, k, k - want) : 1;
+	free(keys);
+	uint32_t *c = malloc(k * sizeof *c);
+	if (!c)
+		return GS_ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct node *x = &n->nodes[i];
+		uint64_t key = v->cotags ? x->wout : x->win;
+		if (x->id && key && key >= floor) {
+			if (view_name(v, i)) {
+				free(c);
+				return GS_ENOMEM;
+			}
+			c[m++] = (uint32_t)i;
+		}
+	}
+	qsort_r(c, m, sizeof *c, v->cotags ? cmp_nodes : cmp_in, v);
+	*out = c;
+	*nout = m < want ? m : want;
+	return 0;
+}
+
+static void write_json(struct view *v, FILE *f, const struct gs_network_summary *s,
+		       const uint32_t *top, size_t ntop)
+{
+	const struct gs_network *n = v->n;
+	const struct gs_network_output *o = v->o;
+	char buf[64], a[32], b[32];
+	kinds_str(n->o.kinds, buf);
+	fprintf(f, "{\"directed\":%s,\"kinds\":\"%s\",\"summary\":{", v->cotags ? "false" : "true", buf);
+	fputs("\"tag\":", f);
+	if (n->filter)
+		json_s(f, n->tagkey);
+	else
+		fputs("null", f);
+	time_s(a, n->s.first_ms);
+	time_s(b, n->s.last_ms);
+	fprintf(f, ",\"posts\":%llu,\"posts_selected\":%llu,\"malformed\":%llu,"
+		   "\"first_seen\":",
+		ull(n->s.posts), ull(n->s.posts_selected), ull(o->malformed));
+	if (a[0])
+		json_s(f, a);
+	else
+		fputs("null", f);
+	fputs(",\"last_seen\":", f);
+	if (b[0])
+		json_s(f, b);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"nodes\":%llu,\"edges\":%llu,\"weight\":%llu",
+		ull(s->nodes), ull(s->edges), ull(s->weight));
+	if (!v->cotags)
+		for (int k = 0; k < 4; k++)
+			fprintf(f, ",\"%s\":%llu", kind_names[k], ull(s->kind_weight[k]));
+	if (s->reciprocity < 0)
+		fputs(",\"reciprocity\":null", f);
+	else
+		fprintf(f, ",\"reciprocity\":%.6g", s->reciprocity);
+	fprintf(f, ",\"reciprocal_edges\":%llu,\"components\":%llu,"
+		   "\"largest_component\":{\"nodes\":%llu,\"edges\":%llu},"
+		   "\"min_weight\":%llu,\"below_min_weight\":%llu,\"top_nodes\":%llu,"
+		   "\"held\":{\"nodes\":%llu,\"edges\":%llu},"
+		   "\"total_weight\":%llu,"
+		   "\"evicted\":{\"edges\":%llu,\"weight\":%llu,\"max_weight\":%llu,\"nodes\":%llu},"
+		   "\"ids_skipped\":%llu,\"reposts_unresolved\":%llu",
+		ull(s->reciprocal_edges), ull(s->components), ull(s->largest_component),
+		ull(s->largest_component_edges), ull(o->min_weight), ull(s->below_min_weight),
+		ull(o->top_nodes), ull(n->nlive), ull(n->nedges), ull(n->s.weight_total),
+		ull(n->s.edges_evicted), ull(n->s.weight_evicted), ull(n->s.evicted_max_weight),
+		ull(n->s.nodes_evicted), ull(n->s.ids_skipped), ull(n->s.reposts_unresolved));
+	fputs(",\"top\":[", f);
+	for (size_t i = 0; i < ntop; i++) {
+		const struct node *x = &n->nodes[top[i]];
+		fprintf(f, "%s{\"id\":", i ? "," : "");
+		json_s(f, v->names[top[i]]);
+		if (v->cotags)
+			fprintf(f, ",\"strength\":%llu,\"posts\":%llu}", ull(x->wout), ull(x->posts));
+		else
+			fprintf(f, ",\"in\":%llu,\"out\":%llu,\"posts\":%llu}",
+				ull(x->win), ull(x->wout), ull(x->posts));
+	}
+	fputs("]},\"nodes\":[", f);
+	for (size_t i = 0; i < v->nn; i++) {
+		uint32_t id = v->nodes[i];
+		const struct node *x = &n->nodes[id];
+		fputs(i ? ",\n{\"id\":" : "\n{\"id\":", f);
+		json_s(f, v->names[id]);
+		time_s(a, x->first_ms);
+		time_s(b, x->last_ms);
+		if (v->cotags) {
+			fputs(",\"label\":", f);
+			json_s(f, label_of(v, id));
+			fprintf(f, ",\"posts\":%llu,\"degree\":%u,\"strength\":%llu",
+				ull(x->posts), x->nedges, ull(x->wout));
+		} else {
+			fprintf(f, ",\"posts\":%llu,\"in\":%llu,\"out\":%llu",
+				ull(x->posts), ull(x->win), ull(x->wout));
+		}
+		fprintf(f, ",\"first_seen\":\"%s\",\"last_seen\":\"%s\"", a, b);
+		if (o->dynamic) {
+			fputs(",\"spells\":[", f);
+			spells_each(n, x->sp, spell_json, f);
+			putc(']', f);
+		}
+		putc('}', f);
+	}
+	fputs("],\"links\":[", f);
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &n->edges[v->edges[i]];
+		fputs(i ? ",\n{\"source\":" : "\n{\"source\":", f);
+		json_s(f, v->names[e->a]);
+		fputs(",\"target\":", f);
+		json_s(f, v->names[e->b]);
+		fprintf(f, ",\"weight\":%llu", ull(edge_weight(e)));
+		if (!v->cotags)
+			for (int k = 0; k < 4; k++)
+				fprintf(f, ",\"%s\":%u", kind_names[k], e->c[k]);
+		if (o->dynamic) {
+			fputs(",\"spells\":[", f);
+			spells_each(n, e->sp, spell_json, f);
+			putc(']', f);
+		}
+		putc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+static const char *const acct_attrs[] = {"posts", "in", "out", "first_seen", "last_seen"};
+static const char *const tag_attrs[] = {"posts", "degree", "strength", "first_seen", "last_seen"};
+
+/* The value of node attribute k (0..4) of slot i, into buf. */
+static const char *node_attr(const struct view *v, uint32_t i, int k, char buf[32])
+{
+	const struct node *x = &v->n->nodes[i];
+	switch (k) {
+	case 0: snprintf(buf, 32, "%llu", ull(x->posts)); break;
+	case 1:
+		if (v->cotags)
+			snprintf(buf, 32, "%u", x->nedges);
+		else
+			snprintf(buf, 32, "%llu", ull(x->win));
+		break;
+	case 2: snprintf(buf, 32, "%llu", ull(x->wout)); break;
+	case 3: time_s(buf, x->first_ms); break;
+	default: time_s(buf, x->last_ms); break;
+	}
+	return buf;
+}
+
+static void write_gexf(const struct view *v, FILE *f)
+{
+	const struct gs_network *n = v->n;
+	const struct gs_network_output *o = v->o;
+	const char *const *attrs = v->cotags ? tag_attrs : acct_attrs;
+	char kinds[64], buf[32];
+	kinds_str(n->o.kinds, kinds);
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	      "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+	      "  <meta>\n    <creator>groundswell " GS_VERSION "</creator>\n"
+	      "    <description>", f);
+	fprintf(f, "%s network", kinds);
+	if (n->filter) {
+		fputs(" of posts using #", f);
+		xml_str(f, n->tagkey);
+	}
+	fputs("</description>\n  </meta>\n", f);
+	fprintf(f, "  <graph defaultedgetype=\"%s\" mode=\"%s\"%s>\n",
+		v->cotags ? "undirected" : "directed", o->dynamic ? "dynamic" : "static",
+		o->dynamic ? " timeformat=\"dateTime\"" : "");
+	fputs("    <attributes class=\"node\" mode=\"static\">\n", f);
+	for (int k = 0; k < 5; k++)
+		fprintf(f, "      <attribute id=\"%d\" title=\"%s\" type=\"%s\"/>\n", k,
+			attrs[k], k < 3 ? "long" : "string");
+	fputs("    </attributes>\n", f);
+	if (!v->cotags) {
+		fputs("    <attributes class=\"edge\" mode=\"static\">\n", f);
+		for (int k = 0; k < 4; k++)
+			fprintf(f, "      <attribute id=\"%d\" title=\"%s\" type=\"long\"/>\n",
+				k, kind_names[k]);
+		fputs("    </attributes>\n", f);
+	}
+	fputs("    <nodes>\n", f);
+	for (size_t i = 0; i < v->nn; i++) {
+		uint32_t id = v->nodes[i];
+		fputs("      <node id=\"", f);
+		xml_str(f, v->names[id]);
+		fputs("\" label=\"", f);
+		xml_str(f, label_of(v, id));
+		fputs("\">", f);
+		if (o->dynamic) {
+			fputs("<spells>", f);
+			spells_each(n, n->nodes[id].sp, spell_xml, f);
+			fputs("</spells>", f);
+		}
+		fputs("<attvalues>", f);
+		for (int k = 0; k < 5; k++) {
+			fprintf(f, "<attvalue for=\"%d\" value=\"", k);
+			xml_str(f, node_attr(v, id, k, buf));
+			fputs("\"/>", f);
+		}
+		fputs("</attvalues></node>\n", f);
+	}
+	fputs("    </nodes>\n    <edges>\n", f);
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &n->edges[v->edges[i]];
+		fprintf(f, "      <edge id=\"%zu\" source=\"", i);
+		xml_str(f, v->names[e->a]);
+		fputs("\" target=\"", f);
+		xml_str(f, v->names[e->b]);
+		fprintf(f, "\" weight=\"%llu\">", ull(edge_weight(e)));
+		if (o->dynamic) {
+			fputs("<spells>", f);
+			spells_each(n, e->sp, spell_xml, f);
+			fputs("</spells>", f);
+		}
+		if (!v->cotags) {
+			fputs("<attvalues>", f);
+			for (int k = 0; k < 4; k++)
+				fprintf(f, "<attvalue for=\"%d\" value=\"%u\"/>", k, e->c[k]);
+			fputs("</attvalues>", f);
+		}
+		fputs("</edge>\n", f);
+	}
+	fputs("    </edges>\n  </graph>\n</gexf>\n", f);
+}
+
+static void write_graphml(const struct view *v, FILE *f)
+{
+	const struct gs_network *n = v->n;
+	const char *const *attrs = v->cotags ? tag_attrs : acct_attrs;
+	char buf[32];
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	      "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n", f);
+	fputs("  <key id=\"label\" for=\"node\" attr.name=\"label\" attr.type=\"string\"/>\n", f);
+	for (int k = 0; k < 5; k++)
+		fprintf(f, "  <key id=\"%s\" for=\"node\" attr.name=\"%s\" attr.type=\"%s\"/>\n",
+			attrs[k], attrs[k], k < 3 ? "long" : "string");
+	fputs("  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n", f);
+	if (!v->cotags)
+		for (int k = 0; k < 4; k++)
+			fprintf(f, "  <key id=\"%s\" for=\"edge\" attr.name=\"%s\" attr.type=\"long\"/>\n",
+				kind_names[k], kind_names[k]);
+	fprintf(f, "  <graph id=\"G\" edgedefault=\"%s\">\n",
+		v->cotags ? "undirected" : "directed");
+	for (size_t i = 0; i < v->nn; i++) {
+		uint32_t id = v->nodes[i];
+		fputs("    <node id=\"", f);
+		xml_str(f, v->names[id]);
+		fputs("\"><data key=\"label\">", f);
+		xml_str(f, label_of(v, id));
+		fputs("</data>", f);
+		for (int k = 0; k < 5; k++) {
+			fprintf(f, "<data key=\"%s\">", attrs[k]);
+			xml_str(f, node_attr(v, id, k, buf));
+			fputs("</data>", f);
+		}
+		fputs("</node>\n", f);
+	}
+	for (size_t i = 0; i < v->ne; i++) {
+		const struct edge *e = &n->edges[v->edges[i]];
+		fputs("    <edge source=\"", f);
+		xml_str(f, v->names[e->a]);
+		fputs("\" target=\"", f);
+		xml_str(f, v->names[e->b]);
+		fprintf(f, "\"><data key=\"weight\">%llu</data>", ull(edge_weight(e)));
+		if (!v->cotags)
+			for (int k = 0; k < 4; k++)
+				fprintf(f, "<data key=\"%s\">%u</data>", kind_names[k], e->c[k]);
+		fputs("</edge>\n", f);
+	}
+	fputs("  </graph>\n</graphml>\n", f);
+}
+
+static void fmt_n(char *buf, size_t n, uint64_t v)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%llu", ull(v));
+	size_t len = strlen(tmp), o = 0;
+	for (size_t i = 0; i < len && o + 2 < n; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+}
+
+static void write_summary(const struct view *v, FILE *f,
+			  const struct gs_network_summary *s,
+			  const uint32_t *top, size_t ntop)
+{
+	const struct gs_network *n = v->n;
+	const struct gs_network_output *o = v->o;
+	char kinds[64], a[32], b[32], c[32], d[32];
+	kinds_str(n->o.kinds, kinds);
+	fmt_n(a, sizeof a, s->nodes);
+	fmt_n(b, sizeof b, s->edges);
+	fmt_n(c, sizeof c, s->weight);
+	fprintf(f, "%s network", kinds);
+	if (n->filter)
+		fprintf(f, " of #%s", n->tagkey);
+	fprintf(f, ": %s nodes, %s %s edges, total weight %s\n", a, b,
+		v->cotags ? "undirected" : "directed", c);
+	fmt_n(a, sizeof a, n->s.posts);
+	fmt_n(b, sizeof b, n->s.posts_selected);
+	time_s(c, n->s.first_ms);
+	time_s(d, n->s.last_ms);
+	fprintf(f, "  posts      %s read, %s selected", a, b);
+	if (c[0])
+		fprintf(f, ", %s to %s", c, d);
+	fputc('\n', f);
+	if (o->malformed || n->s.reposts_unresolved || n->s.ids_skipped) {
+		fmt_n(a, sizeof a, o->malformed);
+		fmt_n(b, sizeof b, n->s.reposts_unresolved);
+		fmt_n(c, sizeof c, n->s.ids_skipped);
+		fprintf(f, "  skipped    %s malformed lines, %s Bluesky reposts of unseen posts, %s over-long ids\n",
+			a, b, c);
+	}
+	if (!v->cotags) {
+		fputs("  by kind   ", f);
+		for (int k = 0; k < 4; k++)
+			if (n->o.kinds & (1u << k)) {
+				fmt_n(a, sizeof a, s->kind_weight[k]);
+				fprintf(f, " %s %s", kind_names[k], a);
+			}
+		fputc('\n', f);
+		if (s->reciprocity >= 0) {
+			fmt_n(a, sizeof a, s->reciprocal_edges);
+			fmt_n(b, sizeof b, s->edges);
+			fprintf(f, "  reciprocity %.1f%% (%s of %s edges have their reverse)\n",
+				100 * s->reciprocity, a, b);
+		}
+	}
+	if (s->nodes) {
+		fmt_n(a, sizeof a, s->largest_component);
+		fmt_n(b, sizeof b, s->components);
+		fprintf(f, "  components %s weakly connected; the largest has %s nodes (%.1f%%)\n",
+			b, a, 100.0 * (double)s->largest_component / (double)s->nodes);
+	}
+	fmt_n(a, sizeof a, n->s.edges_evicted);
+	fmt_n(b, sizeof b, n->s.weight_evicted);
+	fmt_n(c, sizeof c, n->s.nodes_evicted);
+	fmt_n(d, sizeof d, s->below_min_weight);
+	fprintf(f, "  pruned     %s edges evicted (weight %s), %s nodes evicted, %s edges under --min-weight",
+		a, b, c, d);
+	if (o->top_nodes)
+		fprintf(f, ", --top-nodes %zu", o->top_nodes);
+	fputc('\n', f);
+	if (!ntop)
+		return;
+	const char *head = v->cotags ? "tag (by strength)" : "most addressed (weighted in-degree)";
+	int w = (int)strlen(head);
+	for (size_t i = 0; i < ntop; i++) {
+		const char *nm = v->cotags ? label_of(v, top[i]) : v->names[top[i]];
+		int len = (int)strlen(nm) + (v->cotags ? 1 : 0);
+		if (len > w)
+			w = len < 80 ? len : 80;
+	}
+	fprintf(f, "\n  %-4s %-*s %10s %10s %8s\n", "#", w, head,
+		v->cotags ? "strength" : "in", v->cotags ? "degree" : "out", "posts");
+	for (size_t i = 0; i < ntop; i++) {
+		const struct node *x = &n->nodes[top[i]];
+		char name[300];
+		snprintf(name, sizeof name, "%s%s", v->cotags ? "#" : "", v->cotags ? label_of(v, top[i]) : v->names[top[i]]);
+		fmt_n(a, sizeof a, v->cotags ? x->wout : x->win);
+		fmt_n(b, sizeof b, v->cotags ? x->nedges : x->wout);
+		fmt_n(c, sizeof c, x->posts);
+		fprintf(f, "  %-4zu %-*s %10s %10s %8s\n", i + 1, w, name, a, b, c);
+	}
+}
+
+int gs_network_write(const struct gs_network *n, FILE *f,
+		     enum gs_net_format fmt, const struct gs_network_output *o,
+		     struct gs_network_summary *sum)
+{
+	struct gs_network_output def;
+	if (!o) {
+		gs_network_output_init(&def);
+		o = &def;
+	}
+	struct view v;
+	struct gs_network_summary s;
+	uint32_t *top = NULL;
+	size_t ntop = 0;
+	int r = view_build(&v, n, o);
+	if (!r)
+		r = view_summary(&v, &s);
+	if (!r && (fmt == GS_NET_JSON || fmt == GS_NET_SUMMARY))
+		r = top_list(&v, &top, &ntop);
+	if (!r) {
+		switch (fmt) {
+		case GS_NET_CSV: write_csv(&v, f); break;
+		case GS_NET_JSON: write_json(&v, f, &s, top, ntop); break;
+		case GS_NET_GEXF: write_gexf(&v, f); break;
+		case GS_NET_GRAPHML: write_graphml(&v, f); break;
+		default: write_summary(&v, f, &s, top, ntop); break;
+		}
+		if (fflush(f) != 0 || ferror(f))
+			r = GS_EIO;
+		if (sum)
+			*sum = s;
+	}
+	free(top);
+	char *arena = v.arena;
+	v.arena = NULL;
+	arena_free(arena);
+	view_free(&v);
+	return r;
+}

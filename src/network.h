@@ -1,0 +1,166 @@
+/*
+ * network.h - who addressed whom: reply, mention, repost, quote and
+ * co-hashtag networks, in bounded memory, for Gephi and friends.
+ *
+ * A struct gs_network is fed posts one at a time (gs_network_add) and holds
+ * a weighted graph:
+ *   account kinds  (replies, mentions, reposts, quotes: any combination):
+ *                  directed edges account -> account, one count per kind,
+ *                  weight = the sum of the counts;
+ *   cotags         undirected edges tag -- tag (folded keys, fold.h),
+ *                  weight = posts that use both.
+ * Edges per post: replies: author -> reply_to; mentions: author -> each
+ * distinct mentioned account (not for reposts, whose mentions are the
+ * original's); reposts: author -> repost_account; quotes: author ->
+ * quote_account. Self-edges are skipped. With a tag filter only posts that
+ * use the tag count (a Bluesky repost uses the tags of its original, found
+ * among the last repost_cache tagged posts, as the engine does).
+ *
+ * Nodes carry posts (posts by the account / using the tag, in the
+ * selection), weighted in- and out-degree (tags: strength, the sum of their
+ * edges' weights), the number of held edges touching them, and the first
+ * and last time they were seen; with a bucket width, the buckets in which
+ * they and each edge were active (for dynamic GEXF).
+ *
+ * Bounds: at most max_edges edges and max_nodes nodes are held. When a new
+ * edge would exceed max_edges, the tenth of the edges with the smallest
+ * weight is evicted (ties: the least recently seen first); evicted edges and
+ * their weight are counted (gs_network_stats). Likewise for nodes, ranked by
+ * weighted degree then recency; an evicted node takes its edges with it. An
+ * edge seen again after its eviction starts again from zero, so it may lack
+ * at most evicted_max_weight. Degrees and posts of a node are running totals
+ * over everything it was part of, so they stay exact while the node is held.
+ *
+ * Merge: two networks fed the two halves of a stream merge (dst first) to
+ * the network of the whole, exactly, while nothing was evicted.
+ *
+ * Ownership: the caller owns what gs_network_new returns (gs_network_free);
+ * strings handed in are copied; output functions only read the network.
+ * Errors: 0 or a negative GS_E* code.
+ */
+#ifndef GS_NETWORK_H
+#define GS_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "groundswell.h"
+
+enum gs_net_kind {
+	GS_NET_REPLIES = 1,
+	GS_NET_MENTIONS = 2,
+	GS_NET_REPOSTS = 4,
+	GS_NET_QUOTES = 8,
+	GS_NET_ACCOUNTS = 15, /* all four account kinds */
+	GS_NET_COTAGS = 16,   /* not combinable with the others */
+};
+
+/* Longest account id or tag key kept, in bytes; longer ids are skipped
+ * (counted in ids_skipped). */
+#define GS_NET_ID_MAX 256
+
+struct gs_network_options {
+	unsigned kinds;      /* enum gs_net_kind bits; default GS_NET_ACCOUNTS */
+	const char *tag;     /* only posts using this tag (any spelling, '#'
+				optional); NULL or "": all posts */
+	size_t max_edges;    /* default 2,000,000; at least 1024 (a post with
+				32 tags makes 496 co-tag pairs) */
+	size_t max_nodes;    /* default 1,000,000; at least 64 */
+	int64_t bucket_ms;   /* > 0: record activity per bucket (spells) */
+	size_t repost_cache; /* Bluesky tagged posts remembered for their
+				reposts' tags; default 262,144 */
+};
+
+void gs_network_options_init(struct gs_network_options *o);
+
+struct gs_network;
+
+/* NULL when out of memory or the options are invalid (no kind, cotags
+ * combined with account kinds, a tag that does not fold, max_edges <
+ * 1024, max_nodes < 64). */
+struct gs_network *gs_network_new(const struct gs_network_options *o);
+/* A new, empty network with the options of n. */
+struct gs_network *gs_network_new_like(const struct gs_network *n);
+void gs_network_free(struct gs_network *n);
+
+/* Counts one post. 0 or GS_ENOMEM (the post may then be partly counted). */
+int gs_network_add(struct gs_network *n, const struct gs_post *p);
+
+/* Adds src into dst as if dst had also read src's posts after its own.
+ * GS_EUSAGE when their options differ. src is unchanged. */
+int gs_network_merge(struct gs_network *dst, const struct gs_network *src);
+
+/* Counters of what was read and held. */
+struct gs_network_stats {
+	uint64_t posts;              /* posts seen */
+	uint64_t posts_selected;     /* posts that passed the tag filter */
+	uint64_t nodes_held, edges_held;
+	uint64_t weight_held;        /* sum of held edges' weights */
+	uint64_t weight_total;       /* every interaction counted, evicted too */
+	uint64_t kind_total[4];      /* per kind (replies, mentions, reposts,
+					quotes), evicted too */
+	uint64_t edges_evicted, weight_evicted, evicted_max_weight;
+	uint64_t nodes_evicted;
+	uint64_t ids_skipped;        /* ids longer than GS_NET_ID_MAX */
+	uint64_t reposts_unresolved; /* Bluesky reposts whose original's tags
+					were unknown (tag filter or cotags) */
+	int64_t first_ms, last_ms;   /* of selected posts; INT64_MAX/MIN if none */
+};
+
+void gs_network_stats(const struct gs_network *n, struct gs_network_stats *s);
+
+/* ---- output ------------------------------------------------------------ */
+
+enum gs_net_format {
+	GS_NET_CSV,
+	GS_NET_JSON,
+	GS_NET_GEXF,
+	GS_NET_GRAPHML,
+	GS_NET_SUMMARY, /* the human-readable summary */
+};
+
+/* "csv", "json", "gexf", "graphml", "summary"; GS_NET_SUMMARY + 1 if
+ * unknown. */
+int gs_net_format_parse(const char *name);
+
+struct gs_network_output {
+	uint64_t min_weight;   /* edges lighter than this are left out (1) */
+	size_t top_nodes;      /* 0: all; else the N nodes of highest weighted
+				  degree and the edges among them */
+	int dynamic;           /* GEXF and JSON: spells per bucket (needs the
+				  network's bucket_ms) */
+	size_t top_list;       /* accounts (tags) in the summary's top list (10) */
+	/* The name shown for an account id (e.g. a pseudonym written to buf);
+	 * NULL: the id itself. Not used for tags. */
+	const char *(*name)(void *ctx, const char *id, char buf[64]);
+	void *name_ctx;
+	uint64_t malformed;    /* lines the reader rejected, for summaries */
+};
+
+void gs_network_output_init(struct gs_network_output *o);
+
+/* What the output graph (after min_weight and top_nodes) looks like. */
+struct gs_network_summary {
+	uint64_t nodes, edges, weight;
+	uint64_t kind_weight[4];     /* per kind, account kinds only */
+	uint64_t below_min_weight;   /* held edges left out by min_weight */
+	uint64_t reciprocal_edges;   /* directed edges whose reverse is shown */
+	double reciprocity;          /* reciprocal_edges / edges; -1 for cotags
+					or no edges */
+	uint64_t components;         /* weakly connected components */
+	uint64_t largest_component;  /* nodes in the largest one */
+	uint64_t largest_component_edges;
+};
+
+/*
+ * Writes the network in the format to f. The summary is also computed into
+ * *sum when sum is not NULL. Nodes are listed by weighted degree (then
+ * name), edges by weight (then source, target). Returns 0, GS_ENOMEM, or
+ * GS_EIO when writing failed.
+ */
+int gs_network_write(const struct gs_network *n, FILE *f,
+		     enum gs_net_format fmt, const struct gs_network_output *o,
+		     struct gs_network_summary *sum);
+
+#endif
