@@ -285,6 +285,37 @@ static int scan_number(struct gs_json *j, const char **start)
 	return 0;
 }
 
+/* A bracket (or a stray backslash) outside strings: opens or closes a level.
+ * Returns 1 when the outermost level closed, 0 to go on, or an error. */
+static inline int bracket(struct gs_json *j, char c, int *depth,
+			  uint64_t *stack)
+{
+	int d = *depth;
+	switch (c) {
+	case '{':
+	case '[':
+		if (d + j->depth >= GS_JSON_MAX_DEPTH)
+			return fail(j, GS_EJSON);
+		if (c == '{')
+			stack[d >> 6] |= 1ull << (d & 63);
+		else
+			stack[d >> 6] &= ~(1ull << (d & 63));
+		*depth = d + 1;
+		return 0;
+	case '}':
+	case ']':
+		if (d == 0)
+			return fail(j, GS_EJSON);
+		d--;
+		if (((stack[d >> 6] >> (d & 63)) & 1) != (c == '}'))
+			return fail(j, GS_EJSON);
+		*depth = d;
+		return d == 0;
+	default: /* a backslash outside a string */
+		return fail(j, GS_EJSON);
+	}
+}
+
 /*
  * Scans to the end of nested containers: from p with `depth` containers
  * already open (the innermost an object when `in_object`), to just past the
@@ -334,34 +365,16 @@ static int skip_container(struct gs_json *j, const char *p, int depth,
 				}
 				continue;
 			}
-			switch (c) {
-			case '"':
+			if (c == '"') {
 				in_str = 1;
-				break;
-			case '{':
-			case '[':
-				if (depth + j->depth >= GS_JSON_MAX_DEPTH)
-					return fail(j, GS_EJSON);
-				if (c == '{')
-					stack[depth >> 6] |= 1ull << (depth & 63);
-				else
-					stack[depth >> 6] &= ~(1ull << (depth & 63));
-				depth++;
-				break;
-			case '}':
-			case ']':
-				if (depth == 0)
-					return fail(j, GS_EJSON);
-				depth--;
-				if (((stack[depth >> 6] >> (depth & 63)) & 1) != (c == '}'))
-					return fail(j, GS_EJSON);
-				if (depth == 0) {
-					j->p = p + i + 1;
-					return 0;
-				}
-				break;
-			default: /* a backslash outside a string */
-				return fail(j, GS_EJSON);
+				continue;
+			}
+			int r = bracket(j, c, &depth, stack);
+			if (r < 0)
+				return r;
+			if (r) {
+				j->p = p + i + 1;
+				return 0;
 			}
 		}
 		p += 32 + skip_first;
@@ -377,36 +390,18 @@ static int skip_container(struct gs_json *j, const char *p, int depth,
 				in_str = 0;
 			continue;
 		}
-		switch (c) {
-		case '"':
+		if (c == '"') {
 			in_str = 1;
-			break;
-		case '{':
-		case '[':
-			if (depth + j->depth >= GS_JSON_MAX_DEPTH)
-				return fail(j, GS_EJSON);
-			if (c == '{')
-				stack[depth >> 6] |= 1ull << (depth & 63);
-			else
-				stack[depth >> 6] &= ~(1ull << (depth & 63));
-			depth++;
-			break;
-		case '}':
-		case ']':
-			if (depth == 0)
-				return fail(j, GS_EJSON);
-			depth--;
-			if (((stack[depth >> 6] >> (depth & 63)) & 1) != (c == '}'))
-				return fail(j, GS_EJSON);
-			if (depth == 0) {
-				j->p = p;
-				return 0;
-			}
-			break;
-		case '\\':
-			return fail(j, GS_EJSON);
-		default:
-			break;
+			continue;
+		}
+		if (c != '{' && c != '[' && c != '}' && c != ']' && c != '\\')
+			continue;
+		int r = bracket(j, c, &depth, stack);
+		if (r < 0)
+			return r;
+		if (r) {
+			j->p = p;
+			return 0;
 		}
 	}
 	return fail(j, GS_EJSON);

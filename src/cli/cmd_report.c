@@ -153,29 +153,8 @@ static void table(FILE *f, const struct gs_summary *s,
 
 static void trend_json(FILE *f, const struct trend_row *x)
 {
-	const struct gs_trend_event *e = x->ev;
-	char a[32], b[32], d[32];
-	time_str(a, e->start_ms);
-	time_str(b, e->peak_ms);
-	fputs("{\"tag\":", f);
-	json_str(f, e->key);
-	fputs(",\"display\":", f);
-	json_str(f, x->display);
-	fputs(",\"start\":", f);
-	json_str(f, a);
-	fputs(",\"peak\":", f);
-	json_str(f, b);
-	fputs(",\"end\":", f);
-	if (e->end_ms >= 0) {
-		time_str(d, e->end_ms);
-		json_str(f, d);
-	} else {
-		fputs("null", f);
-	}
-	fprintf(f, ",\"status\":\"%s\",\"score\":%.2f,\"posts\":%llu,\"accounts\":%.0f,"
-		   "\"peak_accounts\":%.0f,\"peak_posts\":%llu}",
-		gs_trend_status_name(e->status), e->score, (unsigned long long)x->posts,
-		x->accounts, e->peak_accounts, (unsigned long long)e->peak_posts);
+	json_trend_fields(f, x);
+	fputc('}', f);
 }
 
 static void trends_table(FILE *f, const struct trend_row *x, size_t n)

@@ -37,41 +37,13 @@ static const char help[] =
 	"                         that the answer equals the batch one)\n"
 	CLI_COMMON_HELP;
 
-struct enriched {
-	const struct gs_trend_event *ev;
-	const char *display;
-	uint64_t posts;
-	double accounts;
-};
-
-static void print_json(struct cli_common *c, const struct enriched *x,
+static void print_json(struct cli_common *c, const struct trend_row *x,
 		       const char *scorer)
 {
 	FILE *f = stdout;
 	const struct gs_trend_event *e = x->ev;
-	char a[32], b[32], d[32];
-	time_str(a, e->start_ms);
-	time_str(b, e->peak_ms);
-	fputs("{\"tag\":", f);
-	json_str(f, e->key);
-	fputs(",\"display\":", f);
-	json_str(f, x->display);
-	fputs(",\"start\":", f);
-	json_str(f, a);
-	fputs(",\"peak\":", f);
-	json_str(f, b);
-	fputs(",\"end\":", f);
-	if (e->end_ms >= 0) {
-		time_str(d, e->end_ms);
-		json_str(f, d);
-	} else {
-		fputs("null", f);
-	}
-	fprintf(f, ",\"status\":\"%s\",\"scorer\":\"%s\",\"score\":%.2f,\"posts\":%llu,"
-		   "\"accounts\":%.0f,\"peak_accounts\":%.0f,\"peak_posts\":%llu",
-		gs_trend_status_name(e->status), scorer, e->score,
-		(unsigned long long)x->posts, x->accounts, e->peak_accounts,
-		(unsigned long long)e->peak_posts);
+	json_trend_fields(f, x);
+	fprintf(f, ",\"scorer\":\"%s\"", scorer);
 	struct gs_count v[8];
 	size_t n = gs_engine_cotags(c->engine, e->key, v, 5);
 	fputs(",\"co_tags\":[", f);
@@ -157,22 +129,13 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 	}
 	const struct gs_trend_event *ev;
 	size_t n = gs_trend_events(t, &ev);
-	struct enriched *x = calloc(n ? n : 1, sizeof *x);
+	struct trend_row *x = calloc(n ? n : 1, sizeof *x);
 	if (!x) {
 		gs_trend_free(t);
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct gs_tag_stats st;
-		x[i].ev = &ev[i];
-		x[i].display = ev[i].key;
-		if (gs_engine_tag(c->engine, ev[i].key, strlen(ev[i].key), &st) == 0)
-			x[i].display = st.display;
-		int64_t to_ms = ev[i].end_ms >= 0 ? ev[i].end_ms : ev[i].last_ms;
-		gs_engine_span(c->engine, ev[i].key, ev[i].start_ms, to_ms, &x[i].posts,
-			       &x[i].accounts);
-	}
+	trend_rows(c->engine, ev, n, x);
 	const char *scorer = gs_scorer_name(to->scorer);
 	if (c->out == OUT_JSON) {
 		for (size_t i = 0; i < n; i++)

@@ -13,6 +13,7 @@
 #include "groundswell.h"
 #include "ingest.h"
 #include "pseudo.h"
+#include "trend.h"
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
 
@@ -88,6 +89,23 @@ int report_to_stdout(struct cli_common *c, size_t top);
 /* The same, with its trends, and the HTML page written to html_path too
  * when not NULL ("-": the page alone, on stdout). */
 int report_write(struct cli_common *c, size_t top, const char *html_path);
+/* A trend event with what is shown of it. */
+struct trend_row {
+	const struct gs_trend_event *ev;
+	const char *display; /* most frequent spelling, else the key */
+	uint64_t posts;      /* posts from the start bucket to the end (or
+	                        last evaluated) bucket */
+	double accounts;     /* distinct accounts over that span */
+};
+
+/* Fills rows[0..n) for ev[0..n) from engine e. */
+void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
+		size_t n, struct trend_row *rows);
+
+/* A trend's JSON members (tag, display, start, peak, end, status, score,
+ * posts, accounts, peak_accounts, peak_posts), "{" opened and left open. */
+void json_trend_fields(FILE *f, const struct trend_row *x);
+
 /* A tag's stats as JSON members, "{" opened and left open for more. */
 void json_tag_fields(FILE *f, const struct gs_tag_stats *t);
 

@@ -143,23 +143,6 @@ static void per_bucket(char buf[48], int64_t bucket)
 
 /* ---- trend rows ---------------------------------------------------------- */
 
-void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
-		size_t n, struct trend_row *rows)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct gs_tag_stats st;
-		rows[i].ev = &ev[i];
-		rows[i].display = ev[i].key;
-		rows[i].posts = 0;
-		rows[i].accounts = 0;
-		if (gs_engine_tag(e, ev[i].key, strlen(ev[i].key), &st) == 0)
-			rows[i].display = st.display;
-		int64_t to = ev[i].end_ms >= 0 ? ev[i].end_ms : ev[i].last_ms;
-		gs_engine_span(e, ev[i].key, ev[i].start_ms, to, &rows[i].posts,
-			       &rows[i].accounts);
-	}
-}
-
 /* The span a trend covers on a chart: first flagged bucket up to the one it
  * fell back in (or through the last bucket evaluated while open). */
 static void trend_span(const struct gs_trend_event *e, int64_t bucket,

@@ -15,19 +15,6 @@
 #include "common.h"
 #include "trend.h"
 
-/* A trend event with what the report shows of it. */
-struct trend_row {
-	const struct gs_trend_event *ev;
-	const char *display; /* most frequent spelling, else the key */
-	uint64_t posts;      /* posts from the start bucket to the end (or
-	                        last evaluated) bucket */
-	double accounts;     /* distinct accounts over that span */
-};
-
-/* Fills rows[0..n) for ev[0..n) from engine e. */
-void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
-		size_t n, struct trend_row *rows);
-
 /*
  * Writes the page for c->engine and its trend events ev[0..nev) (as
  * gs_trend_events gives them) to f: summary, how to read it, charts of
