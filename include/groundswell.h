@@ -234,6 +234,11 @@ void gs_engine_count_skipped(struct gs_engine *e, uint64_t n);
  */
 int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src);
 
+/* gs_engine_merge(), then gs_engine_free(src); src is taken apart as it is
+ * merged, so the two are never held in full at once. src is freed even on
+ * failure. */
+int gs_engine_absorb(struct gs_engine *dst, struct gs_engine *src);
+
 struct gs_summary {
 	uint64_t posts, originals, reposts, replies, quotes;
 	uint64_t tagged_posts, tag_uses, tags_dropped, tags_invalid;

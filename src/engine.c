@@ -47,10 +47,19 @@
 #define REPOST_TAGS 7
 #define LANGS_MAX 1024
 #define NAME_MAX_ 40
+/* Mentioned accounts carry their id (40 bytes): fewer of them are kept. */
+#define MENTIONS_K(e) ((e)->o.top_k < 10 ? (e)->o.top_k : 10)
 
 struct topk_ent {
-	uint64_t key, count, err; /* err: count inherited on replacement */
+	uint64_t key;
+	uint32_t count, err; /* err: count inherited on replacement; both
+				saturate at UINT32_MAX */
 };
+
+static uint32_t sat_add(uint32_t a, uint64_t b)
+{
+	return b >= UINT32_MAX - a ? UINT32_MAX : a + (uint32_t)b;
+}
 
 struct topk {
 	uint16_t n, cap; /* cap grows 2, 4, 8... up to k: most tags are rare */
@@ -392,7 +401,7 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 	size_t min = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->v[i].key == key) {
-			t->v[i].count += w;
+			t->v[i].count = sat_add(t->v[i].count, w);
 			return -2 - (int)i; /* existing: name already set */
 		}
 		if (t->v[i].count < t->v[min].count)
@@ -416,13 +425,13 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 			t->cap = (uint16_t)cap;
 		}
 		t->v[t->n].key = key;
-		t->v[t->n].count = w;
+		t->v[t->n].count = sat_add(0, w);
 		t->v[t->n].err = 0;
 		return t->n++;
 	}
 	t->v[min].key = key;
 	t->v[min].err = t->v[min].count;
-	t->v[min].count += w;
+	t->v[min].count = sat_add(t->v[min].count, w);
 	return (int)min;
 }
 
@@ -639,7 +648,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
 		for (size_t m = 0; m < nmentions; m++) {
 			struct gs_str id = mentions[m];
-			int at = topk_add(&t->ment, e->o.top_k,
+			int at = topk_add(&t->ment, MENTIONS_K(e),
 					  XXH3_64bits(id.p, id.n), 1, 1);
 			set_name(&t->ment, at, id.p, id.n);
 		}
@@ -774,7 +783,8 @@ static int topk_merge(struct topk *d, const struct topk *s, size_t k,
 		int at = topk_add(d, k, s->v[i].key, s->v[i].count, names);
 		if (at == -1)
 			return GS_ENOMEM;
-		d->v[at >= 0 ? at : -2 - at].err += s->v[i].err;
+		struct topk_ent *de = &d->v[at >= 0 ? at : -2 - at];
+		de->err = sat_add(de->err, s->v[i].err);
 		if (names && s->names)
 			set_name(d, at, s->names[i], strlen(s->names[i]));
 	}
@@ -808,7 +818,7 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
 		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
-	    (r = topk_merge(&d->ment, &s->ment, e->o.top_k, 1)) ||
+	    (r = topk_merge(&d->ment, &s->ment, MENTIONS_K(e), 1)) ||
 	    (r = topk_merge(&d->rep, &s->rep, 4, 1)))
 		return r;
 	if (s->first_id_ms < d->first_id_ms ||
@@ -827,7 +837,44 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	return 0;
 }
 
+/* Frees what a merged tag of src no longer needs (its spellings stay:
+ * the repost cache's spelling slots are translated through them). */
+static void tag_shed(struct tag *t)
+{
+	gs_hll_release(&t->accounts);
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		gs_hll_release(&t->tl[i].acc);
+	free(t->tl);
+	t->tl = NULL;
+	t->tl_n = t->tl_cap = 0;
+	topk_release(&t->cot);
+	topk_release(&t->langs);
+	topk_release(&t->ment);
+	topk_release(&t->rep);
+	memset(&t->cot, 0, sizeof t->cot);
+	memset(&t->langs, 0, sizeof t->langs);
+	memset(&t->ment, 0, sizeof t->ment);
+	memset(&t->rep, 0, sizeof t->rep);
+}
+
+static int merge_impl(struct gs_engine *dst, struct gs_engine *src,
+		      const struct gs_engine *csrc);
+
 int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
+{
+	return merge_impl(dst, NULL, src);
+}
+
+int gs_engine_absorb(struct gs_engine *dst, struct gs_engine *src)
+{
+	int r = merge_impl(dst, src, src);
+	gs_engine_free(src);
+	return r;
+}
+
+/* src, when not NULL, is csrc and may be taken apart as it is merged. */
+static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
+		      const struct gs_engine *src)
 {
 	const struct gs_engine_options *a = &dst->o, *b = &src->o;
 	if (a->bucket_ms != b->bucket_ms || a->hll_p != b->hll_p ||
@@ -901,6 +948,8 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 			return GS_ENOMEM;
 		if ((r = tag_merge(dst, dt, st, src)))
 			return r;
+		if (consume)
+			tag_shed(consume->slots[i]);
 	}
 	/* Tagged Bluesky posts seen by src can be reposted in what dst reads
 	 * next. */

@@ -21,16 +21,18 @@
 #define GS_HLL_P_MIN 4
 #define GS_HLL_P_MAX 16
 
-struct gs_hll {           /* must stay <= 24 bytes: millions are embedded in tables */
+struct gs_hll {           /* 16 bytes: millions are embedded in timelines */
 	uint8_t p;        /* precision 4..16: 2^p registers once dense */
 	uint8_t dense;    /* 0: exact set of 64-bit hashes; 1: registers */
+	uint16_t n;       /* set mode: number of distinct hashes held
+			     (at most gs_hll_exact_max(16) = 4096) */
+	uint16_t cap;     /* set mode: capacity of u.set (0: the single hash is
+			     inline in u.one); at most 8192 */
 	uint16_t pad_;    /* always 0 */
-	uint32_t n;       /* set mode: number of distinct hashes held */
-	uint32_t cap;     /* set mode: capacity of u.set (0: the single hash is inline in u.one) */
 	union { uint64_t one; uint64_t *set; uint8_t *regs; } u;
 };
 
-_Static_assert(sizeof(struct gs_hll) <= 24, "struct gs_hll grew past 24 bytes");
+_Static_assert(sizeof(struct gs_hll) <= 16, "struct gs_hll grew past 16 bytes");
 
 /*
  * Makes h an empty exact sketch of precision p; allocates nothing and cannot

@@ -27,6 +27,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define PART_MIN (8u << 20)    /* no part smaller than this */
 #define SPLIT_MIN (16u << 20)  /* files below this are read by one thread */
@@ -339,11 +342,14 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	}
 	for (size_t i = 1; i < nparts; i++) {
 		if (!rc && parts[i].e) {
-			int r = gs_engine_merge(e, parts[i].e);
+			/* taken apart as it goes, so the peak stays near the
+			 * engines' sizes at the end of reading */
+			int r = gs_engine_absorb(e, parts[i].e);
 			if (r)
 				rc = r;
+		} else {
+			gs_engine_free(parts[i].e);
 		}
-		gs_engine_free(parts[i].e);
 		if (parts[i].sctx) {
 			if (!rc) {
 				int r = sink->merge(sink->ctx, parts[i].sctx);
@@ -353,6 +359,12 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			sink->part_free(parts[i].sctx);
 		}
 	}
+#ifdef __GLIBC__
+	/* The parts' engines lived in their threads' malloc arenas: give
+	 * those pages back now, or what comes next grows the process anew. */
+	if (nparts > 1)
+		malloc_trim(0);
+#endif
 	for (size_t i = 0; i < nparts; i++)
 		free(parts[i].bad);
 	free(parts);

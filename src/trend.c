@@ -15,8 +15,8 @@
  *          alpha = 1 - exp(ln 0.5 / halflife);
  *          delta = x - EWMA; EWMA += alpha delta;
  *          EWMVar = (1 - alpha) (EWMVar + alpha delta^2).
- *   Memory Baselines live in two rows of 2^table_bits hashed cells (12 bytes
- *          each: 6 MB at the default 18 bits), so every tag, including the
+ *   Memory Baselines live in two rows of 2^table_bits hashed cells (16 bytes
+ *          each: 4 MB at the default 17 bits), so every tag, including the
  *          long tail that was never worth tracking, has a baseline in fixed
  *          memory. A cell's x is the sum over the tags hashed to it; a tag's
  *          z is the smaller of its two cells' (count-min: a collision can
@@ -116,7 +116,7 @@ void gs_trend_options_init(struct gs_trend_options *o)
 	o->end_threshold = 1;
 	o->min_accounts = 5;
 	o->warmup = 12;
-	o->table_bits = 18;
+	o->table_bits = 17;
 	o->posts_threshold = 100;
 	o->mastodon_threshold = 5;
 }

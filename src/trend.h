@@ -38,7 +38,7 @@ struct gs_trend_options {
 	double end_threshold;  /* trend ends when the score falls below (1) */
 	unsigned min_accounts; /* distinct accounts a bucket needs (5) */
 	unsigned warmup;       /* first buckets that never flag (12) */
-	unsigned table_bits;   /* 2^bits hashed baseline cells per row (18) */
+	unsigned table_bits;   /* 2^bits hashed baseline cells per row (17) */
 	double posts_threshold;   /* GS_SCORER_POSTS: posts per bucket (100) */
 	double mastodon_threshold; /* GS_SCORER_MASTODON: score to start (5) */
 };
