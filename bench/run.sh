@@ -92,12 +92,18 @@ BIGF=$DATA/twitter1-$BIG.jsonl
 SMALLF=$DATA/twitter1-$SMALL.jsonl
 JETF=$DATA/jetstream-$JET.jsonl
 if [ "$JQ_FILE" = big ]; then JQF=$BIGF; else JQF=$SMALLF; fi
+# The small stream ten times over: ten times the posts with the same tags,
+# accounts and hours, to see what posts alone cost in memory.
+REPF=$DATA/twitter1-$SMALL-x10.jsonl
+if [ ! -s "$REPF" ] || [ "$SMALLF" -nt "$REPF" ]; then
+	for i in 1 2 3 4 5 6 7 8 9 10; do cat "$SMALLF"; done >"$REPF"
+fi
 
 SJ=$OUT/simdjson_parse
 g++ -O3 -march=native -std=c++17 -o "$SJ" bench/simdjson_parse.cpp -lsimdjson
 
 # Everything read from the page cache: the files are read once here.
-for f in "$BIGF" "$SMALLF" "$JETF"; do cat "$f" >/dev/null; done
+for f in "$BIGF" "$SMALLF" "$JETF" "$REPF"; do cat "$f" >/dev/null; done
 
 # ---- measurements -----------------------------------------------------------
 # run1 ID OUTPUT CMD...: one timed run; appends "ID wall_us peak_kb user_s sys_s" to
@@ -138,6 +144,8 @@ while [ "$r" -le "$RUNS" ]; do
 	run1 jq "$OUT/jq.json" jq -n -c -f bench/count.jq "$JQF"
 	run1 gs_small "$OUT/gs_small.json" "$GS" report --json --top 0 "$SMALLF"
 	run1 gs_small_t1 "$OUT/gs_small_t1.json" "$GS" report --json --top 0 --threads 1 "$SMALLF"
+	run1 gs_rep "$OUT/gs_rep.json" "$GS" report --json --top 0 "$REPF"
+	run1 gs_rep_t1 "$OUT/gs_rep_t1.json" "$GS" report --json --top 0 --threads 1 "$REPF"
 	run1 gs_jet_t1 "$OUT/gs_jet_t1.json" "$GS" report --json --top 0 --threads 1 "$JETF"
 	# memory with the tag table full in both files (diagnostic)
 	run1 gs_cap "$OUT/gs_cap.json" "$GS" report --json --top 0 --threads 1 --max-tags 2000 "$BIGF"

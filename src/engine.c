@@ -89,7 +89,7 @@ struct tag {
 	struct spelling *sp[SPELLINGS_MAX];
 	struct topk cot, langs, ment, rep; /* rep: reposted post ids */
 	int64_t first_id_ms;
-	char first_id[NAME_MAX_]; /* id of the earliest post */
+	char *first_id; /* id of the earliest post, or NULL */
 	uint16_t keylen;
 	char key[]; /* NUL-terminated */
 };
@@ -220,6 +220,7 @@ static void tag_free(struct tag *t)
 	topk_release(&t->langs);
 	topk_release(&t->ment);
 	topk_release(&t->rep);
+	free(t->first_id);
 	free(t);
 }
 
@@ -433,6 +434,19 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 	t->v[min].err = t->v[min].count;
 	t->v[min].count = sat_add(t->v[min].count, w);
 	return (int)min;
+}
+
+static void set_first_id(struct tag *t, const char *s, size_t n, int64_t ms)
+{
+	if (n >= NAME_MAX_)
+		n = NAME_MAX_ - 1;
+	char *c = realloc(t->first_id, n + 1);
+	if (!c)
+		return;
+	memcpy(c, s, n);
+	c[n] = 0;
+	t->first_id = c;
+	t->first_id_ms = ms;
 }
 
 static void set_name(struct topk *t, int i, const char *s, size_t n)
@@ -659,10 +673,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			int at = topk_add(&t->rep, 4, XXH3_64bits(repost_id.p, repost_id.n), 1, 1);
 			set_name(&t->rep, at, repost_id.p, repost_id.n);
 		} else if (id.n && !repost && time_ms < t->first_id_ms) {
-			size_t n = id.n < NAME_MAX_ - 1 ? id.n : NAME_MAX_ - 1;
-			memcpy(t->first_id, id.p, n);
-			t->first_id[n] = 0;
-			t->first_id_ms = time_ms;
+			set_first_id(t, id.p, id.n, time_ms);
 		}
 	}
 	return 0;
@@ -821,10 +832,10 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	    (r = topk_merge(&d->ment, &s->ment, MENTIONS_K(e), 1)) ||
 	    (r = topk_merge(&d->rep, &s->rep, 4, 1)))
 		return r;
-	if (s->first_id_ms < d->first_id_ms ||
-	    (s->first_id_ms == d->first_id_ms && strcmp(s->first_id, d->first_id) < 0)) {
-		d->first_id_ms = s->first_id_ms;
-		memcpy(d->first_id, s->first_id, sizeof d->first_id);
+	if (s->first_id && (s->first_id_ms < d->first_id_ms ||
+			    (s->first_id_ms == d->first_id_ms && d->first_id &&
+			     strcmp(s->first_id, d->first_id) < 0))) {
+		set_first_id(d, s->first_id, strlen(s->first_id), s->first_id_ms);
 	}
 	/* languages are interned per engine: translate ids */
 	for (uint16_t i = 0; i < s->langs.n; i++) {
@@ -1354,7 +1365,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 	if (n > max)
 		n = max;
 	memcpy(out, tmp, n * sizeof *tmp);
-	if (n < max && t->first_id[0]) {
+	if (n < max && t->first_id) {
 		size_t k;
 		for (k = 0; k < n && strcmp(out[k].name, t->first_id); k++)
 			;

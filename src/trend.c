@@ -577,9 +577,9 @@ size_t gs_trend_events(const struct gs_trend *t,
 	return t->nev;
 }
 
-/* Buckets whose observations are gathered at once: memory for a day of
+/* Buckets whose observations are gathered at once: memory for a few hours of
  * observations instead of the whole archive's. */
-#define BATCH_BUCKETS 24
+#define BATCH_BUCKETS 6
 
 int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 {
