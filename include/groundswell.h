@@ -281,8 +281,10 @@ struct gs_obs {
 	uint64_t posts;
 	double accounts;          /* distinct accounts in the bucket */
 	double day_accounts;      /* distinct accounts from UTC midnight to
-				     the end of the bucket */
-	double prev_day_accounts; /* distinct accounts the UTC day before */
+				     the end of the bucket (-1 until
+				     gs_engine_obs_days() fills it) */
+	double prev_day_accounts; /* distinct accounts the UTC day before
+				     (likewise) */
 };
 
 struct gs_count {
@@ -323,6 +325,10 @@ ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
 ptrdiff_t gs_engine_observations_range(const struct gs_engine *e,
 				       int64_t from_ms, int64_t to_ms,
 				       struct gs_obs **out);
+/* Fills an observation's day figures (day_accounts, prev_day_accounts),
+ * which cost a merge of the day's bucket sketches. 0 or GS_ENOTFOUND. */
+int gs_engine_obs_days(const struct gs_engine *e, struct gs_obs *o);
+
 /* Distinct accounts that posted (with or without tags) in a bucket. */
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms);
 

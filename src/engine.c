@@ -1203,14 +1203,32 @@ static double span_accounts(const struct gs_engine *e, const struct tag *t,
 	return v;
 }
 
-/* The observation of timeline entry i of t. Day figures merge the bucket
- * sketches of the day, so both callers compute exactly the same values. */
+/* The observation of timeline entry i of t (day figures left at -1: only
+ * the Mastodon scorer needs them, see gs_engine_obs_days). */
 static void observe(const struct gs_engine *e, const struct tag *t,
 		    uint32_t i, struct gs_obs *o)
 {
-	struct gs_hll tmp;
 	const struct bucket *b = &t->tl[i];
-	int64_t day = day_of(b->t);
+	(void)e;
+	o->bucket_ms = b->t;
+	o->hash = t->hash;
+	o->key = t->key;
+	o->posts = b->posts;
+	o->accounts = gs_hll_estimate(&b->acc);
+	o->day_accounts = o->prev_day_accounts = -1;
+}
+
+static ptrdiff_t find_bucket(const struct tag *t, int64_t b);
+
+int gs_engine_obs_days(const struct gs_engine *e, struct gs_obs *o)
+{
+	struct gs_hll tmp;
+	const struct tag *t = tag_lookup(e, o->key);
+	ptrdiff_t at = t ? find_bucket(t, o->bucket_ms) : -1;
+	if (at < 0)
+		return GS_ENOTFOUND;
+	uint32_t i = (uint32_t)at;
+	int64_t day = day_of(o->bucket_ms);
 	uint32_t d0 = i, p0, p1;
 	while (d0 > 0 && day_of(t->tl[d0 - 1].t) == day)
 		d0--;
@@ -1218,13 +1236,10 @@ static void observe(const struct gs_engine *e, const struct tag *t,
 	p0 = p1;
 	while (p0 > 0 && day_of(t->tl[p0 - 1].t) == day - GS_MS_DAY)
 		p0--;
-	o->bucket_ms = b->t;
-	o->hash = t->hash;
-	o->key = t->key;
-	o->posts = b->posts;
-	o->accounts = gs_hll_estimate(&b->acc);
+	/* merged afresh each time, so the batch and live paths agree */
 	o->day_accounts = span_accounts(e, t, d0, i + 1, &tmp);
 	o->prev_day_accounts = span_accounts(e, t, p0, p1, &tmp);
+	return 0;
 }
 
 static int cmp_obs(const void *a, const void *b)
@@ -1257,8 +1272,6 @@ ptrdiff_t gs_engine_observations(const struct gs_engine *e,
 	*out = v;
 	return (ptrdiff_t)k;
 }
-
-static ptrdiff_t find_bucket(const struct tag *t, int64_t b);
 
 static ptrdiff_t find_bucket(const struct tag *t, int64_t b)
 {

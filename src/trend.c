@@ -596,6 +596,9 @@ int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 		ptrdiff_t n = gs_engine_observations_range(e, c0, c1, &obs);
 		if (n < 0)
 			return (int)n;
+		if (t->o.scorer == GS_SCORER_MASTODON)
+			for (ptrdiff_t k = 0; k < n; k++)
+				gs_engine_obs_days(e, &obs[k]);
 		ptrdiff_t i = 0;
 		for (int64_t b = c0; b < c1 && b <= b1 && !r; b += t->width) {
 			ptrdiff_t j = i;
@@ -630,6 +633,9 @@ static int live_close(struct gs_trend_live *l, int64_t b)
 	ptrdiff_t n = gs_engine_observations_at(l->engine, b, &obs);
 	if (n < 0)
 		return (int)n;
+	if (l->trend->o.scorer == GS_SCORER_MASTODON)
+		for (ptrdiff_t k = 0; k < n; k++)
+			gs_engine_obs_days(l->engine, &obs[k]);
 	double g = gs_engine_bucket_accounts(l->engine, b);
 	int r = 0;
 	if (n > 0 || g > 0 || l->trend->nactive || l->trend->o.scorer != GS_SCORER_SIGNIFICANCE)

@@ -202,20 +202,23 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 void json_str(FILE *f, const char *s)
 {
 	putc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		/* write the clean run before the byte that needs escaping */
+		fwrite(run, 1, (size_t)(p - run), f);
+		run = p + 1;
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				putc(*p, f);
+		default: fprintf(f, "\\u%04x", *p);
 		}
 	}
+	fwrite(run, 1, (size_t)(p - run), f);
 	putc('"', f);
 }
 
