@@ -11,6 +11,7 @@
  */
 #include "json.h"
 
+#include <pthread.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -452,10 +453,63 @@ int gs_utf8_valid(const char *s, size_t n)
 	return gs_utf8_check(s, n) == n;
 }
 
+/*
+ * UTF-8 validation outside ASCII runs is a shift-based DFA (after Per
+ * Vognsen): each byte's table row packs, for every state, the next state's
+ * bit offset in 6 bits, so a step is one load, one shift and one mask. The
+ * states are those of RFC 3629's grammar: accept, 1-3 continuation bytes
+ * to go, the four restricted second bytes (after E0, ED, F0, F4), error.
+ */
+enum { U_ACC = 0, U_C1 = 6, U_C2 = 12, U_C3 = 18, U_E0 = 24, U_ED = 30,
+       U_F0 = 36, U_F4 = 42, U_ERR = 48 };
+
+static uint64_t utf8_dfa[256];
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_dfa_init(void)
+{
+	for (int b = 0; b < 256; b++) {
+		uint64_t row = 0;
+		int next[9];
+		for (int k = 0; k < 9; k++)
+			next[k] = U_ERR;
+		/* from accept */
+		if (b < 0x80)
+			next[0] = U_ACC;
+		else if (b >= 0xC2 && b <= 0xDF)
+			next[0] = U_C1;
+		else if (b == 0xE0)
+			next[0] = U_E0;
+		else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF)
+			next[0] = U_C2;
+		else if (b == 0xED)
+			next[0] = U_ED;
+		else if (b == 0xF0)
+			next[0] = U_F0;
+		else if (b >= 0xF1 && b <= 0xF3)
+			next[0] = U_C3;
+		else if (b == 0xF4)
+			next[0] = U_F4;
+		int cont = b >= 0x80 && b <= 0xBF;
+		next[1] = cont ? U_ACC : U_ERR;
+		next[2] = cont ? U_C1 : U_ERR;
+		next[3] = cont ? U_C2 : U_ERR;
+		next[4] = b >= 0xA0 && b <= 0xBF ? U_C1 : U_ERR;
+		next[5] = b >= 0x80 && b <= 0x9F ? U_C1 : U_ERR;
+		next[6] = b >= 0x90 && b <= 0xBF ? U_C2 : U_ERR;
+		next[7] = b >= 0x80 && b <= 0x8F ? U_C2 : U_ERR;
+		/* next[8] (error) stays error */
+		for (int k = 0; k < 9; k++)
+			row |= (uint64_t)next[k] << (6 * k);
+		utf8_dfa[b] = row;
+	}
+}
+
 size_t gs_utf8_check(const char *s, size_t n)
 {
 	const unsigned char *p0 = (const unsigned char *)s;
 	const unsigned char *p = p0, *e = p + n;
+	pthread_once(&utf8_once, utf8_dfa_init);
 	while (p < e) {
 		/* ASCII runs, 32 or 8 bytes at a time. */
 #ifdef __SSE2__
@@ -476,36 +530,28 @@ size_t gs_utf8_check(const char *s, size_t n)
 		}
 		if (p >= e)
 			break;
-		unsigned c = *p;
-		if (c < 0x80) {
+		if (*p < 0x80) {
 			p++;
 			continue;
 		}
-		size_t len;
-		uint32_t cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			len = 2;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			len = 3;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return (size_t)(p - p0);
+		/* A non-ASCII stretch: run the DFA until it is back in the
+		 * accept state on an ASCII byte; remember where the current
+		 * sequence began, for the offset of an error. */
+		const unsigned char *seq = p;
+		uint64_t st = U_ACC;
+		while (p < e) {
+			if (st == U_ACC) {
+				if (*p < 0x80)
+					break;
+				seq = p;
+			}
+			st = (utf8_dfa[*p] >> st) & 63;
+			if (st == U_ERR)
+				return (size_t)(seq - p0);
+			p++;
 		}
-		if ((size_t)(e - p) < len)
-			return (size_t)(p - p0);
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return (size_t)(p - p0);
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return (size_t)(p - p0);
-		p += len;
+		if (st != U_ACC)
+			return (size_t)(seq - p0); /* truncated at the end */
 	}
 	return n;
 }
