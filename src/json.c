@@ -172,12 +172,19 @@ int gs_json_object_next(struct gs_json *j, struct gs_str *key)
 		return j->err;
 	/* Fast path for compact JSON, as archives are written: ,"key": */
 	const char *p = j->p;
-	if (j->end - p > 2 && p[0] == ',' && p[1] == '"' && p[-1] != '{') {
-		const char *q = find_quote_or_backslash(p + 2, j->end);
+	const char *k = NULL;
+	if (j->end - p > 2) {
+		if (p[0] == ',' && p[1] == '"' && p[-1] != '{')
+			k = p + 2;
+		else if (p[0] == '"' && p[-1] == '{')
+			k = p + 1; /* the first key, right after the brace */
+	}
+	if (k) {
+		const char *q = find_quote_or_backslash(k, j->end);
 		if (q && *q == '"' && q + 1 < j->end && q[1] == ':' &&
 		    q + 2 < j->end && q[2] != ' ') {
-			key->p = p + 2;
-			key->n = (size_t)(q - p - 2);
+			key->p = k;
+			key->n = (size_t)(q - k);
 			j->p = q + 2;
 			return 1;
 		}
