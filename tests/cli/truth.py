@@ -4,7 +4,7 @@ For each output format of 'groundswell generate', the report of the stream
 must give exactly the truth's posts, originals, reposts, replies, quotes,
 display spelling, first and last use for every tag, and distinct accounts
 exactly where the report says they are exact, else within the documented
-error. Also: 1 and 2 threads give identical reports, and the error of the
+error. Also: 1, 2 and 4 threads give identical reports, and the error of the
 distinct-account estimates on generated data matches the documented one."""
 import json
 import math
@@ -80,12 +80,15 @@ with tempfile.TemporaryDirectory() as d:
     # repeat the small stream's lines to pass the split threshold (16 MB)
     with open(data, "wb") as out, open(data + ".small", "rb") as f:
         blob = f.read()
-        for _ in range(max(1, (17 << 20) // max(1, len(blob)) + 1)):
+        for _ in range(max(1, (33 << 20) // max(1, len(blob)) + 1)):
             out.write(blob)
     one = run("report", "--json", "--top", "0", "--threads", "1", data)
     two = run("report", "--json", "--top", "0", "--threads", "2", data)
     ok(one.returncode == 0 and one.stdout == two.stdout, "1 and 2 threads give identical reports",
        (one.stderr, two.stderr))
+    four = run("report", "--json", "--top", "0", "--threads", "4", data)
+    ok(four.returncode == 0 and one.stdout == four.stdout, "1 and 4 threads (4 parts) give identical reports",
+       four.stderr)
 
     # the error of distinct-account estimates on generated data: with 2^8
     # registers (exact up to 16 accounts, then 6.5% standard error)
