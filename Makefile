@@ -14,8 +14,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 CPPFLAGS += -Iinclude -Isrc
-PKGS     = libutf8proc libzstd zlib libxxhash libsodium
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium) -lm -pthread
+PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd) -lm -pthread
 
 LIB_SRC  = $(sort $(wildcard src/*.c))
 CLI_SRC  = $(sort $(wildcard src/cli/*.c))

@@ -354,6 +354,33 @@ size_t gs_engine_languages(const struct gs_engine *e, const char *key,
 size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
 
+/* ---- Snapshots -------------------------------------------------------- */
+
+/*
+ * Writes the whole state of e to f as one checked, versioned section
+ * ("GSEN", little-endian, CRC32 at the end; see docs/snapshot.md) and
+ * flushes f. An engine loaded from it answers every query exactly as e does
+ * and counts what follows exactly as e would. Several sections (an engine,
+ * a trend detector, a caller's own record) may follow one another in a
+ * file. Durability (fsync, rename) is the caller's. Returns 0, GS_EIO (f
+ * could not be written), GS_ENOMEM, or GS_EUSAGE for an engine a snapshot
+ * cannot hold (repost_cache over 4,194,304, post times beyond +-2^61 ms:
+ * refused when saving rather than when loading).
+ */
+int gs_engine_save(const struct gs_engine *e, FILE *f);
+
+/*
+ * Reads one section written by gs_engine_save(), exactly its bytes. The
+ * input is untrusted: the CRC is checked before anything is used, then
+ * every field, count and length, and nothing is allocated beyond a small
+ * multiple of the bytes read (but for the Bluesky repost cache, allocated in
+ * full as the options say, which a snapshot limits to 4,194,304 entries).
+ * Returns the engine, or NULL with *err (if err
+ * is not NULL) set to GS_EFORMAT (not a snapshot, another version, truncated
+ * or corrupt), GS_EIO (reading failed) or GS_ENOMEM.
+ */
+struct gs_engine *gs_engine_load(FILE *f, int *err);
+
 #ifdef __cplusplus
 }
 #endif

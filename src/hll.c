@@ -484,3 +484,195 @@ int gs_hll_check(const struct gs_hll *h)
 	}
 	return held == h->n ? 0 : GS_EUSAGE;
 }
+
+/* ---- snapshots ----------------------------------------------------------
+ *
+ * A sketch is saved as a 7-byte header and a body:
+ *   u8 p, u8 mode (0 set, 1 dense), u16 n, u16 cap, u8 zero   (LE)
+ *   dense:           2^p registers, one byte each (n, cap, zero are 0)
+ *   set, cap == 0:   nothing (n == 0) or the one hash, u64 (n == 1)
+ *   set, cap > 0:    n - zero members as (u16 slot, u64 hash), slots
+ *                    increasing; zero is 1 when the hash 0 is a member.
+ * Slots are kept, so a loaded table is the saved one bit for bit (the
+ * order in which a set is walked, and so everything built from it later,
+ * is unchanged). Loading checks every field against what the code can
+ * produce (p in range, cap a power of two no larger than a table for n
+ * members needs, n within the exact limit, registers <= 65 - p, slots in
+ * range and increasing) and then gs_hll_check() (every member reachable
+ * by its probe sequence), so a loaded sketch is one gs_hll_add could have
+ * made.
+ */
+
+#define SAVE_HEADER 7
+
+size_t gs_hll_saved_size(const struct gs_hll *h)
+{
+	if (h->dense)
+		return SAVE_HEADER + ((size_t)1 << h->p);
+	if (h->cap == 0)
+		return SAVE_HEADER + 8 * (size_t)h->n;
+	return SAVE_HEADER + 10 * (size_t)(h->n - (h->u.set[h->cap] ? 1 : 0));
+}
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint16_t get_u16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void gs_hll_encode(const struct gs_hll *h, unsigned char *out)
+{
+	unsigned char *p = out + SAVE_HEADER;
+	out[0] = h->p;
+	out[1] = h->dense;
+	put_u16(out + 2, h->dense ? 0 : h->n);
+	put_u16(out + 4, h->dense ? 0 : h->cap);
+	out[6] = 0;
+	if (h->dense) {
+		memcpy(p, h->u.regs, (size_t)1 << h->p);
+	} else if (h->cap == 0) {
+		if (h->n)
+			put_u64(p, h->u.one);
+	} else {
+		out[6] = h->u.set[h->cap] ? 1 : 0;
+		for (uint32_t i = 0; i < h->cap; i++)
+			if (h->u.set[i]) {
+				put_u16(p, (uint16_t)i);
+				put_u64(p + 2, h->u.set[i]);
+				p += 10;
+			}
+	}
+}
+
+/* Body length announced by a header, or -1 when the header is impossible. */
+static long body_size(const unsigned char *hd)
+{
+	unsigned p = hd[0], mode = hd[1], n = get_u16(hd + 2), cap = get_u16(hd + 4),
+		 zero = hd[6];
+	if (p < GS_HLL_P_MIN || p > GS_HLL_P_MAX || mode > 1 || zero > 1)
+		return -1;
+	if (mode == 1)
+		return n || cap || zero ? -1 : 1L << p;
+	if (n > gs_hll_exact_max(p))
+		return -1;
+	if (cap == 0)
+		return n > 1 || zero ? -1 : 8L * n;
+	/* a table is only made for two members or more, and is the smallest
+	 * one for the members it had then (never more than it has now) */
+	if (n < 2 || cap < 4 || (cap & (cap - 1)) || cap > table_cap_for(n) ||
+	    n > cap / 4 * 3)
+		return -1;
+	return 10L * (n - zero);
+}
+
+int gs_hll_decode(struct gs_hll *h, const unsigned char *in, size_t avail,
+		  size_t *used)
+{
+	gs_hll_init(h, GS_HLL_P_MIN);
+	if (avail < SAVE_HEADER)
+		return GS_EFORMAT;
+	long body = body_size(in);
+	if (body < 0 || (size_t)body > avail - SAVE_HEADER)
+		return GS_EFORMAT;
+	const unsigned char *p = in + SAVE_HEADER;
+	unsigned prec = in[0];
+	uint16_t n = get_u16(in + 2), cap = get_u16(in + 4);
+	gs_hll_init(h, prec);
+	if (in[1]) {
+		const size_t m = (size_t)1 << prec;
+		for (size_t i = 0; i < m; i++)
+			if (p[i] > 64 - prec + 1)
+				return GS_EFORMAT;
+		uint8_t *regs = malloc(m);
+		if (!regs)
+			return GS_ENOMEM;
+		memcpy(regs, p, m);
+		h->u.regs = regs;
+		h->dense = 1;
+	} else if (cap == 0) {
+		if (n)
+			h->u.one = get_u64(p);
+		h->n = n;
+	} else {
+		uint64_t *set = calloc((size_t)cap + 1, sizeof *set);
+		if (!set)
+			return GS_ENOMEM;
+		long prev = -1;
+		for (long k = 0; k < body / 10; k++, p += 10) {
+			uint16_t slot = get_u16(p);
+			uint64_t v = get_u64(p + 2);
+			if (slot >= cap || (long)slot <= prev || v == 0) {
+				free(set);
+				return GS_EFORMAT;
+			}
+			set[slot] = v;
+			prev = slot;
+		}
+		set[cap] = in[6];
+		h->u.set = set;
+		h->cap = cap;
+		h->n = n;
+		if (gs_hll_check(h)) {
+			gs_hll_release(h);
+			gs_hll_init(h, prec);
+			return GS_EFORMAT;
+		}
+	}
+	*used = SAVE_HEADER + (size_t)body;
+	return 0;
+}
+
+int gs_hll_save(const struct gs_hll *h, FILE *f)
+{
+	size_t n = gs_hll_saved_size(h);
+	unsigned char *buf = malloc(n);
+	if (!buf)
+		return GS_ENOMEM;
+	gs_hll_encode(h, buf);
+	size_t put = fwrite(buf, 1, n, f);
+	free(buf);
+	return put == n ? 0 : GS_EIO;
+}
+
+int gs_hll_load(struct gs_hll *h, FILE *f)
+{
+	unsigned char hd[SAVE_HEADER];
+	size_t used;
+	gs_hll_init(h, GS_HLL_P_MIN);
+	if (fread(hd, 1, sizeof hd, f) != sizeof hd)
+		return ferror(f) ? GS_EIO : GS_EFORMAT;
+	long body = body_size(hd);
+	if (body < 0)
+		return GS_EFORMAT;
+	unsigned char *buf = malloc(SAVE_HEADER + (size_t)body);
+	if (!buf)
+		return GS_ENOMEM;
+	memcpy(buf, hd, sizeof hd);
+	if (fread(buf + SAVE_HEADER, 1, (size_t)body, f) != (size_t)body) {
+		int r = ferror(f) ? GS_EIO : GS_EFORMAT;
+		free(buf);
+		return r;
+	}
+	int r = gs_hll_decode(h, buf, SAVE_HEADER + (size_t)body, &used);
+	free(buf);
+	return r;
+}

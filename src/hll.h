@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define GS_HLL_P_MIN 4
 #define GS_HLL_P_MAX 16
@@ -102,5 +103,34 @@ int gs_hll_copy(struct gs_hll *dst, const struct gs_hll *src);
  * GS_EUSAGE when h is corrupt. O(size of h); for tests and fuzzers.
  */
 int gs_hll_check(const struct gs_hll *h);
+
+/* ---- snapshots (the format is described in hll.c) ---- */
+
+/* Largest gs_hll_saved_size(): a dense sketch of precision 16. */
+#define GS_HLL_SAVED_MAX (7 + (1u << 16))
+
+/* Bytes gs_hll_encode() and gs_hll_save() write for h. */
+size_t gs_hll_saved_size(const struct gs_hll *h);
+
+/* Writes the gs_hll_saved_size(h) bytes of h to out. */
+void gs_hll_encode(const struct gs_hll *h, unsigned char *out);
+
+/*
+ * Makes h, uninitialised on entry, the sketch encoded at in[0..avail) and
+ * sets *used to the bytes it took. Every field is checked (see hll.c): a
+ * sketch that gs_hll_add() and gs_hll_merge() could not have made is
+ * refused. Returns 0, GS_EFORMAT or GS_ENOMEM; on failure h is a valid
+ * empty sketch. The caller checks h->p against the precision it expects.
+ */
+int gs_hll_decode(struct gs_hll *h, const unsigned char *in, size_t avail,
+		  size_t *used);
+
+/* The same on a FILE, reading exactly the sketch's bytes: 0, GS_EIO (write
+ * or read error), GS_EFORMAT (malformed or truncated) or GS_ENOMEM. No
+ * checksum: gs_engine_save() and gs_trend_save() wrap sketches in a
+ * checked envelope. On failure of gs_hll_load(), h is a valid empty
+ * sketch. */
+int gs_hll_save(const struct gs_hll *h, FILE *f);
+int gs_hll_load(struct gs_hll *h, FILE *f);
 
 #endif

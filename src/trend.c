@@ -679,3 +679,259 @@ int gs_trend_live_finish(struct gs_trend_live *l)
 	}
 	return 0;
 }
+
+/* ---- snapshots ----------------------------------------------------------
+ *
+ * gs_trend_save() writes the detector's whole state in the envelope of
+ * engine.c's snapshots (magic "GSTR", version 1, payload length, CRC32;
+ * snapio.h), so that a detector loaded from it continues gs_trend_bucket()
+ * with exactly the events the saved one would have given. Payload
+ * (little-endian; f64/f32 are IEEE 754 bit patterns):
+ *   options  u32 scorer, f64 halflife, beta, threshold, end_threshold,
+ *            u32 min_accounts, warmup, table_bits, f64 posts_threshold,
+ *            mastodon_threshold
+ *   state    i64 width, u8 started, i64 first, i64 last_bucket,
+ *            f64 alpha, g_alpha, g_ref (alpha and g_alpha as computed,
+ *            so that another libm cannot change them)
+ *   cells    u64 n (2 << table_bits for the significance scorer, else 0),
+ *            n x (f32 mu, f32 var, i32 last, u32 n)
+ *   events   u64 n, n x (u64 hash, u16 keylen <= 256, key, i64 start_ms,
+ *            peak_ms, end_ms, last_ms, u8 status, f64 score,
+ *            peak_accounts, u64 peak_posts), in the array's order
+ *   active   u64 n, n x u64 index into events (the open events, in order)
+ *   held     u64 n, n x (u64 hash, f64 max, i64 max_at)
+ * gs_trend_save() refuses (GS_EUSAGE) a detector whose bucket width or
+ * times lie beyond +-2^61 ms, which the loader would refuse.
+ * Checks on load, besides the envelope's: options as gs_trend_new() takes
+ * them; the cells must be in the file before the table is allocated; every
+ * count against the bytes left; started is 0 or 1 and nothing has happened
+ * before it; bucket times within +-2^61 ms and the bucket index within
+ * int32; a cell's last update within the buckets seen and its warm-up
+ * count within the warm-up; keys without NUL; statuses known; the active
+ * list is exactly the events not ended, each once. The scratch buffers are
+ * not state and are not saved.
+ */
+
+#include "snapio.h"
+
+#define TREND_SNAP_VERSION 1
+#define TREND_TIME_LIMIT (INT64_C(1) << 61)
+
+static void trend_body(struct gs_wr *w, const void *obj)
+{
+	const struct gs_trend *t = obj;
+	const struct gs_trend_options *o = &t->o;
+	gs_wr_u32(w, (uint32_t)o->scorer);
+	gs_wr_f64(w, o->halflife);
+	gs_wr_f64(w, o->beta);
+	gs_wr_f64(w, o->threshold);
+	gs_wr_f64(w, o->end_threshold);
+	gs_wr_u32(w, o->min_accounts);
+	gs_wr_u32(w, o->warmup);
+	gs_wr_u32(w, o->table_bits);
+	gs_wr_f64(w, o->posts_threshold);
+	gs_wr_f64(w, o->mastodon_threshold);
+	gs_wr_i64(w, t->width);
+	gs_wr_u8(w, t->started ? 1 : 0);
+	gs_wr_i64(w, t->first);
+	gs_wr_i64(w, t->last_bucket);
+	gs_wr_f64(w, t->alpha);
+	gs_wr_f64(w, t->g_alpha);
+	gs_wr_f64(w, t->g_ref);
+	gs_wr_u64(w, t->ncell);
+	for (size_t i = 0; i < t->ncell; i++) {
+		gs_wr_f32(w, t->cells[i].mu);
+		gs_wr_f32(w, t->cells[i].var);
+		gs_wr_u32(w, (uint32_t)t->cells[i].last);
+		gs_wr_u32(w, t->cells[i].n);
+	}
+	gs_wr_u64(w, t->nev);
+	for (size_t i = 0; i < t->nev; i++) {
+		const struct gs_trend_event *e = &t->ev[i];
+		size_t kn = strnlen(e->key, sizeof e->key - 1);
+		gs_wr_u64(w, e->hash);
+		gs_wr_u16(w, (uint16_t)kn);
+		gs_wr_bytes(w, e->key, kn);
+		gs_wr_i64(w, e->start_ms);
+		gs_wr_i64(w, e->peak_ms);
+		gs_wr_i64(w, e->end_ms);
+		gs_wr_i64(w, e->last_ms);
+		gs_wr_u8(w, (uint8_t)e->status);
+		gs_wr_f64(w, e->score);
+		gs_wr_f64(w, e->peak_accounts);
+		gs_wr_u64(w, e->peak_posts);
+	}
+	gs_wr_u64(w, t->nactive);
+	for (size_t i = 0; i < t->nactive; i++)
+		gs_wr_u64(w, t->active[i]);
+	gs_wr_u64(w, t->nheld);
+	for (size_t i = 0; i < t->nheld; i++) {
+		gs_wr_u64(w, t->held[i].hash);
+		gs_wr_f64(w, t->held[i].max);
+		gs_wr_i64(w, t->held[i].max_at);
+	}
+}
+
+int gs_trend_save(const struct gs_trend *t, FILE *f)
+{
+	/* what gs_trend_load() would refuse is refused now, not at restart */
+	if (t->width > TREND_TIME_LIMIT ||
+	    (t->started && (t->first < -TREND_TIME_LIMIT || t->first > TREND_TIME_LIMIT ||
+			    t->last_bucket < -TREND_TIME_LIMIT ||
+			    t->last_bucket > TREND_TIME_LIMIT)))
+		return GS_EUSAGE;
+	return gs_snap_write(f, "GSTR", TREND_SNAP_VERSION, trend_body, t);
+}
+
+#define TFAIL_IF(c)                                                            \
+	do {                                                                   \
+		if (c)                                                         \
+			return GS_EFORMAT;                                     \
+	} while (0)
+
+#define EVENT_MIN 67 /* bytes of a saved event with an empty key */
+
+static int trend_decode(struct gs_rd *rd, struct gs_trend **out)
+{
+	struct gs_trend_options o;
+	uint32_t scorer = gs_rd_u32(rd);
+	o.scorer = scorer < GS_SCORER_COUNT_ ? (enum gs_scorer)scorer : GS_SCORER_SIGNIFICANCE;
+	o.halflife = gs_rd_f64(rd);
+	o.beta = gs_rd_f64(rd);
+	o.threshold = gs_rd_f64(rd);
+	o.end_threshold = gs_rd_f64(rd);
+	o.min_accounts = gs_rd_u32(rd);
+	o.warmup = gs_rd_u32(rd);
+	o.table_bits = gs_rd_u32(rd);
+	o.posts_threshold = gs_rd_f64(rd);
+	o.mastodon_threshold = gs_rd_f64(rd);
+	int64_t width = gs_rd_i64(rd);
+	uint8_t started = gs_rd_u8(rd);
+	int64_t first = gs_rd_i64(rd), last = gs_rd_i64(rd);
+	double alpha = gs_rd_f64(rd), g_alpha = gs_rd_f64(rd), g_ref = gs_rd_f64(rd);
+	uint64_t ncell = gs_rd_u64(rd);
+	TFAIL_IF(rd->err || scorer >= GS_SCORER_COUNT_ || width <= 0 ||
+		 width > TREND_TIME_LIMIT ||
+		 !(o.halflife > 0) || !(o.beta >= 0) || o.table_bits < 8 ||
+		 o.table_bits > 26 || started > 1);
+	TFAIL_IF(!(alpha > 0 && alpha <= 1) || !(g_alpha > 0 && g_alpha <= 1));
+	TFAIL_IF(ncell != (o.scorer == GS_SCORER_SIGNIFICANCE ? (uint64_t)ROWS << o.table_bits : 0) ||
+		 gs_rd_left(rd) / 16 < ncell);
+	int64_t cur = -1; /* index of the last bucket closed */
+	if (started) {
+		TFAIL_IF(first < -TREND_TIME_LIMIT || first > TREND_TIME_LIMIT ||
+			 last < -TREND_TIME_LIMIT || last > TREND_TIME_LIMIT ||
+			 last < first - width || (last - first) / width >= INT32_MAX);
+		cur = (last - first) / width;
+	} else {
+		TFAIL_IF(first != 0 || last != 0);
+	}
+	struct gs_trend *t = gs_trend_new(&o, width);
+	if (!t)
+		return GS_ENOMEM;
+	*out = t;
+	t->started = started;
+	t->first = first;
+	t->last_bucket = last;
+	t->alpha = alpha;
+	t->g_alpha = g_alpha;
+	t->g_ref = g_ref;
+	for (size_t i = 0; i < t->ncell; i++) {
+		struct cell *c = &t->cells[i];
+		c->mu = gs_rd_f32(rd);
+		c->var = gs_rd_f32(rd);
+		c->last = (int32_t)gs_rd_u32(rd);
+		c->n = gs_rd_u32(rd);
+		TFAIL_IF(c->last < -1 || c->last > cur || c->n > o.warmup);
+	}
+	uint64_t nev = gs_rd_u64(rd);
+	TFAIL_IF(rd->err || gs_rd_left(rd) / EVENT_MIN < nev || (!started && nev));
+	if (nev) {
+		if (!(t->ev = malloc((size_t)nev * sizeof *t->ev)))
+			return GS_ENOMEM;
+		t->capev = (size_t)nev;
+	}
+	size_t open = 0;
+	for (size_t i = 0; i < nev; i++) {
+		struct gs_trend_event *e = &t->ev[i];
+		memset(e, 0, sizeof *e);
+		e->hash = gs_rd_u64(rd);
+		uint16_t kn = gs_rd_u16(rd);
+		TFAIL_IF(rd->err || kn >= sizeof e->key);
+		const unsigned char *k = gs_rd_take(rd, kn);
+		TFAIL_IF(!k || memchr(k, 0, kn));
+		memcpy(e->key, k, kn);
+		e->start_ms = gs_rd_i64(rd);
+		e->peak_ms = gs_rd_i64(rd);
+		e->end_ms = gs_rd_i64(rd);
+		e->last_ms = gs_rd_i64(rd);
+		uint8_t st = gs_rd_u8(rd);
+		e->score = gs_rd_f64(rd);
+		e->peak_accounts = gs_rd_f64(rd);
+		e->peak_posts = gs_rd_u64(rd);
+		TFAIL_IF(rd->err || st > GS_TREND_ENDED);
+		e->status = (enum gs_trend_status)st;
+		open += st != GS_TREND_ENDED;
+		t->nev = i + 1;
+	}
+	uint64_t nactive = gs_rd_u64(rd);
+	TFAIL_IF(rd->err || nactive != open || gs_rd_left(rd) / 8 < nactive);
+	if (nactive) {
+		if (!(t->active = malloc((size_t)nactive * sizeof *t->active)))
+			return GS_ENOMEM;
+		t->capactive = (size_t)nactive;
+		unsigned char *seen = calloc((size_t)nev, 1);
+		if (!seen)
+			return GS_ENOMEM;
+		for (size_t i = 0; i < nactive; i++) {
+			uint64_t k = gs_rd_u64(rd);
+			if (rd->err || k >= nev || seen[k] ||
+			    t->ev[k].status == GS_TREND_ENDED) {
+				free(seen);
+				return GS_EFORMAT;
+			}
+			seen[k] = 1;
+			t->active[i] = (size_t)k;
+			t->nactive = i + 1;
+		}
+		free(seen);
+	}
+	uint64_t nheld = gs_rd_u64(rd);
+	TFAIL_IF(rd->err || gs_rd_left(rd) / 24 < nheld || (!started && nheld));
+	if (nheld) {
+		if (!(t->held = malloc((size_t)nheld * sizeof *t->held)))
+			return GS_ENOMEM;
+		t->capheld = (size_t)nheld;
+	}
+	for (size_t i = 0; i < nheld; i++) {
+		t->held[i].hash = gs_rd_u64(rd);
+		t->held[i].max = gs_rd_f64(rd);
+		t->held[i].max_at = gs_rd_i64(rd);
+		TFAIL_IF(t->held[i].max_at < -TREND_TIME_LIMIT ||
+			 t->held[i].max_at > TREND_TIME_LIMIT);
+		t->nheld = i + 1;
+	}
+	TFAIL_IF(rd->err || gs_rd_left(rd) != 0);
+	return 0;
+}
+
+struct gs_trend *gs_trend_load(FILE *f, int *err)
+{
+	unsigned char *buf;
+	size_t len;
+	int dummy;
+	if (!err)
+		err = &dummy;
+	*err = gs_snap_read(f, "GSTR", TREND_SNAP_VERSION, &buf, &len);
+	if (*err)
+		return NULL;
+	struct gs_rd rd = {buf, buf + len, 0};
+	struct gs_trend *t = NULL;
+	*err = trend_decode(&rd, &t);
+	free(buf);
+	if (*err) {
+		gs_trend_free(t);
+		return NULL;
+	}
+	return t;
+}

@@ -117,4 +117,17 @@ int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p);
 /* Closes every bucket up to the last post's (end of input). */
 int gs_trend_live_finish(struct gs_trend_live *l);
 
+/* ---- Snapshots (see docs/snapshot.md) ---- */
+
+/* Writes the detector's whole state to f as one checked section ("GSTR",
+ * versioned, CRC32) and flushes f; a detector loaded from it gives exactly
+ * the events this one would from here on. 0, GS_EIO, GS_ENOMEM, or
+ * GS_EUSAGE when its bucket width or times lie beyond +-2^61 ms. */
+int gs_trend_save(const struct gs_trend *t, FILE *f);
+
+/* Reads one section written by gs_trend_save() (exactly its bytes; the
+ * input is untrusted and checked as gs_engine_load() checks its own).
+ * NULL with *err (if not NULL) set to GS_EFORMAT, GS_EIO or GS_ENOMEM. */
+struct gs_trend *gs_trend_load(FILE *f, int *err);
+
 #endif

@@ -14,6 +14,7 @@ static const struct {
 	{"trends", cmd_trends, "what trended, when it started, peaked and ended"},
 	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
 	{"network", cmd_network, "who addressed whom: reply/mention/repost/co-tag networks"},
+	{"serve", cmd_serve, "follow live sources and serve trends over HTTP"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
 };
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 	      "  groundswell tag MeToo tweets.jsonl --bucket 1h --json\n"
 	      "  groundswell trends tweets.jsonl --json\n"
 	      "  groundswell network tweets.jsonl --output net.gexf\n"
+	      "  groundswell serve --source firehose.jsonl --listen 127.0.0.1:8080\n"
 	      "  groundswell generate --hours 24 --rate 5 --truth truth.json > s.jsonl\n"
 	      "\n"
 	      "Commands:\n",

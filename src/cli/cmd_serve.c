@@ -1,0 +1,332 @@
+/* cmd_serve.c - "groundswell serve": trends as they happen, over HTTP. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common.h"
+#include "server.h"
+#include "timeutil.h"
+#include "trend.h"
+
+static const char help[] =
+	"usage: groundswell serve --source PATH|- [--source ...] [OPTIONS]\n"
+	"\n"
+	"Examples:\n"
+	"  groundswell serve --source /data/firehose.jsonl --listen 127.0.0.1:8080\n"
+	"  groundswell generate --hours 48 --rate 5 | groundswell serve --source -\n"
+	"  curl -s 'http://127.0.0.1:8080/api/v1/trends/tags?limit=5'\n"
+	"  curl -sN http://127.0.0.1:8080/api/groundswell/v1/stream\n"
+	"\n"
+	"Follows the sources (files like 'tail -F', surviving rotation and\n"
+	"truncation; - for stdin), counts every post as it arrives and judges each\n"
+	"bucket as soon as it is closed, and serves the trends over HTTP: Mastodon's\n"
+	"GET /api/v1/trends/tags, groundswell's JSON API under /api/groundswell/v1/\n"
+	"(trends, tags/NAME, stats, stream: server-sent events), /metrics for\n"
+	"Prometheus. Buckets close on event time: a bucket is judged when a post\n"
+	"arrives from a bucket more than --lateness buckets after it; later posts\n"
+	"are still counted, and reported as late. SIGINT or SIGTERM stop it.\n"
+	"\n"
+	"Sources:\n"
+	"  -s, --source PATH        a file to follow, or - for stdin (repeatable)\n"
+	"      --lateness N         buckets a post may come late (default 1)\n"
+	"      --close-idle D       judge the open buckets once every source has been\n"
+	"                           idle for D, e.g. 5s (default: never)\n"
+	"  -f, --input-format F     twitter1, twitter2, jetstream, mastodon or auto\n"
+	"  -b, --bucket D           bucket: 5m, 1h, 1d... (default 1h)\n"
+	"      --max-line N, --max-tags N, --hll-precision P, --show-errors N\n"
+	"                           as for 'groundswell report'\n"
+	"Trend detection (as 'groundswell trends'):\n"
+	"      --scorer S, --halflife N, --threshold Z, --end-threshold Z,\n"
+	"      --noise-floor B, --min-accounts N, --warmup N, --posts-threshold N,\n"
+	"      --mastodon-threshold S\n"
+	"HTTP:\n"
+	"  -l, --listen ADDR:PORT   default 127.0.0.1:8080 (loopback); port 0 picks\n"
+	"                           a free port\n"
+	"      --port-file FILE     write the port listened on to FILE\n"
+	"      --public-url URL     base of Tag urls and Link headers\n"
+	"                           (default http://ADDR:PORT)\n"
+	"      --cors ORIGIN        allow browsers from ORIGIN (or *) to read\n"
+	"      --max-connections N  default 128\n"
+	"      --timeout D          request headers must arrive, and idle\n"
+	"                           connections are closed, within D (default 30s)\n"
+	"      --max-request N      bytes of request headers, and of a body (16384)\n"
+	"      --stream-backlog N   stream events kept for Last-Event-ID (1024)\n"
+	"Moderation:\n"
+	"      --require-approval   trends are hidden until an admin approves them\n"
+	"      --admin-token-file FILE  bearer token of the admin API (without it,\n"
+	"                           the admin API is off)\n"
+	"      --admin-log FILE     append every admin action (replayed at start)\n"
+	"      --pseudonymize-key-file FILE  pseudonymise account ids in answers\n"
+	"Durability:\n"
+	"      --state DIR          snapshot the counts, the detector and each file\n"
+	"                           source's position into DIR; restore them at start\n"
+	"                           and resume the files where they were left\n"
+	"      --snapshot-every D   how often (default 30s; and when stopping)\n";
+
+
+static int read_secret(const char *path, char *buf, size_t cap, const char *what)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_error("cannot read %s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		cli_error("warning: %s '%s' is readable by others (chmod 600)", what, path);
+	size_t k = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r' || buf[k - 1] == ' '))
+		k--;
+	buf[k] = 0;
+	if (!k || strlen(buf) != k) {
+		cli_error("%s '%s' is empty or not text", what, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_port(const char *path, unsigned port)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%u\n", port);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+static int parse_count(const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"source", required_argument, NULL, 's'},
+		{"listen", required_argument, NULL, 'l'},
+		{"bucket", required_argument, NULL, 'b'},
+		{"input-format", required_argument, NULL, 'f'},
+		{"max-line", required_argument, NULL, 1004},
+		{"max-tags", required_argument, NULL, 1005},
+		{"pseudonymize-key-file", required_argument, NULL, 1009},
+		{"show-errors", required_argument, NULL, 1010},
+		{"hll-precision", required_argument, NULL, 1012},
+		{"scorer", required_argument, NULL, 3001},
+		{"halflife", required_argument, NULL, 3002},
+		{"threshold", required_argument, NULL, 3003},
+		{"end-threshold", required_argument, NULL, 3004},
+		{"noise-floor", required_argument, NULL, 3005},
+		{"min-accounts", required_argument, NULL, 3006},
+		{"warmup", required_argument, NULL, 3007},
+		{"posts-threshold", required_argument, NULL, 3008},
+		{"mastodon-threshold", required_argument, NULL, 3009},
+		{"lateness", required_argument, NULL, 4001},
+		{"close-idle", required_argument, NULL, 4002},
+		{"port-file", required_argument, NULL, 4003},
+		{"public-url", required_argument, NULL, 4004},
+		{"cors", required_argument, NULL, 4005},
+		{"max-connections", required_argument, NULL, 4006},
+		{"timeout", required_argument, NULL, 4007},
+		{"max-request", required_argument, NULL, 4008},
+		{"stream-backlog", required_argument, NULL, 4009},
+		{"require-approval", no_argument, NULL, 4010},
+		{"admin-token-file", required_argument, NULL, 4011},
+		{"admin-log", required_argument, NULL, 4012},
+		{"state", required_argument, NULL, 4013},
+		{"snapshot-every", required_argument, NULL, 4014},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_common c;
+	struct gs_server_options so;
+	const char **sources = calloc((size_t)argc + 1, sizeof *sources);
+	const char *port_file = NULL;
+	char token[1024];
+	int have_token = 0, o, rc = EXIT_USAGE;
+	if (!sources) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	cli_common_init(&c);
+	gs_server_options_init(&so);
+	so.sources = sources;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "hs:l:b:f:", opts, NULL)) != -1) {
+		char *end = NULL;
+		double v = 0;
+		long n;
+		int64_t ms;
+		if (o >= 3002 && o <= 3009) {
+			v = strtod(optarg, &end);
+			if (*end || !(v >= 0)) {
+				cli_error("invalid value '%s'", optarg);
+				goto out;
+			}
+		}
+		switch (o) {
+		case 'h':
+			fputs(help, stdout);
+			rc = 0;
+			goto out;
+		case 's': sources[so.nsources++] = optarg; continue;
+		case 'l': so.listen = optarg; continue;
+		case 3001:
+			so.trend.scorer = gs_scorer_parse(optarg);
+			if (so.trend.scorer == GS_SCORER_COUNT_) {
+				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
+				goto out;
+			}
+			continue;
+		case 3002: so.trend.halflife = v; continue;
+		case 3003: so.trend.threshold = v; continue;
+		case 3004: so.trend.end_threshold = v; continue;
+		case 3005: so.trend.beta = v; continue;
+		case 3006: so.trend.min_accounts = (unsigned)v; continue;
+		case 3007: so.trend.warmup = (unsigned)v; continue;
+		case 3008: so.trend.posts_threshold = v; continue;
+		case 3009: so.trend.mastodon_threshold = v; continue;
+		case 4001:
+			if (parse_count(optarg, 0, 1000000, &n)) {
+				cli_error("invalid --lateness '%s' (buckets, 0 or more)", optarg);
+				goto out;
+			}
+			so.lateness = n;
+			continue;
+		case 4002:
+			if (gs_duration_parse(optarg, &ms)) {
+				cli_error("invalid --close-idle '%s' (e.g. 5s)", optarg);
+				goto out;
+			}
+			so.close_idle_ms = ms;
+			continue;
+		case 4003: port_file = optarg; continue;
+		case 4004:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
+				cli_error("invalid --public-url '%s' (http:// or https://)", optarg);
+				goto out;
+			}
+			so.public_url = optarg;
+			continue;
+		case 4005: so.cors = optarg; continue;
+		case 4006:
+			if (parse_count(optarg, 1, 100000, &n)) {
+				cli_error("invalid --max-connections '%s'", optarg);
+				goto out;
+			}
+			so.max_connections = (unsigned)n;
+			continue;
+		case 4007:
+			if (gs_duration_parse(optarg, &ms) || ms < 1000 || ms > 86400000) {
+				cli_error("invalid --timeout '%s' (1s to 1d)", optarg);
+				goto out;
+			}
+			so.timeout_s = (unsigned)(ms / 1000);
+			continue;
+		case 4008:
+			if (parse_count(optarg, 4096, 1 << 24, &n)) {
+				cli_error("invalid --max-request '%s' (4096 to 16777216)", optarg);
+				goto out;
+			}
+			so.max_request = (size_t)n;
+			continue;
+		case 4009:
+			if (parse_count(optarg, 0, 1000000, &n)) {
+				cli_error("invalid --stream-backlog '%s'", optarg);
+				goto out;
+			}
+			so.stream_backlog = (size_t)n;
+			continue;
+		case 4010: so.require_approval = 1; continue;
+		case 4011:
+			if (read_secret(optarg, token, sizeof token, "admin token file"))
+				goto out;
+			have_token = 1;
+			continue;
+		case 4012: so.admin_log = optarg; continue;
+		case 4013: so.state_dir = optarg; continue;
+		case 4014:
+			if (gs_duration_parse(optarg, &ms) || ms < 1000) {
+				cli_error("invalid --snapshot-every '%s' (1s or more)", optarg);
+				goto out;
+			}
+			so.snapshot_every_ms = ms;
+			continue;
+		}
+		int r = cli_common_option(&c, o, optarg);
+		if (r <= 0) {
+			if (r == 0)
+				fputs("see 'groundswell serve --help'\n", stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s' (sources are given with --source)", argv[optind]);
+		goto out;
+	}
+	if (!so.nsources) {
+		cli_error("no source (give --source PATH or --source -; see --help)");
+		goto out;
+	}
+	so.engine = c.eng;
+	so.format = c.ing.format;
+	so.max_line = c.ing.max_line;
+	so.show_errors = c.ing.max_shown;
+	so.pseudo = c.have_pseudo ? &c.pseudo : NULL;
+	so.admin_token = have_token ? token : NULL;
+	so.log = stderr;
+
+	/* signals are taken by this thread alone */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct gs_server *s;
+	char err[512];
+	if (gs_server_start(&so, &s, err, sizeof err) != 0) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (port_file && write_port(port_file, gs_server_port(s)) != 0) {
+		cli_error("cannot write '%s': %s", port_file, strerror(errno));
+		gs_server_stop(s);
+		goto out;
+	}
+	fprintf(stderr, "groundswell: listening on port %u, %zu source%s\n", gs_server_port(s),
+		so.nsources, so.nsources == 1 ? "" : "s");
+	for (;;) {
+		struct timespec ts = {0, 250 * 1000000L};
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGINT || sig == SIGTERM) {
+			fprintf(stderr, "groundswell: %s, stopping\n",
+				sig == SIGINT ? "interrupted" : "terminated");
+			break;
+		}
+		gs_server_tick(s);
+	}
+	rc = gs_server_stop(s) ? EXIT_USAGE : 0;
+out:
+	if (have_token)
+		memset(token, 0, sizeof token);
+	free(sources);
+	cli_common_release(&c);
+	return rc;
+}

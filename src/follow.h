@@ -1,0 +1,78 @@
+/*
+ * follow.h - a line source that follows a file like `tail -F`, or reads
+ * standard input, without ever blocking.
+ *
+ * A followed regular file is read from a start offset (0, or where a saved
+ * state left off when the file's inode still matches); at its end the path
+ * is checked: a new inode under the path (rotation) makes the source finish
+ * the old file and reopen the path from byte 0; a file shorter than what was
+ * read (truncation) is read again from byte 0; a missing path is retried. A
+ * partial last line is held back until its newline arrives (or the file is
+ * rotated away, when it is given as a line). Standard input (and any path
+ * that is not a regular file: FIFOs) is polled and read until its end; a
+ * final line without a newline counts. Compressed files (gzip, zstd) are
+ * read once from the start through gs_reader, not followed; their position
+ * is the number of lines read.
+ *
+ * Ownership: gs_follow_open returns a source the caller frees with
+ * gs_follow_close; lines returned are borrowed until the next call.
+ * Not thread-safe: one thread reads a source.
+ */
+#ifndef GS_FOLLOW_H
+#define GS_FOLLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gs_follow_kind { GS_FOLLOW_FILE, GS_FOLLOW_STREAM, GS_FOLLOW_COMPRESSED };
+
+enum gs_follow_state {
+	GS_FOLLOW_READING, /* lines are available or being read */
+	GS_FOLLOW_WAITING, /* at the end of a followed file, for more */
+	GS_FOLLOW_MISSING, /* the path does not exist (yet) */
+	GS_FOLLOW_ENDED,   /* a stream or compressed file is finished */
+};
+
+struct gs_follow_info {
+	const char *path;
+	enum gs_follow_kind kind;
+	enum gs_follow_state state;
+	uint64_t offset;   /* FILE: bytes of the current file consumed (up to
+			      the end of the last complete line); COMPRESSED:
+			      lines read; STREAM: bytes consumed */
+	uint64_t dev, ino; /* FILE: the file being read (0 if none) */
+	int64_t size;      /* FILE: its size at the last look; else -1 */
+	uint64_t lines;    /* lines given, over every file */
+	uint64_t too_long; /* lines skipped for their length */
+	uint64_t rotations, truncations;
+	int err;           /* errno of the last failed open or read, or 0 */
+};
+
+struct gs_follow;
+
+/*
+ * A source for path ("-": standard input). start/ino/dev resume a followed
+ * file: when the file under path has that device and inode and is at least
+ * start bytes long, reading starts at start; otherwise at 0 (a compressed
+ * file skips its first start lines). NULL when out of memory; a path that
+ * cannot be opened yet is retried by gs_follow_next.
+ */
+struct gs_follow *gs_follow_open(const char *path, size_t max_line,
+				 uint64_t start, uint64_t dev, uint64_t ino);
+
+/*
+ * The next complete line, without its newline (and without a trailing
+ * "\r"). Returns 1 with *line and *len set; 0 when nothing is available now
+ * (try again later; gs_follow_info tells why); GS_ETOOLONG for a line
+ * longer than max_line, which is skipped (call again); GS_EIO or
+ * GS_EDECOMPRESS when a stream or compressed file failed (it then ends).
+ */
+int gs_follow_next(struct gs_follow *f, const char **line, size_t *len);
+
+/* A file descriptor to poll for input (streams), or -1. */
+int gs_follow_pollfd(const struct gs_follow *f);
+
+void gs_follow_info(const struct gs_follow *f, struct gs_follow_info *out);
+void gs_follow_close(struct gs_follow *f);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * server.h - "groundswell serve": trends as they happen, over HTTP.
+ *
+ * A pipeline thread follows the sources (follow.h: files like tail -F,
+ * standard input), parses their lines and feeds one engine and one trend
+ * detector through struct gs_trend_live: a bucket is closed, and judged,
+ * when a post arrives from a bucket more than `lateness` buckets after it
+ * (event time, never wall-clock time), or when every source has been idle
+ * for close_idle_ms. The pipeline holds a write lock while it counts; HTTP
+ * handlers (libmicrohttpd, one thread per connection) take the read lock.
+ *
+ * Endpoints (see README.md, "groundswell serve"):
+ *   GET  /api/v1/trends/tags                  Mastodon's trending tags
+ *   GET  /api/groundswell/v1/trends           trend events with lifecycle
+ *   GET  /api/groundswell/v1/tags/NAME        one tag's magnitude, timeline
+ *   GET  /api/groundswell/v1/stats            ingest statistics
+ *   GET  /api/groundswell/v1/stream           server-sent events
+ *   GET  /metrics                             Prometheus text format
+ *   GET  /api/groundswell/v1/admin/tags       moderation state (token)
+ *   POST /api/groundswell/v1/admin/tags/NAME/{approve,hide,ban} (token)
+ *
+ * Ownership: gs_server_start copies what it needs of the options (the
+ * strings too); the caller frees the server with gs_server_stop.
+ */
+#ifndef GS_SERVER_H
+#define GS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "groundswell.h"
+#include "pseudo.h"
+#include "trend.h"
+
+struct gs_server_options {
+	struct gs_engine_options engine;
+	struct gs_trend_options trend;
+	enum gs_format format;       /* GS_FORMAT_AUTO: detected per line */
+	size_t max_line;             /* 0: GS_DEFAULT_MAX_LINE */
+	const char *const *sources;  /* paths, "-" for stdin */
+	size_t nsources;
+	int64_t lateness;            /* buckets a post may come late (1) */
+	int64_t close_idle_ms;       /* close open buckets when every source
+					has been idle this long; 0: never */
+	const char *listen;          /* "ADDR:PORT" ("[::1]:PORT"); port 0
+					picks a free port */
+	const char *public_url;      /* base of Tag urls and Link headers;
+					NULL: "http://" + listen address */
+	const char *cors;            /* Access-Control-Allow-Origin, or NULL */
+	int require_approval;        /* trends hidden until approved */
+	const char *admin_token;     /* NULL: the admin API is off */
+	const char *admin_log;       /* actions appended here (and replayed
+					at start), or NULL */
+	unsigned max_connections;    /* 128 */
+	unsigned timeout_s;          /* idle connections and request headers
+					(slowloris) are cut after this (30) */
+	size_t max_request;          /* bytes of request line + headers, and
+					of a body (16384) */
+	size_t stream_backlog;       /* stream events kept for resuming (1024) */
+	unsigned show_errors;        /* malformed lines printed on log (10) */
+	FILE *log;                   /* messages (stderr) */
+	const struct gs_pseudo *pseudo; /* pseudonymise account ids, or NULL */
+	const char *state_dir;       /* snapshots, or NULL */
+	int64_t snapshot_every_ms;   /* 30 s */
+};
+
+void gs_server_options_init(struct gs_server_options *o);
+
+struct gs_server;
+
+/*
+ * Restores the state (state_dir), binds the listening socket and starts the
+ * pipeline and HTTP threads. Returns 0, or a negative GS_E* code with a
+ * message in err (GS_EUSAGE: bad options or address; GS_EIO: cannot bind,
+ * cannot read or write the state; GS_ENOMEM).
+ */
+int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
+		    char *err, size_t errlen);
+
+/* The port the server listens on. */
+unsigned gs_server_port(const struct gs_server *s);
+
+/* Housekeeping, to be called about once a second by the owner: closes
+ * connections whose request headers are overdue, takes periodic snapshots.
+ */
+void gs_server_tick(struct gs_server *s);
+
+/* Stops serving and reading, writes a last snapshot (state_dir), frees.
+ * Returns 0 or the error of the last snapshot. */
+int gs_server_stop(struct gs_server *s);
+
+#endif
