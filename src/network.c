@@ -965,11 +965,12 @@ static int pending_push(struct gs_network *n, const struct gs_post *p,
 /* The tags of a resolved Bluesky repost, from its original's ring entry. */
 static size_t ring_tags(const struct ring_ent *e, struct ptag *tags)
 {
-	for (size_t i = 0; i < e->n; i++) {
+	size_t n = e->n < RING_TAGS ? e->n : RING_TAGS; /* tags[] holds RING_TAGS */
+	for (size_t i = 0; i < n; i++) {
 		memset(&tags[i], 0, sizeof tags[i]);
 		tags[i].h = e->tags[i];
 	}
-	return e->n;
+	return n;
 }
 
 int gs_network_add(struct gs_network *n, const struct gs_post *p)
