@@ -14,13 +14,13 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 CPPFLAGS += -Iinclude -Isrc
-PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd) -lm -pthread
+PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd libwebsockets libcurl
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
 
 LIB_SRC  = $(sort $(wildcard src/*.c))
 CLI_SRC  = $(sort $(wildcard src/cli/*.c))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     = $(wildcard include/*.h src/*.h src/cli/*.h tests/*.h)
@@ -29,6 +29,15 @@ all: $(BUILD)/groundswell $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -fPIC -c $< -o $@
+
+# The dashboard's files (web/src, uPlot from web/node_modules) as a C file;
+# regenerated every run, replaced only when it changes.
+$(BUILD)/gen/assets.c build-fuzz/gen/assets.c: FORCE
+	@mkdir -p $(dir $@)
+	@sh scripts/embed-assets.sh $@.new && { cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@; }
+
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c src/assets.h
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/libgroundswell.a: $(LIB_OBJ)
@@ -62,9 +71,9 @@ deps:
 
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
+build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS) build-fuzz/gen/assets.c
 	@mkdir -p build-fuzz
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) build-fuzz/gen/assets.c $(LIBS)
 
 bench: all
 	sh bench/run.sh
@@ -80,5 +89,6 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests test test-asan demo deps fuzz bench install clean
+.PHONY: all tests test test-asan demo deps fuzz bench install clean FORCE
+FORCE:
 .SECONDARY:

@@ -3,7 +3,7 @@
 # are missing: with apt-get as root, through sudo otherwise, or prints the
 # exact apt-get line when neither can be used.
 set -e
-PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libxxhash-dev libsodium-dev libmicrohttpd-dev python3 zstd gzip"
+PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev python3 zstd gzip"
 [ -n "$GS_EXTRA_PKGS" ] && PKGS="$PKGS $GS_EXTRA_PKGS"
 missing=""
 for p in $PKGS; do

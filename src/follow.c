@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "groundswell.h"
+#include "netsource.h"
 
 #define CHUNK 65536
 
@@ -33,6 +34,7 @@ struct gs_follow {
 	int64_t size;
 	uint64_t lines, too_long, rotations, truncations;
 	int err;
+	struct gs_net *net;     /* JETSTREAM, MASTODON */
 };
 
 struct gs_follow *gs_follow_open(const char *path, size_t max_line,
@@ -57,6 +59,19 @@ struct gs_follow *gs_follow_open(const char *path, size_t max_line,
 	f->resume_dev = dev;
 	f->resume_ino = ino;
 	f->state = GS_FOLLOW_MISSING;
+	if (gs_net_kind(path)) {
+		char err[256];
+		f->kind = gs_net_kind(path) == 1 ? GS_FOLLOW_JETSTREAM : GS_FOLLOW_MASTODON;
+		f->state = GS_FOLLOW_CONNECTING;
+		f->net = gs_net_open(path, f->max_line, start, err, sizeof err);
+		if (!f->net) {
+			free(f->buf);
+			free(f->path);
+			free(f);
+			return NULL;
+		}
+		return f;
+	}
 	if (!strcmp(path, "-")) {
 		f->kind = GS_FOLLOW_STREAM;
 		f->fd = 0;
@@ -232,6 +247,8 @@ static int at_file_end(struct gs_follow *f, const char **line, size_t *len)
 
 int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 {
+	if (f->net)
+		return gs_net_next(f->net, line, len);
 	if (f->kind == GS_FOLLOW_COMPRESSED && f->rd) {
 		if (f->state == GS_FOLLOW_ENDED)
 			return 0;
@@ -325,12 +342,19 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 
 int gs_follow_pollfd(const struct gs_follow *f)
 {
+	if (f->net)
+		return gs_net_pollfd(f->net);
 	return f->kind == GS_FOLLOW_STREAM && f->state != GS_FOLLOW_ENDED ? f->fd : -1;
 }
 
 void gs_follow_info(const struct gs_follow *f, struct gs_follow_info *o)
 {
 	memset(o, 0, sizeof *o);
+	if (f->net) {
+		gs_net_info(f->net, o);
+		o->path = f->path;
+		return;
+	}
 	o->path = f->path;
 	o->kind = f->kind;
 	o->state = f->state;
@@ -351,6 +375,7 @@ void gs_follow_close(struct gs_follow *f)
 {
 	if (!f)
 		return;
+	gs_net_close(f->net);
 	close_fd(f);
 	gs_reader_close(f->rd);
 	free(f->buf);

@@ -14,6 +14,10 @@
  * read once from the start through gs_reader, not followed; their position
  * is the number of lines read.
  *
+ * A path that is a ws://, wss://, http:// or https:// URL is a network
+ * source (netsource.h: Jetstream, Mastodon streaming); its offset is its
+ * position (Jetstream cursor, Mastodon status id), start resumes from it.
+ *
  * Ownership: gs_follow_open returns a source the caller frees with
  * gs_follow_close; lines returned are borrowed until the next call.
  * Not thread-safe: one thread reads a source.
@@ -24,13 +28,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum gs_follow_kind { GS_FOLLOW_FILE, GS_FOLLOW_STREAM, GS_FOLLOW_COMPRESSED };
+enum gs_follow_kind { GS_FOLLOW_FILE, GS_FOLLOW_STREAM, GS_FOLLOW_COMPRESSED,
+		     GS_FOLLOW_JETSTREAM, /* ws://, wss:// (netsource.h) */
+		     GS_FOLLOW_MASTODON,  /* http://, https:// (netsource.h) */
+};
 
 enum gs_follow_state {
 	GS_FOLLOW_READING, /* lines are available or being read */
 	GS_FOLLOW_WAITING, /* at the end of a followed file, for more */
 	GS_FOLLOW_MISSING, /* the path does not exist (yet) */
 	GS_FOLLOW_ENDED,   /* a stream or compressed file is finished */
+	GS_FOLLOW_CONNECTING, /* a network source, not connected (backoff) */
 };
 
 struct gs_follow_info {

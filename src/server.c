@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "fold.h"
 #include "follow.h"
 #include "ingest.h"
@@ -766,6 +767,7 @@ struct reply {
 	char *link;
 	const char *allow;
 	int www_auth;
+	const struct gs_asset *asset; /* an embedded dashboard file */
 };
 
 static void reply_text(struct reply *r, unsigned status, const char *type,
@@ -1090,12 +1092,13 @@ static void route_tag(struct gs_server *s, struct MHD_Connection *c,
 
 static const char *source_kind(enum gs_follow_kind k)
 {
-	return k == GS_FOLLOW_FILE ? "file" : k == GS_FOLLOW_STREAM ? "stream" : "compressed";
+	static const char *const n[] = {"file", "stream", "compressed", "jetstream", "mastodon"};
+	return n[k];
 }
 
 static const char *source_state(enum gs_follow_state k)
 {
-	static const char *const n[] = {"reading", "waiting", "missing", "ended"};
+	static const char *const n[] = {"reading", "waiting", "missing", "ended", "connecting"};
 	return n[k];
 }
 
@@ -1644,8 +1647,32 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 		which = R_STREAM;
 	else if (!strcmp(path, "/metrics"))
 		which = R_METRICS;
+	if (which == R_INDEX && !strcmp(path, "/"))
+		which = R_NONE; /* the dashboard */
 	if (which == R_NONE) {
-		reply_error(r, 404, "no such endpoint (see /)");
+		/* The dashboard: embedded files by exact path only (no file
+		 * system, so nothing to traverse); /tags/NAME is its tag page. */
+		const char *want = path;
+		if (!strncmp(path, "/tags/", 6) && path[6] && !strchr(path + 6, '/') &&
+		    strcmp(path + 6, ".") && strcmp(path + 6, ".."))
+			want = "/";
+		for (const struct gs_asset *a = gs_assets; a->path; a++)
+			if (!strcmp(a->path, want)) {
+				if (!get) {
+					r->allow = "GET, HEAD";
+					reply_error(r, 405, "method not allowed");
+					return NULL;
+				}
+				r->status = 200;
+				r->type = a->type;
+				r->body = NULL;
+				r->len = 0;
+				r->asset = a;
+				return NULL;
+			}
+	}
+	if (which == R_NONE) {
+		reply_error(r, 404, "no such endpoint (see /api/groundswell/v1)");
 		return NULL;
 	}
 	if (!get) {
@@ -1742,7 +1769,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		resp = route(s, c, url, method, &r);
 	}
 	if (!resp) {
-		resp = MHD_create_response_from_buffer(r.len, r.body ? r.body : (void *)"",
+		resp = r.asset ? MHD_create_response_from_buffer(r.asset->len,
+								 (void *)r.asset->data,
+								 MHD_RESPMEM_PERSISTENT)
+			       : MHD_create_response_from_buffer(r.len, r.body ? r.body : (void *)"",
 						       r.body ? MHD_RESPMEM_MUST_FREE
 							      : MHD_RESPMEM_PERSISTENT);
 		if (!resp) {

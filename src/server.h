@@ -16,6 +16,7 @@
  *   GET  /api/groundswell/v1/stats            ingest statistics
  *   GET  /api/groundswell/v1/stream           server-sent events
  *   GET  /metrics                             Prometheus text format
+ *   GET  /, /tags/NAME, /assets/NAME          the dashboard (assets.h)
  *   GET  /api/groundswell/v1/admin/tags       moderation state (token)
  *   POST /api/groundswell/v1/admin/tags/NAME/{approve,hide,ban} (token)
  *

@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "netsource.h"
 #include "common.h"
 #include "server.h"
 #include "timeutil.h"
 #include "trend.h"
 
 static const char help[] =
-	"usage: groundswell serve --source PATH|- [--source ...] [OPTIONS]\n"
+	"usage: groundswell serve --source PATH|-|URL [--source ...] [OPTIONS]\n"
 	"\n"
 	"Examples:\n"
 	"  groundswell serve --source /data/firehose.jsonl --listen 127.0.0.1:8080\n"
@@ -32,7 +33,12 @@ static const char help[] =
 	"are still counted, and reported as late. SIGINT or SIGTERM stop it.\n"
 	"\n"
 	"Sources:\n"
-	"  -s, --source PATH        a file to follow, or - for stdin (repeatable)\n"
+	"  -s, --source PATH        a file to follow, or - for stdin (repeatable), or\n"
+	"                           wss://HOST/subscribe?wantedCollections=... (Bluesky\n"
+	"                           Jetstream; ws:// too), or\n"
+	"                           https://HOST/api/v1/streaming/public (Mastodon\n"
+	"                           streaming; http:// too); both reconnect with backoff\n"
+	"      --token-file FILE    Mastodon access token (else $GS_MASTODON_TOKEN)\n"
 	"      --lateness N         buckets a post may come late (default 1)\n"
 	"      --close-idle D       judge the open buckets once every source has been\n"
 	"                           idle for D, e.g. 5s (default: never)\n"
@@ -151,14 +157,15 @@ int cmd_serve(int argc, char **argv)
 		{"admin-log", required_argument, NULL, 4012},
 		{"state", required_argument, NULL, 4013},
 		{"snapshot-every", required_argument, NULL, 4014},
+		{"token-file", required_argument, NULL, 4015},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
 	struct gs_server_options so;
 	const char **sources = calloc((size_t)argc + 1, sizeof *sources);
 	const char *port_file = NULL;
-	char token[1024];
-	int have_token = 0, o, rc = EXIT_USAGE;
+	char token[1024], mtoken[4096];
+	int have_token = 0, have_mtoken = 0, o, rc = EXIT_USAGE;
 	if (!sources) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
@@ -267,6 +274,11 @@ int cmd_serve(int argc, char **argv)
 			}
 			so.snapshot_every_ms = ms;
 			continue;
+		case 4015:
+			if (read_secret(optarg, mtoken, sizeof mtoken, "token file"))
+				goto out;
+			have_mtoken = 1;
+			continue;
 		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
@@ -290,6 +302,11 @@ int cmd_serve(int argc, char **argv)
 	so.pseudo = c.have_pseudo ? &c.pseudo : NULL;
 	so.admin_token = have_token ? token : NULL;
 	so.log = stderr;
+	if (!have_mtoken && getenv("GS_MASTODON_TOKEN") && *getenv("GS_MASTODON_TOKEN")) {
+		snprintf(mtoken, sizeof mtoken, "%s", getenv("GS_MASTODON_TOKEN"));
+		have_mtoken = 1;
+	}
+	gs_net_set_token(have_mtoken ? mtoken : NULL);
 
 	/* signals are taken by this thread alone */
 	sigset_t set;
@@ -326,6 +343,9 @@ int cmd_serve(int argc, char **argv)
 out:
 	if (have_token)
 		memset(token, 0, sizeof token);
+	if (have_mtoken)
+		memset(mtoken, 0, sizeof mtoken);
+	gs_net_set_token(NULL);
 	free(sources);
 	cli_common_release(&c);
 	return rc;

@@ -1,0 +1,323 @@
+"""groundswell serve's dashboard and Mastodon API seen by real clients (TAP).
+
+A generated stream is replayed as a followed file into `groundswell serve`
+on loopback (port 0, read from --port-file; --close-idle judges the last
+buckets). Then:
+  - static files: the embedded assets by exact name with their Content-Type;
+    path traversal (/../../etc/passwd, %2e%2e, %2f and backslash variants)
+    and unknown names are 404; only GET and HEAD;
+  - headless Chromium (Debian's chromium driven by playwright-core from
+    web/node_modules, web/test/dashboard.mjs) opens /: the trend list shows
+    #MeToo with a status, the charts are drawn, clicking MeToo opens its page
+    with the magnitude numbers and co-tags; the screenshot has the window's
+    size and is not blank (GS_WEB_SHOT=FILE keeps it);
+  - masto.js (npm masto@7, web/test/masto.mjs) lists /api/v1/trends/tags:
+    Tag entities with name, url and 7 days of history, offset pagination and
+    the Link-header paginator.
+The browser and masto checks are skipped ("# SKIP") only when chromium, node
+or web/node_modules is missing.
+"""
+import http.client
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+
+BIN = os.environ.get("GS_BIN", "build/groundswell")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+WEB = os.path.join(ROOT, "web")
+n = 0
+failed = 0
+
+
+def ok(cond, what, detail=""):
+    global n, failed
+    n += 1
+    print(("ok" if cond else "not ok") + f" {n} - {what}", flush=True)
+    if not cond:
+        failed += 1
+        if detail:
+            print("#   " + str(detail)[:2000].replace("\n", "\n#   "), flush=True)
+    return cond
+
+
+def skip(what, why):
+    global n
+    n += 1
+    print(f"ok {n} - {what} # SKIP {why}", flush=True)
+
+
+def read_png(path):
+    """(width, height, rows of bytes, bytes per pixel): 8-bit RGB(A) only."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, hdr = 8, [], None
+    while pos < len(data):
+        size, = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]
+        pos += 12 + size
+        if kind == b"IHDR":
+            hdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+    w, h, depth, ctype, _, _, interlace = hdr
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, hdr
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(b"".join(idat))
+    stride = w * bpp
+    prev = bytearray(stride)
+    rows = []
+    i = 0
+    for _ in range(h):
+        ft, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        if ft == 1:
+            for x in range(bpp, stride):
+                line[x] = (line[x] + line[x - bpp]) & 255
+        elif ft == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev))
+        elif ft == 3:
+            for x in range(stride):
+                a = line[x - bpp] if x >= bpp else 0
+                line[x] = (line[x] + ((a + prev[x]) >> 1)) & 255
+        elif ft == 4:
+            for x in range(stride):
+                a = line[x - bpp] if x >= bpp else 0
+                b = prev[x]
+                c = prev[x - bpp] if x >= bpp else 0
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows, bpp
+
+
+def raw_get(port, path, method="GET"):
+    """Sends the path as is (no client normalisation)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    hdr = {k.strip().lower(): v.strip() for k, v in (x.split(":", 1) for x in lines[1:] if ":" in x)}
+    return status, hdr, body
+
+
+def node_json(script, *args, timeout=120):
+    p = subprocess.run(["node", os.path.join(WEB, "test", script), *args], cwd=WEB,
+                       capture_output=True, text=True, timeout=timeout)
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
+    except (ValueError, IndexError):
+        return {"fatal": f"exit {p.returncode}: {p.stdout[-1000:]} {p.stderr[-1000:]}"}, p.stderr
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="gs-web-")
+    srv = None
+    try:
+        data = os.path.join(d, "s.jsonl")
+        g = subprocess.run([BIN, "generate", "--seed", "7", "--hours", "72", "--rate", "0.5",
+                            "-f", "mastodon", "--output", data], capture_output=True, text=True, timeout=120)
+        ok(g.returncode == 0, "generate exits 0", g.stderr)
+        # the last 2% of the lines come later, appended while the page is open
+        more = os.path.join(d, "more.jsonl")
+        with open(data, "rb") as f:
+            lines = f.readlines()
+        cut = len(lines) * 98 // 100
+        with open(data, "wb") as f:
+            f.writelines(lines[:cut])
+        with open(more, "wb") as f:
+            f.writelines(lines[cut:])
+        total_lines = len(lines)
+        del lines
+        portfile = os.path.join(d, "port")
+        err = open(os.path.join(d, "err"), "wb")
+        srv = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", portfile,
+                                "--source", data, "--close-idle", "1s"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        port = None
+        deadline = time.time() + 20
+        while time.time() < deadline and srv.poll() is None and port is None:
+            try:
+                port = int(open(portfile).read())
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        if not ok(port is not None, "serve starts and writes its port"):
+            return
+        # wait until the replay is read and the idle buckets judged
+        size = os.path.getsize(data)
+        deadline = time.time() + 60
+        st = {}
+        while time.time() < deadline:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/groundswell/v1/stats")
+            st = json.loads(c.getresponse().read())
+            c.close()
+            srcs = st.get("sources", [])
+            if srcs and srcs[0].get("offset") == size and st.get("idle_closed"):
+                break
+            time.sleep(0.2)
+        ok(st.get("sources") and st["sources"][0].get("offset") == size, "the replay is read", st)
+
+        # static files
+        built = os.path.exists(os.path.join(WEB, "node_modules", "uplot", "dist", "uPlot.iife.min.js"))
+        s_, h, body = raw_get(port, "/")
+        ok(s_ == 200 and h.get("content-type") == "text/html; charset=utf-8" and b"<html" in body,
+           "/ is the dashboard page (text/html)", (s_, h))
+        if built:
+            for path, ctype in (("/assets/dashboard.js", "text/javascript; charset=utf-8"),
+                                ("/assets/dashboard.css", "text/css; charset=utf-8"),
+                                ("/assets/uPlot.iife.min.js", "text/javascript; charset=utf-8"),
+                                ("/assets/uPlot.min.css", "text/css; charset=utf-8")):
+                s_, h, body = raw_get(port, path)
+                ok(s_ == 200 and h.get("content-type") == ctype and len(body) > 100
+                   and h.get("x-content-type-options") == "nosniff", f"{path} served as {ctype}", (s_, h))
+            s_, h, body = raw_get(port, "/tags/MeToo")
+            ok(s_ == 200 and b"dashboard.js" in body, "/tags/NAME is the dashboard's tag page", s_)
+        else:
+            ok(b"npm ci" in body, "without web/node_modules / says how to build the dashboard")
+        bad = ["/../../etc/passwd", "/assets/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+               "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2fetc%2fpasswd",
+               "/..%2f..%2f..%2fetc%2fpasswd", "/assets/..\\..\\etc\\passwd", "/assets/%2e%2e%5cserver.c",
+               "/%2fetc%2fpasswd", "//etc/passwd", "/assets//etc/passwd", "/etc/passwd",
+               "/assets/", "/assets", "/assets/nope.js", "/assets/dashboard.js/x", "/assets/DASHBOARD.JS",
+               "/tags/..", "/tags/%2e%2e", "/tags/.", "/tags/MeToo/../../etc/passwd",
+               "/tags/..%2f..%2fetc%2fpasswd", "/src/server.c", "/web/src/dashboard.js",
+               "/build/gen/assets.c", "/index.html"]
+        res = {p: raw_get(port, p)[0] for p in bad}
+        ok(all(v == 404 for v in res.values()), "traversal and unknown names get 404", res)
+        if built:
+            # libmicrohttpd decodes %00 to a NUL that ends the path, and the
+            # router drops one trailing slash: these name dashboard.js itself
+            js = raw_get(port, "/assets/dashboard.js")[2]
+            res = {p: raw_get(port, p) for p in ("/assets/dashboard.js%00.png", "/assets/dashboard.js/")}
+            ok(all(v[0] in (200, 404) and (v[0] == 404 or v[2] == js) for v in res.values()),
+               "a NUL or a trailing slash after an asset's name gives that asset or 404",
+               {k: v[0] for k, v in res.items()})
+        ok(not any(b"root:" in raw_get(port, p)[2] for p in bad), "no file content leaks")
+        s_, h, _ = raw_get(port, "/assets/dashboard.css" if built else "/", method="POST")
+        ok(s_ == 405, "POST to an asset is 405", s_)
+        s_, h, body = raw_get(port, "/api/groundswell/v1")
+        ok(s_ == 200 and json.loads(body).get("name") == "groundswell", "the API index stays at /api/groundswell/v1")
+
+        have_node = shutil.which("node") is not None
+        chromium = os.environ.get("GS_CHROMIUM", "/usr/bin/chromium")
+        have_pw = os.path.isdir(os.path.join(WEB, "node_modules", "playwright-core"))
+        have_masto = os.path.isdir(os.path.join(WEB, "node_modules", "masto"))
+        base = f"http://127.0.0.1:{port}"
+
+        # the dashboard in headless Chromium
+        if not (have_node and have_pw and built and os.access(chromium, os.X_OK)):
+            for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
+                         "dashboard: tag page with magnitude", "dashboard: screenshot not blank"):
+                skip(what, "needs chromium, node and web/node_modules (cd web && npm ci)")
+        else:
+            shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
+            tag_shot = os.path.join(os.path.dirname(os.path.abspath(shot)), "dashboard-tag.png") \
+                if os.environ.get("GS_WEB_SHOT") else os.path.join(d, "dashboard-tag.png")
+            # the numbers to be shown (before more lines are appended)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/groundswell/v1/tags/MeToo")
+            t = json.loads(c.getresponse().read())
+            c.close()
+            t0 = time.time()
+            o, stderr = node_json("dashboard.mjs", base, shot, tag_shot, data, more)
+            ok("fatal" not in o, f"dashboard.mjs runs ({time.time() - t0:.1f}s)", o.get("fatal", "") + stderr[-500:])
+            ok(not o.get("errors"), "no JavaScript errors", o.get("errors"))
+            lst = o.get("list", [])
+            me = [x for x in lst if x["name"] == "#MeToo"]
+            ok(me and me[0]["visible"] and me[0]["status"] in ("rising", "trending", "cooling", "ended"),
+               "dashboard: trend list with MeToo and a status", lst)
+            ok(len(lst) >= 3 and all(x["status"] for x in lst), "every listed trend has a status", lst)
+            ch = o.get("charts", [])
+            ok(len(ch) >= 3 and all(c["w"] > 200 and c["h"] > 100 and c["ink"] > 1000 for c in ch),
+               "dashboard: charts drawn (uPlot canvases with ink)", ch)
+            ok(any("posts" in s for s in o.get("stats", [])), "ingest stats shown", o.get("stats"))
+            ok(o.get("live") == "live", "the event stream is connected", o.get("live"))
+            mag = o.get("magnitude", {})
+            ok(o.get("tagUrl", "").endswith("/tags/MeToo") and o.get("tagTitle", "").startswith("#MeToo")
+               and all(k in mag for k in ("accounts", "posts", "originals", "reposts"))
+               and int(mag.get("accounts", "0").replace(",", "")) > 1000,
+               "dashboard: tag page with magnitude", (o.get("tagUrl"), o.get("tagTitle"), mag))
+            ok(mag.get("posts", "").replace(",", "") == str(t["posts"]) and
+               mag.get("accounts", "").replace(",", "") == str(t["accounts"]),
+               "the magnitude shown equals /api/groundswell/v1/tags/MeToo", (mag, t["posts"], t["accounts"]))
+            ok("#solidarity" in o.get("coTags", []), "co-tags listed (#solidarity)", o.get("coTags"))
+            ok(o.get("backOk"), "back returns to the charts without a reload")
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/groundswell/v1/stats")
+            st2 = json.loads(c.getresponse().read())
+            c.close()
+            ok(o.get("noReload") and o.get("postsAfter", 0) > o.get("postsBefore", 0) and
+               st2.get("lines") == total_lines,
+               f"posts appended to the source show up without a reload ({o.get('liveMs')} ms)",
+               (o.get("postsBefore"), o.get("postsAfter"), st2.get("lines"), total_lines))
+            ok(o.get("postsAfter") == st2.get("posts"), "the page ends showing the server's post count",
+               (o.get("postsAfter"), st2.get("posts")))
+            ok(o.get("hostileImgs") == 0, "a hostile tag name in the URL is shown as text")
+            ok(not o.get("external"), "no request leaves the server", o.get("external"))
+            try:
+                w, hgt, rows, bpp = read_png(shot)
+                colors, off = set(), 0
+                bg = tuple(rows[5][5 * bpp:5 * bpp + 3])
+                for y in range(0, hgt, 4):
+                    r = rows[y]
+                    for x in range(0, w, 4):
+                        px = tuple(r[x * bpp:x * bpp + 3])
+                        colors.add(px)
+                        off += px != bg
+                total = ((hgt + 3) // 4) * ((w + 3) // 4)
+                ok((w, hgt) == (1280, 900) and len(colors) > 50 and off > total * 0.3,
+                   "dashboard: screenshot not blank", (w, hgt, len(colors), off / total))
+            except Exception as e:  # noqa: BLE001
+                ok(False, "dashboard: screenshot not blank", e)
+
+        # masto.js
+        if not (have_node and have_masto):
+            for what in ("masto.js lists trending tags", "masto.js pagination"):
+                skip(what, "needs node and web/node_modules (cd web && npm ci)")
+        else:
+            o, stderr = node_json("masto.mjs", base)
+            ok("fatal" not in o, "masto.mjs runs", o.get("fatal", "") + stderr[-500:])
+            p1, allt = o.get("page1", []), o.get("all", [])
+            good = bool(p1) and len(p1) <= 5
+            for t in p1:
+                good &= isinstance(t.get("name"), str) and t.get("url") == f"{base}/tags/{t['name']}"
+                hist = t.get("history", [])
+                good &= len(hist) == 7 and all(isinstance(h["day"], str) and isinstance(h["uses"], str)
+                                               and isinstance(h["accounts"], str) for h in hist)
+                good &= [int(h["day"]) for h in hist] == sorted((int(h["day"]) for h in hist), reverse=True)
+                good &= all(int(h["day"]) % 86400 == 0 for h in hist)
+            ok(good, "masto.js v1.trends.tags.list({limit: 5}): Tag entities with 7 days of history", p1)
+            ok(any(int(h["uses"]) > 0 for t in p1 for h in t["history"]), "history has uses", p1)
+            names = [t["name"] for t in allt]
+            ok([t["name"] for t in p1] == names[:5] and [t["name"] for t in o.get("page2", [])] == names[5:10],
+               "offset pagination pages through the same list", (names, o.get("page2")))
+            pages = o.get("pages", [])
+            ok(sum(pages, []) == names[:30] and all(len(p) <= 3 for p in pages) and len(pages) >= 1,
+               "masto.js's paginator follows the Link header", (pages, names))
+    finally:
+        if srv is not None:
+            srv.kill()
+            srv.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+main()
+print(f"1..{n}")
+sys.exit(1 if failed else 0)
