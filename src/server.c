@@ -24,6 +24,7 @@
 #include "fold.h"
 #include "follow.h"
 #include "ingest.h"
+#include "network.h"
 #include "snapio.h"
 #include "timeutil.h"
 
@@ -81,6 +82,8 @@ struct gs_server {
 	struct gs_engine *e;
 	struct gs_trend *t;
 	struct gs_trend_live l;
+	struct gs_network *net; /* who addressed whom, the whole stream (not
+				   in snapshots: empty again after a restart) */
 	struct gs_parser *ps;
 	struct source *src;
 	size_t nsrc;
@@ -691,6 +694,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 			int64_t before = s->l.started ? s->l.next : INT64_MIN;
 			if (gs_trend_live_add(&s->l, &pp[i]) == GS_ENOMEM)
 				logf_(s, "out of memory");
+			if (gs_network_add(s->net, &pp[i]) == GS_ENOMEM)
+				logf_(s, "out of memory (network)");
 			note_closed(s, before);
 			s->finished = 0;
 		}
@@ -1570,10 +1575,113 @@ static struct MHD_Response *sse_start(struct gs_server *s, struct MHD_Connection
 
 #define API "/api/groundswell/v1"
 
+static const char *net_pseudonym(void *ctx, const char *id, char buf[64])
+{
+	gs_pseudo_id(ctx, id, strlen(id), buf);
+	return buf;
+}
+
+/* GET /network: the account network of the whole stream since the start
+ * (replies, mentions, reposts, quotes). Its kinds are fixed when it is
+ * built, so kind= must name all four; tag= is not supported (use
+ * "groundswell network --tag"). */
+static void route_network(struct gs_server *s, struct MHD_Connection *c, struct reply *r)
+{
+	static const char *const types[] = {
+		[GS_NET_CSV] = "text/csv; charset=utf-8",
+		[GS_NET_JSON] = "application/json; charset=utf-8",
+		[GS_NET_GEXF] = "application/gexf+xml; charset=utf-8",
+		[GS_NET_GRAPHML] = "application/graphml+xml; charset=utf-8",
+	};
+	const char *v;
+	struct gs_network_output no;
+	gs_network_output_init(&no);
+	int fmt = GS_NET_JSON;
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tag"))) {
+		reply_error(r, 400, "tag= is not supported by serve: it keeps one network of the "
+				    "whole stream (use 'groundswell network --tag NAME FILE')");
+		return;
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"))) {
+		fmt = gs_net_format_parse(v);
+		if (fmt >= GS_NET_SUMMARY) {
+			reply_error(r, 400, "format must be json, gexf, graphml or csv");
+			return;
+		}
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "kind"))) {
+		static const char *const names[] = {"replies", "mentions", "reposts", "quotes"};
+		unsigned k = 0;
+		int bad = 0;
+		for (const char *p = v; *p && !bad;) {
+			size_t n = strcspn(p, ",");
+			int found = 0;
+			for (int i = 0; i < 4; i++)
+				if (n == strlen(names[i]) && !strncmp(p, names[i], n))
+					k |= 1u << i, found = 1;
+			if (n == 3 && !strncmp(p, "all", 3))
+				k |= GS_NET_ACCOUNTS, found = 1;
+			bad = !found;
+			p += n;
+			if (*p == ',')
+				p++;
+		}
+		if (bad || k != GS_NET_ACCOUNTS) {
+			reply_error(r, 400, "serve keeps one network of all four kinds: kind must be "
+					    "all or replies,mentions,reposts,quotes (for a subset use "
+					    "'groundswell network --kind')");
+			return;
+		}
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "min_weight"))) {
+		long x = parse_uint(v);
+		if (x < 1) {
+			reply_error(r, 400, "min_weight must be an integer of at least 1");
+			return;
+		}
+		no.min_weight = (uint64_t)x;
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top_nodes"))) {
+		long x = parse_uint(v);
+		if (x < 0) {
+			reply_error(r, 400, "top_nodes must be a non-negative integer (0: all)");
+			return;
+		}
+		no.top_nodes = (size_t)x;
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top"))) {
+		long x = parse_uint(v);
+		if (x < 0 || x > 1000) {
+			reply_error(r, 400, "top must be an integer from 0 to 1000");
+			return;
+		}
+		no.top_list = (size_t)x;
+	}
+	if (s->o.pseudo) {
+		no.name = net_pseudonym;
+		no.name_ctx = (void *)s->o.pseudo;
+	}
+	no.malformed = malformed_total(s);
+	struct out o;
+	if (out_open(&o)) {
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	int rc = gs_network_write(s->net, o.f, (enum gs_net_format)fmt, &no, NULL);
+	size_t len;
+	char *b = out_close(&o, &len);
+	if (rc || !b) {
+		free(b);
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	reply_text(r, 200, types[fmt], b, len);
+}
+
 static const char index_json[] =
 	"{\"name\":\"groundswell\",\"version\":\"" GS_VERSION "\",\"endpoints\":["
 	"\"/api/v1/trends/tags\",\"" API "/trends\",\"" API "/tags/NAME\",\"" API "/stats\","
-	"\"" API "/stream\",\"/metrics\",\"" API "/admin/tags\","
+	"\"" API "/network\",\"" API "/stream\",\"/metrics\",\"" API "/admin/tags\","
 	"\"" API "/admin/tags/NAME/{approve,hide,ban}\"]}\n";
 
 /* Routes one request. Returns a streaming response for the stream, else
@@ -1630,7 +1738,7 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 		reply_error(r, 404, "no such admin endpoint");
 		return NULL;
 	}
-	enum { R_NONE, R_INDEX, R_MTAGS, R_TRENDS, R_TAG, R_STATS, R_STREAM, R_METRICS } which = R_NONE;
+	enum { R_NONE, R_INDEX, R_MTAGS, R_TRENDS, R_TAG, R_STATS, R_NETWORK, R_STREAM, R_METRICS } which = R_NONE;
 	const char *name = NULL;
 	if (!strcmp(path, "/") || !strcmp(path, API))
 		which = R_INDEX;
@@ -1643,6 +1751,8 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 		which = R_TAG, name = path + strlen(API "/tags/");
 	else if (!strcmp(path, API "/stats"))
 		which = R_STATS;
+	else if (!strcmp(path, API "/network"))
+		which = R_NETWORK;
 	else if (!strcmp(path, API "/stream"))
 		which = R_STREAM;
 	else if (!strcmp(path, "/metrics"))
@@ -1696,6 +1806,7 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 	case R_TRENDS: route_trends(s, r, 0); break;
 	case R_TAG: route_tag(s, c, name, r); break;
 	case R_STATS: route_stats(s, r); break;
+	case R_NETWORK: route_network(s, c, r); break;
 	case R_METRICS: route_metrics(s, r); break;
 	default: break;
 	}
@@ -2168,6 +2279,7 @@ static void free_server(struct gs_server *s)
 	gs_parser_free(s->ps);
 	gs_trend_free(s->t);
 	gs_engine_free(s->e);
+	gs_network_free(s->net);
 	free(s->listen_host);
 	free(s->public_url);
 	free(s->cors);
@@ -2241,10 +2353,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->e = gs_engine_new(&s->o.engine);
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
+	s->net = gs_network_new(NULL);
 	s->ring = s->ring_cap ? calloc(s->ring_cap, sizeof *s->ring) : NULL;
 	s->src = calloc(o->nsources ? o->nsources : 1, sizeof *s->src);
 	if (!s->listen_host || (o->public_url && !s->public_url) || (o->cors && !s->cors) ||
-	    !s->e || !s->ps || (s->ring_cap && !s->ring) || !s->src) {
+	    !s->e || !s->ps || !s->net || (s->ring_cap && !s->ring) || !s->src) {
 		snprintf(err, errlen, s->e && !s->t ? "invalid trend options" : "out of memory");
 		free_server(s);
 		return s->e && !s->t ? GS_EUSAGE : GS_ENOMEM;

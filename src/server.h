@@ -14,6 +14,9 @@
  *   GET  /api/groundswell/v1/trends           trend events with lifecycle
  *   GET  /api/groundswell/v1/tags/NAME        one tag's magnitude, timeline
  *   GET  /api/groundswell/v1/stats            ingest statistics
+ *   GET  /api/groundswell/v1/network          who addressed whom (accounts),
+ *                                             json/gexf/graphml/csv; not
+ *                                             snapshotted
  *   GET  /api/groundswell/v1/stream           server-sent events
  *   GET  /metrics                             Prometheus text format
  *   GET  /, /tags/NAME, /assets/NAME          the dashboard (assets.h)

@@ -6,6 +6,10 @@ whatever happens. Checks:
   - a generated stream replayed as a followed file: the served trends equal
     `groundswell trends --json --live`, a tag equals `groundswell tag --json`,
     the counts equal `groundswell report`;
+  - GET /api/groundswell/v1/network equals `groundswell network --format
+    json` (min_weight, top_nodes too), GEXF parses, GraphML and CSV are
+    served with their Content-Type, bad kind/format/min_weight and tag= are
+    400s;
   - GET /api/v1/trends/tags has Mastodon's shape: limit (default 10, at most
     20), offset, Link rel="next"/"prev", Tag entities with 7 days of history,
     newest first, values as strings, days at UTC midnight;
@@ -284,6 +288,43 @@ def main(d):
     clitag = json.loads(run("tag", "MeToo", "--json", data).stdout)
     ok(stt == 200 and tag == clitag, "/tags/%23MeToo equals 'tag MeToo --json'")
     ok(srv.json("/api/groundswell/v1/tags/metoo")[2] == clitag, "any spelling finds the tag")
+
+    # ---- the account network ----------------------------------------------
+    stt, h, net = srv.json("/api/groundswell/v1/network")
+    clinet = json.loads(run("network", "--format", "json", data).stdout)
+    for x in (net, clinet):
+        if isinstance(x, dict):
+            x.get("summary", {}).pop("malformed", None)
+    ok(stt == 200 and h.get("content-type", "").startswith("application/json") and
+       set(net) == {"directed", "kinds", "summary", "nodes", "links"} and net["directed"] is True,
+       "/network: d3 node-link JSON with a summary", (stt, h.get("content-type"), list(net or {})))
+    ok(net == clinet and net["summary"]["edges"] > 0 and net["summary"]["nodes"] == len(net["nodes"]),
+       f"/network equals 'network --format json' ({len(clinet['nodes'])} nodes, {len(clinet['links'])} links)",
+       ((net or {}).get("summary"), clinet.get("summary")))
+    stt, _, net2 = srv.json("/api/groundswell/v1/network?kind=replies,mentions,reposts,quotes&min_weight=2&top_nodes=20")
+    cli2 = json.loads(run("network", "--format", "json", "--min-weight", "2", "--top-nodes", "20", data).stdout)
+    for x in (net2, cli2):
+        x["summary"].pop("malformed", None)
+    ok(stt == 200 and net2 == cli2 and len(net2["nodes"]) <= 20, "/network min_weight and top_nodes as the CLI's")
+    stt, h, body = srv.req("/api/groundswell/v1/network?format=gexf&top_nodes=50")
+    try:
+        import xml.etree.ElementTree as ET
+        root = ET.fromstring(body)
+        gexf_ok = root.tag.endswith("gexf") and len(root.findall(".//{*}node")) > 0
+    except ET.ParseError as e:
+        gexf_ok = False
+    ok(stt == 200 and gexf_ok and "gexf" in h.get("content-type", ""), "/network?format=gexf parses as GEXF",
+       (stt, h.get("content-type"), body[:200]))
+    stt, h, body = srv.req("/api/groundswell/v1/network?format=graphml&top_nodes=5")
+    ok(stt == 200 and b"<graphml" in body and "graphml" in h.get("content-type", ""), "/network?format=graphml")
+    stt, h, body = srv.req("/api/groundswell/v1/network?format=csv")
+    ok(stt == 200 and h.get("content-type", "").startswith("text/csv") and body.count(b"\n") > 1,
+       "/network?format=csv")
+    for q, why in (("kind=likes", "an unknown kind"), ("kind=replies,mentions", "a subset of the kinds"),
+                   ("format=png", "an unknown format"), ("min_weight=0", "min_weight 0"),
+                   ("tag=MeToo", "tag= (not supported by serve)")):
+        stt, h, e = srv.json("/api/groundswell/v1/network?" + q)
+        ok(stt == 400 and isinstance(e, dict) and e.get("error"), f"/network with {why}: 400", (stt, e))
 
     # ---- Mastodon's trends/tags -------------------------------------------
     stt, h, tags = srv.json("/api/v1/trends/tags")

@@ -224,7 +224,8 @@ def main():
         # the dashboard in headless Chromium
         if not (have_node and have_pw and built and os.access(chromium, os.X_OK)):
             for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
-                         "dashboard: tag page with magnitude", "dashboard: screenshot not blank"):
+                         "dashboard: tag page with magnitude", "dashboard: screenshot not blank",
+                         "tag page: a 'Who addressed whom' panel"):
                 skip(what, "needs chromium, node and web/node_modules (cd web && npm ci)")
         else:
             shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
@@ -258,6 +259,9 @@ def main():
                mag.get("accounts", "").replace(",", "") == str(t["accounts"]),
                "the magnitude shown equals /api/groundswell/v1/tags/MeToo", (mag, t["posts"], t["accounts"]))
             ok("#solidarity" in o.get("coTags", []), "co-tags listed (#solidarity)", o.get("coTags"))
+            ok(len(o.get("addressed", [])) >= 1 and "whole stream" in o.get("addressedTitle", ""),
+               "tag page: a 'Who addressed whom' panel with at least one account (whole stream)",
+               (o.get("addressedTitle"), o.get("addressed")))
             ok(o.get("backOk"), "back returns to the charts without a reload")
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", "/api/groundswell/v1/stats")

@@ -234,6 +234,25 @@
     return card;
   }
 
+  // "Who addressed whom": serve keeps one account network of the whole
+  // stream (replies, mentions, reposts, quotes), not one per tag; shown are
+  // the most addressed accounts (weighted in-degree) among its 100 most
+  // connected ones.
+  function addressed(lists, seq) {
+    getJSON(API + "/network?top_nodes=100").then(function (net) {
+      if (seq !== state.seq) return;
+      var rows = (net.nodes || []).filter(function (x) { return x.in > 0; })
+        .sort(function (a, b) { return b.in - a.in || (a.id < b.id ? -1 : 1); }).slice(0, 10)
+        .map(function (x) { return { account: x.id, addressed: x.in }; });
+      var card = table("Who addressed whom: most addressed accounts (whole stream, not only this tag)",
+        rows, ["account", "addressed"], false);
+      card.classList.add("addressed");
+      card.appendChild(el("p", "sub", fmt(net.summary.total_weight) + " replies, mentions, reposts and quotes between " +
+        fmt(net.summary.held.nodes) + " accounts since the server started"));
+      lists.appendChild(card);
+    }).catch(function () { /* the tag page stands without it */ });
+  }
+
   function renderTag(name) {
     var view = $("view"), seq = ++state.seq;
     fetchTag(name, 10).then(function (t) {
@@ -267,8 +286,9 @@
       var lists = el("div", "lists");
       lists.appendChild(table("Co-tags", t.co_tags, ["tag", "posts"], true));
       lists.appendChild(table("Languages", t.languages, ["language", "posts"], false));
-      lists.appendChild(table("Most mentioned accounts", t.mentions, ["account", "posts"], false));
+      lists.appendChild(table("Most mentioned accounts (posts with this tag)", t.mentions, ["account", "posts"], false));
       view.appendChild(lists);
+      addressed(lists, seq);
     }).catch(function (err) {
       if (seq !== state.seq) return;
       dropPlots();

@@ -58,6 +58,9 @@ try {
   out.magnitude = await page.$$eval(".magnitude .stat", (s) => Object.fromEntries(
     s.map((e) => [e.dataset.k, e.querySelector("b").textContent])));
   out.coTags = await page.$$eval("#view .lists .card:first-child a", (as) => as.map((a) => a.textContent));
+  await page.waitForSelector("#view .addressed tr", { timeout: 20000 }).catch(() => {});
+  out.addressed = await page.$$eval("#view .addressed tr", (rs) => rs.map((r) => r.textContent));
+  out.addressedTitle = await page.$$eval("#view .addressed h3", (hs) => hs.map((h) => h.textContent).join(""));
   if (tagShot) await page.screenshot({ path: tagShot, fullPage: false });
   // back to the list without a reload
   await page.goBack();
