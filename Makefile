@@ -18,14 +18,17 @@ PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd libwebsock
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
 
 LIB_SRC  = $(sort $(wildcard src/*.c))
-CLI_SRC  = $(sort $(wildcard src/cli/*.c))
+# groundswell-serve: "groundswell serve" runs it (see src/cli/serve_main.c)
+SERVE_SRC = src/cli/cmd_serve.c src/cli/serve_main.c
+CLI_SRC  = $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+SERVE_OBJ = $(SERVE_SRC:%.c=$(BUILD)/%.o) $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     = $(wildcard include/*.h src/*.h src/cli/*.h tests/*.h)
 
-all: $(BUILD)/groundswell $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
+all: $(BUILD)/groundswell $(BUILD)/groundswell-serve $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -47,14 +50,18 @@ $(BUILD)/libgroundswell.a: $(LIB_OBJ)
 $(BUILD)/libgroundswell.so: $(LIB_OBJ)
 	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
 
+# --as-needed: the batch binary does not load the server's libraries
 $(BUILD)/groundswell: $(CLI_OBJ) $(BUILD)/libgroundswell.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
+	$(CC) $(CFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
+
+$(BUILD)/groundswell-serve: $(SERVE_OBJ) $(BUILD)/libgroundswell.a
+	$(CC) $(CFLAGS) -o $@ $(SERVE_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgroundswell.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/libgroundswell.a $(LIBS)
 
-tests: $(TESTS) $(BUILD)/groundswell
+tests: $(TESTS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
 
 test: tests
 	@GS_BIN=$(BUILD)/groundswell GS_TESTS=$(BUILD)/tests sh tests/run.sh
@@ -80,7 +87,7 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BUILD)/groundswell $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/groundswell $(BUILD)/groundswell-serve $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(BUILD)/libgroundswell.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libgroundswell.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/groundswell.h $(DESTDIR)$(PREFIX)/include/

@@ -1,9 +1,34 @@
 /* main.c - the groundswell command: dispatches to src/cli/cmd_*.c. */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "groundswell.h"
+
+/* "serve" lives in its own executable, groundswell-serve, beside this one
+ * (or on PATH): its HTTP, WebSocket, TLS and curl libraries would otherwise
+ * be loaded, and cost memory, in every batch run. */
+static int serve_exec(int argc, char **argv)
+{
+	char self[4096], path[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	(void)argc;
+	argv[0] = (char *)"groundswell-serve";
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(path, sizeof path, "%s/groundswell-serve", self);
+			execv(path, argv);
+		}
+	}
+	execvp("groundswell-serve", argv);
+	cli_error("cannot run 'groundswell-serve': %s", strerror(errno));
+	return EXIT_USAGE;
+}
 
 static const struct {
 	const char *name;
@@ -14,7 +39,7 @@ static const struct {
 	{"trends", cmd_trends, "what trended, when it started, peaked and ended"},
 	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
 	{"network", cmd_network, "who addressed whom: reply/mention/repost/co-tag networks"},
-	{"serve", cmd_serve, "follow live sources and serve trends over HTTP"},
+	{"serve", serve_exec, "follow live sources and serve trends over HTTP"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
 };
