@@ -121,47 +121,12 @@ static const char *pseudonym(void *ctx, const char *id, char buf[64])
 	return account_name(ctx, id, buf);
 }
 
-/* Reads the files into net (as cli_read_inputs does into an engine). */
+/* Reads the files into net, through a sink (no engine). */
 static int read_inputs(struct cli_common *c, struct gs_network *net,
 		       int nfiles, char **files, uint64_t *malformed)
 {
-	static char *stdin_only[] = {"-"};
-	if (nfiles == 0) {
-		if (isatty(0)) {
-			cli_error("no input files (give FILE... or - for stdin; see --help)");
-			return EXIT_USAGE;
-		}
-		nfiles = 1;
-		files = stdin_only;
-	}
 	struct gs_ingest_sink sink = {net, part_new, part_post, part_merge, part_free};
-	c->ing.progress = c->progress < 0 ? isatty(2) : c->progress;
-	struct gs_ingest_state st = {0};
-	st.started = gs_now();
-	for (int i = 0; i < nfiles; i++) {
-		FILE *probe = strcmp(files[i], "-") ? fopen(files[i], "rb") : NULL;
-		if (probe) {
-			if (fseeko(probe, 0, SEEK_END) == 0 && ftello(probe) > 0)
-				st.bytes_total += (uint64_t)ftello(probe);
-			fclose(probe);
-		}
-	}
-	int rc = 0;
-	for (int i = 0; i < nfiles && !rc; i++) {
-		int r = gs_ingest_file_sink(NULL, files[i], &c->ing, &st, &sink);
-		if (r == GS_ENOMEM)
-			cli_error("out of memory");
-		if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
-			rc = EXIT_USAGE;
-		else if (r)
-			rc = EXIT_STRICT;
-	}
-	gs_ingest_progress_end(&c->ing, &st);
-	if (st.shown > c->ing.max_shown && !c->ing.strict)
-		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
-			st.shown, c->ing.max_shown);
-	*malformed = st.shown;
-	return rc;
+	return cli_read_into(c, nfiles, files, NULL, &sink, malformed);
 }
 
 int cmd_network(int argc, char **argv)

@@ -157,7 +157,9 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 	return 0;
 }
 
-int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
+int cli_read_into(struct cli_common *c, int nfiles, char **files,
+		  struct gs_engine *e, const struct gs_ingest_sink *sink,
+		  uint64_t *malformed)
 {
 	static char *stdin_only[] = {"-"};
 	if (nfiles == 0) {
@@ -167,11 +169,6 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 		}
 		nfiles = 1;
 		files = stdin_only;
-	}
-	c->engine = gs_engine_new(&c->eng);
-	if (!c->engine) {
-		cli_error("out of memory");
-		return EXIT_USAGE;
 	}
 	c->ing.progress = c->progress < 0 ? isatty(2) : c->progress;
 	struct gs_ingest_state st = {0};
@@ -186,7 +183,9 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 	}
 	int rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++) {
-		int r = gs_ingest_file(c->engine, files[i], &c->ing, &st);
+		int r = gs_ingest_file_sink(e, files[i], &c->ing, &st, sink);
+		if (r == GS_ENOMEM)
+			cli_error("out of memory");
 		if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
 			rc = EXIT_USAGE;
 		else if (r)
@@ -196,7 +195,19 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
 			st.shown, c->ing.max_shown);
+	if (malformed)
+		*malformed = st.shown;
 	return rc;
+}
+
+int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
+{
+	c->engine = gs_engine_new(&c->eng);
+	if (!c->engine) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	return cli_read_into(c, nfiles, files, c->engine, NULL, NULL);
 }
 
 void json_str(FILE *f, const char *s)

@@ -75,6 +75,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg);
  * c->engine. Returns 0 or the exit code to leave with. */
 int cli_read_inputs(struct cli_common *c, int nfiles, char **files);
 
+/* The same into engine e (may be NULL) and/or a per-post sink; *malformed
+ * (if not NULL) gets the number of malformed lines. */
+int cli_read_into(struct cli_common *c, int nfiles, char **files,
+		  struct gs_engine *e, const struct gs_ingest_sink *sink,
+		  uint64_t *malformed);
+
 /* Output helpers. */
 void json_str(FILE *f, const char *s);
 void csv_str(FILE *f, const char *s);
