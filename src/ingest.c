@@ -205,6 +205,27 @@ static void progress(const struct gs_ingest_options *o,
 	fflush(o->errors);
 }
 
+struct progress_ctx {
+	const struct gs_ingest_options *o;
+	struct gs_ingest_state *st;
+	struct part *parts;
+	size_t nparts;
+	atomic_int done;
+};
+
+/* Draws progress every 100 ms until the parts are read. */
+static void *progress_main(void *arg)
+{
+	struct progress_ctx *pc = arg;
+	while (!atomic_load(&pc->done)) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (!atomic_load(&pc->done))
+			progress(pc->o, pc->st, pc->parts, pc->nparts);
+	}
+	return NULL;
+}
+
 void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st)
 {
@@ -283,28 +304,28 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	}
 	if (fd >= 0)
 		close(fd);
-	size_t started = 0;
-	for (size_t i = 0; !rc && i < nparts; i++, started++)
+	/* Part 0 is read on the calling thread: its engine (the caller's)
+	 * then grows in the main malloc arena, which extends with brk, not
+	 * with an mprotect per page as a thread's arena does (2% of a
+	 * one-thread run); the other parts get a thread each. */
+	size_t started = 1;
+	for (size_t i = 1; !rc && i < nparts; i++, started++)
 		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
 			rc = GS_ENOMEM;
 			break;
 		}
-	if (o->progress && started == nparts) {
-		/* Wait for the parts while drawing progress. */
-		for (;;) {
-			struct timespec ts = {0, 100 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-			int live = 0;
-			for (size_t i = 0; i < nparts; i++)
-				live |= pthread_tryjoin_np(th[i], NULL) == EBUSY;
-			if (!live)
-				break;
-			progress(o, st, parts, nparts);
-		}
-		started = 0; /* all joined */
-	}
-	for (size_t i = 0; i < started; i++)
+	struct progress_ctx pc = {o, st, parts, nparts, 0};
+	pthread_t pth;
+	int with_progress = !rc && o->progress &&
+			    pthread_create(&pth, NULL, progress_main, &pc) == 0;
+	if (!rc)
+		read_part(&parts[0]);
+	for (size_t i = 1; i < started; i++)
 		pthread_join(th[i], NULL);
+	if (with_progress) {
+		atomic_store(&pc.done, 1);
+		pthread_join(pth, NULL);
+	}
 
 	/* Report in file order with absolute line numbers. */
 	uint64_t base = 0;
