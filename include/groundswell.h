@@ -325,6 +325,21 @@ ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
 ptrdiff_t gs_engine_observations_range(const struct gs_engine *e,
 				       int64_t from_ms, int64_t to_ms,
 				       struct gs_obs **out);
+
+/*
+ * The observations of a whole engine, bucket after bucket, in time linear in
+ * the observations (a calendar of the tags' next used buckets), for a batch
+ * run. gs_obs_iter_next() hands out the next bucket that has observations
+ * (at *bucket_ms), sorted as above, in an array owned by the iterator and
+ * valid until the next call; it returns their count, 0 at the end, or
+ * GS_ENOMEM. The engine must not change while an iterator lives.
+ * gs_engine_obs_iter_new() returns NULL when out of memory.
+ */
+struct gs_obs_iter;
+struct gs_obs_iter *gs_engine_obs_iter_new(const struct gs_engine *e);
+ptrdiff_t gs_obs_iter_next(struct gs_obs_iter *it, int64_t *bucket_ms,
+			   const struct gs_obs **out);
+void gs_obs_iter_free(struct gs_obs_iter *it);
 /* Fills an observation's day figures (day_accounts, prev_day_accounts),
  * which cost a merge of the day's bucket sketches. 0 or GS_ENOTFOUND. */
 int gs_engine_obs_days(const struct gs_engine *e, struct gs_obs *o);

@@ -1331,6 +1331,129 @@ ptrdiff_t gs_engine_observations_at(const struct gs_engine *e,
 	return gs_engine_observations_range(e, bucket_ms, bucket_ms + 1, out);
 }
 
+/* Cursor of one tag: the next timeline entry to hand out, and the next
+ * cursor due in the same calendar slot. */
+struct obs_cur {
+	const struct tag *t;
+	uint32_t j;
+	uint32_t next;
+};
+
+struct gs_obs_iter {
+	const struct gs_engine *e;
+	int64_t first, width;
+	struct obs_cur *cur;
+	uint32_t *head; /* per bucket since first: its first due cursor + 1 */
+	size_t nb, at;  /* calendar slots, the next one to hand out */
+	struct gs_obs *obs;
+	size_t cap;
+};
+
+/* The calendar has a slot per bucket between the engine's first and last
+ * post: past this many, the time span is too long for it. */
+#define OBS_CAL_MAX ((size_t)1 << 24)
+
+/* Files cursor c under the slot of its tag's next bucket; buckets outside
+ * the engine's span (none, unless a state was pieced together oddly) are
+ * passed over, as a scan of that span would. */
+static void obs_due(struct gs_obs_iter *it, uint32_t c)
+{
+	struct obs_cur *k = &it->cur[c];
+	for (; k->j < k->t->tl_n; k->j++) {
+		int64_t t = k->t->tl[k->j].t;
+		if (t < it->first + (int64_t)it->at * it->width)
+			continue;
+		size_t slot = (size_t)((t - it->first) / it->width);
+		if (slot >= it->nb)
+			return;
+		k->next = it->head[slot];
+		it->head[slot] = c + 1;
+		return;
+	}
+}
+
+struct gs_obs_iter *gs_engine_obs_iter_new(const struct gs_engine *e)
+{
+	struct gs_obs_iter *it = calloc(1, sizeof *it);
+	if (!it)
+		return NULL;
+	it->e = e;
+	it->width = e->o.bucket_ms;
+	if (e->s.posts == 0)
+		return it;
+	it->first = gs_time_bucket(e->s.first_ms, it->width);
+	int64_t last = gs_time_bucket(e->s.last_ms, it->width);
+	uint64_t nb = (uint64_t)((last - it->first) / it->width) + 1;
+	size_t n = 0;
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i] && e->slots[i]->tl_n)
+			n++;
+	if (nb > OBS_CAL_MAX || n >= UINT32_MAX)
+		goto fail;
+	it->nb = (size_t)nb;
+	it->head = calloc(it->nb, sizeof *it->head);
+	it->cur = malloc((n ? n : 1) * sizeof *it->cur);
+	if (!it->head || !it->cur)
+		goto fail;
+	uint32_t c = 0;
+	for (size_t i = 0; i < e->nslots; i++) {
+		const struct tag *t = e->slots[i];
+		if (!t || !t->tl_n)
+			continue;
+		it->cur[c].t = t;
+		it->cur[c].j = 0;
+		obs_due(it, c);
+		c++;
+	}
+	return it;
+fail:
+	gs_obs_iter_free(it);
+	return NULL;
+}
+
+ptrdiff_t gs_obs_iter_next(struct gs_obs_iter *it, int64_t *bucket_ms,
+			   const struct gs_obs **out)
+{
+	while (it->at < it->nb && !it->head[it->at])
+		it->at++;
+	if (it->at >= it->nb)
+		return 0;
+	size_t k = 0;
+	uint32_t c = it->head[it->at];
+	it->head[it->at] = 0;
+	while (c) {
+		struct obs_cur *cu = &it->cur[c - 1];
+		uint32_t next = cu->next;
+		if (k == it->cap) {
+			size_t cap = it->cap ? it->cap * 2 : 256;
+			struct gs_obs *nv = realloc(it->obs, cap * sizeof *nv);
+			if (!nv)
+				return GS_ENOMEM;
+			it->obs = nv;
+			it->cap = cap;
+		}
+		observe(it->e, cu->t, cu->j, &it->obs[k++]);
+		cu->j++;
+		obs_due(it, c - 1);
+		c = next;
+	}
+	qsort(it->obs, k, sizeof *it->obs, cmp_obs);
+	*bucket_ms = it->first + (int64_t)it->at * it->width;
+	it->at++;
+	*out = it->obs;
+	return (ptrdiff_t)k;
+}
+
+void gs_obs_iter_free(struct gs_obs_iter *it)
+{
+	if (!it)
+		return;
+	free(it->cur);
+	free(it->head);
+	free(it->obs);
+	free(it);
+}
+
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
 {
 	ptrdiff_t j = find_bucket(e->global, bucket_ms);

@@ -577,10 +577,6 @@ size_t gs_trend_events(const struct gs_trend *t,
 	return t->nev;
 }
 
-/* Buckets whose observations are gathered at once: memory for a few hours of
- * observations instead of the whole archive's. */
-#define BATCH_BUCKETS 6
-
 int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 {
 	struct gs_summary s;
@@ -589,30 +585,33 @@ int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 		return 0;
 	int64_t b0 = gs_time_bucket(s.first_ms, t->width);
 	int64_t b1 = gs_time_bucket(s.last_ms, t->width);
-	int r = 0;
-	for (int64_t c0 = b0; c0 <= b1 && !r; c0 += BATCH_BUCKETS * t->width) {
-		int64_t c1 = c0 + BATCH_BUCKETS * t->width;
-		struct gs_obs *obs;
-		ptrdiff_t n = gs_engine_observations_range(e, c0, c1, &obs);
-		if (n < 0)
-			return (int)n;
-		if (t->o.scorer == GS_SCORER_MASTODON)
-			for (ptrdiff_t k = 0; k < n; k++)
-				gs_engine_obs_days(e, &obs[k]);
-		ptrdiff_t i = 0;
-		for (int64_t b = c0; b < c1 && b <= b1 && !r; b += t->width) {
-			ptrdiff_t j = i;
-			while (j < n && obs[j].bucket_ms == b)
-				j++;
-			double g = gs_engine_bucket_accounts(e, b);
-			/* the same rule as live_close(): nothing at all in a
-			 * bucket lets the detector skip it */
-			if (j > i || g > 0 || t->nactive || t->o.scorer != GS_SCORER_SIGNIFICANCE)
-				r = gs_trend_bucket(t, b, g, obs + i, (size_t)(j - i));
-			i = j;
+	/* observations bucket by bucket: memory for one bucket's, and no
+	 * pass over every tag per bucket */
+	struct gs_obs_iter *it = gs_engine_obs_iter_new(e);
+	if (!it)
+		return GS_ENOMEM;
+	const struct gs_obs *cobs = NULL;
+	int64_t ob = 0;
+	ptrdiff_t n = gs_obs_iter_next(it, &ob, &cobs);
+	int r = n < 0 ? (int)n : 0;
+	for (int64_t b = b0; b <= b1 && !r; b += t->width) {
+		ptrdiff_t k = n > 0 && ob == b ? n : 0;
+		struct gs_obs *obs = (struct gs_obs *)cobs;
+		if (k && t->o.scorer == GS_SCORER_MASTODON)
+			for (ptrdiff_t q = 0; q < k; q++)
+				gs_engine_obs_days(e, &obs[q]);
+		double g = gs_engine_bucket_accounts(e, b);
+		/* the same rule as live_close(): nothing at all in a bucket
+		 * lets the detector skip it */
+		if (k || g > 0 || t->nactive || t->o.scorer != GS_SCORER_SIGNIFICANCE)
+			r = gs_trend_bucket(t, b, g, obs, (size_t)k);
+		if (k && !r) {
+			n = gs_obs_iter_next(it, &ob, &cobs);
+			if (n < 0)
+				r = (int)n;
 		}
-		free(obs);
 	}
+	gs_obs_iter_free(it);
 	return r;
 }
 

@@ -273,6 +273,48 @@ int main(void)
 	TAP_EQ_INT(t.posts_error, 0, "and carry no error");
 	gs_engine_free(e);
 
+	/* the bucket-by-bucket iterator hands out gs_engine_observations() */
+	{
+		struct gs_engine *g = gs_engine_new(NULL);
+		char tg[64];
+		for (int i = 0; i < 20000; i++) {
+			snprintf(tg, sizeof tg, "t%llu t%llu", (unsigned long long)(next() % 300),
+				 (unsigned long long)(next() % 7));
+			char acc[32];
+			snprintf(acc, sizeof acc, "u%llu", (unsigned long long)(next() % 5000));
+			/* sparse in time: gaps of empty buckets */
+			struct gs_post q = mk(acc, (int64_t)(next() % 200) * 3600 * 1000 * 3 +
+							   (int64_t)(next() % 3600000), tg);
+			gs_engine_add(g, &q);
+		}
+		struct gs_obs *all;
+		ptrdiff_t na = gs_engine_observations(g, &all);
+		struct gs_obs_iter *it = gs_engine_obs_iter_new(g);
+		const struct gs_obs *v;
+		int64_t b, prev = INT64_MIN;
+		ptrdiff_t k, at = 0;
+		int ok = it != NULL, sorted = 1;
+		while (ok && (k = gs_obs_iter_next(it, &b, &v)) > 0) {
+			sorted &= b > prev;
+			prev = b;
+			for (ptrdiff_t i = 0; i < k && ok; i++, at++)
+				ok = at < na && v[i].bucket_ms == b &&
+				     all[at].bucket_ms == b && all[at].hash == v[i].hash &&
+				     all[at].posts == v[i].posts &&
+				     all[at].accounts == v[i].accounts;
+		}
+		TAP_OK(ok && sorted && at == na,
+		       "the observation iterator gives every observation in order (%td)", na);
+		gs_obs_iter_free(it);
+		free(all);
+		gs_engine_free(g);
+		struct gs_engine *z = gs_engine_new(NULL);
+		it = gs_engine_obs_iter_new(z);
+		TAP_OK(it && gs_obs_iter_next(it, &b, &v) == 0, "an empty engine has no observations");
+		gs_obs_iter_free(it);
+		gs_engine_free(z);
+	}
+
 	TAP_OK(gs_engine_new(&(struct gs_engine_options){.bucket_ms = 0}) == NULL,
 	       "invalid options refused");
 	return TAP_DONE();
