@@ -193,6 +193,8 @@ void gs_reader_close(struct gs_reader *r);
 struct gs_memory {
 	size_t table, tags, accounts, timelines, timeline_sketches, summaries,
 		repost_cache, total;
+	size_t tracked; /* tags to summaries as the engine keeps count of them
+			   (for gs_engine_set_max_bytes) */
 };
 
 struct gs_engine_options {
@@ -206,6 +208,8 @@ struct gs_engine_options {
 	                          reposts find their tags; default 262,144 */
 	size_t top_k;          /* co-tags, languages, mentions kept per tag;
 	                          default 16 */
+	size_t max_bytes;      /* memory of the tags, about; 0 (the default):
+	                          no bound but max_tags (gs_engine_set_max_bytes) */
 };
 
 void gs_engine_options_init(struct gs_engine_options *o);
@@ -218,6 +222,20 @@ void gs_engine_free(struct gs_engine *e);
 
 /* A new, empty engine with the options of e. */
 struct gs_engine *gs_engine_new_like(const struct gs_engine *e);
+
+/*
+ * Bounds the memory the engine's tags hold (what gs_engine_memory() counts
+ * as tags, accounts, timelines, timeline sketches and summaries) to about
+ * bytes; 0, the default, leaves only max_tags. Past it, gs_engine_add()
+ * evicts the tags with the fewest posts as max_tags does (sparing those of
+ * the last two buckets while it can), down to 3/4 of it. Tags with many
+ * posts go last: when fewer than 64 tags (besides those of the last two
+ * buckets) are left to evict, the bound is exceeded. Not saved in snapshots. Returns the previous bound.
+ * gs_engine_fit_memory() applies the bound at once (after a merge):
+ * 0 or GS_ENOMEM.
+ */
+size_t gs_engine_set_max_bytes(struct gs_engine *e, size_t bytes);
+int gs_engine_fit_memory(struct gs_engine *e);
 
 /* Counts one post. 0, or GS_ENOMEM (the post may then be partly counted). */
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p);

@@ -128,6 +128,9 @@ struct gs_engine {
 	size_t ridx_n;
 	struct pending *pending;
 	size_t npending, pending_cap;
+	/* bytes held by the tags (gs_engine_memory's tags to summaries),
+	 * kept as they grow; max_bytes > 0 bounds it (fit_memory) */
+	size_t mem, max_bytes, mem_retry;
 };
 
 static struct pending *pending_push(struct gs_engine *e)
@@ -151,6 +154,7 @@ void gs_engine_options_init(struct gs_engine_options *o)
 	o->bucket_hll_p = 10;
 	o->repost_cache = 262144;
 	o->top_k = 16;
+	o->max_bytes = 0;
 }
 
 static size_t pow2_at_least(size_t n)
@@ -191,6 +195,8 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 		gs_engine_free(e);
 		return NULL;
 	}
+	e->mem = sizeof *e->global + 1;
+	e->max_bytes = e->o.max_bytes;
 	e->s.first_ms = INT64_MAX;
 	e->s.last_ms = INT64_MIN;
 	e->s.bucket_ms = opt->bucket_ms;
@@ -199,13 +205,39 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 
 struct gs_engine *gs_engine_new_like(const struct gs_engine *e)
 {
-	return gs_engine_new(&e->o);
+	struct gs_engine_options o = e->o;
+	o.max_bytes = e->max_bytes;
+	return gs_engine_new(&o);
 }
 
 static void topk_release(struct topk *t)
 {
 	free(t->v);
 	free(t->names);
+}
+
+static size_t topk_bytes(const struct topk *t)
+{
+	return (size_t)t->cap * (sizeof *t->v + (t->names ? NAME_MAX_ : 0));
+}
+
+/* What gs_engine_memory() counts for one tag, the parts that grow while
+ * counting (see count_tags). */
+static size_t tag_growing_bytes(const struct tag *t)
+{
+	return gs_hll_bytes(&t->accounts) + t->tl_cap * sizeof *t->tl +
+	       topk_bytes(&t->cot) + topk_bytes(&t->langs) + topk_bytes(&t->ment) +
+	       topk_bytes(&t->rep) + (t->first_id ? strlen(t->first_id) + 1 : 0);
+}
+
+static size_t tag_bytes(const struct tag *t)
+{
+	size_t n = sizeof *t + t->keylen + 1 + tag_growing_bytes(t);
+	for (uint32_t k = 0; k < t->tl_n; k++)
+		n += gs_hll_bytes(&t->tl[k].acc);
+	for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
+		n += sizeof *t->sp[k] + t->sp[k]->n + 1;
+	return n;
 }
 
 static void tag_free(struct tag *t)
@@ -297,7 +329,7 @@ static int cmp_u64(const void *a, const void *b)
  * at most the tenth-percentile count). Tags used in the last two buckets
  * are spared while that still frees a twentieth of the table: a tag on the
  * rise must keep its timeline, or trend detection would lose it. */
-static int evict_pass(struct gs_engine *e, int spare_recent)
+static int evict_pass(struct gs_engine *e, int spare_recent, size_t min_candidates)
 {
 	uint64_t *c = malloc(e->ntags * sizeof *c);
 	if (!c)
@@ -307,7 +339,7 @@ static int evict_pass(struct gs_engine *e, int spare_recent)
 	for (size_t i = 0; i < e->nslots; i++)
 		if (e->slots[i] && !(spare_recent && e->slots[i]->last_ms >= recent))
 			c[k++] = e->slots[i]->posts;
-	if (k == 0 || k < e->o.max_tags / 20) {
+	if (k == 0 || k < min_candidates) {
 		free(c);
 		return 1; /* too few candidates */
 	}
@@ -333,6 +365,7 @@ static int evict_pass(struct gs_engine *e, int spare_recent)
 			e->tag_uses_evicted += t->posts;
 			if (t->posts > e->s.evicted_max_posts)
 				e->s.evicted_max_posts = t->posts;
+			e->mem -= tag_bytes(t);
 			tag_free(t);
 		} else {
 			*find_slot(e, t->hash, t->key, t->keylen) = t;
@@ -345,10 +378,53 @@ static int evict_pass(struct gs_engine *e, int spare_recent)
 
 static int evict(struct gs_engine *e)
 {
-	int r = evict_pass(e, 1);
+	int r = evict_pass(e, 1, e->o.max_tags / 20);
 	if (r == 1)
-		r = evict_pass(e, 0);
+		r = evict_pass(e, 0, e->o.max_tags / 20);
 	return r == 1 ? 0 : r; /* nothing evictable: exceed by one post's tags */
+}
+
+/* Brings the tags' memory back under max_bytes by evicting the tags with
+ * the fewest posts, as evict() does, until it is at most 7/8 of it (so
+ * that passes are rare). The tags of the last two buckets are spared while
+ * others remain. When only heavy tags are left the budget is exceeded, and
+ * tried again after another 1/16 of it has been used. Down to 3/4, so
+ * that the tags that come back after a pass do not start the next one. */
+static int fit_memory(struct gs_engine *e)
+{
+	size_t target = e->max_bytes / 4 * 3;
+	int spare = 1;
+	while (e->mem > target) {
+		size_t before = e->ntags;
+		int r = evict_pass(e, spare, 64);
+		if (r < 0)
+			return r;
+		if (r == 1 || e->ntags == before) {
+			if (spare) {
+				spare = 0;
+				continue;
+			}
+			e->mem_retry = e->mem + e->max_bytes / 16;
+			return 0;
+		}
+	}
+	e->mem_retry = 0;
+	return 0;
+}
+
+size_t gs_engine_set_max_bytes(struct gs_engine *e, size_t bytes)
+{
+	size_t old = e->max_bytes;
+	e->max_bytes = e->o.max_bytes = bytes;
+	e->mem_retry = 0;
+	return old;
+}
+
+int gs_engine_fit_memory(struct gs_engine *e)
+{
+	if (!e->max_bytes || e->mem <= e->max_bytes)
+		return 0;
+	return fit_memory(e);
 }
 
 /* Makes room for up to n new tags. */
@@ -378,6 +454,7 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 	t->first_id_ms = INT64_MAX;
 	t->last_ms = INT64_MIN;
 	t->posts_err = e->s.evicted_max_posts;
+	e->mem += sizeof *t + n + 1;
 	gs_hll_init(&t->accounts, e->o.hll_p);
 	gs_hll_add(&e->tagkeys, h);
 	*slot = t;
@@ -637,8 +714,20 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 	e->s.tagged_posts++;
 	e->s.tag_uses += nt;
 	int64_t b = gs_time_bucket(time_ms, e->o.bucket_ms);
+	/* what the loop below reads, requested at once (see gs_engine_add) */
 	for (size_t i = 0; i < nt; i++) {
 		struct tag *t = tags[i];
+		gs_hll_prefetch(&t->accounts, ah);
+		if (t->tl_n)
+			__builtin_prefetch(&t->tl[t->tl_n - 1]);
+		if (t->langs.v)
+			__builtin_prefetch(t->langs.v);
+		if (t->cot.v)
+			__builtin_prefetch(t->cot.v);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		struct tag *t = tags[i];
+		size_t grown = tag_growing_bytes(t);
 		t->posts++;
 		if (repost)
 			t->reposts++;
@@ -656,8 +745,10 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		if (!bk)
 			return GS_ENOMEM;
 		bk->posts++;
+		size_t bb = gs_hll_bytes(&bk->acc);
 		if ((r = gs_hll_add(&bk->acc, ah)))
 			return r;
+		e->mem += gs_hll_bytes(&bk->acc) - bb;
 		if (lid)
 			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
 		for (size_t m = 0; m < nmentions; m++) {
@@ -675,6 +766,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		} else if (id.n && !repost && time_ms < t->first_id_ms) {
 			set_first_id(t, id.p, id.n, time_ms);
 		}
+		e->mem += tag_growing_bytes(t) - grown;
 	}
 	return 0;
 }
@@ -706,6 +798,20 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	int r;
 	uint64_t ah = XXH3_64bits(p->account.p, p->account.n);
 	int repost = (p->flags & GS_POST_REPOST) != 0;
+	/* The repost cache's index is big and read at random: ask for the
+	 * slots this post will touch before the work that does not need
+	 * them (the oldest entry's too, which remembering it evicts). */
+	uint64_t bkey = 0;
+	if (repost && p->repost_rkey.n)
+		bkey = bsky_key(p->repost_did, p->repost_rkey);
+	else if (p->post_rkey.n && p->ntags)
+		bkey = bsky_key(p->post_did, p->post_rkey);
+	if (bkey && e->ring_cap) {
+		__builtin_prefetch(&e->ridx[(size_t)bkey & (e->ridx_n - 1)]);
+		if (!repost && e->ring_n == e->ring_cap)
+			__builtin_prefetch(&e->ridx[(size_t)e->ring[e->ring_head].key &
+						    (e->ridx_n - 1)]);
+	}
 
 	e->s.posts++;
 	if (repost)
@@ -720,18 +826,21 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 		e->s.last_ms = p->time_ms;
 	if ((r = gs_hll_add(&e->accounts, ah)))
 		return r;
+	size_t gcap = e->global->tl_cap;
 	struct bucket *gb = bucket_get(e, e->global,
 				       gs_time_bucket(p->time_ms, e->o.bucket_ms));
 	if (!gb)
 		return GS_ENOMEM;
 	gb->posts++;
+	size_t gbb = gs_hll_bytes(&gb->acc);
 	if ((r = gs_hll_add(&gb->acc, ah)))
 		return r;
+	e->mem += (e->global->tl_cap - gcap) * sizeof *gb + gs_hll_bytes(&gb->acc) - gbb;
 	e->s.tags_dropped += p->tags_dropped;
 
 	if (repost && p->repost_rkey.n) {
 		/* Bluesky: the original's tags, if we saw it. */
-		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
+		uint64_t key = bkey;
 		nt = repost_tags(e, key, tags, slots);
 		if (nt == 0) {
 			e->s.reposts_unresolved++;
@@ -757,15 +866,25 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	} else {
 		if ((r = reserve(e, p->ntags)))
 			return r;
+		/* Fold and hash every tag first and prefetch their table
+		 * slots: the lookups' cache misses then overlap instead of
+		 * queueing one after the other. */
+		char keys[GS_POST_MAX_TAGS][GS_TAG_MAX];
+		uint64_t hs[GS_POST_MAX_TAGS];
+		ssize_t kn[GS_POST_MAX_TAGS];
 		for (size_t i = 0; i < p->ntags; i++) {
-			char key[GS_TAG_MAX];
-			ssize_t n = gs_fold(p->tags[i].p, p->tags[i].n, key);
-			if (n <= 0) {
+			kn[i] = gs_fold(p->tags[i].p, p->tags[i].n, keys[i]);
+			if (kn[i] <= 0)
+				continue;
+			hs[i] = XXH3_64bits(keys[i], (size_t)kn[i]);
+			__builtin_prefetch(&e->slots[(size_t)hs[i] & (e->nslots - 1)]);
+		}
+		for (size_t i = 0; i < p->ntags; i++) {
+			if (kn[i] <= 0) {
 				e->s.tags_invalid++;
 				continue;
 			}
-			uint64_t h = XXH3_64bits(key, (size_t)n);
-			struct tag *t = tag_get(e, h, key, (size_t)n);
+			struct tag *t = tag_get(e, hs[i], keys[i], (size_t)kn[i]);
 			if (!t)
 				return GS_ENOMEM;
 			size_t k;
@@ -774,15 +893,18 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 			if (k < nt)
 				continue; /* a post uses a tag once */
 			slots[nt] = spelling_add(t, p->tags[i].p, p->tags[i].n, 1);
+			if (slots[nt] != 0xFF && t->sp[slots[nt]]->count == 1)
+				e->mem += sizeof *t->sp[0] + p->tags[i].n + 1; /* new */
 			tags[nt++] = t;
 		}
 		if (p->post_rkey.n && nt)
-			repost_remember(e, bsky_key(p->post_did, p->post_rkey), tags,
-					slots, nt);
+			repost_remember(e, bkey, tags, slots, nt);
 	}
-	return count_tags(e, tags, nt, ah, p->time_ms, p->flags,
-			  lang_id(e, p->lang), p->mentions, p->nmentions, p->id,
-			  p->repost_id);
+	r = count_tags(e, tags, nt, ah, p->time_ms, p->flags, lang_id(e, p->lang),
+		       p->mentions, p->nmentions, p->id, p->repost_id);
+	if (!r && e->max_bytes && e->mem > e->max_bytes && e->mem > e->mem_retry)
+		r = fit_memory(e);
+	return r;
 }
 
 /* ---- merge ------------------------------------------------------------- */
@@ -871,15 +993,27 @@ static void tag_shed(struct tag *t)
 static int merge_impl(struct gs_engine *dst, struct gs_engine *src,
 		      const struct gs_engine *csrc);
 
+/* Sets mem from scratch, after merges and loads. */
+static void mem_recount(struct gs_engine *e)
+{
+	e->mem = tag_bytes(e->global);
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i])
+			e->mem += tag_bytes(e->slots[i]);
+}
+
 int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src)
 {
-	return merge_impl(dst, NULL, src);
+	int r = merge_impl(dst, NULL, src);
+	mem_recount(dst);
+	return r;
 }
 
 int gs_engine_absorb(struct gs_engine *dst, struct gs_engine *src)
 {
 	int r = merge_impl(dst, src, src);
 	gs_engine_free(src);
+	mem_recount(dst);
 	return r;
 }
 
@@ -1535,6 +1669,7 @@ void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m)
 		for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
 			m->summaries += sizeof *t->sp[k] + t->sp[k]->n + 1;
 	}
+	m->tracked = e->mem;
 	m->total = m->table + m->repost_cache + m->tags + m->accounts + m->timelines +
 		   m->timeline_sketches + m->summaries;
 }
@@ -2046,7 +2181,7 @@ static int get_pending(struct gs_rd *rd, struct gs_engine *e)
 
 static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 {
-	struct gs_engine_options o;
+	struct gs_engine_options o = {0};
 	o.bucket_ms = gs_rd_i64(rd);
 	uint64_t max_tags = gs_rd_u64(rd);
 	o.hll_p = gs_rd_u32(rd);
@@ -2121,5 +2256,6 @@ struct gs_engine *gs_engine_load(FILE *f, int *err)
 		gs_engine_free(e);
 		return NULL;
 	}
+	mem_recount(e);
 	return e;
 }

@@ -280,6 +280,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		free(th);
 		return GS_ENOMEM;
 	}
+	/* the engines of the parts live at once: each gets its share of e's
+	 * memory bound, and the merged engine the whole of it again */
+	size_t total_bytes = e ? gs_engine_set_max_bytes(e, 0) : 0;
+	if (e)
+		gs_engine_set_max_bytes(e, total_bytes);
 	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	int64_t prev = 0;
 	for (size_t i = 0; i < nparts; i++) {
@@ -297,6 +302,8 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			p->end = p->start;
 		prev = p->end;
 		p->e = !e ? NULL : i == 0 ? e : gs_engine_new_like(e);
+		if (p->e && nparts > 1) /* the parts share the bound */
+			gs_engine_set_max_bytes(p->e, total_bytes / nparts);
 		p->sink = sink;
 		p->sctx = !sink ? NULL : i == 0 ? sink->ctx : sink->part_new(sink->ctx);
 		if (!p->bad || (e && !p->e) || (sink && !p->sctx))
@@ -379,6 +386,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			}
 			sink->part_free(parts[i].sctx);
 		}
+	}
+	if (e && nparts > 1) {
+		gs_engine_set_max_bytes(e, total_bytes);
+		if (!rc)
+			rc = gs_engine_fit_memory(e);
 	}
 #ifdef __GLIBC__
 	/* The parts' engines lived in their threads' malloc arenas: give

@@ -315,6 +315,67 @@ int main(void)
 		gs_engine_free(z);
 	}
 
+	/* memory kept count of as it grows, and its bound */
+	{
+		struct gs_engine *g = gs_engine_new(NULL);
+		char tg[96], acc[32];
+		for (int i = 0; i < 30000; i++) {
+			snprintf(tg, sizeof tg, "t%llu T%llu heavy%d", (unsigned long long)(next() % 20000),
+				 (unsigned long long)(next() % 50), i % 3);
+			snprintf(acc, sizeof acc, "u%llu", (unsigned long long)(next() % 3000));
+			struct gs_post q = mk(acc, (int64_t)i * 20000, tg);
+			q.lang = S(i % 2 ? "en" : "ja");
+			q.mentions[0] = S("did:plc:someone");
+			q.mentions[1] = S(acc);
+			q.nmentions = 2;
+			gs_engine_add(g, &q);
+		}
+		struct gs_memory m;
+		gs_engine_memory(g, &m);
+		size_t sum = m.tags + m.accounts + m.timelines + m.timeline_sketches + m.summaries;
+		TAP_OK(m.tracked == sum, "memory kept count of equals memory counted (%zu, %zu)",
+		       m.tracked, sum);
+		struct gs_engine *h = gs_engine_new_like(g);
+		gs_engine_merge(h, g);
+		gs_engine_memory(h, &m);
+		sum = m.tags + m.accounts + m.timelines + m.timeline_sketches + m.summaries;
+		TAP_OK(m.tracked == sum, "and after a merge");
+		size_t before = m.tracked;
+		TAP_EQ_INT(gs_engine_set_max_bytes(h, before / 2), 0, "no bound by default");
+		TAP_EQ_INT(gs_engine_fit_memory(h), 0, "bound applied");
+		gs_engine_memory(h, &m);
+		sum = m.tags + m.accounts + m.timelines + m.timeline_sketches + m.summaries;
+		TAP_OK(m.tracked == sum && m.tracked <= before / 2,
+		       "under the bound after evictions (%zu <= %zu)", m.tracked, before / 2);
+		gs_engine_tag(h, "heavy1", 6, &t);
+		TAP_EQ_INT(t.posts, 10000, "heavy tags stay, exact");
+		struct gs_summary su;
+		gs_engine_summary(h, &su);
+		TAP_OK(su.tags_evicted > 0, "the long tail went (%llu tags)",
+		       (unsigned long long)su.tags_evicted);
+		gs_engine_free(h);
+		/* bounded while counting */
+		struct gs_engine *b = gs_engine_new(NULL);
+		gs_engine_set_max_bytes(b, before / 3);
+		size_t peak = 0;
+		for (int i = 0; i < 30000; i++) {
+			snprintf(tg, sizeof tg, "t%llu heavy%d", (unsigned long long)(next() % 20000), i % 3);
+			snprintf(acc, sizeof acc, "u%llu", (unsigned long long)(next() % 3000));
+			struct gs_post q = mk(acc, (int64_t)i * 20000, tg);
+			gs_engine_add(b, &q);
+			gs_engine_memory(b, &m);
+			if (m.tracked > peak)
+				peak = m.tracked;
+		}
+		TAP_OK(peak <= before / 3 + 4096, "never far past the bound while counting (%zu, %zu)",
+		       peak, before / 3);
+		gs_engine_memory(b, &m);
+		sum = m.tags + m.accounts + m.timelines + m.timeline_sketches + m.summaries;
+		TAP_OK(m.tracked == sum, "kept count of through evictions");
+		gs_engine_free(b);
+		gs_engine_free(g);
+	}
+
 	TAP_OK(gs_engine_new(&(struct gs_engine_options){.bucket_ms = 0}) == NULL,
 	       "invalid options refused");
 	return TAP_DONE();

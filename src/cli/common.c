@@ -25,6 +25,7 @@ void cli_common_init(struct cli_common *c)
 {
 	memset(c, 0, sizeof *c);
 	gs_engine_options_init(&c->eng);
+	c->eng.max_bytes = CLI_DEFAULT_MAX_MEMORY;
 	gs_ingest_options_init(&c->ing);
 	c->out = OUT_TABLE;
 	c->progress = -1;
@@ -95,6 +96,29 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		}
 		c->ing.max_line = n;
 		return 1;
+	case 1013: {
+		/* SIZE[KMG], binary units; 0 for no bound */
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 10);
+		unsigned shift = 0;
+		if (*end == 'K' || *end == 'k')
+			shift = 10;
+		else if (*end == 'M' || *end == 'm')
+			shift = 20;
+		else if (*end == 'G' || *end == 'g')
+			shift = 30;
+		if (shift)
+			end++;
+		if (errno || end == arg || *end || arg[0] == '-' || v > (SIZE_MAX >> shift) ||
+		    (v && (v << shift) < (1u << 20))) {
+			cli_error("invalid --max-memory '%s' (a size such as 64M, at least 1M, or 0)",
+				  arg);
+			return -1;
+		}
+		c->eng.max_bytes = (size_t)(v << shift);
+		return 1;
+	}
 	case 1005:
 		if (parse_size(arg, &n) || n < 16) {
 			cli_error("invalid --max-tags '%s' (at least 16)", arg);

@@ -17,6 +17,12 @@
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
 
+/* --max-memory's default: a safety bound far above what archives of a
+ * few GB need (the tags of the 1.1 GB benchmark file take 31 MB), so that
+ * one of hundreds of GB, or a serve running for months, cannot take the
+ * machine's memory. */
+#define CLI_DEFAULT_MAX_MEMORY ((size_t)256 << 20)
+
 struct cli_common {
 	struct gs_engine_options eng;
 	struct gs_ingest_options ing;
@@ -42,7 +48,8 @@ struct cli_common {
 	{"pseudonymize-key-file", required_argument, NULL, 1009},              \
 	{"show-errors", required_argument, NULL, 1010},                        \
 	{"threads", required_argument, NULL, 1011},                            \
-	{"hll-precision", required_argument, NULL, 1012}
+	{"hll-precision", required_argument, NULL, 1012},                      \
+	{"max-memory", required_argument, NULL, 1013}
 
 #define CLI_COMMON_SHORT "b:f:"
 
@@ -54,6 +61,8 @@ struct cli_common {
 	"      --strict           stop at the first malformed line (exit 3)\n" \
 	"      --max-line N       reject lines over N bytes (default 1048576)\n" \
 	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
+	"      --max-memory SIZE  memory for the tags, about (default 256M; 0:\n" \
+	"                         none); past it the rarest tags are evicted\n" \
 	"      --show-errors N    malformed lines printed (default 10)\n"      \
 	"      --threads N        threads for big plain files (default: CPUs)\n" \
 	"      --hll-precision P  distinct-account sketch: 2^P registers, exact\n" \
