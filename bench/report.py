@@ -136,7 +136,16 @@ def main():
         p("")
     p(f"- **Jetstream, one core:** {events / jw:,.0f} events/s "
       f"({posts['jet'] / jw:,.0f} posts+reposts/s, {mb(size['jet']) / jw:,.0f} "
-      "MB/s).")
+      "MB/s) for the whole report (reading, counting, trend detection over "
+      "every bucket, the JSON of every tag).")
+    if "gs_jet_ingest" in runs:
+        iw = best("gs_jet_ingest")[0]
+        tw = best("gs_ingest_t1")[0]
+        p(f"- **Reading and counting alone, one core** (`groundswell tag news "
+          f"--threads 1`: the full engine, no report): Jetstream "
+          f"{events / iw:,.0f} events/s ({iw:.3f} s, {cpu('gs_jet_ingest'):.2f} s cpu); "
+          f"Twitter v1.1 {mb(size['big']) / tw:,.0f} MB/s ({tw:.3f} s, "
+          f"{cpu('gs_ingest_t1'):.2f} s cpu).")
     ratio = mbs["simdjson"] / mbs["gs_t1"]
     p(f"- **simdjson vs groundswell, one core each:** simdjson "
       f"{mbs['simdjson']:,.0f} MB/s, groundswell report --threads 1 "
@@ -172,9 +181,24 @@ def main():
       f"{span_h(gss):.0f} h, the big one {gs['summary']['tags']:,} over "
       f"{span_h(gs):.0f} h (--bytes-target stretches the window at the "
       "default rate): the engine's memory follows the tags tracked times "
-      "their timeline buckets, bounded by --max-tags (200,000). With "
+      "their timeline buckets, bounded by --max-memory (256 MiB of tags by "
+      "default) and --max-tags (200,000). With "
       f"`--max-tags 2000 --threads 1` (table full in both files): "
       f"{s_c:.1f} -> {b_c:.1f} MiB, ratio {b_c / s_c:.2f}.")
+    if "gs_b10" in runs:
+        b10 = {k: load(os.path.join(out, k + ".json"))
+               for k in ("gs_b10", "gs_b10_t1", "gs_b10_48", "gs_b10_nob")}
+        p10 = b10["gs_b10"]["summary"]["posts"]
+        m = {k: best(k)[1] for k in b10}
+        p(f"- **Ten times the big file** ({p10:,} posts, {p10 / posts['big']:.1f}x, over "
+          f"{span_h(b10['gs_b10']):.0f} h instead of {span_h(gs):.0f} h; BIG10): all cores "
+          f"{b_gs:.1f} -> {m['gs_b10']:.1f} MiB (**{m['gs_b10'] / b_gs:.2f}x**); one thread "
+          f"{b_1:.1f} -> {m['gs_b10_t1']:.1f} MiB (**{m['gs_b10_t1'] / b_1:.2f}x**); without "
+          f"the memory bound (--max-memory 0) {m['gs_b10_nob']:.1f} MiB; with --max-memory 48M "
+          f"{m['gs_b10_48']:.1f} MiB ({b10['gs_b10_48']['summary'].get('tags_evicted', 0):,} "
+          "tag evictions). Top-5 posts with 48M equal to unbounded: "
+          + ("yes" if [(t["tag"], t["posts"]) for t in b10["gs_b10_48"]["tags"][:5]] ==
+             [(t["tag"], t["posts"]) for t in b10["gs_b10_nob"]["tags"][:5]] else "NO") + ".")
     pw, ppeak = best("python")
     gw, gpeak = best("gs")
     p(f"- **Issue 2 (report on a file of at least 500 MB, next to Python):** "

@@ -13,7 +13,8 @@
 #
 # Environment: RUNS (default 3), BIG (default 1100M), SMALL (default 110M),
 # JET (default 500M), SEED (default 1), JQ_FILE=big to run jq on the big file
-# too (slow: about 3 minutes a run).
+# too (slow: about 3 minutes a run), BIG10=11000M to add memory figures on a
+# file ten times the big one (11 GB on disk, about a minute more).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -147,11 +148,26 @@ while [ "$r" -le "$RUNS" ]; do
 	run1 gs_rep "$OUT/gs_rep.json" "$GS" report --json --top 0 "$REPF"
 	run1 gs_rep_t1 "$OUT/gs_rep_t1.json" "$GS" report --json --top 0 --threads 1 "$REPF"
 	run1 gs_jet_t1 "$OUT/gs_jet_t1.json" "$GS" report --json --top 0 --threads 1 "$JETF"
+	# reading and counting alone (no report, no trend detection): `tag`
+	# prints one tag of the full engine
+	run1 gs_jet_ingest "$OUT/gs_jet_ingest.txt" "$GS" tag news --threads 1 "$JETF"
+	run1 gs_ingest_t1 "$OUT/gs_ingest_t1.txt" "$GS" tag news --threads 1 "$BIGF"
 	# memory with the tag table full in both files (diagnostic)
 	run1 gs_cap "$OUT/gs_cap.json" "$GS" report --json --top 0 --threads 1 --max-tags 2000 "$BIGF"
 	run1 gs_small_cap "$OUT/gs_small_cap.json" "$GS" report --json --top 0 --threads 1 --max-tags 2000 "$SMALLF"
 	r=$((r + 1))
 done
+# BIG10=11000M: ten times the big file's posts (and window), once, for
+# memory as archives grow; --max-memory 0 shows it without the bound.
+if [ -n "${BIG10:-}" ]; then
+	gen "twitter1-$BIG10" --seed "$SEED" -f twitter1 --bytes-target "$BIG10"
+	B10=$DATA/twitter1-$BIG10.jsonl
+	run1 gs_b10 "$OUT/gs_b10.json" "$GS" report --json --top 20 "$B10"
+	run1 gs_b10_t1 "$OUT/gs_b10_t1.json" "$GS" report --json --top 20 --threads 1 "$B10"
+	run1 gs_b10_48 "$OUT/gs_b10_48.json" "$GS" report --json --top 20 --threads 1 --max-memory 48M "$B10"
+	run1 gs_b10_nob "$OUT/gs_b10_nob.json" "$GS" report --json --top 20 --threads 1 --max-memory 0 "$B10"
+	echo "big10=$B10" >"$OUT/big10.txt"
+fi
 
 # ---- table and checks -------------------------------------------------------
 {

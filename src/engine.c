@@ -227,12 +227,13 @@ static size_t tag_growing_bytes(const struct tag *t)
 {
 	return gs_hll_bytes(&t->accounts) + t->tl_cap * sizeof *t->tl +
 	       topk_bytes(&t->cot) + topk_bytes(&t->langs) + topk_bytes(&t->ment) +
-	       topk_bytes(&t->rep) + (t->first_id ? strlen(t->first_id) + 1 : 0);
+	       topk_bytes(&t->rep);
 }
 
 static size_t tag_bytes(const struct tag *t)
 {
-	size_t n = sizeof *t + t->keylen + 1 + tag_growing_bytes(t);
+	size_t n = sizeof *t + t->keylen + 1 + tag_growing_bytes(t) +
+		   (t->first_id ? strlen(t->first_id) + 1 : 0);
 	for (uint32_t k = 0; k < t->tl_n; k++)
 		n += gs_hll_bytes(&t->tl[k].acc);
 	for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
@@ -764,7 +765,9 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			int at = topk_add(&t->rep, 4, XXH3_64bits(repost_id.p, repost_id.n), 1, 1);
 			set_name(&t->rep, at, repost_id.p, repost_id.n);
 		} else if (id.n && !repost && time_ms < t->first_id_ms) {
+			e->mem -= t->first_id ? strlen(t->first_id) + 1 : 0;
 			set_first_id(t, id.p, id.n, time_ms);
+			e->mem += t->first_id ? strlen(t->first_id) + 1 : 0;
 		}
 		e->mem += tag_growing_bytes(t) - grown;
 	}
