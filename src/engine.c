@@ -595,7 +595,9 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 			return &t->tl[lo];
 	}
 	if (t->tl_n == t->tl_cap) {
-		uint32_t cap = t->tl_cap ? t->tl_cap * 2 : 4;
+		/* by half: timelines are most of a long archive's memory,
+		 * and a doubled one is a quarter empty on average */
+		uint32_t cap = t->tl_cap ? t->tl_cap + t->tl_cap / 2 : 4;
 		struct bucket *nb = realloc(t->tl, cap * sizeof *nb);
 		if (!nb)
 			return NULL;
