@@ -18,9 +18,12 @@
  *   of tag uses evicted and a HyperLogLog of all tag keys ever seen (so the
  *   number of distinct tags stays estimated). A tag never evicted has exact
  *   post counts. A tag first seen after an eviction may have lost earlier
- *   posts, at most the largest evicted count, which is reported as its
- *   posts_error. Memory is therefore O(max_tags * (1 + buckets used)),
- *   independent of the number of posts.
+ *   posts, at most the largest upper bound (posts + posts_error) of an
+ *   evicted tag, which is reported as its posts_error (the bound of
+ *   Space-Saving: it holds for tags evicted again and again; merged engines
+ *   add their bounds). Memory is therefore O(max_tags * (1 + buckets
+ *   used)), independent of the number of posts; max_bytes
+ *   (gs_engine_set_max_bytes) bounds it in bytes the same way.
  *
  *   Bluesky reposts name their original by URI. The last repost_cache
  *   tagged posts are remembered in a FIFO ring with a hash index; a repost
@@ -55,6 +58,11 @@ struct topk_ent {
 	uint32_t count, err; /* err: count inherited on replacement; both
 				saturate at UINT32_MAX */
 };
+
+static uint64_t sat_add64(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
 
 static uint32_t sat_add(uint32_t a, uint64_t b)
 {
@@ -364,8 +372,11 @@ static int evict_pass(struct gs_engine *e, int spare_recent, size_t min_candidat
 		if (t->posts <= floor && !(spare_recent && t->last_ms >= recent)) {
 			e->s.tags_evicted++;
 			e->tag_uses_evicted += t->posts;
-			if (t->posts > e->s.evicted_max_posts)
-				e->s.evicted_max_posts = t->posts;
+			/* what the tag may have lost before, too: a tag
+			 * evicted again and again loses each time */
+			uint64_t ub = sat_add64(t->posts, t->posts_err);
+			if (ub > e->s.evicted_max_posts)
+				e->s.evicted_max_posts = ub;
 			e->mem -= tag_bytes(t);
 			tag_free(t);
 		} else {
@@ -937,8 +948,9 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	d->reposts += s->reposts;
 	d->replies += s->replies;
 	d->quotes += s->quotes;
-	if (s->posts_err > d->posts_err)
-		d->posts_err = s->posts_err;
+	/* losses in either engine add up (a tag new to dst starts with what
+	 * dst may have evicted of it: tag_get) */
+	d->posts_err = sat_add64(d->posts_err, s->posts_err);
 	if (s->first_ms < d->first_ms)
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
@@ -1069,8 +1081,15 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	d->skipped += s->skipped;
 	d->reposts_unresolved += s->reposts_unresolved - resolved;
 	d->tags_evicted += s->tags_evicted;
-	if (s->evicted_max_posts > d->evicted_max_posts)
-		d->evicted_max_posts = s->evicted_max_posts;
+	/* A tag of dst that src does not hold may have been evicted there. */
+	if (s->evicted_max_posts)
+		for (size_t i = 0; i < dst->nslots; i++) {
+			struct tag *t = dst->slots[i];
+			if (t && !*find_slot(src, t->hash, t->key, t->keylen))
+				t->posts_err = sat_add64(t->posts_err, s->evicted_max_posts);
+		}
+	/* tags new to dst take dst's bound (tag_get), then the sum */
+	uint64_t evicted_max = sat_add64(d->evicted_max_posts, s->evicted_max_posts);
 	if (s->first_ms < d->first_ms)
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
@@ -1101,6 +1120,7 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		if (consume)
 			tag_shed(consume->slots[i]);
 	}
+	dst->s.evicted_max_posts = evicted_max;
 	/* Tagged Bluesky posts seen by src can be reposted in what dst reads
 	 * next. */
 	for (size_t i = 0; i < src->ring_n; i++) {

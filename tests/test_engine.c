@@ -376,6 +376,45 @@ int main(void)
 		gs_engine_free(g);
 	}
 
+	/* posts_error bounds what a tag lost, evicted again and again, and
+	 * through a merge of engines that both evicted */
+	{
+		struct gs_engine_options o;
+		gs_engine_options_init(&o);
+		o.max_tags = 16;
+		struct gs_engine *a = gs_engine_new(&o), *b = gs_engine_new(&o);
+		static unsigned truth[200];
+		char tg[16];
+		for (int i = 0; i < 60000; i++) {
+			/* skewed: low ids often, high ids rarely, all of them
+			 * coming back after being evicted */
+			unsigned id = (unsigned)(next() % 200);
+			if (next() % 3)
+				id %= 24;
+			truth[id]++;
+			snprintf(tg, sizeof tg, "k%u", id);
+			struct gs_post q = mk("u", (int64_t)i * 1000, tg);
+			gs_engine_add(i < 30000 ? a : b, &q);
+		}
+		int ok2 = 1, seen = 0;
+		struct gs_tag_stats *ts;
+		ptrdiff_t n;
+		gs_engine_merge(a, b);
+		n = gs_engine_tags(a, &ts);
+		for (ptrdiff_t i = 0; i < n; i++) {
+			unsigned id = (unsigned)atoi(ts[i].key + 1);
+			if (ts[i].posts_error)
+				seen = 1;
+			if (!(ts[i].posts <= truth[id] && truth[id] <= ts[i].posts + ts[i].posts_error))
+				ok2 = 0;
+		}
+		free(ts);
+		TAP_OK(ok2 && seen && n > 0,
+		       "posts <= true posts <= posts + posts_error after repeated evictions and a merge (%td tags)", n);
+		gs_engine_free(a);
+		gs_engine_free(b);
+	}
+
 	TAP_OK(gs_engine_new(&(struct gs_engine_options){.bucket_ms = 0}) == NULL,
 	       "invalid options refused");
 	return TAP_DONE();
