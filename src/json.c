@@ -91,9 +91,13 @@ void gs_json_init(struct gs_json *j, const char *text, size_t len,
 
 static inline void skip_ws(struct gs_json *j)
 {
-	while (j->p < j->end &&
-	       (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
+	const char *p = j->p, *e = j->end;
+	/* compact JSON, as archives are written, has none: one compare */
+	if (p < e && (unsigned char)*p > ' ')
+		return;
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	j->p = p;
 }
 
 enum gs_json_type gs_json_peek(struct gs_json *j)
