@@ -730,11 +730,143 @@ static void test_arena(void)
 	free_copies();
 }
 
+/* ---- skip: the 64-byte block walk against a byte-by-byte reference ---- */
+
+/* What gs_json_skip of a container must do, one byte at a time: brackets
+ * matched by kind, strings with escapes, backslashes outside strings and
+ * anything unclosed rejected. Returns the offset just past the container,
+ * or -1. */
+static long ref_skip(const char *s, size_t n)
+{
+	char stack[GS_JSON_MAX_DEPTH + 1];
+	int d = 0, in_str = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (c) {
+		case '"': in_str = 1; break;
+		case '{': case '[':
+			if (d >= GS_JSON_MAX_DEPTH - 1)
+				return -1;
+			stack[d++] = c;
+			break;
+		case '}': case ']':
+			if (d == 0 || stack[d - 1] != (c == '}' ? '{' : '['))
+				return -1;
+			if (--d == 0)
+				return (long)i + 1;
+			break;
+		case '\\': return -1;
+		default: break;
+		}
+	}
+	return -1;
+}
+
+static uint64_t srng = 0x9E3779B97F4A7C15ull;
+static unsigned rnd(unsigned n)
+{
+	srng ^= srng << 13;
+	srng ^= srng >> 7;
+	srng ^= srng << 17;
+	return (unsigned)(srng % n);
+}
+
+/* A random container: strings full of backslash runs, quotes and brackets
+ * (escaped), so that runs and strings cross 64-byte blocks. */
+static void gen_value(char *b, size_t *n, size_t cap, int depth)
+{
+	unsigned k = depth > 6 ? 2 + rnd(2) : rnd(4);
+	if (*n + 64 > cap)
+		k = 3;
+	if (k < 2) {
+		char open = k ? '{' : '[', close = k ? '}' : ']';
+		b[(*n)++] = open;
+		unsigned items = rnd(5);
+		for (unsigned i = 0; i < items && *n + 80 < cap; i++) {
+			if (i)
+				b[(*n)++] = ',';
+			if (k) {
+				memcpy(b + *n, "\"k\":", 4);
+				*n += 4;
+			}
+			gen_value(b, n, cap, depth + 1);
+		}
+		b[(*n)++] = close;
+	} else if (k == 2) {
+		b[(*n)++] = '"';
+		unsigned len = rnd(70);
+		for (unsigned i = 0; i < len && *n + 8 < cap; i++) {
+			static const char pool[] = "ab {}[]\"\\";
+			char c = pool[rnd(sizeof pool - 1)];
+			if (c == '"' || c == '\\') {
+				unsigned run = 1 + rnd(3); /* \\, \\\\, then the char */
+				for (unsigned r = 0; r < run && *n + 8 < cap; r++) {
+					b[(*n)++] = '\\';
+					b[(*n)++] = '\\';
+				}
+				b[(*n)++] = '\\';
+			}
+			b[(*n)++] = c;
+		}
+		b[(*n)++] = '"';
+	} else {
+		b[(*n)++] = '1';
+	}
+}
+
+static void test_skip_blocks(void)
+{
+	static char buf[8192];
+	int agree = 0, total = 0, valid = 0;
+	for (int t = 0; t < 20000; t++) {
+		size_t n = 0;
+		buf[n++] = rnd(2) ? '{' : '[';
+		int obj = buf[0] == '{';
+		unsigned items = 1 + rnd(8);
+		for (unsigned i = 0; i < items && n + 400 < sizeof buf; i++) {
+			if (i)
+				buf[n++] = ',';
+			if (obj) {
+				memcpy(buf + n, "\"k\":", 4);
+				n += 4;
+			}
+			gen_value(buf, &n, sizeof buf - 16, 1);
+		}
+		buf[n++] = obj ? '}' : ']';
+		/* a third of the documents damaged at one byte */
+		if (t % 3 == 0) {
+			static const char pool[] = "\"\\{}[]a";
+			buf[1 + rnd((unsigned)n - 1)] = pool[rnd(sizeof pool - 1)];
+		}
+		long want = ref_skip(buf, n);
+		struct gs_json j;
+		gs_json_init(&j, buf, n, NULL);
+		j.utf8_checked = 1;
+		int r = gs_json_skip(&j);
+		long got = r == 0 ? (long)(j.p - buf) : -1;
+		agree += got == want;
+		if (got != want && agree + 3 > total)
+			printf("# disagree #%d: want %ld got %ld (r %d) n %zu: %.*s\n", t, want, got, r, n, (int)n, buf);
+		valid += want >= 0;
+		total++;
+	}
+	TAP_OK(agree == total, "skip agrees with a byte-by-byte reference on %d random containers (%d valid)",
+	       total, valid);
+}
+
 int main(void)
 {
 	test_containers();
 	test_strings();
 	test_skip();
+	test_skip_blocks();
 	test_truncation();
 	test_syntax();
 	test_numbers();
