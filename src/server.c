@@ -1141,6 +1141,26 @@ static size_t open_trends(const struct gs_server *s)
 	return k;
 }
 
+/* What a network holds and has evicted (the per-tag table: of all tags). */
+static void net_stats_json(FILE *f, const struct gs_network *n)
+{
+	if (!n) {
+		fputs("null", f);
+		return;
+	}
+	struct gs_network_stats st;
+	struct gs_network_options no;
+	gs_network_stats(n, &st);
+	gs_network_options_of(n, &no);
+	fprintf(f, "{\"nodes\":%llu,\"edges\":%llu,\"max_nodes\":%zu,\"max_edges\":%zu,"
+		   "\"weight\":%llu,\"evicted\":{\"edges\":%llu,\"weight\":%llu,\"max_weight\":%llu,"
+		   "\"nodes\":%llu}}",
+		(unsigned long long)st.nodes_held, (unsigned long long)st.edges_held, no.max_nodes,
+		no.max_edges, (unsigned long long)st.weight_total,
+		(unsigned long long)st.edges_evicted, (unsigned long long)st.weight_evicted,
+		(unsigned long long)st.evicted_max_weight, (unsigned long long)st.nodes_evicted);
+}
+
 static void route_stats(struct gs_server *s, struct reply *r)
 {
 	struct gs_summary sum;
@@ -1205,7 +1225,11 @@ static void route_stats(struct gs_server *s, struct reply *r)
 			fprintf(f, ",\"error\":\"%s\"", strerror(fi->err));
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputs("],\"networks\":{\"accounts\":", f);
+	net_stats_json(f, s->net);
+	fputs(",\"tags\":", f);
+	net_stats_json(f, s->tagnet);
+	fputs("}}\n", f);
 	reply_out(r, &o);
 }
 

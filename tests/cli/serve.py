@@ -277,6 +277,11 @@ def main(d):
        ({k: st[k] for k in ("posts", "reposts")}, {k: rep[k] for k in ("posts", "reposts")}))
     ok(st["late_posts"] == 0 and st["sources"][0]["kind"] == "file" and st["sources"][0]["state"] == "waiting",
        "stats: no late posts, the file is followed", st["sources"])
+    nets = st.get("networks", {})
+    ok(nets.get("accounts", {}).get("edges", 0) > 0 and nets["accounts"]["max_edges"] == 2000000 and
+       nets.get("tags", {}).get("max_edges") == 1000000 and nets["tags"]["evicted"]["edges"] == 0 and
+       nets["tags"]["evicted"]["nodes"] == 0 and nets["tags"]["edges"] > 0,
+       "stats: both networks' sizes, caps and evictions", nets)
     ok(isinstance(st["lag_seconds"], float) and st["newest_post"].startswith("2017-10-14T23:59"),
        "stats: lag and newest post", (st["lag_seconds"], st["newest_post"]))
 
@@ -740,6 +745,10 @@ def main(d):
        all(cw.get((x["source"], x["target"]), 0) >= x["weight"] for x in tn["links"]),
        "--tag-network-edges 1024: evictions are counted, what is left is part of the batch network",
        tn and (tn["summary"]["evicted"], len(tn["links"]), len(ct["links"])))
+    sst = small.stats()
+    ok(sst and sst["networks"]["tags"]["evicted"] == tn["summary"]["evicted"] and
+       sst["networks"]["tags"]["max_edges"] == 1024, "and /stats reports the same evictions",
+       sst and sst["networks"])
     ok(small.stop() == 0, "and it stops cleanly")
     ok(srv.stop() == 0 and os.path.exists(os.path.join(state, "state.snap")), "a snapshot is left on SIGTERM")
     with open(os.path.join(state, "state.snap"), "r+b") as f:  # a corrupt snapshot is refused
