@@ -15,6 +15,10 @@
  *     buckets are closed, and its snapshot must equal the section too;
  *   - to gs_engine_load() then gs_trend_load() on the same FILE, as a
  *     server's snapshot file holds them;
+ *   - to gs_network_load(); when it succeeds, its snapshot must equal the
+ *     section, it is written in every format (all kinds and a subset),
+ *     a tag's network is extracted when it is a per-tag table, and more
+ *     posts are counted into it;
  * and the raw bytes go to gs_hll_decode(), whose sketches must pass
  * gs_hll_check() and re-encode to the same bytes.
  * Failures must be GS_EFORMAT (or GS_ENOMEM), never a crash; ASan and
@@ -30,6 +34,7 @@
 
 #include "groundswell.h"
 #include "hll.h"
+#include "network.h"
 #include "trend.h"
 
 #define CHECK(c)                                                               \
@@ -179,6 +184,79 @@ static void use_trend(struct gs_trend *t, const uint8_t *p)
 	}
 }
 
+static int net_same_as_input(const uint8_t *p, size_t n, const struct gs_network *net)
+{
+	char *out = NULL;
+	size_t on = 0;
+	FILE *f = open_memstream(&out, &on);
+	CHECK(f);
+	int r = gs_network_save(net, f);
+	fclose(f);
+	size_t sec = section_len(p, n);
+	int same = r == 0 && on == sec && memcmp(out, p, on) == 0;
+	free(out);
+	return same;
+}
+
+static void write_all(const struct gs_network *net)
+{
+	FILE *f = fopen("/dev/null", "w");
+	CHECK(f);
+	struct gs_network_output o;
+	gs_network_output_init(&o);
+	for (int fmt = GS_NET_CSV; fmt <= GS_NET_SUMMARY; fmt++) {
+		o.kinds = fmt % 2 ? GS_NET_REPLIES | GS_NET_QUOTES : 0;
+		o.dynamic = fmt % 2;
+		int r = gs_network_write(net, f, (enum gs_net_format)fmt, &o, NULL);
+		CHECK(r == 0 || r == GS_ENOMEM);
+	}
+	fclose(f);
+}
+
+static void use_network(struct gs_network *net)
+{
+	write_all(net);
+	struct gs_network_options o;
+	gs_network_options_of(net, &o);
+	if (o.per_tag) {
+		int err;
+		struct gs_network *x = gs_network_tag(net, "metoo", &err);
+		CHECK(x || err == GS_ENOMEM);
+		if (x)
+			write_all(x);
+		gs_network_free(x);
+	}
+	struct gs_post p;
+	memset(&p, 0, sizeof p);
+	p.format = GS_FORMAT_JETSTREAM;
+	p.time_ms = 1508097600000;
+	p.account.p = "did:a";
+	p.account.n = 5;
+	p.mentions[0].p = "did:b";
+	p.mentions[0].n = 5;
+	p.nmentions = 1;
+	p.tags[0].p = "MeToo";
+	p.tags[0].n = 5;
+	p.ntags = 1;
+	p.post_did = p.account;
+	p.post_rkey.p = "k";
+	p.post_rkey.n = 1;
+	int r = gs_network_add(net, &p);
+	CHECK(r == 0 || r == GS_ENOMEM);
+	p.flags = GS_POST_REPOST;
+	p.ntags = 0;
+	p.repost_did = p.repost_account = p.mentions[0];
+	p.repost_rkey = p.post_rkey;
+	r = gs_network_add(net, &p);
+	CHECK(r == 0 || r == GS_ENOMEM);
+	struct gs_network *m = gs_network_new_like(net);
+	if (m) {
+		r = gs_network_merge(m, net);
+		CHECK(r == 0 || r == GS_ENOMEM);
+	}
+	gs_network_free(m);
+}
+
 static void try_sections(const uint8_t *p, size_t n)
 {
 	int err;
@@ -215,6 +293,18 @@ static void try_sections(const uint8_t *p, size_t n)
 	}
 	gs_engine_free(e);
 	fclose(f);
+
+	f = open_in(p, n);
+	CHECK(f);
+	struct gs_network *net = gs_network_load(f, &err);
+	fclose(f);
+	if (net) {
+		CHECK(net_same_as_input(p, n, net));
+		use_network(net);
+	} else {
+		CHECK(err == GS_EFORMAT || err == GS_ENOMEM);
+	}
+	gs_network_free(net);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -35,6 +35,7 @@
 #include <xxhash.h>
 
 #include "fold.h"
+#include "snapio.h"
 #include "timeutil.h"
 
 #define RING_TAGS 7
@@ -126,6 +127,7 @@ void gs_network_options_init(struct gs_network_options *o)
 	o->max_nodes = 1000000;
 	o->bucket_ms = 0;
 	o->repost_cache = 262144;
+	o->per_tag = 0;
 }
 
 static size_t pow2_at_least(size_t n)
@@ -162,7 +164,8 @@ struct gs_network *gs_network_new(const struct gs_network_options *opt)
 	if (!kinds_valid(opt->kinds) || opt->max_edges < 1024 ||
 	    opt->max_nodes < 64 || opt->max_nodes > UINT32_MAX / 2 ||
 	    opt->max_edges > UINT32_MAX / 2 || opt->bucket_ms < 0 ||
-	    opt->repost_cache > (1u << 30))
+	    opt->repost_cache > (1u << 30) ||
+	    (opt->per_tag && (opt->kinds == GS_NET_COTAGS || (opt->tag && opt->tag[0]))))
 		return NULL;
 	struct gs_network *n = calloc(1, sizeof *n);
 	if (!n)
@@ -224,6 +227,12 @@ void gs_network_free(struct gs_network *n)
 	free(n->ridx);
 	free(n->pending);
 	free(n);
+}
+
+void gs_network_options_of(const struct gs_network *n, struct gs_network_options *o)
+{
+	*o = n->o;
+	o->tag = n->filter ? n->tagkey : NULL;
 }
 
 void gs_network_stats(const struct gs_network *n, struct gs_network_stats *s)
@@ -801,6 +810,17 @@ static const struct ring_ent *ring_lookup(const struct gs_network *n,
 
 /* ---- adding posts ------------------------------------------------------ */
 
+/* Per-tag table: the node of account A in the network of the tag whose
+ * folded key hashes (xxh3) to H is "hhhhhhhhhhhhhhhh:A", H in 16 lower-case
+ * hex digits. The hash, not the key, because a Bluesky repost finds its
+ * original's tags in the ring as hashes only. */
+#define TAGPRE_LEN 17
+
+static void tag_prefix(uint64_t h, char pre[TAGPRE_LEN + 1])
+{
+	snprintf(pre, TAGPRE_LEN + 1, "%016llx:", (unsigned long long)h);
+}
+
 struct ptag {
 	uint64_t h;
 	const char *key, *label; /* key NULL: look the node up by hash only */
@@ -855,12 +875,19 @@ static int add_cotags(struct gs_network *n, const struct gs_post *p,
 	return 0;
 }
 
-static int64_t account_node(struct gs_network *n, struct gs_str id)
+/* The node of account id; with a per-tag prefix (TAGPRE_LEN bytes), the
+ * node of that account in that tag's network. */
+static int64_t account_node(struct gs_network *n, struct gs_str id, const char *pre)
 {
-	return node_get(n, XXH3_64bits(id.p, id.n), id.p, id.n);
+	if (!pre)
+		return node_get(n, XXH3_64bits(id.p, id.n), id.p, id.n);
+	char buf[TAGPRE_LEN + GS_NET_ID_MAX];
+	memcpy(buf, pre, TAGPRE_LEN);
+	memcpy(buf + TAGPRE_LEN, id.p, id.n); /* id.n <= GS_NET_ID_MAX: checked */
+	return node_get(n, XXH3_64bits(buf, TAGPRE_LEN + id.n), buf, TAGPRE_LEN + id.n);
 }
 
-static int add_accounts(struct gs_network *n, const struct gs_post *p)
+static int add_accounts(struct gs_network *n, const struct gs_post *p, const char *pre)
 {
 	struct {
 		struct gs_str id;
@@ -890,7 +917,7 @@ static int add_accounts(struct gs_network *n, const struct gs_post *p)
 	int r;
 	if ((r = reserve(n, nt + 1, nt)))
 		return r;
-	int64_t a = account_node(n, p->account);
+	int64_t a = account_node(n, p->account, pre);
 	if (a < 0)
 		return GS_ENOMEM;
 	n->nodes[a].posts++;
@@ -903,7 +930,7 @@ static int add_accounts(struct gs_network *n, const struct gs_post *p)
 			n->s.ids_skipped++;
 			continue;
 		}
-		int64_t b = account_node(n, t[i].id);
+		int64_t b = account_node(n, t[i].id, pre);
 		if (b < 0)
 			return GS_ENOMEM;
 		if ((r = node_touch(n, &n->nodes[b], p->time_ms)) ||
@@ -916,6 +943,8 @@ static int add_accounts(struct gs_network *n, const struct gs_post *p)
 static int add_selected(struct gs_network *n, const struct gs_post *p,
 			const struct ptag *tags, size_t nt)
 {
+	if (n->o.per_tag && !nt)
+		return 0; /* selected: posts with a tag */
 	n->s.posts_selected++;
 	if (p->time_ms < n->s.first_ms)
 		n->s.first_ms = p->time_ms;
@@ -923,7 +952,16 @@ static int add_selected(struct gs_network *n, const struct gs_post *p,
 		n->s.last_ms = p->time_ms;
 	if (n->o.kinds == GS_NET_COTAGS)
 		return nt ? add_cotags(n, p, tags, nt) : 0;
-	return add_accounts(n, p);
+	if (!n->o.per_tag)
+		return add_accounts(n, p, NULL);
+	for (size_t i = 0; i < nt; i++) {
+		char pre[TAGPRE_LEN + 1];
+		tag_prefix(tags[i].h, pre);
+		int r = add_accounts(n, p, pre);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int is_bsky_repost(const struct gs_post *p)
@@ -980,7 +1018,7 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 	size_t nt = 0;
 	int matched = !n->filter;
 	n->s.posts++;
-	if (!n->filter && n->o.kinds != GS_NET_COTAGS)
+	if (!n->filter && n->o.kinds != GS_NET_COTAGS && !n->o.per_tag)
 		return add_selected(n, p, NULL, 0);
 	if (is_bsky_repost(p)) {
 		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
@@ -1149,6 +1187,447 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 	return 0;
 }
 
+/* ---- per-tag table ----------------------------------------------------- */
+
+struct gs_network *gs_network_tag(const struct gs_network *n, const char *tag, int *err)
+{
+	int dummy;
+	if (!err)
+		err = &dummy;
+	*err = GS_EUSAGE;
+	if (!n->o.per_tag || !tag)
+		return NULL;
+	struct gs_network_options o = n->o;
+	o.per_tag = 0;
+	o.tag = tag;
+	struct gs_network *m = gs_network_new(&o);
+	if (!m)
+		return NULL; /* a tag that does not fold */
+	*err = GS_ENOMEM;
+	char pre[TAGPRE_LEN + 1];
+	tag_prefix(m->taghash, pre);
+	uint32_t *map = malloc((n->nslots ? n->nslots : 1) * sizeof *map);
+	if (!map) {
+		gs_network_free(m);
+		return NULL;
+	}
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct node *x = &n->nodes[i];
+		map[i] = UINT32_MAX;
+		if (!x->id || x->idlen <= TAGPRE_LEN || memcmp(x->id, pre, TAGPRE_LEN) != 0)
+			continue;
+		const char *id = x->id + TAGPRE_LEN;
+		size_t len = x->idlen - TAGPRE_LEN;
+		int64_t k = node_get(m, XXH3_64bits(id, len), id, len);
+		if (k < 0)
+			goto fail;
+		struct node *y = &m->nodes[k];
+		y->posts = x->posts;
+		y->win = x->win;
+		y->wout = x->wout;
+		y->first_ms = x->first_ms;
+		y->last_ms = x->last_ms;
+		if (spells_merge(&y->sp, x->sp))
+			goto fail;
+		map[i] = (uint32_t)k;
+		m->s.posts_selected += x->posts;
+		if (x->first_ms < m->s.first_ms)
+			m->s.first_ms = x->first_ms;
+		if (x->last_ms > m->s.last_ms)
+			m->s.last_ms = x->last_ms;
+	}
+	for (size_t i = 0; i < n->nedges; i++) {
+		const struct edge *e = &n->edges[i];
+		if (map[e->a] == UINT32_MAX || map[e->b] == UINT32_MAX)
+			continue;
+		struct edge *d = edge_get(m, map[e->a], map[e->b]);
+		if (!d)
+			goto fail;
+		memcpy(d->c, e->c, sizeof d->c);
+		d->last_ms = e->last_ms;
+		if (spells_merge(&d->sp, e->sp))
+			goto fail;
+		for (int k = 0; k < 4; k++) {
+			m->s.kind_total[k] += e->c[k];
+			m->s.weight_total += e->c[k];
+		}
+	}
+	free(map);
+	m->s.posts = n->s.posts;
+	m->s.edges_evicted = n->s.edges_evicted;
+	m->s.weight_evicted = n->s.weight_evicted;
+	m->s.evicted_max_weight = n->s.evicted_max_weight;
+	m->s.nodes_evicted = n->s.nodes_evicted;
+	m->s.ids_skipped = n->s.ids_skipped;
+	m->s.reposts_unresolved = n->s.reposts_unresolved;
+	*err = 0;
+	return m;
+fail:
+	free(map);
+	gs_network_free(m);
+	return NULL;
+}
+
+/* ---- snapshots --------------------------------------------------------- */
+
+/*
+ * Payload of a "GSNW" section (version 1; little-endian; see
+ * docs/snapshot.md):
+ *   options   u32 kinds, u8 per_tag, u64 max_edges, max_nodes, i64
+ *             bucket_ms, u64 repost_cache, u16 tag key length, key
+ *   counters  u64 posts, posts_selected, weight_total, 4 x kind_total,
+ *             edges_evicted, weight_evicted, evicted_max_weight,
+ *             nodes_evicted, ids_skipped, reposts_unresolved, i64
+ *             first_ms, last_ms
+ *   nodes     u64 nslots, then per slot u8 live (0 or 1) and for a live
+ *             one: u16 idlen, id, u64 posts, win, wout, i64 first_ms,
+ *             last_ms, spells, u8 nspellings x (u64 count, u16 len, bytes)
+ *   free list u64 n, n x u32 slot (the free slots, in the list's order)
+ *   edges     u64 n, n x (u32 a, u32 b, 4 x u32 count, i64 last_ms,
+ *             spells), in the array's order
+ *   ring      u64 n, n x (u64 key, u8 matched, u8 ntags, ntags x u64), in
+ *             FIFO order
+ *   pending   u64 n, n x (u64 key, i64 time_ms, u16 len, account, u16
+ *             len, target)
+ * where spells are u32 n, n x i64 bucket start. Slots, the free list and
+ * both arrays keep their order, so that ties in later evictions fall the
+ * same way as in the saved network.
+ */
+#define NET_SNAP_VERSION 1
+#define NET_TIME_LIMIT (INT64_C(1) << 61)
+#define NET_RING_MAX 4194304u /* as the engine's snapshots */
+#define NET_NODE_ID_MAX (TAGPRE_LEN + GS_NET_ID_MAX)
+
+static void wr_spells(struct gs_wr *w, const struct spells *sp)
+{
+	gs_wr_u32(w, sp ? sp->n : 0);
+	for (uint32_t i = 0; sp && i < sp->n; i++)
+		gs_wr_i64(w, sp->b[i]);
+}
+
+static void net_body(struct gs_wr *w, const void *obj)
+{
+	const struct gs_network *n = obj;
+	const struct gs_network_stats *s = &n->s;
+	gs_wr_u32(w, n->o.kinds);
+	gs_wr_u8(w, n->o.per_tag ? 1 : 0);
+	gs_wr_u64(w, n->o.max_edges);
+	gs_wr_u64(w, n->o.max_nodes);
+	gs_wr_i64(w, n->o.bucket_ms);
+	gs_wr_u64(w, n->o.repost_cache);
+	gs_wr_u16(w, (uint16_t)(n->filter ? n->tagkeylen : 0));
+	if (n->filter)
+		gs_wr_bytes(w, n->tagkey, n->tagkeylen);
+	gs_wr_u64(w, s->posts);
+	gs_wr_u64(w, s->posts_selected);
+	gs_wr_u64(w, s->weight_total);
+	for (int k = 0; k < 4; k++)
+		gs_wr_u64(w, s->kind_total[k]);
+	gs_wr_u64(w, s->edges_evicted);
+	gs_wr_u64(w, s->weight_evicted);
+	gs_wr_u64(w, s->evicted_max_weight);
+	gs_wr_u64(w, s->nodes_evicted);
+	gs_wr_u64(w, s->ids_skipped);
+	gs_wr_u64(w, s->reposts_unresolved);
+	gs_wr_i64(w, s->first_ms);
+	gs_wr_i64(w, s->last_ms);
+	gs_wr_u64(w, n->nslots);
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct node *x = &n->nodes[i];
+		gs_wr_u8(w, x->id ? 1 : 0);
+		if (!x->id)
+			continue;
+		gs_wr_u16(w, x->idlen);
+		gs_wr_bytes(w, x->id, x->idlen);
+		gs_wr_u64(w, x->posts);
+		gs_wr_u64(w, x->win);
+		gs_wr_u64(w, x->wout);
+		gs_wr_i64(w, x->first_ms);
+		gs_wr_i64(w, x->last_ms);
+		wr_spells(w, x->sp);
+		int k = 0;
+		while (x->lab && k < SPELLINGS_MAX && x->lab->s[k])
+			k++;
+		gs_wr_u8(w, (uint8_t)k);
+		for (int j = 0; j < k; j++) {
+			gs_wr_u64(w, x->lab->count[j]);
+			gs_wr_u16(w, x->lab->len[j]);
+			gs_wr_bytes(w, x->lab->s[j], x->lab->len[j]);
+		}
+	}
+	gs_wr_u64(w, n->nfree);
+	for (size_t i = 0; i < n->nfree; i++)
+		gs_wr_u32(w, n->freelist[i]);
+	gs_wr_u64(w, n->nedges);
+	for (size_t i = 0; i < n->nedges; i++) {
+		const struct edge *e = &n->edges[i];
+		gs_wr_u32(w, e->a);
+		gs_wr_u32(w, e->b);
+		for (int k = 0; k < 4; k++)
+			gs_wr_u32(w, e->c[k]);
+		gs_wr_i64(w, e->last_ms);
+		wr_spells(w, e->sp);
+	}
+	gs_wr_u64(w, n->ring_n);
+	for (size_t i = 0; i < n->ring_n; i++) {
+		const struct ring_ent *e = &n->ring[(n->ring_head + i) % n->ring_cap];
+		gs_wr_u64(w, e->key);
+		gs_wr_u8(w, e->matched);
+		gs_wr_u8(w, e->n);
+		for (int k = 0; k < e->n && k < RING_TAGS; k++)
+			gs_wr_u64(w, e->tags[k]);
+	}
+	gs_wr_u64(w, n->npending);
+	for (size_t i = 0; i < n->npending; i++) {
+		const struct pending *pd = &n->pending[i];
+		gs_wr_u64(w, pd->key);
+		gs_wr_i64(w, pd->time_ms);
+		gs_wr_u16(w, pd->alen);
+		gs_wr_bytes(w, pd->s, pd->alen);
+		gs_wr_u16(w, pd->tlen);
+		gs_wr_bytes(w, pd->s + pd->alen + 1, pd->tlen);
+	}
+}
+
+static int time_ok(int64_t t)
+{
+	return t >= -NET_TIME_LIMIT && t <= NET_TIME_LIMIT;
+}
+
+/* A node's or edge's time: in range, or the "never" of a new one. */
+static int span_ok(int64_t first, int64_t last)
+{
+	return (first == INT64_MAX && last == INT64_MIN) ||
+	       (time_ok(first) && time_ok(last) && first <= last);
+}
+
+int gs_network_save(const struct gs_network *n, FILE *f)
+{
+	/* what gs_network_load() would refuse is refused now, not at restart */
+	if (n->o.repost_cache > NET_RING_MAX || n->o.bucket_ms > NET_TIME_LIMIT)
+		return GS_EUSAGE;
+	return gs_snap_write(f, "GSNW", NET_SNAP_VERSION, net_body, n);
+}
+
+#define NFAIL_IF(c)                                                            \
+	do {                                                                   \
+		if (c)                                                         \
+			return GS_EFORMAT;                                     \
+	} while (0)
+
+static int rd_spells(struct gs_rd *rd, const struct gs_network *n, struct spells **out)
+{
+	uint32_t k = gs_rd_u32(rd);
+	NFAIL_IF(rd->err || (k && n->o.bucket_ms <= 0) || k > gs_rd_left(rd) / 8);
+	for (uint32_t i = 0; i < k; i++) {
+		int64_t b = gs_rd_i64(rd);
+		NFAIL_IF(!time_ok(b) || gs_time_bucket(b, n->o.bucket_ms) != b ||
+			 (*out && (*out)->b[(*out)->n - 1] >= b));
+		if (spells_add(out, b))
+			return GS_ENOMEM;
+	}
+	return 0;
+}
+
+static int net_decode(struct gs_rd *rd, struct gs_network **out)
+{
+	struct gs_network_options o;
+	gs_network_options_init(&o);
+	o.kinds = gs_rd_u32(rd);
+	uint8_t per_tag = gs_rd_u8(rd);
+	o.per_tag = per_tag;
+	o.max_edges = (size_t)gs_rd_u64(rd);
+	o.max_nodes = (size_t)gs_rd_u64(rd);
+	o.bucket_ms = gs_rd_i64(rd);
+	uint64_t rc = gs_rd_u64(rd);
+	uint16_t klen = gs_rd_u16(rd);
+	const unsigned char *key = klen ? gs_rd_take(rd, klen) : NULL;
+	NFAIL_IF(rd->err || per_tag > 1 || rc > NET_RING_MAX || klen > GS_TAG_MAX ||
+		 o.bucket_ms > NET_TIME_LIMIT || (key && memchr(key, 0, klen)));
+	o.repost_cache = (size_t)rc;
+	char tag[GS_TAG_MAX + 1];
+	if (klen) {
+		memcpy(tag, key, klen);
+		tag[klen] = 0;
+		o.tag = tag;
+	}
+	struct gs_network *n = gs_network_new(&o);
+	NFAIL_IF(!n); /* options gs_network_new() refuses (or out of memory) */
+	*out = n;
+	/* the key must be a folded key: folding it again gives itself */
+	NFAIL_IF(klen && (n->tagkeylen != klen || memcmp(n->tagkey, tag, klen) != 0));
+	struct gs_network_stats *s = &n->s;
+	s->posts = gs_rd_u64(rd);
+	s->posts_selected = gs_rd_u64(rd);
+	s->weight_total = gs_rd_u64(rd);
+	for (int k = 0; k < 4; k++)
+		s->kind_total[k] = gs_rd_u64(rd);
+	s->edges_evicted = gs_rd_u64(rd);
+	s->weight_evicted = gs_rd_u64(rd);
+	s->evicted_max_weight = gs_rd_u64(rd);
+	s->nodes_evicted = gs_rd_u64(rd);
+	s->ids_skipped = gs_rd_u64(rd);
+	s->reposts_unresolved = gs_rd_u64(rd);
+	s->first_ms = gs_rd_i64(rd);
+	s->last_ms = gs_rd_i64(rd);
+	uint64_t nslots = gs_rd_u64(rd);
+	/* a slot takes at least a byte, so the array is paid for by the file
+	 * (80 bytes per byte); not bounded by max_nodes: a merge of a larger
+	 * network leaves that many slots, most of them free, behind */
+	NFAIL_IF(rd->err || !span_ok(s->first_ms, s->last_ms) ||
+		 nslots > gs_rd_left(rd) || nslots > UINT32_MAX / 2);
+	if (nslots) {
+		n->nodes = calloc((size_t)nslots, sizeof *n->nodes);
+		if (!n->nodes)
+			return GS_ENOMEM;
+		n->nodes_cap = (size_t)nslots;
+		if (nidx_rebuild(n, (size_t)nslots))
+			return GS_ENOMEM;
+	}
+	for (uint64_t i = 0; i < nslots; i++) {
+		struct node *x = &n->nodes[i];
+		n->nslots = (size_t)i + 1; /* what gs_network_free() releases */
+		uint8_t live = gs_rd_u8(rd);
+		NFAIL_IF(rd->err || live > 1);
+		if (!live)
+			continue;
+		uint16_t len = gs_rd_u16(rd);
+		const unsigned char *id = gs_rd_take(rd, len);
+		NFAIL_IF(!id || !len || len > NET_NODE_ID_MAX || memchr(id, 0, len));
+		uint64_t h = XXH3_64bits(id, len);
+		uint32_t *slot = node_slot(n, h, (const char *)id, len);
+		NFAIL_IF(*slot); /* the same id twice */
+		if (!(x->id = malloc((size_t)len + 1)))
+			return GS_ENOMEM;
+		memcpy(x->id, id, len);
+		x->id[len] = 0;
+		x->idlen = len;
+		x->hash = h;
+		*slot = (uint32_t)i + 1;
+		n->nlive++;
+		x->posts = gs_rd_u64(rd);
+		x->win = gs_rd_u64(rd);
+		x->wout = gs_rd_u64(rd);
+		x->first_ms = gs_rd_i64(rd);
+		x->last_ms = gs_rd_i64(rd);
+		NFAIL_IF(rd->err || !span_ok(x->first_ms, x->last_ms));
+		int r = rd_spells(rd, n, &x->sp);
+		if (r)
+			return r;
+		uint8_t nl = gs_rd_u8(rd);
+		NFAIL_IF(rd->err || nl > SPELLINGS_MAX || (nl && o.kinds != GS_NET_COTAGS));
+		for (uint8_t k = 0; k < nl; k++) {
+			uint64_t c = gs_rd_u64(rd);
+			uint16_t sl = gs_rd_u16(rd);
+			const unsigned char *sp = gs_rd_take(rd, sl);
+			NFAIL_IF(!sp || sl > GS_NET_ID_MAX || memchr(sp, 0, sl));
+			for (uint8_t j = 0; j < k; j++)
+				NFAIL_IF(x->lab->len[j] == sl && memcmp(x->lab->s[j], sp, sl) == 0);
+			if (spelling_add(x, (const char *)sp, sl, c))
+				return GS_ENOMEM;
+		}
+	}
+	NFAIL_IF(n->nlive > o.max_nodes);
+	uint64_t nfree = gs_rd_u64(rd);
+	NFAIL_IF(rd->err || nfree != nslots - n->nlive || nfree > gs_rd_left(rd) / 4);
+	if (nfree) {
+		if (!(n->freelist = malloc((size_t)nfree * sizeof *n->freelist)))
+			return GS_ENOMEM;
+		n->freelist_cap = (size_t)nfree;
+	}
+	for (uint64_t i = 0; i < nfree; i++) {
+		uint32_t v = gs_rd_u32(rd);
+		NFAIL_IF(rd->err || v >= nslots || n->nodes[v].id || n->nodes[v].nedges);
+		n->nodes[v].nedges = 1; /* marks it listed (a free slot has none) */
+		n->freelist[n->nfree++] = v;
+	}
+	for (uint64_t i = 0; i < nfree; i++)
+		n->nodes[n->freelist[i]].nedges = 0;
+	uint64_t ne = gs_rd_u64(rd);
+	NFAIL_IF(rd->err || ne > o.max_edges || ne > gs_rd_left(rd) / 36);
+	if (ne) {
+		if (!(n->edges = malloc((size_t)ne * sizeof *n->edges)))
+			return GS_ENOMEM;
+		n->edges_cap = (size_t)ne;
+		if (eidx_rebuild(n, (size_t)ne))
+			return GS_ENOMEM;
+	}
+	for (uint64_t i = 0; i < ne; i++) {
+		uint32_t a = gs_rd_u32(rd), b = gs_rd_u32(rd);
+		NFAIL_IF(rd->err || a >= nslots || b >= nslots || a == b || !n->nodes[a].id ||
+			 !n->nodes[b].id || *edge_slot(n, a, b));
+		struct edge *e = edge_get(n, a, b); /* no growth: capacity is ne */
+		if (!e)
+			return GS_ENOMEM;
+		for (int k = 0; k < 4; k++)
+			e->c[k] = gs_rd_u32(rd);
+		e->last_ms = gs_rd_i64(rd);
+		NFAIL_IF(rd->err || (o.kinds == GS_NET_COTAGS && (e->c[1] || e->c[2] || e->c[3])) ||
+			 !(time_ok(e->last_ms) || e->last_ms == INT64_MIN));
+		int r = rd_spells(rd, n, &e->sp);
+		if (r)
+			return r;
+	}
+	uint64_t nr = gs_rd_u64(rd);
+	NFAIL_IF(rd->err || nr > rc || nr > gs_rd_left(rd) / 10);
+	for (uint64_t i = 0; i < nr; i++) {
+		struct ring_ent e;
+		memset(&e, 0, sizeof e);
+		e.key = gs_rd_u64(rd);
+		e.matched = gs_rd_u8(rd);
+		e.n = gs_rd_u8(rd);
+		NFAIL_IF(rd->err || e.matched > 1 || !e.n || e.n > RING_TAGS ||
+			 ring_lookup(n, e.key));
+		for (int k = 0; k < e.n; k++)
+			e.tags[k] = gs_rd_u64(rd);
+		NFAIL_IF(rd->err);
+		ring_remember(n, &e);
+		if (!n->ring_cap)
+			return GS_ENOMEM;
+	}
+	uint64_t np = gs_rd_u64(rd);
+	NFAIL_IF(rd->err || np > PENDING_MAX || np > gs_rd_left(rd) / 20);
+	for (uint64_t i = 0; i < np; i++) {
+		struct gs_post p;
+		memset(&p, 0, sizeof p);
+		uint64_t k = gs_rd_u64(rd);
+		p.time_ms = gs_rd_i64(rd);
+		p.account.n = gs_rd_u16(rd);
+		p.account.p = (const char *)gs_rd_take(rd, p.account.n);
+		p.repost_account.n = gs_rd_u16(rd);
+		p.repost_account.p = (const char *)gs_rd_take(rd, p.repost_account.n);
+		NFAIL_IF(rd->err || !p.account.p || !p.repost_account.p ||
+			 p.account.n > GS_NET_ID_MAX || p.repost_account.n > GS_NET_ID_MAX ||
+			 !time_ok(p.time_ms) || memchr(p.account.p, 0, p.account.n) ||
+			 memchr(p.repost_account.p, 0, p.repost_account.n));
+		if (pending_push(n, &p, k))
+			return GS_ENOMEM;
+	}
+	NFAIL_IF(gs_rd_left(rd));
+	return 0;
+}
+
+struct gs_network *gs_network_load(FILE *f, int *err)
+{
+	unsigned char *buf;
+	size_t len;
+	int dummy;
+	if (!err)
+		err = &dummy;
+	*err = gs_snap_read(f, "GSNW", NET_SNAP_VERSION, &buf, &len);
+	if (*err)
+		return NULL;
+	struct gs_rd rd = {buf, buf + len, 0};
+	struct gs_network *n = NULL;
+	*err = net_decode(&rd, &n);
+	free(buf);
+	if (*err) {
+		gs_network_free(n);
+		return NULL;
+	}
+	return n;
+}
+
 /* ---- output ------------------------------------------------------------ */
 
 int gs_net_format_parse(const char *s)
@@ -1184,6 +1663,9 @@ struct view {
 	char *arena;      /* pseudonyms */
 	size_t arena_n, arena_cap;
 	uint64_t below_min;
+	unsigned kinds;   /* the kinds shown (o->kinds within the network's) */
+	int all;          /* all of the network's kinds: no filtering */
+	uint64_t *din, *dout; /* !all: weighted degrees over the kinds shown */
 };
 
 static void view_free(struct view *v)
@@ -1194,6 +1676,36 @@ static void view_free(struct view *v)
 	free(v->inview);
 	free(v->names);
 	free(v->arena);
+	free(v->din);
+	free(v->dout);
+}
+
+/* An edge's weight and counts, and a node's weighted degrees, over the
+ * kinds shown. */
+static uint64_t vw(const struct view *v, const struct edge *e)
+{
+	if (v->all)
+		return edge_weight(e);
+	uint64_t w = 0;
+	for (int k = 0; k < 4; k++)
+		if (v->kinds & (1u << k))
+			w += e->c[k];
+	return w;
+}
+
+static uint32_t vc(const struct view *v, const struct edge *e, int k)
+{
+	return v->all || (v->kinds & (1u << k)) ? e->c[k] : 0;
+}
+
+static uint64_t vin(const struct view *v, uint32_t i)
+{
+	return v->din ? v->din[i] : v->n->nodes[i].win;
+}
+
+static uint64_t vout(const struct view *v, uint32_t i)
+{
+	return v->dout ? v->dout[i] : v->n->nodes[i].wout;
 }
 
 /* Names node slot i (a pseudonym when o->name is set and these are
@@ -1241,18 +1753,18 @@ static void arena_free(char *a)
 	}
 }
 
-static uint64_t wdeg(const struct node *x)
+static uint64_t wdeg(const struct view *v, uint32_t i)
 {
-	return x->win + x->wout;
+	return vin(v, i) + vout(v, i);
 }
 
 static int cmp_nodes(const void *pa, const void *pb, void *ctx)
 {
 	const struct view *sort_view = ctx;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	const struct node *x = &sort_view->n->nodes[a], *y = &sort_view->n->nodes[b];
-	if (wdeg(x) != wdeg(y))
-		return wdeg(x) > wdeg(y) ? -1 : 1;
+	uint64_t x = wdeg(sort_view, a), y = wdeg(sort_view, b);
+	if (x != y)
+		return x > y ? -1 : 1;
 	return strcmp(sort_view->names[a], sort_view->names[b]);
 }
 
@@ -1261,7 +1773,7 @@ static int cmp_edges(const void *pa, const void *pb, void *ctx)
 	const struct view *sort_view = ctx;
 	const struct edge *x = &sort_view->n->edges[*(const uint32_t *)pa];
 	const struct edge *y = &sort_view->n->edges[*(const uint32_t *)pb];
-	uint64_t wx = edge_weight(x), wy = edge_weight(y);
+	uint64_t wx = vw(sort_view, x), wy = vw(sort_view, y);
 	if (wx != wy)
 		return wx > wy ? -1 : 1;
 	int c = strcmp(sort_view->names[x->a], sort_view->names[y->a]);
@@ -1273,9 +1785,9 @@ static int cmp_in(const void *pa, const void *pb, void *ctx)
 {
 	const struct view *sort_view = ctx;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	const struct node *x = &sort_view->n->nodes[a], *y = &sort_view->n->nodes[b];
-	if (x->win != y->win)
-		return x->win > y->win ? -1 : 1;
+	uint64_t x = vin(sort_view, a), y = vin(sort_view, b);
+	if (x != y)
+		return x > y ? -1 : 1;
 	return strcmp(sort_view->names[a], sort_view->names[b]);
 }
 
@@ -1296,10 +1808,29 @@ static int view_build(struct view *v, const struct gs_network *n,
 		return GS_ENOMEM;
 	for (size_t i = 0; i < n->nslots; i++)
 		v->pos[i] = -1;
+	v->kinds = n->o.kinds;
+	if (!v->cotags && o->kinds)
+		v->kinds &= o->kinds;
+	v->all = v->kinds == n->o.kinds;
+	if (!v->all) {
+		/* degrees over the kinds shown, from the held edges */
+		v->din = calloc(ns, sizeof *v->din);
+		v->dout = calloc(ns, sizeof *v->dout);
+		if (!v->din || !v->dout)
+			return GS_ENOMEM;
+		for (size_t i = 0; i < n->nedges; i++) {
+			uint64_t w = vw(v, &n->edges[i]);
+			v->dout[n->edges[i].a] += w;
+			v->din[n->edges[i].b] += w;
+		}
+	}
 	/* candidates: endpoints of edges of at least min_weight */
 	for (size_t i = 0; i < n->nedges; i++) {
 		const struct edge *e = &n->edges[i];
-		if (edge_weight(e) < o->min_weight) {
+		uint64_t w = vw(v, e);
+		if (!w)
+			continue; /* only kinds not shown */
+		if (w < o->min_weight) {
 			v->below_min++;
 			continue;
 		}
@@ -1349,9 +1880,9 @@ static int view_summary(const struct view *v, struct gs_network_summary *s)
 	s->below_min_weight = v->below_min;
 	for (size_t i = 0; i < v->ne; i++) {
 		const struct edge *e = &n->edges[v->edges[i]];
-		s->weight += edge_weight(e);
+		s->weight += vw(v, e);
 		for (int k = 0; k < 4 && !v->cotags; k++)
-			s->kind_weight[k] += e->c[k];
+			s->kind_weight[k] += vc(v, e, k);
 		if (!v->cotags) {
 			uint32_t r = *edge_slot(n, e->b, e->a);
 			if (r && v->inview[r - 1])
@@ -1588,9 +2119,10 @@ static void write_csv(const struct view *v, FILE *f)
 		csv_s(f, v->names[e->a]);
 		putc(',', f);
 		csv_s(f, v->names[e->b]);
-		fprintf(f, ",%llu", ull(edge_weight(e)));
+		fprintf(f, ",%llu", ull(vw(v, e)));
 		if (!v->cotags)
-			fprintf(f, ",%u,%u,%u,%u", e->c[0], e->c[1], e->c[2], e->c[3]);
+			fprintf(f, ",%u,%u,%u,%u", vc(v, e, 0), vc(v, e, 1), vc(v, e, 2),
+				vc(v, e, 3));
 		putc('\n', f);
 	}
 }
@@ -1612,7 +2144,7 @@ static int top_list(struct view *v, uint32_t **out, size_t *nout)
 	size_t k = 0;
 	for (size_t i = 0; i < n->nslots; i++) {
 		const struct node *x = &n->nodes[i];
-		uint64_t key = v->cotags ? x->wout : x->win;
+		uint64_t key = v->cotags ? x->wout : vin(v, (uint32_t)i);
 		if (x->id && key)
 			keys[k++] = key;
 	}
@@ -1628,7 +2160,7 @@ static int top_list(struct view *v, uint32_t **out, size_t *nout)
 	size_t m = 0;
 	for (size_t i = 0; i < n->nslots; i++) {
 		const struct node *x = &n->nodes[i];
-		uint64_t key = v->cotags ? x->wout : x->win;
+		uint64_t key = v->cotags ? x->wout : vin(v, (uint32_t)i);
 		if (x->id && key && key >= floor) {
 			if (view_name(v, i)) {
 				free(c);
@@ -1649,7 +2181,14 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 	const struct gs_network *n = v->n;
 	const struct gs_network_output *o = v->o;
 	char buf[64], a[32], b[32];
-	kinds_str(n->o.kinds, buf);
+	uint64_t weight_total = n->s.weight_total;
+	if (!v->all) {
+		weight_total = 0; /* every interaction of the kinds shown */
+		for (int k = 0; k < 4; k++)
+			if (v->kinds & (1u << k))
+				weight_total += n->s.kind_total[k];
+	}
+	kinds_str(v->kinds, buf);
 	fprintf(f, "{\"directed\":%s,\"kinds\":\"%s\",\"summary\":{", v->cotags ? "false" : "true", buf);
 	fputs("\"tag\":", f);
 	if (n->filter)
@@ -1688,7 +2227,7 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 		   "\"ids_skipped\":%llu,\"reposts_unresolved\":%llu",
 		ull(s->reciprocal_edges), ull(s->components), ull(s->largest_component),
 		ull(s->largest_component_edges), ull(o->min_weight), ull(s->below_min_weight),
-		ull(o->top_nodes), ull(n->nlive), ull(n->nedges), ull(n->s.weight_total),
+		ull(o->top_nodes), ull(n->nlive), ull(n->nedges), ull(weight_total),
 		ull(n->s.edges_evicted), ull(n->s.weight_evicted), ull(n->s.evicted_max_weight),
 		ull(n->s.nodes_evicted), ull(n->s.ids_skipped), ull(n->s.reposts_unresolved));
 	fputs(",\"top\":[", f);
@@ -1700,7 +2239,7 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 			fprintf(f, ",\"strength\":%llu,\"posts\":%llu}", ull(x->wout), ull(x->posts));
 		else
 			fprintf(f, ",\"in\":%llu,\"out\":%llu,\"posts\":%llu}",
-				ull(x->win), ull(x->wout), ull(x->posts));
+				ull(vin(v, top[i])), ull(vout(v, top[i])), ull(x->posts));
 	}
 	fputs("]},\"nodes\":[", f);
 	for (size_t i = 0; i < v->nn; i++) {
@@ -1717,7 +2256,7 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 				ull(x->posts), x->nedges, ull(x->wout));
 		} else {
 			fprintf(f, ",\"posts\":%llu,\"in\":%llu,\"out\":%llu",
-				ull(x->posts), ull(x->win), ull(x->wout));
+				ull(x->posts), ull(vin(v, id)), ull(vout(v, id)));
 		}
 		fprintf(f, ",\"first_seen\":\"%s\",\"last_seen\":\"%s\"", a, b);
 		if (o->dynamic) {
@@ -1734,10 +2273,10 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 		json_s(f, v->names[e->a]);
 		fputs(",\"target\":", f);
 		json_s(f, v->names[e->b]);
-		fprintf(f, ",\"weight\":%llu", ull(edge_weight(e)));
+		fprintf(f, ",\"weight\":%llu", ull(vw(v, e)));
 		if (!v->cotags)
 			for (int k = 0; k < 4; k++)
-				fprintf(f, ",\"%s\":%u", kind_names[k], e->c[k]);
+				fprintf(f, ",\"%s\":%u", kind_names[k], vc(v, e, k));
 		if (o->dynamic) {
 			fputs(",\"spells\":[", f);
 			spells_each(n, e->sp, spell_json, f);
@@ -1761,9 +2300,9 @@ static const char *node_attr(const struct view *v, uint32_t i, int k, char buf[3
 		if (v->cotags)
 			snprintf(buf, 32, "%u", x->nedges);
 		else
-			snprintf(buf, 32, "%llu", ull(x->win));
+			snprintf(buf, 32, "%llu", ull(vin(v, i)));
 		break;
-	case 2: snprintf(buf, 32, "%llu", ull(x->wout)); break;
+	case 2: snprintf(buf, 32, "%llu", ull(vout(v, i))); break;
 	case 3: time_s(buf, x->first_ms); break;
 	default: time_s(buf, x->last_ms); break;
 	}
@@ -1776,7 +2315,7 @@ static void write_gexf(const struct view *v, FILE *f)
 	const struct gs_network_output *o = v->o;
 	const char *const *attrs = v->cotags ? tag_attrs : acct_attrs;
 	char kinds[64], buf[32];
-	kinds_str(n->o.kinds, kinds);
+	kinds_str(v->kinds, kinds);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	      "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
 	      "  <meta>\n    <creator>groundswell " GS_VERSION "</creator>\n"
@@ -1830,7 +2369,7 @@ static void write_gexf(const struct view *v, FILE *f)
 		xml_str(f, v->names[e->a]);
 		fputs("\" target=\"", f);
 		xml_str(f, v->names[e->b]);
-		fprintf(f, "\" weight=\"%llu\">", ull(edge_weight(e)));
+		fprintf(f, "\" weight=\"%llu\">", ull(vw(v, e)));
 		if (o->dynamic) {
 			fputs("<spells>", f);
 			spells_each(n, e->sp, spell_xml, f);
@@ -1839,7 +2378,7 @@ static void write_gexf(const struct view *v, FILE *f)
 		if (!v->cotags) {
 			fputs("<attvalues>", f);
 			for (int k = 0; k < 4; k++)
-				fprintf(f, "<attvalue for=\"%d\" value=\"%u\"/>", k, e->c[k]);
+				fprintf(f, "<attvalue for=\"%d\" value=\"%u\"/>", k, vc(v, e, k));
 			fputs("</attvalues>", f);
 		}
 		fputs("</edge>\n", f);
@@ -1885,10 +2424,10 @@ static void write_graphml(const struct view *v, FILE *f)
 		xml_str(f, v->names[e->a]);
 		fputs("\" target=\"", f);
 		xml_str(f, v->names[e->b]);
-		fprintf(f, "\"><data key=\"weight\">%llu</data>", ull(edge_weight(e)));
+		fprintf(f, "\"><data key=\"weight\">%llu</data>", ull(vw(v, e)));
 		if (!v->cotags)
 			for (int k = 0; k < 4; k++)
-				fprintf(f, "<data key=\"%s\">%u</data>", kind_names[k], e->c[k]);
+				fprintf(f, "<data key=\"%s\">%u</data>", kind_names[k], vc(v, e, k));
 		fputs("</edge>\n", f);
 	}
 	fputs("  </graph>\n</graphml>\n", f);
@@ -1914,7 +2453,7 @@ static void write_summary(const struct view *v, FILE *f,
 	const struct gs_network *n = v->n;
 	const struct gs_network_output *o = v->o;
 	char kinds[64], a[32], b[32], c[32], d[32];
-	kinds_str(n->o.kinds, kinds);
+	kinds_str(v->kinds, kinds);
 	fmt_n(a, sizeof a, s->nodes);
 	fmt_n(b, sizeof b, s->edges);
 	fmt_n(c, sizeof c, s->weight);
@@ -1941,7 +2480,7 @@ static void write_summary(const struct view *v, FILE *f,
 	if (!v->cotags) {
 		fputs("  by kind   ", f);
 		for (int k = 0; k < 4; k++)
-			if (n->o.kinds & (1u << k)) {
+			if (v->kinds & (1u << k)) {
 				fmt_n(a, sizeof a, s->kind_weight[k]);
 				fprintf(f, " %s %s", kind_names[k], a);
 			}
@@ -1984,8 +2523,8 @@ static void write_summary(const struct view *v, FILE *f,
 		const struct node *x = &n->nodes[top[i]];
 		char name[300];
 		snprintf(name, sizeof name, "%s%s", v->cotags ? "#" : "", v->cotags ? label_of(v, top[i]) : v->names[top[i]]);
-		fmt_n(a, sizeof a, v->cotags ? x->wout : x->win);
-		fmt_n(b, sizeof b, v->cotags ? x->nedges : x->wout);
+		fmt_n(a, sizeof a, v->cotags ? x->wout : vin(v, top[i]));
+		fmt_n(b, sizeof b, v->cotags ? x->nedges : vout(v, top[i]));
 		fmt_n(c, sizeof c, x->posts);
 		fprintf(f, "  %-4zu %-*s %10s %10s %8s\n", i + 1, w, name, a, b, c);
 	}

@@ -70,6 +70,9 @@ struct gs_network_options {
 	int64_t bucket_ms;   /* > 0: record activity per bucket (spells) */
 	size_t repost_cache; /* Bluesky tagged posts remembered for their
 				reposts' tags; default 262,144 */
+	int per_tag;         /* each tag's own account network, all in one
+				table (see "Per-tag table" below); not with
+				tag or cotags */
 };
 
 void gs_network_options_init(struct gs_network_options *o);
@@ -83,6 +86,8 @@ struct gs_network *gs_network_new(const struct gs_network_options *o);
 /* A new, empty network with the options of n. */
 struct gs_network *gs_network_new_like(const struct gs_network *n);
 void gs_network_free(struct gs_network *n);
+/* The options n was made with (tag: its folded key, owned by n, or NULL). */
+void gs_network_options_of(const struct gs_network *n, struct gs_network_options *o);
 
 /* Counts one post. 0 or GS_ENOMEM (the post may then be partly counted). */
 int gs_network_add(struct gs_network *n, const struct gs_post *p);
@@ -110,6 +115,48 @@ struct gs_network_stats {
 
 void gs_network_stats(const struct gs_network *n, struct gs_network_stats *s);
 
+/* ---- per-tag table ----------------------------------------------------- */
+
+/*
+ * With options.per_tag, one network holds the account network of every tag
+ * at once, as if a "--tag T" network had been fed the stream for each tag
+ * T: a post counts in the network of each distinct tag it uses (a Bluesky
+ * repost in those of its original, as far as the repost cache knows them:
+ * at most its first 7 tags), and nothing else. A node is an (tag, account)
+ * pair, an edge a (tag, source, target) triple with its four counts; the
+ * one pair of caps (max_nodes, max_edges) and the one eviction rule above
+ * bound all tags together, so a rare tag's edges go first.
+ *
+ * gs_network_tag() extracts one tag's network as a plain network (tag
+ * filter set to that tag) to write out. It is exactly what a network with
+ * "--tag T" would hold, nodes, edges, counts, degrees, posts and times,
+ * as long as the table evicted nothing (edges_evicted and nodes_evicted
+ * are 0); after evictions, it lacks at most what those counters say. In
+ * the extract, posts is the whole stream's, posts_selected and the
+ * first/last times are over the tag's held nodes, the totals over its held
+ * edges, and the eviction, ids_skipped and reposts_unresolved counters are
+ * those of the whole table.
+ * Returns NULL with *err GS_EUSAGE (n is not per_tag, or the tag does not
+ * fold) or GS_ENOMEM. The caller frees the result.
+ */
+struct gs_network *gs_network_tag(const struct gs_network *n, const char *tag, int *err);
+
+/* ---- snapshots --------------------------------------------------------- */
+
+/*
+ * gs_network_save() writes the whole network (options, counters, nodes,
+ * edges, the Bluesky repost cache in FIFO order and the reposts still
+ * waiting for their original) as one section "GSNW" (snapio.h; format in
+ * docs/snapshot.md); gs_network_load() reads it back into a network that
+ * answers and goes on counting exactly as the saved one (node slots are
+ * compacted, so evictions after that may pick another of equal priority).
+ * Save: 0, GS_EIO or GS_ENOMEM. Load: the network, or NULL with *err
+ * GS_EFORMAT (wrong magic or version, bad CRC, or any field the code
+ * cannot produce), GS_EIO or GS_ENOMEM; it frees what it built.
+ */
+int gs_network_save(const struct gs_network *n, FILE *f);
+struct gs_network *gs_network_load(FILE *f, int *err);
+
 /* ---- output ------------------------------------------------------------ */
 
 enum gs_net_format {
@@ -136,6 +183,14 @@ struct gs_network_output {
 	const char *(*name)(void *ctx, const char *id, char buf[64]);
 	void *name_ctx;
 	uint64_t malformed;    /* lines the reader rejected, for summaries */
+	unsigned kinds;        /* account kinds shown (enum gs_net_kind bits);
+				  0: all of the network's. An edge weighs the
+				  sum of its counts of these kinds (the others
+				  show 0); edges of none of them drop out;
+				  node in/out are summed over the held edges
+				  (so they may lack what eviction took), while
+				  node posts and first/last seen stay over all
+				  of the network's kinds. Ignored for cotags. */
 };
 
 void gs_network_output_init(struct gs_network_output *o);

@@ -82,8 +82,9 @@ struct gs_server {
 	struct gs_engine *e;
 	struct gs_trend *t;
 	struct gs_trend_live l;
-	struct gs_network *net; /* who addressed whom, the whole stream (not
-				   in snapshots: empty again after a restart) */
+	struct gs_network *net;    /* who addressed whom, the whole stream */
+	struct gs_network *tagnet; /* every tag's, in one bounded table
+				      (network.h, per_tag), or NULL: off */
 	struct gs_parser *ps;
 	struct source *src;
 	size_t nsrc;
@@ -145,6 +146,7 @@ void gs_server_options_init(struct gs_server_options *o)
 	o->stream_backlog = 1024;
 	o->show_errors = 10;
 	o->snapshot_every_ms = 30000;
+	o->tag_network_edges = 100000;
 }
 
 static double now_wall(void)
@@ -694,7 +696,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 			int64_t before = s->l.started ? s->l.next : INT64_MIN;
 			if (gs_trend_live_add(&s->l, &pp[i]) == GS_ENOMEM)
 				logf_(s, "out of memory");
-			if (gs_network_add(s->net, &pp[i]) == GS_ENOMEM)
+			if (gs_network_add(s->net, &pp[i]) == GS_ENOMEM ||
+			    (s->tagnet && gs_network_add(s->tagnet, &pp[i]) == GS_ENOMEM))
 				logf_(s, "out of memory (network)");
 			note_closed(s, before);
 			s->finished = 0;
@@ -1138,6 +1141,26 @@ static size_t open_trends(const struct gs_server *s)
 	return k;
 }
 
+/* What a network holds and has evicted (the per-tag table: of all tags). */
+static void net_stats_json(FILE *f, const struct gs_network *n)
+{
+	if (!n) {
+		fputs("null", f);
+		return;
+	}
+	struct gs_network_stats st;
+	struct gs_network_options no;
+	gs_network_stats(n, &st);
+	gs_network_options_of(n, &no);
+	fprintf(f, "{\"nodes\":%llu,\"edges\":%llu,\"max_nodes\":%zu,\"max_edges\":%zu,"
+		   "\"weight\":%llu,\"evicted\":{\"edges\":%llu,\"weight\":%llu,\"max_weight\":%llu,"
+		   "\"nodes\":%llu}}",
+		(unsigned long long)st.nodes_held, (unsigned long long)st.edges_held, no.max_nodes,
+		no.max_edges, (unsigned long long)st.weight_total,
+		(unsigned long long)st.edges_evicted, (unsigned long long)st.weight_evicted,
+		(unsigned long long)st.evicted_max_weight, (unsigned long long)st.nodes_evicted);
+}
+
 static void route_stats(struct gs_server *s, struct reply *r)
 {
 	struct gs_summary sum;
@@ -1202,7 +1225,11 @@ static void route_stats(struct gs_server *s, struct reply *r)
 			fprintf(f, ",\"error\":\"%s\"", strerror(fi->err));
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputs("],\"networks\":{\"accounts\":", f);
+	net_stats_json(f, s->net);
+	fputs(",\"tags\":", f);
+	net_stats_json(f, s->tagnet);
+	fputs("}}\n", f);
 	reply_out(r, &o);
 }
 
@@ -1581,10 +1608,12 @@ static const char *net_pseudonym(void *ctx, const char *id, char buf[64])
 	return buf;
 }
 
-/* GET /network: the account network of the whole stream since the start
- * (replies, mentions, reposts, quotes). Its kinds are fixed when it is
- * built, so kind= must name all four; tag= is not supported (use
- * "groundswell network --tag"). */
+/* GET /network: the account network (replies, mentions, reposts, quotes)
+ * of the whole stream since the start, or with tag= of the posts using
+ * that tag, extracted from the per-tag table (network.h; what eviction may
+ * have taken is counted in summary.evicted). kind= picks kinds at output:
+ * edges weigh the sum of those kinds' counts, and edges of none drop out.
+ * A hidden or banned tag is not found (404), as at /tags/NAME. */
 static void route_network(struct gs_server *s, struct MHD_Connection *c, struct reply *r)
 {
 	static const char *const types[] = {
@@ -1597,11 +1626,7 @@ static void route_network(struct gs_server *s, struct MHD_Connection *c, struct 
 	struct gs_network_output no;
 	gs_network_output_init(&no);
 	int fmt = GS_NET_JSON;
-	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tag"))) {
-		reply_error(r, 400, "tag= is not supported by serve: it keeps one network of the "
-				    "whole stream (use 'groundswell network --tag NAME FILE')");
-		return;
-	}
+	const char *tag = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tag");
 	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"))) {
 		fmt = gs_net_format_parse(v);
 		if (fmt >= GS_NET_SUMMARY) {
@@ -1626,12 +1651,12 @@ static void route_network(struct gs_server *s, struct MHD_Connection *c, struct 
 			if (*p == ',')
 				p++;
 		}
-		if (bad || k != GS_NET_ACCOUNTS) {
-			reply_error(r, 400, "serve keeps one network of all four kinds: kind must be "
-					    "all or replies,mentions,reposts,quotes (for a subset use "
-					    "'groundswell network --kind')");
+		if (bad || !k) {
+			reply_error(r, 400, "kind must be all or a comma-separated list of replies, "
+					    "mentions, reposts, quotes");
 			return;
 		}
+		no.kinds = k;
 	}
 	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "min_weight"))) {
 		long x = parse_uint(v);
@@ -1662,12 +1687,39 @@ static void route_network(struct gs_server *s, struct MHD_Connection *c, struct 
 		no.name_ctx = (void *)s->o.pseudo;
 	}
 	no.malformed = malformed_total(s);
+	struct gs_network *tn = NULL;
+	if (tag) {
+		char key[GS_TAG_MAX + 1];
+		const char *name = tag[0] == '#' ? tag + 1 : tag;
+		ssize_t k = *name ? gs_fold(name, strlen(name), key) : -1;
+		if (k <= 0 || memchr(key, 0, (size_t)k)) {
+			reply_error(r, 400, "invalid tag name");
+			return;
+		}
+		key[k] = 0;
+		if (!s->tagnet) {
+			reply_error(r, 400, "per-tag networks are off (--tag-network-edges 0)");
+			return;
+		}
+		if (!visible(s, key, INT64_MIN, 0)) {
+			reply_error(r, 404, "tag not found");
+			return;
+		}
+		int err;
+		if (!(tn = gs_network_tag(s->tagnet, key, &err))) {
+			reply_error(r, err == GS_EUSAGE ? 400 : 500,
+				    err == GS_EUSAGE ? "invalid tag name" : "out of memory");
+			return;
+		}
+	}
 	struct out o;
 	if (out_open(&o)) {
+		gs_network_free(tn);
 		reply_error(r, 500, "out of memory");
 		return;
 	}
-	int rc = gs_network_write(s->net, o.f, (enum gs_net_format)fmt, &no, NULL);
+	int rc = gs_network_write(tn ? tn : s->net, o.f, (enum gs_net_format)fmt, &no, NULL);
+	gs_network_free(tn);
 	size_t len;
 	char *b = out_close(&o, &len);
 	if (rc || !b) {
@@ -1976,17 +2028,19 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 /* ---- snapshots --------------------------------------------------------- */
 
 /*
- * DIR/state.snap holds three sections (snapio.h): "GSSV", this server's
+ * DIR/state.snap holds these sections (snapio.h): "GSSV", this server's
  * record (the live path's position, the counters, and each source's
- * position: path, kind, offset, device, inode and counts), then the engine
- * ("GSEN") and the detector ("GSTR"). All three are written under the read
- * lock, so the sources' offsets are exactly those of the lines the engine
- * has counted. Written to state.snap.tmp, fsync'ed, renamed over
+ * position: path, kind, offset, device, inode and counts; last, u8 1 when
+ * a per-tag network table follows), then the engine ("GSEN"), the detector
+ * ("GSTR"), the whole stream's network ("GSNW") and, when there is one,
+ * the per-tag network table (another "GSNW"). All are written under the
+ * read lock, so the sources' offsets are exactly those of the lines the
+ * engine and the networks have counted. Written to state.snap.tmp, fsync'ed, renamed over
  * state.snap, and the directory fsync'ed: a crash leaves the old snapshot
  * or the new one, never a torn one.
  */
 #define SV_MAGIC "GSSV"
-#define SV_VERSION 1
+#define SV_VERSION 2 /* 2: the networks follow the detector */
 #define SV_MAX_SOURCES 4096
 
 static void sv_body(struct gs_wr *w, const void *obj)
@@ -2022,6 +2076,7 @@ static void sv_body(struct gs_wr *w, const void *obj)
 		gs_wr_u64(w, fi->rotations);
 		gs_wr_u64(w, fi->truncations);
 	}
+	gs_wr_u8(w, s->tagnet ? 1 : 0);
 }
 
 static int fsync_dir(const char *dir)
@@ -2048,6 +2103,10 @@ static int snapshot_write(struct gs_server *s)
 		r = gs_engine_save(s->e, f);
 	if (!r)
 		r = gs_trend_save(s->t, f);
+	if (!r)
+		r = gs_network_save(s->net, f);
+	if (!r && s->tagnet)
+		r = gs_network_save(s->tagnet, f);
 	if (!r && (fflush(f) != 0 || fsync(fileno(f)) != 0))
 		r = GS_EIO;
 	if (fclose(f) != 0 && !r)
@@ -2109,16 +2168,25 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 	int r = gs_snap_read(f, SV_MAGIC, SV_VERSION, &pl, &len);
 	struct gs_engine *e = NULL;
 	struct gs_trend *t = NULL;
+	struct gs_network *net = NULL, *tagnet = NULL;
+	/* the record's last byte says whether a per-tag table follows */
+	int has_tagnet = !r && len && pl[len - 1] == 1;
 	if (!r) {
 		e = gs_engine_load(f, &r);
 		if (e)
 			t = gs_trend_load(f, &r);
+		if (t)
+			net = gs_network_load(f, &r);
+		if (net && has_tagnet)
+			tagnet = gs_network_load(f, &r);
 	}
 	fclose(f);
-	if (r || !e || !t) {
+	if (r || !e || !t || !net || (has_tagnet && !tagnet)) {
 		free(pl);
 		gs_engine_free(e);
 		gs_trend_free(t);
+		gs_network_free(net);
+		gs_network_free(tagnet);
 		snprintf(err, errlen, "cannot restore '%s': %s (move it away to start afresh)", fin,
 			 gs_strerror(r ? r : GS_EFORMAT));
 		return r ? r : GS_EFORMAT;
@@ -2167,12 +2235,21 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 		if (!v[k].path)
 			rd.err = GS_ENOMEM;
 	}
+	if (gs_rd_u8(&rd) != has_tagnet)
+		rd.err = GS_EFORMAT;
 	free(pl);
 	struct gs_summary sum;
 	gs_engine_summary(e, &sum);
 	const char *why = NULL;
+	struct gs_network_options no, to;
+	gs_network_options_of(net, &no);
+	if (tagnet)
+		gs_network_options_of(tagnet, &to);
 	if (rd.err || !v || gs_rd_left(&rd))
 		why = "corrupt server record";
+	else if (no.kinds != GS_NET_ACCOUNTS || no.per_tag || no.tag || no.bucket_ms ||
+		 (tagnet && (to.kinds != GS_NET_ACCOUNTS || !to.per_tag || to.bucket_ms)))
+		why = "its networks are not serve's";
 	else if (bucket != s->o.engine.bucket_ms || sum.bucket_ms != bucket)
 		why = "it was made with another --bucket";
 	if (why) {
@@ -2181,6 +2258,8 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 		free(v);
 		gs_engine_free(e);
 		gs_trend_free(t);
+		gs_network_free(net);
+		gs_network_free(tagnet);
 		snprintf(err, errlen, "cannot restore '%s': %s (move it away to start afresh)",
 			 fin, why);
 		return GS_EFORMAT;
@@ -2190,6 +2269,21 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 	gs_trend_free(s->t);
 	s->e = e;
 	s->t = t;
+	gs_network_free(s->net);
+	s->net = net;
+	if (s->tagnet && tagnet && to.max_edges == s->o.tag_network_edges) {
+		gs_network_free(s->tagnet);
+		s->tagnet = tagnet;
+	} else if (s->tagnet && tagnet) {
+		/* another --tag-network-edges: the new cap applies (by eviction) */
+		if (gs_network_merge(s->tagnet, tagnet))
+			logf_(s, "out of memory (network)");
+		gs_network_free(tagnet);
+	} else {
+		if (s->tagnet)
+			logf_(s, "the per-tag networks start empty: '%s' has none", fin);
+		gs_network_free(tagnet);
+	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	s->l.next = next;
 	s->l.started = started;
@@ -2280,6 +2374,7 @@ static void free_server(struct gs_server *s)
 	gs_trend_free(s->t);
 	gs_engine_free(s->e);
 	gs_network_free(s->net);
+	gs_network_free(s->tagnet);
 	free(s->listen_host);
 	free(s->public_url);
 	free(s->cors);
@@ -2354,13 +2449,26 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
 	s->net = gs_network_new(NULL);
+	if (o->tag_network_edges) {
+		struct gs_network_options no;
+		gs_network_options_init(&no);
+		no.per_tag = 1;
+		no.max_edges = no.max_nodes = o->tag_network_edges;
+		if (!(s->tagnet = gs_network_new(&no))) {
+			snprintf(err, errlen, "invalid --tag-network-edges %zu (0, or 1024 or more)",
+				 o->tag_network_edges);
+			free_server(s);
+			return GS_EUSAGE;
+		}
+	}
 	s->ring = s->ring_cap ? calloc(s->ring_cap, sizeof *s->ring) : NULL;
 	s->src = calloc(o->nsources ? o->nsources : 1, sizeof *s->src);
 	if (!s->listen_host || (o->public_url && !s->public_url) || (o->cors && !s->cors) ||
 	    !s->e || !s->ps || !s->net || (s->ring_cap && !s->ring) || !s->src) {
-		snprintf(err, errlen, s->e && !s->t ? "invalid trend options" : "out of memory");
+		int bad_trend = s->e && !s->t; /* read before s is freed */
+		snprintf(err, errlen, bad_trend ? "invalid trend options" : "out of memory");
 		free_server(s);
-		return s->e && !s->t ? GS_EUSAGE : GS_ENOMEM;
+		return bad_trend ? GS_EUSAGE : GS_ENOMEM;
 	}
 	if (!s->t) {
 		snprintf(err, errlen, "invalid trend options");

@@ -15,8 +15,9 @@
  *   GET  /api/groundswell/v1/tags/NAME        one tag's magnitude, timeline
  *   GET  /api/groundswell/v1/stats            ingest statistics
  *   GET  /api/groundswell/v1/network          who addressed whom (accounts),
- *                                             json/gexf/graphml/csv; not
- *                                             snapshotted
+ *                                             of the whole stream or of one
+ *                                             tag (?tag=), any kinds (?kind=),
+ *                                             json/gexf/graphml/csv
  *   GET  /api/groundswell/v1/stream           server-sent events
  *   GET  /metrics                             Prometheus text format
  *   GET  /, /tags/NAME, /assets/NAME          the dashboard (assets.h)
@@ -67,6 +68,9 @@ struct gs_server_options {
 	const struct gs_pseudo *pseudo; /* pseudonymise account ids, or NULL */
 	const char *state_dir;       /* snapshots, or NULL */
 	int64_t snapshot_every_ms;   /* 30 s */
+	size_t tag_network_edges;    /* cap of the per-tag network table
+					(edges, and as many nodes; 100,000);
+					0: no per-tag networks */
 };
 
 void gs_server_options_init(struct gs_server_options *o);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "network.h"
 #include "tap.h"
@@ -539,6 +540,354 @@ static void test_output(void)
 	TAP_OK(gs_net_format_parse("dot") > GS_NET_SUMMARY, "unknown format");
 }
 
+/* ---- per-tag table, kind subsets, snapshots ----------------------------- */
+
+static struct gs_network *mkopt(unsigned kinds, const char *tag, int per_tag, size_t cap,
+				int64_t bucket)
+{
+	struct gs_network_options o;
+	gs_network_options_init(&o);
+	o.kinds = kinds;
+	o.tag = tag;
+	o.per_tag = per_tag;
+	o.bucket_ms = bucket;
+	o.repost_cache = 3000; /* wraps in these streams; and allocating the
+				  default's 19 MB for each load is slow */
+	if (cap)
+		o.max_edges = o.max_nodes = cap;
+	return gs_network_new(&o);
+}
+
+static void test_per_tag(void)
+{
+	static const char *const pool[] = {"metoo", "MeToo", "news", "año", "x"};
+	TAP_OK(!mkopt(GS_NET_COTAGS, NULL, 1, 0, 0) && !mkopt(GS_NET_ACCOUNTS, "x", 1, 0, 0),
+	       "per_tag is refused with cotags or a tag filter");
+	for (int bsky = 0; bsky < 2; bsky++) {
+		struct gs_network *all = mkopt(GS_NET_ACCOUNTS, NULL, 1, 0, 3600000);
+		struct gs_network *one[4];
+		for (int k = 0; k < 4; k++)
+			one[k] = mkopt(GS_NET_ACCOUNTS, pool[k + 1], 0, 0, 3600000);
+		for (int i = 0; i < 6000; i++) {
+			struct gs_post p = rnd(i, bsky);
+			gs_network_add(all, &p);
+			for (int k = 0; k < 4; k++)
+				gs_network_add(one[k], &p);
+		}
+		struct gs_network_output out;
+		gs_network_output_init(&out);
+		out.dynamic = 1;
+		int same = 0, edges = 0;
+		for (int k = 0; k < 4; k++) {
+			int err = 1;
+			struct gs_network *x = gs_network_tag(all, pool[k + 1], &err);
+			char *a = x ? dump(x, GS_NET_JSON, &out, NULL) : NULL;
+			char *b = dump(one[k], GS_NET_JSON, &out, NULL);
+			same += err == 0 && a && b && strcmp(a, b) == 0;
+			struct gs_network_stats st;
+			gs_network_stats(one[k], &st);
+			edges += (int)st.edges_held;
+			free(a);
+			free(b);
+			gs_network_free(x);
+			gs_network_free(one[k]);
+		}
+		TAP_EQ_INT(same, 4, "%s: each tag's extract equals a --tag network (%d edges)",
+			   bsky ? "Bluesky" : "Twitter", edges);
+		int err = 0;
+		TAP_OK(!gs_network_tag(all, "#", &err) && err == GS_EUSAGE, "a tag that does not fold");
+		struct gs_network *plain = mkopt(GS_NET_ACCOUNTS, NULL, 0, 0, 0);
+		TAP_OK(!gs_network_tag(plain, "x", &err) && err == GS_EUSAGE,
+		       "only a per_tag network has tags to extract");
+		gs_network_free(plain);
+		gs_network_free(all);
+	}
+
+	/* small caps: evictions are counted; what is left is within the truth */
+	struct gs_network *all = mkopt(GS_NET_ACCOUNTS, NULL, 1, 1024, 0);
+	struct gs_network *one = mkopt(GS_NET_ACCOUNTS, "news", 0, 0, 0);
+	int over = 0;
+	for (int i = 0; i < 20000; i++) {
+		struct gs_post p = rnd(i, 0);
+		gs_network_add(all, &p);
+		gs_network_add(one, &p);
+		struct gs_network_stats st;
+		gs_network_stats(all, &st);
+		over += st.edges_held > 1024 || st.nodes_held > 1024;
+	}
+	struct gs_network_stats st;
+	gs_network_stats(all, &st);
+	TAP_OK(!over && st.edges_evicted > 0 && st.nodes_evicted > 0,
+	       "the per-tag table stays within its caps, evicting (%llu edges, %llu nodes)",
+	       (unsigned long long)st.edges_evicted, (unsigned long long)st.nodes_evicted);
+	struct gs_network *x = gs_network_tag(all, "news", NULL);
+	char *a = x ? csv(x) : NULL, *b = csv(one);
+	int within = a && b, n = 0;
+	for (char *line = a ? strchr(a, '\n') : NULL; line && line[1]; line = strchr(line + 1, '\n')) {
+		char key[128], *c1 = strchr(line + 1, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		if (!c2 || c2 - line > 120)
+			break;
+		snprintf(key, sizeof key, "\n%.*s,", (int)(c2 - line - 1), line + 1);
+		char *t = strstr(b, key);
+		within &= t && strtoull(t + strlen(key), NULL, 10) >= strtoull(c2 + 1, NULL, 10);
+		n++;
+	}
+	TAP_OK(within && n > 0, "after evictions, an extract's %d edges weigh at most the truth", n);
+	free(a);
+	free(b);
+	gs_network_free(x);
+	gs_network_free(all);
+	gs_network_free(one);
+}
+
+static void test_kind_subsets(void)
+{
+	static const unsigned subsets[] = {GS_NET_REPLIES, GS_NET_MENTIONS | GS_NET_QUOTES,
+					   GS_NET_REPOSTS | GS_NET_REPLIES | GS_NET_QUOTES};
+	struct gs_network *all = mkopt(GS_NET_ACCOUNTS, NULL, 0, 0, 0);
+	struct gs_network *sub[3];
+	for (int k = 0; k < 3; k++)
+		sub[k] = mkopt(subsets[k], NULL, 0, 0, 0);
+	for (int i = 0; i < 4000; i++) {
+		struct gs_post p = rnd(i, 0);
+		gs_network_add(all, &p);
+		for (int k = 0; k < 3; k++)
+			gs_network_add(sub[k], &p);
+	}
+	for (int k = 0; k < 3; k++) {
+		struct gs_network_output o;
+		gs_network_output_init(&o);
+		o.kinds = subsets[k];
+		o.min_weight = 2;
+		char *a = dump(all, GS_NET_CSV, &o, NULL), *b = dump(sub[k], GS_NET_CSV, &o, NULL);
+		TAP_OK(a && b && strcmp(a, b) == 0 && strlen(a) > 200,
+		       "kinds %u at output: the edges and weights of a network of those kinds", subsets[k]);
+		free(a);
+		free(b);
+		/* JSON: nodes' in/out too (times may differ: they are over all kinds) */
+		o.min_weight = 1;
+		o.top_nodes = 50;
+		struct gs_network_summary sa, sb;
+		a = dump(all, GS_NET_GRAPHML, &o, &sa);
+		b = dump(sub[k], GS_NET_GRAPHML, &o, &sb);
+		int same = a && b && sa.nodes == sb.nodes && sa.edges == sb.edges &&
+			   sa.weight == sb.weight && sa.reciprocal_edges == sb.reciprocal_edges &&
+			   sa.components == sb.components &&
+			   memcmp(sa.kind_weight, sb.kind_weight, sizeof sa.kind_weight) == 0;
+		/* GraphML without the time keys: cut each node's first_seen */
+		for (char *p = a; same && p && (p = strstr(p, "<data key=\"first_seen\">"));) {
+			char *q = strstr(p, "</node>");
+			memset(p, ' ', (size_t)(q - p));
+			p = q;
+		}
+		for (char *p = b; same && p && (p = strstr(p, "<data key=\"first_seen\">"));) {
+			char *q = strstr(p, "</node>");
+			memset(p, ' ', (size_t)(q - p));
+			p = q;
+		}
+		TAP_OK(same && strcmp(a, b) == 0, "kinds %u: top nodes, in/out degrees, summary", subsets[k]);
+		free(a);
+		free(b);
+		gs_network_free(sub[k]);
+	}
+	gs_network_free(all);
+}
+
+/* The network saved, as bytes. */
+static char *save_net(const struct gs_network *n, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	int r = gs_network_save(n, f);
+	fclose(f);
+	if (r) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static struct gs_network *load_net(const void *p, size_t n, int *err)
+{
+	FILE *f = n ? fmemopen((void *)p, n, "r") : fopen("/dev/null", "r");
+	if (!f) {
+		*err = GS_EIO;
+		return NULL;
+	}
+	struct gs_network *x = gs_network_load(f, err);
+	fclose(f);
+	return x;
+}
+
+static void fix_crc(unsigned char *p, size_t n)
+{
+	uint32_t c = (uint32_t)crc32(0, p, (uInt)(n - 4));
+	for (int i = 0; i < 4; i++)
+		p[n - 4 + i] = (unsigned char)(c >> (8 * i));
+}
+
+static void round_trip(unsigned kinds, const char *tag, int per_tag, size_t cap, int bsky,
+		       int64_t bucket, const char *what)
+{
+	struct gs_network *n = mkopt(kinds, tag, per_tag, cap, bucket);
+	struct gs_network *w = mkopt(kinds, tag, per_tag, cap, bucket);
+	uint64_t seed = rng;
+	const int N = 8000;
+	for (int i = 0; i < N / 2; i++) {
+		struct gs_post p = rnd(i, bsky);
+		gs_network_add(n, &p);
+	}
+	size_t len = 0, len2 = 0;
+	char *s = save_net(n, &len);
+	int err = 1;
+	struct gs_network *m = s ? load_net(s, len, &err) : NULL;
+	char *s2 = m ? save_net(m, &len2) : NULL;
+	TAP_OK(m && err == 0 && s2 && len == len2 && memcmp(s, s2, len) == 0,
+	       "%s: loads, and saves again byte for byte (%zu bytes)", what, len);
+	free(s2);
+	for (int i = N / 2; m && i < N; i++) {
+		struct gs_post p = rnd(i, bsky);
+		gs_network_add(n, &p);
+		gs_network_add(m, &p);
+	}
+	rng = seed;
+	for (int i = 0; i < N; i++) {
+		struct gs_post p = rnd(i, bsky);
+		gs_network_add(w, &p);
+	}
+	struct gs_network_output o;
+	gs_network_output_init(&o);
+	o.dynamic = bucket > 0;
+	char *a = dump(n, GS_NET_JSON, &o, NULL), *b = m ? dump(m, GS_NET_JSON, &o, NULL) : NULL;
+	char *c = dump(w, GS_NET_JSON, &o, NULL);
+	TAP_OK(a && b && c && strcmp(a, b) == 0 && strcmp(a, c) == 0,
+	       "%s: fed the rest, it equals the saved one and one uninterrupted run", what);
+	free(a);
+	free(b);
+	free(c);
+	if (m && per_tag) {
+		struct gs_network *x = gs_network_tag(n, "metoo", NULL), *y = gs_network_tag(m, "metoo", NULL);
+		a = x ? csv(x) : NULL;
+		b = y ? csv(y) : NULL;
+		TAP_OK(a && b && strcmp(a, b) == 0, "%s: and so do its tags' extracts", what);
+		free(a);
+		free(b);
+		gs_network_free(x);
+		gs_network_free(y);
+	}
+	free(s);
+	gs_network_free(n);
+	gs_network_free(m);
+	gs_network_free(w);
+}
+
+static void test_snapshots(void)
+{
+	round_trip(GS_NET_ACCOUNTS, NULL, 0, 0, 0, 0, "accounts");
+	round_trip(GS_NET_ACCOUNTS, NULL, 0, 1024, 0, 3600000, "accounts, small caps, dynamic");
+	round_trip(GS_NET_COTAGS, NULL, 0, 0, 1, 600000, "cotags, Bluesky, dynamic");
+	round_trip(GS_NET_REPLIES | GS_NET_REPOSTS, "metoo", 0, 0, 1, 0, "tag filter, Bluesky");
+	round_trip(GS_NET_ACCOUNTS, NULL, 1, 0, 1, 0, "per-tag table, Bluesky");
+	round_trip(GS_NET_ACCOUNTS, NULL, 1, 1024, 0, 0, "per-tag table evicting");
+
+	/* merged into a smaller table (serve under a new --tag-network-edges):
+	 * the free slots it leaves behind still save and load */
+	struct gs_network *big = mkopt(GS_NET_ACCOUNTS, NULL, 1, 0, 0);
+	struct gs_network *sm = mkopt(GS_NET_ACCOUNTS, NULL, 1, 1024, 0);
+	for (int i = 0; i < 4000; i++) {
+		struct gs_post p = rnd(i, 0);
+		gs_network_add(big, &p);
+	}
+	int mr = gs_network_merge(sm, big), lerr = 1;
+	size_t mlen = 0;
+	char *ms = save_net(sm, &mlen);
+	struct gs_network *ml = ms ? load_net(ms, mlen, &lerr) : NULL;
+	char *ja = dump(sm, GS_NET_JSON, NULL, NULL), *jb = ml ? dump(ml, GS_NET_JSON, NULL, NULL) : NULL;
+	TAP_OK(mr == 0 && ml && lerr == 0 && ja && jb && strcmp(ja, jb) == 0,
+	       "a table merged into a smaller one saves and loads");
+	free(ja);
+	free(jb);
+	free(ms);
+	gs_network_free(ml);
+	gs_network_free(sm);
+	gs_network_free(big);
+
+	/* corrupt input: refused, never a crash (ASan watches) */
+	struct gs_network *n = mkopt(GS_NET_ACCOUNTS, NULL, 1, 0, 3600000);
+	for (int i = 0; i < 600; i++) {
+		struct gs_post p = rnd(i, 1);
+		gs_network_add(n, &p);
+	}
+	size_t len = 0;
+	char *s = save_net(n, &len);
+	int refused = 0, tried = 0, err;
+	for (size_t cut = 0; s && cut < len; cut += 1 + cut / 50, tried++) {
+		struct gs_network *m = load_net(s, cut, &err);
+		refused += !m && err == GS_EFORMAT;
+		gs_network_free(m);
+	}
+	TAP_EQ_INT(refused, tried, "truncated at %d places: refused", tried);
+	unsigned char *c = malloc(len ? len : 1);
+	refused = tried = 0;
+	int loaded = 0;
+	for (int i = 0; s && c && i < 400; i++, tried++) {
+		memcpy(c, s, len);
+		size_t at = (size_t)(next() % len);
+		c[at] ^= (unsigned char)(1 + next() % 255);
+		struct gs_network *m = load_net(c, len, &err);
+		refused += !m && err == GS_EFORMAT;
+		gs_network_free(m);
+	}
+	TAP_EQ_INT(refused, tried, "flipped bytes: refused by the CRC (%d)", tried);
+	refused = tried = 0;
+	for (int i = 0; s && c && i < 500; i++, tried++) {
+		memcpy(c, s, len);
+		int k = 1 + (int)(next() % 3);
+		for (int j = 0; j < k; j++) {
+			size_t at = 16 + (size_t)(next() % (len - 20));
+			c[at] = (unsigned char)(next() % 4 == 0 ? 0xFF : c[at] ^ (1u << (next() % 8)));
+		}
+		fix_crc(c, len);
+		struct gs_network *m = load_net(c, len, &err);
+		if (!m) {
+			refused += err == GS_EFORMAT;
+			continue;
+		}
+		loaded++, refused++;
+		/* whatever loads is usable */
+		char *a = dump(m, (enum gs_net_format)(i % 5), NULL, NULL);
+		free(a);
+		for (int j = 600; j < 650; j++) {
+			struct gs_post p = rnd(j, 1);
+			gs_network_add(m, &p);
+		}
+		struct gs_network *x = gs_network_tag(m, "metoo", NULL);
+		a = x ? csv(x) : NULL;
+		free(a);
+		gs_network_free(x);
+		gs_network_free(m);
+	}
+	TAP_EQ_INT(refused, tried, "edits behind a fixed CRC: refused, or loaded and usable (%d loaded)",
+		   loaded);
+	if (s && c) {
+		memcpy(c, s, len);
+		c[4] = 2; /* version 2 */
+		fix_crc(c, len);
+		struct gs_network *m = load_net(c, len, &err);
+		TAP_OK(!m && err == GS_EFORMAT, "another version is refused");
+		memcpy(c, s, len);
+		c[0] = 'X';
+		fix_crc(c, len);
+		m = load_net(c, len, &err);
+		TAP_OK(!m && err == GS_EFORMAT, "another magic is refused");
+	}
+	free(c);
+	free(s);
+	gs_network_free(n);
+}
+
 int main(void)
 {
 	test_kinds();
@@ -548,5 +897,8 @@ int main(void)
 	test_bluesky();
 	test_eviction();
 	test_output();
+	test_per_tag();
+	test_kind_subsets();
+	test_snapshots();
 	return TAP_DONE();
 }

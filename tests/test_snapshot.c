@@ -1,4 +1,5 @@
-/* test_snapshot.c - snapshots of engines, trend detectors and sketches:
+/* test_snapshot.c - snapshots of engines, trend detectors, sketches and
+ * (in a server's file) networks:
  * exact round trips on generated streams in several formats, counting on
  * after a load exactly as without it (engine, merge, and the live trend
  * path with both the significance and the Mastodon scorer), and corrupt,
@@ -12,6 +13,7 @@
 #include "generate.h"
 #include "groundswell.h"
 #include "hll.h"
+#include "network.h"
 #include "tap.h"
 #include "timeutil.h"
 #include "trend.h"
@@ -1012,6 +1014,125 @@ static void nul_in_key(void)
 	gs_engine_free(e);
 }
 
+/* ---- networks in a server's snapshot file ------------------------------- */
+
+/* Feeds lines [from, to) of path to the engine and the networks. */
+static void feed_nets(const char *path, long from, long to, struct gs_engine *e,
+		      struct gs_network **ns, int nn)
+{
+	int err;
+	struct gs_reader *r = gs_reader_open(path, 0, &err);
+	struct gs_parser *ps = gs_parser_new(GS_FORMAT_AUTO, 0);
+	const char *line;
+	size_t len;
+	for (long i = 0; i < to && gs_reader_next(r, &line, &len) == 1; i++) {
+		const struct gs_post *posts;
+		int np = gs_parser_parse(ps, line, len, &posts);
+		for (int j = 0; i >= from && j < np; j++) {
+			if (e)
+				gs_engine_add(e, &posts[j]);
+			for (int k = 0; k < nn; k++)
+				gs_network_add(ns[k], &posts[j]);
+		}
+	}
+	gs_parser_free(ps);
+	gs_reader_close(r);
+}
+
+static char *net_json(const struct gs_network *n, const char *tag)
+{
+	struct gs_network *x = tag ? gs_network_tag(n, tag, NULL) : NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r = gs_network_write(x ? x : n, f, GS_NET_JSON, NULL, NULL);
+	fclose(f);
+	gs_network_free(x);
+	if (r) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void server_sections(void)
+{
+	char *path = gen_stream(GS_GEN_JETSTREAM, 9, 6, 1, 0);
+	long n = count_lines(path);
+	struct gs_network_options po;
+	gs_network_options_init(&po);
+	po.per_tag = 1;
+	po.max_edges = po.max_nodes = 4096; /* evicts on this stream */
+	struct gs_engine *e = gs_engine_new(NULL);
+	struct gs_trend *t = gs_trend_new(NULL, 3600000);
+	struct gs_network *ns[4] = {gs_network_new(NULL), gs_network_new(&po), gs_network_new(NULL),
+				    gs_network_new(&po)};
+	feed_nets(path, 0, n / 2, e, ns, 2);
+	struct buf b = {NULL, 0};
+	FILE *f = open_memstream(&b.p, &b.n);
+	int r = gs_engine_save(e, f);
+	if (!r)
+		r = gs_trend_save(t, f);
+	if (!r)
+		r = gs_network_save(ns[0], f);
+	if (!r)
+		r = gs_network_save(ns[1], f);
+	fclose(f);
+	TAP_EQ_INT(r, 0, "engine, detector and two networks saved in one file (%zu bytes)", b.n);
+	f = mem_in(b.p, b.n);
+	int err = 0;
+	struct gs_engine *e2 = gs_engine_load(f, &err);
+	struct gs_trend *t2 = e2 ? gs_trend_load(f, &err) : NULL;
+	struct gs_network *l[2] = {NULL, NULL};
+	l[0] = t2 ? gs_network_load(f, &err) : NULL;
+	l[1] = l[0] ? gs_network_load(f, &err) : NULL;
+	TAP_OK(l[1] && err == 0 && fgetc(f) == EOF, "and loaded back in order, to the last byte");
+	fclose(f);
+	feed_nets(path, n / 2, n, NULL, ns, 2);
+	if (l[1])
+		feed_nets(path, n / 2, n, NULL, l, 2);
+	feed_nets(path, 0, n, NULL, ns + 2, 2);
+	struct gs_tag_stats *top = NULL;
+	ptrdiff_t nt = gs_engine_tags(e, &top); /* the engine saw the first half */
+	const char *tag = nt > 0 ? top[0].key : "x";
+	struct gs_network_stats st;
+	gs_network_stats(ns[1], &st);
+	int same = 1;
+	for (int k = 0; k < 2; k++) {
+		char *a = net_json(ns[k], k ? tag : NULL), *c = net_json(ns[k + 2], k ? tag : NULL);
+		char *x = l[k] ? net_json(l[k], k ? tag : NULL) : NULL;
+		same &= a && c && x && strcmp(a, c) == 0 && strcmp(a, x) == 0;
+		free(a);
+		free(c);
+		free(x);
+	}
+	TAP_OK(same, "fed the rest, the loaded networks equal the saved and uninterrupted ones "
+		     "(whole stream; per-tag #%s, %llu edges evicted)",
+	       tag, (unsigned long long)st.edges_evicted);
+	free(top);
+	/* cut inside the last network: the engine still loads, the network not */
+	f = mem_in(b.p, b.n - 9);
+	struct gs_engine *e3 = gs_engine_load(f, &err);
+	struct gs_trend *t3 = e3 ? gs_trend_load(f, &err) : NULL;
+	struct gs_network *l3 = t3 ? gs_network_load(f, &err) : NULL;
+	struct gs_network *l4 = l3 ? gs_network_load(f, &err) : NULL;
+	TAP_OK(l3 && !l4 && err == GS_EFORMAT, "a file cut in its last section: that section is refused");
+	fclose(f);
+	gs_engine_free(e3);
+	gs_trend_free(t3);
+	gs_network_free(l3);
+	free(b.p);
+	for (int k = 0; k < 4; k++)
+		gs_network_free(ns[k]);
+	gs_network_free(l[0]);
+	gs_network_free(l[1]);
+	gs_engine_free(e);
+	gs_engine_free(e2);
+	gs_trend_free(t);
+	gs_trend_free(t2);
+	unlink(path);
+}
+
 int main(void)
 {
 	hll_round_trips();
@@ -1057,5 +1178,6 @@ int main(void)
 
 	corrupt_engine();
 	corrupt_trend();
+	server_sections();
 	return TAP_DONE();
 }

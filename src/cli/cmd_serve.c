@@ -51,6 +51,11 @@ static const char help[] =
 	"      --scorer S, --halflife N, --threshold Z, --end-threshold Z,\n"
 	"      --noise-floor B, --min-accounts N, --warmup N, --posts-threshold N,\n"
 	"      --mastodon-threshold S\n"
+	"Networks (GET .../network):\n"
+	"      --tag-network-edges N  edges (and nodes) of the one table that holds\n"
+	"                           every tag's who-addressed-whom network, for\n"
+	"                           network?tag=NAME (default 100000, about 25 MB;\n"
+	"                           0: off). The lightest tenth is evicted when full\n"
 	"HTTP:\n"
 	"  -l, --listen ADDR:PORT   default 127.0.0.1:8080 (loopback); port 0 picks\n"
 	"                           a free port\n"
@@ -159,6 +164,7 @@ int cmd_serve(int argc, char **argv)
 		{"state", required_argument, NULL, 4013},
 		{"snapshot-every", required_argument, NULL, 4014},
 		{"token-file", required_argument, NULL, 4015},
+		{"tag-network-edges", required_argument, NULL, 4016},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_common c;
@@ -279,6 +285,14 @@ int cmd_serve(int argc, char **argv)
 			if (read_secret(optarg, mtoken, sizeof mtoken, "token file"))
 				goto out;
 			have_mtoken = 1;
+			continue;
+		case 4016:
+			if (parse_count(optarg, 0, 100000000, &n) || (n && n < 1024)) {
+				cli_error("invalid --tag-network-edges '%s' (0, or 1024 to 100000000)",
+					  optarg);
+				goto out;
+			}
+			so.tag_network_edges = (size_t)n;
 			continue;
 		}
 		int r = cli_common_option(&c, o, optarg);

@@ -257,9 +257,11 @@ def main(d):
         nlines = sum(1 for _ in f)
     log = os.path.join(d, "admin.log")
     t0 = time.time()
+    # --tag-network-edges: room for every tag's network of this input, so
+    # that the per-tag answers are exact (eviction is checked further down)
     srv = Server(d, "--source", data, "--close-idle", "1s", "--admin-token-file", tokf,
                  "--admin-log", log, "--public-url", "http://gs.test/", "--cors", "https://example.org",
-                 name="main")
+                 "--tag-network-edges", "1000000", name="main")
     ok(srv.port is not None, "serve starts and writes its port", srv.stderr())
     if srv.port is None:
         return
@@ -275,6 +277,11 @@ def main(d):
        ({k: st[k] for k in ("posts", "reposts")}, {k: rep[k] for k in ("posts", "reposts")}))
     ok(st["late_posts"] == 0 and st["sources"][0]["kind"] == "file" and st["sources"][0]["state"] == "waiting",
        "stats: no late posts, the file is followed", st["sources"])
+    nets = st.get("networks", {})
+    ok(nets.get("accounts", {}).get("edges", 0) > 0 and nets["accounts"]["max_edges"] == 2000000 and
+       nets.get("tags", {}).get("max_edges") == 1000000 and nets["tags"]["evicted"]["edges"] == 0 and
+       nets["tags"]["evicted"]["nodes"] == 0 and nets["tags"]["edges"] > 0,
+       "stats: both networks' sizes, caps and evictions", nets)
     ok(isinstance(st["lag_seconds"], float) and st["newest_post"].startswith("2017-10-14T23:59"),
        "stats: lag and newest post", (st["lag_seconds"], st["newest_post"]))
 
@@ -320,11 +327,49 @@ def main(d):
     stt, h, body = srv.req("/api/groundswell/v1/network?format=csv")
     ok(stt == 200 and h.get("content-type", "").startswith("text/csv") and body.count(b"\n") > 1,
        "/network?format=csv")
-    for q, why in (("kind=likes", "an unknown kind"), ("kind=replies,mentions", "a subset of the kinds"),
+    for q, why in (("kind=likes", "an unknown kind"), ("kind=", "no kind"),
                    ("format=png", "an unknown format"), ("min_weight=0", "min_weight 0"),
-                   ("tag=MeToo", "tag= (not supported by serve)")):
+                   ("tag=%23", "an empty tag"), ("tag=" + "x" * 300, "a tag too long")):
         stt, h, e = srv.json("/api/groundswell/v1/network?" + q)
         ok(stt == 400 and isinstance(e, dict) and e.get("error"), f"/network with {why}: 400", (stt, e))
+    # per tag: the network of the posts using the tag, as 'network --tag'
+    top3 = [t["tag"] for t in json.loads(run("report", "--json", "--top", "3", data).stdout)["tags"]]
+    bad = []
+    for tg in top3:
+        stt, _, tn = srv.json("/api/groundswell/v1/network?tag=%23" + urllib.parse.quote(tg.upper()))
+        ct = json.loads(run("network", "--format", "json", "--tag", tg, data).stdout)
+        for x in (tn, ct):
+            if isinstance(x, dict):
+                x["summary"].pop("malformed", None)
+        if stt != 200 or tn != ct:
+            bad.append((tg, stt, (tn or {}).get("summary"), ct["summary"]))
+    ok(not bad, f"/network?tag= equals 'network --tag' for {top3}", bad)
+    stt, _, tn = srv.json("/api/groundswell/v1/network?tag=NoSuchTagAtAll")
+    ok(stt == 200 and tn["summary"]["tag"] == "nosuchtagatall" and tn["links"] == [] and
+       tn["summary"]["posts_selected"] == 0, "a tag never used: an empty network", tn and tn["summary"])
+    ok(any(len(json.loads(run("network", "--format", "json", "--tag", tg, data).stdout)["links"]) > 10
+           for tg in top3), "and those networks are not empty")
+    stt, _, tn = srv.json("/api/groundswell/v1/network?tag=" + urllib.parse.quote(top3[0]) +
+                          "&kind=replies,mentions&min_weight=2&top_nodes=30&format=json")
+    ct = json.loads(run("network", "--format", "json", "--tag", top3[0], "--kind", "replies,mentions",
+                        "--min-weight", "2", "--top-nodes", "30", data).stdout)
+    ok(stt == 200 and tn["links"] == ct["links"] and tn["kinds"] == "replies,mentions" and
+       [(x["id"], x["posts"], x["in"], x["out"]) for x in tn["nodes"]] ==
+       [(x["id"], x["posts"], x["in"], x["out"]) for x in ct["nodes"]],
+       "/network?tag=&kind=&min_weight=&top_nodes= as the CLI's")
+    # kind subsets: filtered at output, as 'network --kind'
+    bad = []
+    for kinds in ("replies", "mentions", "replies,mentions", "reposts,quotes", "quotes,replies,reposts"):
+        stt, _, kn = srv.json("/api/groundswell/v1/network?kind=" + kinds)
+        ck = json.loads(run("network", "--format", "json", "--kind", kinds, data).stdout)
+        for x in (kn, ck):
+            x["summary"].pop("malformed", None)
+            x["summary"].pop("held", None)  # what the network holds: all four kinds
+        same_nodes = ([(x["id"], x["posts"], x["in"], x["out"]) for x in kn["nodes"]] ==
+                      [(x["id"], x["posts"], x["in"], x["out"]) for x in ck["nodes"]])
+        if stt != 200 or kn["links"] != ck["links"] or kn["summary"] != ck["summary"] or not same_nodes:
+            bad.append((kinds, stt, kn["summary"], ck["summary"]))
+    ok(not bad, "/network?kind= subsets equal 'network --kind' (links, weights, nodes, summary)", bad)
 
     # ---- Mastodon's trends/tags -------------------------------------------
     stt, h, tags = srv.json("/api/v1/trends/tags")
@@ -449,8 +494,9 @@ def main(d):
     ok(stt == 200 and body == {"tag": "metoo", "state": "hidden"}, "hide with the token", body)
     pub = [t["tag"] for t in srv.json("/api/groundswell/v1/trends")[2]]
     mt = [t["name"] for t in srv.json("/api/v1/trends/tags")[2]]
-    ok("metoo" not in pub and "MeToo" not in mt and srv.req("/api/groundswell/v1/tags/MeToo")[0] == 404,
-       "a hidden tag vanishes from trends, trends/tags and tags/NAME", (pub, mt))
+    ok("metoo" not in pub and "MeToo" not in mt and srv.req("/api/groundswell/v1/tags/MeToo")[0] == 404 and
+       srv.req("/api/groundswell/v1/network?tag=MeToo")[0] == 404,
+       "a hidden tag vanishes from trends, trends/tags, tags/NAME and network?tag=", (pub, mt))
     last_other = max(x[0] for x in ev if not (x[1] == "trend" and x[2]["trend"]["tag"] == "metoo"))
     stt, ev3 = sse_read(srv, {"Last-Event-ID": "0"}, lambda e: e[-1][0] >= last_other, limit=5)
     ok(stt == 200 and ev3 and not any(x[1] == "trend" and x[2]["trend"]["tag"] == "metoo" for x in ev3) and
@@ -465,7 +511,8 @@ def main(d):
        "approve shows it again")
     stt, _, _ = srv.json("/api/groundswell/v1/admin/tags/EclipseNow/ban", method="POST", headers=auth)
     mt = [t["name"] for t in srv.json("/api/v1/trends/tags")[2]]
-    ok(stt == 200 and "EclipseNow" not in mt and srv.req("/api/groundswell/v1/tags/eclipsenow")[0] == 404,
+    ok(stt == 200 and "EclipseNow" not in mt and srv.req("/api/groundswell/v1/tags/eclipsenow")[0] == 404 and
+       srv.req("/api/groundswell/v1/network?tag=eclipsenow&format=csv")[0] == 404,
        "ban hides a tag everywhere", mt)
     stt, _, _ = srv.json("/api/groundswell/v1/admin/tags/EclipseNow/frob", method="POST", headers=auth)
     ok(stt == 404, "an unknown admin action: 404")
@@ -669,6 +716,40 @@ def main(d):
         if not x or any(x[k] != t[k] for k in ("posts", "reposts", "replies", "accounts", "first_seen", "last_seen")):
             mism.append((t["tag"], x and x["posts"], t["posts"]))
     ok(not mism, "the top tags' counts equal report's", mism)
+    # the networks, restored from snapshots and fed the rest: as a batch run
+    net = srv.json("/api/groundswell/v1/network")[2]
+    clinet = json.loads(run("network", "--format", "json", src).stdout)
+    for x in (net, clinet):
+        x["summary"].pop("malformed", None)
+    ok(net == clinet and net["summary"]["edges"] > 100,
+       f"and the network equals a batch run's ({len(clinet['links'])} links)",
+       ((net or {}).get("summary"), clinet["summary"]))
+    bad = []
+    for t in top[:3]:
+        tn = srv.json("/api/groundswell/v1/network?tag=" + urllib.parse.quote(t["tag"]))[2]
+        ct = json.loads(run("network", "--format", "json", "--tag", t["tag"], src).stdout)
+        for x in (tn, ct):
+            x["summary"].pop("malformed", None)
+        if tn != ct:
+            bad.append((t["tag"], tn["summary"], ct["summary"]))
+    ok(not bad, "and so do the top tags' networks (Bluesky reposts take their original's tags)", bad)
+    # a small per-tag table evicts, says so, and never shows more than a batch run
+    small = Server(d, "--source", src, "--close-idle", "1s", "--tag-network-edges", "1024", name="small")
+    small.wait(lambda s: s["lines"] >= nl and s["idle_closed"], limit=60)
+    tg = top[0]["tag"]
+    tn = small.json("/api/groundswell/v1/network?tag=" + urllib.parse.quote(tg))[2]
+    ct = json.loads(run("network", "--format", "json", "--tag", tg, src).stdout)
+    cw = {(x["source"], x["target"]): x["weight"] for x in ct["links"]}
+    ev = tn and tn["summary"]["evicted"]
+    ok(tn and (ev["edges"] > 0 or ev["nodes"] > 0) and tn["summary"]["held"]["edges"] <= 1024 and
+       all(cw.get((x["source"], x["target"]), 0) >= x["weight"] for x in tn["links"]),
+       "--tag-network-edges 1024: evictions are counted, what is left is part of the batch network",
+       tn and (tn["summary"]["evicted"], len(tn["links"]), len(ct["links"])))
+    sst = small.stats()
+    ok(sst and sst["networks"]["tags"]["evicted"] == tn["summary"]["evicted"] and
+       sst["networks"]["tags"]["max_edges"] == 1024, "and /stats reports the same evictions",
+       sst and sst["networks"])
+    ok(small.stop() == 0, "and it stops cleanly")
     ok(srv.stop() == 0 and os.path.exists(os.path.join(state, "state.snap")), "a snapshot is left on SIGTERM")
     with open(os.path.join(state, "state.snap"), "r+b") as f:  # a corrupt snapshot is refused
         f.seek(40)

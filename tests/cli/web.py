@@ -194,6 +194,11 @@ def main():
             c.request("GET", "/api/groundswell/v1/tags/MeToo")
             t = json.loads(c.getresponse().read())
             c.close()
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/groundswell/v1/network?tag=MeToo&top_nodes=100")
+            tnet = json.loads(c.getresponse().read())
+            c.close()
+            most = sorted((x for x in tnet["nodes"] if x["in"] > 0), key=lambda x: (-x["in"], x["id"]))
             t0 = time.time()
             o, stderr = node_json("dashboard.mjs", base, shot, tag_shot, data, more)
             ok("fatal" not in o, f"dashboard.mjs runs ({time.time() - t0:.1f}s)", o.get("fatal", "") + stderr[-500:])
@@ -217,9 +222,12 @@ def main():
                mag.get("accounts", "").replace(",", "") == str(t["accounts"]),
                "the magnitude shown equals /api/groundswell/v1/tags/MeToo", (mag, t["posts"], t["accounts"]))
             ok("#solidarity" in o.get("coTags", []), "co-tags listed (#solidarity)", o.get("coTags"))
-            ok(len(o.get("addressed", [])) >= 1 and "whole stream" in o.get("addressedTitle", ""),
-               "tag page: a 'Who addressed whom' panel with at least one account (whole stream)",
-               (o.get("addressedTitle"), o.get("addressed")))
+            rows = o.get("addressed", [])
+            ok(len(rows) >= 1 and "#MeToo" in o.get("addressedTitle", "") and most and
+               rows[1 if rows and rows[0].startswith("account") else 0].startswith(most[0]["id"]) and
+               "posts with #MeToo" in o.get("addressedSub", ""),
+               "tag page: a 'Who addressed whom' panel of the tag's own network (network?tag=MeToo)",
+               (o.get("addressedTitle"), rows[:3], o.get("addressedSub"), most[:1]))
             ok(o.get("backOk"), "back returns to the charts without a reload")
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", "/api/groundswell/v1/stats")

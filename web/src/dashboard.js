@@ -234,21 +234,25 @@
     return card;
   }
 
-  // "Who addressed whom": serve keeps one account network of the whole
-  // stream (replies, mentions, reposts, quotes), not one per tag; shown are
-  // the most addressed accounts (weighted in-degree) among its 100 most
-  // connected ones.
-  function addressed(lists, seq) {
-    getJSON(API + "/network?top_nodes=100").then(function (net) {
+  // "Who addressed whom" in the posts with this tag: the tag's account
+  // network (replies, mentions, reposts and quotes), from serve's per-tag
+  // table; shown are the most addressed accounts (weighted in-degree) among
+  // its 100 most connected ones. The table is bounded: when it has evicted
+  // anything the counts may be low, and the panel says so.
+  function addressed(lists, seq, t) {
+    getJSON(API + "/network?tag=" + encodeURIComponent(t.tag) + "&top_nodes=100").then(function (net) {
       if (seq !== state.seq) return;
       var rows = (net.nodes || []).filter(function (x) { return x.in > 0; })
         .sort(function (a, b) { return b.in - a.in || (a.id < b.id ? -1 : 1); }).slice(0, 10)
         .map(function (x) { return { account: x.id, addressed: x.in }; });
-      var card = table("Who addressed whom: most addressed accounts (whole stream, not only this tag)",
+      var card = table("Who addressed whom in #" + t.display + ": most addressed accounts",
         rows, ["account", "addressed"], false);
       card.classList.add("addressed");
-      card.appendChild(el("p", "sub", fmt(net.summary.total_weight) + " replies, mentions, reposts and quotes between " +
-        fmt(net.summary.held.nodes) + " accounts since the server started"));
+      var s = net.summary, ev = s.evicted || {};
+      card.appendChild(el("p", "sub", fmt(s.total_weight) + " replies, mentions, reposts and quotes between " +
+        fmt(s.held.nodes) + " accounts in " + fmt(s.posts_selected) + " posts with #" + t.display +
+        (ev.edges || ev.nodes ? " (the bounded per-tag table has evicted " + fmt(ev.edges) +
+          " light edges of all tags: counts may be low)" : "")));
       lists.appendChild(card);
     }).catch(function () { /* the tag page stands without it */ });
   }
@@ -288,7 +292,7 @@
       lists.appendChild(table("Languages", t.languages, ["language", "posts"], false));
       lists.appendChild(table("Most mentioned accounts (posts with this tag)", t.mentions, ["account", "posts"], false));
       view.appendChild(lists);
-      addressed(lists, seq);
+      addressed(lists, seq, t);
     }).catch(function (err) {
       if (seq !== state.seq) return;
       dropPlots();

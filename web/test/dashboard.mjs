@@ -61,6 +61,7 @@ try {
   await page.waitForSelector("#view .addressed tr", { timeout: 20000 }).catch(() => {});
   out.addressed = await page.$$eval("#view .addressed tr", (rs) => rs.map((r) => r.textContent));
   out.addressedTitle = await page.$$eval("#view .addressed h3", (hs) => hs.map((h) => h.textContent).join(""));
+  out.addressedSub = await page.$$eval("#view .addressed p.sub", (ps) => ps.map((p) => p.textContent).join(""));
   if (tagShot) await page.screenshot({ path: tagShot, fullPage: false });
   // back to the list without a reload
   await page.goBack();
