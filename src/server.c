@@ -2181,6 +2181,8 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 			tagnet = gs_network_load(f, &r);
 	}
 	fclose(f);
+	if (e) /* the memory bound is this run's, not the snapshot's */
+		gs_engine_set_max_bytes(e, s->o.engine.max_bytes);
 	if (r || !e || !t || !net || (has_tagnet && !tagnet)) {
 		free(pl);
 		gs_engine_free(e);

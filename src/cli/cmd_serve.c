@@ -45,8 +45,8 @@ static const char help[] =
 	"                           idle for D, e.g. 5s (default: never)\n"
 	"  -f, --input-format F     twitter1, twitter2, jetstream, mastodon or auto\n"
 	"  -b, --bucket D           bucket: 5m, 1h, 1d... (default 1h)\n"
-	"      --max-line N, --max-tags N, --hll-precision P, --show-errors N\n"
-	"                           as for 'groundswell report'\n"
+	"      --max-line N, --max-tags N, --max-memory SIZE, --hll-precision P,\n"
+	"      --show-errors N      as for 'groundswell report'\n"
 	"Trend detection (as 'groundswell trends'):\n"
 	"      --scorer S, --halflife N, --threshold Z, --end-threshold Z,\n"
 	"      --noise-floor B, --min-accounts N, --warmup N, --posts-threshold N,\n"
@@ -137,6 +137,7 @@ int cmd_serve(int argc, char **argv)
 		{"input-format", required_argument, NULL, 'f'},
 		{"max-line", required_argument, NULL, 1004},
 		{"max-tags", required_argument, NULL, 1005},
+		{"max-memory", required_argument, NULL, 1013},
 		{"pseudonymize-key-file", required_argument, NULL, 1009},
 		{"show-errors", required_argument, NULL, 1010},
 		{"hll-precision", required_argument, NULL, 1012},
