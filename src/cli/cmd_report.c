@@ -410,6 +410,6 @@ int cmd_report(int argc, char **argv)
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc)
 		rc = report_write(&c, (size_t)top, html);
-	cli_common_release(&c);
+	cli_common_release_at_exit(&c);
 	return rc;
 }

@@ -191,6 +191,6 @@ int cmd_tag(int argc, char **argv)
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc)
 		rc = print_tag(&c, tag, (size_t)top);
-	cli_common_release(&c);
+	cli_common_release_at_exit(&c);
 	return rc;
 }

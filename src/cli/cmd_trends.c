@@ -245,6 +245,6 @@ int cmd_trends(int argc, char **argv)
 		}
 	}
 	int rc = run(&c, &to, live, argc - optind, argv + optind);
-	cli_common_release(&c);
+	cli_common_release_at_exit(&c);
 	return rc;
 }

@@ -75,6 +75,10 @@ struct cli_common {
 
 void cli_common_init(struct cli_common *c);
 void cli_common_release(struct cli_common *c);
+/* The same, when the process exits next: the engine is not freed. Freeing
+ * tens of thousands of tags one by one was 3-6% of a report's time
+ * (docs/performance.md), and the memory goes back with the process. */
+void cli_common_release_at_exit(struct cli_common *c);
 
 /* Handles option c with argument arg; 1 if it was a common option, 0 if
  * not, -1 (message printed) if its argument was invalid. */
