@@ -488,15 +488,11 @@ static const struct tag *tag_lookup(const struct gs_engine *e, const char *key)
 static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 		    int with_names)
 {
-	size_t min = 0;
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].key == key) {
 			t->v[i].count = sat_add(t->v[i].count, w);
 			return -2 - (int)i; /* existing: name already set */
 		}
-		if (t->v[i].count < t->v[min].count)
-			min = i;
-	}
 	if (t->n < k) {
 		if (t->n == t->cap) {
 			size_t cap = t->cap ? (size_t)t->cap * 2 : 2;
@@ -519,6 +515,10 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 		t->v[t->n].err = 0;
 		return t->n++;
 	}
+	size_t min = 0; /* full: the smallest goes (the first of equals) */
+	for (size_t i = 1; i < t->n; i++)
+		if (t->v[i].count < t->v[min].count)
+			min = i;
 	t->v[min].key = key;
 	t->v[min].err = t->v[min].count;
 	t->v[min].count = sat_add(t->v[min].count, w);
