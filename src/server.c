@@ -32,6 +32,10 @@
 #define BUCKET_TOP 10        /* tags per bucket event */
 #define MAX_BUCKET_EVENTS 64 /* bucket events per batch (a time jump) */
 #define REASONS 16           /* indexed by -GS_E* */
+#define ANSWER_MAX_AGE_MS 100 /* while input keeps coming, cached trends
+				 answers are rebuilt at most this often */
+#define MTAGS_CACHED 40       /* Mastodon trends entries kept rendered
+				 (offset + limit beyond: built per request) */
 
 /* ---- state ------------------------------------------------------------- */
 
@@ -70,6 +74,13 @@ struct conn {
 	double since;   /* when it began waiting for a request */
 	int in_request; /* headers received, being answered */
 	int cut;
+};
+
+/* The current answer of a trends route (see "cached answers"). */
+struct answer_cache {
+	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
+	pthread_mutex_t build; /* one builder at a time */
+	struct answer *cur;
 };
 
 struct gs_server {
@@ -125,6 +136,11 @@ struct gs_server {
 	pthread_mutex_t conn_mu;
 	struct conn *conns;
 	atomic_ullong conns_cut;
+	/* cached answers of the trends routes (struct answer) */
+	atomic_ullong data_gen; /* bumped by the pipeline after each change */
+	atomic_ullong mod_gen;  /* bumped by each moderation change */
+	atomic_int more;        /* the last batch was full: input is pending */
+	struct answer_cache ac_trends, ac_mtags;
 	/* snapshots */
 	double last_snapshot;
 	uint64_t snap_lines; /* lines (and finished) as of the last snapshot */
@@ -280,6 +296,8 @@ static int mod_set(struct gs_server *s, const char *key, enum mod_state st,
 	}
 	m->state = st;
 	m->through_ms = through;
+	/* cached public answers are stale from now on */
+	atomic_fetch_add(&s->mod_gen, 1);
 	pthread_mutex_unlock(&s->mod_mu);
 	return 0;
 }
@@ -725,11 +743,20 @@ static void *pipeline(void *arg)
 	struct pollfd pf[64];
 	while (!atomic_load(&s->stop)) {
 		unsigned got = 0;
+		int full = 0;
 		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
 			pthread_rwlock_wrlock(&s->lock);
-			got += read_batch(s, &s->src[i]);
+			unsigned k = read_batch(s, &s->src[i]);
+			int closed = s->pend_from != INT64_MIN;
 			flush_closed(s);
+			/* cached answers: stale now; "more" lets them lag a
+			 * little while input keeps coming (see answer_get) */
+			full |= k == BATCH_LINES;
+			atomic_store(&s->more, full);
+			if (k || closed)
+				atomic_fetch_add(&s->data_gen, 1);
 			pthread_rwlock_unlock(&s->lock);
+			got += k;
 		}
 		if (got) {
 			s->last_input = gs_now();
@@ -744,6 +771,8 @@ static void *pipeline(void *arg)
 			note_closed(s, before);
 			flush_closed(s);
 			s->finished = 1;
+			atomic_store(&s->more, 0);
+			atomic_fetch_add(&s->data_gen, 1);
 			pthread_rwlock_unlock(&s->lock);
 		}
 		/* wait for input: streams are polled, files looked at again */
@@ -773,6 +802,7 @@ struct reply {
 	const char *allow;
 	int www_auth;
 	const struct gs_asset *asset; /* an embedded dashboard file */
+	struct answer *ans;           /* a cached answer: its body, shared */
 };
 
 static void reply_text(struct reply *r, unsigned status, const char *type,
@@ -907,6 +937,222 @@ static void tag_history(struct gs_server *s, FILE *f, const char *key, int64_t t
 	fputs("]", f);
 }
 
+/* One entry of Mastodon's list (the read lock held). */
+static void mtag_entry(struct gs_server *s, FILE *f, const struct gs_trend_event *ev,
+		       int64_t today)
+{
+	struct gs_tag_stats st;
+	const char *name = ev->key;
+	if (gs_engine_tag(s->e, name, strlen(name), &st) == 0)
+		name = st.display;
+	fputs("{\"name\":", f);
+	jstr(f, name);
+	fputs(",\"url\":\"", f);
+	for (const char *p = s->public_url; *p; p++)
+		if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			putc(*p, f);
+	fputs("/tags/", f);
+	url_escape(f, name);
+	fputs("\",\"history\":", f);
+	tag_history(s, f, ev->key, today);
+	fputs(",\"following\":false}", f);
+}
+
+static void route_trends(struct gs_server *s, struct reply *r, int admin)
+{
+	struct out o;
+	if (out_open(&o)) {
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	fputc('[', o.f);
+	size_t k = 0;
+	for (size_t i = 0; i < s->nev; i++) {
+		int vis = visible(s, s->ev[i].key, s->ev[i].start_ms, 1);
+		if (!vis && !admin)
+			continue;
+		fputs(k++ ? ",\n" : "\n", o.f);
+		trend_json(s, o.f, &s->ev[i]);
+		if (admin)
+			fprintf(o.f, ",\"visible\":%s", vis ? "true" : "false");
+		fputc('}', o.f);
+	}
+	fputs("\n]\n", o.f);
+	reply_out(r, &o);
+}
+
+/* ---- cached answers ---------------------------------------------------- */
+
+/*
+ * The trends routes are what clients poll, and building one reads the
+ * engine under the read lock (spans, co-tags, examples of every event).
+ * Built per request, under many connections they took the CPU and the lock
+ * from the pipeline (bench/serve-load.md). So an answer is built once per
+ * change, of the data or of moderation, and shared by the requests that
+ * serve it (refcounted, immutable once published): a request mostly takes
+ * a reference. While input keeps coming (the last batch was full) an answer
+ * may lag the data by up to ANSWER_MAX_AGE_MS; once the input is drained,
+ * or after a moderation action, the next request gets an exact one.
+ */
+struct answer {
+	atomic_uint refs;
+	uint64_t gen, mod_gen; /* the data and moderation it was built from */
+	double built;          /* gs_now() */
+	char *body;            /* /trends: the whole body */
+	size_t len;
+	size_t n;              /* Mastodon: tags ranked, */
+	size_t nent;           /* the first nent rendered */
+	char **ent;
+};
+
+typedef struct answer *(*answer_build_fn)(struct gs_server *s, size_t upto);
+
+static void answer_put(struct answer *a)
+{
+	if (!a || atomic_fetch_sub(&a->refs, 1) != 1)
+		return;
+	free(a->body);
+	for (size_t i = 0; i < a->nent; i++)
+		free(a->ent[i]);
+	free(a->ent);
+	free(a);
+}
+
+static void answer_put_cb(void *cls)
+{
+	answer_put(cls);
+}
+
+static struct answer *answer_ref(struct answer_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	struct answer *a = c->cur;
+	if (a)
+		atomic_fetch_add(&a->refs, 1);
+	pthread_mutex_unlock(&c->mu);
+	return a;
+}
+
+/* A new answer stamped with the versions it is built from (the read lock
+ * held, so the data cannot change; moderation read before it is used). */
+static struct answer *answer_new(struct gs_server *s)
+{
+	struct answer *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	atomic_init(&a->refs, 1);
+	a->gen = atomic_load(&s->data_gen);
+	a->mod_gen = atomic_load(&s->mod_gen);
+	a->built = gs_now();
+	return a;
+}
+
+/* Can a be served now: exact, or lagging a busy input only a little? */
+static int answer_fresh(struct gs_server *s, const struct answer *a)
+{
+	if (!a || a->mod_gen != atomic_load(&s->mod_gen))
+		return 0;
+	if (a->gen == atomic_load(&s->data_gen))
+		return 1;
+	return atomic_load(&s->more) && (gs_now() - a->built) * 1000 < ANSWER_MAX_AGE_MS;
+}
+
+/* The current answer of c, rebuilt if stale. Returns a reference (put it)
+ * or NULL (out of memory). */
+static struct answer *answer_get(struct gs_server *s, struct answer_cache *c,
+				 answer_build_fn build)
+{
+	struct answer *a = answer_ref(c);
+	if (answer_fresh(s, a))
+		return a;
+	/* only too old while input is pending: served as is if another
+	 * request is rebuilding it, rather than queueing behind it */
+	int lag_ok = a && a->mod_gen == atomic_load(&s->mod_gen) && atomic_load(&s->more);
+	if (lag_ok) {
+		if (pthread_mutex_trylock(&c->build) != 0)
+			return a;
+	} else {
+		pthread_mutex_lock(&c->build);
+	}
+	answer_put(a);
+	a = answer_ref(c); /* built meanwhile? */
+	if (answer_fresh(s, a)) {
+		pthread_mutex_unlock(&c->build);
+		return a;
+	}
+	answer_put(a);
+	pthread_rwlock_rdlock(&s->lock);
+	a = build(s, MTAGS_CACHED);
+	pthread_rwlock_unlock(&s->lock);
+	if (a) {
+		atomic_fetch_add(&a->refs, 1); /* the cache's */
+		pthread_mutex_lock(&c->mu);
+		struct answer *old = c->cur;
+		c->cur = a;
+		pthread_mutex_unlock(&c->mu);
+		answer_put(old);
+	}
+	pthread_mutex_unlock(&c->build);
+	return a;
+}
+
+/* The public /trends (the read lock held). */
+static struct answer *build_trends(struct gs_server *s, size_t upto)
+{
+	(void)upto;
+	struct answer *a = answer_new(s);
+	if (!a)
+		return NULL;
+	struct reply r = {0};
+	route_trends(s, &r, 0);
+	if (r.status != 200) {
+		free(r.body);
+		free(a);
+		return NULL;
+	}
+	a->body = r.body;
+	a->len = r.len;
+	return a;
+}
+
+/* Mastodon's list, its first upto entries rendered (the read lock held). */
+static struct answer *build_mtags(struct gs_server *s, size_t upto)
+{
+	struct answer *a = answer_new(s);
+	if (!a)
+		return NULL;
+	struct ranked *v;
+	size_t n = mastodon_trends(s, &v);
+	size_t k = n < upto ? n : upto;
+	a->ent = v ? calloc(k ? k : 1, sizeof *a->ent) : NULL;
+	if (!a->ent) {
+		free(v);
+		free(a);
+		return NULL;
+	}
+	a->n = n;
+	struct gs_summary sum;
+	gs_engine_summary(s->e, &sum);
+	int64_t today = sum.posts ? gs_time_bucket(sum.last_ms, GS_MS_DAY) : 0;
+	for (size_t i = 0; i < k; i++) {
+		struct out o;
+		if (out_open(&o))
+			break;
+		mtag_entry(s, o.f, v[i].ev, today);
+		if (!(a->ent[i] = out_close(&o, NULL)))
+			break;
+		a->nent = i + 1;
+	}
+	free(v);
+	if (a->nent < k) {
+		a->refs = 1;
+		answer_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* GET /api/v1/trends/tags: pages of the cached list. */
 static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 				struct reply *r)
 {
@@ -923,42 +1169,30 @@ static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 	}
 	if (limit > 20)
 		limit = 20;
-	struct ranked *v;
-	size_t n = mastodon_trends(s, &v);
-	if (!v) {
-		reply_error(r, 500, "out of memory");
-		return;
+	struct answer *a = answer_get(s, &s->ac_mtags, build_mtags);
+	size_t end = (size_t)offset + (size_t)limit;
+	if (a && end > a->nent && a->n > a->nent) {
+		/* a page beyond the entries kept: built for this request */
+		answer_put(a);
+		pthread_rwlock_rdlock(&s->lock);
+		a = build_mtags(s, end);
+		pthread_rwlock_unlock(&s->lock);
 	}
-	struct gs_summary sum;
-	gs_engine_summary(s->e, &sum);
-	int64_t today = sum.posts ? gs_time_bucket(sum.last_ms, GS_MS_DAY) : 0;
 	struct out o;
-	if (out_open(&o)) {
-		free(v);
+	if (!a || out_open(&o)) {
+		answer_put(a);
 		reply_error(r, 500, "out of memory");
 		return;
 	}
 	fputc('[', o.f);
 	size_t shown = 0;
-	for (size_t i = (size_t)offset; i < n && shown < (size_t)limit; i++, shown++) {
-		struct gs_tag_stats st;
-		const char *name = v[i].ev->key;
-		if (gs_engine_tag(s->e, name, strlen(name), &st) == 0)
-			name = st.display;
-		fputs(shown ? ",{\"name\":" : "{\"name\":", o.f);
-		jstr(o.f, name);
-		fputs(",\"url\":\"", o.f);
-		for (const char *p = s->public_url; *p; p++)
-			if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-				putc(*p, o.f);
-		fputs("/tags/", o.f);
-		url_escape(o.f, name);
-		fputs("\",\"history\":", o.f);
-		tag_history(s, o.f, v[i].ev->key, today);
-		fputs(",\"following\":false}", o.f);
+	for (size_t i = (size_t)offset; i < a->nent && shown < (size_t)limit; i++, shown++) {
+		if (shown)
+			fputc(',', o.f);
+		fputs(a->ent[i], o.f);
 	}
 	fputs("]\n", o.f);
-	free(v);
+	answer_put(a);
 	reply_out(r, &o);
 	/* Link: as Mastodon's pagination (next when the page is full) */
 	struct out lk;
@@ -987,27 +1221,16 @@ static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 		free(link);
 }
 
-static void route_trends(struct gs_server *s, struct reply *r, int admin)
+/* GET /trends: the cached body itself, sent without a copy. */
+static void route_trends_public(struct gs_server *s, struct reply *r)
 {
-	struct out o;
-	if (out_open(&o)) {
+	struct answer *a = answer_get(s, &s->ac_trends, build_trends);
+	if (!a) {
 		reply_error(r, 500, "out of memory");
 		return;
 	}
-	fputc('[', o.f);
-	size_t k = 0;
-	for (size_t i = 0; i < s->nev; i++) {
-		int vis = visible(s, s->ev[i].key, s->ev[i].start_ms, 1);
-		if (!vis && !admin)
-			continue;
-		fputs(k++ ? ",\n" : "\n", o.f);
-		trend_json(s, o.f, &s->ev[i]);
-		if (admin)
-			fprintf(o.f, ",\"visible\":%s", vis ? "true" : "false");
-		fputc('}', o.f);
-	}
-	fputs("\n]\n", o.f);
-	reply_out(r, &o);
+	reply_text(r, 200, "application/json; charset=utf-8", NULL, a->len);
+	r->ans = a;
 }
 
 static void counts_json(FILE *f, const char *field, const struct gs_count *v,
@@ -1800,10 +2023,17 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 	}
 	if (which == R_STREAM)
 		return sse_start(s, c, r);
+	/* the trends routes serve cached answers, without the lock */
+	if (which == R_MTAGS) {
+		route_mastodon_tags(s, c, r);
+		return NULL;
+	}
+	if (which == R_TRENDS) {
+		route_trends_public(s, r);
+		return NULL;
+	}
 	pthread_rwlock_rdlock(&s->lock);
 	switch (which) {
-	case R_MTAGS: route_mastodon_tags(s, c, r); break;
-	case R_TRENDS: route_trends(s, r, 0); break;
 	case R_TAG: route_tag(s, c, name, r); break;
 	case R_STATS: route_stats(s, r); break;
 	case R_NETWORK: route_network(s, c, r); break;
@@ -1879,7 +2109,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	} else {
 		resp = route(s, c, url, method, &r);
 	}
-	if (!resp) {
+	if (!resp && r.ans) {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			r.ans->len, r.ans->body, answer_put_cb, r.ans);
+		if (!resp) {
+			answer_put(r.ans);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", r.type);
+	} else if (!resp) {
 		resp = r.asset ? MHD_create_response_from_buffer(r.asset->len,
 								 (void *)r.asset->data,
 								 MHD_RESPMEM_PERSISTENT)
@@ -2290,6 +2528,12 @@ static void free_server(struct gs_server *s)
 	pthread_cond_destroy(&s->ring_cv);
 	pthread_mutex_destroy(&s->mod_mu);
 	pthread_mutex_destroy(&s->conn_mu);
+	answer_put(s->ac_trends.cur);
+	answer_put(s->ac_mtags.cur);
+	pthread_mutex_destroy(&s->ac_trends.mu);
+	pthread_mutex_destroy(&s->ac_trends.build);
+	pthread_mutex_destroy(&s->ac_mtags.mu);
+	pthread_mutex_destroy(&s->ac_mtags.build);
 	sodium_memzero(s->token_hash, sizeof s->token_hash);
 	free(s);
 }
@@ -2338,6 +2582,10 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_cond_init(&s->ring_cv, NULL);
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_mutex_init(&s->ac_trends.mu, NULL);
+	pthread_mutex_init(&s->ac_trends.build, NULL);
+	pthread_mutex_init(&s->ac_mtags.mu, NULL);
+	pthread_mutex_init(&s->ac_mtags.build, NULL);
 	s->pend_from = INT64_MIN;
 	s->next_id = 1;
 	s->ring_cap = o->stream_backlog;
