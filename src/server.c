@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,6 +33,8 @@
 #define BUCKET_TOP 10        /* tags per bucket event */
 #define MAX_BUCKET_EVENTS 64 /* bucket events per batch (a time jump) */
 #define REASONS 16           /* indexed by -GS_E* */
+#define HTTP_THREADS_MAX 8   /* HTTP threads: one per CPU, 2 to this */
+#define HTTP_NICE 5          /* their nice value (the pipeline's is 0) */
 #define ANSWER_MAX_AGE_MS 100 /* while input keeps coming, cached trends
 				 answers are rebuilt at most this often */
 #define MTAGS_CACHED 40       /* Mastodon trends entries kept rendered
@@ -117,11 +120,12 @@ struct gs_server {
 	atomic_int stop;
 	/* stream ring */
 	pthread_mutex_t ring_mu;
-	pthread_cond_t ring_cv;
 	struct ring_ev *ring;
 	size_t ring_cap, ring_n, ring_head; /* ring_head: oldest */
 	uint64_t next_id;
 	int ring_stop;
+	struct sse *sse_wait; /* streams suspended until an event or their
+				 keep-alive (under ring_mu) */
 	atomic_uint stream_clients;
 	/* moderation */
 	pthread_mutex_t mod_mu;
@@ -135,6 +139,7 @@ struct gs_server {
 	atomic_ullong http_total;
 	pthread_mutex_t conn_mu;
 	struct conn *conns;
+	unsigned nconns; /* in conns (under conn_mu) */
 	atomic_ullong conns_cut;
 	/* cached answers of the trends routes (struct answer) */
 	atomic_ullong data_gen; /* bumped by the pipeline after each change */
@@ -374,6 +379,8 @@ static void admin_replay(struct gs_server *s, const char *path)
 
 /* ---- the stream ring --------------------------------------------------- */
 
+static void sse_wake(struct gs_server *s, double due);
+
 static void ring_ev_free(struct ring_ev *r)
 {
 	free(r->json);
@@ -403,7 +410,7 @@ static void ring_push(struct gs_server *s, struct ring_ev *r)
 	r->id = s->next_id++;
 	s->ring[(s->ring_head + s->ring_n) % s->ring_cap] = *r;
 	s->ring_n++;
-	pthread_cond_broadcast(&s->ring_cv);
+	sse_wake(s, 0);
 	pthread_mutex_unlock(&s->ring_mu);
 }
 
@@ -1657,11 +1664,43 @@ static void route_admin_list(struct gs_server *s, struct reply *r)
 
 struct sse {
 	struct gs_server *s;
+	struct MHD_Connection *conn;
 	uint64_t last; /* id of the last event given */
 	char *pend;
 	size_t plen, poff;
 	int hello;
+	double due;          /* gs_now() when a keep-alive is due */
+	int waiting;         /* suspended, in s->sse_wait (under ring_mu) */
+	struct sse *wnext;
 };
+
+/* A waiting stream's seconds between keep-alives (within --timeout). */
+static unsigned sse_keepalive(const struct gs_server *s)
+{
+	unsigned wait = s->o.timeout_s / 2;
+	if (wait > 15)
+		wait = 15;
+	if (wait < 1)
+		wait = 1;
+	return wait;
+}
+
+/* Resumes the suspended streams, all of them (due 0: an event came, or
+ * stopping) or those whose keep-alive is due by then (ring_mu held). */
+static void sse_wake(struct gs_server *s, double due)
+{
+	for (struct sse **p = &s->sse_wait; *p;) {
+		struct sse *c = *p;
+		if (due > 0 && c->due > due) {
+			p = &c->wnext;
+			continue;
+		}
+		*p = c->wnext;
+		c->wnext = NULL;
+		c->waiting = 0;
+		MHD_resume_connection(c->conn);
+	}
+}
 
 /* Renders the events after c->last into c->pend (ring_mu held). */
 static void sse_render(struct sse *c)
@@ -1701,6 +1740,9 @@ static void sse_render(struct sse *c)
 		c->plen = 0;
 }
 
+/* The stream's body. HTTP threads serve many connections each, so a stream
+ * with nothing to send never blocks one: it is suspended (taken off the
+ * event loop) until an event is pushed or its keep-alive is due. */
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
@@ -1708,29 +1750,30 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct gs_server *s = c->s;
 	if (!c->hello) {
 		c->hello = 1;
+		c->due = gs_now() + sse_keepalive(s);
 		int n = snprintf(buf, max, ": groundswell stream\nretry: 3000\n\n");
 		return n > 0 && (size_t)n < max ? n : 0;
 	}
 	if (c->poff >= c->plen) {
-		unsigned wait = s->o.timeout_s / 2;
-		if (wait > 15)
-			wait = 15;
-		if (wait < 1)
-			wait = 1;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
 		pthread_mutex_lock(&s->ring_mu);
-		while (!s->ring_stop && c->last + 1 >= s->next_id)
-			if (pthread_cond_timedwait(&s->ring_cv, &s->ring_mu, &until) == ETIMEDOUT)
-				break;
 		if (s->ring_stop) {
 			pthread_mutex_unlock(&s->ring_mu);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
 		if (c->last + 1 < s->next_id)
 			sse_render(c);
+		if (c->poff >= c->plen && gs_now() < c->due) {
+			/* suspended under ring_mu, so that no event is missed:
+			 * ring_push resumes it after this returns */
+			c->waiting = 1;
+			c->wnext = s->sse_wait;
+			s->sse_wait = c;
+			MHD_suspend_connection(c->conn);
+			pthread_mutex_unlock(&s->ring_mu);
+			return 0;
+		}
 		pthread_mutex_unlock(&s->ring_mu);
+		c->due = gs_now() + sse_keepalive(s);
 		if (c->poff >= c->plen) {
 			int n = snprintf(buf, max, ": keepalive\n\n");
 			return n > 0 && (size_t)n < max ? n : 0;
@@ -1774,6 +1817,7 @@ static struct MHD_Response *sse_start(struct gs_server *s, struct MHD_Connection
 		return NULL;
 	}
 	x->s = s;
+	x->conn = c;
 	pthread_mutex_lock(&s->ring_mu);
 	if (last < 0 || (uint64_t)last >= s->next_id)
 		x->last = s->next_id - 1;
@@ -2074,6 +2118,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)version;
 	(void)upload;
 	struct gs_server *s = cls;
+	/* The HTTP threads yield to the pipeline when the CPUs are short:
+	 * answers come from the cache and may wait a little, while a pipeline
+	 * falling behind a live stream only lags more (bench/serve-load.md).
+	 * On Linux a thread's nice value is its own; raising it needs no
+	 * privilege. Once per thread. */
+	static _Thread_local int niced;
+	if (!niced) {
+		niced = 1;
+		setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_NICE);
+	}
 	struct req *q = *con_cls;
 	if (!q) {
 		q = calloc(1, sizeof *q);
@@ -2194,6 +2248,12 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 		if (s->conns)
 			s->conns->prev = cn;
 		s->conns = cn;
+		/* --max-connections: beyond it, closed at once (MHD's own
+		 * limit, split among its threads, would leave it waiting) */
+		if (++s->nconns > s->o.max_connections && cn->fd >= 0) {
+			shutdown(cn->fd, SHUT_RDWR);
+			cn->cut = 1;
+		}
 		pthread_mutex_unlock(&s->conn_mu);
 		*socket_context = cn;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
@@ -2205,6 +2265,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 			s->conns = cn->next;
 		if (cn->next)
 			cn->next->prev = cn->prev;
+		s->nconns--;
 		pthread_mutex_unlock(&s->conn_mu);
 		free(cn);
 		*socket_context = NULL;
@@ -2525,7 +2586,6 @@ static void free_server(struct gs_server *s)
 	free(s->state_dir);
 	pthread_rwlock_destroy(&s->lock);
 	pthread_mutex_destroy(&s->ring_mu);
-	pthread_cond_destroy(&s->ring_cv);
 	pthread_mutex_destroy(&s->mod_mu);
 	pthread_mutex_destroy(&s->conn_mu);
 	answer_put(s->ac_trends.cur);
@@ -2579,7 +2639,6 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_rwlock_init(&s->lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&s->ring_mu, NULL);
-	pthread_cond_init(&s->ring_cv, NULL);
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
@@ -2680,17 +2739,22 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	for (size_t j = 0; j < nsaved; j++)
 		free(saved[j].path);
 	free(saved);
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL;
+	/* a few threads, each serving many connections (epoll), rather than a
+	 * thread per connection: with many busy connections those threads
+	 * took the CPU from the pipeline (bench/serve-load.md) */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = ncpu < 2 ? 2 : ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)ncpu;
 	if (fam == 6)
 		flags |= MHD_USE_IPv6;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+				MHD_OPTION_CONNECTION_LIMIT, 2 * (unsigned)s->o.max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->o.max_request,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+				MHD_OPTION_THREAD_POOL_SIZE, threads,
 				MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen on %s: %s", o->listen,
@@ -2740,6 +2804,10 @@ void gs_server_tick(struct gs_server *s)
 			atomic_fetch_add(&s->conns_cut, 1);
 		}
 	pthread_mutex_unlock(&s->conn_mu);
+	/* waiting streams whose keep-alive is due */
+	pthread_mutex_lock(&s->ring_mu);
+	sse_wake(s, now);
+	pthread_mutex_unlock(&s->ring_mu);
 	if (s->state_dir && (now - s->last_snapshot) * 1000 >= (double)s->o.snapshot_every_ms)
 		snapshot(s);
 }
@@ -2750,7 +2818,7 @@ int gs_server_stop(struct gs_server *s)
 		return 0;
 	pthread_mutex_lock(&s->ring_mu);
 	s->ring_stop = 1;
-	pthread_cond_broadcast(&s->ring_cv);
+	sse_wake(s, 0); /* MHD must not be stopped with suspended connections */
 	pthread_mutex_unlock(&s->ring_mu);
 	if (s->d)
 		MHD_stop_daemon(s->d);
