@@ -36,7 +36,8 @@
 #define HTTP_THREADS_MAX 8   /* HTTP threads: one per CPU, 2 to this */
 #define HTTP_NICE 5          /* their nice value (the pipeline's is 0) */
 #define ANSWER_MAX_AGE_MS 100 /* while input keeps coming, cached trends
-				 answers are rebuilt at most this often */
+				 answers are rebuilt this often */
+#define ANSWER_ASKED_S 10     /* ... if asked for within this */
 #define MTAGS_CACHED 40       /* Mastodon trends entries kept rendered
 				 (offset + limit beyond: built per request) */
 
@@ -82,8 +83,9 @@ struct conn {
 /* The current answer of a trends route (see "cached answers"). */
 struct answer_cache {
 	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
-	pthread_mutex_t build; /* one builder at a time */
+	pthread_mutex_t build; /* one request building at a time */
 	struct answer *cur;
+	atomic_llong asked;    /* gs_now() of the last request, in seconds */
 };
 
 struct gs_server {
@@ -92,6 +94,7 @@ struct gs_server {
 	unsigned char token_hash[32];
 	int have_token;
 	pthread_rwlock_t lock;
+	pthread_mutex_t turn; /* held while acquiring lock (read_lock) */
 	/* under lock */
 	struct gs_engine *e;
 	struct gs_trend *t;
@@ -152,6 +155,28 @@ struct gs_server {
 	int snap_finished;
 	int snap_err;
 };
+
+/*
+ * The lock prefers its writer, the pipeline, which takes it again right
+ * after each batch: a reader could wait for as long as input keeps coming,
+ * and an HTTP thread waiting stalls every connection it serves. Taking turn
+ * first queues them: a reader waits for at most the batch in progress, the
+ * pipeline for the readers already in. (Snapshots, off the HTTP threads,
+ * take the lock directly.)
+ */
+static void read_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_rdlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
+
+static void write_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_wrlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
 
 void gs_server_options_init(struct gs_server_options *o)
 {
@@ -744,6 +769,8 @@ static void source_info(struct source *src)
 	src->info.truncations += src->base_truncations;
 }
 
+static void answers_refresh(struct gs_server *s);
+
 static void *pipeline(void *arg)
 {
 	struct gs_server *s = arg;
@@ -752,16 +779,18 @@ static void *pipeline(void *arg)
 		unsigned got = 0;
 		int full = 0;
 		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
-			pthread_rwlock_wrlock(&s->lock);
+			write_lock(s);
 			unsigned k = read_batch(s, &s->src[i]);
 			int closed = s->pend_from != INT64_MIN;
 			flush_closed(s);
 			/* cached answers: stale now; "more" lets them lag a
-			 * little while input keeps coming (see answer_get) */
+			 * little while input keeps coming (answer_fresh) */
 			full |= k == BATCH_LINES;
 			atomic_store(&s->more, full);
 			if (k || closed)
 				atomic_fetch_add(&s->data_gen, 1);
+			if (full)
+				answers_refresh(s);
 			pthread_rwlock_unlock(&s->lock);
 			got += k;
 		}
@@ -771,7 +800,7 @@ static void *pipeline(void *arg)
 		}
 		if (s->o.close_idle_ms > 0 && !s->finished &&
 		    (gs_now() - s->last_input) * 1000 >= (double)s->o.close_idle_ms) {
-			pthread_rwlock_wrlock(&s->lock);
+			write_lock(s);
 			int64_t before = s->l.started ? s->l.next : INT64_MIN;
 			if (gs_trend_live_finish(&s->l) == GS_ENOMEM)
 				logf_(s, "out of memory");
@@ -1054,33 +1083,39 @@ static struct answer *answer_new(struct gs_server *s)
 	return a;
 }
 
-/* Can a be served now: exact, or lagging a busy input only a little? */
+/* Can a be served now: exact, or lagging an input still being read (the
+ * pipeline rebuilds it every ANSWER_MAX_AGE_MS meanwhile)? */
 static int answer_fresh(struct gs_server *s, const struct answer *a)
 {
 	if (!a || a->mod_gen != atomic_load(&s->mod_gen))
 		return 0;
-	if (a->gen == atomic_load(&s->data_gen))
-		return 1;
-	return atomic_load(&s->more) && (gs_now() - a->built) * 1000 < ANSWER_MAX_AGE_MS;
+	return a->gen == atomic_load(&s->data_gen) || atomic_load(&s->more);
 }
 
-/* The current answer of c, rebuilt if stale. Returns a reference (put it)
- * or NULL (out of memory). */
+/* Makes a (a reference given) the current answer of c: under the lock, so
+ * that answers are published in the order they were built. */
+static void answer_publish(struct answer_cache *c, struct answer *a)
+{
+	pthread_mutex_lock(&c->mu);
+	struct answer *old = c->cur;
+	c->cur = a;
+	pthread_mutex_unlock(&c->mu);
+	answer_put(old);
+}
+
+/* The current answer of c, built here if there is none yet, or if it is
+ * stale while the input is drained or after a moderation action. Returns a
+ * reference (put it) or NULL (out of memory). */
 static struct answer *answer_get(struct gs_server *s, struct answer_cache *c,
 				 answer_build_fn build)
 {
+	long long now = (long long)gs_now();
+	if (atomic_load(&c->asked) != now)
+		atomic_store(&c->asked, now);
 	struct answer *a = answer_ref(c);
 	if (answer_fresh(s, a))
 		return a;
-	/* only too old while input is pending: served as is if another
-	 * request is rebuilding it, rather than queueing behind it */
-	int lag_ok = a && a->mod_gen == atomic_load(&s->mod_gen) && atomic_load(&s->more);
-	if (lag_ok) {
-		if (pthread_mutex_trylock(&c->build) != 0)
-			return a;
-	} else {
-		pthread_mutex_lock(&c->build);
-	}
+	pthread_mutex_lock(&c->build);
 	answer_put(a);
 	a = answer_ref(c); /* built meanwhile? */
 	if (answer_fresh(s, a)) {
@@ -1088,17 +1123,13 @@ static struct answer *answer_get(struct gs_server *s, struct answer_cache *c,
 		return a;
 	}
 	answer_put(a);
-	pthread_rwlock_rdlock(&s->lock);
+	read_lock(s);
 	a = build(s, MTAGS_CACHED);
-	pthread_rwlock_unlock(&s->lock);
 	if (a) {
 		atomic_fetch_add(&a->refs, 1); /* the cache's */
-		pthread_mutex_lock(&c->mu);
-		struct answer *old = c->cur;
-		c->cur = a;
-		pthread_mutex_unlock(&c->mu);
-		answer_put(old);
+		answer_publish(c, a);
 	}
+	pthread_rwlock_unlock(&s->lock);
 	pthread_mutex_unlock(&c->build);
 	return a;
 }
@@ -1159,6 +1190,32 @@ static struct answer *build_mtags(struct gs_server *s, size_t upto)
 	return a;
 }
 
+/* While input keeps coming, the pipeline rebuilds the answers asked for in
+ * the last ANSWER_ASKED_S seconds every ANSWER_MAX_AGE_MS (the write lock
+ * held, after a batch). Built here, a request never waits for the lock:
+ * the pipeline, holding it nearly all the time, can lose its CPU while
+ * holding it, and an HTTP thread waiting would stall all its connections. */
+static void answers_refresh(struct gs_server *s)
+{
+	static const answer_build_fn builds[2] = {build_trends, build_mtags};
+	struct answer_cache *caches[2] = {&s->ac_trends, &s->ac_mtags};
+	double now = gs_now();
+	for (int i = 0; i < 2; i++) {
+		struct answer_cache *c = caches[i];
+		if (now - (double)atomic_load(&c->asked) > ANSWER_ASKED_S)
+			continue;
+		struct answer *a = answer_ref(c);
+		int fresh = a && a->gen == atomic_load(&s->data_gen) &&
+			    a->mod_gen == atomic_load(&s->mod_gen);
+		int young = a && (now - a->built) * 1000 < ANSWER_MAX_AGE_MS;
+		answer_put(a);
+		if (fresh || young)
+			continue;
+		if ((a = builds[i](s, MTAGS_CACHED)))
+			answer_publish(c, a);
+	}
+}
+
 /* GET /api/v1/trends/tags: pages of the cached list. */
 static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 				struct reply *r)
@@ -1181,7 +1238,7 @@ static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 	if (a && end > a->nent && a->n > a->nent) {
 		/* a page beyond the entries kept: built for this request */
 		answer_put(a);
-		pthread_rwlock_rdlock(&s->lock);
+		read_lock(s);
 		a = build_mtags(s, end);
 		pthread_rwlock_unlock(&s->lock);
 	}
@@ -1588,7 +1645,7 @@ static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 	key[k] = 0;
 	/* hide: the events started so far (the open bucket included) */
 	int64_t through = INT64_MAX;
-	pthread_rwlock_rdlock(&s->lock);
+	read_lock(s);
 	if (s->l.started)
 		through = s->l.next;
 	struct gs_summary sum;
@@ -1984,7 +2041,7 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 				reply_error(r, 405, "method not allowed");
 				return NULL;
 			}
-			pthread_rwlock_rdlock(&s->lock);
+			read_lock(s);
 			route_admin_list(s, r);
 			pthread_rwlock_unlock(&s->lock);
 			return NULL;
@@ -2076,7 +2133,7 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 		route_trends_public(s, r);
 		return NULL;
 	}
-	pthread_rwlock_rdlock(&s->lock);
+	read_lock(s);
 	switch (which) {
 	case R_TAG: route_tag(s, c, name, r); break;
 	case R_STATS: route_stats(s, r); break;
@@ -2585,6 +2642,7 @@ static void free_server(struct gs_server *s)
 	free(s->admin_log_path);
 	free(s->state_dir);
 	pthread_rwlock_destroy(&s->lock);
+	pthread_mutex_destroy(&s->turn);
 	pthread_mutex_destroy(&s->ring_mu);
 	pthread_mutex_destroy(&s->mod_mu);
 	pthread_mutex_destroy(&s->conn_mu);
@@ -2638,6 +2696,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s->lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->turn, NULL);
 	pthread_mutex_init(&s->ring_mu, NULL);
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
