@@ -38,6 +38,7 @@
 #define ANSWER_MAX_AGE_MS 100 /* while input keeps coming, cached trends
 				 answers are rebuilt this often */
 #define ANSWER_ASKED_S 10     /* ... if asked for within this */
+#define ANSWER_STALE_MS 1000  /* older, a request rebuilds it itself */
 #define MTAGS_CACHED 40       /* Mastodon trends entries kept rendered
 				 (offset + limit beyond: built per request) */
 
@@ -1084,12 +1085,15 @@ static struct answer *answer_new(struct gs_server *s)
 }
 
 /* Can a be served now: exact, or lagging an input still being read (the
- * pipeline rebuilds it every ANSWER_MAX_AGE_MS meanwhile)? */
+ * pipeline rebuilds it every ANSWER_MAX_AGE_MS meanwhile; older than
+ * ANSWER_STALE_MS, as after a pause in the requests, it is rebuilt here)? */
 static int answer_fresh(struct gs_server *s, const struct answer *a)
 {
 	if (!a || a->mod_gen != atomic_load(&s->mod_gen))
 		return 0;
-	return a->gen == atomic_load(&s->data_gen) || atomic_load(&s->more);
+	if (a->gen == atomic_load(&s->data_gen))
+		return 1;
+	return atomic_load(&s->more) && (gs_now() - a->built) * 1000 < ANSWER_STALE_MS;
 }
 
 /* Makes a (a reference given) the current answer of c: under the lock, so
