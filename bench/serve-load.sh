@@ -1,13 +1,18 @@
 #!/bin/sh
 # The load figure of "groundswell serve": wrk against the trends endpoints
 # with many connections while the server ingests a large generated file as
-# fast as it can. Loopback only, bounded time (about a minute and a half,
-# plus generating the file once). Writes bench/serve-load.md.
+# fast as it can. Loopback only, bounded time (about three minutes, plus
+# generating the file once). Writes the table of bench/serve-load.md (between
+# its "generated" markers; the text around them is kept).
 #   sh bench/serve-load.sh            (after make)
+# Each run starts a server on the file from its start, lets it ingest
+# unloaded for WARM seconds (the last 5 measured: "unloaded"), then runs wrk
+# for D while it keeps ingesting ("held"), so that every run sees the same
+# stretch of the stream. Runs each endpoint x connection count REPEAT times.
 # Environment: GS_BIN (build/groundswell), GS_LOAD_HOURS (300: hours of the
 # generated stream at 10 posts/s, ~14.7M Jetstream lines, ~9 GB in
 # bench/data, reused), WRK_C (connection counts, "10 100"), WRK_T (2),
-# WRK_D (10s).
+# WRK_D (10s), WARM (8), REPEAT (2), OUT (bench/serve-load.md).
 set -e
 cd "$(dirname "$0")/.."
 BIN=${GS_BIN:-build/groundswell}
@@ -15,12 +20,15 @@ HOURS=${GS_LOAD_HOURS:-300}
 CS=${WRK_C:-10 100}
 T=${WRK_T:-2}
 D=${WRK_D:-10s}
-OUT=bench/serve-load.md
+WARM=${WARM:-8}
+REPEAT=${REPEAT:-2}
+OUT=${OUT:-bench/serve-load.md}
 if ! command -v wrk >/dev/null 2>&1; then
 	echo "serve-load: wrk is missing; run: sudo apt-get install -y wrk" >&2
 	exit 1
 fi
 [ -x "$BIN" ] || { echo "serve-load: build first (make)" >&2; exit 1; }
+[ "$WARM" -ge 6 ] || { echo "serve-load: WARM must be at least 6 (seconds)" >&2; exit 1; }
 mkdir -p bench/data
 DATA=bench/data/load-jetstream-${HOURS}h.jsonl
 if [ ! -s "$DATA" ]; then
@@ -30,14 +38,9 @@ if [ ! -s "$DATA" ]; then
 fi
 SIZE=$(wc -c <"$DATA")
 TMP=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
-"$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --source "$DATA" \
-	--max-connections 512 2>"$TMP/err" &
-PID=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-PORT=$(cat "$TMP/port")
-BASE=http://127.0.0.1:$PORT
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+
 # stats: posts, source offset, wall time
 stat() {
 	curl -s "$BASE/api/groundswell/v1/stats" | python3 -c '
@@ -48,55 +51,85 @@ print(d["posts"], d["sources"][0]["offset"], time.time())'
 rate() { # posts/s between two stat lines
 	python3 -c 'import sys; a=sys.argv[1].split(); b=sys.argv[2].split(); print("%.0f" % ((int(b[0])-int(a[0]))/(float(b[2])-float(a[2]))))' "$1" "$2"
 }
-sleep 1
-s0=$(stat); sleep 5; s1=$(stat)
-idle=$(rate "$s0" "$s1")
-echo "ingest without HTTP load: $idle posts/s" >&2
+# the pipeline thread (the one with the most CPU time): its schedstat
+# (on-CPU ns, waiting-to-run ns) and the wall clock
+pipe_tid() {
+	for t in /proc/"$PID"/task/*; do
+		echo "$(cut -d' ' -f1 "$t/schedstat") ${t##*/}"
+	done | sort -n | tail -1 | cut -d' ' -f2
+}
+sched() { echo "$(cut -d' ' -f1,2 /proc/"$PID"/task/"$1"/schedstat) $(date +%s.%N)"; }
+share() { # "on-CPU% / waiting%" between two sched lines
+	python3 -c 'import sys; a=list(map(float,sys.argv[1].split())); b=list(map(float,sys.argv[2].split())); w=(b[2]-a[2])*1e9; print("%.0f%% / %.0f%%" % (100*(b[0]-a[0])/w, 100*(b[1]-a[1])/w))' "$1" "$2"
+}
+
 rows=""
+idles=""
+run=0
+for r in $(seq 1 "$REPEAT"); do
 for C in $CS; do
 for ep in /api/v1/trends/tags /api/groundswell/v1/trends; do
-	a=$(stat)
+	run=$((run + 1))
+	rm -f "$TMP/port"
+	"$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --source "$DATA" \
+		--max-connections 512 2>"$TMP/err" &
+	PID=$!
+	i=0
+	while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	BASE=http://127.0.0.1:$(cat "$TMP/port")
+	sleep $((WARM - 5))
+	tid=$(pipe_tid)
+	s0=$(stat); sleep 5; s1=$(stat)
+	idle=$(rate "$s0" "$s1")
+	idles="$idles $idle"
+	a=$(stat); ka=$(sched "$tid")
 	wrk -t "$T" -c "$C" -d "$D" --latency "$BASE$ep" >"$TMP/wrk" 2>&1
-	b=$(stat)
+	kb=$(sched "$tid"); b=$(stat)
 	cat "$TMP/wrk" >&2
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$TMP/wrk")
 	p50=$(awk '$1 == "50%" {print $2}' "$TMP/wrk")
 	p99=$(awk '$1 == "99%" {print $2}' "$TMP/wrk")
 	errs=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' "$TMP/wrk")
 	held=$(rate "$a" "$b")
+	pct=$(python3 -c 'import sys; print("%.0f%%" % (100 * int(sys.argv[1]) / max(1, int(sys.argv[2]))))' "$held" "$idle")
+	sh_=$(share "$ka" "$kb")
+	bytes=$(curl -s "$BASE$ep" | wc -c)
 	off=$(echo "$b" | cut -d' ' -f2)
 	eof=""
 	[ "$off" -ge "$SIZE" ] && eof=" (file ended during the run)"
-	rows="$rows| \`$ep\` | $C | $rps | $p50 | $p99 | $held$eof | ${errs:-none} |
+	rows="$rows| \`$ep\` | $C | $r | $rps | $p50 | $p99 | $idle | $held$eof | $pct | $sh_ | $bytes | ${errs:-none} |
 "
-	echo "$ep -c $C: $rps req/s, p99 $p99, ingest held $held posts/s$eof" >&2
+	echo "run $run: $ep -c $C: $rps req/s, p50 $p50, p99 $p99, ingest $idle unloaded, $held held ($pct), pipeline on-CPU / waiting $sh_" >&2
+	kill "$PID"
+	wait "$PID" || true
+	PID=
 done
 done
-body=$(curl -s "$BASE/api/v1/trends/tags" | wc -c)
+done
+range=$(echo "$idles" | tr ' ' '\n' | sort -n | sed '/^$/d' | sed -n '1p;$p' | tr '\n' ' ')
 {
-	echo "# groundswell serve under load"
+	echo "<!-- generated by bench/serve-load.sh: do not edit between these markers -->"
+	echo "Made by \`sh bench/serve-load.sh\` on $(date -u +%Y-%m-%d) ($($BIN --version 2>/dev/null | head -1 || echo groundswell),"
+	echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ', modified')): each run starts \`groundswell serve\` on"
+	echo "\`$DATA\` ($(awk "BEGIN {printf \"%.1f\", $SIZE / 1e9}") GB of generated Jetstream lines) from its start, lets it"
+	echo "ingest unloaded for $WARM s, then runs \`wrk -t $T -c C -d $D --latency\` on one endpoint"
+	echo "over loopback while it keeps ingesting. Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
+	echo "shared by the server, its ingest thread and wrk (and, here, by other work)."
 	echo
-	echo "Made by \`sh bench/serve-load.sh\` on $(date -u +%Y-%m-%d): \`groundswell serve\` follows"
-	echo "\`$DATA\` ($(awk "BEGIN {printf \"%.1f\", $SIZE / 1e9}") GB of generated Jetstream lines) from its start, ingesting as"
-	echo "fast as it can, while \`wrk -t $T -c C -d $D --latency\` hits one endpoint"
-	echo "at a time over loopback. Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-	echo "shared by the server, its ingest thread and wrk."
+	echo "Ingest with no HTTP load (the 5 s before each run): **$(echo $range | sed 's/ / to /') posts/s**."
 	echo
-	echo "Ingest rate with no HTTP load: **$idle posts/s**."
-	echo
-	echo "| endpoint | connections | requests/s | p50 latency | p99 latency | ingest held (posts/s) during the run | errors |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| endpoint | connections | run | requests/s | p50 latency | p99 latency | ingest unloaded (posts/s) | ingest held under load | held / unloaded | pipeline thread on-CPU / waiting for a CPU | answer bytes | errors |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	printf "%s" "$rows"
-	echo
-	echo "\"ingest held\" is the posts counted during the wrk run divided by its"
-	echo "wall time (from \`/api/groundswell/v1/stats\` before and after). A"
-	echo "\`/api/v1/trends/tags\` answer was $body bytes at the end. HTTP handlers"
-	echo "take the read lock and the pipeline the write lock per batch of lines,"
-	echo "so requests and ingest contend for the lock and, here, for the $(nproc) CPUs:"
-	echo "libmicrohttpd runs a thread per connection, so with C busy connections the"
-	echo "ingest thread is one of C + 1 runnable threads (plus wrk's) and the rate it"
-	echo "holds falls well below the unloaded one. Figures vary up to 2-3x from run"
-	echo "to run on this shared machine (the trending list, hence the answer size,"
-	echo "also changes as the stream advances)."
-} >"$OUT"
-cat "$OUT"
+	echo "<!-- end generated -->"
+} >"$TMP/table"
+if [ -f "$OUT" ] && grep -q '^<!-- generated by bench/serve-load.sh' "$OUT" && grep -q '^<!-- end generated -->' "$OUT"; then
+	awk -v t="$TMP/table" '
+		/^<!-- generated by bench\/serve-load.sh/ { while ((getline l < t) > 0) print l; skip = 1; next }
+		/^<!-- end generated -->/ { skip = 0; next }
+		!skip { print }' "$OUT" >"$TMP/out"
+	cat "$TMP/out" >"$OUT"
+else
+	{ echo "# groundswell serve under load"; echo; cat "$TMP/table"; } >"$OUT"
+fi
+cat "$TMP/table"

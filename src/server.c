@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -32,6 +33,14 @@
 #define BUCKET_TOP 10        /* tags per bucket event */
 #define MAX_BUCKET_EVENTS 64 /* bucket events per batch (a time jump) */
 #define REASONS 16           /* indexed by -GS_E* */
+#define HTTP_THREADS_MAX 8   /* HTTP threads: one per CPU, 2 to this */
+#define HTTP_NICE 5          /* their nice value (the pipeline's is 0) */
+#define ANSWER_MAX_AGE_MS 100 /* while input keeps coming, cached trends
+				 answers are rebuilt this often */
+#define ANSWER_ASKED_S 10     /* ... if asked for within this */
+#define ANSWER_STALE_MS 1000  /* older, a request rebuilds it itself */
+#define MTAGS_CACHED 40       /* Mastodon trends entries kept rendered
+				 (offset + limit beyond: built per request) */
 
 /* ---- state ------------------------------------------------------------- */
 
@@ -72,12 +81,21 @@ struct conn {
 	int cut;
 };
 
+/* The current answer of a trends route (see "cached answers"). */
+struct answer_cache {
+	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
+	pthread_mutex_t build; /* one request building at a time */
+	struct answer *cur;
+	atomic_llong asked;    /* gs_now() of the last request, in seconds */
+};
+
 struct gs_server {
 	struct gs_server_options o;
 	char *listen_host, *public_url, *cors, *admin_log_path, *state_dir;
 	unsigned char token_hash[32];
 	int have_token;
 	pthread_rwlock_t lock;
+	pthread_mutex_t turn; /* held while acquiring lock (read_lock) */
 	/* under lock */
 	struct gs_engine *e;
 	struct gs_trend *t;
@@ -107,11 +125,12 @@ struct gs_server {
 	atomic_int stop;
 	/* stream ring */
 	pthread_mutex_t ring_mu;
-	pthread_cond_t ring_cv;
 	struct ring_ev *ring;
 	size_t ring_cap, ring_n, ring_head; /* ring_head: oldest */
 	uint64_t next_id;
 	int ring_stop;
+	struct sse *sse_wait; /* streams suspended until an event or their
+				 keep-alive (under ring_mu) */
 	atomic_uint stream_clients;
 	/* moderation */
 	pthread_mutex_t mod_mu;
@@ -125,13 +144,41 @@ struct gs_server {
 	atomic_ullong http_total;
 	pthread_mutex_t conn_mu;
 	struct conn *conns;
+	unsigned nconns; /* in conns (under conn_mu) */
 	atomic_ullong conns_cut;
+	/* cached answers of the trends routes (struct answer) */
+	atomic_ullong data_gen; /* bumped by the pipeline after each change */
+	atomic_ullong mod_gen;  /* bumped by each moderation change */
+	atomic_int more;        /* the last batch was full: input is pending */
+	struct answer_cache ac_trends, ac_mtags;
 	/* snapshots */
 	double last_snapshot;
 	uint64_t snap_lines; /* lines (and finished) as of the last snapshot */
 	int snap_finished;
 	int snap_err;
 };
+
+/*
+ * The lock prefers its writer, the pipeline, which takes it again right
+ * after each batch: a reader could wait for as long as input keeps coming,
+ * and an HTTP thread waiting stalls every connection it serves. Taking turn
+ * first queues them: a reader waits for at most the batch in progress, the
+ * pipeline for the readers already in. (Snapshots, off the HTTP threads,
+ * take the lock directly.)
+ */
+static void read_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_rdlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
+
+static void write_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_wrlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
 
 void gs_server_options_init(struct gs_server_options *o)
 {
@@ -282,6 +329,8 @@ static int mod_set(struct gs_server *s, const char *key, enum mod_state st,
 	}
 	m->state = st;
 	m->through_ms = through;
+	/* cached public answers are stale from now on */
+	atomic_fetch_add(&s->mod_gen, 1);
 	pthread_mutex_unlock(&s->mod_mu);
 	return 0;
 }
@@ -358,6 +407,8 @@ static void admin_replay(struct gs_server *s, const char *path)
 
 /* ---- the stream ring --------------------------------------------------- */
 
+static void sse_wake(struct gs_server *s, double due);
+
 static void ring_ev_free(struct ring_ev *r)
 {
 	free(r->json);
@@ -387,7 +438,7 @@ static void ring_push(struct gs_server *s, struct ring_ev *r)
 	r->id = s->next_id++;
 	s->ring[(s->ring_head + s->ring_n) % s->ring_cap] = *r;
 	s->ring_n++;
-	pthread_cond_broadcast(&s->ring_cv);
+	sse_wake(s, 0);
 	pthread_mutex_unlock(&s->ring_mu);
 }
 
@@ -722,17 +773,30 @@ static void source_info(struct source *src)
 	src->info.truncations += src->base_truncations;
 }
 
+static void answers_refresh(struct gs_server *s);
+
 static void *pipeline(void *arg)
 {
 	struct gs_server *s = arg;
 	struct pollfd pf[64];
 	while (!atomic_load(&s->stop)) {
 		unsigned got = 0;
+		int full = 0;
 		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
-			pthread_rwlock_wrlock(&s->lock);
-			got += read_batch(s, &s->src[i]);
+			write_lock(s);
+			unsigned k = read_batch(s, &s->src[i]);
+			int closed = s->pend_from != INT64_MIN;
 			flush_closed(s);
+			/* cached answers: stale now; "more" lets them lag a
+			 * little while input keeps coming (answer_fresh) */
+			full |= k == BATCH_LINES;
+			atomic_store(&s->more, full);
+			if (k || closed)
+				atomic_fetch_add(&s->data_gen, 1);
+			if (full)
+				answers_refresh(s);
 			pthread_rwlock_unlock(&s->lock);
+			got += k;
 		}
 		if (got) {
 			s->last_input = gs_now();
@@ -740,13 +804,15 @@ static void *pipeline(void *arg)
 		}
 		if (s->o.close_idle_ms > 0 && !s->finished &&
 		    (gs_now() - s->last_input) * 1000 >= (double)s->o.close_idle_ms) {
-			pthread_rwlock_wrlock(&s->lock);
+			write_lock(s);
 			int64_t before = s->l.started ? s->l.next : INT64_MIN;
 			if (gs_trend_live_finish(&s->l) == GS_ENOMEM)
 				logf_(s, "out of memory");
 			note_closed(s, before);
 			flush_closed(s);
 			s->finished = 1;
+			atomic_store(&s->more, 0);
+			atomic_fetch_add(&s->data_gen, 1);
 			pthread_rwlock_unlock(&s->lock);
 		}
 		/* wait for input: streams are polled, files looked at again */
@@ -776,6 +842,7 @@ struct reply {
 	const char *allow;
 	int www_auth;
 	const struct gs_asset *asset; /* an embedded dashboard file */
+	struct answer *ans;           /* a cached answer: its body, shared */
 };
 
 static void reply_text(struct reply *r, unsigned status, const char *type,
@@ -910,6 +977,253 @@ static void tag_history(struct gs_server *s, FILE *f, const char *key, int64_t t
 	fputs("]", f);
 }
 
+/* One entry of Mastodon's list (the read lock held). */
+static void mtag_entry(struct gs_server *s, FILE *f, const struct gs_trend_event *ev,
+		       int64_t today)
+{
+	struct gs_tag_stats st;
+	const char *name = ev->key;
+	if (gs_engine_tag(s->e, name, strlen(name), &st) == 0)
+		name = st.display;
+	fputs("{\"name\":", f);
+	jstr(f, name);
+	fputs(",\"url\":\"", f);
+	for (const char *p = s->public_url; *p; p++)
+		if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			putc(*p, f);
+	fputs("/tags/", f);
+	url_escape(f, name);
+	fputs("\",\"history\":", f);
+	tag_history(s, f, ev->key, today);
+	fputs(",\"following\":false}", f);
+}
+
+static void route_trends(struct gs_server *s, struct reply *r, int admin)
+{
+	struct out o;
+	if (out_open(&o)) {
+		reply_error(r, 500, "out of memory");
+		return;
+	}
+	fputc('[', o.f);
+	size_t k = 0;
+	for (size_t i = 0; i < s->nev; i++) {
+		int vis = visible(s, s->ev[i].key, s->ev[i].start_ms, 1);
+		if (!vis && !admin)
+			continue;
+		fputs(k++ ? ",\n" : "\n", o.f);
+		trend_json(s, o.f, &s->ev[i]);
+		if (admin)
+			fprintf(o.f, ",\"visible\":%s", vis ? "true" : "false");
+		fputc('}', o.f);
+	}
+	fputs("\n]\n", o.f);
+	reply_out(r, &o);
+}
+
+/* ---- cached answers ---------------------------------------------------- */
+
+/*
+ * The trends routes are what clients poll, and building one reads the
+ * engine under the read lock (spans, co-tags, examples of every event).
+ * Built per request, under many connections they took the CPU and the lock
+ * from the pipeline (bench/serve-load.md). So an answer is built once per
+ * change, of the data or of moderation, and shared by the requests that
+ * serve it (refcounted, immutable once published): a request mostly takes
+ * a reference. While input keeps coming (the last batch was full) an answer
+ * may lag the data by up to ANSWER_MAX_AGE_MS; once the input is drained,
+ * or after a moderation action, the next request gets an exact one.
+ */
+struct answer {
+	atomic_uint refs;
+	uint64_t gen, mod_gen; /* the data and moderation it was built from */
+	double built;          /* gs_now() */
+	char *body;            /* /trends: the whole body */
+	size_t len;
+	size_t n;              /* Mastodon: tags ranked, */
+	size_t nent;           /* the first nent rendered */
+	char **ent;
+};
+
+typedef struct answer *(*answer_build_fn)(struct gs_server *s, size_t upto);
+
+static void answer_put(struct answer *a)
+{
+	if (!a || atomic_fetch_sub(&a->refs, 1) != 1)
+		return;
+	free(a->body);
+	for (size_t i = 0; i < a->nent; i++)
+		free(a->ent[i]);
+	free(a->ent);
+	free(a);
+}
+
+static void answer_put_cb(void *cls)
+{
+	answer_put(cls);
+}
+
+static struct answer *answer_ref(struct answer_cache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	struct answer *a = c->cur;
+	if (a)
+		atomic_fetch_add(&a->refs, 1);
+	pthread_mutex_unlock(&c->mu);
+	return a;
+}
+
+/* A new answer stamped with the versions it is built from (the read lock
+ * held, so the data cannot change; moderation read before it is used). */
+static struct answer *answer_new(struct gs_server *s)
+{
+	struct answer *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	atomic_init(&a->refs, 1);
+	a->gen = atomic_load(&s->data_gen);
+	a->mod_gen = atomic_load(&s->mod_gen);
+	a->built = gs_now();
+	return a;
+}
+
+/* Can a be served now: exact, or lagging an input still being read (the
+ * pipeline rebuilds it every ANSWER_MAX_AGE_MS meanwhile; older than
+ * ANSWER_STALE_MS, as after a pause in the requests, it is rebuilt here)? */
+static int answer_fresh(struct gs_server *s, const struct answer *a)
+{
+	if (!a || a->mod_gen != atomic_load(&s->mod_gen))
+		return 0;
+	if (a->gen == atomic_load(&s->data_gen))
+		return 1;
+	return atomic_load(&s->more) && (gs_now() - a->built) * 1000 < ANSWER_STALE_MS;
+}
+
+/* Makes a (a reference given) the current answer of c: under the lock, so
+ * that answers are published in the order they were built. */
+static void answer_publish(struct answer_cache *c, struct answer *a)
+{
+	pthread_mutex_lock(&c->mu);
+	struct answer *old = c->cur;
+	c->cur = a;
+	pthread_mutex_unlock(&c->mu);
+	answer_put(old);
+}
+
+/* The current answer of c, built here if there is none yet, or if it is
+ * stale while the input is drained or after a moderation action. Returns a
+ * reference (put it) or NULL (out of memory). */
+static struct answer *answer_get(struct gs_server *s, struct answer_cache *c,
+				 answer_build_fn build)
+{
+	long long now = (long long)gs_now();
+	if (atomic_load(&c->asked) != now)
+		atomic_store(&c->asked, now);
+	struct answer *a = answer_ref(c);
+	if (answer_fresh(s, a))
+		return a;
+	pthread_mutex_lock(&c->build);
+	answer_put(a);
+	a = answer_ref(c); /* built meanwhile? */
+	if (answer_fresh(s, a)) {
+		pthread_mutex_unlock(&c->build);
+		return a;
+	}
+	answer_put(a);
+	read_lock(s);
+	a = build(s, MTAGS_CACHED);
+	if (a) {
+		atomic_fetch_add(&a->refs, 1); /* the cache's */
+		answer_publish(c, a);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	pthread_mutex_unlock(&c->build);
+	return a;
+}
+
+/* The public /trends (the read lock held). */
+static struct answer *build_trends(struct gs_server *s, size_t upto)
+{
+	(void)upto;
+	struct answer *a = answer_new(s);
+	if (!a)
+		return NULL;
+	struct reply r = {0};
+	route_trends(s, &r, 0);
+	if (r.status != 200) {
+		free(r.body);
+		free(a);
+		return NULL;
+	}
+	a->body = r.body;
+	a->len = r.len;
+	return a;
+}
+
+/* Mastodon's list, its first upto entries rendered (the read lock held). */
+static struct answer *build_mtags(struct gs_server *s, size_t upto)
+{
+	struct answer *a = answer_new(s);
+	if (!a)
+		return NULL;
+	struct ranked *v;
+	size_t n = mastodon_trends(s, &v);
+	size_t k = n < upto ? n : upto;
+	a->ent = v ? calloc(k ? k : 1, sizeof *a->ent) : NULL;
+	if (!a->ent) {
+		free(v);
+		free(a);
+		return NULL;
+	}
+	a->n = n;
+	struct gs_summary sum;
+	gs_engine_summary(s->e, &sum);
+	int64_t today = sum.posts ? gs_time_bucket(sum.last_ms, GS_MS_DAY) : 0;
+	for (size_t i = 0; i < k; i++) {
+		struct out o;
+		if (out_open(&o))
+			break;
+		mtag_entry(s, o.f, v[i].ev, today);
+		if (!(a->ent[i] = out_close(&o, NULL)))
+			break;
+		a->nent = i + 1;
+	}
+	free(v);
+	if (a->nent < k) {
+		a->refs = 1;
+		answer_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* While input keeps coming, the pipeline rebuilds the answers asked for in
+ * the last ANSWER_ASKED_S seconds every ANSWER_MAX_AGE_MS (the write lock
+ * held, after a batch). Built here, a request never waits for the lock:
+ * the pipeline, holding it nearly all the time, can lose its CPU while
+ * holding it, and an HTTP thread waiting would stall all its connections. */
+static void answers_refresh(struct gs_server *s)
+{
+	static const answer_build_fn builds[2] = {build_trends, build_mtags};
+	struct answer_cache *caches[2] = {&s->ac_trends, &s->ac_mtags};
+	double now = gs_now();
+	for (int i = 0; i < 2; i++) {
+		struct answer_cache *c = caches[i];
+		if (now - (double)atomic_load(&c->asked) > ANSWER_ASKED_S)
+			continue;
+		struct answer *a = answer_ref(c);
+		int fresh = a && a->gen == atomic_load(&s->data_gen) &&
+			    a->mod_gen == atomic_load(&s->mod_gen);
+		int young = a && (now - a->built) * 1000 < ANSWER_MAX_AGE_MS;
+		answer_put(a);
+		if (fresh || young)
+			continue;
+		if ((a = builds[i](s, MTAGS_CACHED)))
+			answer_publish(c, a);
+	}
+}
+
+/* GET /api/v1/trends/tags: pages of the cached list. */
 static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 				struct reply *r)
 {
@@ -926,42 +1240,30 @@ static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 	}
 	if (limit > 20)
 		limit = 20;
-	struct ranked *v;
-	size_t n = mastodon_trends(s, &v);
-	if (!v) {
-		reply_error(r, 500, "out of memory");
-		return;
+	struct answer *a = answer_get(s, &s->ac_mtags, build_mtags);
+	size_t end = (size_t)offset + (size_t)limit;
+	if (a && end > a->nent && a->n > a->nent) {
+		/* a page beyond the entries kept: built for this request */
+		answer_put(a);
+		read_lock(s);
+		a = build_mtags(s, end);
+		pthread_rwlock_unlock(&s->lock);
 	}
-	struct gs_summary sum;
-	gs_engine_summary(s->e, &sum);
-	int64_t today = sum.posts ? gs_time_bucket(sum.last_ms, GS_MS_DAY) : 0;
 	struct out o;
-	if (out_open(&o)) {
-		free(v);
+	if (!a || out_open(&o)) {
+		answer_put(a);
 		reply_error(r, 500, "out of memory");
 		return;
 	}
 	fputc('[', o.f);
 	size_t shown = 0;
-	for (size_t i = (size_t)offset; i < n && shown < (size_t)limit; i++, shown++) {
-		struct gs_tag_stats st;
-		const char *name = v[i].ev->key;
-		if (gs_engine_tag(s->e, name, strlen(name), &st) == 0)
-			name = st.display;
-		fputs(shown ? ",{\"name\":" : "{\"name\":", o.f);
-		jstr(o.f, name);
-		fputs(",\"url\":\"", o.f);
-		for (const char *p = s->public_url; *p; p++)
-			if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-				putc(*p, o.f);
-		fputs("/tags/", o.f);
-		url_escape(o.f, name);
-		fputs("\",\"history\":", o.f);
-		tag_history(s, o.f, v[i].ev->key, today);
-		fputs(",\"following\":false}", o.f);
+	for (size_t i = (size_t)offset; i < a->nent && shown < (size_t)limit; i++, shown++) {
+		if (shown)
+			fputc(',', o.f);
+		fputs(a->ent[i], o.f);
 	}
 	fputs("]\n", o.f);
-	free(v);
+	answer_put(a);
 	reply_out(r, &o);
 	/* Link: as Mastodon's pagination (next when the page is full) */
 	struct out lk;
@@ -990,27 +1292,16 @@ static void route_mastodon_tags(struct gs_server *s, struct MHD_Connection *c,
 		free(link);
 }
 
-static void route_trends(struct gs_server *s, struct reply *r, int admin)
+/* GET /trends: the cached body itself, sent without a copy. */
+static void route_trends_public(struct gs_server *s, struct reply *r)
 {
-	struct out o;
-	if (out_open(&o)) {
+	struct answer *a = answer_get(s, &s->ac_trends, build_trends);
+	if (!a) {
 		reply_error(r, 500, "out of memory");
 		return;
 	}
-	fputc('[', o.f);
-	size_t k = 0;
-	for (size_t i = 0; i < s->nev; i++) {
-		int vis = visible(s, s->ev[i].key, s->ev[i].start_ms, 1);
-		if (!vis && !admin)
-			continue;
-		fputs(k++ ? ",\n" : "\n", o.f);
-		trend_json(s, o.f, &s->ev[i]);
-		if (admin)
-			fprintf(o.f, ",\"visible\":%s", vis ? "true" : "false");
-		fputc('}', o.f);
-	}
-	fputs("\n]\n", o.f);
-	reply_out(r, &o);
+	reply_text(r, 200, "application/json; charset=utf-8", NULL, a->len);
+	r->ans = a;
 }
 
 static void counts_json(FILE *f, const char *field, const struct gs_count *v,
@@ -1385,7 +1676,7 @@ static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 	key[k] = 0;
 	/* hide: the events started so far (the open bucket included) */
 	int64_t through = INT64_MAX;
-	pthread_rwlock_rdlock(&s->lock);
+	read_lock(s);
 	if (s->l.started)
 		through = s->l.next;
 	struct gs_summary sum;
@@ -1461,11 +1752,43 @@ static void route_admin_list(struct gs_server *s, struct reply *r)
 
 struct sse {
 	struct gs_server *s;
+	struct MHD_Connection *conn;
 	uint64_t last; /* id of the last event given */
 	char *pend;
 	size_t plen, poff;
 	int hello;
+	double due;          /* gs_now() when a keep-alive is due */
+	int waiting;         /* suspended, in s->sse_wait (under ring_mu) */
+	struct sse *wnext;
 };
+
+/* A waiting stream's seconds between keep-alives (within --timeout). */
+static unsigned sse_keepalive(const struct gs_server *s)
+{
+	unsigned wait = s->o.timeout_s / 2;
+	if (wait > 15)
+		wait = 15;
+	if (wait < 1)
+		wait = 1;
+	return wait;
+}
+
+/* Resumes the suspended streams, all of them (due 0: an event came, or
+ * stopping) or those whose keep-alive is due by then (ring_mu held). */
+static void sse_wake(struct gs_server *s, double due)
+{
+	for (struct sse **p = &s->sse_wait; *p;) {
+		struct sse *c = *p;
+		if (due > 0 && c->due > due) {
+			p = &c->wnext;
+			continue;
+		}
+		*p = c->wnext;
+		c->wnext = NULL;
+		c->waiting = 0;
+		MHD_resume_connection(c->conn);
+	}
+}
 
 /* Renders the events after c->last into c->pend (ring_mu held). */
 static void sse_render(struct sse *c)
@@ -1505,6 +1828,9 @@ static void sse_render(struct sse *c)
 		c->plen = 0;
 }
 
+/* The stream's body. HTTP threads serve many connections each, so a stream
+ * with nothing to send never blocks one: it is suspended (taken off the
+ * event loop) until an event is pushed or its keep-alive is due. */
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
@@ -1512,29 +1838,30 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct gs_server *s = c->s;
 	if (!c->hello) {
 		c->hello = 1;
+		c->due = gs_now() + sse_keepalive(s);
 		int n = snprintf(buf, max, ": groundswell stream\nretry: 3000\n\n");
 		return n > 0 && (size_t)n < max ? n : 0;
 	}
 	if (c->poff >= c->plen) {
-		unsigned wait = s->o.timeout_s / 2;
-		if (wait > 15)
-			wait = 15;
-		if (wait < 1)
-			wait = 1;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait;
 		pthread_mutex_lock(&s->ring_mu);
-		while (!s->ring_stop && c->last + 1 >= s->next_id)
-			if (pthread_cond_timedwait(&s->ring_cv, &s->ring_mu, &until) == ETIMEDOUT)
-				break;
 		if (s->ring_stop) {
 			pthread_mutex_unlock(&s->ring_mu);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
 		if (c->last + 1 < s->next_id)
 			sse_render(c);
+		if (c->poff >= c->plen && gs_now() < c->due) {
+			/* suspended under ring_mu, so that no event is missed:
+			 * ring_push resumes it after this returns */
+			c->waiting = 1;
+			c->wnext = s->sse_wait;
+			s->sse_wait = c;
+			MHD_suspend_connection(c->conn);
+			pthread_mutex_unlock(&s->ring_mu);
+			return 0;
+		}
 		pthread_mutex_unlock(&s->ring_mu);
+		c->due = gs_now() + sse_keepalive(s);
 		if (c->poff >= c->plen) {
 			int n = snprintf(buf, max, ": keepalive\n\n");
 			return n > 0 && (size_t)n < max ? n : 0;
@@ -1578,6 +1905,7 @@ static struct MHD_Response *sse_start(struct gs_server *s, struct MHD_Connection
 		return NULL;
 	}
 	x->s = s;
+	x->conn = c;
 	pthread_mutex_lock(&s->ring_mu);
 	if (last < 0 || (uint64_t)last >= s->next_id)
 		x->last = s->next_id - 1;
@@ -1769,7 +2097,7 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 				reply_error(r, 405, "method not allowed");
 				return NULL;
 			}
-			pthread_rwlock_rdlock(&s->lock);
+			read_lock(s);
 			route_admin_list(s, r);
 			pthread_rwlock_unlock(&s->lock);
 			return NULL;
@@ -1852,10 +2180,17 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 	}
 	if (which == R_STREAM)
 		return sse_start(s, c, r);
-	pthread_rwlock_rdlock(&s->lock);
+	/* the trends routes serve cached answers, without the lock */
+	if (which == R_MTAGS) {
+		route_mastodon_tags(s, c, r);
+		return NULL;
+	}
+	if (which == R_TRENDS) {
+		route_trends_public(s, r);
+		return NULL;
+	}
+	read_lock(s);
 	switch (which) {
-	case R_MTAGS: route_mastodon_tags(s, c, r); break;
-	case R_TRENDS: route_trends(s, r, 0); break;
 	case R_TAG: route_tag(s, c, name, r); break;
 	case R_STATS: route_stats(s, r); break;
 	case R_NETWORK: route_network(s, c, r); break;
@@ -1896,6 +2231,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)version;
 	(void)upload;
 	struct gs_server *s = cls;
+	/* The HTTP threads yield to the pipeline when the CPUs are short:
+	 * answers come from the cache and may wait a little, while a pipeline
+	 * falling behind a live stream only lags more (bench/serve-load.md).
+	 * On Linux a thread's nice value is its own; raising it needs no
+	 * privilege. Once per thread. */
+	static _Thread_local int niced;
+	if (!niced) {
+		niced = 1;
+		setpriority(PRIO_PROCESS, (id_t)gettid(), HTTP_NICE);
+	}
 	struct req *q = *con_cls;
 	if (!q) {
 		q = calloc(1, sizeof *q);
@@ -1931,7 +2276,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	} else {
 		resp = route(s, c, url, method, &r);
 	}
-	if (!resp) {
+	if (!resp && r.ans) {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			r.ans->len, r.ans->body, answer_put_cb, r.ans);
+		if (!resp) {
+			answer_put(r.ans);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", r.type);
+	} else if (!resp) {
 		resp = r.asset ? MHD_create_response_from_buffer(r.asset->len,
 								 (void *)r.asset->data,
 								 MHD_RESPMEM_PERSISTENT)
@@ -2008,6 +2361,12 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 		if (s->conns)
 			s->conns->prev = cn;
 		s->conns = cn;
+		/* --max-connections: beyond it, closed at once (MHD's own
+		 * limit, split among its threads, would leave it waiting) */
+		if (++s->nconns > s->o.max_connections && cn->fd >= 0) {
+			shutdown(cn->fd, SHUT_RDWR);
+			cn->cut = 1;
+		}
 		pthread_mutex_unlock(&s->conn_mu);
 		*socket_context = cn;
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
@@ -2019,6 +2378,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 			s->conns = cn->next;
 		if (cn->next)
 			cn->next->prev = cn->prev;
+		s->nconns--;
 		pthread_mutex_unlock(&s->conn_mu);
 		free(cn);
 		*socket_context = NULL;
@@ -2383,10 +2743,16 @@ static void free_server(struct gs_server *s)
 	free(s->admin_log_path);
 	free(s->state_dir);
 	pthread_rwlock_destroy(&s->lock);
+	pthread_mutex_destroy(&s->turn);
 	pthread_mutex_destroy(&s->ring_mu);
-	pthread_cond_destroy(&s->ring_cv);
 	pthread_mutex_destroy(&s->mod_mu);
 	pthread_mutex_destroy(&s->conn_mu);
+	answer_put(s->ac_trends.cur);
+	answer_put(s->ac_mtags.cur);
+	pthread_mutex_destroy(&s->ac_trends.mu);
+	pthread_mutex_destroy(&s->ac_trends.build);
+	pthread_mutex_destroy(&s->ac_mtags.mu);
+	pthread_mutex_destroy(&s->ac_mtags.build);
 	sodium_memzero(s->token_hash, sizeof s->token_hash);
 	free(s);
 }
@@ -2431,10 +2797,14 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s->lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->turn, NULL);
 	pthread_mutex_init(&s->ring_mu, NULL);
-	pthread_cond_init(&s->ring_cv, NULL);
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_mutex_init(&s->ac_trends.mu, NULL);
+	pthread_mutex_init(&s->ac_trends.build, NULL);
+	pthread_mutex_init(&s->ac_mtags.mu, NULL);
+	pthread_mutex_init(&s->ac_mtags.build, NULL);
 	s->pend_from = INT64_MIN;
 	s->next_id = 1;
 	s->ring_cap = o->stream_backlog;
@@ -2542,17 +2912,22 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	for (size_t j = 0; j < nsaved; j++)
 		free(saved[j].path);
 	free(saved);
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_POLL;
+	/* a few threads, each serving many connections (epoll), rather than a
+	 * thread per connection: with many busy connections those threads
+	 * took the CPU from the pipeline (bench/serve-load.md) */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = ncpu < 2 ? 2 : ncpu > HTTP_THREADS_MAX ? HTTP_THREADS_MAX : (unsigned)ncpu;
 	if (fam == 6)
 		flags |= MHD_USE_IPv6;
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+				MHD_OPTION_CONNECTION_LIMIT, 2 * (unsigned)s->o.max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)s->o.max_request,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+				MHD_OPTION_THREAD_POOL_SIZE, threads,
 				MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "cannot listen on %s: %s", o->listen,
@@ -2602,6 +2977,10 @@ void gs_server_tick(struct gs_server *s)
 			atomic_fetch_add(&s->conns_cut, 1);
 		}
 	pthread_mutex_unlock(&s->conn_mu);
+	/* waiting streams whose keep-alive is due */
+	pthread_mutex_lock(&s->ring_mu);
+	sse_wake(s, now);
+	pthread_mutex_unlock(&s->ring_mu);
 	if (s->state_dir && (now - s->last_snapshot) * 1000 >= (double)s->o.snapshot_every_ms)
 		snapshot(s);
 }
@@ -2612,7 +2991,7 @@ int gs_server_stop(struct gs_server *s)
 		return 0;
 	pthread_mutex_lock(&s->ring_mu);
 	s->ring_stop = 1;
-	pthread_cond_broadcast(&s->ring_cv);
+	sse_wake(s, 0); /* MHD must not be stopped with suspended connections */
 	pthread_mutex_unlock(&s->ring_mu);
 	if (s->d)
 		MHD_stop_daemon(s->d);

@@ -19,6 +19,7 @@ or web/node_modules is missing.
 """
 import http.client
 import json
+import re
 import os
 import shutil
 import socket
@@ -183,7 +184,7 @@ def main():
         if not (have_node and have_pw and built and os.access(chromium, os.X_OK)):
             for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
                          "dashboard: tag page with magnitude", "dashboard: screenshot not blank",
-                         "tag page: a 'Who addressed whom' panel"):
+                         "tag page: a 'Who addressed whom' panel", "charts label UTC times"):
                 skip(what, "needs chromium, node and web/node_modules (cd web && npm ci)")
         else:
             shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
@@ -228,6 +229,10 @@ def main():
                "posts with #MeToo" in o.get("addressedSub", ""),
                "tag page: a 'Who addressed whom' panel of the tag's own network (network?tag=MeToo)",
                (o.get("addressedTitle"), rows[:3], o.get("addressedSub"), most[:1]))
+            lt = o.get("legendTime") or ""
+            ok(o.get("browserZone") in ("Asia/Kolkata", "Asia/Calcutta") and re.search(r"\d:00(?!\d)", lt),
+               "charts label UTC times in a browser at +05:30 (hourly buckets read :00)",
+               (o.get("browserZone"), lt))
             ok(o.get("backOk"), "back returns to the charts without a reload")
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", "/api/groundswell/v1/stats")

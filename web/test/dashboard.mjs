@@ -18,7 +18,8 @@ const browser = await chromium.launch({
   timeout: 60000,
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // a browser half an hour off UTC: the charts must still label UTC hours
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: "Asia/Kolkata" });
   page.setDefaultTimeout(20000);
   page.on("pageerror", (e) => out.errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") out.console.push(m.text()); });
@@ -62,6 +63,18 @@ try {
   out.addressed = await page.$$eval("#view .addressed tr", (rs) => rs.map((r) => r.textContent));
   out.addressedTitle = await page.$$eval("#view .addressed h3", (hs) => hs.map((h) => h.textContent).join(""));
   out.addressedSub = await page.$$eval("#view .addressed p.sub", (ps) => ps.map((p) => p.textContent).join(""));
+  // the chart's time under the cursor: buckets start on UTC hours, so
+  // minutes other than :00 mean the browser's zone (here +05:30) was used
+  const over = await page.$("#view .chart .u-over");
+  if (over) {
+    const bb = await over.boundingBox();
+    await page.mouse.move(bb.x + bb.width / 2, bb.y + bb.height / 2);
+    await page.waitForTimeout(200);
+    out.browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    out.legendTime = await page.$eval("#view .u-legend .u-series:first-child .u-value", (e) => e.textContent)
+      .catch(() => null);
+    await page.mouse.move(0, 0);
+  }
   if (tagShot) await page.screenshot({ path: tagShot, fullPage: false });
   // back to the list without a reload
   await page.goBack();
