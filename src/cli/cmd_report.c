@@ -297,20 +297,26 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 	FILE *hf = NULL;
 	int rc = 0;
 	gs_engine_summary(c->engine, &s);
+	/* Trends first, and only their events kept: the detector's 4 MB of
+	 * baselines are gone before the list of every tag is made (the
+	 * peak of a report is here, after reading). */
 	struct gs_trend *t = gs_trend_new(NULL, c->eng.bucket_ms);
-	ptrdiff_t n = gs_engine_tags(c->engine, &v);
-	if (n < 0 || !t || gs_trend_run_batch(t, c->engine) != 0) {
+	struct gs_trend_event *evc = NULL;
+	if (t && gs_trend_run_batch(t, c->engine) == 0) {
+		const struct gs_trend_event *e0;
+		nev = gs_trend_events(t, &e0);
+		evc = malloc((nev ? nev : 1) * sizeof *evc);
+		if (evc && nev)
+			memcpy(evc, e0, nev * sizeof *evc);
+	}
+	gs_trend_free(t);
+	ev = evc;
+	ptrdiff_t n = evc ? gs_engine_tags(c->engine, &v) : -1;
+	tr = n >= 0 ? calloc(nev ? nev : 1, sizeof *tr) : NULL;
+	if (!tr) {
 		if (n >= 0)
 			free(v);
-		gs_trend_free(t);
-		cli_error("out of memory");
-		return EXIT_USAGE;
-	}
-	nev = gs_trend_events(t, &ev);
-	tr = calloc(nev ? nev : 1, sizeof *tr);
-	if (!tr) {
-		free(v);
-		gs_trend_free(t);
+		free(evc);
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
@@ -360,7 +366,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 out:
 	free(tr);
 	free(v);
-	gs_trend_free(t);
+	free(evc);
 	return rc;
 }
 

@@ -1,8 +1,5 @@
 /* main.c - the groundswell command: dispatches to src/cli/cmd_*.c. */
 #include <stdio.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,13 +71,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-#ifdef __GLIBC__
-	/* One malloc arena for the reading threads: an engine merged from
-	 * per-thread arenas left the other arenas' pages behind (6.5 MB of the
-	 * 62 MB peak on the 1.1 GB benchmark file); the threads allocate
-	 * little once their tables have grown, so they hardly contend. */
-	mallopt(M_ARENA_MAX, 1);
-#endif
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
