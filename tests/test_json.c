@@ -861,6 +861,66 @@ static void test_skip_blocks(void)
 	       total, valid);
 }
 
+/* ---- UTF-8: the SSSE3 validator against the DFA ---- */
+
+static void test_utf8_simd(void)
+{
+	if (!gs_utf8_have_ssse3()) {
+		TAP_OK(1, "# SKIP no SSSE3 on this CPU");
+		return;
+	}
+	/* pieces that make valid and invalid sequences when strung together:
+	 * every boundary of RFC 3629's table, truncations, surrogates,
+	 * overlongs, stray continuations, bytes that never occur */
+	static const char *const piece[] = {
+		"a", " ", "\x7f", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xe0\x9f\xbf",
+		"\xed\x9f\xbf", "\xed\xa0\x80", "\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+		"\xf0\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+		"\xc0\x80", "\xc1\xbf", "\x80", "\xbf", "\xc2", "\xe0\xa0", "\xf0\x90\x80",
+		"\xff", "\xfe", "\xe3\x81\x82", "\xf0\x9f\x98\x80", "\xc3\xa9", "0123456789abcdef",
+	};
+	static char buf[600];
+	int agree = 0, total = 0, valid = 0;
+	for (int t = 0; t < 40000; t++) {
+		size_t n = 0, want = rnd(300);
+		/* mostly valid pieces, so that long valid texts with one error
+		 * anywhere (a block's edge included) are common */
+		int bad_rate = (int)rnd(4);
+		while (n < want) {
+			unsigned k = rnd(sizeof piece / sizeof *piece);
+			int is_bad = (k >= 6 && k <= 6) || k == 8 || k == 12 || (k >= 14 && k <= 24);
+			if (is_bad && (int)rnd(16) >= bad_rate)
+				continue;
+			size_t l = strlen(piece[k]);
+			memcpy(buf + n, piece[k], l);
+			n += l;
+		}
+		/* sometimes a random byte anywhere */
+		if (t % 5 == 0 && n)
+			buf[rnd((unsigned)n)] = (char)rnd(256);
+		int want_ok = gs_utf8_check_scalar(buf, n) == n;
+		int got_ok = gs_utf8_valid_ssse3(buf, n);
+		agree += want_ok == got_ok;
+		if (want_ok != got_ok && agree + 3 > total)
+			printf("# utf8 disagree #%d: dfa %d simd %d, n %zu\n", t, want_ok, got_ok, n);
+		valid += want_ok;
+		total++;
+	}
+	TAP_OK(agree == total, "SSSE3 UTF-8 validation agrees with the DFA on %d texts (%d valid)",
+	       total, valid);
+	/* every length up to 70 with the one bad byte at every position */
+	int ok = 1;
+	for (size_t n = 1; n <= 200 && ok; n++)
+		for (size_t at = 0; at < n && ok; at++) {
+			memset(buf, 'x', n);
+			buf[at] = (char)0xC3; /* a lead byte without its continuation */
+			if (at + 1 < n && n % 2)
+				buf[at + 1] = (char)0xA9; /* ... or with it: valid */
+			ok = (gs_utf8_check_scalar(buf, n) == n) == gs_utf8_valid_ssse3(buf, n);
+		}
+	TAP_OK(ok, "SSSE3 validation of a lead byte at every position of every length to 200");
+}
+
 int main(void)
 {
 	test_containers();
@@ -872,6 +932,7 @@ int main(void)
 	test_numbers();
 	test_depth();
 	test_utf8();
+	test_utf8_simd();
 	test_arena();
 	return TAP_DONE();
 }
