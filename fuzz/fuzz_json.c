@@ -11,6 +11,7 @@
  *   - decoded strings are valid UTF-8, no longer than the text, and lie in
  *     the text or the arena; number texts lie in the text and integers that
  *     fit agree with strtoll;
+ *   - the SSSE3 UTF-8 validator agrees with the DFA on the whole input;
  *   - the typed reading accepts exactly what a strict reference validator
  *     (RFC 8259, UTF-8 without surrogates or overlongs, nesting at most
  *     GS_JSON_MAX_DEPTH, object keys only delimited as json.h documents)
@@ -390,6 +391,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = (const char *)data;
 	struct gs_json j;
 	int typed, skipped, mixed, r;
+
+	/* the SSSE3 UTF-8 validator says what the DFA says */
+	if (gs_utf8_have_ssse3())
+		CHECK(gs_utf8_valid_ssse3(s, size) == (gs_utf8_check_scalar(s, size) == size));
 
 	text_lo = s;
 	text_hi = s + size;
