@@ -2263,24 +2263,24 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	return 0;
 }
 
+static int engine_decode_v(struct gs_rd *rd, void **out)
+{
+	struct gs_engine *x = NULL;
+	int r = engine_decode(rd, &x);
+	*out = x;
+	return r;
+}
+
+static void gs_engine_free_v(void *x)
+{
+	gs_engine_free(x);
+}
+
 struct gs_engine *gs_engine_load(FILE *f, int *err)
 {
-	unsigned char *buf;
-	size_t len;
-	int dummy;
-	if (!err)
-		err = &dummy;
-	*err = gs_snap_read(f, "GSEN", SNAP_VERSION, &buf, &len);
-	if (*err)
-		return NULL;
-	struct gs_rd rd = {buf, buf + len, 0};
-	struct gs_engine *e = NULL;
-	*err = engine_decode(&rd, &e);
-	free(buf);
-	if (*err) {
-		gs_engine_free(e);
-		return NULL;
-	}
-	mem_recount(e);
-	return e;
+	struct gs_engine *x =
+		gs_snap_load(f, "GSEN", SNAP_VERSION, engine_decode_v, gs_engine_free_v, err);
+	if (x)
+		mem_recount(x);
+	return x;
 }

@@ -1607,25 +1607,23 @@ static int net_decode(struct gs_rd *rd, struct gs_network **out)
 	return 0;
 }
 
+static int net_decode_v(struct gs_rd *rd, void **out)
+{
+	struct gs_network *x = NULL;
+	int r = net_decode(rd, &x);
+	*out = x;
+	return r;
+}
+
+static void gs_network_free_v(void *x)
+{
+	gs_network_free(x);
+}
+
 struct gs_network *gs_network_load(FILE *f, int *err)
 {
-	unsigned char *buf;
-	size_t len;
-	int dummy;
-	if (!err)
-		err = &dummy;
-	*err = gs_snap_read(f, "GSNW", NET_SNAP_VERSION, &buf, &len);
-	if (*err)
-		return NULL;
-	struct gs_rd rd = {buf, buf + len, 0};
-	struct gs_network *n = NULL;
-	*err = net_decode(&rd, &n);
-	free(buf);
-	if (*err) {
-		gs_network_free(n);
-		return NULL;
-	}
-	return n;
+	struct gs_network *x = gs_snap_load(f, "GSNW", NET_SNAP_VERSION, net_decode_v, gs_network_free_v, err);
+	return x;
 }
 
 /* ---- output ------------------------------------------------------------ */

@@ -287,3 +287,26 @@ int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 	*len = (size_t)n;
 	return 0;
 }
+
+void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
+		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
+		   int *err)
+{
+	unsigned char *buf;
+	size_t len;
+	int dummy;
+	if (!err)
+		err = &dummy;
+	*err = gs_snap_read(f, magic, version, &buf, &len);
+	if (*err)
+		return NULL;
+	struct gs_rd rd = {buf, buf + len, 0};
+	void *obj = NULL;
+	*err = decode(&rd, &obj);
+	free(buf);
+	if (*err) {
+		release(obj);
+		return NULL;
+	}
+	return obj;
+}

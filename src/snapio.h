@@ -92,4 +92,14 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len);
 
+/*
+ * gs_snap_read() then decode(rd over the payload, &object): the object, or
+ * NULL with *err (err may be NULL) set to gs_snap_read's or decode's error;
+ * what decode made before failing is given to release. The payload is
+ * freed either way.
+ */
+void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
+		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
+		   int *err);
+
 #endif

@@ -938,23 +938,21 @@ static int trend_decode(struct gs_rd *rd, struct gs_trend **out)
 	return 0;
 }
 
+static int trend_decode_v(struct gs_rd *rd, void **out)
+{
+	struct gs_trend *x = NULL;
+	int r = trend_decode(rd, &x);
+	*out = x;
+	return r;
+}
+
+static void gs_trend_free_v(void *x)
+{
+	gs_trend_free(x);
+}
+
 struct gs_trend *gs_trend_load(FILE *f, int *err)
 {
-	unsigned char *buf;
-	size_t len;
-	int dummy;
-	if (!err)
-		err = &dummy;
-	*err = gs_snap_read(f, "GSTR", TREND_SNAP_VERSION, &buf, &len);
-	if (*err)
-		return NULL;
-	struct gs_rd rd = {buf, buf + len, 0};
-	struct gs_trend *t = NULL;
-	*err = trend_decode(&rd, &t);
-	free(buf);
-	if (*err) {
-		gs_trend_free(t);
-		return NULL;
-	}
-	return t;
+	struct gs_trend *x = gs_snap_load(f, "GSTR", TREND_SNAP_VERSION, trend_decode_v, gs_trend_free_v, err);
+	return x;
 }
