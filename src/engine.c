@@ -586,22 +586,28 @@ static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 	return (uint8_t)i;
 }
 
+/* The first bucket of t's timeline starting at or after b (tl_n if none). */
+static uint32_t tl_lower_bound(const struct tag *t, int64_t b)
+{
+	uint32_t lo = 0, hi = t->tl_n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (t->tl[mid].t < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 				 int64_t b)
 {
 	if (t->tl_n && t->tl[t->tl_n - 1].t == b)
 		return &t->tl[t->tl_n - 1];
-	uint32_t lo = 0, hi = t->tl_n;
-	if (t->tl_n && t->tl[t->tl_n - 1].t < b) {
-		lo = t->tl_n;
-	} else {
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-			if (t->tl[mid].t < b)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+	uint32_t lo = t->tl_n;
+	if (!t->tl_n || t->tl[t->tl_n - 1].t >= b) {
+		lo = tl_lower_bound(t, b);
 		if (lo < t->tl_n && t->tl[lo].t == b)
 			return &t->tl[lo];
 	}
@@ -1434,14 +1440,7 @@ ptrdiff_t gs_engine_observations(const struct gs_engine *e,
 
 static ptrdiff_t find_bucket(const struct tag *t, int64_t b)
 {
-	uint32_t lo = 0, hi = t->tl_n;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (t->tl[mid].t < b)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	uint32_t lo = tl_lower_bound(t, b);
 	return lo < t->tl_n && t->tl[lo].t == b ? (ptrdiff_t)lo : -1;
 }
 
@@ -1458,15 +1457,7 @@ ptrdiff_t gs_engine_observations_range(const struct gs_engine *e,
 		if (!t || !t->tl_n || t->tl[t->tl_n - 1].t < from_ms ||
 		    t->tl[0].t >= to_ms)
 			continue;
-		uint32_t lo = 0, hi = t->tl_n;
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-			if (t->tl[mid].t < from_ms)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (uint32_t j = lo; j < t->tl_n && t->tl[j].t < to_ms; j++) {
+		for (uint32_t j = tl_lower_bound(t, from_ms); j < t->tl_n && t->tl[j].t < to_ms; j++) {
 			if (k == cap) {
 				struct gs_obs *nv = realloc(v, 2 * cap * sizeof *v);
 				if (!nv) {
