@@ -396,7 +396,55 @@ static int evict(struct gs_engine *e)
 	return r == 1 ? 0 : r; /* nothing evictable: exceed by one post's tags */
 }
 
-/* Brings the tags' memory back under max_bytes by evicting the tags with
+/* What fit_memory shrinks first: the distinct-account sketches of buckets
+ * at least COMPACT_AGE_MS older than the newest post go down to precision
+ * 8 (at most 256 bytes instead of 1 KB at the default p of 10; relative
+ * standard error gs_hll_rse(8) = 6.5% instead of 3.3%, exact up to 16
+ * accounts), and if that is not enough to 6 (64 bytes, 13%, exact up to
+ * 4). Evicting a tag loses all of it; this loses precision in old buckets
+ * only. Posts stay exact, and reduced sketches still merge exactly
+ * (gs_hll_reduce). A day keeps the buckets that late posts, the
+ * detector's current window and `serve` still work on at full precision. */
+#define COMPACT_P1 8
+#define COMPACT_P2 6
+#define COMPACT_AGE_MS (24 * GS_MS_HOUR)
+
+/* Shrinks the sketches of every tag's old buckets to precision p (see
+ * COMPACT_P1), and gives back the spare room of the timelines of tags not
+ * used since. Returns 0 or GS_ENOMEM (what was shrunk stays shrunk;
+ * e->mem stays exact). */
+static int compact(struct gs_engine *e, unsigned p)
+{
+	if (e->s.last_ms == INT64_MIN || e->o.bucket_hll_p <= p)
+		return 0;
+	int64_t before = e->s.last_ms - COMPACT_AGE_MS;
+	for (size_t i = 0; i < e->nslots; i++) {
+		struct tag *t = e->slots[i];
+		if (!t)
+			continue;
+		for (uint32_t k = 0; k < t->tl_n && t->tl[k].t < before; k++) {
+			struct gs_hll *h = &t->tl[k].acc;
+			if (h->p <= p || (!h->dense && h->n <= gs_hll_exact_max(p)))
+				continue; /* already small */
+			size_t bb = gs_hll_bytes(h);
+			if (gs_hll_reduce(h, p))
+				return GS_ENOMEM;
+			e->mem -= bb - gs_hll_bytes(h);
+		}
+		if (t->last_ms < before && t->tl_cap > t->tl_n && t->tl_n) {
+			struct bucket *v = realloc(t->tl, t->tl_n * sizeof *v);
+			if (v) {
+				e->mem -= (t->tl_cap - t->tl_n) * sizeof *v;
+				t->tl = v;
+				t->tl_cap = t->tl_n;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Brings the tags' memory back under max_bytes, first by shrinking old
+ * buckets (compact), then by evicting the tags with
  * the fewest posts, as evict() does, until it is at most 7/8 of it (so
  * that passes are rare). The tags of the last two buckets are spared while
  * others remain. When only heavy tags are left the budget is exceeded, and
@@ -406,9 +454,15 @@ static int fit_memory(struct gs_engine *e)
 {
 	size_t target = e->max_bytes / 4 * 3;
 	int spare = 1;
+	int r = compact(e, COMPACT_P1);
+	if (!r && e->mem > target)
+		r = compact(e, COMPACT_P2);
+	if (r)
+		return r;
+	e->mem_retry = 0;
 	while (e->mem > target) {
 		size_t before = e->ntags;
-		int r = evict_pass(e, spare, 64);
+		r = evict_pass(e, spare, 64);
 		if (r < 0)
 			return r;
 		if (r == 1 || e->ntags == before) {
@@ -417,10 +471,9 @@ static int fit_memory(struct gs_engine *e)
 				continue;
 			}
 			e->mem_retry = e->mem + e->max_bytes / 16;
-			return 0;
+			break;
 		}
 	}
-	e->mem_retry = 0;
 	return 0;
 }
 
@@ -613,8 +666,10 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 	}
 	if (t->tl_n == t->tl_cap) {
 		/* by half: timelines are most of a long archive's memory,
-		 * and a doubled one is a quarter empty on average */
-		uint32_t cap = t->tl_cap ? t->tl_cap + t->tl_cap / 2 : 4;
+		 * and a doubled one is a quarter empty on average
+		 * (compact() and snapshots can leave fewer than 4 slots, which
+		 * half of would not grow) */
+		uint32_t cap = t->tl_cap < 4 ? 4 : t->tl_cap + t->tl_cap / 2;
 		struct bucket *nb = realloc(t->tl, cap * sizeof *nb);
 		if (!nb)
 			return NULL;
@@ -1936,19 +1991,26 @@ int gs_engine_save(const struct gs_engine *e, FILE *f)
 			return GS_EFORMAT;                                     \
 	} while (0)
 
-static int get_hll(struct gs_rd *rd, struct gs_hll *h, unsigned p)
+/* A sketch of precision p, or down to pmin (compacted buckets). */
+static int get_hll_range(struct gs_rd *rd, struct gs_hll *h, unsigned pmin,
+			 unsigned p)
 {
 	size_t used;
 	int r = gs_hll_decode(h, rd->p, gs_rd_left(rd), &used);
 	if (r)
 		return r;
-	if (h->p != p) {
+	if (h->p > p || h->p < pmin) {
 		gs_hll_release(h);
 		gs_hll_init(h, p);
 		return GS_EFORMAT;
 	}
 	rd->p += used;
 	return 0;
+}
+
+static int get_hll(struct gs_rd *rd, struct gs_hll *h, unsigned p)
+{
+	return get_hll_range(rd, h, p, p);
 }
 
 /* A string of at most max bytes without NUL into out[max + 1]. */
@@ -1998,7 +2060,8 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 			gs_time_bucket(b->t, w) != b->t || b->posts == 0 ||
 			(i && b->t <= t->tl[i - 1].t));
 		gs_hll_init(&b->acc, e->o.bucket_hll_p);
-		int r = get_hll(rd, &b->acc, e->o.bucket_hll_p);
+		unsigned pmin = e->o.bucket_hll_p < COMPACT_P2 ? e->o.bucket_hll_p : COMPACT_P2;
+		int r = get_hll_range(rd, &b->acc, pmin, e->o.bucket_hll_p);
 		if (r) {
 			gs_hll_release(&b->acc);
 			return r;

@@ -40,6 +40,12 @@
  * The result is identical to having added everything to one sketch, so the
  * order of adds and merges never matters.
  *
+ * Reducing precision (gs_hll_reduce) folds 2^p registers into 2^p' (p' < p)
+ * exactly: the result equals the sketch built at p' from the same hashes
+ * (see regs_fold), so old sketches can be shrunk when memory is short and
+ * still merge with anything. Sketches of different precision merge at the
+ * lower one.
+ *
  * Papers
  * ------
  * P. Flajolet, E. Fusy, O. Gandouet, F. Meunier, "HyperLogLog: the analysis
@@ -350,6 +356,60 @@ int gs_hll_add(struct gs_hll *h, uint64_t hash)
 	return 0;
 }
 
+/*
+ * Folds registers of precision p0 into dst, of precision p1 < p0 (zeroed
+ * or holding more of the union). A hash's p1-bit index is the top p1 bits
+ * of its p0-bit index j; the d = p0 - p1 bits of j below them come first
+ * in what the new rank counts: when they are not all zero the rank is
+ * their leading zeros + 1 whatever the register held, and when they are,
+ * it is d + the old rank. So the result equals the registers of the same
+ * hashes added at precision p1.
+ */
+static void regs_fold(const uint8_t *src, unsigned p0, uint8_t *dst,
+		      unsigned p1)
+{
+	const unsigned d = p0 - p1;
+	const uint32_t m = UINT32_C(1) << p0, low = (UINT32_C(1) << d) - 1;
+
+	for (uint32_t j = 0; j < m; j++) {
+		if (!src[j])
+			continue;
+		uint32_t b = j & low;
+		uint8_t rank = b ? (uint8_t)(d - (32 - (unsigned)__builtin_clz(b)) + 1)
+				 : (uint8_t)(d + src[j]);
+		uint8_t *r = &dst[j >> d];
+		if (*r < rank)
+			*r = rank;
+	}
+}
+
+int gs_hll_reduce(struct gs_hll *h, unsigned p)
+{
+	uint8_t *regs;
+
+	if (p < GS_HLL_P_MIN)
+		p = GS_HLL_P_MIN;
+	if (p >= h->p)
+		return 0;
+	if (!h->dense && h->n <= gs_hll_exact_max(p)) {
+		h->p = (uint8_t)p; /* still exact: the members stay */
+		return 0;
+	}
+	regs = calloc((size_t)1 << p, 1);
+	if (!regs)
+		return GS_ENOMEM;
+	if (!h->dense) {
+		h->p = (uint8_t)p;
+		set_to_dense(h, regs);
+		return 0;
+	}
+	regs_fold(h->u.regs, h->p, regs, p);
+	free(h->u.regs);
+	h->u.regs = regs;
+	h->p = (uint8_t)p;
+	return 0;
+}
+
 int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
 {
 	const size_t m = (size_t)1 << dst->p;
@@ -357,11 +417,26 @@ int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
 	uint32_t fresh = 0;
 	uint8_t *regs;
 	uint64_t v;
+	int r;
 
-	if (dst->p != src->p)
-		return GS_EUSAGE;
 	if (dst == src)
 		return 0;
+	if (dst->p > src->p) {
+		/* the union is only as precise as the coarser sketch */
+		if ((r = gs_hll_reduce(dst, src->p)))
+			return r;
+		return gs_hll_merge(dst, src);
+	}
+	if (dst->p < src->p) {
+		struct gs_hll t;
+		if ((r = gs_hll_copy(&t, src)) || (r = gs_hll_reduce(&t, dst->p)) ||
+		    (r = gs_hll_merge(dst, &t))) {
+			gs_hll_release(&t);
+			return r;
+		}
+		gs_hll_release(&t);
+		return 0;
+	}
 	if (src->dense) {
 		if (dst->dense) {
 			for (size_t i = 0; i < m; i++)

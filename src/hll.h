@@ -68,13 +68,23 @@ static inline void gs_hll_prefetch(const struct gs_hll *h, uint64_t hash)
 }
 
 /*
- * Makes dst the sketch of the union of dst and src. Both must have the same
- * p, else GS_EUSAGE and dst is unchanged. The result is what adding every
- * element of both to one sketch would give: the same exact set, or the same
- * registers. Returns 0, or GS_ENOMEM with dst unchanged. src is not modified;
- * dst == src is allowed (and a no-op).
+ * Makes dst the sketch of the union of dst and src, at the lower of their
+ * two precisions. The result is what adding every element of both to one
+ * sketch of that precision would give: the same exact set, or the same
+ * registers. Returns 0, or GS_ENOMEM with dst holding what it held (at
+ * src's precision, if that is lower). src is not modified; dst == src is
+ * allowed (and a no-op).
  */
 int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src);
+
+/*
+ * Lowers h's precision to p (clamped to GS_HLL_P_MIN; no-op when p >= h's):
+ * a set that still fits gs_hll_exact_max(p) stays exact, otherwise h turns
+ * into 2^p registers, folded exactly from the old ones (equal to adding the
+ * same hashes at precision p). Memory drops to at most 2^p bytes for a
+ * dense result. Returns 0, or GS_ENOMEM with h unchanged.
+ */
+int gs_hll_reduce(struct gs_hll *h, unsigned p);
 
 /* The number of distinct hashes: exact in set mode, else Ertl's estimate. */
 double gs_hll_estimate(const struct gs_hll *h);

@@ -243,13 +243,13 @@ static void test_merge(void)
 	bad += gs_hll_merge(&x, &x) != 0;
 	TAP_OK(same_regs(&x, &w), "merging a sketch into itself is a no-op");
 
+	/* precisions differ: the union is taken at the lower one */
 	struct gs_hll q;
 	gs_hll_init(&q, 10);
-	TAP_EQ_INT(gs_hll_merge(&x, &q), GS_EUSAGE, "different p: GS_EUSAGE");
-	TAP_OK(same_regs(&x, &w), "different p leaves dst unchanged");
-	TAP_EQ_INT(gs_hll_merge(&q, &x), GS_EUSAGE, "and the other way");
-	TAP_OK(gs_hll_is_exact(&q) && gs_hll_count(&q) == 0,
-	       "empty dst unchanged");
+	bad += gs_hll_merge(&x, &q) != 0;
+	TAP_OK(same_regs(&x, &w), "an empty finer sketch merged in: unchanged");
+	bad += gs_hll_merge(&q, &x) != 0;
+	TAP_OK(same_regs(&q, &w), "merged into a finer sketch: at the lower p");
 	TAP_EQ_INT(bad, 0, "no call failed");
 	for (int i = 0; i < 4; i++)
 		gs_hll_release(&s[i]);
@@ -331,6 +331,78 @@ static void test_accuracy(unsigned p, uint64_t n, int trials)
 		   (unsigned long long)n);
 }
 
+/* Reducing precision equals building at the lower precision, for sets
+ * that stay sets, sets that turn dense and dense sketches; mixed merges
+ * equal adding everything at the lower precision. */
+static void test_reduce(void)
+{
+	static const unsigned from[] = {16, 14, 10, 8};
+	static const unsigned to[] = {4, 6, 8, 9};
+	static const uint64_t ns[] = {0, 1, 3, 4, 5, 17, 64, 65, 1000, 200000};
+	int bad = 0, wrong = 0, exact_kept = 0;
+
+	for (size_t a = 0; a < sizeof from / sizeof *from; a++)
+		for (size_t b = 0; b < sizeof to / sizeof *to; b++)
+			for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
+				if (to[b] >= from[a])
+					continue;
+				struct gs_hll h, ref;
+				gs_hll_init(&h, from[a]);
+				gs_hll_init(&ref, to[b]);
+				bad += add_range(&h, 77, 0, ns[c]);
+				bad += add_range(&ref, 77, 0, ns[c]);
+				bad += gs_hll_reduce(&h, to[b]) != 0;
+				bad += gs_hll_check(&h) != 0;
+				int w = (h.dense || ref.dense)
+						? !same_regs(&h, &ref)
+						: h.p != ref.p || h.n != ref.n;
+				if (w)
+					printf("# p %u -> %u, n %llu: dense %d/%d\n", from[a],
+					       to[b], (unsigned long long)ns[c], h.dense, ref.dense);
+				wrong += w;
+				exact_kept += !h.dense && ns[c] > 0;
+				gs_hll_release(&h);
+				gs_hll_release(&ref);
+			}
+	TAP_EQ_INT(wrong, 0, "reduce(p -> p') equals adding the hashes at p'");
+	TAP_OK(exact_kept > 0, "small sets stay exact (%d cases)", exact_kept);
+
+	struct gs_hll h;
+	gs_hll_init(&h, 8);
+	bad += add_range(&h, 3, 0, 5000);
+	double before = gs_hll_estimate(&h);
+	bad += gs_hll_reduce(&h, 12) != 0;
+	TAP_OK(h.p == 8 && gs_hll_estimate(&h) == before,
+	       "reduce to a higher precision is a no-op");
+	bad += gs_hll_reduce(&h, 1) != 0;
+	TAP_EQ_INT(h.p, GS_HLL_P_MIN, "reduce clamps to GS_HLL_P_MIN");
+	TAP_EQ_INT(gs_hll_bytes(&h), 1u << GS_HLL_P_MIN, "and holds 2^p bytes");
+	gs_hll_release(&h);
+
+	/* a, b at different precisions, merged both ways */
+	struct gs_hll x, y, x2, y2, ref;
+	gs_hll_init(&x, 12);
+	gs_hll_init(&y, 7);
+	gs_hll_init(&ref, 7);
+	bad += add_range(&x, 9, 0, 3000);
+	bad += add_range(&y, 9, 2500, 2600);
+	bad += add_range(&ref, 9, 0, 3000);
+	bad += add_range(&ref, 9, 2500, 2600);
+	bad += gs_hll_copy(&x2, &x) != 0;
+	bad += gs_hll_copy(&y2, &y) != 0;
+	bad += gs_hll_merge(&x2, &y) != 0;
+	bad += gs_hll_merge(&y2, &x) != 0;
+	TAP_OK(same_regs(&x2, &ref) && same_regs(&y2, &ref),
+	       "mixed precisions merge to the sketch at the lower one, either way");
+	TAP_EQ_INT(x.p, 12, "src is not modified");
+	TAP_EQ_INT(bad, 0, "no call failed");
+	gs_hll_release(&x);
+	gs_hll_release(&y);
+	gs_hll_release(&x2);
+	gs_hll_release(&y2);
+	gs_hll_release(&ref);
+}
+
 int main(void)
 {
 	static const uint64_t ns[] = {1000, 3000, 10000, 100000};
@@ -342,6 +414,7 @@ int main(void)
 	test_dense_rank();
 	test_merge();
 	test_copy();
+	test_reduce();
 	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
 		for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
 			test_accuracy(ps[i], ns[j], 30);
