@@ -13,6 +13,9 @@
  *     not empty, a repost has no other flag, every post has an account and
  *     a time the time parsers could have produced, a forced parser only
  *     returns posts of its format;
+ *   - a line parses to the same result and posts as it does after a
+ *     leading space, which the Jetstream layout fast path does not take
+ *     (so that path and the general walk agree on any input);
  * and every post is fed to a gs_engine whose tags, summary and timelines
  * are then read, so the engine is fuzzed too; the lines also go alternately
  * to two engines whose merge must add up.
@@ -26,6 +29,7 @@
 #include "groundswell.h"
 #include "fold.h"
 #include "json.h"
+#include "../tests/post_equal.h"
 #include "timeutil.h"
 
 #define CHECK(c)                                                               \
@@ -117,6 +121,31 @@ static void run(struct gs_parser *ps, enum gs_format forced,
 	free(line);
 }
 
+/* The line as is and after a space, by two fresh auto parsers. */
+static void check_layouts(const char *s, size_t n)
+{
+	static struct gs_parser *a, *b;
+	if (!a) {
+		CHECK(a = gs_parser_new(GS_FORMAT_AUTO, MAX_LINE));
+		CHECK(b = gs_parser_new(GS_FORMAT_AUTO, MAX_LINE));
+	}
+	char *x = malloc(n ? n : 1), *y = malloc(n + 1);
+	CHECK(x && y);
+	memcpy(x, s, n);
+	y[0] = ' ';
+	memcpy(y + 1, s, n);
+	const struct gs_post *pa, *pb;
+	int ra = gs_parser_parse(a, x, n, &pa);
+	int rb = gs_parser_parse(b, y, n + 1, &pb);
+	CHECK(ra == rb);
+	if (ra >= 0)
+		CHECK(gs_parser_skipped(a) == gs_parser_skipped(b));
+	for (int i = 0; i < ra; i++)
+		CHECK(post_equal(&pa[i], &pb[i]));
+	free(x);
+	free(y);
+}
+
 static void check_engine(struct gs_engine *e)
 {
 	struct gs_summary sum;
@@ -174,6 +203,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	part[0] = gs_engine_new_like(e);
 	part[1] = gs_engine_new_like(e);
 	CHECK(e && part[0] && part[1]);
+
+	/* (a byte order mark is only one at the start) */
+	if (size < MAX_LINE && !memchr(s, '\n', size) &&
+	    !(size >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0))
+		check_layouts(s, size);
 
 	/* The whole input as one line, by every parser. */
 	for (int f = 0; f < GS_FORMAT_COUNT_; f++)

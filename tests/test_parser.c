@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generate.h"
 #include "groundswell.h"
+#include "post_equal.h"
 #include "tap.h"
 
 static struct gs_parser *ps;
@@ -740,6 +742,98 @@ static void test_big_page(void)
 	free(line);
 }
 
+/* Parses line (n bytes) with a and, after one leading space, with b: a
+ * Jetstream commit in its own layout takes parse_jetstream_commit in a and
+ * parse_obj in b (the space is not in the layout). 1 when both agree on
+ * the result and every post. */
+static int same_both_ways(struct gs_parser *a, struct gs_parser *b,
+			  const char *line, size_t n)
+{
+	char *x = malloc(n ? n : 1), *y = malloc(n + 1);
+	memcpy(x, line, n);
+	y[0] = ' ';
+	memcpy(y + 1, line, n);
+	const struct gs_post *pa, *pb;
+	int ra = gs_parser_parse(a, x, n, &pa);
+	int rb = gs_parser_parse(b, y, n + 1, &pb);
+	int ok = ra == rb && (ra < 0 || gs_parser_skipped(a) == gs_parser_skipped(b));
+	for (int i = 0; ok && i < ra; i++)
+		ok = post_equal(&pa[i], &pb[i]);
+	free(x);
+	free(y);
+	return ok;
+}
+
+/* The Jetstream layout fast path against the general walk, on a generated
+ * stream (malformed lines included) and on damaged copies of its lines. */
+static void test_jetstream_layout(void)
+{
+	struct gs_generate_options o;
+	gs_generate_options_init(&o);
+	o.format = GS_GEN_JETSTREAM;
+	o.posts = 3000;
+	o.hours = 0;
+	o.malformed = 0.05;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	TAP_EQ_INT(gs_generate(f, NULL, &o), 0, "a Jetstream stream generated");
+	fclose(f);
+	struct gs_parser *a = gs_parser_new(GS_FORMAT_AUTO, 0);
+	struct gs_parser *b = gs_parser_new(GS_FORMAT_AUTO, 0);
+	static const char bytes[] = "\"{}[],:\\ 0a\x7f\xc3";
+	uint64_t r = 12345;
+	int lines = 0, bad = 0, variants = 0, posts = 0;
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		lines++;
+		bad += !same_both_ways(a, b, p, n);
+		const struct gs_post *pp;
+		char *c = malloc(n + 2);
+		memcpy(c, p, n);
+		posts += gs_parser_parse(a, c, n, &pp) > 0;
+		for (int v = 0; v < 4 && n > 2; v++) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			size_t at = (size_t)(r >> 33) % n;
+			memcpy(c, p, n);
+			size_t m = n;
+			switch (v) {
+			case 0: /* truncated */
+				m = at;
+				break;
+			case 1: /* one byte changed */
+				c[at] = bytes[(r >> 20) % (sizeof bytes - 1)];
+				break;
+			case 2: /* a space inserted */
+				memmove(c + at + 1, c + at, n - at);
+				c[at] = ' ';
+				m = n + 1;
+				break;
+			case 3: /* an escaped quote in the first string */
+				if (n < 10)
+					break;
+				memmove(c + 10, c + 8, n - 8);
+				c[8] = '\\';
+				c[9] = '"';
+				m = n + 2;
+				break;
+			}
+			variants++;
+			bad += !same_both_ways(a, b, c, m);
+		}
+		free(c);
+		p = nl ? nl + 1 : end;
+	}
+	TAP_OK(lines > 3000 && posts > 2000, "%d lines, %d with posts", lines, posts);
+	TAP_EQ_INT(bad, 0, "the layout fast path and the general walk agree on "
+			   "%d lines and %d damaged copies", lines, variants);
+	gs_parser_free(a);
+	gs_parser_free(b);
+	free(buf);
+}
+
 int main(void)
 {
 	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
@@ -754,6 +848,7 @@ int main(void)
 	test_tags_limits();
 	test_escapes_nesting();
 	test_big_page();
+	test_jetstream_layout();
 	gs_parser_free(ps);
 	free(copy);
 	return TAP_DONE();

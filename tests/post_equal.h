@@ -1,0 +1,43 @@
+/*
+ * post_equal.h - field-by-field equality of two parsed posts, strings by
+ * content (one may point into its line, the other into a parser's arena).
+ * For tests and fuzz targets that check two ways of parsing agree.
+ */
+#ifndef GS_POST_EQUAL_H
+#define GS_POST_EQUAL_H
+
+#include <string.h>
+
+#include "groundswell.h"
+
+static inline int str_same(struct gs_str a, struct gs_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+static inline int post_equal(const struct gs_post *a, const struct gs_post *b)
+{
+	if (a->format != b->format || a->flags != b->flags ||
+	    a->time_ms != b->time_ms || a->ntags != b->ntags ||
+	    a->tags_dropped != b->tags_dropped || a->nmentions != b->nmentions)
+		return 0;
+	if (!str_same(a->id, b->id) || !str_same(a->account, b->account) ||
+	    !str_same(a->lang, b->lang) || !str_same(a->reply_to, b->reply_to) ||
+	    !str_same(a->post_did, b->post_did) ||
+	    !str_same(a->post_rkey, b->post_rkey) ||
+	    !str_same(a->repost_did, b->repost_did) ||
+	    !str_same(a->repost_rkey, b->repost_rkey) ||
+	    !str_same(a->repost_id, b->repost_id) ||
+	    !str_same(a->repost_account, b->repost_account) ||
+	    !str_same(a->quote_account, b->quote_account))
+		return 0;
+	for (size_t i = 0; i < a->ntags; i++)
+		if (!str_same(a->tags[i], b->tags[i]))
+			return 0;
+	for (size_t i = 0; i < a->nmentions; i++)
+		if (!str_same(a->mentions[i], b->mentions[i]))
+			return 0;
+	return 1;
+}
+
+#endif
