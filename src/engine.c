@@ -793,12 +793,14 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 	for (size_t i = 0; i < nt; i++) {
 		struct tag *t = tags[i];
 		gs_hll_prefetch(&t->accounts, ah);
-		if (t->tl_n)
-			__builtin_prefetch(&t->tl[t->tl_n - 1]);
+		/* the last bucket was requested when the tag was found: its
+		 * sketch's slot now (most posts land in the last bucket) */
+		if (t->tl_n && t->tl[t->tl_n - 1].t == b)
+			gs_hll_prefetch(&t->tl[t->tl_n - 1].acc, ah);
 		if (t->langs.v)
 			__builtin_prefetch(t->langs.v);
-		if (t->cot.v)
-			__builtin_prefetch(t->cot.v);
+		for (uint16_t k = 0; k < t->cot.n; k += 4) /* 4 entries a line */
+			__builtin_prefetch(&t->cot.v[k]);
 	}
 	for (size_t i = 0; i < nt; i++) {
 		struct tag *t = tags[i];
@@ -860,6 +862,8 @@ static size_t repost_tags(const struct gs_engine *e, uint64_t key,
 	for (size_t i = 0; i < re->n; i++) {
 		struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
 		if (t) {
+			if (t->tl_n) /* for count_tags */
+				__builtin_prefetch(&t->tl[t->tl_n - 1]);
 			sp[nt] = re->sp[i];
 			tags[nt++] = t;
 		}
@@ -964,6 +968,8 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 			struct tag *t = tag_get(e, hs[i], keys[i], (size_t)kn[i]);
 			if (!t)
 				return GS_ENOMEM;
+			if (t->tl_n) /* for count_tags */
+				__builtin_prefetch(&t->tl[t->tl_n - 1]);
 			size_t k;
 			for (k = 0; k < nt && tags[k] != t; k++)
 				;
