@@ -164,8 +164,8 @@ if [ -n "${BIG10:-}" ]; then
 	B10=$DATA/twitter1-$BIG10.jsonl
 	run1 gs_b10 "$OUT/gs_b10.json" "$GS" report --json --top 20 "$B10"
 	run1 gs_b10_t1 "$OUT/gs_b10_t1.json" "$GS" report --json --top 20 --threads 1 "$B10"
-	run1 gs_b10_48 "$OUT/gs_b10_48.json" "$GS" report --json --top 20 --threads 1 --max-memory 48M "$B10"
-	run1 gs_b10_nob "$OUT/gs_b10_nob.json" "$GS" report --json --top 20 --threads 1 --max-memory 0 "$B10"
+	run1 gs_b10_48 "$OUT/gs_b10_48.json" "$GS" report --json --top 0 --threads 1 --max-memory 48M "$B10"
+	run1 gs_b10_nob "$OUT/gs_b10_nob.json" "$GS" report --json --top 0 --threads 1 --max-memory 0 "$B10"
 	echo "big10=$B10" >"$OUT/big10.txt"
 fi
 
