@@ -1550,6 +1550,12 @@ struct obs_cur {
 	uint32_t next;
 };
 
+/* A due cursor, by its tag's hash (the order observations are handed out). */
+struct obs_key {
+	uint64_t hash;
+	uint32_t c;
+};
+
 struct gs_obs_iter {
 	const struct gs_engine *e;
 	int64_t first, width;
@@ -1557,8 +1563,58 @@ struct gs_obs_iter {
 	uint32_t *head; /* per bucket since first: its first due cursor + 1 */
 	size_t nb, at;  /* calendar slots, the next one to hand out */
 	struct gs_obs *obs;
+	struct obs_key *keys, *tmp;
 	size_t cap;
 };
+
+static int obs_key_less(const struct gs_obs_iter *it, const struct obs_key *a,
+			const struct obs_key *b)
+{
+	if (a->hash != b->hash)
+		return a->hash < b->hash;
+	return strcmp(it->cur[a->c].t->key, it->cur[b->c].t->key) < 0;
+}
+
+/* Sorts a bucket's due cursors by hash, then key (the order of cmp_obs):
+ * an LSD radix sort on the hash's top 33 bits (11 a pass; the hashes are
+ * uniform), then insertion over what is left out of order, which is only
+ * runs of equal top bits; small buckets by insertion alone. qsort of the
+ * observations with a comparison call per step was 2% of a Jetstream
+ * report. */
+static void sort_obs_keys(struct gs_obs_iter *it, size_t k)
+{
+	struct obs_key *a = it->keys;
+	if (k >= 256) {
+		struct obs_key *b = it->tmp;
+		for (int sh = 31; sh <= 53; sh += 11) {
+			size_t cnt[2048] = {0};
+			for (size_t i = 0; i < k; i++)
+				cnt[(a[i].hash >> sh) & 2047]++;
+			size_t sum = 0;
+			for (size_t d = 0; d < 2048; d++) {
+				size_t c = cnt[d];
+				cnt[d] = sum;
+				sum += c;
+			}
+			for (size_t i = 0; i < k; i++)
+				b[cnt[(a[i].hash >> sh) & 2047]++] = a[i];
+			struct obs_key *t = a;
+			a = b;
+			b = t;
+		}
+		it->keys = a; /* three passes: the sorted copy is the other array */
+		it->tmp = b;
+	}
+	for (size_t i = 1; i < k; i++) {
+		struct obs_key x = a[i];
+		size_t j = i;
+		while (j && obs_key_less(it, &x, &a[j - 1])) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
 
 /* The calendar has a slot per bucket between the engine's first and last
  * post: past this many, the time span is too long for it. */
@@ -1631,24 +1687,34 @@ ptrdiff_t gs_obs_iter_next(struct gs_obs_iter *it, int64_t *bucket_ms,
 		return 0;
 	size_t k = 0;
 	uint32_t c = it->head[it->at];
-	it->head[it->at] = 0;
 	while (c) {
-		struct obs_cur *cu = &it->cur[c - 1];
-		uint32_t next = cu->next;
 		if (k == it->cap) {
 			size_t cap = it->cap ? it->cap * 2 : 256;
 			struct gs_obs *nv = realloc(it->obs, cap * sizeof *nv);
-			if (!nv)
-				return GS_ENOMEM;
-			it->obs = nv;
+			struct obs_key *nk = realloc(it->keys, cap * sizeof *nk);
+			if (nv)
+				it->obs = nv;
+			if (nk)
+				it->keys = nk;
+			struct obs_key *nt = nv && nk ? realloc(it->tmp, cap * sizeof *nt) : NULL;
+			if (!nt)
+				return GS_ENOMEM; /* nothing taken from the calendar yet */
+			it->tmp = nt;
 			it->cap = cap;
 		}
-		observe(it->e, cu->t, cu->j, &it->obs[k++]);
-		cu->j++;
-		obs_due(it, c - 1);
-		c = next;
+		it->keys[k].hash = it->cur[c - 1].t->hash;
+		it->keys[k++].c = c - 1;
+		c = it->cur[c - 1].next;
 	}
-	qsort(it->obs, k, sizeof *it->obs, cmp_obs);
+	it->head[it->at] = 0;
+	sort_obs_keys(it, k);
+	for (size_t i = 0; i < k; i++) {
+		uint32_t ci = it->keys[i].c;
+		struct obs_cur *cu = &it->cur[ci];
+		observe(it->e, cu->t, cu->j, &it->obs[i]);
+		cu->j++;
+		obs_due(it, ci);
+	}
 	*bucket_ms = it->first + (int64_t)it->at * it->width;
 	it->at++;
 	*out = it->obs;
@@ -1662,6 +1728,8 @@ void gs_obs_iter_free(struct gs_obs_iter *it)
 	free(it->cur);
 	free(it->head);
 	free(it->obs);
+	free(it->keys);
+	free(it->tmp);
 	free(it);
 }
 
