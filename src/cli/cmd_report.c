@@ -140,12 +140,15 @@ void json_tag_fields(FILE *f, const struct gs_tag_stats *t)
 		q = put_lit(q, ",\"accounts_error\":0.0000");
 	else
 		q += snprintf(q, 64, ",\"accounts_error\":%.4f", t->accounts_error);
-	q = put_lit(q, ",\"first_seen\":");
-	q = put_str(q, a);
-	q = put_lit(q, ",\"last_seen\":");
-	q = put_str(q, b);
-	q = put_lit(q, ",\"peak\":{\"time\":");
-	q = put_str(q, p);
+	/* times are RFC 3339 (digits, '-', ':', '.', 'T', 'Z'): nothing to
+	 * escape, so copied as they are */
+	q = put_lit(q, ",\"first_seen\":\"");
+	q = put_lit(q, a);
+	q = put_lit(q, "\",\"last_seen\":\"");
+	q = put_lit(q, b);
+	q = put_lit(q, "\",\"peak\":{\"time\":\"");
+	q = put_lit(q, p);
+	*q++ = '"';
 	q = put_field(q, ",\"posts\":", t->peak_posts);
 	*q++ = '}';
 	fwrite(buf, 1, (size_t)(q - buf), f);
