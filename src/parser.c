@@ -1003,7 +1003,8 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 }
 
 /* Consumes the literal lit at the cursor; 0 when it is not there. */
-static int expect(struct gs_json *j, const char *lit, size_t n)
+static inline __attribute__((always_inline)) int expect(struct gs_json *j, const char *lit,
+							   size_t n)
 {
 	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
 		return 0;
