@@ -276,12 +276,12 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 			size_t n = (size_t)(nl - s);
 			r->pos += n + 1;
 			r->lineno++;
+			if (n && s[n - 1] == '\r')
+				n--; /* a CRLF line of max_line bytes is not too long */
 			if (r->skipping || n > r->max_line) {
 				r->skipping = 0;
 				return GS_ETOOLONG;
 			}
-			if (n && s[n - 1] == '\r')
-				n--;
 			*line = s;
 			*len = n;
 			return 1;
@@ -293,19 +293,19 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 			size_t n = r->fill - r->pos;
 			r->pos = r->fill;
 			r->lineno++;
+			if (n && s[n - 1] == '\r')
+				n--;
 			if (r->skipping || n > r->max_line) {
 				r->skipping = 0;
 				return GS_ETOOLONG;
 			}
-			if (n && s[n - 1] == '\r')
-				n--;
 			*line = s;
 			*len = n;
 			return 1;
 		}
 		/* No newline in what is buffered: keep the partial line. */
 		size_t rest = r->fill - r->pos;
-		if (rest > r->max_line) {
+		if (rest > r->max_line + 1) { /* (+1: the CR of a CRLF) */
 			/* Too long: drop what we have, remember to skip. */
 			r->skipping = 1;
 			rest = 0;
