@@ -45,6 +45,9 @@ static const char help[] =
 	"                         full, the lightest tenth is evicted and counted\n"
 	"      --max-nodes N      nodes held in memory (default 1000000)\n"
 	"  -n, --top N            accounts (tags) in the summary's top list (10)\n"
+	"\n"
+	"--max-tags, --max-memory and --hll-precision bound the tag engine of the\n"
+	"other commands and are refused here.\n"
 	CLI_COMMON_HELP;
 
 static int parse_kinds(const char *arg, unsigned *out)
@@ -210,6 +213,16 @@ int cmd_network(int argc, char **argv)
 			else
 				no.max_nodes = (size_t)v;
 			break;
+		case 1005: /* --max-tags */
+		case 1012: /* --hll-precision */
+		case 1013: /* --max-memory */
+			/* the tag engine's bounds: a network has its own */
+			cli_error("'%s' does not apply to 'network' (its bounds are "
+				  "--max-nodes and --max-edges)",
+				  o == 1005 ? "--max-tags" : o == 1012 ? "--hll-precision"
+								       : "--max-memory");
+			cli_common_release(&c);
+			return EXIT_USAGE;
 		default: {
 			int r = cli_common_option(&c, o, optarg);
 			if (r <= 0) {

@@ -329,6 +329,10 @@ for args, what in ((["--kind", "likes"], "unknown --kind"), (["--kind", "cotags,
                    (["--tag", "#"], "an empty --tag"), (["--frobnicate"], "an unknown option")):
     rc, out, err = run(*args, sample("twitter1"))
     ok(rc == 2, f"{what} exits 2", (rc, err))
+for opt in ("--max-tags", "--max-memory", "--hll-precision"):
+    rc, out, err = run(opt, "100", sample("twitter1"))
+    ok(rc == 2 and "does not apply to 'network'" in err and "--max-edges" in err,
+       f"{opt} (the tag engine's) is refused, pointing to network's own bounds", (rc, err))
 rc, out, err = run("--tag", "NoSuchTag", sample("twitter1"))
 ok(rc == 1 and "was not used" in err and out == "", "an unused --tag exits 1", (rc, err))
 rc, out, err = run("/nonexistent.jsonl")
