@@ -1270,6 +1270,11 @@ static int cmp_stats(const void *a, const void *b)
 		return x->accounts > y->accounts ? -1 : 1;
 	if (x->posts != y->posts)
 		return x->posts > y->posts ? -1 : 1;
+	/* most tags tie on both (one post, one account): the first byte
+	 * decides most of those without a call */
+	unsigned char ca = (unsigned char)x->key[0], cb = (unsigned char)y->key[0];
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
