@@ -1714,6 +1714,14 @@ ptrdiff_t gs_obs_iter_next(struct gs_obs_iter *it, int64_t *bucket_ms,
 	it->head[it->at] = 0;
 	sort_obs_keys(it, k);
 	for (size_t i = 0; i < k; i++) {
+		/* tags are visited in hash order, i.e. at random: request a
+		 * tag ahead, and the bucket of one nearer (its tag has come) */
+		if (i + 16 < k)
+			__builtin_prefetch(it->cur[it->keys[i + 16].c].t);
+		if (i + 8 < k) {
+			const struct obs_cur *pc = &it->cur[it->keys[i + 8].c];
+			__builtin_prefetch(&pc->t->tl[pc->j]);
+		}
 		uint32_t ci = it->keys[i].c;
 		struct obs_cur *cu = &it->cur[ci];
 		observe(it->e, cu->t, cu->j, &it->obs[i]);
