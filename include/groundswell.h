@@ -227,10 +227,14 @@ struct gs_engine *gs_engine_new_like(const struct gs_engine *e);
  * Bounds the memory the engine's tags hold (what gs_engine_memory() counts
  * as tags, accounts, timelines, timeline sketches and summaries) to about
  * bytes; 0, the default, leaves only max_tags. Past it, gs_engine_add()
- * evicts the tags with the fewest posts as max_tags does (sparing those of
- * the last two buckets while it can), down to 3/4 of it. Tags with many
- * posts go last: when fewer than 64 tags (besides those of the last two
- * buckets) are left to evict, the bound is exceeded. Not saved in snapshots. Returns the previous bound.
+ * first shrinks the distinct-account sketches of buckets more than a day
+ * older than the newest post (to precision 8, then 6: per-bucket accounts
+ * of those buckets then have a relative standard error of 6.5%, then 13%;
+ * posts stay exact), then evicts the tags with the fewest posts as
+ * max_tags does (sparing those of the last two buckets while it can), down
+ * to 3/4 of it. Tags with many posts go last: when fewer than 64 tags
+ * (besides those of the last two buckets) are left to evict, the bound is
+ * exceeded. Not saved in snapshots. Returns the previous bound.
  * gs_engine_fit_memory() applies the bound at once (after a merge):
  * 0 or GS_ENOMEM.
  */

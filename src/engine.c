@@ -23,7 +23,10 @@
  *   Space-Saving: it holds for tags evicted again and again; merged engines
  *   add their bounds). Memory is therefore O(max_tags * (1 + buckets
  *   used)), independent of the number of posts; max_bytes
- *   (gs_engine_set_max_bytes) bounds it in bytes the same way.
+ *   (gs_engine_set_max_bytes) bounds it in bytes the same way, after
+ *   first shrinking the sketches of buckets more than a day old (compact:
+ *   HyperLogLog registers fold exactly to a lower precision, so posts stay
+ *   exact and the shrunk sketches still merge).
  *
  *   Bluesky reposts name their original by URI. The last repost_cache
  *   tagged posts are remembered in a FIFO ring with a hash index; a repost
