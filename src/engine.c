@@ -408,8 +408,8 @@ static int evict(struct gs_engine *e)
  * only. Posts stay exact, and reduced sketches still merge exactly
  * (gs_hll_reduce). A day keeps the buckets that late posts, the
  * detector's current window and `serve` still work on at full precision. */
-#define COMPACT_P1 8
-#define COMPACT_P2 6
+#define COMPACT_P1     8
+#define COMPACT_P2     6
 #define COMPACT_AGE_MS (24 * GS_MS_HOUR)
 
 /* Shrinks the sketches of every tag's old buckets to precision p (see
@@ -427,7 +427,8 @@ static int compact(struct gs_engine *e, unsigned p)
 			continue;
 		for (uint32_t k = 0; k < t->tl_n && t->tl[k].t < before; k++) {
 			struct gs_hll *h = &t->tl[k].acc;
-			if (h->p <= p || (!h->dense && h->n <= gs_hll_exact_max(p)))
+			if (h->p <= p ||
+			    (!h->dense && h->n <= gs_hll_exact_max(p)))
 				continue; /* already small */
 			size_t bb = gs_hll_bytes(h);
 			if (gs_hll_reduce(h, p))
@@ -802,7 +803,8 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			gs_hll_prefetch(&t->tl[t->tl_n - 1].acc, ah);
 		if (t->langs.v)
 			__builtin_prefetch(t->langs.v);
-		for (uint16_t k = 0; k < t->cot.n; k += 4) /* 4 entries a line */
+		/* the co-tags' summary, 4 entries a cache line */
+		for (uint16_t k = 0; k < t->cot.n; k += 4)
 			__builtin_prefetch(&t->cot.v[k]);
 	}
 	for (size_t i = 0; i < nt; i++) {
@@ -1275,7 +1277,8 @@ static int cmp_stats(const void *a, const void *b)
 		return x->posts > y->posts ? -1 : 1;
 	/* most tags tie on both (one post, one account): the first byte
 	 * decides most of those without a call */
-	unsigned char ca = (unsigned char)x->key[0], cb = (unsigned char)y->key[0];
+	unsigned char ca = (unsigned char)x->key[0],
+		      cb = (unsigned char)y->key[0];
 	if (ca != cb)
 		return ca < cb ? -1 : 1;
 	return strcmp(x->key, y->key);
@@ -1610,7 +1613,8 @@ static void sort_obs_keys(struct gs_obs_iter *it, size_t k)
 			a = b;
 			b = t;
 		}
-		it->keys = a; /* three passes: the sorted copy is the other array */
+		/* three passes: the sorted copy is the other array */
+		it->keys = a;
 		it->tmp = b;
 	}
 	for (size_t i = 1; i < k; i++) {
@@ -1699,14 +1703,18 @@ ptrdiff_t gs_obs_iter_next(struct gs_obs_iter *it, int64_t *bucket_ms,
 		if (k == it->cap) {
 			size_t cap = it->cap ? it->cap * 2 : 256;
 			struct gs_obs *nv = realloc(it->obs, cap * sizeof *nv);
-			struct obs_key *nk = realloc(it->keys, cap * sizeof *nk);
+			struct obs_key *nk =
+				realloc(it->keys, cap * sizeof *nk);
 			if (nv)
 				it->obs = nv;
 			if (nk)
 				it->keys = nk;
-			struct obs_key *nt = nv && nk ? realloc(it->tmp, cap * sizeof *nt) : NULL;
+			struct obs_key *nt =
+				nv && nk ? realloc(it->tmp, cap * sizeof *nt)
+					 : NULL;
 			if (!nt)
-				return GS_ENOMEM; /* nothing taken from the calendar yet */
+				/* nothing taken from the calendar yet */
+				return GS_ENOMEM;
 			it->tmp = nt;
 			it->cap = cap;
 		}
@@ -2150,7 +2158,9 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 			gs_time_bucket(b->t, w) != b->t || b->posts == 0 ||
 			(i && b->t <= t->tl[i - 1].t));
 		gs_hll_init(&b->acc, e->o.bucket_hll_p);
-		unsigned pmin = e->o.bucket_hll_p < COMPACT_P2 ? e->o.bucket_hll_p : COMPACT_P2;
+		unsigned pmin = e->o.bucket_hll_p < COMPACT_P2
+					? e->o.bucket_hll_p
+					: COMPACT_P2;
 		int r = get_hll_range(rd, &b->acc, pmin, e->o.bucket_hll_p);
 		if (r) {
 			gs_hll_release(&b->acc);

@@ -375,8 +375,9 @@ static void regs_fold(const uint8_t *src, unsigned p0, uint8_t *dst,
 		if (!src[j])
 			continue;
 		uint32_t b = j & low;
-		uint8_t rank = b ? (uint8_t)(d - (32 - (unsigned)__builtin_clz(b)) + 1)
-				 : (uint8_t)(d + src[j]);
+		uint8_t rank =
+			b ? (uint8_t)(d - (32 - (unsigned)__builtin_clz(b)) + 1)
+			  : (uint8_t)(d + src[j]);
 		uint8_t *r = &dst[j >> d];
 		if (*r < rank)
 			*r = rank;
@@ -429,7 +430,8 @@ int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
 	}
 	if (dst->p < src->p) {
 		struct gs_hll t;
-		if ((r = gs_hll_copy(&t, src)) || (r = gs_hll_reduce(&t, dst->p)) ||
+		if ((r = gs_hll_copy(&t, src)) ||
+		    (r = gs_hll_reduce(&t, dst->p)) ||
 		    (r = gs_hll_merge(dst, &t))) {
 			gs_hll_release(&t);
 			return r;

@@ -780,11 +780,14 @@ int gs_json_int(struct gs_json *j, int64_t *out)
 		uint64_t d = (uint64_t)(*p - '0');
 		/* up to 2^63 - 1, or 2^63 when negative (INT64_MIN) */
 		if (v > UINT64_C(922337203685477580) ||
-		    (v == UINT64_C(922337203685477580) && d > 7u + (unsigned)neg))
+		    (v == UINT64_C(922337203685477580) &&
+		     d > 7u + (unsigned)neg))
 			return GS_ETYPE;
 		v = v * 10 + d;
 	}
-	*out = !neg ? (int64_t)v : v == UINT64_C(1) << 63 ? INT64_MIN : -(int64_t)v;
+	*out = !neg			? (int64_t)v
+	       : v == UINT64_C(1) << 63 ? INT64_MIN
+					: -(int64_t)v;
 	return 0;
 }
 

@@ -1003,8 +1003,8 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 }
 
 /* Consumes the literal lit at the cursor; 0 when it is not there. */
-static inline __attribute__((always_inline)) int expect(struct gs_json *j, const char *lit,
-							   size_t n)
+static inline __attribute__((always_inline)) int
+expect(struct gs_json *j, const char *lit, size_t n)
 {
 	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
 		return 0;
@@ -1038,9 +1038,10 @@ static int parse_jetstream_commit(struct gs_parser *ps, struct gs_json *j,
 	if (!EXPECT(j, ",\"kind\":\"commit\",\"commit\":{\"rev\":") ||
 	    gs_json_peek(j) != GS_JSON_STRING || gs_json_skip(j) ||
 	    !EXPECT(j, ",\"operation\":") || gs_json_string(j, &o->operation) ||
-	    !EXPECT(j, ",\"collection\":") || gs_json_string(j, &o->collection) ||
-	    !EXPECT(j, ",\"rkey\":") || gs_json_string(j, &o->rkey) ||
-	    !EXPECT(j, ",\"record\":") || gs_json_peek(j) != GS_JSON_OBJECT)
+	    !EXPECT(j, ",\"collection\":") ||
+	    gs_json_string(j, &o->collection) || !EXPECT(j, ",\"rkey\":") ||
+	    gs_json_string(j, &o->rkey) || !EXPECT(j, ",\"record\":") ||
+	    gs_json_peek(j) != GS_JSON_OBJECT)
 		return 0;
 	j->depth = 2;
 	if (read_record(ps, j, o) < 0 || !EXPECT(j, ",\"cid\":") ||
@@ -1076,8 +1077,10 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 		j.utf8_checked = 1;
 		o = obj_new(ps);
 		r = parse_obj(ps, &j, 0, o);
-		if (r == GS_ETYPE && !ps->reason[0]) /* SSE data that is no object */
-			return reason(ps, GS_EJSON, "malformed JSON: not an object");
+		/* SSE data that is no object */
+		if (r == GS_ETYPE && !ps->reason[0])
+			return reason(ps, GS_EJSON,
+				      "malformed JSON: not an object");
 		if (r == 0)
 			r = gs_json_finish(&j);
 		if (r)

@@ -276,8 +276,9 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 			size_t n = (size_t)(nl - s);
 			r->pos += n + 1;
 			r->lineno++;
+			/* a CRLF line of max_line bytes is not too long */
 			if (n && s[n - 1] == '\r')
-				n--; /* a CRLF line of max_line bytes is not too long */
+				n--;
 			if (r->skipping || n > r->max_line) {
 				r->skipping = 0;
 				return GS_ETOOLONG;

@@ -22,7 +22,8 @@ static inline int post_equal(const struct gs_post *a, const struct gs_post *b)
 	    a->tags_dropped != b->tags_dropped || a->nmentions != b->nmentions)
 		return 0;
 	if (!str_same(a->id, b->id) || !str_same(a->account, b->account) ||
-	    !str_same(a->lang, b->lang) || !str_same(a->reply_to, b->reply_to) ||
+	    !str_same(a->lang, b->lang) ||
+	    !str_same(a->reply_to, b->reply_to) ||
 	    !str_same(a->post_did, b->post_did) ||
 	    !str_same(a->post_rkey, b->post_rkey) ||
 	    !str_same(a->repost_did, b->repost_did) ||

@@ -379,8 +379,10 @@ int main(void)
 
 	/* short of memory, old buckets' sketches shrink before any tag goes */
 	{
-		/* 3 tags, 10 days, 200 accounts an hour each (drawn from 2,000) */
-		struct gs_engine *g = gs_engine_new(NULL), *fresh = gs_engine_new(NULL);
+		/* 3 tags, 10 days, 100 posts an hour each by accounts drawn
+		 * from 2,000 */
+		struct gs_engine *g = gs_engine_new(NULL),
+				 *fresh = gs_engine_new(NULL);
 		char acc[32];
 		static unsigned char mark[3][240][2000];
 		static unsigned truth[3][240];
@@ -390,7 +392,9 @@ int main(void)
 				unsigned a = (unsigned)(next() % 2000);
 				snprintf(acc, sizeof acc, "a%u", a);
 				const char *tags[] = {"alpha", "beta", "gamma"};
-				struct gs_post q = mk(acc, (int64_t)h * 3600000 + i * 1000, tags[tg]);
+				struct gs_post q =
+					mk(acc, (int64_t)h * 3600000 + i * 1000,
+					   tags[tg]);
 				gs_engine_add(g, &q);
 				gs_engine_add(fresh, &q);
 				if (!mark[tg][h][a]++)
@@ -404,14 +408,17 @@ int main(void)
 		gs_engine_set_max_bytes(g, m0.tracked / 2);
 		TAP_EQ_INT(gs_engine_fit_memory(g), 0, "fit by compaction");
 		gs_engine_memory(g, &m1);
-		size_t sum = m1.tags + m1.accounts + m1.timelines + m1.timeline_sketches + m1.summaries;
+		size_t sum = m1.tags + m1.accounts + m1.timelines +
+			     m1.timeline_sketches + m1.summaries;
 		struct gs_summary su;
 		gs_engine_summary(g, &su);
-		TAP_OK(m1.tracked == sum && m1.tracked <= m0.tracked / 2 && su.tags_evicted == 0,
-		       "under the bound with no tag evicted (%zu -> %zu bytes)", m0.tracked, m1.tracked);
+		TAP_OK(m1.tracked == sum && m1.tracked <= m0.tracked / 2 &&
+			       su.tags_evicted == 0,
+		       "under the bound with no tag evicted (%zu -> %zu bytes)",
+		       m0.tracked, m1.tracked);
 		TAP_OK(m1.timeline_sketches * 2 < m0.timeline_sketches,
-		       "old buckets' sketches shrank (%zu -> %zu bytes)", m0.timeline_sketches,
-		       m1.timeline_sketches);
+		       "old buckets' sketches shrank (%zu -> %zu bytes)",
+		       m0.timeline_sketches, m1.timeline_sketches);
 		int posts_ok = 1, recent_same = 1, worst_ok = 1, nsq = 0;
 		double worst = 0, sq = 0;
 		for (int tg = 0; tg < 3; tg++) {
@@ -421,16 +428,20 @@ int main(void)
 			ptrdiff_t n2 = gs_engine_timeline(fresh, tags[tg], &w);
 			posts_ok &= n == 240 && n2 == 240;
 			for (ptrdiff_t k = 0; k < n && k < n2; k++) {
-				posts_ok &= v[k].posts == 100 && w[k].posts == 100;
+				posts_ok &=
+					v[k].posts == 100 && w[k].posts == 100;
 				if (k >= 240 - 24)
-					recent_same &= v[k].accounts == w[k].accounts;
-				double err = fabs(v[k].accounts - truth[tg][k]) / truth[tg][k];
+					recent_same &=
+						v[k].accounts == w[k].accounts;
+				double err =
+					fabs(v[k].accounts - truth[tg][k]) /
+					truth[tg][k];
 				if (err > worst)
 					worst = err;
 				sq += err * err;
 				nsq++;
 			}
-			/* 6 rse of precision 6 (13%): 720 buckets, none past it */
+			/* 6 rse of precision 6 (13%), over 720 buckets */
 			worst_ok &= worst < 6 * 1.04 / 8;
 			free(v);
 			free(w);
@@ -452,15 +463,19 @@ int main(void)
 		}
 		gs_engine_tag(g, "solo", 4, &t);
 		TAP_EQ_INT(t.posts, 4, "a shrunk timeline grows again");
-		/* a compacted engine merges with a full one: at the lower precision */
+		/* a compacted engine merges with a full one: at the lower
+		 * precision */
 		struct gs_engine *mg = gs_engine_new_like(fresh);
-		TAP_EQ_INT(gs_engine_merge(mg, fresh), 0, "merge a full engine");
+		TAP_EQ_INT(gs_engine_merge(mg, fresh), 0,
+			   "merge a full engine");
 		TAP_EQ_INT(gs_engine_merge(mg, g), 0, "and a compacted one");
 		gs_engine_tag(mg, "beta", 4, &t);
 		TAP_EQ_INT(t.posts, 2 * 24000, "posts add up");
 		gs_engine_memory(mg, &m1);
-		sum = m1.tags + m1.accounts + m1.timelines + m1.timeline_sketches + m1.summaries;
-		TAP_OK(m1.tracked == sum, "memory kept count of after merging mixed precisions");
+		sum = m1.tags + m1.accounts + m1.timelines +
+		      m1.timeline_sketches + m1.summaries;
+		TAP_OK(m1.tracked == sum,
+		       "memory kept count of after merging mixed precisions");
 		/* snapshot round trip of compacted buckets */
 		char *buf = NULL;
 		size_t blen = 0;
@@ -478,7 +493,8 @@ int main(void)
 			struct gs_bucket_stats *v, *w;
 			ptrdiff_t n = gs_engine_timeline(g, tags[tg], &v);
 			ptrdiff_t n2 = gs_engine_timeline(ld, tags[tg], &w);
-			same = n == n2 && memcmp(v, w, (size_t)n * sizeof *v) == 0;
+			same = n == n2 &&
+			       memcmp(v, w, (size_t)n * sizeof *v) == 0;
 			free(v);
 			free(w);
 		}
@@ -491,7 +507,8 @@ int main(void)
 			q = mk("new", 400 * 3600000LL, "alpha");
 			gs_engine_add(ld, &q);
 			gs_engine_tag(ld, "alpha", 5, &t);
-			TAP_EQ_INT(t.posts, 24002, "a late and a new post count");
+			TAP_EQ_INT(t.posts, 24002,
+				   "a late and a new post count");
 		}
 		free(buf);
 		gs_engine_free(ld);

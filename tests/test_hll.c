@@ -357,8 +357,10 @@ static void test_reduce(void)
 						? !same_regs(&h, &ref)
 						: h.p != ref.p || h.n != ref.n;
 				if (w)
-					printf("# p %u -> %u, n %llu: dense %d/%d\n", from[a],
-					       to[b], (unsigned long long)ns[c], h.dense, ref.dense);
+					printf("# p %u -> %u, n %llu: dense %d/%d\n",
+					       from[a], to[b],
+					       (unsigned long long)ns[c],
+					       h.dense, ref.dense);
 				wrong += w;
 				exact_kept += !h.dense && ns[c] > 0;
 				gs_hll_release(&h);

@@ -756,7 +756,8 @@ static int same_both_ways(struct gs_parser *a, struct gs_parser *b,
 	const struct gs_post *pa, *pb;
 	int ra = gs_parser_parse(a, x, n, &pa);
 	int rb = gs_parser_parse(b, y, n + 1, &pb);
-	int ok = ra == rb && (ra < 0 || gs_parser_skipped(a) == gs_parser_skipped(b));
+	int ok = ra == rb &&
+		 (ra < 0 || gs_parser_skipped(a) == gs_parser_skipped(b));
 	for (int i = 0; ok && i < ra; i++)
 		ok = post_equal(&pa[i], &pb[i]);
 	free(x);
@@ -826,9 +827,12 @@ static void test_jetstream_layout(void)
 		free(c);
 		p = nl ? nl + 1 : end;
 	}
-	TAP_OK(lines > 3000 && posts > 2000, "%d lines, %d with posts", lines, posts);
-	TAP_EQ_INT(bad, 0, "the layout fast path and the general walk agree on "
-			   "%d lines and %d damaged copies", lines, variants);
+	TAP_OK(lines > 3000 && posts > 2000, "%d lines, %d with posts", lines,
+	       posts);
+	TAP_EQ_INT(bad, 0,
+		   "the layout fast path and the general walk agree on "
+		   "%d lines and %d damaged copies",
+		   lines, variants);
 	gs_parser_free(a);
 	gs_parser_free(b);
 	free(buf);

@@ -173,9 +173,11 @@ static void test_plain(void)
 	TAP_EQ_INT(last_ret, 0, "max_line: ends cleanly after a long last line");
 	p = write_file("max2.txt", "0123456789\r\nab\r\n", 16);
 	TAP_EQ_STR(read_all(p, 11), "1:0123456789|2:ab|", "CRLF lines within max_line");
-	p = write_file("max3.txt", "0123456789\r\n01234567890\r\nab\r\n0123456789\r", 40);
-	TAP_EQ_STR(read_all(p, 10), "1:0123456789|2:E-5|3:ab|4:0123456789|",
-		   "a CRLF line of exactly max_line bytes is accepted, +1 rejected");
+	p = write_file("max3.txt",
+		       "0123456789\r\n01234567890\r\nab\r\n0123456789\r", 40);
+	TAP_EQ_STR(
+		read_all(p, 10), "1:0123456789|2:E-5|3:ab|4:0123456789|",
+		"a CRLF line of exactly max_line bytes is accepted, +1 rejected");
 
 	gs_reader_close(NULL);
 	TAP_OK(1, "gs_reader_close(NULL) is a no-op");

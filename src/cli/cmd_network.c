@@ -47,8 +47,7 @@ static const char help[] =
 	"  -n, --top N            accounts (tags) in the summary's top list (10)\n"
 	"\n"
 	"--max-tags, --max-memory and --hll-precision bound the tag engine of the\n"
-	"other commands and are refused here.\n"
-	CLI_COMMON_HELP;
+	"other commands and are refused here.\n" CLI_COMMON_HELP;
 
 static int parse_kinds(const char *arg, unsigned *out)
 {
@@ -217,10 +216,12 @@ int cmd_network(int argc, char **argv)
 		case 1012: /* --hll-precision */
 		case 1013: /* --max-memory */
 			/* the tag engine's bounds: a network has its own */
-			cli_error("'%s' does not apply to 'network' (its bounds are "
-				  "--max-nodes and --max-edges)",
-				  o == 1005 ? "--max-tags" : o == 1012 ? "--hll-precision"
-								       : "--max-memory");
+			cli_error(
+				"'%s' does not apply to 'network' (its bounds are "
+				"--max-nodes and --max-edges)",
+				o == 1005   ? "--max-tags"
+				: o == 1012 ? "--hll-precision"
+					    : "--max-memory");
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		default: {
