@@ -803,6 +803,11 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			gs_hll_prefetch(&t->tl[t->tl_n - 1].acc, ah);
 		if (t->langs.v)
 			__builtin_prefetch(t->langs.v);
+		if (repost_id.n && t->rep.v)
+			__builtin_prefetch(t->rep.v);
+		if (nmentions && t->ment.v)
+			for (uint16_t k = 0; k < t->ment.n; k += 4)
+				__builtin_prefetch(&t->ment.v[k]);
 		/* the co-tags' summary, 4 entries a cache line */
 		for (uint16_t k = 0; k < t->cot.n; k += 4)
 			__builtin_prefetch(&t->cot.v[k]);
@@ -973,8 +978,11 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 			struct tag *t = tag_get(e, hs[i], keys[i], (size_t)kn[i]);
 			if (!t)
 				return GS_ENOMEM;
-			if (t->tl_n) /* for count_tags */
+			/* for count_tags: the last bucket, and the slot of the
+			 * author in the tag's sketch (known now, used later) */
+			if (t->tl_n)
 				__builtin_prefetch(&t->tl[t->tl_n - 1]);
+			gs_hll_prefetch(&t->accounts, ah);
 			size_t k;
 			for (k = 0; k < nt && tags[k] != t; k++)
 				;
