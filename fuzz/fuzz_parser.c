@@ -129,21 +129,7 @@ static void check_layouts(const char *s, size_t n)
 		CHECK(a = gs_parser_new(GS_FORMAT_AUTO, MAX_LINE));
 		CHECK(b = gs_parser_new(GS_FORMAT_AUTO, MAX_LINE));
 	}
-	char *x = malloc(n ? n : 1), *y = malloc(n + 1);
-	CHECK(x && y);
-	memcpy(x, s, n);
-	y[0] = ' ';
-	memcpy(y + 1, s, n);
-	const struct gs_post *pa, *pb;
-	int ra = gs_parser_parse(a, x, n, &pa);
-	int rb = gs_parser_parse(b, y, n + 1, &pb);
-	CHECK(ra == rb);
-	if (ra >= 0)
-		CHECK(gs_parser_skipped(a) == gs_parser_skipped(b));
-	for (int i = 0; i < ra; i++)
-		CHECK(post_equal(&pa[i], &pb[i]));
-	free(x);
-	free(y);
+	CHECK(same_both_ways(a, b, s, n));
 }
 
 static void check_engine(struct gs_engine *e)

@@ -742,29 +742,6 @@ static void test_big_page(void)
 	free(line);
 }
 
-/* Parses line (n bytes) with a and, after one leading space, with b: a
- * Jetstream commit in its own layout takes parse_jetstream_commit in a and
- * parse_obj in b (the space is not in the layout). 1 when both agree on
- * the result and every post. */
-static int same_both_ways(struct gs_parser *a, struct gs_parser *b,
-			  const char *line, size_t n)
-{
-	char *x = malloc(n ? n : 1), *y = malloc(n + 1);
-	memcpy(x, line, n);
-	y[0] = ' ';
-	memcpy(y + 1, line, n);
-	const struct gs_post *pa, *pb;
-	int ra = gs_parser_parse(a, x, n, &pa);
-	int rb = gs_parser_parse(b, y, n + 1, &pb);
-	int ok = ra == rb &&
-		 (ra < 0 || gs_parser_skipped(a) == gs_parser_skipped(b));
-	for (int i = 0; ok && i < ra; i++)
-		ok = post_equal(&pa[i], &pb[i]);
-	free(x);
-	free(y);
-	return ok;
-}
-
 /* The Jetstream layout fast path against the general walk, on a generated
  * stream (malformed lines included) and on damaged copies of its lines. */
 static void test_jetstream_layout(void)
