@@ -103,6 +103,7 @@ struct gs_parser {
 	struct gs_arena arena;
 	struct obj **chunks; /* the pool: nchunks chunks of POOL_CHUNK */
 	size_t nchunks, pool_used, pool_max;
+	size_t pool_room; /* min(pool_max, objects in the chunks) */
 	struct obj **data, **incl; /* a page's data[] and includes.tweets */
 	size_t ndata, nincl, data_cap, incl_cap;
 	struct gs_post *posts;
@@ -231,29 +232,42 @@ static int wrong_type(struct gs_parser *ps, struct gs_str key)
 		      (int)(key.n > 40 ? 40 : key.n), key.p);
 }
 
-/* A fresh object from the pool; NULL past the line's cap or out of memory
- * (ps->pool_full says which). */
-static struct obj *obj_new(struct gs_parser *ps)
+/* Makes room for one more object in the pool: 0, or -1 past the line's
+ * cap or out of memory (ps->pool_full says which). */
+static int pool_grow(struct gs_parser *ps)
 {
 	if (ps->pool_used >= ps->pool_max) {
 		ps->pool_full = 1;
-		return NULL;
+		return -1;
 	}
 	size_t c = ps->pool_used / POOL_CHUNK;
 	if (c >= ps->nchunks) {
 		struct obj **v = realloc(ps->chunks, (c + 1) * sizeof *v);
 		if (!v) {
 			ps->pool_full = 2;
-			return NULL;
+			return -1;
 		}
 		ps->chunks = v;
 		if (!(v[c] = malloc(POOL_CHUNK * sizeof **v))) {
 			ps->pool_full = 2;
-			return NULL;
+			return -1;
 		}
 		ps->nchunks = c + 1;
 	}
-	struct obj *o = &ps->chunks[c][ps->pool_used % POOL_CHUNK];
+	ps->pool_room = POOL_CHUNK * ps->nchunks < ps->pool_max
+				? POOL_CHUNK * ps->nchunks
+				: ps->pool_max;
+	return 0;
+}
+
+/* A fresh object from the pool; NULL past the line's cap or out of memory
+ * (ps->pool_full says which). */
+static inline struct obj *obj_new(struct gs_parser *ps)
+{
+	if (ps->pool_used >= ps->pool_room && pool_grow(ps))
+		return NULL;
+	struct obj *o = &ps->chunks[ps->pool_used / POOL_CHUNK]
+				   [ps->pool_used % POOL_CHUNK];
 	ps->pool_used++;
 	memset(o, 0, offsetof(struct obj, tags));
 	o->tags.n = o->tags.dropped = 0;
@@ -331,12 +345,17 @@ static int exact_id_number(struct gs_str v)
 }
 
 /* Reads an id: a string (or null: empty), or a number that is exact; a
- * number that may have been rounded reads as empty and sets *rounded. */
-static int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
+ * number that may have been rounded reads as empty and sets *rounded.
+ * (gs_json_scalar gives a number as its literal text in the line, a string
+ * without escapes right after its quote, one with escapes in the arena: so
+ * the byte before tells a long number from a string without a second
+ * look at the value.) */
+static inline int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
 {
-	int num = gs_json_peek(j) == GS_JSON_NUMBER;
 	int r = gs_json_scalar(j, out);
-	if (r || !num || exact_id_number(*out))
+	if (r || out->n <= 15 || out->p[-1] == '"' ||
+	    (out->p >= j->arena->buf && out->p < j->arena->buf + j->arena->cap) ||
+	    exact_id_number(*out))
 		return r;
 	out->p = "";
 	out->n = 0;
@@ -1605,6 +1624,9 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 		ps->arena.cap = cap;
 	}
 	ps->pool_max = POOL_BASE + len / POOL_BYTES;
+	ps->pool_room = POOL_CHUNK * ps->nchunks < ps->pool_max
+				? POOL_CHUNK * ps->nchunks
+				: ps->pool_max;
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 		line += 3;
 		len -= 3;
