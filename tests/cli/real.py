@@ -64,10 +64,17 @@ def compare(gs, ref):
     for t in gs.get("tags", []):
         gtags[t.get("tag")] = t
     rtags = ref["tags"]
+    missing = sorted((k for k in rtags if k not in gtags),
+                     key=lambda k: (-rtags[k]["posts"], k))
+    if len(missing) > 5:
+        diffs.append("%d tags missing in groundswell: %s" % (
+            len(missing), ", ".join("#%s (%d posts)" % (k, rtags[k]["posts"])
+                                    for k in missing[:8]) + (", ..." if len(missing) > 8 else "")))
     for key in sorted(set(gtags) | set(rtags)):
         g, r = gtags.get(key), rtags.get(key)
         if g is None:
-            diffs.append("#%s: missing in groundswell (counter: %d posts)" % (key, r["posts"]))
+            if len(missing) <= 5:
+                diffs.append("#%s: missing in groundswell (counter: %d posts)" % (key, r["posts"]))
             continue
         if r is None:
             diffs.append("#%s: not a tag for the counter (groundswell: %s posts)"
@@ -143,11 +150,11 @@ def main():
         if diffs:
             failed += 1
             print("not ok %d - %s" % (n, summary))
-            for d in diffs[:40]:
+            for d in diffs[:20]:
                 print("#   " + d)
-            if len(diffs) > 40:
-                print("#   ... %d more differences" % (len(diffs) - 40))
-            for l in err[:5]:
+            if len(diffs) > 20:
+                print("#   ... %d more differences" % (len(diffs) - 20))
+            for l in err[:3]:
                 print("#   stderr: " + l[:200])
         else:
             print("ok %d - %s" % (n, summary))
