@@ -50,7 +50,8 @@ extern "C" {
 	X(GS_ETIME, -9, "unparseable time")                                    \
 	X(GS_EUSAGE, -10, "invalid argument")                                  \
 	X(GS_ENOTFOUND, -11, "not found")                                      \
-	X(GS_EDECOMPRESS, -12, "corrupt compressed input")
+	X(GS_EDECOMPRESS, -12, "corrupt compressed input")                     \
+	X(GS_ENOPOSTS, -13, "no post in the input")
 
 enum gs_err {
 #define GS_ERR_ENUM_(name, val, msg) name = val,
@@ -120,7 +121,10 @@ struct gs_post {
 
 /* ---- Parser ----------------------------------------------------------- */
 
-#define GS_DEFAULT_MAX_LINE (1u << 20) /* 1 MiB */
+/* Longest line read, unless --max-line says otherwise. Twitter v2
+ * full-archive pages (500 tweets with their expansions) are a few MB to
+ * tens of MB on one line; buffers grow to the longest line actually met. */
+#define GS_DEFAULT_MAX_LINE (64u << 20) /* 64 MiB */
 
 struct gs_parser;
 
@@ -144,6 +148,43 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 		    const struct gs_post **posts);
 const char *gs_parser_reason(const struct gs_parser *ps);
 int gs_parser_skipped(const struct gs_parser *ps);
+
+/* What a well-formed line that carries no post was (gs_parser_skipped() 1):
+ * the documented non-posts of each format, counted by kind in summaries. */
+#define GS_NONPOSTS(X)                                                         \
+	X(GS_NONPOST_NONE, "none")                                             \
+	X(GS_NONPOST_TWITTER_DELETE, "twitter delete notices")                 \
+	X(GS_NONPOST_TWITTER_LIMIT, "twitter limit notices")                   \
+	X(GS_NONPOST_TWITTER_SCRUB_GEO, "twitter scrub_geo notices")           \
+	X(GS_NONPOST_TWITTER_WITHHELD, "twitter withheld notices")             \
+	X(GS_NONPOST_TWITTER_DISCONNECT, "twitter disconnect messages")        \
+	X(GS_NONPOST_TWITTER_WARNING, "twitter stall warnings")                \
+	X(GS_NONPOST_TWITTER_OTHER, "other twitter stream messages")           \
+	X(GS_NONPOST_TWARC2_EMPTY, "twarc2 pages without tweets")              \
+	X(GS_NONPOST_TWARC2_ERRORS, "twarc2 error-only lines")                 \
+	X(GS_NONPOST_TWARC2_USERS, "twarc2 user lines")                        \
+	X(GS_NONPOST_TWARC2_COUNTS, "twarc2 tweet-count lines")                \
+	X(GS_NONPOST_TWARC2_OTHER, "twarc2 lines of other objects (lists?)")   \
+	X(GS_NONPOST_BSKY_DELETE, "bluesky deletes and updates")               \
+	X(GS_NONPOST_BSKY_LIKE, "bluesky likes")                               \
+	X(GS_NONPOST_BSKY_FOLLOW, "bluesky follows and blocks")                \
+	X(GS_NONPOST_BSKY_OTHER, "bluesky other records")                      \
+	X(GS_NONPOST_BSKY_IDENTITY, "bluesky identity and account events")     \
+	X(GS_NONPOST_MASTODON_EVENT, "mastodon non-update events")             \
+	X(GS_NONPOST_EMPTY_ARRAY, "empty JSON arrays")
+
+enum gs_nonpost {
+#define GS_NONPOST_ENUM_(name, msg) name,
+	GS_NONPOSTS(GS_NONPOST_ENUM_)
+#undef GS_NONPOST_ENUM_
+	GS_NONPOST_COUNT
+};
+
+/* The kind of the last line that carried no post (GS_NONPOST_NONE after a
+ * post, an error or framing). */
+enum gs_nonpost gs_parser_nonpost(const struct gs_parser *ps);
+/* Plural description of a kind, e.g. "twitter delete notices"; never NULL. */
+const char *gs_nonpost_name(enum gs_nonpost k);
 /* Format of the last line parsed successfully. */
 enum gs_format gs_parser_format(const struct gs_parser *ps);
 

@@ -44,7 +44,8 @@ struct gs_follow *gs_follow_open(const char *path, size_t max_line,
 	if (!f)
 		return NULL;
 	f->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
-	f->cap = f->max_line + CHUNK + 1;
+	/* grows to the longest line met (fill), up to max_line + CHUNK + 1 */
+	f->cap = (f->max_line < CHUNK ? f->max_line : CHUNK) + CHUNK + 1;
 	f->buf = malloc(f->cap);
 	f->path = strdup(path);
 	if (!f->buf || !f->path) {
@@ -176,6 +177,16 @@ static ssize_t fill(struct gs_follow *f)
 		f->start = 0;
 	}
 	size_t room = f->cap - f->end;
+	size_t most = f->max_line + CHUNK + 1;
+	if (room < CHUNK && f->cap < most) {
+		size_t cap = f->cap * 2 < most ? f->cap * 2 : most;
+		char *b = realloc(f->buf, cap);
+		if (b) { /* else read what fits: the line is then too long */
+			f->buf = b;
+			f->cap = cap;
+			room = f->cap - f->end;
+		}
+	}
 	if (room > CHUNK)
 		room = CHUNK;
 	if (f->kind == GS_FOLLOW_STREAM) {

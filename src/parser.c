@@ -27,7 +27,19 @@
 #include "json.h"
 #include "timeutil.h"
 
-#define POOL_MAX 1024 /* objects per line: twarc2 pages hold <= 500 tweets */
+/*
+ * Objects (posts, their originals and references) are taken from a pool
+ * that grows in chunks, so pointers into it stay valid while a line is
+ * read. A line may hold at most POOL_BASE + len / POOL_BYTES of them: a
+ * full-archive twarc2 page (500 tweets, a few hundred includes.tweets and
+ * their referenced_tweets) needs a few thousand in a line of megabytes,
+ * while a line made of empty objects is refused before the pool outgrows
+ * a small multiple of the line.
+ */
+#define POOL_CHUNK 256
+#define POOL_BASE 8192
+#define POOL_BYTES 512
+#define ARENA_MIN (256u << 10)
 
 struct taglist {
 	size_t n, dropped;
@@ -55,11 +67,19 @@ enum {
 	K_ID_STR = 1 << 12, /* id_str wins over id */
 	K_RETWEET_REF = 1 << 13,
 	K_MTAGS_READ = 1 << 14,
+	K_REPLY_STR = 1 << 15, /* in_reply_to_user_id_str wins */
+	K_TEXT = 1 << 16,      /* a text: what tweets have, users do not */
+	K_USERNAME = 1 << 17,  /* a twarc2 user object */
+	K_TWEET_COUNT = 1 << 18, /* a twarc2 counts bucket */
+	K_META = 1 << 19,      /* twarc2 page "meta" */
+	K_ERRORS = 1 << 20,    /* twarc2 page "errors" */
 };
 
 struct obj {
 	unsigned keys;
 	int is_reply, is_quote, is_repost, is_commit_create;
+	int id_rounded;           /* an author id number above 2^53, no string */
+	enum gs_nonpost control;  /* a stream control message's top-level key */
 	int64_t time_ms;
 	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
 	const char *text_at, *full_text_at, *ext_text_at;
@@ -67,8 +87,11 @@ struct obj {
 	int text_done;
 	/* Jetstream */
 	struct gs_str kind, operation, collection, rkey, subject_uri;
-	struct taglist tags, ext_tags;
-	struct mentlist ment, ext_ment;
+	struct gs_str quote_did; /* Bluesky: author of the quoted post */
+	/* tags and mentions; extended_tweet's entities replace the top
+	 * level's in either key order (K_EXT_ENTITIES) */
+	struct taglist tags;
+	struct mentlist ment;
 	struct obj *orig; /* retweeted_status, reblog, expanded reference */
 	struct obj *quoted; /* quoted_status, expanded quoted reference */
 	struct gs_str quote_ref;
@@ -78,13 +101,17 @@ struct gs_parser {
 	enum gs_format forced, last_format;
 	size_t max_line;
 	struct gs_arena arena;
-	struct obj *pool;
-	size_t pool_used;
-	struct obj *data[POOL_MAX], *incl[POOL_MAX];
-	size_t ndata, nincl;
+	struct obj **chunks; /* the pool: nchunks chunks of POOL_CHUNK */
+	size_t nchunks, pool_used, pool_max;
+	struct obj **data, **incl; /* a page's data[] and includes.tweets */
+	size_t ndata, nincl, data_cap, incl_cap;
 	struct gs_post *posts;
+	size_t posts_cap;
 	int skipped;
+	enum gs_nonpost nonpost;
 	int sse_update; /* the last SSE "event:" was "update" */
+	int sse;        /* 1: SSE seen, -1: JSON Lines seen, 0: not yet */
+	int pool_full;  /* obj_new failed: 1 the cap, 2 out of memory */
 	const char *line;
 	char reason[160];
 };
@@ -96,11 +123,17 @@ struct gs_parser *gs_parser_new(enum gs_format forced, size_t max_line)
 		return NULL;
 	ps->forced = forced;
 	ps->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
-	ps->arena.cap = ps->max_line + 64;
+	/* the arena grows to the longest line met (gs_parser_parse) */
+	ps->arena.cap = ps->max_line + 64 < ARENA_MIN ? ps->max_line + 64 : ARENA_MIN;
 	ps->arena.buf = malloc(ps->arena.cap);
-	ps->pool = malloc(POOL_MAX * sizeof *ps->pool);
-	ps->posts = malloc(POOL_MAX * sizeof *ps->posts);
-	if (!ps->arena.buf || !ps->pool || !ps->posts) {
+	ps->chunks = malloc(sizeof *ps->chunks);
+	ps->posts_cap = 16;
+	ps->posts = malloc(ps->posts_cap * sizeof *ps->posts);
+	if (ps->chunks) {
+		ps->chunks[0] = malloc(POOL_CHUNK * sizeof **ps->chunks);
+		ps->nchunks = ps->chunks[0] ? 1 : 0;
+	}
+	if (!ps->arena.buf || !ps->nchunks || !ps->posts) {
 		gs_parser_free(ps);
 		return NULL;
 	}
@@ -112,9 +145,36 @@ void gs_parser_free(struct gs_parser *ps)
 	if (!ps)
 		return;
 	free(ps->arena.buf);
-	free(ps->pool);
+	for (size_t i = 0; i < ps->nchunks; i++)
+		free(ps->chunks[i]);
+	free(ps->chunks);
+	free(ps->data);
+	free(ps->incl);
 	free(ps->posts);
 	free(ps);
+}
+
+enum gs_nonpost gs_parser_nonpost(const struct gs_parser *ps)
+{
+	return ps->skipped == 1 ? ps->nonpost : GS_NONPOST_NONE;
+}
+
+const char *gs_nonpost_name(enum gs_nonpost k)
+{
+	static const char *const names[] = {
+#define GS_NONPOST_NAME_(name, msg) msg,
+		GS_NONPOSTS(GS_NONPOST_NAME_)
+#undef GS_NONPOST_NAME_
+	};
+	return (unsigned)k < GS_NONPOST_COUNT ? names[k] : "unknown";
+}
+
+/* A line that carries no post, of kind k. */
+static int nonpost(struct gs_parser *ps, enum gs_nonpost k)
+{
+	ps->skipped = 1;
+	ps->nonpost = k;
+	return 0;
 }
 
 const char *gs_parser_reason(const struct gs_parser *ps)
@@ -171,15 +231,33 @@ static int wrong_type(struct gs_parser *ps, struct gs_str key)
 		      (int)(key.n > 40 ? 40 : key.n), key.p);
 }
 
+/* A fresh object from the pool; NULL past the line's cap or out of memory
+ * (ps->pool_full says which). */
 static struct obj *obj_new(struct gs_parser *ps)
 {
-	if (ps->pool_used >= POOL_MAX)
+	if (ps->pool_used >= ps->pool_max) {
+		ps->pool_full = 1;
 		return NULL;
-	struct obj *o = &ps->pool[ps->pool_used++];
+	}
+	size_t c = ps->pool_used / POOL_CHUNK;
+	if (c >= ps->nchunks) {
+		struct obj **v = realloc(ps->chunks, (c + 1) * sizeof *v);
+		if (!v) {
+			ps->pool_full = 2;
+			return NULL;
+		}
+		ps->chunks = v;
+		if (!(v[c] = malloc(POOL_CHUNK * sizeof **v))) {
+			ps->pool_full = 2;
+			return NULL;
+		}
+		ps->nchunks = c + 1;
+	}
+	struct obj *o = &ps->chunks[c][ps->pool_used % POOL_CHUNK];
+	ps->pool_used++;
 	memset(o, 0, offsetof(struct obj, tags));
 	o->tags.n = o->tags.dropped = 0;
-	o->ext_tags.n = o->ext_tags.dropped = 0;
-	o->ment.n = o->ext_ment.n = 0;
+	o->ment.n = 0;
 	o->orig = NULL;
 	o->quoted = NULL;
 	o->quote_ref.p = "";
@@ -230,12 +308,51 @@ static int opt_string(struct gs_json *j, struct gs_str *out)
 
 #define KEY(k, lit) GS_STR_IS(k, lit)
 
-/* Reads the "id_str"/"id" of an object (user, author, account). */
-static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
-			    struct gs_str *out)
+/*
+ * Ids as JSON numbers. Twitter's ids exceed 2^53, and archives that went
+ * through a tool that reads numbers as doubles (jq 1.6, pandas, JavaScript)
+ * carry them rounded: "id":815279070241955800 beside the exact
+ * "id_str":"815279070241955840". So a string id always wins, whatever the
+ * key order, and a number is used only when no string exists and a double
+ * holds it exactly (at most 2^53): a larger one may have been rounded, and
+ * would split one account into two or merge two into one.
+ */
+static int exact_id_number(struct gs_str v)
 {
-	struct gs_str key, v;
-	int r;
+	if (v.n == 0 || v.n > 16)
+		return 0;
+	uint64_t x = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 0;
+		x = x * 10 + (uint64_t)(v.p[i] - '0');
+	}
+	return x <= (UINT64_C(1) << 53);
+}
+
+/* Reads an id: a string (or null: empty), or a number that is exact; a
+ * number that may have been rounded reads as empty and sets *rounded. */
+static int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
+{
+	int num = gs_json_peek(j) == GS_JSON_NUMBER;
+	int r = gs_json_scalar(j, out);
+	if (r || !num || exact_id_number(*out))
+		return r;
+	out->p = "";
+	out->n = 0;
+	if (rounded)
+		*rounded = 1;
+	return 0;
+}
+
+/* Reads the id of an object (user, author, account): "id_str" or "did",
+ * else a string "id", else an exact number "id" (see exact_id_number);
+ * *rounded is set when only a number that may have been rounded exists. */
+static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
+			    struct gs_str *out, int *rounded)
+{
+	struct gs_str key, v, num = {"", 0};
+	int r, seen_num = 0, num_rounded = 0;
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -247,21 +364,34 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			 * object (often most of the line) is only skipped */
 			return gs_json_object_skip_rest(j);
 		} else if (KEY(key, "id")) {
-			if ((r = gs_json_scalar(j, &v)))
+			if (gs_json_peek(j) == GS_JSON_STRING) {
+				/* Mastodon, Twitter v2: nothing better follows */
+				if ((r = gs_json_string(j, &v)))
+					return r;
+				*out = v;
+				return gs_json_object_skip_rest(j);
+			}
+			/* Twitter v1.1: the id_str follows */
+			if ((r = read_id(j, &num, &num_rounded)))
 				return r == GS_ETYPE ? wrong_type(ps, key) : r;
-			/* a number's literal text is the same digits as the
-			 * id_str beside it: no precision is lost */
-			*out = v;
-			return gs_json_object_skip_rest(j);
+			seen_num = 1;
 		} else if ((r = gs_json_skip(j))) {
 			return r;
 		}
+	}
+	if (r == 0 && seen_num) {
+		if (num.n)
+			*out = num;
+		else if (num_rounded && rounded)
+			*rounded = 1;
 	}
 	return r;
 }
 
 /* Array of objects; for each, reads the string field named `field` (or
- * `alt`) into a tag list or mention list. */
+ * `alt`) into a tag list or mention list. Numbers are taken only when
+ * exact (read_id), so a mention's rounded "id" gives way to its "id_str"
+ * in any order, and is dropped when it stands alone. */
 static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 			  struct gs_str arrkey, const char *field,
 			  const char *alt, struct taglist *tags,
@@ -277,10 +407,10 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 		struct gs_str got = {"", 0}, got_alt = {"", 0};
 		while ((r = gs_json_object_next(j, &key)) == 1) {
 			if (gs_str_eq(key, field, strlen(field))) {
-				if ((r = gs_json_scalar(j, &got)))
+				if ((r = read_id(j, &got, NULL)))
 					return r == GS_ETYPE ? wrong_type(ps, key) : r;
 			} else if (alt && gs_str_eq(key, alt, strlen(alt))) {
-				if ((r = gs_json_scalar(j, &got_alt)))
+				if ((r = read_id(j, &got_alt, NULL)))
 					return r == GS_ETYPE ? wrong_type(ps, key) : r;
 			} else if ((r = gs_json_skip(j))) {
 				return r;
@@ -325,6 +455,15 @@ static int read_entities(struct gs_parser *ps, struct gs_json *j,
 static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 		     struct obj *o);
 
+static int pool_error(struct gs_parser *ps)
+{
+	if (ps->pool_full == 2)
+		return reason(ps, GS_ENOMEM, "out of memory");
+	return reason(ps, GS_ETOOLONG,
+		      "too many objects in one line (at most %zu in a line of this length)",
+		      ps->pool_max);
+}
+
 /* Parses a nested object into a fresh pool object (or skips it when the pool
  * is exhausted or too deep). null gives NULL. */
 static int sub_obj(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
@@ -339,9 +478,26 @@ static int sub_obj(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
 		return gs_json_skip(j);
 	struct obj *o = obj_new(ps);
 	if (!o)
-		return reason(ps, GS_ETOOLONG, "too many posts in one line (at most %d)", POOL_MAX);
+		return pool_error(ps);
 	*out = o;
 	return parse_obj(ps, j, depth + 1, o);
+}
+
+/* Appends o to a growing list of the pool's objects (a page's data[] or
+ * includes.tweets); bounded by the pool's cap. */
+static int obj_list_push(struct gs_parser *ps, struct obj ***v, size_t *n,
+			 size_t *cap, struct obj *o)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct obj **nv = realloc(*v, nc * sizeof *nv);
+		if (!nv)
+			return reason(ps, GS_ENOMEM, "out of memory");
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = o;
+	return 0;
 }
 
 static int read_extended(struct gs_parser *ps, struct gs_json *j,
@@ -355,7 +511,9 @@ static int read_extended(struct gs_parser *ps, struct gs_json *j,
 		if (KEY(key, "full_text"))
 			r = lazy_string(j, &o->ext_text_at);
 		else if (KEY(key, "entities")) {
-			r = read_entities(ps, j, &o->ext_tags, &o->ext_ment);
+			o->tags.n = o->tags.dropped = 0;
+			o->ment.n = 0;
+			r = read_entities(ps, j, &o->tags, &o->ment);
 			o->keys |= K_EXT_ENTITIES;
 		} else
 			r = gs_json_skip(j);
@@ -476,6 +634,74 @@ static int read_string_array(struct gs_parser *ps, struct gs_json *j,
 	return r;
 }
 
+/* 1 when an at:// URI names a record of the given collection. */
+static int uri_collection_is(struct gs_str uri, const char *coll)
+{
+	struct gs_str did, rkey;
+	split_at_uri(uri, &did, &rkey);
+	size_t n = strlen(coll);
+	if (!did.n || !rkey.n)
+		return 0;
+	const char *c = did.p + did.n + 1; /* after "did/" */
+	return (size_t)(rkey.p - 1 - c) == n && memcmp(c, coll, n) == 0;
+}
+
+/* embed.record of a post: {"uri"} of app.bsky.embed.record, or
+ * {"record": {"uri"}} of app.bsky.embed.recordWithMedia. */
+static int read_embed_record(struct gs_parser *ps, struct gs_json *j,
+			     struct gs_str *uri, struct gs_str *inner)
+{
+	struct gs_str key;
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "uri"))
+			r = gs_json_string(j, uri);
+		else if (KEY(key, "record") && gs_json_peek(j) == GS_JSON_OBJECT)
+			r = read_ref(ps, j, NULL, inner);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	return r;
+}
+
+/*
+ * A post's "embed": a quote when it is an app.bsky.embed.record (or a
+ * recordWithMedia, whose record is one) that points at a post; records
+ * that point at a list, a feed generator or a starter pack are not quotes.
+ */
+static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
+{
+	struct gs_str key, type = {"", 0}, uri = {"", 0}, inner = {"", 0};
+	int r;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "$type"))
+			r = gs_json_string(j, &type);
+		else if (KEY(key, "record") && gs_json_peek(j) == GS_JSON_OBJECT)
+			r = read_embed_record(ps, j, &uri, &inner);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	if (r)
+		return r;
+	struct gs_str q = GS_STR_IS(type, "app.bsky.embed.record") ? uri
+			  : GS_STR_IS(type, "app.bsky.embed.recordWithMedia") ? inner
+			  : (struct gs_str){"", 0};
+	if (q.n && uri_collection_is(q, "app.bsky.feed.post")) {
+		struct gs_str rk;
+		o->is_quote = 1;
+		split_at_uri(q, &o->quote_did, &rk);
+	}
+	return 0;
+}
+
 /* The "record" of a Jetstream commit. */
 static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
@@ -502,6 +728,11 @@ static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 		} else if (KEY(key, "subject")) {
 			if (gs_json_peek(j) == GS_JSON_OBJECT)
 				r = read_ref(ps, j, NULL, &o->subject_uri);
+			else
+				r = gs_json_skip(j);
+		} else if (KEY(key, "embed")) {
+			if (gs_json_peek(j) == GS_JSON_OBJECT)
+				r = read_embed(ps, j, o);
 			else
 				r = gs_json_skip(j);
 		} else {
@@ -576,18 +807,26 @@ static int set_time(struct gs_parser *ps, struct gs_json *j, struct gs_str key,
 	return 0;
 }
 
+/* An array of tweets (a page's data[] or includes.tweets), or, for data,
+ * one tweet object as the v2 stream and sample endpoints send it. */
 static int read_page_array(struct gs_parser *ps, struct gs_json *j,
-			   struct gs_str key, struct obj **dst, size_t *n)
+			   struct gs_str key, struct obj ***v, size_t *n,
+			   size_t *cap)
 {
 	int r;
+	struct obj *o;
+	if (v == &ps->data && gs_json_peek(j) == GS_JSON_OBJECT) {
+		if ((r = sub_obj(ps, j, key, 0, &o)))
+			return r;
+		return obj_list_push(ps, v, n, cap, o);
+	}
 	if ((r = gs_json_array_begin(j)))
 		return r == GS_ETYPE ? wrong_type(ps, key) : r;
 	while ((r = gs_json_array_next(j)) == 1) {
-		struct obj *o;
 		if ((r = sub_obj(ps, j, key, 0, &o)))
 			return r;
-		if (o && *n < POOL_MAX)
-			dst[(*n)++] = o;
+		if (o && (r = obj_list_push(ps, v, n, cap, o)))
+			return r;
 	}
 	return r;
 }
@@ -600,11 +839,48 @@ static int read_includes(struct gs_parser *ps, struct gs_json *j)
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
 		if (KEY(key, "tweets"))
-			r = read_page_array(ps, j, key, ps->incl, &ps->nincl);
+			r = read_page_array(ps, j, key, &ps->incl, &ps->nincl,
+					    &ps->incl_cap);
 		else
 			r = gs_json_skip(j);
 		if (r)
 			return r;
+	}
+	return r;
+}
+
+/*
+ * Mastodon's quote (4.4 and later): {"state": "accepted", "quoted_status":
+ * {Status}} or, for a quote nested in a quote, {"state": "accepted",
+ * "quoted_status_id": "..."}. Only an accepted quote is a quote; the other
+ * states (pending, rejected, revoked, deleted, unauthorized) show no post.
+ */
+static int read_quote(struct gs_parser *ps, struct gs_json *j, int depth,
+		      struct obj *o)
+{
+	struct gs_str key, state = {"", 0}, id = {"", 0};
+	struct obj *q = NULL;
+	int r;
+	if (gs_json_null(j))
+		return 0;
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (KEY(key, "state"))
+			r = opt_string(j, &state);
+		else if (KEY(key, "quoted_status"))
+			r = sub_obj(ps, j, key, depth, &q);
+		else if (KEY(key, "quoted_status_id"))
+			r = gs_json_scalar(j, &id);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r == GS_ETYPE ? wrong_type(ps, key) : r;
+	}
+	if (r == 0 && GS_STR_IS(state, "accepted") && (q || id.n)) {
+		o->is_quote = 1;
+		if (q)
+			o->quoted = q;
 	}
 	return r;
 }
@@ -622,7 +898,7 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 		switch (key.n) {
 		case 2:
 			if (KEY(key, "id") && !(o->keys & K_ID_STR))
-				r = gs_json_scalar(j, &o->id);
+				r = read_id(j, &o->id, NULL);
 			else
 				goto skip;
 			break;
@@ -634,13 +910,14 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				goto skip;
 			break;
 		case 4:
-			if (KEY(key, "text"))
+			if (KEY(key, "text")) {
+				o->keys |= K_TEXT;
 				r = lazy_string(j, &o->text_at);
-			else if (KEY(key, "user")) {
+			} else if (KEY(key, "user")) {
 				o->keys |= K_USER;
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
-				r = read_account_obj(ps, j, &o->account);
+				r = read_account_obj(ps, j, &o->account, &o->id_rounded);
 			} else if (KEY(key, "lang"))
 				r = opt_string(j, &o->lang);
 			else if (KEY(key, "kind")) {
@@ -651,12 +928,26 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = read_obj_array(ps, j, key, "name", NULL, &o->tags, NULL);
 			} else if (KEY(key, "data") && depth == 0) {
 				o->keys |= K_DATA;
-				r = read_page_array(ps, j, key, ps->data, &ps->ndata);
+				r = read_page_array(ps, j, key, &ps->data,
+						    &ps->ndata, &ps->data_cap);
 			} else if (KEY(key, "type"))
 				r = gs_json_string(j, &o->ref_type);
-			else
+			else if (KEY(key, "meta") && depth == 0) {
+				o->keys |= K_META;
+				goto skip;
+			} else
 				goto skip;
 			break;
+		case 5:
+			if (KEY(key, "quote")) {
+				r = read_quote(ps, j, depth, o);
+				break;
+			}
+			if (depth == 0 && KEY(key, "limit"))
+				o->control = GS_NONPOST_TWITTER_LIMIT;
+			else if (depth == 0 && KEY(key, "event"))
+				o->control = GS_NONPOST_TWITTER_OTHER;
+			goto skip;
 		case 6:
 			if (KEY(key, "id_str")) {
 				o->keys |= K_ID_STR;
@@ -666,7 +957,7 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				struct gs_str a = {"", 0};
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
-				r = read_account_obj(ps, j, &a);
+				r = read_account_obj(ps, j, &a, &o->id_rounded);
 				if (!o->account.n)
 					o->account = a;
 			} else if (KEY(key, "commit")) {
@@ -677,6 +968,12 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = sub_obj(ps, j, key, depth, &o->orig);
 				if (o->orig)
 					o->is_repost = 1;
+			} else if (depth == 0 && KEY(key, "delete")) {
+				o->control = GS_NONPOST_TWITTER_DELETE;
+				goto skip;
+			} else if (depth == 0 && KEY(key, "errors")) {
+				o->keys |= K_ERRORS;
+				goto skip;
 			} else
 				goto skip;
 			break;
@@ -685,14 +982,22 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				o->keys |= K_ACCOUNT;
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					return j->err ? json_reason(ps, j, j->err) : wrong_type(ps, key);
-				r = read_account_obj(ps, j, &o->account);
+				r = read_account_obj(ps, j, &o->account, &o->id_rounded);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
-			else
+			else if (depth == 0 && KEY(key, "warning")) {
+				o->control = GS_NONPOST_TWITTER_WARNING;
+				goto skip;
+			} else if (depth == 0 && (KEY(key, "friends") || KEY(key, "control"))) {
+				o->control = GS_NONPOST_TWITTER_OTHER;
+				goto skip;
+			} else
 				goto skip;
 			break;
 		case 8:
-			if (KEY(key, "entities")) {
+			if (KEY(key, "entities") && (o->keys & K_EXT_ENTITIES)) {
+				goto skip; /* extended_tweet's came first */
+			} else if (KEY(key, "entities")) {
 				o->keys |= K_ENTITIES;
 				r = read_entities(ps, j, &o->tags, &o->ment);
 			} else if (KEY(key, "language"))
@@ -701,7 +1006,10 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = read_includes(ps, j);
 			else if (KEY(key, "mentions"))
 				r = read_obj_array(ps, j, key, "id", "acct", NULL, &o->ment);
-			else
+			else if (KEY(key, "username")) {
+				o->keys |= K_USERNAME;
+				goto skip;
+			} else
 				goto skip;
 			break;
 		case 9:
@@ -709,16 +1017,26 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = lazy_string(j, &o->full_text_at);
 			else if (KEY(key, "author_id")) {
 				o->keys |= K_AUTHOR;
-				r = gs_json_scalar(j, &o->account);
+				r = read_id(j, &o->account, &o->id_rounded);
+			} else if (depth == 0 && KEY(key, "scrub_geo")) {
+				o->control = GS_NONPOST_TWITTER_SCRUB_GEO;
+				goto skip;
 			} else
 				goto skip;
 			break;
 		case 10:
 			if (KEY(key, "created_at"))
 				r = set_time(ps, j, key, o, 0);
-			else
+			else if (depth == 0 && KEY(key, "disconnect")) {
+				o->control = GS_NONPOST_TWITTER_DISCONNECT;
+				goto skip;
+			} else
 				goto skip;
 			break;
+		case 11:
+			if (KEY(key, "tweet_count"))
+				o->keys |= K_TWEET_COUNT;
+			goto skip;
 		case 12:
 			if (KEY(key, "timestamp_ms"))
 				r = set_time(ps, j, key, o, 1);
@@ -728,6 +1046,9 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 		case 13:
 			if (KEY(key, "quoted_status")) {
 				r = sub_obj(ps, j, key, depth, &o->quoted);
+			} else if (depth == 0 && KEY(key, "user_withheld")) {
+				o->control = GS_NONPOST_TWITTER_WITHHELD;
+				goto skip;
 			} else
 				goto skip;
 			break;
@@ -746,6 +1067,9 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 					break;
 				r = gs_json_bool(j, &b);
 				o->is_quote |= r == 0 && b;
+			} else if (depth == 0 && KEY(key, "status_withheld")) {
+				o->control = GS_NONPOST_TWITTER_WITHHELD;
+				goto skip;
 			} else
 				goto skip;
 			break;
@@ -754,6 +1078,9 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = sub_obj(ps, j, key, depth, &o->orig);
 				if (o->orig)
 					o->is_repost = 1;
+			} else if (KEY(key, "quoted_status_id")) {
+				r = gs_json_scalar(j, &v);
+				o->is_quote |= v.n > 0;
 			} else
 				goto skip;
 			break;
@@ -786,9 +1113,16 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				goto skip;
 			break;
 		case 19:
-			if (KEY(key, "in_reply_to_user_id"))
-				r = gs_json_scalar(j, &o->reply_user);
+			if (KEY(key, "in_reply_to_user_id") && !(o->keys & K_REPLY_STR))
+				r = read_id(j, &o->reply_user, NULL);
 			else
+				goto skip;
+			break;
+		case 21:
+			if (KEY(key, "in_reply_to_status_id")) {
+				r = gs_json_scalar(j, &v);
+				o->is_reply |= v.n > 0;
+			} else
 				goto skip;
 			break;
 		case 20:
@@ -805,9 +1139,10 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				goto skip;
 			break;
 		case 23:
-			if (KEY(key, "in_reply_to_user_id_str"))
-				r = gs_json_scalar(j, &o->reply_user);
-			else
+			if (KEY(key, "in_reply_to_user_id_str")) {
+				o->keys |= K_REPLY_STR;
+				r = read_id(j, &o->reply_user, NULL);
+			} else
 				goto skip;
 			break;
 		case 25:
@@ -839,17 +1174,18 @@ static int decode_at(struct gs_parser *ps, const char *at, const char *end,
 	return r ? json_reason(ps, &j, r) : 0;
 }
 
-/* Tags of a tweet-like object: its entities when it has them, else the
- * hashtags found in its text. */
+/* Tags of a tweet-like object: its entities when it has them, else (when
+ * from_text) the hashtags found in its text. Bluesky posts never take tags
+ * from their text: in its data model a hashtag exists only as a tag facet
+ * or in the record's "tags", and the app shows an unfaceted "#word" as
+ * plain text. */
 static int choose_tags(struct gs_parser *ps, struct obj *o, const char *end,
-		       struct gs_post *p)
+		       struct gs_post *p, int from_text)
 {
 	const struct taglist *l = NULL;
 	const struct mentlist *m = &o->ment;
-	if (o->keys & K_EXT_ENTITIES) {
-		l = &o->ext_tags;
-		m = &o->ext_ment;
-	} else if (o->keys & (K_ENTITIES | K_MTAGS | K_FACETS)) {
+	if ((o->keys & (K_EXT_ENTITIES | K_ENTITIES | K_MTAGS | K_FACETS)) ||
+	    !from_text) {
 		l = &o->tags;
 	}
 	if (l) {
@@ -917,6 +1253,10 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 {
 	post_clear(p);
 	p->format = f;
+	if (!o->account.n && o->id_rounded)
+		return reason(ps, GS_EMISSING,
+			      "no author: field '%s' is a number above 2^53 that may have been rounded, and no string id is given",
+			      f == GS_FORMAT_TWITTER1 ? "user.id" : "author_id");
 	if (!o->account.n)
 		return reason(ps, GS_EMISSING, "no author: field '%s' missing",
 			      f == GS_FORMAT_TWITTER1   ? "user.id_str"
@@ -961,7 +1301,7 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 					}
 		}
 	}
-	return choose_tags(ps, src, end, p);
+	return choose_tags(ps, src, end, p, 1);
 }
 
 static int build_jetstream(struct gs_parser *ps, struct obj *o,
@@ -969,12 +1309,19 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 {
 	post_clear(p);
 	p->format = GS_FORMAT_JETSTREAM;
-	if (!GS_STR_IS(o->kind, "commit") || !GS_STR_IS(o->operation, "create"))
-		return 0;
+	if (!GS_STR_IS(o->kind, "commit"))
+		return nonpost(ps, GS_NONPOST_BSKY_IDENTITY);
+	if (!GS_STR_IS(o->operation, "create"))
+		return nonpost(ps, GS_NONPOST_BSKY_DELETE);
 	int is_post = GS_STR_IS(o->collection, "app.bsky.feed.post");
 	int is_repost = GS_STR_IS(o->collection, "app.bsky.feed.repost");
 	if (!is_post && !is_repost)
-		return 0;
+		return nonpost(ps, GS_STR_IS(o->collection, "app.bsky.feed.like")
+				       ? GS_NONPOST_BSKY_LIKE
+				   : GS_STR_IS(o->collection, "app.bsky.graph.follow") ||
+					   GS_STR_IS(o->collection, "app.bsky.graph.block")
+				       ? GS_NONPOST_BSKY_FOLLOW
+				       : GS_NONPOST_BSKY_OTHER);
 	if (!o->account.n)
 		return reason(ps, GS_EMISSING, "no author: field 'did' missing");
 	if (!(o->keys & K_TIME))
@@ -998,7 +1345,11 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 		p->flags |= GS_POST_REPLY;
 		p->reply_to = o->reply_user;
 	}
-	int r = choose_tags(ps, o, end, p);
+	if (o->is_quote) {
+		p->flags |= GS_POST_QUOTE;
+		p->quote_account = o->quote_did;
+	}
+	int r = choose_tags(ps, o, end, p, 0);
 	return r ? r : 1;
 }
 
@@ -1052,6 +1403,106 @@ static int parse_jetstream_commit(struct gs_parser *ps, struct gs_json *j,
 	return gs_json_finish(j) == 0;
 }
 
+/* Posts of a page's data[] (or a JSON array's elements): each element
+ * built by its own format; elements that are not tweets (twarc2 users,
+ * counts, lists) make the line a non-post of their kind when no element is
+ * a tweet. */
+static int build_list(struct gs_parser *ps, enum gs_format page_format,
+		      unsigned top_keys, const char *end,
+		      const struct gs_post **posts)
+{
+	int r;
+	if (ps->ndata > ps->posts_cap) {
+		struct gs_post *v = realloc(ps->posts, ps->ndata * sizeof *v);
+		if (!v)
+			return reason(ps, GS_ENOMEM, "out of memory");
+		ps->posts = v;
+		ps->posts_cap = ps->ndata;
+	}
+	*posts = ps->posts;
+	size_t k = 0;
+	enum gs_nonpost other = GS_NONPOST_NONE;
+	for (size_t i = 0; i < ps->ndata; i++) {
+		struct obj *d = ps->data[i];
+		enum gs_format f = page_format;
+		if (f == GS_FORMAT_AUTO) { /* a JSON array: each by its keys */
+			f = detect(d);
+			if (f != GS_FORMAT_AUTO && ps->forced != GS_FORMAT_AUTO &&
+			    f != ps->forced)
+				return reason(ps, GS_EFORMAT,
+					      "element %zu of the array is not a %s post (looks like %s)",
+					      i + 1, gs_format_name(ps->forced),
+					      gs_format_name(f));
+		}
+		if (f == GS_FORMAT_JETSTREAM) {
+			if ((r = build_jetstream(ps, d, end, &ps->posts[k])) < 0)
+				return r;
+			if (r == 0) {
+				ps->skipped = 0;
+				other = ps->nonpost;
+				continue;
+			}
+			k++;
+			continue;
+		}
+		if (f == GS_FORMAT_AUTO ||
+		    (f == GS_FORMAT_TWITTER2 && !(d->keys & (K_TEXT | K_AUTHOR)))) {
+			enum gs_nonpost np = d->keys & K_USERNAME ? GS_NONPOST_TWARC2_USERS
+					     : d->keys & K_TWEET_COUNT ? GS_NONPOST_TWARC2_COUNTS
+								       : GS_NONPOST_TWARC2_OTHER;
+			if (page_format == GS_FORMAT_AUTO && !d->control && np == GS_NONPOST_TWARC2_OTHER)
+				return reason(ps, GS_EFORMAT,
+					      "element %zu of the array is not a post of any known format",
+					      i + 1);
+			if (d->control)
+				np = d->control;
+			if (!other)
+				other = np;
+			continue;
+		}
+		if ((r = build_post(ps, d, f, end, &ps->posts[k])))
+			return r;
+		k++;
+	}
+	if (k == 0)
+		return nonpost(ps, other ? other
+				   : page_format == GS_FORMAT_AUTO ? GS_NONPOST_EMPTY_ARRAY
+				   : (top_keys & K_ERRORS) ? GS_NONPOST_TWARC2_ERRORS
+							   : GS_NONPOST_TWARC2_EMPTY);
+	return (int)k;
+}
+
+/* A line that is a JSON array: its elements are read as posts, as `jq -c
+ * '.[]'` would split them (saved API answers: Mastodon timelines, search
+ * results). */
+static int parse_array_line(struct gs_parser *ps, struct gs_json *j,
+			    const char *end, const struct gs_post **posts)
+{
+	static const struct gs_str k_elem = {"[]", 2};
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return json_reason(ps, j, r);
+	while ((r = gs_json_array_next(j)) == 1) {
+		struct obj *o;
+		if (gs_json_peek(j) != GS_JSON_OBJECT) {
+			if (j->err)
+				return json_reason(ps, j, j->err);
+			return reason(ps, GS_ETYPE,
+				      "element %zu of the array is not an object",
+				      ps->ndata + 1);
+		}
+		if ((r = sub_obj(ps, j, k_elem, 0, &o)))
+			return json_reason(ps, j, r);
+		if ((r = obj_list_push(ps, &ps->data, &ps->ndata, &ps->data_cap, o)))
+			return r;
+	}
+	if (r == 0)
+		r = gs_json_finish(j);
+	if (r)
+		return json_reason(ps, j, r);
+	return build_list(ps, GS_FORMAT_AUTO, 0, end, posts);
+}
+
 static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 			   const struct gs_post **posts)
 {
@@ -1064,8 +1515,12 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 			      (size_t)(s - ps->line) + bad + 1);
 	gs_json_init(&j, s, n, &ps->arena);
 	j.utf8_checked = 1;
+	if (gs_json_peek(&j) == GS_JSON_ARRAY)
+		return parse_array_line(ps, &j, s + n, posts);
 	struct obj *o = obj_new(ps);
 	int r;
+	if (!o)
+		return pool_error(ps);
 	if (n > 8 && s[2] == 'd' && parse_jetstream_commit(ps, &j, o)) {
 		r = 0;
 	} else {
@@ -1087,8 +1542,18 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 			return json_reason(ps, &j, r);
 	}
 	enum gs_format f = detect(o);
-	if (f == GS_FORMAT_AUTO)
+	if (f == GS_FORMAT_AUTO) {
+		/* the documented non-posts of the formats */
+		if (o->control)
+			return nonpost(ps, o->control);
+		if (o->keys & K_ERRORS)
+			return nonpost(ps, GS_NONPOST_TWARC2_ERRORS);
+		if (o->keys & K_META)
+			return nonpost(ps, GS_NONPOST_TWARC2_EMPTY);
+		if ((o->keys & K_USERNAME) && !(o->keys & K_TEXT))
+			return nonpost(ps, GS_NONPOST_TWARC2_USERS);
 		return reason(ps, GS_EFORMAT, "not a post of any known format");
+	}
 	if (ps->forced != GS_FORMAT_AUTO && f != ps->forced)
 		return reason(ps, GS_EFORMAT, "not a %s post (looks like %s)",
 			      gs_format_name(ps->forced), gs_format_name(f));
@@ -1096,23 +1561,11 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 	const char *end = s + n;
 	if (f == GS_FORMAT_JETSTREAM) {
 		r = build_jetstream(ps, o, end, &ps->posts[0]);
-		if (r == 0)
-			ps->skipped = 1;
 		*posts = ps->posts;
 		return r;
 	}
-	if (o->keys & K_DATA) {
-		size_t k = 0;
-		for (size_t i = 0; i < ps->ndata; i++) {
-			if ((r = build_post(ps, ps->data[i], f, end, &ps->posts[k])))
-				return r;
-			k++;
-		}
-		if (k == 0)
-			ps->skipped = 1;
-		*posts = ps->posts;
-		return (int)k;
-	}
+	if (o->keys & K_DATA)
+		return build_list(ps, f, o->keys, end, posts);
 	if ((r = build_post(ps, o, f, end, &ps->posts[0])))
 		return r;
 	*posts = ps->posts;
@@ -1130,13 +1583,28 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 {
 	ps->reason[0] = 0;
 	ps->skipped = 0;
+	ps->nonpost = GS_NONPOST_NONE;
 	ps->arena.used = 0;
 	ps->pool_used = 0;
+	ps->pool_full = 0;
 	ps->ndata = ps->nincl = 0;
 	ps->line = line;
 	*posts = ps->posts;
 	if (len > ps->max_line)
 		return reason(ps, GS_ETOOLONG, "line longer than %zu bytes", ps->max_line);
+	/* decoded strings never outgrow their line (json.h) */
+	if (len + 64 > ps->arena.cap) {
+		size_t cap = ps->arena.cap;
+		while (cap < len + 64)
+			cap *= 2;
+		char *b = malloc(cap);
+		if (!b)
+			return reason(ps, GS_ENOMEM, "out of memory");
+		free(ps->arena.buf);
+		ps->arena.buf = b;
+		ps->arena.cap = cap;
+	}
+	ps->pool_max = POOL_BASE + len / POOL_BYTES;
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 		line += 3;
 		len -= 3;
@@ -1153,14 +1621,18 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 		ps->sse_update = 0;
 		return 0;
 	}
-	if (line[i] == '{')
+	if (line[i] == '{' || line[i] == '[') {
+		if (!ps->sse)
+			ps->sse = -1;
 		return parse_json_line(ps, line, len, posts);
+	}
 	/* Server-sent events, as Mastodon's streaming API sends them. */
 	const char *s = line + i;
 	size_t n = len - i;
 	if (ps->forced == GS_FORMAT_AUTO || ps->forced == GS_FORMAT_MASTODON) {
 		if (starts(s, n, "event:")) {
 			const char *e = s + 6;
+			ps->sse = 1;
 			while (e < s + n && *e == ' ')
 				e++;
 			ps->sse_update = (size_t)(s + n - e) == 6 && memcmp(e, "update", 6) == 0;
@@ -1171,20 +1643,29 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 			const char *d = s + 5;
 			if (d < s + n && *d == ' ')
 				d++;
-			if (!ps->sse_update) {
-				ps->skipped = 1;
-				return 0;
-			}
+			ps->sse = 1;
+			if (!ps->sse_update)
+				return nonpost(ps, GS_NONPOST_MASTODON_EVENT);
 			ps->sse_update = 0;
 			int r = parse_json_line(ps, d, (size_t)(s + n - d), posts);
 			if (r >= 0 && ps->last_format != GS_FORMAT_MASTODON)
 				return reason(ps, GS_EFORMAT, "SSE update is not a Mastodon status");
 			return r;
 		}
-		if (s[0] == ':' || starts(s, n, "id:") || starts(s, n, "retry:")) {
+		if (starts(s, n, "id:") || starts(s, n, "retry:")) {
+			ps->sse = 1;
 			ps->skipped = 2;
 			return 0;
 		}
+		/* A comment (Mastodon's ":)" greeting, ": thump" heartbeats)
+		 * belongs to SSE only: in JSON Lines it is a damaged line. */
+		if (s[0] == ':' && ps->sse >= 0) {
+			ps->skipped = 2;
+			return 0;
+		}
+		if (s[0] == ':')
+			return reason(ps, GS_EJSON,
+				      "malformed JSON: a line starting with ':' (an SSE comment) in JSON Lines input");
 	}
 	return reason(ps, GS_EJSON, "malformed JSON: line does not start with '{'");
 }

@@ -3,9 +3,9 @@
  *
  * The file's first bytes choose the decoder (1f 8b: zlib with gzip framing,
  * concatenated members included; 28 b5 2f fd: zstd streaming, several frames
- * included; anything else: read as is). Decoded bytes go into one buffer of
- * max_line + CHUNK bytes; lines are handed out as pointers into it, so no
- * line is copied. A line longer than max_line is never buffered whole: its
+ * included; anything else: read as is). Decoded bytes go into one buffer that
+ * grows to the longest line met, up to max_line + CHUNK bytes; lines are
+ * handed out as pointers into it, so no line is copied. A line longer than max_line is never buffered whole: its
  * bytes are dropped up to the next newline and GS_ETOOLONG is returned once.
  */
 #include <errno.h>
@@ -207,7 +207,7 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	r->cap = r->max_line + CHUNK + 1;
+	r->cap = (r->max_line < CHUNK ? r->max_line : CHUNK) + CHUNK + 1;
 	r->buf = malloc(r->cap);
 	r->raw = malloc(RAW_CHUNK);
 	if (!r->buf || !r->raw) {
@@ -314,6 +314,19 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 		memmove(r->buf, r->buf + r->pos, rest);
 		r->pos = 0;
 		r->fill = rest;
+		size_t most = r->max_line + CHUNK + 1;
+		if (r->cap - 1 - r->fill < CHUNK && r->cap < most) {
+			/* a long line: grow (pointers into buf are
+			 * dead by now: the line before was handed out) */
+			size_t cap = r->cap * 2 < most ? r->cap * 2 : most;
+			char *b = realloc(r->buf, cap);
+			if (!b) {
+				r->err = GS_ENOMEM;
+				return r->err;
+			}
+			r->buf = b;
+			r->cap = cap;
+		}
 		ssize_t k = decode(r, r->buf + r->fill, r->cap - 1 - r->fill);
 		if (k < 0) {
 			r->err = (int)k;

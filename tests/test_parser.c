@@ -301,7 +301,7 @@ static void test_jetstream(void)
 	p = &posts[0];
 	TAP_EQ_INT(p->flags, GS_POST_REPLY, "jetstream reply: REPLY");
 	TAP_EQ_STR(S(p->reply_to), "did:plc:par", "jetstream reply: reply_to is the parent's did");
-	TAP_EQ_STR(tags_of(p), "metoo", "jetstream reply: tags from text");
+	TAP_EQ_STR(tags_of(p), "", "jetstream reply: no tags from the text (no facets)");
 	TAP_EQ_INT(p->lang.n, 0, "jetstream: no langs, no lang");
 
 	TAP_EQ_INT(parse("{\"did\":\"did:plc:bbb\",\"time_us\":1508098800000000,\"kind\":\"commit\","
@@ -424,6 +424,10 @@ static void test_sse(void)
 	const char *status = "data: {\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00.000Z\","
 			     "\"account\":{\"id\":\"311\"},\"tags\":[{\"name\":\"MeToo\"}]}";
 
+	/* a capture: the parser has seen no JSON line yet */
+	gs_parser_free(ps);
+	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
+	TAP_EQ_INT(parse(":)"), 0, "sse: Mastodon's greeting before any event");
 	TAP_EQ_INT(parse(":thump"), 0, "sse: comment");
 	TAP_EQ_INT(gs_parser_skipped(ps), 2, "sse: comment is framing (2)");
 	TAP_EQ_INT(parse("event: update"), 0, "sse: event update");
@@ -506,7 +510,7 @@ static void test_errors(void)
 		{"{\"timestamp_ms\":\"12x\",\"user\":{\"id_str\":\"1\"}}", "timestamp_ms", GS_ETIME},
 		{"{\"id\":\"1\",\"author_id\":\"2\",\"created_at\":\"yesterday\"}", "created_at", GS_ETIME},
 		{"{\"id\":\"1\",\"author_id\":[],\"created_at\":\"2017-10-15T22:00:00Z\"}", "author_id", GS_ETYPE},
-		{"{\"data\":{},\"includes\":{}}", "data", GS_ETYPE},
+		{"{\"data\":5,\"includes\":{}}", "data", GS_ETYPE},
 		{"{\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00Z\",\"account\":\"x\"}", "account", GS_ETYPE},
 		{"{\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00Z\",\"account\":{\"id\":\"1\"},"
 		 "\"mentions\":[1]}", "mentions", GS_ETYPE},
@@ -542,7 +546,7 @@ static void test_errors(void)
 	TAP_OK(strstr(gs_parser_reason(ps), "column 24") != NULL, "malformed reason with column: %s",
 	       gs_parser_reason(ps));
 	TAP_EQ_INT(parse("{\"user\":{\"id_str\":\"1\"}} x"), GS_EJSON, "trailing garbage");
-	TAP_EQ_INT(parse("[1,2]"), GS_EJSON, "array line");
+	TAP_EQ_INT(parse("[1,2]"), GS_ETYPE, "array line of numbers");
 	TAP_OK(gs_parser_reason(ps)[0] != 0, "array line reason");
 	TAP_EQ_INT(parse("hello"), GS_EJSON, "not JSON");
 	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"user\":{\"id_str\":\"1\"},\"x\":\"\xff\"}"),
@@ -742,6 +746,276 @@ static void test_big_page(void)
 	free(line);
 }
 
+/* Builds a twarc2 full-archive page like the one of the issue: ndata
+ * tweets (every third a retweet, every fifth a quote, every seventh a
+ * reply), nincl originals in includes.tweets, nusers includes.users. */
+static size_t archive_page(char **out, int ndata, int nincl, int nusers)
+{
+	size_t cap = (size_t)(ndata + nincl + nusers) * 1024 + 4096, o = 0;
+	char *b = malloc(cap);
+	o += (size_t)snprintf(b + o, cap - o, "{\"data\":[");
+	for (int i = 0; i < ndata; i++) {
+		char refs[256] = "";
+		if (i % 3 == 0)
+			snprintf(refs, sizeof refs,
+				 ",\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"9%d\"}]",
+				 i % nincl);
+		else if (i % 5 == 0)
+			snprintf(refs, sizeof refs,
+				 ",\"referenced_tweets\":[{\"type\":\"quoted\",\"id\":\"9%d\"},"
+				 "{\"type\":\"replied_to\",\"id\":\"9%d\"}]",
+				 i % nincl, (i + 1) % nincl);
+		o += (size_t)snprintf(b + o, cap - o,
+				      "%s{\"id\":\"%d\",\"text\":\"t #own%d\",\"author_id\":\"%d\","
+				      "\"created_at\":\"2017-10-15T20:00:00.000Z\",\"entities\":{\"hashtags\":"
+				      "[{\"start\":2,\"end\":7,\"tag\":\"own%d\"}]},\"lang\":\"en\"%s}",
+				      i ? "," : "", 1000 + i, i % 10, 5000 + i, i % 10, refs);
+	}
+	o += (size_t)snprintf(b + o, cap - o, "],\"includes\":{\"users\":[");
+	for (int i = 0; i < nusers; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+				      "%s{\"id\":\"%d\",\"username\":\"user%d\",\"name\":\"U\","
+				      "\"description\":\"a fictional account\"}",
+				      i ? "," : "", 5000 + i, i);
+	o += (size_t)snprintf(b + o, cap - o, "],\"tweets\":[");
+	for (int i = 0; i < nincl; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+				      "%s{\"id\":\"9%d\",\"text\":\"o #orig\",\"author_id\":\"7%d\","
+				      "\"created_at\":\"2017-10-15T19:00:00.000Z\",\"entities\":{\"hashtags\":"
+				      "[{\"start\":2,\"end\":7,\"tag\":\"orig\"}]},\"referenced_tweets\":"
+				      "[{\"type\":\"replied_to\",\"id\":\"1\"}]}",
+				      i ? "," : "", i, i);
+	o += (size_t)snprintf(b + o, cap - o,
+			      "]},\"meta\":{\"result_count\":%d},\"__twarc\":{\"version\":\"2.14.0\"}}",
+			      ndata);
+	*out = b;
+	return o;
+}
+
+/* Forms of real archives (issue 11), each once lost or miscounted. */
+static void test_real_forms(void)
+{
+	const struct gs_post *p;
+	char *page;
+
+	/* 1. a full-archive page: 474 tweets, 197 includes.tweets, 612
+	 * includes.users was refused as "too many posts in one line" */
+	size_t n = archive_page(&page, 474, 197, 612);
+	struct gs_parser *big = gs_parser_new(GS_FORMAT_AUTO, 0);
+	int r = parse_n(big, page, n);
+	TAP_EQ_INT(r, 474, "full-archive page: all 474 tweets (%s)", gs_parser_reason(big));
+	if (r == 474) {
+		TAP_EQ_STR(tags_of(&posts[0]), "orig", "page: a retweet takes its original's tags");
+		TAP_EQ_INT(posts[0].flags, GS_POST_REPOST, "page: retweet");
+		TAP_EQ_STR(S(posts[0].repost_account), "70", "page: retweeted author from includes");
+		TAP_EQ_INT(posts[5].flags, GS_POST_QUOTE | GS_POST_REPLY, "page: quote and reply");
+		TAP_EQ_STR(S(posts[5].quote_account), "75", "page: quoted author from includes");
+		TAP_EQ_STR(S(posts[473].account), "5473", "page: the last tweet's author");
+	} else {
+		TAP_OK(0, "page posts");
+	}
+	free(page);
+	/* pages of the API's limit with expansions and past it */
+	n = archive_page(&page, 500, 1500, 500);
+	TAP_EQ_INT(parse_n(big, page, n), 500, "page of 500 tweets, 1500 includes (%s)", gs_parser_reason(big));
+	free(page);
+	n = archive_page(&page, 6000, 1, 1);
+	TAP_EQ_INT(parse_n(big, page, n), 6000, "page of 6,000 tweets and 3,600 references: the pool grows (%s)",
+		   gs_parser_reason(big));
+	free(page);
+	/* a line of empty objects is bounded by its length */
+	{
+		size_t cap = 3 * 200000 + 64, o = 0;
+		char *l = malloc(cap);
+		o += (size_t)snprintf(l, cap, "{\"data\":[");
+		for (int i = 0; i < 200000; i++) {
+			memcpy(l + o, i ? ",{}" : "{}", i ? 3 : 2);
+			o += i ? 3 : 2;
+		}
+		o += (size_t)snprintf(l + o, cap - o, "]}");
+		TAP_EQ_INT(parse_n(big, l, o), GS_ETOOLONG, "200,000 empty objects in 600 kB: refused");
+		TAP_OK(strstr(gs_parser_reason(big), "too many objects") != NULL, "reason: %s",
+		       gs_parser_reason(big));
+		free(l);
+	}
+	gs_parser_free(big);
+
+	/* 2. stream and sample lines: data is one tweet */
+	TAP_EQ_INT(parse("{\"data\":{\"id\":\"1\",\"text\":\"#a\",\"author_id\":\"2\","
+			 "\"created_at\":\"2017-10-15T20:00:00.000Z\",\"entities\":{\"hashtags\":[{\"tag\":\"a\"}]},"
+			 "\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"3\"}]},"
+			 "\"includes\":{\"tweets\":[{\"id\":\"3\",\"text\":\"#b\",\"author_id\":\"4\","
+			 "\"created_at\":\"2017-10-15T19:00:00.000Z\",\"entities\":{\"hashtags\":[{\"tag\":\"b\"}]}}]},"
+			 "\"matching_rules\":[{\"id\":\"7\",\"tag\":\"r\"}]}"),
+		   1, "v2 stream line: data is an object (%s)", gs_parser_reason(ps));
+	TAP_EQ_STR(tags_of(&posts[0]), "b", "stream line: the retweet's original from includes");
+	TAP_EQ_STR(S(posts[0].account), "2", "stream line: author");
+
+	/* 3. id_str wins over a rounded id, in either order */
+	TAP_EQ_INT(parse("{\"id\":918239577002827776,\"id_str\":\"918239577002827777\","
+			 "\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
+			 "\"in_reply_to_user_id\":815279070241955800,\"in_reply_to_user_id_str\":\"815279070241955840\","
+			 "\"user\":{\"id\":815279070241955800,\"id_str\":\"815279070241955840\"},"
+			 "\"entities\":{\"hashtags\":[],\"user_mentions\":[{\"id\":815279070241955800,"
+			 "\"id_str\":\"815279070241955840\"},{\"id\":12}]}}"),
+		   1, "v1.1: rounded numbers beside id_str");
+	p = &posts[0];
+	TAP_EQ_STR(S(p->account), "815279070241955840", "user.id_str wins over a rounded user.id before it");
+	TAP_EQ_STR(S(p->id), "918239577002827777", "id_str wins over id");
+	TAP_EQ_STR(S(p->reply_to), "815279070241955840", "in_reply_to_user_id_str wins");
+	TAP_EQ_STR(mentions_of(p), "815279070241955840 12", "mention id_str wins; a small id alone is exact");
+	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
+			 "\"in_reply_to_user_id_str\":\"815279070241955840\",\"in_reply_to_user_id\":815279070241955800,"
+			 "\"user\":{\"id_str\":\"815279070241955840\",\"id\":815279070241955800}}"),
+		   1, "v1.1: strings first");
+	TAP_EQ_STR(S(posts[0].reply_to), "815279070241955840", "in_reply_to_user_id_str first still wins");
+	TAP_EQ_STR(S(posts[0].account), "815279070241955840", "user.id_str first wins");
+	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
+			 "\"user\":{\"id\":12345}}"),
+		   1, "v1.1: a small numeric user.id alone is exact");
+	TAP_EQ_STR(S(posts[0].account), "12345", "small id used");
+	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
+			 "\"user\":{\"id\":815279070241955800}}"),
+		   GS_EMISSING, "v1.1: a user.id above 2^53 alone is not trusted");
+	TAP_OK(strstr(gs_parser_reason(ps), "rounded") != NULL, "reason says why: %s", gs_parser_reason(ps));
+
+	/* 4. Mastodon quotes */
+	TAP_EQ_INT(parse("{\"id\":\"1\",\"created_at\":\"2025-07-01T10:00:00.000Z\",\"account\":{\"id\":\"31\"},"
+			 "\"tags\":[{\"name\":\"q\"}],\"quote\":{\"state\":\"accepted\",\"quoted_status\":"
+			 "{\"id\":\"2\",\"created_at\":\"2025-07-01T09:00:00.000Z\",\"account\":{\"id\":\"32\"},\"tags\":[]}}}"),
+		   1, "mastodon: a quote post");
+	TAP_EQ_INT(posts[0].flags, GS_POST_QUOTE, "mastodon quote: QUOTE");
+	TAP_EQ_STR(S(posts[0].quote_account), "32", "mastodon quote: the quoted account");
+	TAP_EQ_STR(tags_of(&posts[0]), "q", "mastodon quote: its own tags");
+	TAP_EQ_INT(parse("{\"id\":\"1\",\"created_at\":\"2025-07-01T10:00:00.000Z\",\"account\":{\"id\":\"31\"},"
+			 "\"tags\":[],\"quote\":{\"state\":\"accepted\",\"quoted_status_id\":\"2\"}}"),
+		   1, "mastodon: a shallow quote");
+	TAP_EQ_INT(posts[0].flags, GS_POST_QUOTE, "shallow quote: QUOTE");
+	TAP_EQ_INT(parse("{\"id\":\"1\",\"created_at\":\"2025-07-01T10:00:00.000Z\",\"account\":{\"id\":\"31\"},"
+			 "\"tags\":[],\"quote\":{\"state\":\"revoked\",\"quoted_status\":null}}"),
+		   1, "mastodon: a revoked quote");
+	TAP_EQ_INT(posts[0].flags, 0, "revoked quote: not a quote");
+	TAP_EQ_INT(parse("{\"id\":\"1\",\"created_at\":\"2025-07-01T10:00:00.000Z\",\"account\":{\"id\":\"31\"},"
+			 "\"tags\":[],\"quote\":null}"),
+		   1, "mastodon: quote null");
+	TAP_EQ_INT(posts[0].flags, 0, "quote null: not a quote");
+
+	/* 5. stream control messages and non-tweet output are non-posts */
+	static const struct {
+		const char *line;
+		enum gs_nonpost kind;
+	} np[] = {
+		{"{\"delete\":{\"status\":{\"id\":1,\"id_str\":\"1\",\"user_id\":2,\"user_id_str\":\"2\"},"
+		 "\"timestamp_ms\":\"1508097600000\"}}", GS_NONPOST_TWITTER_DELETE},
+		{"{\"limit\":{\"track\":1234,\"timestamp_ms\":\"1508097600000\"}}", GS_NONPOST_TWITTER_LIMIT},
+		{"{\"scrub_geo\":{\"user_id\":1,\"user_id_str\":\"1\",\"up_to_status_id\":2}}",
+		 GS_NONPOST_TWITTER_SCRUB_GEO},
+		{"{\"status_withheld\":{\"id\":1,\"user_id\":2,\"withheld_in_countries\":[\"DE\"]}}",
+		 GS_NONPOST_TWITTER_WITHHELD},
+		{"{\"user_withheld\":{\"id\":1,\"withheld_in_countries\":[\"DE\"]}}", GS_NONPOST_TWITTER_WITHHELD},
+		{"{\"disconnect\":{\"code\":4,\"stream_name\":\"s\",\"reason\":\"r\"}}",
+		 GS_NONPOST_TWITTER_DISCONNECT},
+		{"{\"warning\":{\"code\":\"FALLING_BEHIND\",\"message\":\"m\",\"percent_full\":60}}",
+		 GS_NONPOST_TWITTER_WARNING},
+		{"{\"meta\":{\"result_count\":0},\"__twarc\":{\"url\":\"u\"}}", GS_NONPOST_TWARC2_EMPTY},
+		{"{\"data\":[],\"meta\":{\"result_count\":0}}", GS_NONPOST_TWARC2_EMPTY},
+		{"{\"errors\":[{\"title\":\"Not Found Error\",\"type\":\"x\"}],\"meta\":{}}",
+		 GS_NONPOST_TWARC2_ERRORS},
+		{"{\"data\":[{\"id\":\"1\",\"name\":\"N\",\"username\":\"n\",\"created_at\":"
+		 "\"2017-10-15T20:00:00.000Z\"}],\"meta\":{}}", GS_NONPOST_TWARC2_USERS},
+		{"{\"id\":\"1\",\"name\":\"N\",\"username\":\"n\",\"created_at\":\"2017-10-15T20:00:00.000Z\"}",
+		 GS_NONPOST_TWARC2_USERS},
+		{"{\"data\":[{\"end\":\"2017-10-15T21:00:00.000Z\",\"start\":\"2017-10-15T20:00:00.000Z\","
+		 "\"tweet_count\":5}],\"meta\":{\"total_tweet_count\":5}}", GS_NONPOST_TWARC2_COUNTS},
+		{"{\"data\":[{\"id\":\"1\",\"name\":\"a list\"}],\"meta\":{}}", GS_NONPOST_TWARC2_OTHER},
+		{"[]", GS_NONPOST_EMPTY_ARRAY},
+	};
+	for (size_t i = 0; i < sizeof np / sizeof np[0]; i++) {
+		TAP_EQ_INT(parse(np[i].line), 0, "non-post %zu is no error (%s)", i, gs_parser_reason(ps));
+		TAP_EQ_INT(gs_parser_skipped(ps), 1, "non-post %zu is counted as skipped", i);
+		TAP_EQ_INT(gs_parser_nonpost(ps), np[i].kind, "non-post %zu is a %s", i, gs_nonpost_name(np[i].kind));
+	}
+	TAP_EQ_INT(parse("{\"foo\":1}"), GS_EFORMAT, "an unknown object is still malformed");
+	TAP_EQ_STR(gs_nonpost_name(GS_NONPOST_TWITTER_DELETE), "twitter delete notices", "kind names");
+
+	/* 6. a ':' line in JSON Lines input is malformed */
+	{
+		struct gs_parser *jl = gs_parser_new(GS_FORMAT_AUTO, 0);
+		static const char *tw = "{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"user\":{\"id_str\":\"1\"}}";
+		TAP_EQ_INT(parse_n(jl, tw, strlen(tw)), 1, "a JSON line");
+		TAP_EQ_INT(parse_n(jl, ":)", 2), GS_EJSON, "':' line after JSON lines: malformed");
+		TAP_OK(strstr(gs_parser_reason(jl), "':'") != NULL, "reason: %s", gs_parser_reason(jl));
+		gs_parser_free(jl);
+	}
+
+	/* 7. Bluesky quotes */
+	static const char *jq =
+		"{\"did\":\"did:plc:q\",\"time_us\":1508097600000000,\"kind\":\"commit\",\"commit\":{\"rev\":\"r\","
+		"\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\",\"record\":{"
+		"\"$type\":\"app.bsky.feed.post\",\"text\":\"q\",\"embed\":%s},\"cid\":\"c\"}}";
+	static const struct {
+		const char *embed, *account;
+	} emb[] = {
+		{"{\"$type\":\"app.bsky.embed.record\",\"record\":{\"cid\":\"c\",\"uri\":"
+		 "\"at://did:plc:orig/app.bsky.feed.post/3k\"}}", "did:plc:orig"},
+		{"{\"record\":{\"uri\":\"at://did:plc:orig/app.bsky.feed.post/3k\"},"
+		 "\"$type\":\"app.bsky.embed.record\"}", "did:plc:orig"},
+		{"{\"$type\":\"app.bsky.embed.recordWithMedia\",\"media\":{\"$type\":\"app.bsky.embed.images\","
+		 "\"images\":[]},\"record\":{\"$type\":\"app.bsky.embed.record\",\"record\":{\"cid\":\"c\","
+		 "\"uri\":\"at://did:plc:m/app.bsky.feed.post/3k\"}}}", "did:plc:m"},
+		{"{\"$type\":\"app.bsky.embed.record\",\"record\":{\"uri\":"
+		 "\"at://did:plc:orig/app.bsky.graph.list/3k\"}}", NULL},
+		{"{\"$type\":\"app.bsky.embed.record\",\"record\":{\"uri\":"
+		 "\"at://did:plc:orig/app.bsky.feed.generator/3k\"}}", NULL},
+		{"{\"$type\":\"app.bsky.embed.record\",\"record\":{\"uri\":"
+		 "\"at://did:plc:orig/app.bsky.graph.starterpack/3k\"}}", NULL},
+		{"{\"$type\":\"app.bsky.embed.external\",\"external\":{\"uri\":\"https://example.org\"}}", NULL},
+	};
+	for (size_t i = 0; i < sizeof emb / sizeof emb[0]; i++) {
+		char line[1024];
+		snprintf(line, sizeof line, jq, emb[i].embed);
+		TAP_EQ_INT(parse(line), 1, "bluesky embed %zu parses (%s)", i, gs_parser_reason(ps));
+		TAP_EQ_INT(posts[0].flags, emb[i].account ? GS_POST_QUOTE : 0, "bluesky embed %zu: %s", i,
+			   emb[i].account ? "a quote" : "not a quote");
+		TAP_EQ_STR(S(posts[0].quote_account), emb[i].account ? emb[i].account : "",
+			   "bluesky embed %zu: quoted account", i);
+	}
+
+	/* 8. Bluesky tags only from facets and record tags */
+	TAP_EQ_INT(parse("{\"did\":\"did:plc:t\",\"time_us\":1508097600000000,\"kind\":\"commit\",\"commit\":"
+			 "{\"rev\":\"r\",\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+			 "\"record\":{\"text\":\"#bot #spam\",\"facets\":[]},\"cid\":\"c\"}}"),
+		   1, "bluesky: empty facets");
+	TAP_EQ_STR(tags_of(&posts[0]), "", "bluesky: no tags from the text with facets: []");
+	TAP_EQ_INT(parse("{\"did\":\"did:plc:t\",\"time_us\":1508097600000000,\"kind\":\"commit\",\"commit\":"
+			 "{\"rev\":\"r\",\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+			 "\"record\":{\"text\":\"#bot #spam\",\"tags\":[\"extra\"]},\"cid\":\"c\"}}"),
+		   1, "bluesky: record tags only");
+	TAP_EQ_STR(tags_of(&posts[0]), "extra", "bluesky: record tags, not the text's");
+	/* Jetstream non-posts by kind */
+	TAP_EQ_INT(parse("{\"did\":\"did:plc:t\",\"time_us\":1508097600000000,\"kind\":\"commit\",\"commit\":"
+			 "{\"rev\":\"r\",\"operation\":\"create\",\"collection\":\"app.bsky.feed.like\",\"rkey\":\"k\","
+			 "\"record\":{\"subject\":{\"uri\":\"at://a/b/c\"}},\"cid\":\"c\"}}"),
+		   0, "bluesky like");
+	TAP_EQ_INT(gs_parser_nonpost(ps), GS_NONPOST_BSKY_LIKE, "bluesky like: kind");
+	TAP_EQ_INT(parse("{\"did\":\"did:plc:t\",\"time_us\":1508097600000000,\"kind\":\"identity\","
+			 "\"identity\":{\"did\":\"did:plc:t\",\"handle\":\"t.example\"}}"),
+		   0, "bluesky identity");
+	TAP_EQ_INT(gs_parser_nonpost(ps), GS_NONPOST_BSKY_IDENTITY, "bluesky identity: kind");
+
+	/* a JSON array of posts on one line (a saved API answer) */
+	TAP_EQ_INT(parse("[{\"id\":\"1\",\"created_at\":\"2017-10-15T20:00:00.000Z\",\"account\":{\"id\":\"31\"},"
+			 "\"tags\":[{\"name\":\"a\"}]},{\"id\":\"2\",\"created_at\":\"2017-10-15T20:01:00.000Z\","
+			 "\"account\":{\"id\":\"32\"},\"tags\":[{\"name\":\"b\"}],\"reblog\":null}]"),
+		   2, "a JSON array of two statuses");
+	TAP_EQ_STR(S(posts[1].account), "32", "array: second status");
+	TAP_EQ_STR(tags_of(&posts[1]), "b", "array: second status's tags");
+	TAP_EQ_INT(parse("[1,2]"), GS_ETYPE, "array of numbers: malformed");
+	TAP_EQ_INT(parse("[{\"foo\":1}]"), GS_EFORMAT, "array of unknown objects: malformed");
+	TAP_EQ_INT(parse("[{\"id\":\"1\",\"created_at\":\"2017-10-15T20:00:00.000Z\",\"account\":{\"id\":\"31\"}}"),
+		   GS_EJSON, "truncated array: malformed");
+}
+
 /* The Jetstream layout fast path against the general walk, on a generated
  * stream (malformed lines included) and on damaged copies of its lines. */
 static void test_jetstream_layout(void)
@@ -829,6 +1103,7 @@ int main(void)
 	test_tags_limits();
 	test_escapes_nesting();
 	test_big_page();
+	test_real_forms();
 	test_jetstream_layout();
 	gs_parser_free(ps);
 	free(copy);

@@ -67,7 +67,7 @@ REPLIES = {("B", "A"): 1, ("A", "B"): 1, ("E", "D"): 1}
 MENTIONS = {("B", "A"): 1, ("A", "B"): 1, ("D", "C"): 1, ("B", "C"): 1, ("B", "D"): 1}
 REPOSTS = {("C", "A"): 1, ("D", "B"): 1}
 QUOTES = {("D", "A"): 1}
-HAS_QUOTES = {"twitter1", "twitter2"}
+HAS_QUOTES = {"twitter1", "twitter2", "jetstream"}
 
 
 def csv_edges(text, cols=("weight",)):
