@@ -165,6 +165,7 @@ int gs_parser_skipped(const struct gs_parser *ps);
 	X(GS_NONPOST_TWARC2_USERS, "twarc2 user lines")                        \
 	X(GS_NONPOST_TWARC2_COUNTS, "twarc2 tweet-count lines")                \
 	X(GS_NONPOST_TWARC2_OTHER, "twarc2 lines of other objects (lists?)")   \
+	X(GS_NONPOST_TWARC2_COMPLIANCE, "twarc2 compliance results")           \
 	X(GS_NONPOST_BSKY_DELETE, "bluesky deletes and updates")               \
 	X(GS_NONPOST_BSKY_LIKE, "bluesky likes")                               \
 	X(GS_NONPOST_BSKY_FOLLOW, "bluesky follows and blocks")                \

@@ -73,6 +73,7 @@ enum {
 	K_TWEET_COUNT = 1 << 18, /* a twarc2 counts bucket */
 	K_META = 1 << 19,      /* twarc2 page "meta" */
 	K_ERRORS = 1 << 20,    /* twarc2 page "errors" */
+	K_ACTION = 1 << 21,    /* a twarc2 compliance job's result */
 };
 
 struct obj {
@@ -993,6 +994,9 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 			} else if (depth == 0 && KEY(key, "errors")) {
 				o->keys |= K_ERRORS;
 				goto skip;
+			} else if (depth == 0 && KEY(key, "action")) {
+				o->keys |= K_ACTION;
+				goto skip;
 			} else
 				goto skip;
 			break;
@@ -1072,6 +1076,10 @@ static int parse_obj(struct gs_parser *ps, struct gs_json *j, int depth,
 				goto skip;
 			break;
 		case 14:
+			if (depth == 0 && KEY(key, "direct_message")) {
+				o->control = GS_NONPOST_TWITTER_OTHER;
+				goto skip;
+			}
 			if (KEY(key, "extended_tweet"))
 				r = gs_json_null(j) ? 0 : read_extended(ps, j, o);
 			else if (KEY(key, "in_reply_to_id")) {
@@ -1571,6 +1579,8 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 			return nonpost(ps, GS_NONPOST_TWARC2_EMPTY);
 		if ((o->keys & K_USERNAME) && !(o->keys & K_TEXT))
 			return nonpost(ps, GS_NONPOST_TWARC2_USERS);
+		if (o->keys & K_ACTION)
+			return nonpost(ps, GS_NONPOST_TWARC2_COMPLIANCE);
 		return reason(ps, GS_EFORMAT, "not a post of any known format");
 	}
 	if (ps->forced != GS_FORMAT_AUTO && f != ps->forced)

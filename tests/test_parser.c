@@ -929,6 +929,10 @@ static void test_real_forms(void)
 		 "\"tweet_count\":5}],\"meta\":{\"total_tweet_count\":5}}", GS_NONPOST_TWARC2_COUNTS},
 		{"{\"data\":[{\"id\":\"1\",\"name\":\"a list\"}],\"meta\":{}}", GS_NONPOST_TWARC2_OTHER},
 		{"[]", GS_NONPOST_EMPTY_ARRAY},
+		{"{\"id\":\"1170025343920402432\",\"action\":\"delete\",\"created_at\":\"2019-09-06T17:25:54.667Z\","
+		 "\"reason\":\"protected\"}", GS_NONPOST_TWARC2_COMPLIANCE},
+		{"{\"direct_message\":{\"id\":1,\"id_str\":\"1\",\"text\":\"hello\",\"sender\":{\"id_str\":\"2\"}}}",
+		 GS_NONPOST_TWITTER_OTHER},
 	};
 	for (size_t i = 0; i < sizeof np / sizeof np[0]; i++) {
 		TAP_EQ_INT(parse(np[i].line), 0, "non-post %zu is no error (%s)", i, gs_parser_reason(ps));
