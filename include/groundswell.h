@@ -152,30 +152,30 @@ int gs_parser_skipped(const struct gs_parser *ps);
 /* What a well-formed line that carries no post was (gs_parser_skipped() 1):
  * the documented non-posts of each format, counted by kind in summaries. */
 #define GS_NONPOSTS(X)                                                         \
-	X(GS_NONPOST_NONE, "none")                                             \
-	X(GS_NONPOST_TWITTER_DELETE, "twitter delete notices")                 \
-	X(GS_NONPOST_TWITTER_LIMIT, "twitter limit notices")                   \
-	X(GS_NONPOST_TWITTER_SCRUB_GEO, "twitter scrub_geo notices")           \
-	X(GS_NONPOST_TWITTER_WITHHELD, "twitter withheld notices")             \
-	X(GS_NONPOST_TWITTER_DISCONNECT, "twitter disconnect messages")        \
-	X(GS_NONPOST_TWITTER_WARNING, "twitter stall warnings")                \
-	X(GS_NONPOST_TWITTER_OTHER, "other twitter stream messages")           \
-	X(GS_NONPOST_TWARC2_EMPTY, "twarc2 pages without tweets")              \
-	X(GS_NONPOST_TWARC2_ERRORS, "twarc2 error-only lines")                 \
-	X(GS_NONPOST_TWARC2_USERS, "twarc2 user lines")                        \
-	X(GS_NONPOST_TWARC2_COUNTS, "twarc2 tweet-count lines")                \
-	X(GS_NONPOST_TWARC2_OTHER, "twarc2 lines of other objects (lists?)")   \
-	X(GS_NONPOST_TWARC2_COMPLIANCE, "twarc2 compliance results")           \
-	X(GS_NONPOST_BSKY_DELETE, "bluesky deletes and updates")               \
-	X(GS_NONPOST_BSKY_LIKE, "bluesky likes")                               \
-	X(GS_NONPOST_BSKY_FOLLOW, "bluesky follows and blocks")                \
-	X(GS_NONPOST_BSKY_OTHER, "bluesky other records")                      \
-	X(GS_NONPOST_BSKY_IDENTITY, "bluesky identity and account events")     \
-	X(GS_NONPOST_MASTODON_EVENT, "mastodon non-update events")             \
-	X(GS_NONPOST_EMPTY_ARRAY, "empty JSON arrays")
+	X(GS_NONPOST_NONE, "none", "none")                                     \
+	X(GS_NONPOST_TWITTER_DELETE, "twitter_delete", "twitter delete notices") \
+	X(GS_NONPOST_TWITTER_LIMIT, "twitter_limit", "twitter limit notices")  \
+	X(GS_NONPOST_TWITTER_SCRUB_GEO, "twitter_scrub_geo", "twitter scrub_geo notices") \
+	X(GS_NONPOST_TWITTER_WITHHELD, "twitter_withheld", "twitter withheld notices") \
+	X(GS_NONPOST_TWITTER_DISCONNECT, "twitter_disconnect", "twitter disconnect messages") \
+	X(GS_NONPOST_TWITTER_WARNING, "twitter_warning", "twitter stall warnings") \
+	X(GS_NONPOST_TWITTER_OTHER, "twitter_other", "other twitter stream messages") \
+	X(GS_NONPOST_TWARC2_EMPTY, "twarc2_empty", "twarc2 pages without tweets") \
+	X(GS_NONPOST_TWARC2_ERRORS, "twarc2_errors", "twarc2 error-only lines") \
+	X(GS_NONPOST_TWARC2_USERS, "twarc2_users", "twarc2 user lines")        \
+	X(GS_NONPOST_TWARC2_COUNTS, "twarc2_counts", "twarc2 tweet-count lines") \
+	X(GS_NONPOST_TWARC2_OTHER, "twarc2_other", "twarc2 lines of other objects (lists?)") \
+	X(GS_NONPOST_TWARC2_COMPLIANCE, "twarc2_compliance", "twarc2 compliance results") \
+	X(GS_NONPOST_BSKY_DELETE, "bsky_delete", "bluesky deletes and updates") \
+	X(GS_NONPOST_BSKY_LIKE, "bsky_like", "bluesky likes")                  \
+	X(GS_NONPOST_BSKY_FOLLOW, "bsky_follow", "bluesky follows and blocks") \
+	X(GS_NONPOST_BSKY_OTHER, "bsky_other", "bluesky other records")        \
+	X(GS_NONPOST_BSKY_IDENTITY, "bsky_identity", "bluesky identity and account events") \
+	X(GS_NONPOST_MASTODON_EVENT, "mastodon_event", "mastodon non-update events") \
+	X(GS_NONPOST_EMPTY_ARRAY, "empty_array", "empty JSON arrays")
 
 enum gs_nonpost {
-#define GS_NONPOST_ENUM_(name, msg) name,
+#define GS_NONPOST_ENUM_(name, key, msg) name,
 	GS_NONPOSTS(GS_NONPOST_ENUM_)
 #undef GS_NONPOST_ENUM_
 	GS_NONPOST_COUNT
@@ -186,6 +186,12 @@ enum gs_nonpost {
 enum gs_nonpost gs_parser_nonpost(const struct gs_parser *ps);
 /* Plural description of a kind, e.g. "twitter delete notices"; never NULL. */
 const char *gs_nonpost_name(enum gs_nonpost k);
+/* The kind as a key for JSON and CSV, e.g. "twitter_delete"; never NULL. */
+const char *gs_nonpost_key(enum gs_nonpost k);
+/* Tells the parser that its input is JSON Lines, not a server-sent events
+ * capture, before it has seen a line of it (the later parts of a file
+ * split across threads): a line starting with ':' is then malformed. */
+void gs_parser_expect_jsonl(struct gs_parser *ps);
 /* Format of the last line parsed successfully. */
 enum gs_format gs_parser_format(const struct gs_parser *ps);
 

@@ -70,6 +70,11 @@ struct part {
 	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
 	size_t nbad, maxbad;
 	uint64_t nbad_total, lines;
+	uint64_t nposts, nonpost[GS_NONPOST_COUNT];
+	int jsonl;          /* the file's first line is JSON: no SSE */
+	char first_why[160]; /* the first bad line's reason, for a diagnosis */
+	uint64_t first_why_line;
+	char head[200];     /* the start of the first non-blank line */
 	atomic_ullong bytes, posts;
 	int rc, open_errno;
 };
@@ -81,9 +86,27 @@ static void note_bad(struct part *p, uint64_t line, const char *why)
 		snprintf(p->bad[p->nbad].why, sizeof p->bad[0].why, "%s", why);
 		p->nbad++;
 	}
+	if (!p->nbad_total) {
+		snprintf(p->first_why, sizeof p->first_why, "%s", why);
+		p->first_why_line = line;
+	}
 	p->nbad_total++;
 	if (p->e)
 		gs_engine_count_malformed(p->e, 1);
+}
+
+/* Keeps the start of the file's first non-blank line (printable bytes) for
+ * a diagnosis, should the file give no post. */
+static void keep_head(struct part *p, const char *line, size_t len)
+{
+	size_t i = 0, k = 0;
+	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	for (; i < len && k + 1 < sizeof p->head; i++)
+		p->head[k++] = (unsigned char)line[i] < 0x20 ? ' ' : line[i];
+	p->head[k] = 0;
 }
 
 static void *read_part(void *arg)
@@ -105,6 +128,8 @@ static void *read_part(void *arg)
 		p->rc = GS_ENOMEM;
 		return NULL;
 	}
+	if (p->jsonl)
+		gs_parser_expect_jsonl(ps);
 	const char *line;
 	size_t len;
 	uint64_t n = 0;
@@ -128,6 +153,8 @@ static void *read_part(void *arg)
 			break;
 		}
 		const struct gs_post *posts;
+		if (!p->head[0] && p->start == 0)
+			keep_head(p, line, len);
 		int np = gs_parser_parse(ps, line, len, &posts);
 		if (np < 0) {
 			note_bad(p, gs_reader_lineno(r),
@@ -139,8 +166,12 @@ static void *read_part(void *arg)
 			}
 			continue;
 		}
-		if (np == 0 && gs_parser_skipped(ps) == 1 && p->e)
-			gs_engine_count_skipped(p->e, 1);
+		if (np == 0 && gs_parser_skipped(ps) == 1) {
+			p->nonpost[gs_parser_nonpost(ps)]++;
+			if (p->e)
+				gs_engine_count_skipped(p->e, 1);
+		}
+		p->nposts += (uint64_t)np;
 		for (int i = 0; i < np; i++) {
 			if (p->e && (p->rc = gs_engine_add(p->e, &posts[i])))
 				goto out;
@@ -235,6 +266,112 @@ void gs_ingest_progress_end(const struct gs_ingest_options *o,
 	}
 }
 
+/* 1 when the first non-blank byte of the file is '{' or '[' (JSON Lines,
+ * not an SSE capture). */
+static int starts_with_json(int fd)
+{
+	char buf[4096];
+	ssize_t k = pread(fd, buf, sizeof buf, 0);
+	for (ssize_t i = 0; i < k; i++) {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')
+			continue;
+		return buf[i] == '{' || buf[i] == '[';
+	}
+	return 0;
+}
+
+struct file_tally {
+	uint64_t lines, posts, malformed, nonpost[GS_NONPOST_COUNT];
+	const char *first_why, *head;
+	uint64_t first_why_line;
+};
+
+static int has(const char *s, const char *needle)
+{
+	return strstr(s, needle) != NULL;
+}
+
+/*
+ * Says why a file gave no post, from what its first line looks like and
+ * what its lines were, with the command that converts it where one exists.
+ * A file that gives nothing must never look like a file that held nothing
+ * of interest.
+ */
+static void diagnose(const struct gs_ingest_options *o, const char *path,
+		     const struct file_tally *t)
+{
+	FILE *f = o->errors;
+	const char *h = t->head;
+	uint64_t nonposts = 0;
+	for (int k = 0; k < GS_NONPOST_COUNT; k++)
+		nonposts += t->nonpost[k];
+	if (o->progress)
+		fputs("\r\033[K", f);
+	if (t->lines == 0) {
+		fprintf(f, "groundswell: '%s' is empty: no post read\n", path);
+		return;
+	}
+	fprintf(f, "groundswell: '%s': no post in %llu line%s (%llu malformed, %llu not posts)\n",
+		path, (unsigned long long)t->lines, t->lines == 1 ? "" : "s",
+		(unsigned long long)t->malformed, (unsigned long long)nonposts);
+	if (!t->malformed && nonposts) {
+		fputs("groundswell: it holds only lines that are not posts:", f);
+		const char *sep = " ";
+		for (int k = 1; k < GS_NONPOST_COUNT; k++)
+			if (t->nonpost[k]) {
+				fprintf(f, "%s%s: %llu", sep, gs_nonpost_name((enum gs_nonpost)k),
+					(unsigned long long)t->nonpost[k]);
+				sep = ", ";
+			}
+		fputs("\n", f);
+		if (t->nonpost[GS_NONPOST_TWARC2_USERS] || t->nonpost[GS_NONPOST_TWARC2_COUNTS])
+			fputs("groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n", f);
+		return;
+	}
+	if (h[0] == '[') {
+		fprintf(f, "groundswell: it starts with '[': a JSON array over several lines (a saved API answer?); "
+			   "make JSON Lines of it with: jq -c '.[]' '%s' > posts.jsonl\n", path);
+		return;
+	}
+	if (h[0] == '{' && has(h, "\"uri\"") && (has(h, "\"indexedAt\"") || has(h, "\"author\"")) &&
+	    has(h, "\"cid\"")) {
+		fprintf(f, "groundswell: these look like Bluesky PostView objects (app.bsky.feed.defs#postView, as the "
+			   "AppView API answers searchPosts or getAuthorFeed), not Jetstream events; convert them with:\n"
+			   "  jq -c 'select(.record.\"$type\" == \"app.bsky.feed.post\") | {did: .author.did, "
+			   "time_us: ((.indexedAt | sub(\"\\\\.[0-9]+\"; \"\") | fromdate) * 1000000), kind: \"commit\", "
+			   "commit: {operation: \"create\", collection: \"app.bsky.feed.post\", "
+			   "rkey: (.uri | split(\"/\") | last), record: .record}}' '%s' > jetstream.jsonl\n", path);
+		return;
+	}
+	if (h[0] == '{' && (has(h, "{\"posts\":[") || has(h, "{\"feed\":["))) {
+		fprintf(f, "groundswell: this looks like a Bluesky API answer (a list of PostViews), not Jetstream "
+			   "events: its posts are in %s\n", has(h, "{\"feed\":[") ? ".feed[].post" : ".posts[]");
+		return;
+	}
+	if (h[0] == '{' && has(h, "\"statuses\":[")) {
+		fprintf(f, "groundswell: this looks like an API answer holding statuses: make JSON Lines of them with: "
+			   "jq -c '.statuses[]' '%s' > posts.jsonl\n", path);
+		return;
+	}
+	if (has(t->first_why, "(looks like ")) {
+		fprintf(f, "groundswell: --input-format %s was given, but the lines are of another format (%s); "
+			   "leave --input-format out (the format is detected per line)\n",
+			gs_format_name(o->format), t->first_why);
+		return;
+	}
+	if (h[0] && h[0] != '{' && (has(h, ",") || has(h, "\t"))) {
+		fprintf(f, "groundswell: it looks like %s (first line: \"%.60s\"): groundswell reads the JSON Lines that "
+			   "twarc, twarc2, Jetstream or the Mastodon API wrote, not a %s export made from them "
+			   "(twarc-csv, 4CAT); read the .jsonl it was made from\n",
+			has(h, "\t") && !has(h, ",") ? "TSV" : "CSV", h,
+			has(h, "\t") && !has(h, ",") ? "TSV" : "CSV");
+		return;
+	}
+	if (t->first_why[0])
+		fprintf(f, "groundswell: the first bad line: %s:%llu: %s\n", path,
+			(unsigned long long)t->first_why_line, t->first_why);
+}
+
 static unsigned cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -287,6 +424,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		gs_engine_set_max_bytes(e, total_bytes);
 	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	int64_t prev = 0;
+	int jsonl = fd >= 0 && starts_with_json(fd);
 	for (size_t i = 0; i < nparts; i++) {
 		struct part *p = &parts[i];
 		p->path = path;
@@ -295,6 +433,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		p->maxbad = o->strict ? 1 : o->max_shown;
 		p->bad = calloc(p->maxbad ? p->maxbad : 1, sizeof *p->bad);
 		p->ranged = nparts > 1;
+		p->jsonl = i > 0 && jsonl;
 		p->start = prev;
 		p->end = i + 1 == nparts ? -1
 			 : (fd >= 0 ? line_start(fd, size * (int64_t)(i + 1) / (int64_t)nparts, size) : -1);
@@ -367,6 +506,30 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		base += p->lines;
 		st->bytes_done += atomic_load(&p->bytes);
 		st->posts_done += atomic_load(&p->posts);
+	}
+	struct file_tally t = {0};
+	t.lines = base;
+	t.first_why = "";
+	t.head = parts[0].head;
+	for (size_t i = 0; i < nparts; i++) {
+		struct part *p = &parts[i];
+		t.posts += p->nposts;
+		t.malformed += p->nbad_total;
+		for (int k = 0; k < GS_NONPOST_COUNT; k++) {
+			t.nonpost[k] += p->nonpost[k];
+			st->nonpost[k] += p->nonpost[k];
+		}
+		if (p->nbad_total && !t.first_why[0]) {
+			t.first_why = p->first_why;
+			t.first_why_line = p->first_why_line; /* (part 0: absolute) */
+			for (size_t k = 0; k < i; k++)
+				t.first_why_line += parts[k].lines;
+		}
+	}
+	if (!rc && t.posts == 0) {
+		diagnose(o, shown_path, &t);
+		st->files_without_posts++;
+		rc = GS_ENOPOSTS;
 	}
 	for (size_t i = 1; i < nparts; i++) {
 		if (!rc && parts[i].e) {

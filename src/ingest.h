@@ -27,6 +27,8 @@ void gs_ingest_options_init(struct gs_ingest_options *o);
 
 struct gs_ingest_state {
 	unsigned shown;       /* bad lines printed so far, over all files */
+	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
+	unsigned files_without_posts; /* files that gave no post (diagnosed) */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
 	uint64_t posts_done;  /* lines of finished files, for rates */
@@ -39,7 +41,13 @@ struct gs_ingest_state {
  * file of at least 16 MB is split at line boundaries into up to
  * o->threads parts, each read by its own thread into its own engine, and
  * the engines are merged into e in file order; the counts are those of a
- * sequential read. Bad lines are reported in file order after the file. Returns 0; GS_EIO or
+ * sequential read. Bad lines are reported in file order after the file.
+ * Non-post lines are counted by kind in st->nonpost. A file that gives no
+ * post at all is never passed over in silence: a diagnosis says what it
+ * looks like and how to convert it (a CSV export, a JSON array over many
+ * lines, another format than --input-format asked for, only non-posts).
+ * Returns 0; GS_ENOPOSTS for a file without a post (diagnosed, counted in
+ * st->files_without_posts; reading other files may go on); GS_EIO or
  * GS_EDECOMPRESS when the file could not be read (a message naming it has
  * been printed); GS_EJSON (or the line's error) under strict mode at the
  * first bad line; GS_ENOMEM.

@@ -161,14 +161,30 @@ enum gs_nonpost gs_parser_nonpost(const struct gs_parser *ps)
 	return ps->skipped == 1 ? ps->nonpost : GS_NONPOST_NONE;
 }
 
+void gs_parser_expect_jsonl(struct gs_parser *ps)
+{
+	if (!ps->sse)
+		ps->sse = -1;
+}
+
 const char *gs_nonpost_name(enum gs_nonpost k)
 {
 	static const char *const names[] = {
-#define GS_NONPOST_NAME_(name, msg) msg,
+#define GS_NONPOST_NAME_(name, key, msg) msg,
 		GS_NONPOSTS(GS_NONPOST_NAME_)
 #undef GS_NONPOST_NAME_
 	};
 	return (unsigned)k < GS_NONPOST_COUNT ? names[k] : "unknown";
+}
+
+const char *gs_nonpost_key(enum gs_nonpost k)
+{
+	static const char *const keys[] = {
+#define GS_NONPOST_KEY_(name, key, msg) key,
+		GS_NONPOSTS(GS_NONPOST_KEY_)
+#undef GS_NONPOST_KEY_
+	};
+	return (unsigned)k < GS_NONPOST_COUNT ? keys[k] : "unknown";
 }
 
 /* A line that carries no post, of kind k. */

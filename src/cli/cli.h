@@ -5,14 +5,19 @@
  *   int cmd_NAME(int argc, char **argv);
  * where argv[0] is the subcommand's name; it returns the process exit code:
  *   0 success, 1 nothing matched, 2 usage or I/O error, 3 input rejected
- *   under --strict.
+ *   under --strict, 4 an input file gave no post (diagnosed on stderr; the
+ *   output covers the other files).
  * Options are parsed with getopt_long; "--help" prints examples first.
  * Ownership: nothing here allocates.
  */
 #ifndef GS_CLI_H
 #define GS_CLI_H
 
-enum { EXIT_NOMATCH = 1, EXIT_USAGE = 2, EXIT_STRICT = 3 };
+enum { EXIT_NOMATCH = 1, EXIT_USAGE = 2, EXIT_STRICT = 3, EXIT_NOPOSTS = 4 };
+
+/* The exit code of a command that returned rc: rc, or EXIT_NOPOSTS when it
+ * succeeded but an input file gave no post. */
+int cli_exit_status(int rc);
 
 int cmd_report(int argc, char **argv);
 int cmd_tag(int argc, char **argv);

@@ -30,7 +30,8 @@ static const char help[] =
 	"                         page with charts (- for stdout: the page only)\n"
 	CLI_COMMON_HELP;
 
-static void summary_json(FILE *f, const struct gs_summary *s)
+static void summary_json(FILE *f, const struct gs_summary *s,
+			 const struct cli_common *c)
 {
 	char a[32], b[32], d[16];
 	time_str(a, s->first_ms);
@@ -54,6 +55,8 @@ static void summary_json(FILE *f, const struct gs_summary *s)
 	b[0] ? json_str(f, b) : (void)fputs("null", f);
 	fputs(",\"bucket\":", f);
 	json_str(f, d);
+	fputs(",\"skipped_by_kind\":", f);
+	cli_nonpost_json(f, c);
 	fputc('}', f);
 }
 
@@ -162,7 +165,8 @@ static void tag_json(FILE *f, const struct gs_tag_stats *t)
 	fputc('}', f);
 }
 
-static void print_summary_line(FILE *f, const struct gs_summary *s)
+static void print_summary_line(FILE *f, const struct gs_summary *s,
+			       const struct cli_common *c)
 {
 	char p[32], r[32], rp[32], a[32], t0[32], t1[32];
 	fmt_count(p, sizeof p, (double)s->posts);
@@ -183,16 +187,18 @@ static void print_summary_line(FILE *f, const struct gs_summary *s)
 		fprintf(f, ", %llu rare ones evicted", (unsigned long long)s->tags_evicted);
 	fprintf(f, "); %llu malformed lines skipped, %llu non-post events skipped",
 		(unsigned long long)s->malformed, (unsigned long long)s->skipped);
+	cli_nonpost_text(f, c);
 	if (s->reposts_unresolved)
 		fprintf(f, ", %llu reposts of unseen posts",
 			(unsigned long long)s->reposts_unresolved);
 	fputs("\n\n", f);
 }
 
-static void table(FILE *f, const struct gs_summary *s,
+static void table(FILE *f, const struct cli_common *c,
+		  const struct gs_summary *s,
 		  const struct gs_tag_stats *v, size_t n)
 {
-	print_summary_line(f, s);
+	print_summary_line(f, s, c);
 	int tw = 3;
 	for (size_t i = 0; i < n; i++) {
 		int w = display_width(v[i].display) + 1;
@@ -337,7 +343,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		/* the page alone */
 	} else if (c->out == OUT_JSON) {
 		fputs("{\"summary\":", stdout);
-		summary_json(stdout, &s);
+		summary_json(stdout, &s, c);
 		fputs(",\"tags\":[", stdout);
 		for (size_t i = 0; i < k; i++) {
 			if (i)
@@ -354,7 +360,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 	} else if (c->out == OUT_CSV) {
 		csv(stdout, v, k);
 	} else {
-		table(stdout, &s, v, k);
+		table(stdout, c, &s, v, k);
 		trends_table(stdout, tr, nev);
 	}
 	if (hf) {

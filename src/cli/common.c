@@ -196,6 +196,10 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 	return 0;
 }
 
+/* EXIT_NOPOSTS once a file gave no post: the command's own output still
+ * covers the rest, and the exit code tells (cli_exit_status). */
+static int late_status;
+
 int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		  struct gs_engine *e, const struct gs_ingest_sink *sink,
 		  uint64_t *malformed)
@@ -225,11 +229,15 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		int r = gs_ingest_file_sink(e, files[i], &c->ing, &st, sink);
 		if (r == GS_ENOMEM)
 			cli_error("out of memory");
-		if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
+		if (r == GS_ENOPOSTS) /* diagnosed; the other files go on */
+			late_status = EXIT_NOPOSTS;
+		else if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
 			rc = EXIT_USAGE;
 		else if (r)
 			rc = EXIT_STRICT;
 	}
+	for (int k = 0; k < GS_NONPOST_COUNT; k++)
+		c->nonpost[k] += st.nonpost[k];
 	gs_ingest_progress_end(&c->ing, &st);
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
@@ -237,6 +245,37 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	if (malformed)
 		*malformed = st.shown;
 	return rc;
+}
+
+int cli_exit_status(int rc)
+{
+	return rc ? rc : late_status;
+}
+
+void cli_nonpost_text(FILE *f, const struct cli_common *c)
+{
+	const char *sep = " (";
+	for (int k = 1; k < GS_NONPOST_COUNT; k++)
+		if (c->nonpost[k]) {
+			fprintf(f, "%s%s: %llu", sep, gs_nonpost_name((enum gs_nonpost)k),
+				(unsigned long long)c->nonpost[k]);
+			sep = ", ";
+		}
+	if (sep[0] == ',')
+		fputc(')', f);
+}
+
+void cli_nonpost_json(FILE *f, const struct cli_common *c)
+{
+	const char *sep = "";
+	fputc('{', f);
+	for (int k = 1; k < GS_NONPOST_COUNT; k++)
+		if (c->nonpost[k]) {
+			fprintf(f, "%s\"%s\":%llu", sep, gs_nonpost_key((enum gs_nonpost)k),
+				(unsigned long long)c->nonpost[k]);
+			sep = ",";
+		}
+	fputc('}', f);
 }
 
 int cli_read_inputs(struct cli_common *c, int nfiles, char **files)

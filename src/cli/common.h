@@ -31,6 +31,7 @@ struct cli_common {
 	int have_pseudo;
 	struct gs_pseudo pseudo;
 	struct gs_engine *engine;
+	uint64_t nonpost[GS_NONPOST_COUNT]; /* lines that are not posts, by kind */
 };
 
 /* Long options every reading command takes; append to a command's table. */
@@ -59,7 +60,7 @@ struct cli_common {
 	"                         (default: detected per line)\n"              \
 	"  -b, --bucket D         timeline bucket: 5m, 1h, 1d... (default 1h)\n" \
 	"      --strict           stop at the first malformed line (exit 3)\n" \
-	"      --max-line N       reject lines over N bytes (default 1048576)\n" \
+	"      --max-line N       reject lines over N bytes (default 64M)\n" \
 	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
 	"      --max-memory SIZE  memory for the tags, about (default 256M; 0:\n" \
 	"                         none); past it the rarest tags are evicted\n" \
@@ -93,6 +94,11 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files);
 int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		  struct gs_engine *e, const struct gs_ingest_sink *sink,
 		  uint64_t *malformed);
+
+/* The non-post lines read, by kind: " (3 bluesky likes, 1 ...)" in text,
+ * {"bsky_like":3,...} in JSON; nothing (text) or {} (JSON) when none. */
+void cli_nonpost_text(FILE *f, const struct cli_common *c);
+void cli_nonpost_json(FILE *f, const struct cli_common *c);
 
 /* Output helpers. */
 void json_str(FILE *f, const char *s);

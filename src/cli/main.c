@@ -65,7 +65,8 @@ static void usage(FILE *f)
 	fputs("\nFILE is JSON Lines (Twitter v1.1/v2, Bluesky Jetstream, Mastodon),\n"
 	      "optionally .gz or .zst; - reads stdin. 'groundswell COMMAND --help'\n"
 	      "for a command's options. Exit: 0 ok, 1 nothing matched, 2 usage or\n"
-	      "I/O error, 3 input rejected under --strict.\n",
+	      "I/O error, 3 input rejected under --strict, 4 an input file gave no\n"
+	      "post (said why on stderr; the output covers the other files).\n",
 	      f);
 }
 
@@ -86,7 +87,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(cmd, commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return cli_exit_status(commands[i].fn(argc - 1, argv + 1));
 	cli_error("'%s' is not a groundswell command; see 'groundswell --help'", cmd);
 	return EXIT_USAGE;
 }
