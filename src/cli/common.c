@@ -65,6 +65,27 @@ static int parse_size(const char *arg, size_t *out)
 	return 0;
 }
 
+/* A byte size with an optional binary unit: N, NK, NM or NG; 0 allowed. */
+static int parse_bytes(const char *arg, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (errno || end == arg || *end || arg[0] == '-' || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
 static int set_key(struct cli_common *c, const char *key, size_t n)
 {
 	if (c->have_pseudo)
@@ -105,33 +126,21 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		c->out = OUT_CSV;
 		return 1;
 	case 1004:
-		if (parse_size(arg, &n) || n > (1u << 30)) {
-			cli_error("invalid --max-line '%s'", arg);
+		if (parse_bytes(arg, &n) || n == 0 || n > (1u << 30)) {
+			cli_error("invalid --max-line '%s' (a size such as 64M, at most 1G)", arg);
 			return -1;
 		}
 		c->ing.max_line = n;
 		return 1;
 	case 1013: {
 		/* SIZE[KMG], binary units; 0 for no bound */
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(arg, &end, 10);
-		unsigned shift = 0;
-		if (*end == 'K' || *end == 'k')
-			shift = 10;
-		else if (*end == 'M' || *end == 'm')
-			shift = 20;
-		else if (*end == 'G' || *end == 'g')
-			shift = 30;
-		if (shift)
-			end++;
-		if (errno || end == arg || *end || arg[0] == '-' || v > (SIZE_MAX >> shift) ||
-		    (v && (v << shift) < (1u << 20))) {
+		size_t v;
+		if (parse_bytes(arg, &v) || (v && v < (1u << 20))) {
 			cli_error("invalid --max-memory '%s' (a size such as 64M, at least 1M, or 0)",
 				  arg);
 			return -1;
 		}
-		c->eng.max_bytes = (size_t)(v << shift);
+		c->eng.max_bytes = v;
 		return 1;
 	}
 	case 1005:
