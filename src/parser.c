@@ -370,9 +370,9 @@ static int exact_id_number(struct gs_str v)
 static inline int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
 {
 	int r = gs_json_scalar(j, out);
-	if (r || out->n <= 15 || out->p[-1] == '"' ||
+	if (r || out->n <= 15 ||
 	    (out->p >= j->arena->buf && out->p < j->arena->buf + j->arena->cap) ||
-	    exact_id_number(*out))
+	    out->p[-1] == '"' || exact_id_number(*out))
 		return r;
 	out->p = "";
 	out->n = 0;
@@ -1477,6 +1477,8 @@ static int build_list(struct gs_parser *ps, enum gs_format page_format,
 					      i + 1, gs_format_name(ps->forced),
 					      gs_format_name(f));
 		}
+		if (f != GS_FORMAT_AUTO)
+			ps->last_format = f;
 		if (f == GS_FORMAT_JETSTREAM) {
 			if ((r = build_jetstream(ps, d, end, &ps->posts[k])) < 0)
 				return r;

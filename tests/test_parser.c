@@ -871,6 +871,11 @@ static void test_real_forms(void)
 	TAP_EQ_STR(S(posts[0].reply_to), "815279070241955840", "in_reply_to_user_id_str first still wins");
 	TAP_EQ_STR(S(posts[0].account), "815279070241955840", "user.id_str first wins");
 	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
+			 "\"user\":{\"id_str\":\"\\u003815279070241955840\"},\"entities\":{\"user_mentions\":"
+			 "[{\"id\":\"\\u003815279070241955840\"}]}}"),
+		   1, "v1.1: long string ids with escapes (decoded at the arena's start)");
+	TAP_EQ_STR(mentions_of(&posts[0]), "815279070241955840", "escaped long string id is a string, not a number");
+	TAP_EQ_INT(parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"text\":\"x\","
 			 "\"user\":{\"id\":12345}}"),
 		   1, "v1.1: a small numeric user.id alone is exact");
 	TAP_EQ_STR(S(posts[0].account), "12345", "small id used");
