@@ -1,0 +1,168 @@
+/*
+ * parser_int.h - what the two halves of the parser share (private).
+ *
+ *   parser_read.c  the walk: one JSON object of any format into a struct obj
+ *                  (the general walk, and the Jetstream layout fast path)
+ *   parser.c       lines into posts: dispatch (JSON, arrays, SSE), the
+ *                  format decided from the keys seen, posts built from the
+ *                  objects, non-posts by kind, the public API
+ *
+ * Ownership: every struct obj lives in the parser's pool and every string
+ * in the line or the parser's arena, until the next line is parsed; nothing
+ * here is freed by its user.
+ */
+#ifndef GS_PARSER_INT_H
+#define GS_PARSER_INT_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "groundswell.h"
+#include "json.h"
+
+/*
+ * Objects (posts, their originals and references) are taken from a pool
+ * that grows in chunks, so pointers into it stay valid while a line is
+ * read. A line may hold at most POOL_BASE + len / POOL_BYTES of them: a
+ * full-archive twarc2 page (500 tweets, a few hundred includes.tweets and
+ * their referenced_tweets) needs a few thousand in a line of megabytes,
+ * while a line made of empty objects is refused before the pool outgrows
+ * a small multiple of the line.
+ */
+#define POOL_CHUNK 256
+#define POOL_BASE  8192
+#define POOL_BYTES 512
+#define ARENA_MIN  (256u << 10)
+
+struct taglist {
+	size_t n, dropped;
+	struct gs_str v[GS_POST_MAX_TAGS];
+};
+
+struct mentlist {
+	size_t n;
+	struct gs_str v[GS_POST_MAX_MENTIONS];
+};
+
+enum {
+	K_USER = 1 << 0,
+	K_AUTHOR = 1 << 1, /* author_id or author */
+	K_ACCOUNT = 1 << 2,
+	K_DID = 1 << 3,
+	K_KIND = 1 << 4,
+	K_DATA = 1 << 5,
+	K_ENTITIES = 1 << 6,
+	K_EXT_ENTITIES = 1 << 7,
+	K_MTAGS = 1 << 8,  /* Mastodon tags[] / Bluesky record tags */
+	K_FACETS = 1 << 9, /* Bluesky */
+	K_TIME = 1 << 10,
+	K_TS_MS = 1 << 11,  /* timestamp_ms wins over created_at */
+	K_ID_STR = 1 << 12, /* id_str wins over id */
+	K_RETWEET_REF = 1 << 13,
+	K_MTAGS_READ = 1 << 14,
+	K_REPLY_STR = 1 << 15,	 /* in_reply_to_user_id_str wins */
+	K_TEXT = 1 << 16,	 /* a text: what tweets have, users do not */
+	K_USERNAME = 1 << 17,	 /* a twarc2 user object */
+	K_TWEET_COUNT = 1 << 18, /* a twarc2 counts bucket */
+	K_META = 1 << 19,	 /* twarc2 page "meta" */
+	K_ERRORS = 1 << 20,	 /* twarc2 page "errors" */
+	K_ACTION = 1 << 21,	 /* a twarc2 compliance job's result */
+};
+
+struct obj {
+	unsigned keys;
+	int is_reply, is_quote, is_repost, is_commit_create;
+	int id_rounded;		 /* an author id number above 2^53, no string */
+	enum gs_nonpost control; /* a stream control message's top-level key */
+	int64_t time_ms;
+	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
+	const char *text_at, *full_text_at, *ext_text_at;
+	struct gs_str text; /* decoded text, once text_done */
+	int text_done;
+	/* Jetstream */
+	struct gs_str kind, operation, collection, rkey, subject_uri;
+	struct gs_str quote_did; /* Bluesky: author of the quoted post */
+	/* tags and mentions; extended_tweet's entities replace the top
+	 * level's in either key order (K_EXT_ENTITIES) */
+	struct taglist tags;
+	struct mentlist ment;
+	struct obj *orig;   /* retweeted_status, reblog, expanded reference */
+	struct obj *quoted; /* quoted_status, expanded quoted reference */
+	struct gs_str quote_ref;
+};
+
+struct gs_parser {
+	enum gs_format forced, last_format;
+	size_t max_line;
+	struct gs_arena arena;
+	struct obj **chunks; /* the pool: nchunks chunks of POOL_CHUNK */
+	size_t nchunks, pool_used, pool_max;
+	size_t pool_room;	   /* min(pool_max, objects in the chunks) */
+	struct obj **data, **incl; /* a page's data[] and includes.tweets */
+	size_t ndata, nincl, data_cap, incl_cap;
+	struct gs_post *posts;
+	size_t posts_cap;
+	int skipped;
+	enum gs_nonpost nonpost;
+	int sse_update; /* the last SSE "event:" was "update" */
+	int sse;	/* 1: SSE seen, -1: JSON Lines seen, 0: not yet */
+	int pool_full;	/* obj_new failed: 1 the cap, 2 out of memory */
+	const char *line;
+	char reason[160];
+};
+
+#define KEY(k, lit) GS_STR_IS(k, lit)
+
+/* parser.c. gs_parser_fail keeps the first reason of a line (printf
+ * style) and returns err; gs_parser_json_fail words a scanner error with its
+ * column ("truncated JSON", "malformed JSON near column N"); wrong_type
+ * says "field 'KEY' has the wrong type" and returns GS_ETYPE. pool_grow
+ * makes room for one object (0, or -1 past the line's cap or out of memory,
+ * which pool_error then words); obj_list_push appends to a growing list of
+ * pool objects (0 or GS_ENOMEM). */
+int gs_parser_fail(struct gs_parser *ps, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int gs_parser_json_fail(struct gs_parser *ps, struct gs_json *j, int err);
+int gs_parser_wrong_type(struct gs_parser *ps, struct gs_str key);
+int gs_parser_pool_grow(struct gs_parser *ps);
+int gs_parser_pool_error(struct gs_parser *ps);
+int gs_parser_obj_list_push(struct gs_parser *ps, struct obj ***v, size_t *n,
+			    size_t *cap, struct obj *o);
+
+/* parser_read.c. gs_parser_walk reads one object of any format into o
+ * (depth 0: the line's top level; nested objects two levels deep at most)
+ * and returns 0 or a negative GS_E* code with the reason set;
+ * walk_jetstream reads a Jetstream commit in Jetstream's own layout and
+ * returns 1, or 0 for any other layout or any error (the caller then starts
+ * over with gs_parser_walk); sub_obj parses a nested object into a fresh
+ * pool object (*out NULL for null); split_at_uri gives the did and rkey of
+ * an at:// URI (empty when it is none). */
+int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
+		   struct obj *o);
+int gs_parser_walk_jetstream(struct gs_parser *ps, struct gs_json *j,
+			     struct obj *o);
+int gs_parser_sub_obj(struct gs_parser *ps, struct gs_json *j,
+		      struct gs_str key, int depth, struct obj **out);
+void gs_parser_split_at_uri(struct gs_str uri, struct gs_str *did,
+			    struct gs_str *rkey);
+
+/* A fresh object from the pool; NULL past the line's cap or out of memory
+ * (ps->pool_full says which). */
+static inline struct obj *obj_new(struct gs_parser *ps)
+{
+	if (ps->pool_used >= ps->pool_room && gs_parser_pool_grow(ps))
+		return NULL;
+	struct obj *o = &ps->chunks[ps->pool_used / POOL_CHUNK]
+				   [ps->pool_used % POOL_CHUNK];
+	ps->pool_used++;
+	memset(o, 0, offsetof(struct obj, tags));
+	o->tags.n = o->tags.dropped = 0;
+	o->ment.n = 0;
+	o->orig = NULL;
+	o->quoted = NULL;
+	o->quote_ref.p = "";
+	o->quote_ref.n = 0;
+	return o;
+}
+
+#endif
