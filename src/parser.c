@@ -412,12 +412,74 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 	return r ? r : 1;
 }
 
+/*
+ * What an object that is no post is, from its top-level keys: a Twitter
+ * stream message ({"delete": ...}, {"limit": ...}, ...), a twarc2 line
+ * without tweets ("errors", "meta"), a twarc2 user, counts bucket or
+ * compliance result; GS_NONPOST_NONE when it is none of those. Only lines
+ * and elements that gave no post come here, so the walk that reads posts
+ * pays nothing for it: the object's keys are walked again, undecoded.
+ */
+static enum gs_nonpost nonpost_kind(struct gs_parser *ps, const struct obj *o,
+				    const char *end)
+{
+	struct gs_json j;
+	struct gs_str key;
+	enum gs_nonpost twitter = GS_NONPOST_NONE;
+	int errors = 0, meta = 0, username = 0, text = 0, counts = 0, action = 0;
+	if (!o->at)
+		return GS_NONPOST_NONE;
+	gs_json_init(&j, o->at, (size_t)(end - o->at), &ps->arena);
+	j.utf8_checked = 1;
+	if (gs_json_object_begin(&j))
+		return GS_NONPOST_NONE;
+	while (gs_json_object_next(&j, &key) == 1) {
+		if (KEY(key, "delete"))
+			twitter = GS_NONPOST_TWITTER_DELETE;
+		else if (KEY(key, "limit"))
+			twitter = GS_NONPOST_TWITTER_LIMIT;
+		else if (KEY(key, "scrub_geo"))
+			twitter = GS_NONPOST_TWITTER_SCRUB_GEO;
+		else if (KEY(key, "status_withheld") || KEY(key, "user_withheld"))
+			twitter = GS_NONPOST_TWITTER_WITHHELD;
+		else if (KEY(key, "disconnect"))
+			twitter = GS_NONPOST_TWITTER_DISCONNECT;
+		else if (KEY(key, "warning"))
+			twitter = GS_NONPOST_TWITTER_WARNING;
+		else if (KEY(key, "friends") || KEY(key, "friends_str") ||
+			 KEY(key, "event") || KEY(key, "control") ||
+			 KEY(key, "direct_message") || KEY(key, "for_user"))
+			twitter = GS_NONPOST_TWITTER_OTHER;
+		else if (KEY(key, "errors"))
+			errors = 1;
+		else if (KEY(key, "meta"))
+			meta = 1;
+		else if (KEY(key, "username"))
+			username = 1;
+		else if (KEY(key, "text"))
+			text = 1;
+		else if (KEY(key, "tweet_count"))
+			counts = 1;
+		else if (KEY(key, "action"))
+			action = 1;
+		if (gs_json_skip(&j))
+			break;
+	}
+	return twitter		   ? twitter
+	       : errors		   ? GS_NONPOST_TWARC2_ERRORS
+	       : meta		   ? GS_NONPOST_TWARC2_EMPTY
+	       : username && !text ? GS_NONPOST_TWARC2_USERS
+	       : counts		   ? GS_NONPOST_TWARC2_COUNTS
+	       : action		   ? GS_NONPOST_TWARC2_COMPLIANCE
+				   : GS_NONPOST_NONE;
+}
+
 /* Posts of a page's data[] (or a JSON array's elements): each element
  * built by its own format; elements that are not tweets (twarc2 users,
  * counts, lists) make the line a non-post of their kind when no element is
  * a tweet. */
 static int build_list(struct gs_parser *ps, enum gs_format page_format,
-		      unsigned top_keys, const char *end,
+		      int top_errors, const char *end,
 		      const struct gs_post **posts)
 {
 	int r;
@@ -459,18 +521,14 @@ static int build_list(struct gs_parser *ps, enum gs_format page_format,
 		}
 		if (f == GS_FORMAT_AUTO ||
 		    (f == GS_FORMAT_TWITTER2 && !(d->keys & (K_TEXT | K_AUTHOR)))) {
-			enum gs_nonpost np = d->keys & K_USERNAME ? GS_NONPOST_TWARC2_USERS
-					     : d->keys & K_TWEET_COUNT ? GS_NONPOST_TWARC2_COUNTS
-								       : GS_NONPOST_TWARC2_OTHER;
-			if (page_format == GS_FORMAT_AUTO && !d->control && np == GS_NONPOST_TWARC2_OTHER)
+			enum gs_nonpost np = nonpost_kind(ps, d, end);
+			if (np == GS_NONPOST_NONE && page_format == GS_FORMAT_AUTO)
 				return gs_parser_fail(
 					ps, GS_EFORMAT,
 					"element %zu of the array is not a post of any known format",
 					i + 1);
-			if (d->control)
-				np = d->control;
 			if (!other)
-				other = np;
+				other = np ? np : GS_NONPOST_TWARC2_OTHER;
 			continue;
 		}
 		if ((r = build_post(ps, d, f, end, &ps->posts[k])))
@@ -480,8 +538,8 @@ static int build_list(struct gs_parser *ps, enum gs_format page_format,
 	if (k == 0)
 		return nonpost(ps, other ? other
 				   : page_format == GS_FORMAT_AUTO ? GS_NONPOST_EMPTY_ARRAY
-				   : (top_keys & K_ERRORS) ? GS_NONPOST_TWARC2_ERRORS
-							   : GS_NONPOST_TWARC2_EMPTY);
+				   : top_errors ? GS_NONPOST_TWARC2_ERRORS
+						: GS_NONPOST_TWARC2_EMPTY);
 	return (int)k;
 }
 
@@ -560,16 +618,9 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 	enum gs_format f = detect(o);
 	if (f == GS_FORMAT_AUTO) {
 		/* the documented non-posts of the formats */
-		if (o->control)
-			return nonpost(ps, o->control);
-		if (o->keys & K_ERRORS)
-			return nonpost(ps, GS_NONPOST_TWARC2_ERRORS);
-		if (o->keys & K_META)
-			return nonpost(ps, GS_NONPOST_TWARC2_EMPTY);
-		if ((o->keys & K_USERNAME) && !(o->keys & K_TEXT))
-			return nonpost(ps, GS_NONPOST_TWARC2_USERS);
-		if (o->keys & K_ACTION)
-			return nonpost(ps, GS_NONPOST_TWARC2_COMPLIANCE);
+		enum gs_nonpost k = nonpost_kind(ps, o, s + n);
+		if (k)
+			return nonpost(ps, k);
 		return gs_parser_fail(ps, GS_EFORMAT,
 				      "not a post of any known format");
 	}
@@ -585,7 +636,11 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 		return r;
 	}
 	if (o->keys & K_DATA)
-		return build_list(ps, f, o->keys, end, posts);
+		return build_list(ps, f,
+				  ps->ndata ? 0
+					    : nonpost_kind(ps, o, end) ==
+						      GS_NONPOST_TWARC2_ERRORS,
+				  end, posts);
 	if ((r = build_post(ps, o, f, end, &ps->posts[0])))
 		return r;
 	*posts = ps->posts;

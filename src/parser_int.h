@@ -62,18 +62,14 @@ enum {
 	K_MTAGS_READ = 1 << 14,
 	K_REPLY_STR = 1 << 15,	 /* in_reply_to_user_id_str wins */
 	K_TEXT = 1 << 16,	 /* a text: what tweets have, users do not */
-	K_USERNAME = 1 << 17,	 /* a twarc2 user object */
-	K_TWEET_COUNT = 1 << 18, /* a twarc2 counts bucket */
-	K_META = 1 << 19,	 /* twarc2 page "meta" */
-	K_ERRORS = 1 << 20,	 /* twarc2 page "errors" */
-	K_ACTION = 1 << 21,	 /* a twarc2 compliance job's result */
 };
 
 struct obj {
 	unsigned keys;
 	int is_reply, is_quote, is_repost, is_commit_create;
 	int id_rounded;		 /* an author id number above 2^53, no string */
-	enum gs_nonpost control; /* a stream control message's top-level key */
+	const char *at; /* where the object starts in the line: what is not a
+			   post is told from its keys only then (parser.c) */
 	int64_t time_ms;
 	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
 	const char *text_at, *full_text_at, *ext_text_at;

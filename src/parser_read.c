@@ -89,13 +89,16 @@ static int exact_id_number(struct gs_str v)
  * without escapes right after its quote, one with escapes in the arena: so
  * the byte before tells a long number from a string without a second
  * look at the value.) */
+static inline int was_string(const struct gs_json *j, struct gs_str v)
+{
+	return (v.p >= j->arena->buf && v.p < j->arena->buf + j->arena->cap) ||
+	       v.p[-1] == '"';
+}
+
 static inline int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
 {
 	int r = gs_json_scalar(j, out);
-	if (r || out->n <= 15 ||
-	    (out->p >= j->arena->buf &&
-	     out->p < j->arena->buf + j->arena->cap) ||
-	    out->p[-1] == '"' || exact_id_number(*out))
+	if (r || out->n <= 15 || was_string(j, *out) || exact_id_number(*out))
 		return r;
 	out->p = "";
 	out->n = 0;
@@ -125,19 +128,21 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			 * object (often most of the line) is only skipped */
 			return gs_json_object_skip_rest(j);
 		} else if (KEY(key, "id")) {
-			if (gs_json_peek(j) == GS_JSON_STRING) {
-				/* Mastodon, Twitter v2: nothing better follows
-				 */
-				if ((r = gs_json_string(j, &v)))
-					return r;
+			if ((r = gs_json_scalar(j, &v)))
+				return r == GS_ETYPE
+					       ? gs_parser_wrong_type(ps, key)
+					       : r;
+			if (v.n && was_string(j, v)) {
+				/* Mastodon, Twitter v2: nothing better
+				 * follows */
 				*out = v;
 				return gs_json_object_skip_rest(j);
 			}
 			/* Twitter v1.1: the id_str follows */
-			if ((r = read_id(j, &num, &num_rounded)))
-				return r == GS_ETYPE
-					       ? gs_parser_wrong_type(ps, key)
-					       : r;
+			if (v.n <= 15 || exact_id_number(v))
+				num = v;
+			else
+				num_rounded = 1;
 			seen_num = 1;
 		} else if ((r = gs_json_skip(j))) {
 			return r;
@@ -662,6 +667,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 {
 	struct gs_str key, v;
 	int r, b;
+	o->at = j->p;
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -708,22 +714,15 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						    &ps->ndata, &ps->data_cap);
 			} else if (KEY(key, "type"))
 				r = gs_json_string(j, &o->ref_type);
-			else if (KEY(key, "meta") && depth == 0) {
-				o->keys |= K_META;
-				goto skip;
-			} else
+			else
 				goto skip;
 			break;
 		case 5:
-			if (KEY(key, "quote")) {
+			if (KEY(key, "quote"))
 				r = read_quote(ps, j, depth, o);
-				break;
-			}
-			if (depth == 0 && KEY(key, "limit"))
-				o->control = GS_NONPOST_TWITTER_LIMIT;
-			else if (depth == 0 && KEY(key, "event"))
-				o->control = GS_NONPOST_TWITTER_OTHER;
-			goto skip;
+			else
+				goto skip;
+			break;
 		case 6:
 			if (KEY(key, "id_str")) {
 				o->keys |= K_ID_STR;
@@ -751,15 +750,6 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						      &o->orig);
 				if (o->orig)
 					o->is_repost = 1;
-			} else if (depth == 0 && KEY(key, "delete")) {
-				o->control = GS_NONPOST_TWITTER_DELETE;
-				goto skip;
-			} else if (depth == 0 && KEY(key, "errors")) {
-				o->keys |= K_ERRORS;
-				goto skip;
-			} else if (depth == 0 && KEY(key, "action")) {
-				o->keys |= K_ACTION;
-				goto skip;
 			} else
 				goto skip;
 			break;
@@ -775,14 +765,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						     &o->id_rounded);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
-			else if (depth == 0 && KEY(key, "warning")) {
-				o->control = GS_NONPOST_TWITTER_WARNING;
-				goto skip;
-			} else if (depth == 0 && (KEY(key, "friends") ||
-						  KEY(key, "control"))) {
-				o->control = GS_NONPOST_TWITTER_OTHER;
-				goto skip;
-			} else
+			else
 				goto skip;
 			break;
 		case 8:
@@ -799,10 +782,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			else if (KEY(key, "mentions"))
 				r = read_obj_array(ps, j, key, "id", "acct",
 						   NULL, &o->ment);
-			else if (KEY(key, "username")) {
-				o->keys |= K_USERNAME;
-				goto skip;
-			} else
+			else
 				goto skip;
 			break;
 		case 9:
@@ -811,25 +791,15 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			else if (KEY(key, "author_id")) {
 				o->keys |= K_AUTHOR;
 				r = read_id(j, &o->account, &o->id_rounded);
-			} else if (depth == 0 && KEY(key, "scrub_geo")) {
-				o->control = GS_NONPOST_TWITTER_SCRUB_GEO;
-				goto skip;
 			} else
 				goto skip;
 			break;
 		case 10:
 			if (KEY(key, "created_at"))
 				r = set_time(ps, j, key, o, 0);
-			else if (depth == 0 && KEY(key, "disconnect")) {
-				o->control = GS_NONPOST_TWITTER_DISCONNECT;
-				goto skip;
-			} else
+			else
 				goto skip;
 			break;
-		case 11:
-			if (KEY(key, "tweet_count"))
-				o->keys |= K_TWEET_COUNT;
-			goto skip;
 		case 12:
 			if (KEY(key, "timestamp_ms"))
 				r = set_time(ps, j, key, o, 1);
@@ -840,17 +810,10 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			if (KEY(key, "quoted_status")) {
 				r = gs_parser_sub_obj(ps, j, key, depth,
 						      &o->quoted);
-			} else if (depth == 0 && KEY(key, "user_withheld")) {
-				o->control = GS_NONPOST_TWITTER_WITHHELD;
-				goto skip;
 			} else
 				goto skip;
 			break;
 		case 14:
-			if (depth == 0 && KEY(key, "direct_message")) {
-				o->control = GS_NONPOST_TWITTER_OTHER;
-				goto skip;
-			}
 			if (KEY(key, "extended_tweet"))
 				r = gs_json_null(j) ? 0
 						    : read_extended(ps, j, o);
@@ -866,9 +829,6 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 					break;
 				r = gs_json_bool(j, &b);
 				o->is_quote |= r == 0 && b;
-			} else if (depth == 0 && KEY(key, "status_withheld")) {
-				o->control = GS_NONPOST_TWITTER_WITHHELD;
-				goto skip;
 			} else
 				goto skip;
 			break;
