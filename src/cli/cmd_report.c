@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "html.h"
 #include "timeutil.h"
 #include "trend.h"
@@ -386,6 +387,7 @@ int cmd_report(int argc, char **argv)
 	cli_common_init(&c);
 	long top = 20;
 	const char *html = NULL;
+	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -408,6 +410,10 @@ int cmd_report(int argc, char **argv)
 			html = optarg;
 			continue;
 		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
 			if (r == 0)
@@ -415,6 +421,11 @@ int cmd_report(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}
+	}
+	if (html && !strcmp(html, "-") && g.out) {
+		cli_common_release(&c);
+		return cli_conflict("--html -", g.out,
+				    "'--html -' writes the page alone on stdout");
 	}
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc)

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "netsource.h"
 #include "common.h"
+#include "conflict.h"
 #include "server.h"
 #include "timeutil.h"
 #include "trend.h"
@@ -173,7 +174,8 @@ int cmd_serve(int argc, char **argv)
 	const char **sources = calloc((size_t)argc + 1, sizeof *sources);
 	const char *port_file = NULL;
 	char token[1024], mtoken[4096];
-	int have_token = 0, have_mtoken = 0, o, rc = EXIT_USAGE;
+	int have_token = 0, have_mtoken = 0, scorer_given = 0, o, rc = EXIT_USAGE;
+	struct cli_given g = {0};
 	if (!sources) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
@@ -194,6 +196,8 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 		}
+		if (cli_given_option(&g, o))
+			goto out;
 		switch (o) {
 		case 'h':
 			fputs(help, stdout);
@@ -207,6 +211,7 @@ int cmd_serve(int argc, char **argv)
 				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
 				goto out;
 			}
+			scorer_given = 1;
 			continue;
 		case 3002: so.trend.halflife = v; continue;
 		case 3003: so.trend.threshold = v; continue;
@@ -307,6 +312,8 @@ int cmd_serve(int argc, char **argv)
 		cli_error("unexpected argument '%s' (sources are given with --source)", argv[optind]);
 		goto out;
 	}
+	if (cli_given_check_scorer(&g, so.trend.scorer, scorer_given))
+		goto out;
 	if (!so.nsources) {
 		cli_error("no source (give --source PATH or --source -; see --help)");
 		goto out;

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 
 static const char help[] =
 	"usage: groundswell tag [OPTIONS] TAG FILE...\n"
@@ -156,6 +157,7 @@ int cmd_tag(int argc, char **argv)
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 10;
+	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -173,6 +175,10 @@ int cmd_tag(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			continue;
+		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
 		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {

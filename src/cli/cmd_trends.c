@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "timeutil.h"
 #include "trend.h"
 
@@ -198,7 +199,8 @@ int cmd_trends(int argc, char **argv)
 	};
 	struct cli_common c;
 	struct gs_trend_options to;
-	int live = 0, o;
+	struct cli_given g = {0};
+	int live = 0, scorer_given = 0, o;
 	cli_common_init(&c);
 	gs_trend_options_init(&to);
 	optind = 1;
@@ -213,6 +215,10 @@ int cmd_trends(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
 		switch (o) {
 		case 'h':
 			fputs(help, stdout);
@@ -225,6 +231,7 @@ int cmd_trends(int argc, char **argv)
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}
+			scorer_given = 1;
 			continue;
 		case 3002: to.halflife = v; continue;
 		case 3003: to.threshold = v; continue;
@@ -243,6 +250,10 @@ int cmd_trends(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}
+	}
+	if (cli_given_check_scorer(&g, to.scorer, scorer_given)) {
+		cli_common_release(&c);
+		return EXIT_USAGE;
 	}
 	int rc = run(&c, &to, live, argc - optind, argv + optind);
 	cli_common_release_at_exit(&c);

@@ -101,5 +101,32 @@ for t in b["tags"][:5]:
 assert any(t.get("posts_error", 0) > 0 for t in b["tags"][:5])
 PY
 
+# conflicting options are refused (exit 2, naming both), never one silently winning
+refuse() { # refuse "DESCRIPTION" 'PATTERN' ARGS...: exit 2, PATTERN on stderr, nothing on stdout
+	d=$1 pat=$2; shift 2
+	"$BIN" "$@" >"$T/co" 2>"$T/ce"; rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$pat" "$T/ce" && [ ! -s "$T/co" ]; ok $? "$d"
+}
+refuse "report --json --csv is refused" "options '--json' and '--csv' cannot be used together" report --json --csv "$G/twitter1.jsonl"
+refuse "tag --csv --json is refused" "options '--csv' and '--json' cannot be used together" tag MeToo --csv --json "$G/twitter1.jsonl"
+refuse "trends --json --csv is refused" "options '--json' and '--csv'" trends --json --csv "$G/twitter1.jsonl"
+refuse "network --json --csv is refused" "options '--json' and '--csv'" network --json --csv "$G/twitter1.jsonl"
+refuse "demo --json --csv is refused" "options '--json' and '--csv'" demo --hours 1 --json --csv
+refuse "network --format gexf --output x.graphml is refused" "options '--format gexf' and '--output $T/x.graphml' cannot be used together (the extension says graphml)" network --format gexf --output "$T/x.graphml" "$G/twitter1.jsonl"
+[ ! -e "$T/x.graphml" ]; ok $? "and writes no file"
+refuse "network --json --output x.csv is refused" "options '--json' and '--output $T/x.csv'" network --json --output "$T/x.csv" "$G/twitter1.jsonl"
+refuse "network --format gexf --json is refused" "options '--format gexf' and '--json'" network --format gexf --json "$G/twitter1.jsonl"
+refuse "network --format csv --json is refused" "options '--format csv' and '--json'" network --json --format csv "$G/twitter1.jsonl"
+"$BIN" network --format json --json --output "$T/x.json" "$G/twitter1.jsonl" >/dev/null 2>&1 && [ -s "$T/x.json" ]; ok $? "network: --format, --json and the extension that agree are taken"
+"$BIN" network --format graphml --output "$T/x.net" "$G/twitter1.jsonl" >/dev/null 2>&1 && grep -q graphml "$T/x.net"; ok $? "network: --format names the format of a file without a known extension"
+refuse "report --html - --json is refused" "options '--html -' and '--json'" report --html - --json "$G/twitter1.jsonl"
+refuse "a key and a key file are refused" "options '--pseudonymize-key' and '--pseudonymize-key-file'" tag MeToo --pseudonymize-key a --pseudonymize-key-file "$T/key" "$G/twitter1.jsonl"
+refuse "trends --scorer posts --threshold is refused" "options '--threshold' and '--scorer posts' cannot be used together (the posts scorer does not use it; its option is --posts-threshold)" trends --scorer posts --threshold 5 "$G/twitter1.jsonl"
+refuse "trends --threshold before --scorer mastodon is refused" "options '--threshold' and '--scorer mastodon'" trends --threshold 5 --scorer mastodon "$G/twitter1.jsonl"
+refuse "trends --posts-threshold with the default scorer is refused" "option '--posts-threshold' applies to '--scorer posts' only; the scorer is significance (the default)" trends --posts-threshold 5 "$G/twitter1.jsonl"
+refuse "trends --scorer mastodon --halflife is refused" "options '--halflife' and '--scorer mastodon'" trends --scorer mastodon --halflife 6 "$G/twitter1.jsonl"
+"$BIN" serve --source "$T/none.jsonl" --scorer posts --noise-floor 2 >/dev/null 2>"$T/ce"; [ $? -eq 2 ] && grep -q "options '--noise-floor' and '--scorer posts'" "$T/ce"; ok $? "serve refuses a trend option of another scorer"
+"$BIN" trends --scorer posts --posts-threshold 2 --warmup 0 --json "$G/twitter1.jsonl" >/dev/null 2>&1; ok $? "trends: a scorer's own options and --warmup are taken"
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
