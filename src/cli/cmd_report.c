@@ -231,8 +231,13 @@ static void trend_json(FILE *f, const struct trend_row *x)
 	fputc('}', f);
 }
 
-static void trends_table(FILE *f, const struct trend_row *x, size_t n)
+static void trends_table(FILE *f, const struct trend_row *x, size_t n,
+			 const char *note)
 {
+	if (!n && note) {
+		fprintf(f, "\nTrends: none could start (%s; --warmup)\n", note);
+		return;
+	}
 	if (!n) {
 		fputs("\nTrends: none (no tag rose far enough above its own baseline)\n", f);
 		return;
@@ -334,6 +339,9 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		}
 	}
 	size_t k = top && (size_t)n > top ? top : (size_t)n;
+	char note[128];
+	int short_input = !nev && trends_warmup_note(c->engine, NULL, note,
+						     sizeof note, NULL, NULL);
 	if (hf == stdout) {
 		/* the page alone */
 	} else if (c->out == OUT_JSON) {
@@ -351,12 +359,15 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 				fputc(',', stdout);
 			trend_json(stdout, &tr[i]);
 		}
-		fputs("]}\n", stdout);
+		fputs("],\"trends_note\":", stdout);
+		short_input ? json_str(stdout, note)
+			    : (void)fputs("null", stdout);
+		fputs("}\n", stdout);
 	} else if (c->out == OUT_CSV) {
 		csv(stdout, v, k);
 	} else {
 		table(stdout, &s, v, k);
-		trends_table(stdout, tr, nev);
+		trends_table(stdout, tr, nev, short_input ? note : NULL);
 	}
 	if (hf) {
 		int r = html_report(hf, c, ev, nev, top);

@@ -128,5 +128,25 @@ refuse "trends --scorer mastodon --halflife is refused" "options '--halflife' an
 "$BIN" serve --source "$T/none.jsonl" --scorer posts --noise-floor 2 >/dev/null 2>"$T/ce"; [ $? -eq 2 ] && grep -q "options '--noise-floor' and '--scorer posts'" "$T/ce"; ok $? "serve refuses a trend option of another scorer"
 "$BIN" trends --scorer posts --posts-threshold 2 --warmup 0 --json "$G/twitter1.jsonl" >/dev/null 2>&1; ok $? "trends: a scorer's own options and --warmup are taken"
 
+# input shorter than the trend warm-up: said so, not "nothing rose"
+"$BIN" generate --seed 2 --hours 10 --rate 1 -o "$T/short.jsonl" 2>/dev/null
+"$BIN" trends "$T/short.jsonl" >"$T/o" 2>"$T/e"; ok $? "trends on a 10-bucket input exits 0"
+grep -q "groundswell: the input spans 10 buckets; the first 12 never flag" "$T/e"; ok $? "and notes on stderr that the first 12 buckets never flag"
+grep -q "none could start: the input spans 10 buckets; the first 12 never flag" "$T/o"; ok $? "and says it in the table"
+"$BIN" trends --json "$T/short.jsonl" 2>/dev/null >"$T/o"
+python3 -c "
+import json,sys
+l=[json.loads(x) for x in open(sys.argv[1])]
+sys.exit(0 if l==[{'note':'the input spans 10 buckets; the first 12 never flag','buckets':10,'warmup':12,'scorer':'significance'}] else 1)" "$T/o"; ok $? "trends --json: one note line with buckets and warmup"
+"$BIN" trends --json --scorer mastodon "$T/short.jsonl" 2>/dev/null | grep -q '"warmup":24,"scorer":"mastodon"'; ok $? "the mastodon scorer's warm-up is a day of buckets"
+"$BIN" report --json "$T/short.jsonl" 2>/dev/null | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['trends_note']=='the input spans 10 buckets; the first 12 never flag' else 1)"; ok $? "report --json: trends_note"
+"$BIN" report "$T/short.jsonl" 2>/dev/null | grep -q "Trends: none could start (the input spans 10 buckets"; ok $? "report's table says why no trend could start"
+"$BIN" trends --json --warmup 4 "$T/short.jsonl" 2>"$T/e" | grep -q '"note"'; [ $? -ne 0 ] && ! grep -q "never flag" "$T/e"; ok $? "no note once the input is longer than --warmup"
+"$BIN" generate --seed 2 --hours 14 --rate 1 2>/dev/null | "$BIN" report --json - 2>/dev/null | grep -q '"trends_note":null}$'; ok $? "report --json: trends_note is null on a longer input"
+for f in README.md docs/groundswell.1; do
+	! grep -q "first 6 buckets\|warm-up | 6 buckets" "$(dirname "$0")/../../$f"; ok $? "$f gives the warm-up the code has (12)"
+done
+"$BIN" trends --help | grep -q -- "--warmup N         first buckets that never flag (default 12)"; ok $? "trends --help: warm-up 12"
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
