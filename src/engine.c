@@ -1325,39 +1325,88 @@ int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
 	return 0;
 }
 
-ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
-			     struct gs_bucket_stats **out)
+const char *gs_timeline_cover_name(enum gs_timeline_cover c)
+{
+	static const char *const n[] = {"input", "tag", "used"};
+	return (unsigned)c <= GS_TIMELINE_USED ? n[c] : "unknown";
+}
+
+/* A bucket's distinct accounts: the estimate, never more than its posts
+ * (each post has one author), which are exact. */
+static double bucket_accounts(const struct bucket *b)
+{
+	double a = gs_hll_estimate(&b->acc);
+	return a > (double)b->posts ? (double)b->posts : a;
+}
+
+/* Buckets from b0 to b1 (both bucket starts, b0 <= b1), or SIZE_MAX when
+ * more than GS_TIMELINE_MAX_BUCKETS. */
+static size_t buckets_between(int64_t b0, int64_t b1, int64_t w)
+{
+	uint64_t d = (uint64_t)b1 - (uint64_t)b0;
+	if (d / (uint64_t)w >= GS_TIMELINE_MAX_BUCKETS)
+		return SIZE_MAX;
+	return (size_t)(d / (uint64_t)w) + 1;
+}
+
+ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
+				   struct gs_bucket_stats **out,
+				   enum gs_timeline_cover *cover)
 {
 	const struct tag *t = tag_lookup(e, key);
 	if (!t)
 		return GS_ENOTFOUND;
 	int64_t w = e->o.bucket_ms;
-	int64_t b0 = gs_time_bucket(e->s.first_ms, w);
-	int64_t b1 = gs_time_bucket(e->s.last_ms, w);
-	/* A stray timestamp must not make a timeline of millions of zeros:
-	 * past this many buckets only the non-empty ones are listed. */
-	int dense = (b1 - b0) / w < 100000;
-	size_t n = dense ? (size_t)((b1 - b0) / w + 1) : t->tl_n;
+	/* The documented range is the input's, zero buckets included. Only
+	 * when that is more than GS_TIMELINE_MAX_BUCKETS (its memory, and
+	 * the output's size) is it shortened, and the caller is told how:
+	 * the tag's own span, else its used buckets alone. */
+	enum gs_timeline_cover c = GS_TIMELINE_INPUT;
+	int64_t b0 = 0;
+	size_t n = 0;
+	if (e->s.first_ms <= e->s.last_ms) {
+		b0 = gs_time_bucket(e->s.first_ms, w);
+		n = buckets_between(b0, gs_time_bucket(e->s.last_ms, w), w);
+	}
+	if (n == SIZE_MAX && t->tl_n) {
+		c = GS_TIMELINE_TAG;
+		b0 = t->tl[0].t;
+		n = buckets_between(b0, t->tl[t->tl_n - 1].t, w);
+	}
+	if (n == SIZE_MAX) {
+		c = GS_TIMELINE_USED;
+		n = t->tl_n;
+	}
 	struct gs_bucket_stats *v = calloc(n ? n : 1, sizeof *v);
 	if (!v)
 		return GS_ENOMEM;
-	if (dense) {
+	if (c != GS_TIMELINE_USED) {
 		for (size_t i = 0; i < n; i++)
 			v[i].time_ms = b0 + (int64_t)i * w;
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			size_t at = (size_t)((t->tl[i].t - b0) / w);
+			if (t->tl[i].t < b0 || at >= n)
+				continue; /* outside the input's range: none */
 			v[at].posts = t->tl[i].posts;
-			v[at].accounts = gs_hll_estimate(&t->tl[i].acc);
+			v[at].accounts = bucket_accounts(&t->tl[i]);
 		}
 	} else {
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			v[i].time_ms = t->tl[i].t;
 			v[i].posts = t->tl[i].posts;
-			v[i].accounts = gs_hll_estimate(&t->tl[i].acc);
+			v[i].accounts = bucket_accounts(&t->tl[i]);
 		}
 	}
+	if (cover)
+		*cover = c;
 	*out = v;
 	return (ptrdiff_t)n;
+}
+
+ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
+			     struct gs_bucket_stats **out)
+{
+	return gs_engine_timeline_cover(e, key, out, NULL);
 }
 
 static int cmp_count(const void *a, const void *b)

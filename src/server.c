@@ -1340,7 +1340,8 @@ static void route_tag(struct gs_server *s, struct MHD_Connection *c,
 		return;
 	}
 	struct gs_bucket_stats *tl;
-	ptrdiff_t ntl = gs_engine_timeline(s->e, t.key, &tl);
+	enum gs_timeline_cover cover = GS_TIMELINE_INPUT;
+	ptrdiff_t ntl = gs_engine_timeline_cover(s->e, t.key, &tl, &cover);
 	struct gs_count *v = calloc((size_t)top + 1, sizeof *v);
 	struct out o;
 	if (ntl < 0 || !v || out_open(&o)) {
@@ -1369,6 +1370,8 @@ static void route_tag(struct gs_server *s, struct MHD_Connection *c,
 	fputs(",\"peak\":{\"time\":", f);
 	jtime(f, t.peak_ms);
 	fprintf(f, ",\"posts\":%llu}", (unsigned long long)t.peak_posts);
+	fprintf(f, ",\"timeline_covers\":\"%s\"",
+		gs_timeline_cover_name(cover));
 	fputs(",\"timeline\":[", f);
 	for (ptrdiff_t i = 0; i < ntl; i++) {
 		fputs(i ? ",{\"time\":" : "{\"time\":", f);

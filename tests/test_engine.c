@@ -136,6 +136,54 @@ int main(void)
 	free(tl);
 	gs_engine_free(e);
 
+	/* a timeline covers the input's range with its zero buckets past the
+	 * 100,000 buckets where it used to stop, and is shortened (and says
+	 * so) only past GS_TIMELINE_MAX_BUCKETS */
+	{
+		struct gs_engine_options so;
+		gs_engine_options_init(&so);
+		so.bucket_ms = 1000;
+		e = gs_engine_new(&so);
+		enum gs_timeline_cover cov = GS_TIMELINE_USED;
+		for (int i = 0; i <= 30; i++) {
+			char acc[16];
+			snprintf(acc, sizeof acc, "a%d", i);
+			p = mk(acc, (int64_t)i * 3600000, "long");
+			gs_engine_add(e, &p);
+		}
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		uint64_t sum = 0;
+		for (ptrdiff_t i = 0; i < n; i++)
+			sum += tl[i].posts;
+		TAP_OK(n == 30 * 3600 + 1 && cov == GS_TIMELINE_INPUT &&
+			       sum == 31 && tl[1].posts == 0 &&
+			       tl[3600].posts == 1,
+		       "108,001 one-second buckets: the whole range, zero buckets included (%td)",
+		       n);
+		free(tl);
+		/* 20 days of seconds: 1,728,001 buckets, over the cap */
+		p = mk("z", (int64_t)20 * 86400000, "far");
+		gs_engine_add(e, &p);
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		TAP_OK(n == 30 * 3600 + 1 && cov == GS_TIMELINE_TAG &&
+			       tl[0].time_ms == 0,
+		       "past the cap: the tag's own span, zero buckets included");
+		TAP_EQ_STR(gs_timeline_cover_name(cov), "tag",
+			   "and it says so");
+		free(tl);
+		p = mk("z", (int64_t)20 * 86400000, "long");
+		gs_engine_add(e, &p);
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		TAP_OK(n == 32 && cov == GS_TIMELINE_USED &&
+			       tl[31].time_ms == (int64_t)20 * 86400000,
+		       "a tag spanning more than the cap: its used buckets");
+		free(tl);
+		n = gs_engine_timeline(e, "far", &tl);
+		TAP_OK(n == 1 && tl[0].posts == 1, "a tag of one bucket");
+		free(tl);
+		gs_engine_free(e);
+	}
+
 	/* Bluesky reposts: looked up among remembered posts, FIFO-bounded */
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);

@@ -46,11 +46,21 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		return EXIT_NOMATCH;
 	}
 	struct gs_bucket_stats *tl;
-	ptrdiff_t ntl = gs_engine_timeline(c->engine, t.key, &tl);
+	enum gs_timeline_cover cover = GS_TIMELINE_INPUT;
+	ptrdiff_t ntl = gs_engine_timeline_cover(c->engine, t.key, &tl, &cover);
 	if (ntl < 0) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
+	if (cover != GS_TIMELINE_INPUT)
+		/* the documented range could not be kept: never silently */
+		fprintf(stderr,
+			"groundswell: the input spans more than %zu buckets: "
+			"the timeline of '%s' is shortened to %s\n",
+			GS_TIMELINE_MAX_BUCKETS, t.key,
+			cover == GS_TIMELINE_TAG
+				? "the tag's own span (zero buckets included)"
+				: "the buckets in which it was used");
 	struct gs_count *cot = calloc(top + 1, sizeof *cot);
 	struct gs_count *lang = calloc(top + 1, sizeof *lang);
 	struct gs_count *ment = calloc(top + 1, sizeof *ment);
@@ -69,6 +79,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 	char ts[32];
 	if (c->out == OUT_JSON) {
 		json_tag_fields(f, &t);
+		fprintf(f, ",\"timeline_covers\":\"%s\"",
+			gs_timeline_cover_name(cover));
 		fputs(",\"timeline\":[", f);
 		for (ptrdiff_t i = 0; i < ntl; i++) {
 			time_str(ts, tl[i].time_ms);

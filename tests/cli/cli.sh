@@ -148,5 +148,36 @@ for f in README.md docs/groundswell.1; do
 done
 "$BIN" trends --help | grep -q -- "--warmup N         first buckets that never flag (default 12)"; ok $? "trends --help: warm-up 12"
 
+# tag --json: the timeline covers the input's range, zero buckets included,
+# past the 100,000 buckets where it used to stop; shortened only past
+# 1,048,576 buckets, and then said so
+python3 - "$T/sec.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    def post(i, t, tag):
+        f.write(json.dumps({"id_str": str(i), "timestamp_ms": str(t), "user": {"id_str": str(1000 + i)},
+                            "text": "#%s x" % tag, "entities": {"hashtags": [{"text": tag}], "user_mentions": []},
+                            "lang": "en"}) + "\n")
+    for i in range(31):
+        post(i, 1508097600000 + i * 3600 * 1000, "MeToo")
+PY
+"$BIN" tag MeToo --bucket 1s --json "$T/sec.jsonl" >"$T/o" 2>"$T/e"
+python3 -c "
+import json,sys
+t=json.load(open(sys.argv[1]))
+tl=t['timeline']
+sys.exit(0 if len(tl)==108001 and t['timeline_covers']=='input' and sum(b['posts'] for b in tl)==31 and tl[1]['posts']==0 else 1)" "$T/o"; ok $? "tag --json: 108,001 one-second buckets, zero buckets included"
+! grep -q shortened "$T/e"; ok $? "and no note when nothing is shortened"
+"$BIN" tag MeToo --bucket 1s --csv "$T/sec.jsonl" 2>/dev/null | tail -n +2 | wc -l | grep -qx 108001; ok $? "tag --csv: the same timeline"
+python3 -c "
+import json
+print(json.dumps({'id_str':'99','timestamp_ms':str(1508097600000+20*86400000),'user':{'id_str':'9'},'text':'#far','entities':{'hashtags':[{'text':'far'}],'user_mentions':[]}}))" >>"$T/sec.jsonl"
+"$BIN" tag MeToo --bucket 1s --json "$T/sec.jsonl" >"$T/o" 2>"$T/e"
+python3 -c "
+import json,sys
+t=json.load(open(sys.argv[1]))
+sys.exit(0 if len(t['timeline'])==108001 and t['timeline_covers']=='tag' else 1)" "$T/o"; ok $? "past 1,048,576 buckets: the tag's own span, timeline_covers 'tag'"
+grep -q "groundswell: the input spans more than 1048576 buckets: the timeline of 'metoo' is shortened to the tag's own span (zero buckets included)" "$T/e"; ok $? "and a note on stderr says so"
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
