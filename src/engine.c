@@ -1230,13 +1230,30 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 
 /* ---- results ----------------------------------------------------------- */
 
+/* An estimate of distinct accounts, never more than the exact posts it
+ * counts the authors of (each post has one author). The rule of every
+ * answer: an estimate is not shown above an exact bound. */
+static double clamp_to(double estimate, uint64_t posts)
+{
+	return estimate > (double)posts ? (double)posts : estimate;
+}
+
 void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s)
 {
 	*s = e->s;
 	s->originals = s->posts - s->reposts;
 	s->tags_tracked = e->ntags;
-	s->tags_distinct = gs_hll_estimate(&e->tagkeys);
-	s->accounts = gs_hll_estimate(&e->accounts);
+	/* Estimates are never shown beyond what is known exactly: the
+	 * tags tracked are distinct, and every other tag was evicted at
+	 * least once (so, with nothing evicted, the count is exact); a
+	 * post has one author. */
+	double d = gs_hll_estimate(&e->tagkeys);
+	double lo = (double)s->tags_tracked;
+	double hi = lo + (double)s->tags_evicted;
+	if (hi > (double)s->tag_uses)
+		hi = (double)s->tag_uses > lo ? (double)s->tag_uses : lo;
+	s->tags_distinct = d < lo ? lo : d > hi ? hi : d;
+	s->accounts = clamp_to(gs_hll_estimate(&e->accounts), s->posts);
 	s->accounts_error = gs_hll_is_exact(&e->accounts) ? 0 : gs_hll_rse(14);
 }
 
@@ -1263,7 +1280,7 @@ static void stats_of(const struct gs_engine *e, const struct tag *t,
 	o->replies = t->replies;
 	o->quotes = t->quotes;
 	o->posts_error = t->posts_err;
-	o->accounts = gs_hll_estimate(&t->accounts);
+	o->accounts = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
 	o->accounts_error = gs_hll_is_exact(&t->accounts) ? 0 : gs_hll_rse(e->o.hll_p);
 	o->first_ms = t->first_ms;
 	o->last_ms = t->last_ms;
@@ -1335,8 +1352,7 @@ const char *gs_timeline_cover_name(enum gs_timeline_cover c)
  * (each post has one author), which are exact. */
 static double bucket_accounts(const struct bucket *b)
 {
-	double a = gs_hll_estimate(&b->acc);
-	return a > (double)b->posts ? (double)b->posts : a;
+	return clamp_to(gs_hll_estimate(&b->acc), b->posts);
 }
 
 /* Buckets from b0 to b1 (both bucket starts, b0 <= b1), or SIZE_MAX when
@@ -1487,14 +1503,17 @@ static double span_accounts(const struct gs_engine *e, const struct tag *t,
 	if (lo >= hi)
 		return 0;
 	if (hi - lo == 1)
-		return gs_hll_estimate(&t->tl[lo].acc);
+		return bucket_accounts(&t->tl[lo]);
 	gs_hll_init(tmp, e->o.bucket_hll_p);
-	for (uint32_t i = lo; i < hi; i++)
+	uint64_t posts = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		posts += t->tl[i].posts;
 		if (gs_hll_merge(tmp, &t->tl[i].acc) != 0)
 			break;
+	}
 	double v = gs_hll_estimate(tmp);
 	gs_hll_release(tmp);
-	return v;
+	return clamp_to(v, posts);
 }
 
 /* The observation of timeline entry i of t (day figures left at -1: only
@@ -1508,7 +1527,7 @@ static void observe(const struct gs_engine *e, const struct tag *t,
 	o->hash = t->hash;
 	o->key = t->key;
 	o->posts = b->posts;
-	o->accounts = gs_hll_estimate(&b->acc);
+	o->accounts = bucket_accounts(b);
 	o->day_accounts = o->prev_day_accounts = -1;
 }
 
@@ -1817,7 +1836,7 @@ void gs_obs_iter_free(struct gs_obs_iter *it)
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
 {
 	ptrdiff_t j = find_bucket(e->global, bucket_ms);
-	return j < 0 ? 0 : gs_hll_estimate(&e->global->tl[j].acc);
+	return j < 0 ? 0 : bucket_accounts(&e->global->tl[j]);
 }
 
 int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
@@ -1837,7 +1856,11 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 				return GS_ENOMEM;
 			}
 		}
-	*accounts = gs_hll_estimate(&h);
+	/* a span's accounts: at most its posts, and at most the tag's own
+	 * (all-time, more precise) accounts, which contain them */
+	double all = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
+	double v = clamp_to(gs_hll_estimate(&h), *posts);
+	*accounts = v > all ? all : v;
 	gs_hll_release(&h);
 	return 0;
 }

@@ -178,12 +178,20 @@ static void print_summary_line(FILE *f, const struct gs_summary *s)
 		fprintf(f, " (±%.1f%%)", 100 * s->accounts_error);
 	if (t0[0])
 		fprintf(f, ", %s to %s", t0, t1);
-	fprintf(f, "\n%llu tags (~%.0f distinct", (unsigned long long)s->tags_tracked,
-		s->tags_distinct);
+	/* the tags tracked are exactly the distinct tags until one is
+	 * evicted; only then is the distinct count an estimate */
 	if (s->tags_evicted)
-		fprintf(f, ", %llu rare ones evicted", (unsigned long long)s->tags_evicted);
-	fprintf(f, "); %llu malformed lines skipped, %llu non-post events skipped",
-		(unsigned long long)s->malformed, (unsigned long long)s->skipped);
+		fprintf(f,
+			"\n%llu tags tracked (~%.0f distinct, %llu rare ones evicted)",
+			(unsigned long long)s->tags_tracked, s->tags_distinct,
+			(unsigned long long)s->tags_evicted);
+	else
+		fprintf(f, "\n%llu distinct tags",
+			(unsigned long long)s->tags_tracked);
+	fprintf(f,
+		"; %llu malformed lines skipped, %llu non-post events skipped",
+		(unsigned long long)s->malformed,
+		(unsigned long long)s->skipped);
 	if (s->reposts_unresolved)
 		fprintf(f, ", %llu reposts of unseen posts",
 			(unsigned long long)s->reposts_unresolved);

@@ -179,5 +179,44 @@ t=json.load(open(sys.argv[1]))
 sys.exit(0 if len(t['timeline'])==108001 and t['timeline_covers']=='tag' else 1)" "$T/o"; ok $? "past 1,048,576 buckets: the tag's own span, timeline_covers 'tag'"
 grep -q "groundswell: the input spans more than 1048576 buckets: the timeline of 'metoo' is shortened to the tag's own span (zero buckets included)" "$T/e"; ok $? "and a note on stderr says so"
 
+# an estimate is never shown above an exact bound: buckets where each post
+# is by another account (per-bucket sketches in estimate mode past 64)
+python3 - "$T/once.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    i = 0
+    for b in range(30):
+        for k in range(100 + 7 * b):
+            i += 1
+            f.write(json.dumps({"id_str": str(i), "timestamp_ms": str(1508097600000 + b * 3600000 + k),
+                                "user": {"id_str": "b%dk%d" % (b, k)}, "text": "#Once #other",
+                                "entities": {"hashtags": [{"text": "Once"}, {"text": "other"}], "user_mentions": []}}) + "\n")
+PY
+"$BIN" report --json "$T/once.jsonl" >"$T/r" 2>/dev/null
+"$BIN" tag Once --json "$T/once.jsonl" >"$T/t" 2>/dev/null
+"$BIN" trends --json --warmup 0 --threshold 0.5 "$T/once.jsonl" >"$T/tr" 2>/dev/null
+python3 - "$T/r" "$T/t" "$T/tr" <<'PY'; ok $? "report, tag, trends: accounts never above posts (bucket, tag, input, trend span, peak)"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+tr = [json.loads(l) for l in open(sys.argv[3])]
+s = r["summary"]
+assert s["accounts"] <= s["posts"], s
+assert all(x["accounts"] <= x["posts"] for x in r["tags"])
+assert t["accounts"] <= t["posts"]
+tl = t["timeline"]
+assert all(b["accounts"] <= b["posts"] for b in tl), [b for b in tl if b["accounts"] > b["posts"]]
+assert sum(b["accounts"] == b["posts"] for b in tl) > 0  # the bound was reached
+assert tr and all(e["accounts"] <= e["posts"] and e["peak_accounts"] <= e["peak_posts"] for e in tr), tr
+assert all(e["accounts"] <= t["accounts"] for e in tr)
+assert s["tags_distinct"] == s["tags"] == 2, s
+PY
+python3 - "$T/b1m" <<'PY'; ok $? "evicted tags: the distinct tags lie between the tags tracked and tracked + evicted"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+assert s["tags"] <= s["tags_distinct"] <= s["tags"] + s["tags_evicted"], s
+PY
+"$BIN" report "$T/once.jsonl" 2>/dev/null | sed -n 2p | grep -q '^2 distinct tags;'; ok $? "report: nothing evicted, the distinct tags are counted exactly"
+"$BIN" report --max-memory 1M "$T/gen.jsonl" 2>/dev/null | sed -n 2p | grep -q '^[0-9]* tags tracked (~[0-9]* distinct, [0-9]* rare ones evicted)'; ok $? "report: after evictions, an estimate of the distinct tags"
+
 echo "1..$n"
 [ "$fail" -eq 0 ]

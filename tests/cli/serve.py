@@ -413,6 +413,10 @@ def main(d):
         acc = {int(x["day"]): int(x["accounts"]) for x in metoo["history"]}
         ok(all((acc[dd] > 0) == (hist[dd] > 0) and acc[dd] <= hist[dd] for dd in acc),
            "history accounts are distinct accounts per day", acc)
+        ok(all(a <= clitag["accounts"] for a in acc.values()),
+           "a day's accounts never exceed the tag's all-time accounts", (acc, clitag["accounts"]))
+    ok(all(int(x["accounts"]) <= int(x["uses"]) for t in tags for x in t["history"]),
+       "every history day: accounts at most uses")
     stt, h, p1 = srv.json("/api/v1/trends/tags?limit=1")
     ok(stt == 200 and len(p1) == 1 and p1[0] == tags[0], "limit=1 gives the first tag")
     ok(h.get("link") == '<http://gs.test/api/v1/trends/tags?limit=1&offset=1>; rel="next"',
