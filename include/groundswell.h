@@ -310,7 +310,8 @@ struct gs_obs {
 };
 
 struct gs_count {
-	const char *name;
+	const char *name;    /* a co-tag's folded key; else the item itself */
+	const char *display; /* a co-tag's most frequent spelling; else name */
 	uint64_t count;
 };
 
@@ -402,8 +403,9 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
 
-/* Top co-occurring tags (display spellings), languages and mentioned
- * account ids of a tag, most frequent first; up to max written. Each tag
+/* Top co-occurring tags (name: the folded key, as gs_tag_stats.key;
+ * display: the most frequent spelling), languages and mentioned account
+ * ids of a tag, most frequent first; up to max written. Each tag
  * keeps a Space-Saving summary of top_k items of each kind; the counts given
  * are its guaranteed lower bounds (exact while the tag has at most top_k
  * distinct items of the kind; never more than the truth, and an item more

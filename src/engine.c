@@ -1445,11 +1445,13 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 	struct gs_count tmp[1024];
 	size_t n = 0;
 	for (uint16_t i = 0; i < k->n && n < 1024; i++) {
-		const char *name = NULL;
+		const char *name = NULL, *display = NULL;
 		if (which == TK_COT) {
 			const struct tag *c = *find_slot(e, k->v[i].key, NULL, 0);
-			if (c)
-				name = display_of(c);
+			if (c) {
+				name = c->key;
+				display = display_of(c);
+			}
 		} else if (which == TK_LANG) {
 			name = e->langs[k->v[i].key - 1];
 		} else {
@@ -1461,6 +1463,7 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		if (!name || sure == 0)
 			continue; /* nothing certain, or a co-tag evicted since */
 		tmp[n].name = name;
+		tmp[n].display = display ? display : name;
 		tmp[n].count = sure;
 		n++;
 	}
@@ -1876,7 +1879,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 	for (uint16_t i = 0; i < t->rep.n && n < 8; i++) {
 		if (t->rep.v[i].count == t->rep.v[i].err)
 			continue;
-		tmp[n].name = t->rep.names[i];
+		tmp[n].name = tmp[n].display = t->rep.names[i];
 		tmp[n].count = t->rep.v[i].count - t->rep.v[i].err;
 		n++;
 	}
@@ -1889,7 +1892,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 		for (k = 0; k < n && strcmp(out[k].name, t->first_id); k++)
 			;
 		if (k == n) {
-			out[n].name = t->first_id;
+			out[n].name = out[n].display = t->first_id;
 			out[n].count = 0;
 			n++;
 		}

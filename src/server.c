@@ -478,6 +478,8 @@ static void trend_json(struct gs_server *s, FILE *f, const struct gs_trend_event
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"tag\":", i ? "," : "");
 		jstr(f, v[i].name);
+		fputs(",\"display\":", f);
+		jstr(f, v[i].display);
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	n = gs_engine_examples(s->e, ev->key, v, 3);
@@ -1317,6 +1319,12 @@ static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 		}
 		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
 		jstr(f, x);
+		if (!strcmp(name, "tag")) {
+			/* a co-tag: the folded key, and its spelling beside it
+			 */
+			fputs(",\"display\":", f);
+			jstr(f, v[i].display);
+		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	fputc(']', f);
@@ -1660,6 +1668,16 @@ static void remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)n);
 }
 
+/* ,"display": the tag's most frequent spelling (its key when unseen); the
+ * engine read-locked */
+static void display_json(struct gs_server *s, FILE *f, const char *key)
+{
+	struct gs_tag_stats st;
+	fputs(",\"display\":", f);
+	jstr(f, gs_engine_tag(s->e, key, strlen(key), &st) == 0 ? st.display
+								: key);
+}
+
 static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 			       const char *name, const char *action, struct reply *r)
 {
@@ -1720,6 +1738,9 @@ static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 	}
 	fputs("{\"tag\":", o.f);
 	jstr(o.f, key);
+	read_lock(s);
+	display_json(s, o.f, key);
+	pthread_rwlock_unlock(&s->lock);
 	fprintf(o.f, ",\"state\":\"%s\"}\n", mod_names[st]);
 	reply_out(r, &o);
 }
@@ -1736,6 +1757,7 @@ static void route_admin_list(struct gs_server *s, struct reply *r)
 	for (size_t i = 0; i < s->nmods; i++) {
 		fputs(i ? ",{\"tag\":" : "{\"tag\":", o.f);
 		jstr(o.f, s->mods[i].key);
+		display_json(s, o.f, s->mods[i].key);
 		fprintf(o.f, ",\"state\":\"%s\"}", mod_names[s->mods[i].state]);
 	}
 	pthread_mutex_unlock(&s->mod_mu);
@@ -2036,6 +2058,11 @@ static void route_network(struct gs_server *s, struct MHD_Connection *c, struct 
 			reply_error(r, 404, "tag not found");
 			return;
 		}
+		/* the summary's display: the engine's most frequent spelling
+		 * (the per-tag table keeps none) */
+		struct gs_tag_stats ts;
+		if (gs_engine_tag(s->e, key, strlen(key), &ts) == 0)
+			no.tag_display = ts.display;
 		int err;
 		if (!(tn = gs_network_tag(s->tagnet, key, &err))) {
 			reply_error(r, err == GS_EUSAGE ? 400 : 500,

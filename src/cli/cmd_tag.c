@@ -24,15 +24,22 @@ static const char help[] =
 	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n"
 	CLI_COMMON_HELP;
 
+/* kind: 0 co-tags (the folded key as "tag", and "display"), 1 languages,
+ * 2 accounts (pseudonymised when asked) */
 static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 			size_t n, const char *name, const struct cli_common *c,
-			int accounts)
+			int kind)
 {
 	fprintf(f, ",\"%s\":[", field);
 	for (size_t i = 0; i < n; i++) {
 		char buf[64];
 		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
-		json_str(f, accounts ? account_name(c, v[i].name, buf) : v[i].name);
+		json_str(f, kind == 2 ? account_name(c, v[i].name, buf)
+				      : v[i].name);
+		if (kind == 0) {
+			fputs(",\"display\":", f);
+			json_str(f, v[i].display);
+		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	fputc(']', f);
@@ -91,8 +98,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		}
 		fputc(']', f);
 		counts_json(f, "co_tags", cot, ncot, "tag", c, 0);
-		counts_json(f, "languages", lang, nlang, "language", c, 0);
-		counts_json(f, "mentions", ment, nment, "account", c, 1);
+		counts_json(f, "languages", lang, nlang, "language", c, 1);
+		counts_json(f, "mentions", ment, nment, "account", c, 2);
 		fputs("}\n", f);
 	} else if (c->out == OUT_CSV) {
 		fputs("time,posts,accounts\n", f);
@@ -122,7 +129,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 			a, b, p, (unsigned long long)t.peak_posts);
 		fputs("  co-tags   ", f);
 		for (size_t i = 0; i < ncot; i++)
-			fprintf(f, " #%s (%llu)", cot[i].name, (unsigned long long)cot[i].count);
+			fprintf(f, " #%s (%llu)", cot[i].display,
+				(unsigned long long)cot[i].count);
 		fputs("\n  languages ", f);
 		for (size_t i = 0; i < nlang; i++)
 			fprintf(f, " %s (%llu)", lang[i].name, (unsigned long long)lang[i].count);

@@ -79,6 +79,8 @@ static void print_json(struct cli_common *c, const struct trend_row *x,
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"tag\":", i ? "," : "");
 		json_str(f, v[i].name);
+		fputs(",\"display\":", f);
+		json_str(f, v[i].display);
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	n = gs_engine_examples(c->engine, e->key, v, 3);

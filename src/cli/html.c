@@ -867,7 +867,7 @@ static void movement(FILE *f, const struct gs_engine *e, const struct trend_row 
 			share = 1;
 		fmt_count(num, sizeof num, (double)co[i].count);
 		fputs("<div class=\"bar-row\"><span class=\"name\">#", f);
-		html_esc(f, co[i].name);
+		html_esc(f, co[i].display);
 		fprintf(f, "</span><div class=\"track\"><div class=\"fill\" style=\"width:%.1f%%;background:%s\"></div></div>"
 			   "<span class=\"v\">%.0f%% · %s</span></div>",
 			100 * share, color, 100 * share, num);

@@ -218,5 +218,28 @@ PY
 "$BIN" report "$T/once.jsonl" 2>/dev/null | sed -n 2p | grep -q '^2 distinct tags;'; ok $? "report: nothing evicted, the distinct tags are counted exactly"
 "$BIN" report --max-memory 1M "$T/gen.jsonl" 2>/dev/null | sed -n 2p | grep -q '^[0-9]* tags tracked (~[0-9]* distinct, [0-9]* rare ones evicted)'; ok $? "report: after evictions, an estimate of the distinct tags"
 
+# one meaning for "tag": the folded key everywhere, the spelling as "display"
+"$BIN" tag MeToo --json "$G/network-twitter1.jsonl" 2>/dev/null | python3 -c "
+import json,sys
+t=json.load(sys.stdin)
+sys.exit(0 if {'tag':'believe','display':'Believe','posts':4} in t['co_tags'] else 1)"; ok $? "tag --json: co_tags[].tag is the folded key, with display beside it"
+"$BIN" tag MeToo "$G/network-twitter1.jsonl" 2>/dev/null | grep -q "co-tags    #Believe (4)"; ok $? "tag: the table shows co-tags by their spelling"
+"$BIN" generate --seed 5 --hours 30 --rate 1 -o "$T/g30.jsonl" 2>/dev/null
+"$BIN" report --json --top 0 "$T/g30.jsonl" >"$T/r30" 2>/dev/null
+"$BIN" trends --json "$T/g30.jsonl" >"$T/t30" 2>/dev/null
+"$BIN" report --csv --top 0 "$T/g30.jsonl" >"$T/c30" 2>/dev/null
+python3 - "$T/r30" "$T/t30" "$T/c30" <<'PY'; ok $? "trends --json: co_tags[].tag joins report's tag keys (JSON and CSV), display beside it"
+import csv, json, sys
+keys = {t["tag"] for t in json.load(open(sys.argv[1]))["tags"]}
+ev = [json.loads(l) for l in open(sys.argv[2])]
+co = [c for e in ev for c in e["co_tags"]]
+assert ev and co, "no trends with co-tags"
+assert all(set(c) == {"tag", "display", "posts"} for c in co), co[:3]
+assert all(c["tag"] in keys for c in co), [c for c in co if c["tag"] not in keys]
+assert any(c["tag"] != c["display"] for c in co)  # spellings differ from keys
+assert all(e["tag"] in keys for e in ev)
+assert {r["tag"] for r in csv.DictReader(open(sys.argv[3]))} == keys
+PY
+
 echo "1..$n"
 [ "$fail" -eq 0 ]

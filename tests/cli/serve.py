@@ -349,6 +349,7 @@ def main(d):
     ok(not bad, f"/network?tag= equals 'network --tag' for {top3}", bad)
     stt, _, tn = srv.json("/api/groundswell/v1/network?tag=NoSuchTagAtAll")
     ok(stt == 200 and tn["summary"]["tag"] == "nosuchtagatall" and tn["links"] == [] and
+       tn["multigraph"] is False and tn["summary"]["display"] == "nosuchtagatall" and
        tn["summary"]["posts_selected"] == 0, "a tag never used: an empty network", tn and tn["summary"])
     ok(any(len(json.loads(run("network", "--format", "json", "--tag", tg, data).stdout)["links"]) > 10
            for tg in top3), "and those networks are not empty")
@@ -498,7 +499,8 @@ def main(d):
     stt, _, _ = srv.req(act, headers=auth)
     ok(stt == 405, "admin actions are POST")
     stt, _, body = srv.json(act, method="POST", headers=auth)
-    ok(stt == 200 and body == {"tag": "metoo", "state": "hidden"}, "hide with the token", body)
+    ok(stt == 200 and body == {"tag": "metoo", "display": "MeToo", "state": "hidden"},
+       "hide with the token (tag: the folded key, display its spelling)", body)
     pub = [t["tag"] for t in srv.json("/api/groundswell/v1/trends")[2]]
     mt = [t["name"] for t in srv.json("/api/v1/trends/tags")[2]]
     ok("metoo" not in pub and "MeToo" not in mt and srv.req("/api/groundswell/v1/tags/MeToo")[0] == 404 and
@@ -510,7 +512,7 @@ def main(d):
        not any(t["tag"] == "metoo" for x in ev3 if x[1] == "bucket" for t in x[2]["top"]),
        "and from the stream")
     stt, _, adm = srv.json("/api/groundswell/v1/admin/tags", headers=auth)
-    ok(stt == 200 and {"tag": "metoo", "state": "hidden"} in adm["tags"] and
+    ok(stt == 200 and {"tag": "metoo", "display": "MeToo", "state": "hidden"} in adm["tags"] and
        any(t["tag"] == "metoo" and t["visible"] is False for t in adm["trends"]),
        "the admin list shows hidden trends", adm and adm["tags"])
     stt, _, body = srv.json("/api/groundswell/v1/admin/tags/%23metoo/approve", method="POST", headers=auth)
