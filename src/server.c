@@ -25,6 +25,7 @@
 #include "fold.h"
 #include "follow.h"
 #include "ingest.h"
+#include "netsource.h"
 #include "network.h"
 #include "snapio.h"
 #include "timeutil.h"
@@ -50,6 +51,7 @@ struct source {
 	char *path;
 	/* counts of the runs before a restored snapshot */
 	uint64_t base_lines, base_too_long, base_rotations, base_truncations;
+	int absent; /* a file found missing (and said so): tell when it is back */
 };
 
 enum ev_type { EV_TREND, EV_BUCKET };
@@ -762,6 +764,16 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 		count_posts_sec(s, posts);
 	}
 	source_info(src);
+	/* like tail -F: say when a followed path goes and comes back */
+	if (src->absent && src->info.state != GS_FOLLOW_MISSING) {
+		src->absent = 0;
+		logf_(s, "source '%s' has appeared; reading it", src->path);
+	} else if (!src->absent && src->info.state == GS_FOLLOW_MISSING &&
+		   src->info.kind == GS_FOLLOW_FILE && src->info.err) {
+		src->absent = 1;
+		logf_(s, "warning: source '%s' is gone (%s); following it until it appears",
+		      src->path, strerror(src->info.err));
+	}
 	return k;
 }
 
@@ -2938,6 +2950,24 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			return GS_ENOMEM;
 		}
 		source_info(&s->src[i]);
+		/* a file that is not there (yet) is followed until it appears,
+		 * as tail -F does; but say so now, as a typo looks the same */
+		if (strcmp(o->sources[i], "-") && !gs_net_kind(o->sources[i])) {
+			int fd = open(o->sources[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0) {
+				close(fd);
+			} else {
+				s->src[i].absent = 1;
+				if (errno == ENOENT)
+					logf_(s, "warning: source '%s' does not exist; following it "
+						 "until it appears (as tail -F)",
+					      o->sources[i]);
+				else
+					logf_(s, "warning: cannot read source '%s': %s; retrying until "
+						 "it can be read",
+					      o->sources[i], strerror(errno));
+			}
+		}
 	}
 	for (size_t j = 0; j < nsaved; j++)
 		free(saved[j].path);

@@ -595,6 +595,30 @@ def main(d):
     srv.stop()
     print(f"# replay part: {time.time() - t_start:.1f} s", flush=True)
 
+    # ---- a source that does not exist yet --------------------------------
+    later = os.path.join(d, "later.jsonl")
+    srv = Server(d, "--source", later, "--close-idle", "1s", name="later")
+    st = srv.wait(lambda s: s["sources"][0]["state"] == "missing", limit=20)
+    ok(st is not None and srv.p.poll() is None, "serve --source MISSING starts and follows it", srv.stderr())
+    ok(f"groundswell: warning: source '{later}' does not exist; following it until it appears (as tail -F)"
+       in srv.stderr(), "and warns at start, naming the file", srv.stderr())
+    src_lines = open(data, "rb").read().splitlines(keepends=True)[:500]
+    with open(later + ".tmp", "wb") as f:
+        f.writelines(src_lines)
+    os.rename(later + ".tmp", later)
+    st = srv.wait(lambda s: s["lines"] == len(src_lines) and s["sources"][0]["state"] != "missing")
+    ok(st is not None and st["malformed"] == 0, "the file is read once it appears", st and st["sources"])
+    ok(f"groundswell: source '{later}' has appeared; reading it" in srv.stderr(), "and that is said too",
+       srv.stderr())
+    srv.stop()
+    os.chmod(later, 0)
+    if os.geteuid() != 0:  # root reads anything: the check means nothing there
+        srv = Server(d, "--source", later, name="unreadable")
+        ok("warning: cannot read source '" + later + "': Permission denied" in srv.stderr(),
+           "an unreadable source is named with the reason", srv.stderr())
+        srv.stop()
+    os.chmod(later, 0o644)
+
     # ---- rotation, truncation, require-approval -------------------------
     t_rot = time.time()
     small = os.path.join(d, "small.jsonl")

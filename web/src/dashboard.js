@@ -218,14 +218,11 @@
     rows.forEach(function (r) {
       var tr = el("tr"), td = el("td");
       if (link) {
-	      // a tag's "tag" is its folded key: show (and link) its spelling
-	      var a = el("a", null, "#" + (r.display || r[cols[0]]));
-	      a.href = "/tags/" + encodeURIComponent(r.display || r[cols[0]]);
-	      a.addEventListener("click", function(ev) {
-		      ev.preventDefault();
-		      go(a.getAttribute("href"));
-	      });
-	      td.appendChild(a);
+        // a tag's "tag" is its folded key: show (and link) its spelling
+        var a = el("a", null, "#" + (r.display || r[cols[0]]));
+        a.href = "/tags/" + encodeURIComponent(r.display || r[cols[0]]);
+        a.addEventListener("click", function (ev) { ev.preventDefault(); go(a.getAttribute("href")); });
+        td.appendChild(a);
       } else td.textContent = r[cols[0]];
       var bar = el("div", "bar");
       bar.style.width = Math.max(2, 100 * r[cols[1]] / (max || 1)) + "%";
