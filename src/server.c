@@ -51,7 +51,7 @@ struct source {
 	char *path;
 	/* counts of the runs before a restored snapshot */
 	uint64_t base_lines, base_too_long, base_rotations, base_truncations;
-	int absent; /* a file found missing (and said so): tell when it is back */
+	int absent; /* found missing (and said so): say when it is back */
 };
 
 enum ev_type { EV_TREND, EV_BUCKET };
