@@ -771,7 +771,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 	} else if (!src->absent && src->info.state == GS_FOLLOW_MISSING &&
 		   src->info.kind == GS_FOLLOW_FILE && src->info.err) {
 		src->absent = 1;
-		logf_(s, "warning: source '%s' is gone (%s); following it until it appears",
+		logf_(s,
+		      "warning: source '%s' is gone (%s); following it until it appears",
 		      src->path, strerror(src->info.err));
 	}
 	return k;
@@ -2953,18 +2954,21 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		/* a file that is not there (yet) is followed until it appears,
 		 * as tail -F does; but say so now, as a typo looks the same */
 		if (strcmp(o->sources[i], "-") && !gs_net_kind(o->sources[i])) {
-			int fd = open(o->sources[i], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			int fd = open(o->sources[i],
+				      O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 			if (fd >= 0) {
 				close(fd);
 			} else {
 				s->src[i].absent = 1;
 				if (errno == ENOENT)
-					logf_(s, "warning: source '%s' does not exist; following it "
-						 "until it appears (as tail -F)",
+					logf_(s,
+					      "warning: source '%s' does not exist; following it "
+					      "until it appears (as tail -F)",
 					      o->sources[i]);
 				else
-					logf_(s, "warning: cannot read source '%s': %s; retrying until "
-						 "it can be read",
+					logf_(s,
+					      "warning: cannot read source '%s': %s; retrying until "
+					      "it can be read",
 					      o->sources[i], strerror(errno));
 			}
 		}

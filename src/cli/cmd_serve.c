@@ -83,7 +83,6 @@ static const char help[] =
 	"                           and resume the files where they were left\n"
 	"      --snapshot-every D   how often (default 30s; and when stopping)\n";
 
-
 static int read_secret(const char *path, char *buf, size_t cap, const char *what)
 {
 	FILE *f = fopen(path, "rb");

@@ -24,8 +24,7 @@ static const char help[] =
 	"is the folded key (co-tags too), \"display\" its spelling. Exit status\n"
 	"1 when the tag was never used.\n"
 	"\n"
-	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n"
-	CLI_COMMON_HELP;
+	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n" CLI_COMMON_HELP;
 
 /* kind: 0 co-tags (the folded key as "tag", and "display"), 1 languages,
  * 2 accounts (pseudonymised when asked) */

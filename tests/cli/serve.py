@@ -306,8 +306,9 @@ def main(d):
         if isinstance(x, dict):
             x.get("summary", {}).pop("malformed", None)
     ok(stt == 200 and h.get("content-type", "").startswith("application/json") and
-       set(net) == {"directed", "kinds", "summary", "nodes", "links"} and net["directed"] is True,
-       "/network: d3 node-link JSON with a summary", (stt, h.get("content-type"), list(net or {})))
+       set(net) == {"directed", "multigraph", "kinds", "summary", "nodes", "links"} and
+       net["directed"] is True and net["multigraph"] is False,
+       "/network: d3 node-link JSON with a summary, \"multigraph\": false", (stt, h.get("content-type"), list(net or {})))
     ok(net == clinet and net["summary"]["edges"] > 0 and net["summary"]["nodes"] == len(net["nodes"]),
        f"/network equals 'network --format json' ({len(clinet['nodes'])} nodes, {len(clinet['links'])} links)",
        ((net or {}).get("summary"), clinet.get("summary")))
