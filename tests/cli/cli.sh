@@ -125,7 +125,7 @@ refuse "trends --scorer posts --threshold is refused" "options '--threshold' and
 refuse "trends --threshold before --scorer mastodon is refused" "options '--threshold' and '--scorer mastodon'" trends --threshold 5 --scorer mastodon "$G/twitter1.jsonl"
 refuse "trends --posts-threshold with the default scorer is refused" "option '--posts-threshold' applies to '--scorer posts' only; the scorer is significance (the default)" trends --posts-threshold 5 "$G/twitter1.jsonl"
 refuse "trends --scorer mastodon --halflife is refused" "options '--halflife' and '--scorer mastodon'" trends --scorer mastodon --halflife 6 "$G/twitter1.jsonl"
-"$BIN" serve --source "$T/none.jsonl" --scorer posts --noise-floor 2 >/dev/null 2>"$T/ce"; [ $? -eq 2 ] && grep -q "options '--noise-floor' and '--scorer posts'" "$T/ce"; ok $? "serve refuses a trend option of another scorer"
+timeout 20 "$BIN" serve --source "$T/none.jsonl" --scorer posts --noise-floor 2 >/dev/null 2>"$T/ce"; [ $? -eq 2 ] && grep -q "options '--noise-floor' and '--scorer posts'" "$T/ce"; ok $? "serve refuses a trend option of another scorer"
 "$BIN" trends --scorer posts --posts-threshold 2 --warmup 0 --json "$G/twitter1.jsonl" >/dev/null 2>&1; ok $? "trends: a scorer's own options and --warmup are taken"
 
 # input shorter than the trend warm-up: said so, not "nothing rose"
