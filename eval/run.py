@@ -46,7 +46,11 @@ def main():
     ap.add_argument("--bucket", default="1h")
     ap.add_argument("--md", default=None)
     ap.add_argument("--extra", default="", help="extra options for trends")
+    ap.add_argument("--scorers", default=",".join(SCORERS),
+                    help="comma list of scorers to run (trends refuses an option of "
+                         "another scorer, so --extra with --threshold needs significance)")
     a = ap.parse_args()
+    SCORERS[:] = [s for s in a.scorers.split(",") if s]
     bucket = {"m": 60, "h": 3600, "d": 86400}[a.bucket[-1]] * int(a.bucket[:-1])
 
     res = {s: {"found": 0, "planted": 0, "delays": {}, "spam": 0, "steady": 0,

@@ -358,7 +358,8 @@ struct gs_obs {
 };
 
 struct gs_count {
-	const char *name;
+	const char *name;    /* a co-tag's folded key; else the item itself */
+	const char *display; /* a co-tag's most frequent spelling; else name */
 	uint64_t count;
 };
 
@@ -374,11 +375,35 @@ ptrdiff_t gs_engine_tags(const struct gs_engine *e, struct gs_tag_stats **out);
 int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
 		  struct gs_tag_stats *out);
 
-/* The timeline of a tag (by key, as in gs_tag_stats) over the whole input's
- * time range, zero buckets included, in a malloc'ed array the caller frees.
- * Returns the number of buckets or a negative error. */
+/* What a timeline covers (gs_engine_timeline_cover). */
+enum gs_timeline_cover {
+	GS_TIMELINE_INPUT, /* the whole input's range, zero buckets included */
+	GS_TIMELINE_TAG,   /* the tag's own span, from the bucket of its first
+			      use to that of its last, zero buckets included */
+	GS_TIMELINE_USED,  /* only the buckets in which the tag was used */
+};
+
+/* Most buckets a timeline lists (24 bytes each: 24 MiB): 119 years of
+ * hours, 10 years of 5 minutes, 12 days of seconds. */
+#define GS_TIMELINE_MAX_BUCKETS ((size_t)1 << 20)
+
+/* "input", "tag", "used". */
+const char *gs_timeline_cover_name(enum gs_timeline_cover c);
+
+/*
+ * The timeline of a tag (by key, as in gs_tag_stats), in a malloc'ed array
+ * the caller frees: over the whole input's time range, zero buckets
+ * included. A range longer than GS_TIMELINE_MAX_BUCKETS (a stray timestamp
+ * decades away, or second buckets over weeks) is shortened: to the tag's
+ * own span, zero buckets included, when that fits, else to the buckets in
+ * which the tag was used; gs_engine_timeline_cover() says which (*cover).
+ * Returns the number of buckets or a negative error.
+ */
 ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
 			     struct gs_bucket_stats **out);
+ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
+				   struct gs_bucket_stats **out,
+				   enum gs_timeline_cover *cover);
 
 /*
  * Observations of every tracked tag in every bucket it was used in, sorted
@@ -426,8 +451,9 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
 
-/* Top co-occurring tags (display spellings), languages and mentioned
- * account ids of a tag, most frequent first; up to max written. Each tag
+/* Top co-occurring tags (name: the folded key, as gs_tag_stats.key;
+ * display: the most frequent spelling), languages and mentioned account
+ * ids of a tag, most frequent first; up to max written. Each tag
  * keeps a Space-Saving summary of top_k items of each kind; the counts given
  * are its guaranteed lower bounds (exact while the tag has at most top_k
  * distinct items of the kind; never more than the truth, and an item more

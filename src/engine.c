@@ -1230,13 +1230,30 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 
 /* ---- results ----------------------------------------------------------- */
 
+/* An estimate of distinct accounts, never more than the exact posts it
+ * counts the authors of (each post has one author). The rule of every
+ * answer: an estimate is not shown above an exact bound. */
+static double clamp_to(double estimate, uint64_t posts)
+{
+	return estimate > (double)posts ? (double)posts : estimate;
+}
+
 void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s)
 {
 	*s = e->s;
 	s->originals = s->posts - s->reposts;
 	s->tags_tracked = e->ntags;
-	s->tags_distinct = gs_hll_estimate(&e->tagkeys);
-	s->accounts = gs_hll_estimate(&e->accounts);
+	/* Estimates are never shown beyond what is known exactly: the
+	 * tags tracked are distinct, and every other tag was evicted at
+	 * least once (so, with nothing evicted, the count is exact); a
+	 * post has one author. */
+	double d = gs_hll_estimate(&e->tagkeys);
+	double lo = (double)s->tags_tracked;
+	double hi = lo + (double)s->tags_evicted;
+	if (hi > (double)s->tag_uses)
+		hi = (double)s->tag_uses > lo ? (double)s->tag_uses : lo;
+	s->tags_distinct = d < lo ? lo : d > hi ? hi : d;
+	s->accounts = clamp_to(gs_hll_estimate(&e->accounts), s->posts);
 	s->accounts_error = gs_hll_is_exact(&e->accounts) ? 0 : gs_hll_rse(14);
 }
 
@@ -1263,7 +1280,7 @@ static void stats_of(const struct gs_engine *e, const struct tag *t,
 	o->replies = t->replies;
 	o->quotes = t->quotes;
 	o->posts_error = t->posts_err;
-	o->accounts = gs_hll_estimate(&t->accounts);
+	o->accounts = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
 	o->accounts_error = gs_hll_is_exact(&t->accounts) ? 0 : gs_hll_rse(e->o.hll_p);
 	o->first_ms = t->first_ms;
 	o->last_ms = t->last_ms;
@@ -1325,39 +1342,87 @@ int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
 	return 0;
 }
 
-ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
-			     struct gs_bucket_stats **out)
+const char *gs_timeline_cover_name(enum gs_timeline_cover c)
+{
+	static const char *const n[] = {"input", "tag", "used"};
+	return (unsigned)c <= GS_TIMELINE_USED ? n[c] : "unknown";
+}
+
+/* A bucket's distinct accounts: the estimate, never more than its posts
+ * (each post has one author), which are exact. */
+static double bucket_accounts(const struct bucket *b)
+{
+	return clamp_to(gs_hll_estimate(&b->acc), b->posts);
+}
+
+/* Buckets from b0 to b1 (both bucket starts, b0 <= b1), or SIZE_MAX when
+ * more than GS_TIMELINE_MAX_BUCKETS. */
+static size_t buckets_between(int64_t b0, int64_t b1, int64_t w)
+{
+	uint64_t d = (uint64_t)b1 - (uint64_t)b0;
+	if (d / (uint64_t)w >= GS_TIMELINE_MAX_BUCKETS)
+		return SIZE_MAX;
+	return (size_t)(d / (uint64_t)w) + 1;
+}
+
+ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
+				   struct gs_bucket_stats **out,
+				   enum gs_timeline_cover *cover)
 {
 	const struct tag *t = tag_lookup(e, key);
 	if (!t)
 		return GS_ENOTFOUND;
 	int64_t w = e->o.bucket_ms;
-	int64_t b0 = gs_time_bucket(e->s.first_ms, w);
-	int64_t b1 = gs_time_bucket(e->s.last_ms, w);
-	/* A stray timestamp must not make a timeline of millions of zeros:
-	 * past this many buckets only the non-empty ones are listed. */
-	int dense = (b1 - b0) / w < 100000;
-	size_t n = dense ? (size_t)((b1 - b0) / w + 1) : t->tl_n;
+	/* The documented range is the input's, zero buckets included. Only
+	 * when that is more than GS_TIMELINE_MAX_BUCKETS (its memory, and
+	 * the output's size) is it shortened, and the caller is told how:
+	 * the tag's own span, else its used buckets alone. */
+	enum gs_timeline_cover c = GS_TIMELINE_INPUT;
+	int64_t b0 = 0;
+	size_t n = 0;
+	if (e->s.first_ms <= e->s.last_ms) {
+		b0 = gs_time_bucket(e->s.first_ms, w);
+		n = buckets_between(b0, gs_time_bucket(e->s.last_ms, w), w);
+	}
+	if (n == SIZE_MAX && t->tl_n) {
+		c = GS_TIMELINE_TAG;
+		b0 = t->tl[0].t;
+		n = buckets_between(b0, t->tl[t->tl_n - 1].t, w);
+	}
+	if (n == SIZE_MAX) {
+		c = GS_TIMELINE_USED;
+		n = t->tl_n;
+	}
 	struct gs_bucket_stats *v = calloc(n ? n : 1, sizeof *v);
 	if (!v)
 		return GS_ENOMEM;
-	if (dense) {
+	if (c != GS_TIMELINE_USED) {
 		for (size_t i = 0; i < n; i++)
 			v[i].time_ms = b0 + (int64_t)i * w;
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			size_t at = (size_t)((t->tl[i].t - b0) / w);
+			if (t->tl[i].t < b0 || at >= n)
+				continue; /* outside the input's range: none */
 			v[at].posts = t->tl[i].posts;
-			v[at].accounts = gs_hll_estimate(&t->tl[i].acc);
+			v[at].accounts = bucket_accounts(&t->tl[i]);
 		}
 	} else {
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			v[i].time_ms = t->tl[i].t;
 			v[i].posts = t->tl[i].posts;
-			v[i].accounts = gs_hll_estimate(&t->tl[i].acc);
+			v[i].accounts = bucket_accounts(&t->tl[i]);
 		}
 	}
+	if (cover)
+		*cover = c;
 	*out = v;
 	return (ptrdiff_t)n;
+}
+
+ptrdiff_t gs_engine_timeline(const struct gs_engine *e, const char *key,
+			     struct gs_bucket_stats **out)
+{
+	return gs_engine_timeline_cover(e, key, out, NULL);
 }
 
 static int cmp_count(const void *a, const void *b)
@@ -1380,11 +1445,13 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 	struct gs_count tmp[1024];
 	size_t n = 0;
 	for (uint16_t i = 0; i < k->n && n < 1024; i++) {
-		const char *name = NULL;
+		const char *name = NULL, *display = NULL;
 		if (which == TK_COT) {
 			const struct tag *c = *find_slot(e, k->v[i].key, NULL, 0);
-			if (c)
-				name = display_of(c);
+			if (c) {
+				name = c->key;
+				display = display_of(c);
+			}
 		} else if (which == TK_LANG) {
 			name = e->langs[k->v[i].key - 1];
 		} else {
@@ -1396,6 +1463,7 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		if (!name || sure == 0)
 			continue; /* nothing certain, or a co-tag evicted since */
 		tmp[n].name = name;
+		tmp[n].display = display ? display : name;
 		tmp[n].count = sure;
 		n++;
 	}
@@ -1438,14 +1506,17 @@ static double span_accounts(const struct gs_engine *e, const struct tag *t,
 	if (lo >= hi)
 		return 0;
 	if (hi - lo == 1)
-		return gs_hll_estimate(&t->tl[lo].acc);
+		return bucket_accounts(&t->tl[lo]);
 	gs_hll_init(tmp, e->o.bucket_hll_p);
-	for (uint32_t i = lo; i < hi; i++)
+	uint64_t posts = 0;
+	for (uint32_t i = lo; i < hi; i++) {
+		posts += t->tl[i].posts;
 		if (gs_hll_merge(tmp, &t->tl[i].acc) != 0)
 			break;
+	}
 	double v = gs_hll_estimate(tmp);
 	gs_hll_release(tmp);
-	return v;
+	return clamp_to(v, posts);
 }
 
 /* The observation of timeline entry i of t (day figures left at -1: only
@@ -1459,7 +1530,7 @@ static void observe(const struct gs_engine *e, const struct tag *t,
 	o->hash = t->hash;
 	o->key = t->key;
 	o->posts = b->posts;
-	o->accounts = gs_hll_estimate(&b->acc);
+	o->accounts = bucket_accounts(b);
 	o->day_accounts = o->prev_day_accounts = -1;
 }
 
@@ -1768,7 +1839,7 @@ void gs_obs_iter_free(struct gs_obs_iter *it)
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
 {
 	ptrdiff_t j = find_bucket(e->global, bucket_ms);
-	return j < 0 ? 0 : gs_hll_estimate(&e->global->tl[j].acc);
+	return j < 0 ? 0 : bucket_accounts(&e->global->tl[j]);
 }
 
 int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
@@ -1788,7 +1859,11 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 				return GS_ENOMEM;
 			}
 		}
-	*accounts = gs_hll_estimate(&h);
+	/* a span's accounts: at most its posts, and at most the tag's own
+	 * (all-time, more precise) accounts, which contain them */
+	double all = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
+	double v = clamp_to(gs_hll_estimate(&h), *posts);
+	*accounts = v > all ? all : v;
 	gs_hll_release(&h);
 	return 0;
 }
@@ -1804,7 +1879,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 	for (uint16_t i = 0; i < t->rep.n && n < 8; i++) {
 		if (t->rep.v[i].count == t->rep.v[i].err)
 			continue;
-		tmp[n].name = t->rep.names[i];
+		tmp[n].name = tmp[n].display = t->rep.names[i];
 		tmp[n].count = t->rep.v[i].count - t->rep.v[i].err;
 		n++;
 	}
@@ -1817,7 +1892,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 		for (k = 0; k < n && strcmp(out[k].name, t->first_id); k++)
 			;
 		if (k == n) {
-			out[n].name = t->first_id;
+			out[n].name = out[n].display = t->first_id;
 			out[n].count = 0;
 			n++;
 		}

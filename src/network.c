@@ -115,9 +115,13 @@ struct gs_network {
 	size_t ridx_n;
 	struct pending *pending;
 	size_t npending, pending_cap;
+	/* the filter tag's spellings in the selected posts (not saved in
+	 * snapshots: the summary's display falls back to the key) */
+	struct spellings *filter_lab;
 };
 
 static void node_release(struct node *x);
+static void spellings_free(struct spellings *l);
 
 void gs_network_options_init(struct gs_network_options *o)
 {
@@ -226,6 +230,7 @@ void gs_network_free(struct gs_network *n)
 	free(n->ring);
 	free(n->ridx);
 	free(n->pending);
+	spellings_free(n->filter_lab);
 	free(n);
 }
 
@@ -332,14 +337,19 @@ static int nidx_rebuild(struct gs_network *n, size_t want)
 	return 0;
 }
 
+static void spellings_free(struct spellings *l)
+{
+	if (l)
+		for (int i = 0; i < SPELLINGS_MAX; i++)
+			free(l->s[i]);
+	free(l);
+}
+
 static void node_release(struct node *x)
 {
 	free(x->id);
 	free(x->sp);
-	if (x->lab)
-		for (int i = 0; i < SPELLINGS_MAX; i++)
-			free(x->lab->s[i]);
-	free(x->lab);
+	spellings_free(x->lab);
 	x->id = NULL;
 	x->sp = NULL;
 	x->lab = NULL;
@@ -348,11 +358,12 @@ static void node_release(struct node *x)
 /* Counts w uses of spelling s[0..len) of a tag node. The first
  * SPELLINGS_MAX spellings are kept in order of first use, so a merge in
  * stream order keeps the same ones as one pass. */
-static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
+static int spellings_add(struct spellings **lp, const char *s, size_t len,
+			 uint64_t w)
 {
-	if (!x->lab && !(x->lab = calloc(1, sizeof *x->lab)))
+	if (!*lp && !(*lp = calloc(1, sizeof **lp)))
 		return GS_ENOMEM;
-	struct spellings *l = x->lab;
+	struct spellings *l = *lp;
 	int i;
 	for (i = 0; i < SPELLINGS_MAX && l->s[i]; i++)
 		if (l->len[i] == len && memcmp(l->s[i], s, len) == 0) {
@@ -368,6 +379,25 @@ static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
 	l->len[i] = (uint16_t)len;
 	l->count[i] = w;
 	return 0;
+}
+
+static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
+{
+	return spellings_add(&x->lab, s, len, w);
+}
+
+/* The most used of spellings l (ties: the smallest bytes), or NULL. */
+static const char *spellings_best(const struct spellings *l)
+{
+	if (!l || !l->s[0])
+		return NULL;
+	int best = 0;
+	for (int k = 1; k < SPELLINGS_MAX && l->s[k]; k++)
+		if (l->count[k] > l->count[best] ||
+		    (l->count[k] == l->count[best] &&
+		     strcmp(l->s[k], l->s[best]) < 0))
+			best = k;
+	return l->s[best];
 }
 
 /* The node of id (creating it), or -1: out of memory. */
@@ -1049,8 +1079,12 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 		tags[nt].label = p->tags[i].p;
 		tags[nt].llen = p->tags[i].n > GS_NET_ID_MAX ? GS_NET_ID_MAX : p->tags[i].n;
 		if (n->filter && h == n->taghash && (size_t)k == n->tagkeylen &&
-		    memcmp(keys[nt], n->tagkey, (size_t)k) == 0)
+		    memcmp(keys[nt], n->tagkey, (size_t)k) == 0) {
 			matched = 1;
+			if (spellings_add(&n->filter_lab, tags[nt].label,
+					  tags[nt].llen, 1))
+				return GS_ENOMEM;
+		}
 		nt++;
 	}
 	if (p->format == GS_FORMAT_JETSTREAM && !(p->flags & GS_POST_REPOST) &&
@@ -1103,6 +1137,12 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 			return r;
 	}
 
+	for (int k = 0;
+	     src->filter_lab && k < SPELLINGS_MAX && src->filter_lab->s[k]; k++)
+		if ((r = spellings_add(&dst->filter_lab, src->filter_lab->s[k],
+				       src->filter_lab->len[k],
+				       src->filter_lab->count[k])))
+			return r;
 	/* Nodes and edges go in without eviction (the map from src's node
 	 * slots to dst's must stay valid); the caps are enforced after. */
 	uint32_t *map = malloc((src->nslots ? src->nslots : 1) * sizeof *map);
@@ -2038,16 +2078,8 @@ static void time_s(char buf[32], int64_t ms)
 
 static const char *label_of(const struct view *v, uint32_t i)
 {
-	const struct node *x = &v->n->nodes[i];
-	const struct spellings *l = x->lab;
-	if (!l || !l->s[0])
-		return v->names[i];
-	int best = 0;
-	for (int k = 1; k < SPELLINGS_MAX && l->s[k]; k++)
-		if (l->count[k] > l->count[best] ||
-		    (l->count[k] == l->count[best] && strcmp(l->s[k], l->s[best]) < 0))
-			best = k;
-	return l->s[best];
+	const char *b = spellings_best(v->n->nodes[i].lab);
+	return b ? b : v->names[i];
 }
 
 static unsigned long long ull(uint64_t x)
@@ -2187,12 +2219,25 @@ static void write_json(struct view *v, FILE *f, const struct gs_network_summary 
 				weight_total += n->s.kind_total[k];
 	}
 	kinds_str(v->kinds, buf);
-	fprintf(f, "{\"directed\":%s,\"kinds\":\"%s\",\"summary\":{", v->cotags ? "false" : "true", buf);
+	/* one link per pair (a node-link graph, not a multigraph: the
+	 * interactions between two accounts are one weighted edge) */
+	fprintf(f,
+		"{\"directed\":%s,\"multigraph\":false,\"kinds\":\"%s\",\"summary\":{",
+		v->cotags ? "false" : "true", buf);
+	/* the filter tag: its folded key, and its spelling beside it */
 	fputs("\"tag\":", f);
 	if (n->filter)
 		json_s(f, n->tagkey);
 	else
 		fputs("null", f);
+	fputs(",\"display\":", f);
+	if (n->filter) {
+		const char *d = o->tag_display ? o->tag_display
+					       : spellings_best(n->filter_lab);
+		json_s(f, d ? d : n->tagkey);
+	} else {
+		fputs("null", f);
+	}
 	time_s(a, n->s.first_ms);
 	time_s(b, n->s.last_ms);
 	fprintf(f, ",\"posts\":%llu,\"posts_selected\":%llu,\"malformed\":%llu,"

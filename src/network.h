@@ -191,6 +191,11 @@ struct gs_network_output {
 				  (so they may lack what eviction took), while
 				  node posts and first/last seen stay over all
 				  of the network's kinds. Ignored for cotags. */
+	/* The --tag filter's spelling shown as the JSON summary's "display"
+	 * (e.g. the engine's most frequent spelling); NULL: the spelling
+	 * most used by the selected posts (a Bluesky repost's not counted;
+	 * the folded key when none was counted, as after a snapshot). */
+	const char *tag_display;
 };
 
 void gs_network_output_init(struct gs_network_output *o);

@@ -25,6 +25,7 @@
 #include "fold.h"
 #include "follow.h"
 #include "ingest.h"
+#include "netsource.h"
 #include "network.h"
 #include "snapio.h"
 #include "timeutil.h"
@@ -50,6 +51,7 @@ struct source {
 	char *path;
 	/* counts of the runs before a restored snapshot */
 	uint64_t base_lines, base_too_long, base_rotations, base_truncations;
+	int absent; /* found missing (and said so): say when it is back */
 };
 
 enum ev_type { EV_TREND, EV_BUCKET };
@@ -478,6 +480,8 @@ static void trend_json(struct gs_server *s, FILE *f, const struct gs_trend_event
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"tag\":", i ? "," : "");
 		jstr(f, v[i].name);
+		fputs(",\"display\":", f);
+		jstr(f, v[i].display);
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	n = gs_engine_examples(s->e, ev->key, v, 3);
@@ -760,6 +764,17 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 		count_posts_sec(s, posts);
 	}
 	source_info(src);
+	/* like tail -F: say when a followed path goes and comes back */
+	if (src->absent && src->info.state != GS_FOLLOW_MISSING) {
+		src->absent = 0;
+		logf_(s, "source '%s' has appeared; reading it", src->path);
+	} else if (!src->absent && src->info.state == GS_FOLLOW_MISSING &&
+		   src->info.kind == GS_FOLLOW_FILE && src->info.err) {
+		src->absent = 1;
+		logf_(s,
+		      "warning: source '%s' is gone (%s); following it until it appears",
+		      src->path, strerror(src->info.err));
+	}
 	return k;
 }
 
@@ -1317,6 +1332,12 @@ static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 		}
 		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
 		jstr(f, x);
+		if (!strcmp(name, "tag")) {
+			/* a co-tag: the folded key, and its spelling beside it
+			 */
+			fputs(",\"display\":", f);
+			jstr(f, v[i].display);
+		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	fputc(']', f);
@@ -1340,7 +1361,8 @@ static void route_tag(struct gs_server *s, struct MHD_Connection *c,
 		return;
 	}
 	struct gs_bucket_stats *tl;
-	ptrdiff_t ntl = gs_engine_timeline(s->e, t.key, &tl);
+	enum gs_timeline_cover cover = GS_TIMELINE_INPUT;
+	ptrdiff_t ntl = gs_engine_timeline_cover(s->e, t.key, &tl, &cover);
 	struct gs_count *v = calloc((size_t)top + 1, sizeof *v);
 	struct out o;
 	if (ntl < 0 || !v || out_open(&o)) {
@@ -1369,6 +1391,8 @@ static void route_tag(struct gs_server *s, struct MHD_Connection *c,
 	fputs(",\"peak\":{\"time\":", f);
 	jtime(f, t.peak_ms);
 	fprintf(f, ",\"posts\":%llu}", (unsigned long long)t.peak_posts);
+	fprintf(f, ",\"timeline_covers\":\"%s\"",
+		gs_timeline_cover_name(cover));
 	fputs(",\"timeline\":[", f);
 	for (ptrdiff_t i = 0; i < ntl; i++) {
 		fputs(i ? ",{\"time\":" : "{\"time\":", f);
@@ -1657,6 +1681,16 @@ static void remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)n);
 }
 
+/* ,"display": the tag's most frequent spelling (its key when unseen); the
+ * engine read-locked */
+static void display_json(struct gs_server *s, FILE *f, const char *key)
+{
+	struct gs_tag_stats st;
+	fputs(",\"display\":", f);
+	jstr(f, gs_engine_tag(s->e, key, strlen(key), &st) == 0 ? st.display
+								: key);
+}
+
 static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 			       const char *name, const char *action, struct reply *r)
 {
@@ -1717,6 +1751,9 @@ static void route_admin_action(struct gs_server *s, struct MHD_Connection *c,
 	}
 	fputs("{\"tag\":", o.f);
 	jstr(o.f, key);
+	read_lock(s);
+	display_json(s, o.f, key);
+	pthread_rwlock_unlock(&s->lock);
 	fprintf(o.f, ",\"state\":\"%s\"}\n", mod_names[st]);
 	reply_out(r, &o);
 }
@@ -1733,6 +1770,7 @@ static void route_admin_list(struct gs_server *s, struct reply *r)
 	for (size_t i = 0; i < s->nmods; i++) {
 		fputs(i ? ",{\"tag\":" : "{\"tag\":", o.f);
 		jstr(o.f, s->mods[i].key);
+		display_json(s, o.f, s->mods[i].key);
 		fprintf(o.f, ",\"state\":\"%s\"}", mod_names[s->mods[i].state]);
 	}
 	pthread_mutex_unlock(&s->mod_mu);
@@ -2033,6 +2071,11 @@ static void route_network(struct gs_server *s, struct MHD_Connection *c, struct 
 			reply_error(r, 404, "tag not found");
 			return;
 		}
+		/* the summary's display: the engine's most frequent spelling
+		 * (the per-tag table keeps none) */
+		struct gs_tag_stats ts;
+		if (gs_engine_tag(s->e, key, strlen(key), &ts) == 0)
+			no.tag_display = ts.display;
 		int err;
 		if (!(tn = gs_network_tag(s->tagnet, key, &err))) {
 			reply_error(r, err == GS_EUSAGE ? 400 : 500,
@@ -2908,6 +2951,27 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			return GS_ENOMEM;
 		}
 		source_info(&s->src[i]);
+		/* a file that is not there (yet) is followed until it appears,
+		 * as tail -F does; but say so now, as a typo looks the same */
+		if (strcmp(o->sources[i], "-") && !gs_net_kind(o->sources[i])) {
+			int fd = open(o->sources[i],
+				      O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0) {
+				close(fd);
+			} else {
+				s->src[i].absent = 1;
+				if (errno == ENOENT)
+					logf_(s,
+					      "warning: source '%s' does not exist; following it "
+					      "until it appears (as tail -F)",
+					      o->sources[i]);
+				else
+					logf_(s,
+					      "warning: cannot read source '%s': %s; retrying until "
+					      "it can be read",
+					      o->sources[i], strerror(errno));
+			}
+		}
 	}
 	for (size_t j = 0; j < nsaved; j++)
 		free(saved[j].path);

@@ -123,6 +123,21 @@ void gs_trend_options_init(struct gs_trend_options *o)
 	o->mastodon_threshold = 5;
 }
 
+unsigned gs_trend_warmup_buckets(const struct gs_trend_options *o,
+				 int64_t bucket_ms)
+{
+	struct gs_trend_options def;
+	if (!o) {
+		gs_trend_options_init(&def);
+		o = &def;
+	}
+	unsigned warm = o->warmup;
+	int64_t per_day = bucket_ms > 0 ? GS_MS_DAY / bucket_ms : 0;
+	if (o->scorer == GS_SCORER_MASTODON && per_day > (int64_t)warm)
+		warm = per_day > UINT32_MAX ? UINT32_MAX : (unsigned)per_day;
+	return warm;
+}
+
 struct gs_trend *gs_trend_new(const struct gs_trend_options *o,
 			      int64_t bucket_ms)
 {
@@ -485,10 +500,8 @@ static int bucket_simple(struct gs_trend *t, int64_t b, int32_t idx,
 {
 	int r;
 	int64_t end = b + t->width;
-	int64_t per_day = GS_MS_DAY / t->width;
-	int32_t warm = (int32_t)t->o.warmup;
-	if (t->o.scorer == GS_SCORER_MASTODON && per_day > warm)
-		warm = (int32_t)per_day; /* needs a full previous day */
+	/* the Mastodon scorer needs a full previous day */
+	int32_t warm = (int32_t)gs_trend_warmup_buckets(&t->o, t->width);
 	for (size_t i = 0; i < n; i++) {
 		const struct gs_obs *ob = &obs[i];
 		double s;

@@ -45,6 +45,12 @@ struct gs_trend_options {
 
 void gs_trend_options_init(struct gs_trend_options *o);
 
+/* The first buckets of a stream that never flag, as the detector applies
+ * it: o->warmup, and for the Mastodon scorer at least a day's buckets (it
+ * needs a previous day to compare with). o NULL: the defaults. */
+unsigned gs_trend_warmup_buckets(const struct gs_trend_options *o,
+				 int64_t bucket_ms);
+
 enum gs_trend_status {
 	GS_TREND_RISING,
 	GS_TREND_TRENDING,

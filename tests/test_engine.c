@@ -136,6 +136,54 @@ int main(void)
 	free(tl);
 	gs_engine_free(e);
 
+	/* a timeline covers the input's range with its zero buckets past the
+	 * 100,000 buckets where it used to stop, and is shortened (and says
+	 * so) only past GS_TIMELINE_MAX_BUCKETS */
+	{
+		struct gs_engine_options so;
+		gs_engine_options_init(&so);
+		so.bucket_ms = 1000;
+		e = gs_engine_new(&so);
+		enum gs_timeline_cover cov = GS_TIMELINE_USED;
+		for (int i = 0; i <= 30; i++) {
+			char acc[16];
+			snprintf(acc, sizeof acc, "a%d", i);
+			p = mk(acc, (int64_t)i * 3600000, "long");
+			gs_engine_add(e, &p);
+		}
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		uint64_t sum = 0;
+		for (ptrdiff_t i = 0; i < n; i++)
+			sum += tl[i].posts;
+		TAP_OK(n == 30 * 3600 + 1 && cov == GS_TIMELINE_INPUT &&
+			       sum == 31 && tl[1].posts == 0 &&
+			       tl[3600].posts == 1,
+		       "108,001 one-second buckets: the whole range, zero buckets included (%td)",
+		       n);
+		free(tl);
+		/* 20 days of seconds: 1,728,001 buckets, over the cap */
+		p = mk("z", (int64_t)20 * 86400000, "far");
+		gs_engine_add(e, &p);
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		TAP_OK(n == 30 * 3600 + 1 && cov == GS_TIMELINE_TAG &&
+			       tl[0].time_ms == 0,
+		       "past the cap: the tag's own span, zero buckets included");
+		TAP_EQ_STR(gs_timeline_cover_name(cov), "tag",
+			   "and it says so");
+		free(tl);
+		p = mk("z", (int64_t)20 * 86400000, "long");
+		gs_engine_add(e, &p);
+		n = gs_engine_timeline_cover(e, "long", &tl, &cov);
+		TAP_OK(n == 32 && cov == GS_TIMELINE_USED &&
+			       tl[31].time_ms == (int64_t)20 * 86400000,
+		       "a tag spanning more than the cap: its used buckets");
+		free(tl);
+		n = gs_engine_timeline(e, "far", &tl);
+		TAP_OK(n == 1 && tl[0].posts == 1, "a tag of one bucket");
+		free(tl);
+		gs_engine_free(e);
+	}
+
 	/* Bluesky reposts: looked up among remembered posts, FIFO-bounded */
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);
@@ -558,5 +606,74 @@ int main(void)
 
 	TAP_OK(gs_engine_new(&(struct gs_engine_options){.bucket_ms = 0}) == NULL,
 	       "invalid options refused");
+	/* An estimate never exceeds an exact bound: buckets where every post
+	 * is by another account, in estimate mode (past 64 per bucket), put
+	 * the per-bucket sketches above the posts about half the time */
+	{
+		e = gs_engine_new(NULL);
+		uint64_t total = 0;
+		int nb = 80;
+		for (int b = 0; b < nb; b++)
+			for (int k = 0; k < 100 + 7 * b; k++) {
+				char acc[32];
+				snprintf(acc, sizeof acc, "b%dk%d", b, k);
+				p = mk(acc, (int64_t)b * 3600000, "once");
+				gs_engine_add(e, &p);
+				total++;
+			}
+		n = gs_engine_timeline(e, "once", &tl);
+		int over = 0, at = 0;
+		for (ptrdiff_t i = 0; i < n; i++) {
+			over += tl[i].accounts > (double)tl[i].posts;
+			at += tl[i].accounts == (double)tl[i].posts;
+		}
+		TAP_OK(n == nb && over == 0,
+		       "timeline: no bucket's accounts above its posts");
+		TAP_OK(at > 0, "and the bound was reached (%d of %d buckets)",
+		       at, nb);
+		struct gs_obs *ob;
+		ptrdiff_t no = gs_engine_observations(e, &ob);
+		over = 0;
+		for (ptrdiff_t i = 0; i < no; i++)
+			over += ob[i].accounts > (double)ob[i].posts;
+		for (ptrdiff_t i = 0; i < no; i++) {
+			gs_engine_obs_days(e, &ob[i]);
+			over += ob[i].day_accounts > (double)total;
+		}
+		TAP_OK(no == nb && over == 0,
+		       "observations: accounts at most posts");
+		free(ob);
+		over = 0;
+		for (int b = 0; b < nb; b++) {
+			double g = gs_engine_bucket_accounts(
+				e, (int64_t)b * 3600000);
+			over += g > (double)(100 + 7 * b);
+		}
+		TAP_OK(over == 0,
+		       "every post's bucket: accounts at most posts");
+		struct gs_tag_stats ts;
+		gs_engine_tag(e, "once", 4, &ts);
+		TAP_OK(ts.accounts <= (double)ts.posts && ts.accounts_error > 0,
+		       "the tag's accounts (%.0f) at most its posts (%llu)",
+		       ts.accounts, (unsigned long long)ts.posts);
+		over = 0;
+		for (int d = 0; d + 24 <= nb; d += 24) {
+			uint64_t sp;
+			double sa;
+			gs_engine_span(e, "once", (int64_t)d * 3600000,
+				       (int64_t)(d + 23) * 3600000, &sp, &sa);
+			over += sa > (double)sp || sa > ts.accounts;
+		}
+		TAP_OK(over == 0,
+		       "a day's accounts: at most its posts and the tag's all-time accounts");
+		struct gs_summary sm;
+		gs_engine_summary(e, &sm);
+		TAP_OK(sm.accounts <= (double)sm.posts,
+		       "the input's accounts at most its posts");
+		TAP_OK(sm.tags_distinct == (double)sm.tags_tracked,
+		       "nothing evicted: the distinct tags are the tags tracked, exactly");
+		free(tl);
+		gs_engine_free(e);
+	}
 	return TAP_DONE();
 }

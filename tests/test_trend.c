@@ -219,5 +219,21 @@ int main(void)
 		gs_engine_free(el);
 	}
 	unlink(path);
+	/* the warm-up the detector applies, as the CLI reports it */
+	{
+		struct gs_trend_options wo;
+		gs_trend_options_init(&wo);
+		TAP_EQ_INT(gs_trend_warmup_buckets(NULL, GS_MS_HOUR), 12,
+			   "the default warm-up is 12 buckets");
+		wo.scorer = GS_SCORER_MASTODON;
+		TAP_EQ_INT(gs_trend_warmup_buckets(&wo, GS_MS_HOUR), 24,
+			   "the mastodon scorer waits a day of hourly buckets");
+		TAP_EQ_INT(gs_trend_warmup_buckets(&wo, GS_MS_DAY), 12,
+			   "and its --warmup when that is longer than a day");
+		wo.scorer = GS_SCORER_POSTS;
+		wo.warmup = 3;
+		TAP_EQ_INT(gs_trend_warmup_buckets(&wo, GS_MS_HOUR), 3,
+			   "--warmup for the posts scorer");
+	}
 	return TAP_DONE();
 }

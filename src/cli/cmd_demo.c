@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "generate.h"
 
 static const char help[] =
@@ -65,6 +66,7 @@ int cmd_demo(int argc, char **argv)
 	job.opt.rate = 1;
 	long top = 15;
 	const char *html = NULL;
+	struct cli_given g = {0};
 	int o;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -103,6 +105,10 @@ int cmd_demo(int argc, char **argv)
 			html = optarg;
 			continue;
 		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r < 0) {
 			cli_common_release(&c);
@@ -119,6 +125,11 @@ int cmd_demo(int argc, char **argv)
 			  o == 'n' ? "top" : opts[o - 2001 + 2].name);
 		cli_common_release(&c);
 		return EXIT_USAGE;
+	}
+	if (html && !strcmp(html, "-") && g.out) {
+		cli_common_release(&c);
+		return cli_conflict("--html -", g.out,
+				    "'--html -' writes the page alone on stdout");
 	}
 	int fds[2];
 	if (pipe(fds) != 0 || !(job.out = fdopen(fds[1], "w"))) {

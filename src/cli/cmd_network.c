@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "fold.h"
 #include "network.h"
 
@@ -156,7 +157,8 @@ int cmd_network(int argc, char **argv)
 	gs_network_options_init(&no);
 	gs_network_output_init(&out);
 	int fmt = -1, o, rc = 0;
-	const char *output = NULL;
+	const char *output = NULL, *format_arg = NULL;
+	struct cli_given g = {0};
 	uint64_t v;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hk:t:F:o:n:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -175,6 +177,7 @@ int cmd_network(int argc, char **argv)
 			break;
 		case 'F':
 			fmt = gs_net_format_parse(optarg);
+			format_arg = optarg;
 			if (fmt > GS_NET_SUMMARY)
 				bad = "--format (gexf, graphml, csv, json, summary)";
 			break;
@@ -225,6 +228,10 @@ int cmd_network(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		default: {
+			if (cli_given_option(&g, o)) {
+				cli_common_release(&c);
+				return EXIT_USAGE;
+			}
 			int r = cli_common_option(&c, o, optarg);
 			if (r <= 0) {
 				if (r == 0)
@@ -240,10 +247,29 @@ int cmd_network(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* --format, --json/--csv and the extension of --output each name a
+	 * format: when two disagree, neither silently wins */
+	char fopt[64] = "", oopt[4096 + 16] = "";
+	if (format_arg)
+		snprintf(fopt, sizeof fopt, "--format %s", format_arg);
+	if (format_arg && g.out &&
+	    fmt != (c.out == OUT_JSON ? GS_NET_JSON : GS_NET_CSV)) {
+		cli_common_release(&c);
+		return cli_conflict(fopt, g.out, NULL);
+	}
 	if (fmt < 0 && c.out == OUT_JSON)
 		fmt = GS_NET_JSON;
 	if (fmt < 0 && c.out == OUT_CSV)
 		fmt = GS_NET_CSV;
+	if (fmt >= 0 && output && strcmp(output, "-") &&
+	    format_of_path(output) >= 0 && format_of_path(output) != fmt) {
+		char why[64];
+		snprintf(oopt, sizeof oopt, "--output %s", output);
+		snprintf(why, sizeof why, "the extension says %.32s",
+			 strrchr(output, '.') + 1);
+		cli_common_release(&c);
+		return cli_conflict(format_arg ? fopt : g.out, oopt, why);
+	}
 	if (fmt < 0 && output) {
 		fmt = format_of_path(output);
 		if (fmt < 0) {

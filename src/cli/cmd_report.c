@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "html.h"
 #include "timeutil.h"
 #include "trend.h"
@@ -181,12 +182,20 @@ static void print_summary_line(FILE *f, const struct gs_summary *s,
 		fprintf(f, " (±%.1f%%)", 100 * s->accounts_error);
 	if (t0[0])
 		fprintf(f, ", %s to %s", t0, t1);
-	fprintf(f, "\n%llu tags (~%.0f distinct", (unsigned long long)s->tags_tracked,
-		s->tags_distinct);
+	/* the tags tracked are exactly the distinct tags until one is
+	 * evicted; only then is the distinct count an estimate */
 	if (s->tags_evicted)
-		fprintf(f, ", %llu rare ones evicted", (unsigned long long)s->tags_evicted);
-	fprintf(f, "); %llu malformed lines skipped, %llu non-post events skipped",
-		(unsigned long long)s->malformed, (unsigned long long)s->skipped);
+		fprintf(f,
+			"\n%llu tags tracked (~%.0f distinct, %llu rare ones evicted)",
+			(unsigned long long)s->tags_tracked, s->tags_distinct,
+			(unsigned long long)s->tags_evicted);
+	else
+		fprintf(f, "\n%llu distinct tags",
+			(unsigned long long)s->tags_tracked);
+	fprintf(f,
+		"; %llu malformed lines skipped, %llu non-post events skipped",
+		(unsigned long long)s->malformed,
+		(unsigned long long)s->skipped);
 	cli_nonpost_text(f, c);
 	if (s->reposts_unresolved)
 		fprintf(f, ", %llu reposts of unseen posts",
@@ -236,8 +245,13 @@ static void trend_json(FILE *f, const struct trend_row *x)
 	fputc('}', f);
 }
 
-static void trends_table(FILE *f, const struct trend_row *x, size_t n)
+static void trends_table(FILE *f, const struct trend_row *x, size_t n,
+			 const char *note)
 {
+	if (!n && note) {
+		fprintf(f, "\nTrends: none could start (%s; --warmup)\n", note);
+		return;
+	}
 	if (!n) {
 		fputs("\nTrends: none (no tag rose far enough above its own baseline)\n", f);
 		return;
@@ -339,6 +353,9 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		}
 	}
 	size_t k = top && (size_t)n > top ? top : (size_t)n;
+	char note[128];
+	int short_input = !nev && trends_warmup_note(c->engine, NULL, note,
+						     sizeof note, NULL, NULL);
 	if (hf == stdout) {
 		/* the page alone */
 	} else if (c->out == OUT_JSON) {
@@ -356,12 +373,15 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 				fputc(',', stdout);
 			trend_json(stdout, &tr[i]);
 		}
-		fputs("]}\n", stdout);
+		fputs("],\"trends_note\":", stdout);
+		short_input ? json_str(stdout, note)
+			    : (void)fputs("null", stdout);
+		fputs("}\n", stdout);
 	} else if (c->out == OUT_CSV) {
 		csv(stdout, v, k);
 	} else {
 		table(stdout, c, &s, v, k);
-		trends_table(stdout, tr, nev);
+		trends_table(stdout, tr, nev, short_input ? note : NULL);
 	}
 	if (hf) {
 		int r = html_report(hf, c, ev, nev, top);
@@ -392,6 +412,7 @@ int cmd_report(int argc, char **argv)
 	cli_common_init(&c);
 	long top = 20;
 	const char *html = NULL;
+	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -414,6 +435,10 @@ int cmd_report(int argc, char **argv)
 			html = optarg;
 			continue;
 		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
 			if (r == 0)
@@ -421,6 +446,11 @@ int cmd_report(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}
+	}
+	if (html && !strcmp(html, "-") && g.out) {
+		cli_common_release(&c);
+		return cli_conflict("--html -", g.out,
+				    "'--html -' writes the page alone on stdout");
 	}
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc)

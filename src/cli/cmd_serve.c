@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "netsource.h"
 #include "common.h"
+#include "conflict.h"
 #include "server.h"
 #include "timeutil.h"
 #include "trend.h"
@@ -34,7 +35,9 @@ static const char help[] =
 	"are still counted, and reported as late. SIGINT or SIGTERM stop it.\n"
 	"\n"
 	"Sources:\n"
-	"  -s, --source PATH        a file to follow, or - for stdin (repeatable), or\n"
+	"  -s, --source PATH        a file to follow (a missing one is warned about\n"
+	"                           and read once it appears), or - for stdin\n"
+	"                           (repeatable), or\n"
 	"                           wss://HOST/subscribe?wantedCollections=... (Bluesky\n"
 	"                           Jetstream; ws:// too), or\n"
 	"                           https://HOST/api/v1/streaming/public (Mastodon\n"
@@ -79,7 +82,6 @@ static const char help[] =
 	"                           source's position into DIR; restore them at start\n"
 	"                           and resume the files where they were left\n"
 	"      --snapshot-every D   how often (default 30s; and when stopping)\n";
-
 
 static int read_secret(const char *path, char *buf, size_t cap, const char *what)
 {
@@ -173,7 +175,8 @@ int cmd_serve(int argc, char **argv)
 	const char **sources = calloc((size_t)argc + 1, sizeof *sources);
 	const char *port_file = NULL;
 	char token[1024], mtoken[4096];
-	int have_token = 0, have_mtoken = 0, o, rc = EXIT_USAGE;
+	int have_token = 0, have_mtoken = 0, scorer_given = 0, o, rc = EXIT_USAGE;
+	struct cli_given g = {0};
 	if (!sources) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
@@ -194,6 +197,8 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 		}
+		if (cli_given_option(&g, o))
+			goto out;
 		switch (o) {
 		case 'h':
 			fputs(help, stdout);
@@ -207,6 +212,7 @@ int cmd_serve(int argc, char **argv)
 				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
 				goto out;
 			}
+			scorer_given = 1;
 			continue;
 		case 3002: so.trend.halflife = v; continue;
 		case 3003: so.trend.threshold = v; continue;
@@ -307,6 +313,8 @@ int cmd_serve(int argc, char **argv)
 		cli_error("unexpected argument '%s' (sources are given with --source)", argv[optind]);
 		goto out;
 	}
+	if (cli_given_check_scorer(&g, so.trend.scorer, scorer_given))
+		goto out;
 	if (!so.nsources) {
 		cli_error("no source (give --source PATH or --source -; see --help)");
 		goto out;

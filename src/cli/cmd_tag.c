@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 
 static const char help[] =
 	"usage: groundswell tag [OPTIONS] TAG FILE...\n"
@@ -16,22 +17,31 @@ static const char help[] =
 	"TAG may be any spelling: #MeToo, metoo and ＭｅＴｏｏ are one tag.\n"
 	"Prints posts, originals, reposts, replies, quotes, distinct accounts\n"
 	"(with their error), first and last use, the peak bucket, the timeline\n"
-	"of posts and distinct accounts per bucket (zero buckets included), the\n"
-	"top co-occurring tags, languages and most-mentioned accounts. --csv\n"
-	"prints the timeline. Exit status 1 when the tag was never used.\n"
+	"of posts and distinct accounts per bucket over the whole input (zero\n"
+	"buckets included; past 1048576 buckets it is shortened to the tag's own\n"
+	"span, and says so), the top co-occurring tags, languages and\n"
+	"most-mentioned accounts. --csv prints the timeline. In --json, \"tag\"\n"
+	"is the folded key (co-tags too), \"display\" its spelling. Exit status\n"
+	"1 when the tag was never used.\n"
 	"\n"
-	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n"
-	CLI_COMMON_HELP;
+	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n" CLI_COMMON_HELP;
 
+/* kind: 0 co-tags (the folded key as "tag", and "display"), 1 languages,
+ * 2 accounts (pseudonymised when asked) */
 static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 			size_t n, const char *name, const struct cli_common *c,
-			int accounts)
+			int kind)
 {
 	fprintf(f, ",\"%s\":[", field);
 	for (size_t i = 0; i < n; i++) {
 		char buf[64];
 		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
-		json_str(f, accounts ? account_name(c, v[i].name, buf) : v[i].name);
+		json_str(f, kind == 2 ? account_name(c, v[i].name, buf)
+				      : v[i].name);
+		if (kind == 0) {
+			fputs(",\"display\":", f);
+			json_str(f, v[i].display);
+		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	fputc(']', f);
@@ -45,11 +55,21 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		return EXIT_NOMATCH;
 	}
 	struct gs_bucket_stats *tl;
-	ptrdiff_t ntl = gs_engine_timeline(c->engine, t.key, &tl);
+	enum gs_timeline_cover cover = GS_TIMELINE_INPUT;
+	ptrdiff_t ntl = gs_engine_timeline_cover(c->engine, t.key, &tl, &cover);
 	if (ntl < 0) {
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
+	if (cover != GS_TIMELINE_INPUT)
+		/* the documented range could not be kept: never silently */
+		fprintf(stderr,
+			"groundswell: the input spans more than %zu buckets: "
+			"the timeline of '%s' is shortened to %s\n",
+			GS_TIMELINE_MAX_BUCKETS, t.key,
+			cover == GS_TIMELINE_TAG
+				? "the tag's own span (zero buckets included)"
+				: "the buckets in which it was used");
 	struct gs_count *cot = calloc(top + 1, sizeof *cot);
 	struct gs_count *lang = calloc(top + 1, sizeof *lang);
 	struct gs_count *ment = calloc(top + 1, sizeof *ment);
@@ -68,6 +88,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 	char ts[32];
 	if (c->out == OUT_JSON) {
 		json_tag_fields(f, &t);
+		fprintf(f, ",\"timeline_covers\":\"%s\"",
+			gs_timeline_cover_name(cover));
 		fputs(",\"timeline\":[", f);
 		for (ptrdiff_t i = 0; i < ntl; i++) {
 			time_str(ts, tl[i].time_ms);
@@ -78,8 +100,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		}
 		fputc(']', f);
 		counts_json(f, "co_tags", cot, ncot, "tag", c, 0);
-		counts_json(f, "languages", lang, nlang, "language", c, 0);
-		counts_json(f, "mentions", ment, nment, "account", c, 1);
+		counts_json(f, "languages", lang, nlang, "language", c, 1);
+		counts_json(f, "mentions", ment, nment, "account", c, 2);
 		fputs("}\n", f);
 	} else if (c->out == OUT_CSV) {
 		fputs("time,posts,accounts\n", f);
@@ -109,7 +131,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 			a, b, p, (unsigned long long)t.peak_posts);
 		fputs("  co-tags   ", f);
 		for (size_t i = 0; i < ncot; i++)
-			fprintf(f, " #%s (%llu)", cot[i].name, (unsigned long long)cot[i].count);
+			fprintf(f, " #%s (%llu)", cot[i].display,
+				(unsigned long long)cot[i].count);
 		fputs("\n  languages ", f);
 		for (size_t i = 0; i < nlang; i++)
 			fprintf(f, " %s (%llu)", lang[i].name, (unsigned long long)lang[i].count);
@@ -156,6 +179,7 @@ int cmd_tag(int argc, char **argv)
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 10;
+	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
@@ -173,6 +197,10 @@ int cmd_tag(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			continue;
+		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
 		}
 		int r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "timeutil.h"
 #include "trend.h"
 
@@ -21,7 +22,11 @@ static const char help[] =
 	"divided out. A flood from a few accounts never trends (at least 5\n"
 	"distinct accounts per bucket are needed), and a tag used at a steady\n"
 	"rate never trends. Verdicts are causal: bucket t is judged on data up to\n"
-	"its end, as a live run would have.\n"
+	"its end, as a live run would have. No bucket flags during the warm-up\n"
+	"(--warmup; the mastodon scorer waits a day): on shorter input it says\n"
+	"so (\"the input spans 10 buckets; the first 12 never flag\"), with\n"
+	"--json as one line {\"note\", \"buckets\", \"warmup\", \"scorer\"}.\n"
+	"Options of another scorer than the one chosen are refused.\n"
 	"\n"
 	"      --scorer S         significance (default), mastodon (day-over-day,\n"
 	"                         as Mastodon's trends), posts (posts per bucket)\n"
@@ -34,8 +39,32 @@ static const char help[] =
 	"      --posts-threshold N  posts per bucket for --scorer posts (100)\n"
 	"      --mastodon-threshold S  held score for --scorer mastodon (5)\n"
 	"      --live             run bucket by bucket as posts arrive (checks\n"
-	"                         that the answer equals the batch one)\n"
-	CLI_COMMON_HELP;
+	"                         that the answer equals the batch one)\n" CLI_COMMON_HELP;
+
+int trends_warmup_note(const struct gs_engine *e,
+		       const struct gs_trend_options *o, char *buf, size_t n,
+		       uint64_t *span, unsigned *warm)
+{
+	struct gs_summary s;
+	gs_engine_summary(e, &s);
+	if (!s.posts || s.bucket_ms <= 0)
+		return 0;
+	uint64_t k = (uint64_t)((gs_time_bucket(s.last_ms, s.bucket_ms) -
+				 gs_time_bucket(s.first_ms, s.bucket_ms)) /
+				s.bucket_ms) +
+		     1;
+	unsigned w = gs_trend_warmup_buckets(o, s.bucket_ms);
+	if (k > w)
+		return 0;
+	snprintf(buf, n,
+		 "the input spans %llu bucket%s; the first %u never flag",
+		 (unsigned long long)k, k == 1 ? "" : "s", w);
+	if (span)
+		*span = k;
+	if (warm)
+		*warm = w;
+	return 1;
+}
 
 static void print_json(struct cli_common *c, const struct trend_row *x,
 		       const char *scorer)
@@ -50,6 +79,8 @@ static void print_json(struct cli_common *c, const struct trend_row *x,
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"tag\":", i ? "," : "");
 		json_str(f, v[i].name);
+		fputs(",\"display\":", f);
+		json_str(f, v[i].display);
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	n = gs_engine_examples(c->engine, e->key, v, 3);
@@ -137,7 +168,21 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 	}
 	trend_rows(c->engine, ev, n, x);
 	const char *scorer = gs_scorer_name(to->scorer);
-	if (c->out == OUT_JSON) {
+	/* a stream within the warm-up cannot trend: say so rather than
+	 * letting "no trends" read as "nothing rose" */
+	char note[128];
+	uint64_t span = 0;
+	unsigned warm = 0;
+	int short_input = !n && trends_warmup_note(c->engine, to, note,
+						   sizeof note, &span, &warm);
+	if (short_input)
+		fprintf(stderr, "groundswell: %s (--warmup)\n", note);
+	if (c->out == OUT_JSON && short_input) {
+		fputs("{\"note\":", stdout);
+		json_str(stdout, note);
+		printf(",\"buckets\":%llu,\"warmup\":%u,\"scorer\":\"%s\"}\n",
+		       (unsigned long long)span, warm, scorer);
+	} else if (c->out == OUT_JSON) {
 		for (size_t i = 0; i < n; i++)
 			print_json(c, &x[i], scorer);
 	} else if (c->out == OUT_CSV) {
@@ -158,6 +203,10 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		}
 	} else {
 		printf("%zu trend%s (scorer: %s)\n\n", n, n == 1 ? "" : "s", scorer);
+		if (short_input) {
+			printf("  none could start: %s (--warmup)\n", note);
+			goto done;
+		}
 		printf("  %-24s %-20s  %-20s  %-20s  %-8s %8s %9s %9s\n", "tag", "start (UTC)",
 		       "peak", "end", "status", "score", "posts", "accounts");
 		for (size_t i = 0; i < n; i++) {
@@ -174,6 +223,7 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 			       (unsigned long long)x[i].posts, x[i].accounts);
 		}
 	}
+done:
 	free(x);
 	gs_trend_free(t);
 	return 0;
@@ -198,7 +248,8 @@ int cmd_trends(int argc, char **argv)
 	};
 	struct cli_common c;
 	struct gs_trend_options to;
-	int live = 0, o;
+	struct cli_given g = {0};
+	int live = 0, scorer_given = 0, o;
 	cli_common_init(&c);
 	gs_trend_options_init(&to);
 	optind = 1;
@@ -213,6 +264,10 @@ int cmd_trends(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		}
+		if (cli_given_option(&g, o)) {
+			cli_common_release(&c);
+			return EXIT_USAGE;
+		}
 		switch (o) {
 		case 'h':
 			fputs(help, stdout);
@@ -225,6 +280,7 @@ int cmd_trends(int argc, char **argv)
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}
+			scorer_given = 1;
 			continue;
 		case 3002: to.halflife = v; continue;
 		case 3003: to.threshold = v; continue;
@@ -243,6 +299,10 @@ int cmd_trends(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}
+	}
+	if (cli_given_check_scorer(&g, to.scorer, scorer_given)) {
+		cli_common_release(&c);
+		return EXIT_USAGE;
 	}
 	int rc = run(&c, &to, live, argc - optind, argv + optind);
 	cli_common_release_at_exit(&c);

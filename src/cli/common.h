@@ -123,6 +123,15 @@ struct trend_row {
 	double accounts;     /* distinct accounts over that span */
 };
 
+/* When the input counted in engine e spans no more buckets than the
+ * warm-up of trend options o (NULL: the defaults), so that no bucket could
+ * flag: writes "the input spans N buckets; the first W never flag" into
+ * buf (and N, W into *span, *warm when not NULL) and returns 1; else 0
+ * (no posts at all: 0 too). Defined in cmd_trends.c. */
+int trends_warmup_note(const struct gs_engine *e,
+		       const struct gs_trend_options *o, char *buf, size_t n,
+		       uint64_t *span, unsigned *warm);
+
 /* Fills rows[0..n) for ev[0..n) from engine e. */
 void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
 		size_t n, struct trend_row *rows);

@@ -867,7 +867,7 @@ static void movement(FILE *f, const struct gs_engine *e, const struct trend_row 
 			share = 1;
 		fmt_count(num, sizeof num, (double)co[i].count);
 		fputs("<div class=\"bar-row\"><span class=\"name\">#", f);
-		html_esc(f, co[i].name);
+		html_esc(f, co[i].display);
 		fprintf(f, "</span><div class=\"track\"><div class=\"fill\" style=\"width:%.1f%%;background:%s\"></div></div>"
 			   "<span class=\"v\">%.0f%% · %s</span></div>",
 			100 * share, color, 100 * share, num);
@@ -992,7 +992,7 @@ static int by_start(const void *a, const void *b)
 }
 
 static void trends_table(FILE *f, const struct trend_row *const *rows, size_t n,
-			 size_t total, int64_t bucket)
+			 size_t total, int64_t bucket, const char *note)
 {
 	fputs("<h2>Trends</h2><p class=\"lead\">", f);
 	if (n < total)
@@ -1026,10 +1026,16 @@ static void trends_table(FILE *f, const struct trend_row *const *rows, size_t n,
 		fmt_count(num, sizeof num, r->accounts);
 		fprintf(f, "<td>%s</td></tr>", num);
 	}
-	if (!n)
+	if (!n && note) {
+		fputs("<tr><td class=\"l muted\" colspan=\"8\">No trend could start: ",
+		      f);
+		html_esc(f, note);
+		fputs(" (the warm-up).</td></tr>", f);
+	} else if (!n) {
 		fputs("<tr><td class=\"l muted\" colspan=\"8\">No tag trended: none rose far "
 		      "enough above its own baseline.</td></tr>",
 		      f);
+	}
 	fputs("</tbody></table></div>", f);
 }
 
@@ -1089,7 +1095,14 @@ int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event
 	      "scores: distinct accounts per bucket, trend spans shaded, highest bucket "
 	      "labelled, and the tags posted with them.</p>",
 	      f);
-	if (!nev)
+	char note[128];
+	int short_input = !nev && trends_warmup_note(e, NULL, note, sizeof note,
+						     NULL, NULL);
+	if (short_input) {
+		fputs("<p class=\"panel muted\">No trend could start: ", f);
+		html_esc(f, note);
+		fputs(" (the warm-up; see how to read this).</p>", f);
+	} else if (!nev)
 		fputs("<p class=\"panel muted\">No tag trended: none rose far enough above its "
 		      "own baseline (see how to read this).</p>",
 		      f);
@@ -1121,7 +1134,7 @@ int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event
 	/* the trends table: chronological, the best TREND_ROWS when more */
 	size_t nrows = nev > TREND_ROWS ? TREND_ROWS : nev;
 	qsort(order, nrows, sizeof *order, by_start);
-	trends_table(f, order, nrows, nev, bucket);
+	trends_table(f, order, nrows, nev, bucket, short_input ? note : NULL);
 
 	fputs("<footer>Made by groundswell " GS_VERSION " from the archive alone: this page "
 	      "loads nothing from the network and runs no script.</footer>"

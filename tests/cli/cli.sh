@@ -101,5 +101,145 @@ for t in b["tags"][:5]:
 assert any(t.get("posts_error", 0) > 0 for t in b["tags"][:5])
 PY
 
+# conflicting options are refused (exit 2, naming both), never one silently winning
+refuse() { # refuse "DESCRIPTION" 'PATTERN' ARGS...: exit 2, PATTERN on stderr, nothing on stdout
+	d=$1 pat=$2; shift 2
+	"$BIN" "$@" >"$T/co" 2>"$T/ce"; rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$pat" "$T/ce" && [ ! -s "$T/co" ]; ok $? "$d"
+}
+refuse "report --json --csv is refused" "options '--json' and '--csv' cannot be used together" report --json --csv "$G/twitter1.jsonl"
+refuse "tag --csv --json is refused" "options '--csv' and '--json' cannot be used together" tag MeToo --csv --json "$G/twitter1.jsonl"
+refuse "trends --json --csv is refused" "options '--json' and '--csv'" trends --json --csv "$G/twitter1.jsonl"
+refuse "network --json --csv is refused" "options '--json' and '--csv'" network --json --csv "$G/twitter1.jsonl"
+refuse "demo --json --csv is refused" "options '--json' and '--csv'" demo --hours 1 --json --csv
+refuse "network --format gexf --output x.graphml is refused" "options '--format gexf' and '--output $T/x.graphml' cannot be used together (the extension says graphml)" network --format gexf --output "$T/x.graphml" "$G/twitter1.jsonl"
+[ ! -e "$T/x.graphml" ]; ok $? "and writes no file"
+refuse "network --json --output x.csv is refused" "options '--json' and '--output $T/x.csv'" network --json --output "$T/x.csv" "$G/twitter1.jsonl"
+refuse "network --format gexf --json is refused" "options '--format gexf' and '--json'" network --format gexf --json "$G/twitter1.jsonl"
+refuse "network --format csv --json is refused" "options '--format csv' and '--json'" network --json --format csv "$G/twitter1.jsonl"
+"$BIN" network --format json --json --output "$T/x.json" "$G/twitter1.jsonl" >/dev/null 2>&1 && [ -s "$T/x.json" ]; ok $? "network: --format, --json and the extension that agree are taken"
+"$BIN" network --format graphml --output "$T/x.net" "$G/twitter1.jsonl" >/dev/null 2>&1 && grep -q graphml "$T/x.net"; ok $? "network: --format names the format of a file without a known extension"
+refuse "report --html - --json is refused" "options '--html -' and '--json'" report --html - --json "$G/twitter1.jsonl"
+refuse "a key and a key file are refused" "options '--pseudonymize-key' and '--pseudonymize-key-file'" tag MeToo --pseudonymize-key a --pseudonymize-key-file "$T/key" "$G/twitter1.jsonl"
+refuse "trends --scorer posts --threshold is refused" "options '--threshold' and '--scorer posts' cannot be used together (the posts scorer does not use it; its option is --posts-threshold)" trends --scorer posts --threshold 5 "$G/twitter1.jsonl"
+refuse "trends --threshold before --scorer mastodon is refused" "options '--threshold' and '--scorer mastodon'" trends --threshold 5 --scorer mastodon "$G/twitter1.jsonl"
+refuse "trends --posts-threshold with the default scorer is refused" "option '--posts-threshold' applies to '--scorer posts' only; the scorer is significance (the default)" trends --posts-threshold 5 "$G/twitter1.jsonl"
+refuse "trends --scorer mastodon --halflife is refused" "options '--halflife' and '--scorer mastodon'" trends --scorer mastodon --halflife 6 "$G/twitter1.jsonl"
+timeout 20 "$BIN" serve --source "$T/none.jsonl" --scorer posts --noise-floor 2 >/dev/null 2>"$T/ce"; [ $? -eq 2 ] && grep -q "options '--noise-floor' and '--scorer posts'" "$T/ce"; ok $? "serve refuses a trend option of another scorer"
+"$BIN" trends --scorer posts --posts-threshold 2 --warmup 0 --json "$G/twitter1.jsonl" >/dev/null 2>&1; ok $? "trends: a scorer's own options and --warmup are taken"
+
+# input shorter than the trend warm-up: said so, not "nothing rose"
+"$BIN" generate --seed 2 --hours 10 --rate 1 -o "$T/short.jsonl" 2>/dev/null
+"$BIN" trends "$T/short.jsonl" >"$T/o" 2>"$T/e"; ok $? "trends on a 10-bucket input exits 0"
+grep -q "groundswell: the input spans 10 buckets; the first 12 never flag" "$T/e"; ok $? "and notes on stderr that the first 12 buckets never flag"
+grep -q "none could start: the input spans 10 buckets; the first 12 never flag" "$T/o"; ok $? "and says it in the table"
+"$BIN" trends --json "$T/short.jsonl" 2>/dev/null >"$T/o"
+python3 -c "
+import json,sys
+l=[json.loads(x) for x in open(sys.argv[1])]
+sys.exit(0 if l==[{'note':'the input spans 10 buckets; the first 12 never flag','buckets':10,'warmup':12,'scorer':'significance'}] else 1)" "$T/o"; ok $? "trends --json: one note line with buckets and warmup"
+"$BIN" trends --json --scorer mastodon "$T/short.jsonl" 2>/dev/null | grep -q '"warmup":24,"scorer":"mastodon"'; ok $? "the mastodon scorer's warm-up is a day of buckets"
+"$BIN" report --json "$T/short.jsonl" 2>/dev/null | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['trends_note']=='the input spans 10 buckets; the first 12 never flag' else 1)"; ok $? "report --json: trends_note"
+"$BIN" report "$T/short.jsonl" 2>/dev/null | grep -q "Trends: none could start (the input spans 10 buckets"; ok $? "report's table says why no trend could start"
+"$BIN" trends --json --warmup 4 "$T/short.jsonl" 2>"$T/e" | grep -q '"note"'; [ $? -ne 0 ] && ! grep -q "never flag" "$T/e"; ok $? "no note once the input is longer than --warmup"
+"$BIN" generate --seed 2 --hours 14 --rate 1 2>/dev/null | "$BIN" report --json - 2>/dev/null | grep -q '"trends_note":null}$'; ok $? "report --json: trends_note is null on a longer input"
+for f in README.md docs/groundswell.1; do
+	! grep -q "first 6 buckets\|warm-up | 6 buckets" "$(dirname "$0")/../../$f"; ok $? "$f gives the warm-up the code has (12)"
+done
+"$BIN" trends --help | grep -q -- "--warmup N         first buckets that never flag (default 12)"; ok $? "trends --help: warm-up 12"
+
+# tag --json: the timeline covers the input's range, zero buckets included,
+# past the 100,000 buckets where it used to stop; shortened only past
+# 1,048,576 buckets, and then said so
+python3 - "$T/sec.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    def post(i, t, tag):
+        f.write(json.dumps({"id_str": str(i), "timestamp_ms": str(t), "user": {"id_str": str(1000 + i)},
+                            "text": "#%s x" % tag, "entities": {"hashtags": [{"text": tag}], "user_mentions": []},
+                            "lang": "en"}) + "\n")
+    for i in range(31):
+        post(i, 1508097600000 + i * 3600 * 1000, "MeToo")
+PY
+"$BIN" tag MeToo --bucket 1s --json "$T/sec.jsonl" >"$T/o" 2>"$T/e"
+python3 -c "
+import json,sys
+t=json.load(open(sys.argv[1]))
+tl=t['timeline']
+sys.exit(0 if len(tl)==108001 and t['timeline_covers']=='input' and sum(b['posts'] for b in tl)==31 and tl[1]['posts']==0 else 1)" "$T/o"; ok $? "tag --json: 108,001 one-second buckets, zero buckets included"
+! grep -q shortened "$T/e"; ok $? "and no note when nothing is shortened"
+"$BIN" tag MeToo --bucket 1s --csv "$T/sec.jsonl" 2>/dev/null | tail -n +2 | wc -l | grep -qx 108001; ok $? "tag --csv: the same timeline"
+python3 -c "
+import json
+print(json.dumps({'id_str':'99','timestamp_ms':str(1508097600000+20*86400000),'user':{'id_str':'9'},'text':'#far','entities':{'hashtags':[{'text':'far'}],'user_mentions':[]}}))" >>"$T/sec.jsonl"
+"$BIN" tag MeToo --bucket 1s --json "$T/sec.jsonl" >"$T/o" 2>"$T/e"
+python3 -c "
+import json,sys
+t=json.load(open(sys.argv[1]))
+sys.exit(0 if len(t['timeline'])==108001 and t['timeline_covers']=='tag' else 1)" "$T/o"; ok $? "past 1,048,576 buckets: the tag's own span, timeline_covers 'tag'"
+grep -q "groundswell: the input spans more than 1048576 buckets: the timeline of 'metoo' is shortened to the tag's own span (zero buckets included)" "$T/e"; ok $? "and a note on stderr says so"
+
+# an estimate is never shown above an exact bound: buckets where each post
+# is by another account (per-bucket sketches in estimate mode past 64)
+python3 - "$T/once.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    i = 0
+    for b in range(30):
+        for k in range(100 + 7 * b):
+            i += 1
+            f.write(json.dumps({"id_str": str(i), "timestamp_ms": str(1508097600000 + b * 3600000 + k),
+                                "user": {"id_str": "b%dk%d" % (b, k)}, "text": "#Once #other",
+                                "entities": {"hashtags": [{"text": "Once"}, {"text": "other"}], "user_mentions": []}}) + "\n")
+PY
+"$BIN" report --json "$T/once.jsonl" >"$T/r" 2>/dev/null
+"$BIN" tag Once --json "$T/once.jsonl" >"$T/t" 2>/dev/null
+"$BIN" trends --json --warmup 0 --threshold 0.5 "$T/once.jsonl" >"$T/tr" 2>/dev/null
+python3 - "$T/r" "$T/t" "$T/tr" <<'PY'; ok $? "report, tag, trends: accounts never above posts (bucket, tag, input, trend span, peak)"
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+tr = [json.loads(l) for l in open(sys.argv[3])]
+s = r["summary"]
+assert s["accounts"] <= s["posts"], s
+assert all(x["accounts"] <= x["posts"] for x in r["tags"])
+assert t["accounts"] <= t["posts"]
+tl = t["timeline"]
+assert all(b["accounts"] <= b["posts"] for b in tl), [b for b in tl if b["accounts"] > b["posts"]]
+assert sum(b["accounts"] == b["posts"] for b in tl) > 0  # the bound was reached
+assert tr and all(e["accounts"] <= e["posts"] and e["peak_accounts"] <= e["peak_posts"] for e in tr), tr
+assert all(e["accounts"] <= t["accounts"] for e in tr)
+assert s["tags_distinct"] == s["tags"] == 2, s
+PY
+python3 - "$T/b1m" <<'PY'; ok $? "evicted tags: the distinct tags lie between the tags tracked and tracked + evicted"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+assert s["tags"] <= s["tags_distinct"] <= s["tags"] + s["tags_evicted"], s
+PY
+"$BIN" report "$T/once.jsonl" 2>/dev/null | sed -n 2p | grep -q '^2 distinct tags;'; ok $? "report: nothing evicted, the distinct tags are counted exactly"
+"$BIN" report --max-memory 1M "$T/gen.jsonl" 2>/dev/null | sed -n 2p | grep -q '^[0-9]* tags tracked (~[0-9]* distinct, [0-9]* rare ones evicted)'; ok $? "report: after evictions, an estimate of the distinct tags"
+
+# one meaning for "tag": the folded key everywhere, the spelling as "display"
+"$BIN" tag MeToo --json "$G/network-twitter1.jsonl" 2>/dev/null | python3 -c "
+import json,sys
+t=json.load(sys.stdin)
+sys.exit(0 if {'tag':'believe','display':'Believe','posts':4} in t['co_tags'] else 1)"; ok $? "tag --json: co_tags[].tag is the folded key, with display beside it"
+"$BIN" tag MeToo "$G/network-twitter1.jsonl" 2>/dev/null | grep -q "co-tags    #Believe (4)"; ok $? "tag: the table shows co-tags by their spelling"
+"$BIN" generate --seed 5 --hours 30 --rate 1 -o "$T/g30.jsonl" 2>/dev/null
+"$BIN" report --json --top 0 "$T/g30.jsonl" >"$T/r30" 2>/dev/null
+"$BIN" trends --json "$T/g30.jsonl" >"$T/t30" 2>/dev/null
+"$BIN" report --csv --top 0 "$T/g30.jsonl" >"$T/c30" 2>/dev/null
+python3 - "$T/r30" "$T/t30" "$T/c30" <<'PY'; ok $? "trends --json: co_tags[].tag joins report's tag keys (JSON and CSV), display beside it"
+import csv, json, sys
+keys = {t["tag"] for t in json.load(open(sys.argv[1]))["tags"]}
+ev = [json.loads(l) for l in open(sys.argv[2])]
+co = [c for e in ev for c in e["co_tags"]]
+assert ev and co, "no trends with co-tags"
+assert all(set(c) == {"tag", "display", "posts"} for c in co), co[:3]
+assert all(c["tag"] in keys for c in co), [c for c in co if c["tag"] not in keys]
+assert any(c["tag"] != c["display"] for c in co)  # spellings differ from keys
+assert all(e["tag"] in keys for e in ev)
+assert {r["tag"] for r in csv.DictReader(open(sys.argv[3]))} == keys
+PY
+
 echo "1..$n"
 [ "$fail" -eq 0 ]

@@ -126,6 +126,7 @@ cases = [
     ("twitter1-cotags.gexf", ["--kind", "cotags", "--format", "gexf"]),
     ("twitter1-cotags.json", ["--kind", "cotags", "--json"]),
     ("twitter1-cotags.graphml", ["--kind", "cotags", "--format", "graphml"]),
+    ("twitter1-tag.json", ["--tag", "METOO", "--json"]),
 ]
 for name, args in cases:
     rc, out, err = run(*args, sample("twitter1"))
@@ -135,6 +136,23 @@ for name, args in cases:
             f.write(out)
     want = open(path, encoding="utf-8").read() if os.path.exists(path) else None
     ok(rc == 0 and out == want, f"expected output {name}", out if want is None else "")
+
+# ---- one meaning for "tag": the folded key, with its spelling beside it ----
+rc, out, err = run("--tag", "#ＭｅＴｏｏ", "--json", sample("twitter1"))
+d = json.loads(out)
+ok(d["multigraph"] is False and d["directed"] is True,
+   "JSON network: \"multigraph\": false (node-link convention)", {k: d[k] for k in ("directed", "multigraph")})
+ok(d["summary"]["tag"] == "metoo" and d["summary"]["display"] == "MeToo",
+   "--tag: summary.tag is the folded key, summary.display the most used spelling", d["summary"])
+rc, out, err = run("--json", sample("twitter1"))
+d = json.loads(out)
+ok(d["summary"]["tag"] is None and d["summary"]["display"] is None and d["multigraph"] is False,
+   "no --tag: tag and display are null")
+rc, out, err = run("--kind", "cotags", "--tag", "believe", "--json", sample("twitter1"))
+d = json.loads(out)
+ok(d["multigraph"] is False and d["directed"] is False and d["summary"]["display"] == "Believe" and
+   {n["id"]: n["label"] for n in d["nodes"]} == {"believe": "Believe", "metoo": "MeToo"},
+   "cotags: node ids are folded keys, labels their spellings", d["nodes"])
 
 # ---- GEXF structure -------------------------------------------------------
 NS = "{http://gexf.net/1.3}"

@@ -306,8 +306,9 @@ def main(d):
         if isinstance(x, dict):
             x.get("summary", {}).pop("malformed", None)
     ok(stt == 200 and h.get("content-type", "").startswith("application/json") and
-       set(net) == {"directed", "kinds", "summary", "nodes", "links"} and net["directed"] is True,
-       "/network: d3 node-link JSON with a summary", (stt, h.get("content-type"), list(net or {})))
+       set(net) == {"directed", "multigraph", "kinds", "summary", "nodes", "links"} and
+       net["directed"] is True and net["multigraph"] is False,
+       "/network: d3 node-link JSON with a summary, \"multigraph\": false", (stt, h.get("content-type"), list(net or {})))
     ok(net == clinet and net["summary"]["edges"] > 0 and net["summary"]["nodes"] == len(net["nodes"]),
        f"/network equals 'network --format json' ({len(clinet['nodes'])} nodes, {len(clinet['links'])} links)",
        ((net or {}).get("summary"), clinet.get("summary")))
@@ -349,6 +350,7 @@ def main(d):
     ok(not bad, f"/network?tag= equals 'network --tag' for {top3}", bad)
     stt, _, tn = srv.json("/api/groundswell/v1/network?tag=NoSuchTagAtAll")
     ok(stt == 200 and tn["summary"]["tag"] == "nosuchtagatall" and tn["links"] == [] and
+       tn["multigraph"] is False and tn["summary"]["display"] == "nosuchtagatall" and
        tn["summary"]["posts_selected"] == 0, "a tag never used: an empty network", tn and tn["summary"])
     ok(any(len(json.loads(run("network", "--format", "json", "--tag", tg, data).stdout)["links"]) > 10
            for tg in top3), "and those networks are not empty")
@@ -413,6 +415,10 @@ def main(d):
         acc = {int(x["day"]): int(x["accounts"]) for x in metoo["history"]}
         ok(all((acc[dd] > 0) == (hist[dd] > 0) and acc[dd] <= hist[dd] for dd in acc),
            "history accounts are distinct accounts per day", acc)
+        ok(all(a <= clitag["accounts"] for a in acc.values()),
+           "a day's accounts never exceed the tag's all-time accounts", (acc, clitag["accounts"]))
+    ok(all(int(x["accounts"]) <= int(x["uses"]) for t in tags for x in t["history"]),
+       "every history day: accounts at most uses")
     stt, h, p1 = srv.json("/api/v1/trends/tags?limit=1")
     ok(stt == 200 and len(p1) == 1 and p1[0] == tags[0], "limit=1 gives the first tag")
     ok(h.get("link") == '<http://gs.test/api/v1/trends/tags?limit=1&offset=1>; rel="next"',
@@ -494,7 +500,8 @@ def main(d):
     stt, _, _ = srv.req(act, headers=auth)
     ok(stt == 405, "admin actions are POST")
     stt, _, body = srv.json(act, method="POST", headers=auth)
-    ok(stt == 200 and body == {"tag": "metoo", "state": "hidden"}, "hide with the token", body)
+    ok(stt == 200 and body == {"tag": "metoo", "display": "MeToo", "state": "hidden"},
+       "hide with the token (tag: the folded key, display its spelling)", body)
     pub = [t["tag"] for t in srv.json("/api/groundswell/v1/trends")[2]]
     mt = [t["name"] for t in srv.json("/api/v1/trends/tags")[2]]
     ok("metoo" not in pub and "MeToo" not in mt and srv.req("/api/groundswell/v1/tags/MeToo")[0] == 404 and
@@ -506,7 +513,7 @@ def main(d):
        not any(t["tag"] == "metoo" for x in ev3 if x[1] == "bucket" for t in x[2]["top"]),
        "and from the stream")
     stt, _, adm = srv.json("/api/groundswell/v1/admin/tags", headers=auth)
-    ok(stt == 200 and {"tag": "metoo", "state": "hidden"} in adm["tags"] and
+    ok(stt == 200 and {"tag": "metoo", "display": "MeToo", "state": "hidden"} in adm["tags"] and
        any(t["tag"] == "metoo" and t["visible"] is False for t in adm["trends"]),
        "the admin list shows hidden trends", adm and adm["tags"])
     stt, _, body = srv.json("/api/groundswell/v1/admin/tags/%23metoo/approve", method="POST", headers=auth)
@@ -588,6 +595,30 @@ def main(d):
        "--max-connections: beyond the limit connections are refused, then served again")
     srv.stop()
     print(f"# replay part: {time.time() - t_start:.1f} s", flush=True)
+
+    # ---- a source that does not exist yet --------------------------------
+    later = os.path.join(d, "later.jsonl")
+    srv = Server(d, "--source", later, "--close-idle", "1s", name="later")
+    st = srv.wait(lambda s: s["sources"][0]["state"] == "missing", limit=20)
+    ok(st is not None and srv.p.poll() is None, "serve --source MISSING starts and follows it", srv.stderr())
+    ok(f"groundswell: warning: source '{later}' does not exist; following it until it appears (as tail -F)"
+       in srv.stderr(), "and warns at start, naming the file", srv.stderr())
+    src_lines = open(data, "rb").read().splitlines(keepends=True)[:500]
+    with open(later + ".tmp", "wb") as f:
+        f.writelines(src_lines)
+    os.rename(later + ".tmp", later)
+    st = srv.wait(lambda s: s["lines"] == len(src_lines) and s["sources"][0]["state"] != "missing")
+    ok(st is not None and st["malformed"] == 0, "the file is read once it appears", st and st["sources"])
+    ok(f"groundswell: source '{later}' has appeared; reading it" in srv.stderr(), "and that is said too",
+       srv.stderr())
+    srv.stop()
+    os.chmod(later, 0)
+    if os.geteuid() != 0:  # root reads anything: the check means nothing there
+        srv = Server(d, "--source", later, name="unreadable")
+        ok("warning: cannot read source '" + later + "': Permission denied" in srv.stderr(),
+           "an unreadable source is named with the reason", srv.stderr())
+        srv.stop()
+    os.chmod(later, 0o644)
 
     # ---- rotation, truncation, require-approval -------------------------
     t_rot = time.time()

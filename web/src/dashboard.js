@@ -218,8 +218,9 @@
     rows.forEach(function (r) {
       var tr = el("tr"), td = el("td");
       if (link) {
-        var a = el("a", null, "#" + r[cols[0]]);
-        a.href = "/tags/" + encodeURIComponent(r[cols[0]]);
+        // a tag's "tag" is its folded key: show (and link) its spelling
+        var a = el("a", null, "#" + (r.display || r[cols[0]]));
+        a.href = "/tags/" + encodeURIComponent(r.display || r[cols[0]]);
         a.addEventListener("click", function (ev) { ev.preventDefault(); go(a.getAttribute("href")); });
         td.appendChild(a);
       } else td.textContent = r[cols[0]];
