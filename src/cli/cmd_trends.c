@@ -93,6 +93,12 @@ static void print_json(struct cli_common *c, const struct trend_row *x,
 	fputs("]}\n", f);
 }
 
+/* The sink of --live: each post through the live detector, in order. */
+static int live_post(void *ctx, const struct gs_post *p)
+{
+	return gs_trend_live_add(ctx, p) ? GS_ENOMEM : 0;
+}
+
 static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 	       int nfiles, char **files)
 {
@@ -103,45 +109,25 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		return EXIT_USAGE;
 	}
 	if (live) {
-		/* posts through the live path, one file after the other */
+		/* posts through the live path, one file after the other, in
+		 * order (one thread): bad lines, non-posts and files without a
+		 * post are reported as in batch mode */
 		c->engine = gs_engine_new(&c->eng);
-		struct gs_parser *ps = gs_parser_new(c->ing.format, c->ing.max_line);
 		struct gs_trend_live l;
-		rc = 0;
-		if (!c->engine || !ps) {
-			gs_parser_free(ps);
+		if (!c->engine) {
 			gs_trend_free(t);
 			cli_error("out of memory");
 			return EXIT_USAGE;
 		}
 		gs_trend_live_init(&l, c->engine, t, 0);
-		for (int i = 0; i < nfiles && !rc; i++) {
-			int err;
-			struct gs_reader *r = gs_reader_open(files[i], c->ing.max_line, &err);
-			const char *line;
-			size_t len;
-			int k;
-			if (!r) {
-				cli_error("cannot read '%s'", files[i]);
-				rc = EXIT_USAGE;
-				break;
-			}
-			while ((k = gs_reader_next(r, &line, &len)) != 0) {
-				const struct gs_post *posts;
-				if (k < 0) {
-					if (k == GS_ETOOLONG)
-						continue;
-					rc = EXIT_USAGE;
-					break;
-				}
-				int np = gs_parser_parse(ps, line, len, &posts);
-				for (int j = 0; j < np; j++)
-					if (gs_trend_live_add(&l, &posts[j]))
-						rc = EXIT_USAGE;
-			}
-			gs_reader_close(r);
-		}
-		gs_parser_free(ps);
+		struct gs_ingest_sink sink = {&l, NULL, live_post, NULL, NULL};
+		uint64_t malformed = 0, skipped = 0;
+		c->ing.threads = 1;
+		rc = cli_read_into(c, nfiles, files, NULL, &sink, &malformed);
+		gs_engine_count_malformed(c->engine, malformed);
+		for (int k = 0; k < GS_NONPOST_COUNT; k++)
+			skipped += c->nonpost[k];
+		gs_engine_count_skipped(c->engine, skipped);
 		if (!rc && gs_trend_live_finish(&l))
 			rc = EXIT_USAGE;
 		if (l.late_posts)

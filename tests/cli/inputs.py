@@ -163,5 +163,10 @@ rc, out, err = run("report", "--json", path)
 d = json.loads(out) if out.strip() else {}
 ok(rc == 0 and d.get("summary", {}).get("posts") == 2, "twarc2 stream lines (gzip): every line a post", (rc, err))
 
+# ---- trends --live reports as batch mode does ------------------------------
+rc, out, err = run("trends", "--live", colon, empty)
+ok(rc == 4 and "colon.jsonl:2:" in err and "is empty" in err,
+   "trends --live: bad lines with file:line, and a file without posts", (rc, err))
+
 print(f"1..{n}")
 raise SystemExit(1 if failed else 0)
