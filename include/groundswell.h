@@ -150,7 +150,8 @@ const char *gs_parser_reason(const struct gs_parser *ps);
 int gs_parser_skipped(const struct gs_parser *ps);
 
 /* What a well-formed line that carries no post was (gs_parser_skipped() 1):
- * the documented non-posts of each format, counted by kind in summaries. */
+ * the documented non-posts of each format, counted by kind in summaries.
+ * New kinds are appended: serve's state counts them by their index. */
 #define GS_NONPOSTS(X)                                                         \
 	X(GS_NONPOST_NONE, "none", "none")                                     \
 	X(GS_NONPOST_TWITTER_DELETE, "twitter_delete", "twitter delete notices") \

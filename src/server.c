@@ -112,6 +112,7 @@ struct gs_server {
 				      closed bucket */
 	size_t nev;
 	uint64_t lines, malformed_by[REASONS], buckets_closed, trend_changes;
+	uint64_t skipped_by[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	uint64_t posts_in;
 	uint64_t future_posts; /* dated more than a day after the wall clock */
 	int64_t sec_stamp[60];
@@ -739,8 +740,10 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 									: gs_strerror(np));
 			continue;
 		}
-		if (np == 0 && gs_parser_skipped(s->ps) == 1)
+		if (np == 0 && gs_parser_skipped(s->ps) == 1) {
 			gs_engine_count_skipped(s->e, 1);
+			s->skipped_by[gs_parser_nonpost(s->ps)]++;
+		}
 		for (int i = 0; i < np; i++) {
 			/* a post dated far in the future would close every bucket
 			 * up to its own: it is set aside and counted */
@@ -1499,9 +1502,17 @@ static void route_stats(struct gs_server *s, struct reply *r)
 		if (s->malformed_by[i])
 			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "", reason_name(i),
 				(unsigned long long)s->malformed_by[i]);
-	fprintf(f, "},\"skipped\":%llu,\"late_posts\":%llu,\"future_posts\":%llu,"
+	fprintf(f, "},\"skipped\":%llu,\"skipped_by_kind\":{",
+		(unsigned long long)sum.skipped);
+	k = 0;
+	for (int i = 1; i < GS_NONPOST_COUNT; i++)
+		if (s->skipped_by[i])
+			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "",
+				gs_nonpost_key((enum gs_nonpost)i),
+				(unsigned long long)s->skipped_by[i]);
+	fprintf(f, "},\"late_posts\":%llu,\"future_posts\":%llu,"
 		   "\"posts_per_second\":%.2f,",
-		(unsigned long long)sum.skipped, (unsigned long long)s->l.late_posts,
+		(unsigned long long)s->l.late_posts,
 		(unsigned long long)s->future_posts, posts_per_second(s));
 	fputs("\"newest_post\":", f);
 	if (sum.posts) {
@@ -1592,6 +1603,13 @@ static void route_metrics(struct gs_server *s, struct reply *r)
 				reason_name(i), (unsigned long long)s->malformed_by[i]);
 	metric(f, "skipped_lines_total", "counter", "Well-formed lines that carry no post.");
 	fprintf(f, "groundswell_skipped_lines_total %llu\n", (unsigned long long)sum.skipped);
+	metric(f, "skipped_lines_by_kind_total", "counter",
+	       "Well-formed lines that carry no post, by kind (stream control messages, non-post events).");
+	for (int i = 1; i < GS_NONPOST_COUNT; i++)
+		if (s->skipped_by[i])
+			fprintf(f, "groundswell_skipped_lines_by_kind_total{kind=\"%s\"} %llu\n",
+				gs_nonpost_key((enum gs_nonpost)i),
+				(unsigned long long)s->skipped_by[i]);
 	metric(f, "late_posts_total", "counter", "Posts that arrived after their bucket was closed.");
 	fprintf(f, "groundswell_late_posts_total %llu\n", (unsigned long long)s->l.late_posts);
 	metric(f, "future_posts_total", "counter", "Posts dated over a day after the wall clock, set aside.");
@@ -2443,7 +2461,7 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
  * or the new one, never a torn one.
  */
 #define SV_MAGIC "GSSV"
-#define SV_VERSION 2 /* 2: the networks follow the detector */
+#define SV_VERSION 3 /* 2: the networks follow the detector; 3: skipped by kind */
 #define SV_MAX_SOURCES 4096
 
 static void sv_body(struct gs_wr *w, const void *obj)
@@ -2464,6 +2482,9 @@ static void sv_body(struct gs_wr *w, const void *obj)
 	gs_wr_u64(w, s->posts_in);
 	gs_wr_u64(w, s->next_id);
 	gs_wr_u64(w, s->future_posts);
+	gs_wr_u32(w, GS_NONPOST_COUNT);
+	for (int i = 0; i < GS_NONPOST_COUNT; i++)
+		gs_wr_u64(w, s->skipped_by[i]);
 	gs_wr_u32(w, (uint32_t)s->nsrc);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct gs_follow_info *fi = &s->src[i].info;
@@ -2616,6 +2637,15 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 	uint64_t closed = gs_rd_u64(&rd), changes = gs_rd_u64(&rd), posts_in = gs_rd_u64(&rd);
 	uint64_t next_id = gs_rd_u64(&rd);
 	uint64_t future = gs_rd_u64(&rd);
+	uint32_t nkinds = gs_rd_u32(&rd);
+	uint64_t skipped_by[GS_NONPOST_COUNT] = {0};
+	if (nkinds > 256)
+		rd.err = GS_EFORMAT;
+	for (uint32_t i = 0; i < nkinds && !rd.err; i++) {
+		uint64_t v = gs_rd_u64(&rd);
+		if (i < GS_NONPOST_COUNT) /* kinds are only ever appended */
+			skipped_by[i] = v;
+	}
 	uint32_t ns = gs_rd_u32(&rd);
 	struct saved_source *v = NULL;
 	if (!rd.err && ns <= SV_MAX_SOURCES)
@@ -2701,6 +2731,7 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 	s->posts_in = posts_in;
 	s->next_id = next_id ? next_id : 1;
 	s->future_posts = future;
+	memcpy(s->skipped_by, skipped_by, sizeof s->skipped_by);
 	s->snap_lines = lines;
 	s->snap_finished = finished;
 	/* the detector's events, without announcing them again */

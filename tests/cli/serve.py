@@ -275,8 +275,9 @@ def main(d):
     ok(st["lines"] == nlines and st["sources"][0]["lines"] == nlines, f"stats: {nlines} lines read",
        (st["lines"], nlines))
     rep = json.loads(run("report", "--json", "--top", "0", data).stdout)["summary"]
-    ok(all(st[k] == rep[k] for k in ("posts", "originals", "reposts", "replies", "malformed", "skipped")),
-       "stats: posts, reposts, replies, malformed, skipped equal report's",
+    ok(all(st[k] == rep[k] for k in ("posts", "originals", "reposts", "replies", "malformed", "skipped",
+                                     "skipped_by_kind")),
+       "stats: posts, reposts, replies, malformed, skipped (by kind) equal report's",
        ({k: st[k] for k in ("posts", "reposts")}, {k: rep[k] for k in ("posts", "reposts")}))
     ok(st["late_posts"] == 0 and st["sources"][0]["kind"] == "file" and st["sources"][0]["state"] == "waiting",
        "stats: no late posts, the file is followed", st["sources"])
@@ -781,8 +782,9 @@ def main(d):
     restored = [int(x) for x in re.findall(r"restored '[^']*': (\d+) lines", srv.stderr())]
     ok(any(0 < x < nl for x in restored), f"restarts resumed from snapshots taken mid-file {restored}")
     ok(st is not None and st["lines"] == nl and st["posts"] == rep["summary"]["posts"] and
-       st["skipped"] == rep["summary"]["skipped"],
-       "after kill -9 and restarts nothing is lost or counted twice", st and (st["lines"], nl, st["posts"],
+       st["skipped"] == rep["summary"]["skipped"] and
+       st["skipped_by_kind"] == rep["summary"]["skipped_by_kind"],
+       "after kill -9 and restarts nothing is lost or counted twice (non-posts by kind too)", st and (st["lines"], nl, st["posts"],
                                                                              rep["summary"]["posts"]))
     cli = jsonl(run("trends", "--json", "--live", src).stdout)
     got = srv.json("/api/groundswell/v1/trends")[2]
