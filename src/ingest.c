@@ -315,14 +315,10 @@ static void diagnose(const struct gs_ingest_options *o, const char *path,
 		path, (unsigned long long)t->lines, t->lines == 1 ? "" : "s",
 		(unsigned long long)t->malformed, (unsigned long long)nonposts);
 	if (!t->malformed && nonposts) {
-		fputs("groundswell: it holds only lines that are not posts:", f);
-		const char *sep = " ";
-		for (int k = 1; k < GS_NONPOST_COUNT; k++)
-			if (t->nonpost[k]) {
-				fprintf(f, "%s%s: %llu", sep, gs_nonpost_name((enum gs_nonpost)k),
-					(unsigned long long)t->nonpost[k]);
-				sep = ", ";
-			}
+		gs_ingest_print_nonposts(
+			f,
+			"groundswell: it holds only lines that are not posts: ",
+			t->nonpost);
 		fputs("\n", f);
 		if (t->nonpost[GS_NONPOST_TWARC2_USERS] || t->nonpost[GS_NONPOST_TWARC2_COUNTS])
 			fputs("groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n", f);
@@ -370,6 +366,20 @@ static void diagnose(const struct gs_ingest_options *o, const char *path,
 	if (t->first_why[0])
 		fprintf(f, "groundswell: the first bad line: %s:%llu: %s\n", path,
 			(unsigned long long)t->first_why_line, t->first_why);
+}
+
+int gs_ingest_print_nonposts(FILE *f, const char *first,
+			     const uint64_t n[GS_NONPOST_COUNT])
+{
+	const char *sep = first;
+	for (int k = 1; k < GS_NONPOST_COUNT; k++)
+		if (n[k]) {
+			fprintf(f, "%s%s: %llu", sep,
+				gs_nonpost_name((enum gs_nonpost)k),
+				(unsigned long long)n[k]);
+			sep = ", ";
+		}
+	return sep != first;
 }
 
 static unsigned cpus(void)

@@ -81,6 +81,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st);
 
+/* Writes the non-zero counts of n as "NAME: COUNT" separated by ", ",
+ * after first (nothing at all when every count is zero); 1 if any. */
+int gs_ingest_print_nonposts(FILE *f, const char *first,
+			     const uint64_t n[GS_NONPOST_COUNT]);
+
 double gs_now(void);
 
 #endif

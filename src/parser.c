@@ -75,24 +75,22 @@ void gs_parser_expect_jsonl(struct gs_parser *ps)
 		ps->sse = -1;
 }
 
+static const struct {
+	const char *key, *name;
+} nonposts[] = {
+#define GS_NONPOST_ROW_(name, key, msg) {key, msg},
+	GS_NONPOSTS(GS_NONPOST_ROW_)
+#undef GS_NONPOST_ROW_
+};
+
 const char *gs_nonpost_name(enum gs_nonpost k)
 {
-	static const char *const names[] = {
-#define GS_NONPOST_NAME_(name, key, msg) msg,
-		GS_NONPOSTS(GS_NONPOST_NAME_)
-#undef GS_NONPOST_NAME_
-	};
-	return (unsigned)k < GS_NONPOST_COUNT ? names[k] : "unknown";
+	return (unsigned)k < GS_NONPOST_COUNT ? nonposts[k].name : "unknown";
 }
 
 const char *gs_nonpost_key(enum gs_nonpost k)
 {
-	static const char *const keys[] = {
-#define GS_NONPOST_KEY_(name, key, msg) key,
-		GS_NONPOSTS(GS_NONPOST_KEY_)
-#undef GS_NONPOST_KEY_
-	};
-	return (unsigned)k < GS_NONPOST_COUNT ? keys[k] : "unknown";
+	return (unsigned)k < GS_NONPOST_COUNT ? nonposts[k].key : "unknown";
 }
 
 /* A line that carries no post, of kind k. */

@@ -263,14 +263,7 @@ int cli_exit_status(int rc)
 
 void cli_nonpost_text(FILE *f, const struct cli_common *c)
 {
-	const char *sep = " (";
-	for (int k = 1; k < GS_NONPOST_COUNT; k++)
-		if (c->nonpost[k]) {
-			fprintf(f, "%s%s: %llu", sep, gs_nonpost_name((enum gs_nonpost)k),
-				(unsigned long long)c->nonpost[k]);
-			sep = ", ";
-		}
-	if (sep[0] == ',')
+	if (gs_ingest_print_nonposts(f, " (", c->nonpost))
 		fputc(')', f);
 }
 
