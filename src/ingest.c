@@ -74,7 +74,7 @@ struct part {
 	int jsonl;          /* the file's first line is JSON: no SSE */
 	char first_why[160]; /* the first bad line's reason, for a diagnosis */
 	uint64_t first_why_line;
-	char head[200];     /* the start of the first non-blank line */
+	char head[512];     /* the start of the first non-blank line */
 	atomic_ullong bytes, posts;
 	int rc, open_errno;
 };
