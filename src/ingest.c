@@ -109,6 +109,89 @@ static void keep_head(struct part *p, const char *line, size_t len)
 	p->head[k] = 0;
 }
 
+/* The first non-blank byte of a file (0 if none in its first 4 KB): '{'
+ * or '[' make it JSON (no SSE), '[' maybe one document over many lines. */
+static int first_byte(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd >= 0 ? pread(fd, buf, sizeof buf, 0) : -1;
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i < k; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' &&
+		    buf[i] != '\n')
+			return (unsigned char)buf[i];
+	return 0;
+}
+
+/* 1 when a first line is "[" or "[{" alone: how pretty-printers (Python's
+ * json.dump with indent, jq, JSON.stringify, browsers) open an array. A
+ * longer line that fails is a damaged line of JSON Lines instead, and the
+ * lines after it must not be swallowed into a document. */
+static int opens_document(const char *h)
+{
+	if (h[0] != '[')
+		return 0;
+	for (h++; *h; h++)
+		if (*h != ' ' && *h != '{')
+			return 0;
+	return 1;
+}
+
+/*
+ * A JSON array spread over many lines (an API answer saved pretty-printed,
+ * as json.dump(indent=...) or a browser writes it), whose first line has
+ * just failed: the rest of the input is joined to it, newlines kept, and
+ * parsed as one document of at most max_line bytes. *doc (the caller frees
+ * it) holds the text the posts point into. Returns what gs_parser_parse
+ * returns, or GS_ETOOLONG / the reader's error.
+ */
+static int read_document(struct part *p, struct gs_reader *r,
+			 struct gs_parser *ps, const char *line, size_t len,
+			 char **doc, const struct gs_post **posts)
+{
+	size_t max = p->o->max_line ? p->o->max_line : GS_DEFAULT_MAX_LINE;
+	size_t n = 0, cap = len + 65536;
+	char *b = malloc(cap);
+	const char *l = line;
+	size_t ln = len;
+	int k = 1;
+	*doc = NULL;
+	for (;;) {
+		if (!b)
+			return GS_ENOMEM;
+		if (k == GS_ETOOLONG || n + ln + 1 > max) {
+			free(b);
+			while ((k = gs_reader_next(r, &l, &ln)) != 0 &&
+			       (k > 0 || k == GS_ETOOLONG))
+				; /* the rest of the document goes with it */
+			return GS_ETOOLONG;
+		}
+		if (k < 0) {
+			free(b);
+			return k;
+		}
+		if (n + ln + 1 > cap) {
+			while (n + ln + 1 > cap)
+				cap *= 2;
+			char *nb = realloc(b, cap);
+			if (!nb)
+				free(b);
+			b = nb;
+			continue;
+		}
+		if (n)
+			b[n++] = '\n';
+		memcpy(b + n, l, ln);
+		n += ln;
+		if ((k = gs_reader_next(r, &l, &ln)) == 0)
+			break;
+	}
+	*doc = b;
+	return gs_parser_parse(ps, b, n, posts);
+}
+
 static void *read_part(void *arg)
 {
 	struct part *p = arg;
@@ -133,6 +216,7 @@ static void *read_part(void *arg)
 	const char *line;
 	size_t len;
 	uint64_t n = 0;
+	char *doc = NULL; /* a JSON document over many lines (read_document) */
 	for (;;) {
 		int k = gs_reader_next(r, &line, &len);
 		if (k == 0)
@@ -153,11 +237,27 @@ static void *read_part(void *arg)
 			break;
 		}
 		const struct gs_post *posts;
-		if (!p->head[0] && p->start == 0)
+		int first = !p->head[0] && p->start == 0;
+		if (first)
 			keep_head(p, line, len);
+		uint64_t at = gs_reader_lineno(r);
 		int np = gs_parser_parse(ps, line, len, &posts);
+		if (np < 0 && first && !p->ranged && opens_document(p->head)) {
+			np = read_document(p, r, ps, line, len, &doc, &posts);
+			if (np == GS_ETOOLONG && !gs_parser_reason(ps)[0]) {
+				note_bad(
+					p, at,
+					"a JSON array over many lines, longer than --max-line");
+				continue;
+			}
+			if (np < 0 && np != GS_ETOOLONG &&
+			    !gs_parser_reason(ps)[0]) {
+				p->rc = np; /* the reader failed */
+				break;
+			}
+		}
 		if (np < 0) {
-			note_bad(p, gs_reader_lineno(r),
+			note_bad(p, at,
 				 gs_parser_reason(ps)[0] ? gs_parser_reason(ps)
 							 : gs_strerror(np));
 			if (o->strict) {
@@ -186,6 +286,7 @@ static void *read_part(void *arg)
 		}
 	}
 out:
+	free(doc);
 	if (p->rc && o->strict)
 		atomic_store(p->stop, 1);
 	p->lines = gs_reader_lineno(r);
@@ -266,20 +367,6 @@ void gs_ingest_progress_end(const struct gs_ingest_options *o,
 	}
 }
 
-/* 1 when the first non-blank byte of the file is '{' or '[' (JSON Lines,
- * not an SSE capture). */
-static int starts_with_json(int fd)
-{
-	char buf[4096];
-	ssize_t k = pread(fd, buf, sizeof buf, 0);
-	for (ssize_t i = 0; i < k; i++) {
-		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')
-			continue;
-		return buf[i] == '{' || buf[i] == '[';
-	}
-	return 0;
-}
-
 struct file_tally {
 	uint64_t lines, posts, malformed, nonpost[GS_NONPOST_COUNT];
 	const char *first_why, *head;
@@ -324,9 +411,19 @@ static void diagnose(const struct gs_ingest_options *o, const char *path,
 			fputs("groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n", f);
 		return;
 	}
+	if (opens_document(h)) {
+		fprintf(f,
+			"groundswell: it is one JSON array over several lines (a saved API answer?), read as one "
+			"document, and it is damaged (%s); jq -c '.[]' '%s' shows where, and makes JSON Lines "
+			"of what it can read\n",
+			t->first_why, path);
+		return;
+	}
 	if (h[0] == '[') {
-		fprintf(f, "groundswell: it starts with '[': a JSON array over several lines (a saved API answer?); "
-			   "make JSON Lines of it with: jq -c '.[]' '%s' > posts.jsonl\n", path);
+		fprintf(f,
+			"groundswell: it starts with '[': a JSON array (a saved API answer?); make JSON Lines "
+			"of it with: jq -c '.[]' '%s' > posts.jsonl\n",
+			path);
 		return;
 	}
 	if (h[0] == '{' && has(h, "\"uri\"") && (has(h, "\"indexedAt\"") || has(h, "\"author\"")) &&
@@ -432,9 +529,12 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	size_t total_bytes = e ? gs_engine_set_max_bytes(e, 0) : 0;
 	if (e)
 		gs_engine_set_max_bytes(e, total_bytes);
+	int first = nparts > 1 ? first_byte(path) : 0;
+	if (first == '[') /* maybe one document: read whole */
+		nparts = 1;
 	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	int64_t prev = 0;
-	int jsonl = fd >= 0 && starts_with_json(fd);
+	int jsonl = first == '{';
 	for (size_t i = 0; i < nparts; i++) {
 		struct part *p = &parts[i];
 		p->path = path;

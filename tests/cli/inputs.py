@@ -67,9 +67,21 @@ ok(rc == 4, "a CSV export: exit 4", (rc, err))
 ok("looks like CSV" in err and "export.csv" in err, "a CSV export: said what it is", err)
 
 arr = write("answer.json", json.dumps([status(1), status(2)], indent=2) + "\n")
-rc, out, err = run("report", arr)
-ok(rc == 4, "a JSON array over many lines: exit 4", (rc, err))
-ok("jq -c '.[]'" in err, "a JSON array over many lines: the command that converts it", err)
+rc, out, err = run("report", "--json", arr)
+d = json.loads(out) if out.strip() else {}
+ok(rc == 0 and d.get("summary", {}).get("posts") == 2 and d["summary"]["malformed"] == 0,
+   "a JSON array over many lines (pretty-printed) is read as one document", (rc, err))
+bad = write("damaged.json", json.dumps([status(1), status(2)], indent=2)[:-40] + "\n")
+rc, out, err = run("report", bad)
+ok(rc == 4 and "damaged.json:1: truncated JSON" in err and "one JSON array over several lines" in err,
+   "a damaged JSON array over many lines: one bad document, diagnosed, exit 4", (rc, err))
+ok("jq -c '.[]'" in err, "a damaged JSON array: jq shows where", err)
+jl = write("array-then-lines.jsonl", '[{"id": "1", "created_at": "2017-10-15T20:00:00Z"\n' +
+           json.dumps(tweet(1)) + "\n" + json.dumps(tweet(2)) + "\n")
+rc, out, err = run("report", "--json", jl)
+d = json.loads(out) if out.strip() else {}
+ok(d.get("summary", {}).get("posts") == 2 and d["summary"]["malformed"] == 1,
+   "a damaged array as the first line of JSON Lines does not swallow the lines after it", (rc, err))
 
 rc, out, err = run("report", "--json", write("answer1.json", json.dumps([status(1), status(2, "Año", "302")]) + "\n"))
 d = json.loads(out) if rc == 0 else {}
