@@ -195,6 +195,10 @@ const char *gs_nonpost_key(enum gs_nonpost k);
 void gs_parser_expect_jsonl(struct gs_parser *ps);
 /* Format of the last line parsed successfully. */
 enum gs_format gs_parser_format(const struct gs_parser *ps);
+/* After a line that gave posts: how many of its posts (a page's or an
+ * array's) were malformed and left out; gs_parser_reason() then names the
+ * first ("post 17 of 500: no author: ..."). 0 for every other line. */
+size_t gs_parser_dropped(const struct gs_parser *ps);
 
 /* ---- Reader ----------------------------------------------------------- */
 

@@ -278,6 +278,21 @@ static void *read_part(void *arg)
 			if (p->sink && (p->rc = p->sink->post(p->sctx, &posts[i])))
 				goto out;
 		}
+		if (np > 0 && gs_parser_dropped(ps)) {
+			/* a page with a bad tweet: the rest was read */
+			char why[240];
+			snprintf(
+				why, sizeof why,
+				"%zu malformed post%s left out, the other %d read; %s",
+				gs_parser_dropped(ps),
+				gs_parser_dropped(ps) == 1 ? "" : "s", np,
+				gs_parser_reason(ps));
+			note_bad(p, at, why);
+			if (o->strict) {
+				p->rc = GS_EJSON;
+				break;
+			}
+		}
 		if ((++n & 4095) == 0) {
 			atomic_store(&p->bytes, gs_reader_offset(r));
 			atomic_fetch_add(&p->posts, 4096);

@@ -116,6 +116,11 @@ enum gs_format gs_parser_format(const struct gs_parser *ps)
 	return ps->last_format;
 }
 
+size_t gs_parser_dropped(const struct gs_parser *ps)
+{
+	return ps->dropped;
+}
+
 /* Makes room for one more object in the pool: 0, or -1 past the line's
  * cap or out of memory (ps->pool_full says which). */
 int gs_parser_pool_grow(struct gs_parser *ps)
@@ -490,6 +495,7 @@ static int build_list(struct gs_parser *ps, enum gs_format page_format,
 	}
 	*posts = ps->posts;
 	size_t k = 0;
+	int first_err = 0;
 	enum gs_nonpost other = GS_NONPOST_NONE;
 	for (size_t i = 0; i < ps->ndata; i++) {
 		struct obj *d = ps->data[i];
@@ -529,9 +535,26 @@ static int build_list(struct gs_parser *ps, enum gs_format page_format,
 				other = np ? np : GS_NONPOST_TWARC2_OTHER;
 			continue;
 		}
-		if ((r = build_post(ps, d, f, end, &ps->posts[k])))
-			return r;
+		if ((r = build_post(ps, d, f, end, &ps->posts[k]))) {
+			/* one bad tweet never costs its page: it is left
+			 * out, the first reason kept with its place */
+			if (r == GS_ENOMEM)
+				return r;
+			if (!ps->dropped++) {
+				char why[sizeof ps->reason];
+				snprintf(why, sizeof why, "%s", ps->reason);
+				snprintf(ps->reason, sizeof ps->reason,
+					 "post %zu of %zu: %.120s", i + 1,
+					 ps->ndata, why);
+				first_err = r;
+			}
+			continue;
+		}
 		k++;
+	}
+	if (k == 0 && ps->dropped) {
+		ps->dropped = 0;
+		return first_err;
 	}
 	if (k == 0)
 		return nonpost(ps, other ? other
@@ -656,6 +679,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 {
 	ps->reason[0] = 0;
 	ps->skipped = 0;
+	ps->dropped = 0;
 	ps->nonpost = GS_NONPOST_NONE;
 	ps->arena.used = 0;
 	ps->pool_used = 0;

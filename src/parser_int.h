@@ -103,6 +103,7 @@ struct gs_parser {
 	int sse_update; /* the last SSE "event:" was "update" */
 	int sse;	/* 1: SSE seen, -1: JSON Lines seen, 0: not yet */
 	int pool_full;	/* obj_new failed: 1 the cap, 2 out of memory */
+	size_t dropped; /* malformed posts left out of a page or array */
 	const char *line;
 	char reason[160];
 };

@@ -740,6 +740,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 									: gs_strerror(np));
 			continue;
 		}
+		if (np > 0 && gs_parser_dropped(s->ps)) /* the rest was read */
+			bad_line(s, src, GS_EMISSING, gs_parser_reason(s->ps));
 		if (np == 0 && gs_parser_skipped(s->ps) == 1) {
 			gs_engine_count_skipped(s->e, 1);
 			s->skipped_by[gs_parser_nonpost(s->ps)]++;

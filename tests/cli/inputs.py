@@ -175,6 +175,25 @@ rc, out, err = run("report", "--json", path)
 d = json.loads(out) if out.strip() else {}
 ok(rc == 0 and d.get("summary", {}).get("posts") == 2, "twarc2 stream lines (gzip): every line a post", (rc, err))
 
+# ---- a bad tweet never costs its page --------------------------------------
+def v2tweet(i, author=True):
+    t = {"id": str(500 + i), "text": "#MeToo", "created_at": "2017-10-15T20:%02d:00.000Z" % i,
+         "entities": {"hashtags": [{"start": 0, "end": 6, "tag": "MeToo"}]}}
+    if author:
+        t["author_id"] = str(2000 + i)
+    return t
+
+
+page = write("page.jsonl", json.dumps({"data": [v2tweet(i, i != 3) for i in range(5)], "meta": {"result_count": 5}}) + "\n")
+rc, out, err = run("report", "--json", page)
+d = json.loads(out) if out.strip() else {}
+ok(rc == 0 and d.get("summary", {}).get("posts") == 4 and d["summary"]["malformed"] == 1,
+   "a page with one tweet without author: the other 4 counted, 1 malformed", (rc, err, d.get("summary")))
+ok("page.jsonl:1: 1 malformed post left out, the other 4 read; post 4 of 5: no author" in err,
+   "the page's bad tweet is reported with file:line and its place", err)
+rc, out, err = run("report", "--strict", page)
+ok(rc == 3, "--strict stops at it", (rc, err))
+
 # ---- trends --live reports as batch mode does ------------------------------
 rc, out, err = run("trends", "--live", colon, empty)
 ok(rc == 4 and "colon.jsonl:2:" in err and "is empty" in err,
