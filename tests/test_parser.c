@@ -841,18 +841,22 @@ static void test_real_forms(void)
 	gs_parser_free(big);
 
 	/* a bad tweet never costs its page */
-	TAP_EQ_INT(parse("{\"data\":[{\"id\":\"1\",\"text\":\"#a\",\"author_id\":\"2\",\"created_at\":"
-			 "\"2017-10-15T20:00:00.000Z\"},{\"id\":\"3\",\"text\":\"#b\",\"created_at\":"
-			 "\"2017-10-15T20:00:00.000Z\"},{\"id\":\"4\",\"text\":\"#c\",\"author_id\":\"5\","
-			 "\"created_at\":\"2017-10-15T20:00:00.000Z\"}]}"),
-		   2, "page with a tweet without author: the other two read");
+	TAP_EQ_INT(
+		parse("{\"data\":[{\"id\":\"1\",\"text\":\"#a\",\"author_id\":\"2\",\"created_at\":"
+		      "\"2017-10-15T20:00:00.000Z\"},{\"id\":\"3\",\"text\":\"#b\",\"created_at\":"
+		      "\"2017-10-15T20:00:00.000Z\"},{\"id\":\"4\",\"text\":\"#c\",\"author_id\":\"5\","
+		      "\"created_at\":\"2017-10-15T20:00:00.000Z\"}]}"),
+		2, "page with a tweet without author: the other two read");
 	TAP_EQ_INT((int)gs_parser_dropped(ps), 1, "page: one post left out");
-	TAP_OK(strstr(gs_parser_reason(ps), "post 2 of 3: no author") != NULL, "page: the reason names it (%s)",
-	       gs_parser_reason(ps));
-	TAP_EQ_STR(S(posts[1].account), "5", "page: the tweet after the bad one");
-	TAP_EQ_INT(parse("{\"data\":[{\"id\":\"3\",\"text\":\"#b\",\"created_at\":\"2017-10-15T20:00:00.000Z\"}]}"),
-		   GS_EMISSING, "page of one bad tweet: an error");
-	TAP_EQ_INT((int)gs_parser_dropped(ps), 0, "an error line drops nothing");
+	TAP_OK(strstr(gs_parser_reason(ps), "post 2 of 3: no author") != NULL,
+	       "page: the reason names it (%s)", gs_parser_reason(ps));
+	TAP_EQ_STR(S(posts[1].account), "5",
+		   "page: the tweet after the bad one");
+	TAP_EQ_INT(
+		parse("{\"data\":[{\"id\":\"3\",\"text\":\"#b\",\"created_at\":\"2017-10-15T20:00:00.000Z\"}]}"),
+		GS_EMISSING, "page of one bad tweet: an error");
+	TAP_EQ_INT((int)gs_parser_dropped(ps), 0,
+		   "an error line drops nothing");
 
 	/* 2. stream and sample lines: data is one tweet */
 	TAP_EQ_INT(parse("{\"data\":{\"id\":\"1\",\"text\":\"#a\",\"author_id\":\"2\","
