@@ -13,8 +13,17 @@
  *
  * Twitter v2 pages carry retweeted originals in includes.tweets, possibly
  * after data[], so a page is walked once into a pool of objects and resolved
- * at the end. Mastodon streaming captures (SSE) are handled line by line:
- * "event: update" arms the next "data:" line.
+ * at the end; a malformed tweet is left out of its page (gs_parser_dropped),
+ * never the page for it. A line that is a JSON array is read the same way,
+ * each element by its own format. Mastodon streaming captures (SSE) are
+ * handled line by line: "event: update" arms the next "data:" line, and a
+ * ':' comment line belongs to SSE only.
+ *
+ * A line that gives no post is either a documented non-post (stream control
+ * messages, twarc2 output without tweets, Jetstream events other than post
+ * and repost creation), counted by kind (gs_parser_nonpost), or malformed;
+ * the kind is told from the object's top-level keys walked again
+ * (nonpost_kind), so the walk that reads posts pays nothing for it.
  */
 #include <errno.h>
 #include <stdarg.h>
