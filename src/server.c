@@ -2466,6 +2466,29 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
 #define SV_VERSION 3 /* 2: the networks follow the detector; 3: skipped by kind */
 #define SV_MAX_SOURCES 4096
 
+/* A counter array: u32 n, then n u64. A reader keeps the first `have`
+ * (counters are only ever appended, so older or newer files agree on
+ * those) and refuses more than `most`. */
+static void wr_counters(struct gs_wr *w, const uint64_t *v, uint32_t n)
+{
+	gs_wr_u32(w, n);
+	for (uint32_t i = 0; i < n; i++)
+		gs_wr_u64(w, v[i]);
+}
+
+static void rd_counters(struct gs_rd *rd, uint64_t *v, uint32_t have,
+			uint32_t most)
+{
+	uint32_t n = gs_rd_u32(rd);
+	if (n > most)
+		rd->err = GS_EFORMAT;
+	for (uint32_t i = 0; i < n && !rd->err; i++) {
+		uint64_t x = gs_rd_u64(rd);
+		if (i < have)
+			v[i] = x;
+	}
+}
+
 static void sv_body(struct gs_wr *w, const void *obj)
 {
 	const struct gs_server *s = obj;
@@ -2476,17 +2499,13 @@ static void sv_body(struct gs_wr *w, const void *obj)
 	gs_wr_u64(w, s->l.late_posts);
 	gs_wr_u8(w, (uint8_t)s->finished);
 	gs_wr_u64(w, s->lines);
-	gs_wr_u32(w, REASONS);
-	for (int i = 0; i < REASONS; i++)
-		gs_wr_u64(w, s->malformed_by[i]);
+	wr_counters(w, s->malformed_by, REASONS);
 	gs_wr_u64(w, s->buckets_closed);
 	gs_wr_u64(w, s->trend_changes);
 	gs_wr_u64(w, s->posts_in);
 	gs_wr_u64(w, s->next_id);
 	gs_wr_u64(w, s->future_posts);
-	gs_wr_u32(w, GS_NONPOST_COUNT);
-	for (int i = 0; i < GS_NONPOST_COUNT; i++)
-		gs_wr_u64(w, s->skipped_by[i]);
+	wr_counters(w, s->skipped_by, GS_NONPOST_COUNT);
 	gs_wr_u32(w, (uint32_t)s->nsrc);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct gs_follow_info *fi = &s->src[i].info;
@@ -2627,27 +2646,13 @@ static int snapshot_load(struct gs_server *s, struct saved_source **saved,
 	uint64_t late = gs_rd_u64(&rd);
 	int finished = gs_rd_u8(&rd);
 	uint64_t lines = gs_rd_u64(&rd);
-	uint32_t nreasons = gs_rd_u32(&rd);
 	uint64_t mal[REASONS] = {0};
-	if (nreasons > 64)
-		rd.err = GS_EFORMAT;
-	for (uint32_t i = 0; i < nreasons && !rd.err; i++) {
-		uint64_t v = gs_rd_u64(&rd);
-		if (i < REASONS)
-			mal[i] = v;
-	}
+	rd_counters(&rd, mal, REASONS, 64);
 	uint64_t closed = gs_rd_u64(&rd), changes = gs_rd_u64(&rd), posts_in = gs_rd_u64(&rd);
 	uint64_t next_id = gs_rd_u64(&rd);
 	uint64_t future = gs_rd_u64(&rd);
-	uint32_t nkinds = gs_rd_u32(&rd);
 	uint64_t skipped_by[GS_NONPOST_COUNT] = {0};
-	if (nkinds > 256)
-		rd.err = GS_EFORMAT;
-	for (uint32_t i = 0; i < nkinds && !rd.err; i++) {
-		uint64_t v = gs_rd_u64(&rd);
-		if (i < GS_NONPOST_COUNT) /* kinds are only ever appended */
-			skipped_by[i] = v;
-	}
+	rd_counters(&rd, skipped_by, GS_NONPOST_COUNT, 256);
 	uint32_t ns = gs_rd_u32(&rd);
 	struct saved_source *v = NULL;
 	if (!rd.err && ns <= SV_MAX_SOURCES)
