@@ -17,16 +17,24 @@ CPPFLAGS += -Iinclude -Isrc
 PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd libwebsockets libcurl
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
 
-LIB_SRC  = $(sort $(wildcard src/*.c))
+# The layers, in the order a post flows (docs/architecture.md). The core
+# library is every layer but serve: it links no HTTP, WebSocket or TLS library.
+LAYERS   = base input count detect out gen
+LIB_SRC  = $(sort $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c)))
+# serve's sources, pipeline and HTTP answers: groundswell-serve only
+SRV_SRC  = $(sort $(wildcard src/serve/*.c))
+CORE_PKGS = libutf8proc libzstd zlib libxxhash libsodium
+CORE_LIBS = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium) -lm -pthread
 # groundswell-serve: "groundswell serve" runs it (see src/cli/serve_main.c)
 SERVE_SRC = src/cli/cmd_serve.c src/cli/serve_main.c
 CLI_SRC  = $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+SRV_OBJ  = $(SRV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ = $(SERVE_SRC:%.c=$(BUILD)/%.o) $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-HDRS     = $(wildcard include/*.h src/*.h src/cli/*.h tests/*.h)
+HDRS     = $(wildcard include/*.h src/*/*.h tests/*.h)
 
 all: $(BUILD)/groundswell $(BUILD)/groundswell-serve $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
 
@@ -36,30 +44,35 @@ $(BUILD)/%.o: %.c $(HDRS)
 
 # The dashboard's files (web/src, uPlot from web/node_modules) as a C file;
 # regenerated every run, replaced only when it changes.
-$(BUILD)/gen/assets.c build-fuzz/gen/assets.c: FORCE
+$(BUILD)/gen/assets.c: FORCE
 	@mkdir -p $(dir $@)
 	@sh scripts/embed-assets.sh $@.new && { cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@; }
 
-$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c src/assets.h
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -fPIC -c $< -o $@
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c src/serve/assets.h
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Isrc/serve -fPIC -c $< -o $@
 
 $(BUILD)/libgroundswell.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/libgroundswell.so: $(LIB_OBJ)
-	$(CC) -shared $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared $(CFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# not installed: the server's part, for groundswell-serve and its tests
+$(BUILD)/libgsserve.a: $(SRV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 # --as-needed: the batch binary does not load the server's libraries
 $(BUILD)/groundswell: $(CLI_OBJ) $(BUILD)/libgroundswell.a
-	$(CC) $(CFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
+	$(CC) $(CFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) $(BUILD)/libgroundswell.a $(CORE_LIBS)
 
-$(BUILD)/groundswell-serve: $(SERVE_OBJ) $(BUILD)/libgroundswell.a
-	$(CC) $(CFLAGS) -o $@ $(SERVE_OBJ) $(BUILD)/libgroundswell.a $(LIBS)
+$(BUILD)/groundswell-serve: $(SERVE_OBJ) $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a
+	$(CC) $(CFLAGS) -o $@ $(SERVE_OBJ) $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libgroundswell.a $(HDRS)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/libgroundswell.a $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(LIBS)
 
 tests: $(TESTS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
 
@@ -78,9 +91,9 @@ deps:
 
 FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS) build-fuzz/gen/assets.c
+build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
 	@mkdir -p build-fuzz
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) build-fuzz/gen/assets.c $(LIBS)
+	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(CORE_LIBS)
 
 bench: all
 	sh bench/run.sh

@@ -16,9 +16,9 @@
 #include <strings.h>
 #include <utf8proc.h>
 
-#include "fold.h"
+#include "input/fold.h"
 #include "groundswell.h"
-#include "hashtag.h"
+#include "input/hashtag.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

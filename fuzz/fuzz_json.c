@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c - libFuzzer target for the pull scanner (src/json.c).
+ * fuzz_json.c - libFuzzer target for the pull scanner (src/input/json.c).
  *
  * The input is one JSON text. It is read three ways: every value with the
  * typed readers (strings decoded, numbers read, literals matched), skipped
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "json.h"
+#include "input/json.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

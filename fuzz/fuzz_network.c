@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "network.h"
+#include "count/network.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

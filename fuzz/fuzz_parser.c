@@ -27,10 +27,10 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "fold.h"
-#include "json.h"
+#include "input/fold.h"
+#include "input/json.h"
 #include "../tests/post_equal.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

@@ -33,9 +33,9 @@
 #include <zlib.h>
 
 #include "groundswell.h"
-#include "hll.h"
-#include "network.h"
-#include "trend.h"
+#include "count/hll.h"
+#include "count/network.h"
+#include "detect/trend.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

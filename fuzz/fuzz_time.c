@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 static void check_time(int64_t ms)
 {

@@ -1,5 +1,5 @@
 /* test_fold.c - gs_fold(): the grouping key (NFKC of the full case folding). */
-#include "fold.h"
+#include "input/fold.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "follow.h"
+#include "serve/follow.h"
 #include "groundswell.h"
 #include "tap.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_generate.c - the synthetic stream generator (src/generate.h).
+ * test_generate.c - the synthetic stream generator (src/gen/generate.h).
  *
  * Checks determinism, that every line of every format is strict JSON (a
  * small RFC 8259 + UTF-8 validator below), that the truth agrees with the
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "generate.h"
+#include "gen/generate.h"
 #include "groundswell.h"
 #include "tap.h"
 

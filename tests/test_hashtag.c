@@ -1,10 +1,10 @@
 /* test_hashtag.c - gs_hashtag_extract(): twitter-text's hashtag rules. */
-#include "hashtag.h"
+#include "input/hashtag.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "fold.h"
+#include "input/fold.h"
 #include "tap.h"
 
 /* The tags found in text[0..len), joined with '|'; also checks that every

@@ -1,5 +1,5 @@
 /*
- * test_hll.c - unit tests of the distinct-count sketch (src/hll.c).
+ * test_hll.c - unit tests of the distinct-count sketch (src/count/hll.c).
  *
  * Exactness, promotion, merge and copy are checked exactly; the dense
  * estimator is checked statistically: the relative RMS error over independent
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "hll.h"
+#include "count/hll.h"
 #include "tap.h"
 
 static uint64_t splitmix64(uint64_t x)

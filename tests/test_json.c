@@ -1,5 +1,5 @@
 /*
- * test_json.c - unit tests of the pull scanner (src/json.c).
+ * test_json.c - unit tests of the pull scanner (src/input/json.c).
  *
  * Every input is copied into a heap block of exactly its length (no NUL
  * after it), so AddressSanitizer catches any read past the end. A generic
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "json.h"
+#include "input/json.h"
 #include "tap.h"
 
 static char arena_buf[1 << 16];

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "network.h"
+#include "count/network.h"
 #include "tap.h"
 
 static struct gs_str S(const char *s)

@@ -1,5 +1,5 @@
 /*
- * test_parser.c - unit tests of gs_parser_parse (src/parser.c) beyond the
+ * test_parser.c - unit tests of gs_parser_parse (src/input/parser.c) beyond the
  * golden files: the fields of each format's minimal post, precedence rules,
  * twarc2 pages, Jetstream events, SSE framing, forced formats, error reasons
  * and limits.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "generate.h"
+#include "gen/generate.h"
 #include "groundswell.h"
 #include "post_equal.h"
 #include "tap.h"

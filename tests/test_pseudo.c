@@ -4,7 +4,7 @@
  * pseudonyms stay stable across versions), determinism, key and input
  * sensitivity, output format, argument checks and key wiping.
  */
-#include "pseudo.h"
+#include "out/pseudo.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * test_reader.c - unit tests of the line reader (src/reader.c).
+ * test_reader.c - unit tests of the line reader (src/input/reader.c).
  *
  * Fixtures are written to a fresh directory under /tmp: plain files, gzip
  * (zlib's gz* API; a second member appended with mode "ab"), zstd

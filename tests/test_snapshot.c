@@ -10,13 +10,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "generate.h"
+#include "gen/generate.h"
 #include "groundswell.h"
-#include "hll.h"
-#include "network.h"
+#include "count/hll.h"
+#include "count/network.h"
 #include "tap.h"
-#include "timeutil.h"
-#include "trend.h"
+#include "base/timeutil.h"
+#include "detect/trend.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

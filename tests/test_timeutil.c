@@ -4,7 +4,7 @@
  * cross-check against libc timegm/gmtime_r on 10,000 pseudo-random times,
  * durations and buckets.
  */
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #include <stdint.h>
 #include <stdlib.h>

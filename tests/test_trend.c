@@ -5,12 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "generate.h"
+#include "gen/generate.h"
 #include "groundswell.h"
-#include "ingest.h"
+#include "count/ingest.h"
 #include "tap.h"
-#include "timeutil.h"
-#include "trend.h"
+#include "base/timeutil.h"
+#include "detect/trend.h"
 
 #define H GS_MS_HOUR
 

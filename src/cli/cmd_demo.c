@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
-#include "generate.h"
+#include "gen/generate.h"
 
 static const char help[] =
 	"usage: groundswell demo [OPTIONS]\n"

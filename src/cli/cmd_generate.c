@@ -1,7 +1,7 @@
 /*
  * cmd_generate.c - `groundswell generate`: a deterministic synthetic stream
  * of posts by fictional accounts, with the exact truth a counter must find
- * (see src/generate.h).
+ * (see src/gen/generate.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "generate.h"
+#include "gen/generate.h"
 #include "groundswell.h"
 
 static const char usage[] =

@@ -7,8 +7,8 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
-#include "fold.h"
-#include "network.h"
+#include "input/fold.h"
+#include "count/network.h"
 
 static const char help[] =
 	"usage: groundswell network [OPTIONS] FILE...\n"

@@ -7,8 +7,8 @@
 #include "common.h"
 #include "conflict.h"
 #include "html.h"
-#include "timeutil.h"
-#include "trend.h"
+#include "base/timeutil.h"
+#include "detect/trend.h"
 
 static const char help[] =
 	"usage: groundswell report [OPTIONS] FILE...\n"

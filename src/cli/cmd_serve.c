@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "netsource.h"
+#include "serve/netsource.h"
 #include "common.h"
 #include "conflict.h"
-#include "server.h"
-#include "timeutil.h"
-#include "trend.h"
+#include "serve/server.h"
+#include "base/timeutil.h"
+#include "detect/trend.h"
 
 static const char help[] =
 	"usage: groundswell serve --source PATH|-|URL [--source ...] [OPTIONS]\n"

@@ -5,8 +5,8 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
-#include "timeutil.h"
-#include "trend.h"
+#include "base/timeutil.h"
+#include "detect/trend.h"
 
 static const char help[] =
 	"usage: groundswell trends [OPTIONS] FILE...\n"

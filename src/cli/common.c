@@ -9,7 +9,7 @@
 #include <utf8proc.h>
 
 #include "cli.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 void cli_error(const char *fmt, ...)
 {

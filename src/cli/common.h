@@ -11,9 +11,9 @@
 #include <stdio.h>
 
 #include "groundswell.h"
-#include "ingest.h"
-#include "pseudo.h"
-#include "trend.h"
+#include "count/ingest.h"
+#include "out/pseudo.h"
+#include "detect/trend.h"
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
 

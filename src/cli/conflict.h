@@ -15,7 +15,7 @@
 #ifndef GS_CLI_CONFLICT_H
 #define GS_CLI_CONFLICT_H
 
-#include "trend.h"
+#include "detect/trend.h"
 
 struct cli_given {
 	const char *out; /* "--json" or "--csv", when given */

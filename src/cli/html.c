@@ -18,7 +18,7 @@
 #include <utf8proc.h>
 
 #include "cli.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define OVERVIEW_SERIES 6 /* lines in the top-tags chart */
 #define MOVEMENTS 6       /* movement cards */

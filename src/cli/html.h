@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "common.h"
-#include "trend.h"
+#include "detect/trend.h"
 
 /*
  * Writes the page for c->engine and its trend events ev[0..nev) (as

@@ -35,8 +35,8 @@
 #include <stdio.h>
 
 #include "groundswell.h"
-#include "pseudo.h"
-#include "trend.h"
+#include "out/pseudo.h"
+#include "detect/trend.h"
 
 struct gs_server_options {
 	struct gs_engine_options engine;

@@ -44,10 +44,10 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "fold.h"
+#include "input/fold.h"
 #include "groundswell.h"
 #include "hll.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define SPELLINGS_MAX 4
 #define REPOST_TAGS 7

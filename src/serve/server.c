@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #include "assets.h"
-#include "fold.h"
+#include "input/fold.h"
 #include "follow.h"
-#include "ingest.h"
+#include "count/ingest.h"
 #include "netsource.h"
-#include "network.h"
-#include "snapio.h"
-#include "timeutil.h"
+#include "count/network.h"
+#include "count/snapio.h"
+#include "base/timeutil.h"
 
 #define BATCH_LINES 512
 #define BUCKET_TOP 10        /* tags per bucket event */

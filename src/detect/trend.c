@@ -49,7 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define ROWS 2
 #define MAX_CATCHUP 512 /* empty updates after which a baseline is ~0 */
@@ -748,7 +748,7 @@ int gs_trend_live_finish(struct gs_trend_live *l)
  * not state and are not saved.
  */
 
-#include "snapio.h"
+#include "count/snapio.h"
 
 #define TREND_SNAP_VERSION 1
 #define TREND_TIME_LIMIT (INT64_C(1) << 61)

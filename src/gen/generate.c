@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fold.h"
+#include "input/fold.h"
 #include "groundswell.h"
 
 /* ------------------------------------------------------------------ */

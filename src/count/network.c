@@ -34,9 +34,9 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "fold.h"
+#include "input/fold.h"
 #include "snapio.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 #define RING_TAGS 7
 #define PENDING_MAX (1u << 20)

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "parser_int.h"
-#include "timeutil.h"
+#include "base/timeutil.h"
 
 static void tag_push(struct taglist *l, struct gs_str s)
 {
