@@ -35,8 +35,8 @@ static void summary_json(FILE *f, const struct gs_summary *s,
 			 const struct cli_common *c)
 {
 	char a[32], b[32], d[16];
-	time_str(a, s->first_ms);
-	time_str(b, s->last_ms);
+	gs_time_text(a, s->first_ms);
+	gs_time_text(b, s->last_ms);
 	gs_duration_format(s->bucket_ms, d);
 	fprintf(f,
 		"{\"posts\":%llu,\"originals\":%llu,\"reposts\":%llu,\"replies\":%llu,"
@@ -51,11 +51,11 @@ static void summary_json(FILE *f, const struct gs_summary *s,
 		s->tags_distinct, (unsigned long long)s->tags_evicted,
 		(unsigned long long)s->malformed, (unsigned long long)s->skipped,
 		(unsigned long long)s->reposts_unresolved);
-	a[0] ? json_str(f, a) : (void)fputs("null", f);
+	a[0] ? gs_json_str(f, a) : (void)fputs("null", f);
 	fputs(",\"last_seen\":", f);
-	b[0] ? json_str(f, b) : (void)fputs("null", f);
+	b[0] ? gs_json_str(f, b) : (void)fputs("null", f);
 	fputs(",\"bucket\":", f);
-	json_str(f, d);
+	gs_json_str(f, d);
 	fputs(",\"skipped_by_kind\":", f);
 	cli_nonpost_json(f, c);
 	fputc('}', f);
@@ -86,26 +86,8 @@ static char *put_field(char *q, const char *key, uint64_t v)
 /* s as a JSON string at q, which has room for 6 * strlen(s) + 2 bytes. */
 static char *put_str(char *q, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	*q++ = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\') {
-			*q++ = (char)*p;
-			continue;
-		}
-		*q++ = '\\';
-		switch (*p) {
-		case '"': *q++ = '"'; break;
-		case '\\': *q++ = '\\'; break;
-		case '\n': *q++ = 'n'; break;
-		case '\r': *q++ = 'r'; break;
-		case '\t': *q++ = 't'; break;
-		default:
-			q = put_lit(q, "u00");
-			*q++ = hex[*p >> 4];
-			*q++ = hex[*p & 15];
-		}
-	}
+	q += gs_json_escape(q, s, strlen(s), 0);
 	*q++ = '"';
 	return q;
 }
@@ -113,7 +95,7 @@ static char *put_str(char *q, const char *s)
 /* The fields of a tag, written into one buffer with integers formatted by
  * hand: fprintf's formatting was a fifth of a Jetstream report's time
  * (docs/performance.md). Doubles that are not whole go through printf, and
- * strings are escaped as json_str() does, so the bytes are the same. */
+ * strings are escaped as gs_json_str() does, so the bytes are the same. */
 void json_tag_fields(FILE *f, const struct gs_tag_stats *t)
 {
 	char a[32], b[32], p[32];
@@ -123,9 +105,9 @@ void json_tag_fields(FILE *f, const struct gs_tag_stats *t)
 	char *buf = need <= sizeof small ? small : malloc(need), *q = buf;
 	if (!buf)
 		return;
-	time_str(a, t->first_ms);
-	time_str(b, t->last_ms);
-	time_str(p, t->peak_ms);
+	gs_time_text(a, t->first_ms);
+	gs_time_text(b, t->last_ms);
+	gs_time_text(p, t->peak_ms);
 	q = put_lit(q, "{\"tag\":");
 	q = put_str(q, t->key);
 	q = put_lit(q, ",\"display\":");
@@ -174,8 +156,8 @@ static void print_summary_line(FILE *f, const struct gs_summary *s,
 	fmt_count(r, sizeof r, (double)s->reposts);
 	fmt_count(rp, sizeof rp, (double)s->replies);
 	fmt_count(a, sizeof a, s->accounts);
-	time_str(t0, s->first_ms);
-	time_str(t1, s->last_ms);
+	gs_time_text(t0, s->first_ms);
+	gs_time_text(t1, s->last_ms);
 	fprintf(f, "%s posts (%s reposts, %s replies) from %s%s accounts", p, r,
 		rp, s->accounts_error > 0 ? "~" : "", a);
 	if (s->accounts_error > 0)
@@ -231,7 +213,7 @@ static void table(FILE *f, const struct cli_common *c,
 		fmt_count(o, sizeof o, (double)t->originals);
 		fmt_count(r, sizeof r, (double)t->reposts);
 		fmt_count(rp, sizeof rp, (double)t->replies);
-		time_str(pk, t->peak_ms);
+		gs_time_text(pk, t->peak_ms);
 		fprintf(f, "%4zu  ", i + 1);
 		print_padded(f, name, tw, 0);
 		fprintf(f, "  %16s %10s %10s %9s %9s  %-20s  %llu\n", acc, p, o, r,
@@ -270,10 +252,10 @@ static void trends_table(FILE *f, const struct trend_row *x, size_t n,
 		const struct gs_trend_event *e = x[i].ev;
 		char name[300], a[32], b[32], d[32] = "-";
 		snprintf(name, sizeof name, "#%s", x[i].display);
-		time_str(a, e->start_ms);
-		time_str(b, e->peak_ms);
+		gs_time_text(a, e->start_ms);
+		gs_time_text(b, e->peak_ms);
 		if (e->end_ms >= 0)
-			time_str(d, e->end_ms);
+			gs_time_text(d, e->end_ms);
 		fputs("  ", f);
 		print_padded(f, name, tw, 0);
 		fprintf(f, "  %-20s  %-20s  %-20s  %-8s %8.1f\n", a, b, d,
@@ -289,13 +271,13 @@ static void csv(FILE *f, const struct gs_tag_stats *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct gs_tag_stats *t = &v[i];
 		char a[32], b[32], p[32];
-		time_str(a, t->first_ms);
-		time_str(b, t->last_ms);
-		time_str(p, t->peak_ms);
+		gs_time_text(a, t->first_ms);
+		gs_time_text(b, t->last_ms);
+		gs_time_text(p, t->peak_ms);
 		fprintf(f, "%zu,", i + 1);
-		csv_str(f, t->key);
+		gs_csv_str(f, t->key);
 		fputc(',', f);
-		csv_str(f, t->display);
+		gs_csv_str(f, t->display);
 		fprintf(f, ",%.0f,%.4f,%llu,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%llu\n",
 			t->accounts, t->accounts_error, (unsigned long long)t->posts,
 			(unsigned long long)t->originals, (unsigned long long)t->reposts,
@@ -303,11 +285,6 @@ static void csv(FILE *f, const struct gs_tag_stats *v, size_t n)
 			(unsigned long long)t->posts_error, a, b, p,
 			(unsigned long long)t->peak_posts);
 	}
-}
-
-int report_to_stdout(struct cli_common *c, size_t top)
-{
-	return report_write(c, top, NULL);
 }
 
 int report_write(struct cli_common *c, size_t top, const char *html_path)
@@ -374,7 +351,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 			trend_json(stdout, &tr[i]);
 		}
 		fputs("],\"trends_note\":", stdout);
-		short_input ? json_str(stdout, note)
+		short_input ? gs_json_str(stdout, note)
 			    : (void)fputs("null", stdout);
 		fputs("}\n", stdout);
 	} else if (c->out == OUT_CSV) {

@@ -36,11 +36,11 @@ static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 	for (size_t i = 0; i < n; i++) {
 		char buf[64];
 		fprintf(f, "%s{\"%s\":", i ? "," : "", name);
-		json_str(f, kind == 2 ? account_name(c, v[i].name, buf)
+		gs_json_str(f, kind == 2 ? account_name(c, v[i].name, buf)
 				      : v[i].name);
 		if (kind == 0) {
 			fputs(",\"display\":", f);
-			json_str(f, v[i].display);
+			gs_json_str(f, v[i].display);
 		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
@@ -92,9 +92,9 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 			gs_timeline_cover_name(cover));
 		fputs(",\"timeline\":[", f);
 		for (ptrdiff_t i = 0; i < ntl; i++) {
-			time_str(ts, tl[i].time_ms);
+			gs_time_text(ts, tl[i].time_ms);
 			fprintf(f, "%s{\"time\":", i ? "," : "");
-			json_str(f, ts);
+			gs_json_str(f, ts);
 			fprintf(f, ",\"posts\":%llu,\"accounts\":%.0f}",
 				(unsigned long long)tl[i].posts, tl[i].accounts);
 		}
@@ -106,15 +106,15 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 	} else if (c->out == OUT_CSV) {
 		fputs("time,posts,accounts\n", f);
 		for (ptrdiff_t i = 0; i < ntl; i++) {
-			time_str(ts, tl[i].time_ms);
+			gs_time_text(ts, tl[i].time_ms);
 			fprintf(f, "%s,%llu,%.0f\n", ts,
 				(unsigned long long)tl[i].posts, tl[i].accounts);
 		}
 	} else {
 		char a[32], b[32], p[32], num[32];
-		time_str(a, t.first_ms);
-		time_str(b, t.last_ms);
-		time_str(p, t.peak_ms);
+		gs_time_text(a, t.first_ms);
+		gs_time_text(b, t.last_ms);
+		gs_time_text(p, t.peak_ms);
 		fmt_count(num, sizeof num, t.accounts);
 		fprintf(f, "#%s (key '%s')\n", t.display, t.key);
 		fprintf(f, "  accounts   %s%s", t.accounts_error > 0 ? "~" : "", num);
@@ -152,7 +152,7 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 			if (tl[i].time_ms + c->eng.bucket_ms <= t.first_ms ||
 			    tl[i].time_ms > t.last_ms)
 				continue;
-			time_str(ts, tl[i].time_ms);
+			gs_time_text(ts, tl[i].time_ms);
 			fprintf(f, "  %-20s %8llu %10.0f  ", ts,
 				(unsigned long long)tl[i].posts, tl[i].accounts);
 			int bar = (int)(40.0 * (double)tl[i].posts / (double)max + 0.5);

@@ -78,16 +78,16 @@ static void print_json(struct cli_common *c, const struct trend_row *x,
 	fputs(",\"co_tags\":[", f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"tag\":", i ? "," : "");
-		json_str(f, v[i].name);
+		gs_json_str(f, v[i].name);
 		fputs(",\"display\":", f);
-		json_str(f, v[i].display);
+		gs_json_str(f, v[i].display);
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
 	n = gs_engine_examples(c->engine, e->key, v, 3);
 	fputs("],\"examples\":[", f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"id\":", i ? "," : "");
-		json_str(f, v[i].name);
+		gs_json_str(f, v[i].name);
 		fprintf(f, ",\"reposts\":%llu}", (unsigned long long)v[i].count);
 	}
 	fputs("]}\n", f);
@@ -165,7 +165,7 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		fprintf(stderr, "groundswell: %s (--warmup)\n", note);
 	if (c->out == OUT_JSON && short_input) {
 		fputs("{\"note\":", stdout);
-		json_str(stdout, note);
+		gs_json_str(stdout, note);
 		printf(",\"buckets\":%llu,\"warmup\":%u,\"scorer\":\"%s\"}\n",
 		       (unsigned long long)span, warm, scorer);
 	} else if (c->out == OUT_JSON) {
@@ -175,13 +175,13 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		fputs("tag,display,start,peak,end,status,score,posts,accounts,peak_accounts\n", stdout);
 		for (size_t i = 0; i < n; i++) {
 			char a[32], b[32], d[32] = "";
-			time_str(a, ev[i].start_ms);
-			time_str(b, ev[i].peak_ms);
+			gs_time_text(a, ev[i].start_ms);
+			gs_time_text(b, ev[i].peak_ms);
 			if (ev[i].end_ms >= 0)
-				time_str(d, ev[i].end_ms);
-			csv_str(stdout, ev[i].key);
+				gs_time_text(d, ev[i].end_ms);
+			gs_csv_str(stdout, ev[i].key);
 			fputc(',', stdout);
-			csv_str(stdout, x[i].display);
+			gs_csv_str(stdout, x[i].display);
 			printf(",%s,%s,%s,%s,%.2f,%llu,%.0f,%.0f\n", a, b, d,
 			       gs_trend_status_name(ev[i].status), ev[i].score,
 			       (unsigned long long)x[i].posts, x[i].accounts,
@@ -198,10 +198,10 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		for (size_t i = 0; i < n; i++) {
 			char name[300], a[32], b[32], d[32] = "-";
 			snprintf(name, sizeof name, "#%s", x[i].display);
-			time_str(a, ev[i].start_ms);
-			time_str(b, ev[i].peak_ms);
+			gs_time_text(a, ev[i].start_ms);
+			gs_time_text(b, ev[i].peak_ms);
 			if (ev[i].end_ms >= 0)
-				time_str(d, ev[i].end_ms);
+				gs_time_text(d, ev[i].end_ms);
 			fputs("  ", stdout);
 			print_padded(stdout, name, 24, 0);
 			printf(" %-20s  %-20s  %-20s  %-8s %8.1f %9llu %9.0f\n", a, b, d,

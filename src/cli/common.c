@@ -290,52 +290,6 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files)
 	return cli_read_into(c, nfiles, files, c->engine, NULL, NULL);
 }
 
-void json_str(FILE *f, const char *s)
-{
-	putc('"', f);
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	for (; *p; p++) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
-			continue;
-		/* write the clean run before the byte that needs escaping */
-		fwrite(run, 1, (size_t)(p - run), f);
-		run = p + 1;
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default: fprintf(f, "\\u%04x", *p);
-		}
-	}
-	fwrite(run, 1, (size_t)(p - run), f);
-	putc('"', f);
-}
-
-void csv_str(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
-void time_str(char buf[32], int64_t ms)
-{
-	if (ms == INT64_MAX || ms == INT64_MIN)
-		buf[0] = 0;
-	else
-		gs_time_format(ms, buf);
-}
-
 const char *account_name(const struct cli_common *c, const char *id,
 			 char buf[64])
 {
@@ -412,20 +366,20 @@ void json_trend_fields(FILE *f, const struct trend_row *x)
 {
 	const struct gs_trend_event *e = x->ev;
 	char a[32], b[32], d[32];
-	time_str(a, e->start_ms);
-	time_str(b, e->peak_ms);
+	gs_time_text(a, e->start_ms);
+	gs_time_text(b, e->peak_ms);
 	fputs("{\"tag\":", f);
-	json_str(f, e->key);
+	gs_json_str(f, e->key);
 	fputs(",\"display\":", f);
-	json_str(f, x->display);
+	gs_json_str(f, x->display);
 	fputs(",\"start\":", f);
-	json_str(f, a);
+	gs_json_str(f, a);
 	fputs(",\"peak\":", f);
-	json_str(f, b);
+	gs_json_str(f, b);
 	fputs(",\"end\":", f);
 	if (e->end_ms >= 0) {
-		time_str(d, e->end_ms);
-		json_str(f, d);
+		gs_time_text(d, e->end_ms);
+		gs_json_str(f, d);
 	} else {
 		fputs("null", f);
 	}

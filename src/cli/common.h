@@ -14,6 +14,7 @@
 #include "count/ingest.h"
 #include "out/pseudo.h"
 #include "detect/trend.h"
+#include "out/json_writer.h"
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
 
@@ -101,18 +102,14 @@ void cli_nonpost_text(FILE *f, const struct cli_common *c);
 void cli_nonpost_json(FILE *f, const struct cli_common *c);
 
 /* Output helpers. */
-void json_str(FILE *f, const char *s);
-void csv_str(FILE *f, const char *s);
-void time_str(char buf[32], int64_t ms); /* RFC 3339 or "" */
 const char *account_name(const struct cli_common *c, const char *id,
 			 char buf[64]);
 int display_width(const char *s);
 void print_padded(FILE *f, const char *s, int width, int right);
 void fmt_count(char *buf, size_t n, double v); /* 12,345 */
-/* Prints the report of c->engine (cmd_report.c); returns an exit code. */
-int report_to_stdout(struct cli_common *c, size_t top);
-/* The same, with its trends, and the HTML page written to html_path too
- * when not NULL ("-": the page alone, on stdout). */
+/* Prints the report of c->engine with its trends (cmd_report.c), and the
+ * HTML page written to html_path too when not NULL ("-": the page alone, on
+ * stdout); returns an exit code. */
 int report_write(struct cli_common *c, size_t top, const char *html_path);
 /* A trend event with what is shown of it. */
 struct trend_row {
