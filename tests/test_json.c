@@ -12,6 +12,7 @@
 
 #include "groundswell.h"
 #include "input/json.h"
+#include "input/utf8.h"
 #include "tap.h"
 
 static char arena_buf[1 << 16];

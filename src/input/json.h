@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "groundswell.h"
+#include "utf8.h"
 
 /* Deepest nesting accepted; deeper input is rejected as malformed. */
 #define GS_JSON_MAX_DEPTH 256
@@ -98,18 +99,6 @@ int gs_json_bool(struct gs_json *j, int *out);
 
 /* After the top-level value: GS_EJSON unless only white space is left. */
 int gs_json_finish(struct gs_json *j);
-
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-int gs_utf8_valid(const char *s, size_t n);
-/* Offset of the first byte of an invalid sequence, or n when all is valid. */
-size_t gs_utf8_check(const char *s, size_t n);
-
-/* utf8_ssse3.c: 1 when s[0..n) is valid UTF-8, else 0 (no offset); only
- * to be called when gs_utf8_have_ssse3() says the CPU can. */
-int gs_utf8_valid_ssse3(const char *s, size_t n);
-int gs_utf8_have_ssse3(void);
-/* gs_utf8_check() without SIMD validation (what it falls back to). */
-size_t gs_utf8_check_scalar(const char *s, size_t n);
 
 static inline int gs_str_eq(struct gs_str s, const char *lit, size_t n)
 {

@@ -1,6 +1,6 @@
 /*
  * utf8_ssse3.c - UTF-8 validation 16 bytes at a time (SSSE3), the fast
- * path of gs_utf8_check() (json.c) on CPUs that have it.
+ * path of gs_utf8_check() (utf8.c) on CPUs that have it.
  *
  * Algorithm: Keiser & Lemire, "Validating UTF-8 in less than one
  * instruction per byte" (Software: Practice and Experience, 2021), the
@@ -17,7 +17,7 @@
  *
  * Contract: returns 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs,
  * no surrogates, nothing above U+10FFFF, nothing truncated), else 0. It
- * does not say where; json.c's DFA finds that on the rare invalid line.
+ * does not say where; utf8.c's DFA finds that on the rare invalid line.
  * Reads only s[0..n). Tested against the DFA on random and adversarial
  * input (tests/test_json.c).
  */
@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "json.h"
+#include "utf8.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
