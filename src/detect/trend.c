@@ -377,26 +377,20 @@ static int grow_scratch(struct gs_trend *t, size_t n)
 	if (n <= t->capscratch)
 		return 0;
 	size_t cap = n * 2;
-	uint32_t *ci = realloc(t->ci, cap * sizeof *ci);
-	if (!ci)
-		return GS_ENOMEM;
-	t->ci = ci;
-	double *cx = realloc(t->cx, cap * sizeof *cx);
-	if (!cx)
-		return GS_ENOMEM;
-	t->cx = cx;
-	uint32_t *pos = realloc(t->pos, cap * sizeof *pos);
-	if (!pos)
-		return GS_ENOMEM;
-	t->pos = pos;
-	uint64_t *pk = realloc(t->pk, cap * sizeof *pk);
-	if (!pk)
-		return GS_ENOMEM;
-	t->pk = pk;
-	uint64_t *pk2 = realloc(t->pk2, cap * sizeof *pk2);
-	if (!pk2)
-		return GS_ENOMEM;
-	t->pk2 = pk2;
+	/* each array grown in turn; on failure the ones grown stay valid */
+#define GROW_(a)                                                               \
+	do {                                                                   \
+		void *q_ = realloc(t->a, cap * sizeof *t->a);                  \
+		if (!q_)                                                       \
+			return GS_ENOMEM;                                      \
+		t->a = q_;                                                     \
+	} while (0)
+	GROW_(ci);
+	GROW_(cx);
+	GROW_(pos);
+	GROW_(pk);
+	GROW_(pk2);
+#undef GROW_
 	t->capscratch = cap;
 	return 0;
 }

@@ -265,6 +265,25 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 	return r;
 }
 
+/* The line s[0..n), its newline already passed: counted, a CR before the
+ * newline dropped (a CRLF line of max_line bytes is not too long), and
+ * returned as the next line unless it, or the part before it that did not
+ * fit, was too long. */
+static inline int take_line(struct gs_reader *r, const char *s, size_t n,
+			    const char **line, size_t *len)
+{
+	r->lineno++;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (r->skipping || n > r->max_line) {
+		r->skipping = 0;
+		return GS_ETOOLONG;
+	}
+	*line = s;
+	*len = n;
+	return 1;
+}
+
 int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 {
 	for (;;) {
@@ -275,17 +294,7 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 		if (nl) {
 			size_t n = (size_t)(nl - s);
 			r->pos += n + 1;
-			r->lineno++;
-			/* a CRLF line of max_line bytes is not too long */
-			if (n && s[n - 1] == '\r')
-				n--;
-			if (r->skipping || n > r->max_line) {
-				r->skipping = 0;
-				return GS_ETOOLONG;
-			}
-			*line = s;
-			*len = n;
-			return 1;
+			return take_line(r, s, n, line, len);
 		}
 		if (r->eof) {
 			if (r->pos == r->fill && !r->skipping)
@@ -293,16 +302,7 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 			/* last line without a newline */
 			size_t n = r->fill - r->pos;
 			r->pos = r->fill;
-			r->lineno++;
-			if (n && s[n - 1] == '\r')
-				n--;
-			if (r->skipping || n > r->max_line) {
-				r->skipping = 0;
-				return GS_ETOOLONG;
-			}
-			*line = s;
-			*len = n;
-			return 1;
+			return take_line(r, s, n, line, len);
 		}
 		/* No newline in what is buffered: keep the partial line. */
 		size_t rest = r->fill - r->pos;
