@@ -89,13 +89,22 @@ serve_side() {
 	pid=$!
 	n=0; while [ ! -s "$out/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	port=$(cat "$out/port"); rm -f "$out/port"
-	sleep 3
+	# until the source is read and the open buckets judged: lines steady
+	# for two seconds
+	prev=x n=0
+	while [ $n -lt 60 ]; do
+		sleep 2
+		cur=$(curl -s "http://127.0.0.1:$port/stats" | sed 's/.*"lines":\([0-9]*\).*/\1/')
+		[ "$cur" = "$prev" ] && break
+		prev=$cur n=$((n + 1))
+	done
+	sleep 2
 	for p in /trends /trends?format=csv /api/v1/trends/tags /api/v1/trends/tags?limit=3 /tags/metoo /tags/MeToo?format=json \
 		/network /network?kind=co-tags /api/groundswell/v1 /nonexistent /admin/tags; do
 		curl -s -D - "http://127.0.0.1:$port$p" | grep -v -i '^date:' | sed "s/$port/PORT/g" >"$out/$(echo "$p" | tr '/?=&' '____')"
 	done
-	curl -s "http://127.0.0.1:$port/stats" | sed 's/"uptime_seconds":[0-9.]*//' >"$out/stats"
-	curl -s "http://127.0.0.1:$port/metrics" | grep -v -E "uptime|process_|seconds_total|lag_seconds" >"$out/metrics"
+	curl -s "http://127.0.0.1:$port/stats" | sed -E 's/"(uptime_seconds|posts_per_second)":[0-9.e+-]*//g' >"$out/stats"
+	curl -s "http://127.0.0.1:$port/metrics" | grep -v -E "uptime|process_|seconds_total|lag_seconds|per_second" >"$out/metrics"
 	kill $pid; wait $pid 2>/dev/null
 	grep -v -E 'listening|port' "$out/stderr" >"$out/stderr.f"; rm "$out/stderr"
 }
