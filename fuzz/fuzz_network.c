@@ -20,6 +20,7 @@
 
 #include "groundswell.h"
 #include "count/network.h"
+#include "out/network_write.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \

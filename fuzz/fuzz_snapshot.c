@@ -35,6 +35,7 @@
 #include "groundswell.h"
 #include "count/hll.h"
 #include "count/network.h"
+#include "out/network_write.h"
 #include "detect/trend.h"
 
 #define CHECK(c)                                                               \

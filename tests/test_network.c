@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "count/network.h"
+#include "out/network_write.h"
 #include "tap.h"
 
 static struct gs_str S(const char *s)

@@ -14,6 +14,7 @@
 #include "groundswell.h"
 #include "count/hll.h"
 #include "count/network.h"
+#include "out/network_write.h"
 #include "tap.h"
 #include "base/timeutil.h"
 #include "detect/trend.h"

@@ -9,6 +9,7 @@
 #include "conflict.h"
 #include "input/fold.h"
 #include "count/network.h"
+#include "out/network_write.h"
 
 static const char help[] =
 	"usage: groundswell network [OPTIONS] FILE...\n"

@@ -27,6 +27,7 @@
 #include "count/ingest.h"
 #include "netsource.h"
 #include "count/network.h"
+#include "out/network_write.h"
 #include "count/snapio.h"
 #include "base/timeutil.h"
 

@@ -1,0 +1,90 @@
+/*
+ * network_int.h - the held graph's records, shared by network.c, which
+ * counts them, and the network writers of the output layer
+ * (out/network_write.h), which read them in place. Nothing else includes
+ * it: the CLI and the server see only network.h and out/network_write.h.
+ *
+ * Why a private header rather than read accessors in network.h: a writer
+ * sorts and walks every held node and edge (millions of them), comparing
+ * degrees, weights and names at each step; an accessor call or a copied
+ * record per step would cost a call per comparison or a second copy of the
+ * graph, and would spell out these layouts field by field anyway. So the
+ * records themselves are shared, and only they: struct gs_network (the
+ * indexes, the eviction state, the tag filter and the Bluesky repost
+ * cache) stays opaque inside network.c. The writers reach the one index
+ * they need (an edge's reverse) through gs_network_edge_find, and the
+ * counters and options through network.h.
+ *
+ * Ownership: everything reached from here belongs to the network; readers
+ * only read it, and only while the network does not change.
+ */
+#ifndef GS_NETWORK_INT_H
+#define GS_NETWORK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "network.h"
+
+/* The buckets in which a node or edge was active. */
+struct spells {
+	uint32_t n, cap;
+	int64_t b[]; /* bucket starts, ascending */
+};
+
+#define SPELLINGS_MAX 4
+
+/* Spellings of a tag, in order of first use; a fifth is not counted. */
+struct spellings {
+	uint64_t count[SPELLINGS_MAX];
+	char *s[SPELLINGS_MAX];
+	uint16_t len[SPELLINGS_MAX];
+};
+
+struct node {
+	uint64_t hash;
+	uint64_t posts, win, wout; /* cotags: strength in wout */
+	int64_t first_ms, last_ms;
+	uint32_t nedges; /* held edges touching it */
+	uint16_t idlen;
+	char *id; /* NUL-terminated; NULL: a free slot */
+	struct spells *sp;
+	struct spellings *lab; /* tags only */
+};
+
+struct edge {
+	uint32_t a, b;
+	uint32_t c[4]; /* per kind; cotags: c[0] */
+	int64_t last_ms;
+	struct spells *sp;
+};
+
+/* An edge's weight: the sum of its counts. */
+static inline uint64_t gs_net_edge_weight(const struct edge *e)
+{
+	return (uint64_t)e->c[0] + e->c[1] + e->c[2] + e->c[3];
+}
+
+/* The held graph: node slots [0, nslots), a slot whose id is NULL being
+ * free, and edges [0, nedges), whose a and b are node slots. Valid until
+ * the network changes. */
+struct gs_net_graph {
+	const struct node *nodes;
+	size_t nslots;
+	const struct edge *edges;
+	size_t nedges;
+	/* the tag filter's spellings in the selected posts, or NULL (no
+	 * filter, none counted, or loaded from a snapshot) */
+	const struct spellings *tag_spellings;
+};
+
+void gs_network_graph(const struct gs_network *n, struct gs_net_graph *g);
+
+/* The index + 1 of the held edge from slot a to slot b, or 0 if none. */
+size_t gs_network_edge_find(const struct gs_network *n, uint32_t a, uint32_t b);
+
+/* The k-th smallest (from 0) of v[0..n), n > k; v is reordered. O(n)
+ * expected: the eviction's cut and the top list's floor. */
+uint64_t gs_net_kth_smallest(uint64_t *v, size_t n, size_t k);
+
+#endif
