@@ -253,6 +253,10 @@ extern const char *const gs_gen_colors[NCOLOR];
 extern const struct special gs_gen_specials[NSPECIAL];
 extern const int gs_gen_lang_tags[NLANG][3]; /* -1: none */
 
+/* ------------------------------------------------------------------ */
+/* the generator's state                                              */
+/* ------------------------------------------------------------------ */
+
 #define RING 2048        /* posts kept for reposts, replies and quotes */
 #define PICKWIN 2000     /* reposts etc. choose among the last PICKWIN */
 #define MAXTOK 100       /* tokens of one post's text */
