@@ -357,6 +357,7 @@ static void test_libc_crosscheck(void)
 {
 	enum { N = 10000 };
 	int bad_tw = 0, bad_iso = 0, bad_fmt = 0, bad_rt = 0, bad_off = 0;
+	int bad_twf = 0, bad_msf = 0;
 	const int64_t span = GS_TIME_MAX_MS - GS_TIME_MIN_MS + 1;
 
 	for (int i = 0; i < N; i++) {
@@ -409,6 +410,13 @@ static void test_libc_crosscheck(void)
 		if (gs_time_parse_iso8601(out, strlen(out), &got) != 0 ||
 		    got != ms)
 			bad_rt++;
+		/* The millisecond and Twitter writers agree with strftime. */
+		snprintf(buf, sizeof buf, "%s.%03dZ", want, (int)msec);
+		gs_time_format_millis(ms, out);
+		bad_msf += strcmp(out, buf) != 0;
+		strftime(buf, sizeof buf, "%a %b %d %H:%M:%S +0000 %Y", &tm);
+		bad_twf += gs_time_format_twitter(ms, out) != 30 ||
+			   strcmp(out, buf) != 0;
 		/* A random offset: local fields from libc, timegm as truth. */
 		int off = (int)(rnd() % (2 * 14 * 60 + 1)) - 14 * 60;
 		time_t lsecs = secs + off * 60;
@@ -445,6 +453,13 @@ static void test_libc_crosscheck(void)
 	TAP_EQ_INT(bad_iso, 0, "iso parse == timegm for %d random times", N);
 	TAP_EQ_INT(bad_fmt, 0, "format == strftime for %d random times", N);
 	TAP_EQ_INT(bad_rt, 0, "parse(format(ms)) == ms for %d random times", N);
+	TAP_EQ_INT(bad_msf, 0, "format_millis == strftime for %d times", N);
+	TAP_EQ_INT(bad_twf, 0, "format_twitter == strftime for %d times", N);
+	TAP_OK(gs_time_days_from_civil(1970, 1, 1) == 0 &&
+		       gs_time_days_from_civil(2017, 2, 30) ==
+			       gs_time_days_from_civil(2017, 3, 2) &&
+		       gs_time_days_from_civil(1969, 12, 31) == -1,
+	       "days_from_civil: epoch, a day past the month, before 1970");
 	TAP_EQ_INT(bad_off, 0, "random offsets (iso, twitter) == timegm");
 }
 

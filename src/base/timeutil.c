@@ -264,7 +264,8 @@ static char *put_u64(char *p, uint64_t v, int minw)
 	return p;
 }
 
-size_t gs_time_format(int64_t ms, char out[32])
+/* RFC 3339 UTC; the fraction always (millis) or only when not zero. */
+static size_t format_iso(int64_t ms, char out[32], int millis)
 {
 	int64_t msec, sod, secs, y;
 	unsigned m, d;
@@ -292,7 +293,7 @@ size_t gs_time_format(int64_t ms, char out[32])
 	p = put2(p, (unsigned)(sod / 60 % 60));
 	*p++ = ':';
 	p = put2(p, (unsigned)(sod % 60));
-	if (msec) {
+	if (msec || millis) {
 		*p++ = '.';
 		*p++ = (char)('0' + msec / 100);
 		p = put2(p, (unsigned)(msec % 100));
@@ -300,6 +301,53 @@ size_t gs_time_format(int64_t ms, char out[32])
 	*p++ = 'Z';
 	*p = '\0';
 	return (size_t)(p - out);
+}
+
+size_t gs_time_format(int64_t ms, char out[32])
+{
+	return format_iso(ms, out, 0);
+}
+
+size_t gs_time_format_millis(int64_t ms, char out[32])
+{
+	return format_iso(ms, out, 1);
+}
+
+size_t gs_time_format_twitter(int64_t ms, char out[32])
+{
+	/* weekdays from 1970-01-01, a Thursday */
+	static const char wdays[] = "ThuFriSatSunMonTueWed";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	int64_t msec, sod, wd, y;
+	unsigned m, d;
+	char *p = out;
+
+	int64_t days = floor_div(floor_div(ms, 1000, &msec), 86400, &sod);
+	civil_from_days(days, &y, &m, &d);
+	floor_div(days, 7, &wd);
+	memcpy(p, wdays + 3 * wd, 3);
+	p[3] = ' ';
+	memcpy(p + 4, months + 3 * (m - 1), 3);
+	p[7] = ' ';
+	p = put2(p + 8, d);
+	*p++ = ' ';
+	p = put2(p, (unsigned)(sod / 3600));
+	*p++ = ':';
+	p = put2(p, (unsigned)(sod / 60 % 60));
+	*p++ = ':';
+	p = put2(p, (unsigned)(sod % 60));
+	memcpy(p, " +0000 ", 7);
+	p += 7;
+	if (y < 0 || y > 9999) /* expanded, as gs_time_format */
+		*p++ = y < 0 ? '-' : '+';
+	p = put_u64(p, y < 0 ? (uint64_t)-y : (uint64_t)y, 4);
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+int64_t gs_time_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	return days_from_civil(y, m, d);
 }
 
 /* --- durations ---------------------------------------------------------- */

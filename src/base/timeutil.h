@@ -73,6 +73,27 @@ int gs_time_parse_any(const char *s, size_t len, int64_t *ms);
 size_t gs_time_format(int64_t ms, char out[32]);
 
 /*
+ * The same, with ".mmm" always ("2017-10-15T21:00:00.000Z"), as Mastodon
+ * and Bluesky write their times. NUL-terminates; returns the length.
+ */
+size_t gs_time_format_millis(int64_t ms, char out[32]);
+
+/*
+ * ms (floored to the second) as a Twitter v1.1 created_at in UTC,
+ * "Fri Oct 13 00:00:07 +0000 2017": what gs_time_parse_twitter reads.
+ * Years outside 0..9999 are expanded as above. NUL-terminates; returns the
+ * length (30 for years 0..9999).
+ */
+size_t gs_time_format_twitter(int64_t ms, char out[32]);
+
+/*
+ * Days from 1970-01-01 to the proleptic Gregorian date y-m-d, m 1..12 and
+ * d 1..31; a day past the end of its month runs on into the next month
+ * (2017-02-30 is 2017-03-02). The calendar behind every parser here.
+ */
+int64_t gs_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/*
  * Parses a positive duration from the NUL-terminated s: one or more
  * "<digits><unit>" terms with units w, d, h, m, s, ms in strictly decreasing
  * order, each used once: "30s", "5m", "1h", "2h30m", "1w3d", "250ms".
