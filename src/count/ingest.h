@@ -89,7 +89,9 @@ struct gs_ingest_state {
  * file of at least 16 MB is split at line boundaries into up to
  * o->threads parts, each read by its own thread into its own engine, and
  * the engines are merged into e in file order; the counts are those of a
- * sequential read. Bad lines are reported in file order after the file.
+ * sequential read. Bad lines are reported (GS_INGEST_BAD_LINE, at most
+ * o->max_shown over the files sharing st, and under strict mode the
+ * first) in file order after the file.
  * Non-post lines are counted by kind in st->nonpost. A file that gives no
  * post at all is never passed over in silence: a diagnosis says what it
  * looks like and how to convert it (a CSV export, a JSON array over many
