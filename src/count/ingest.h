@@ -141,9 +141,11 @@ int gs_ingest_nonpost_text(char *buf, size_t size, const char *first,
  * The per-line step every reader of posts shares: one line in, its posts
  * handed on in order, a non-post counted by kind, a bad line counted and
  * reported with its reason. The caller reads the lines (gs_reader_next,
- * gs_follow_next) and keeps its own loop, for it alone knows when to stop.
- * Set the fields above "counts" (zero the rest) before the first line.
+ * gs_follow_next) and keeps its own loop, for it alone knows when to stop
+ * (--strict, a batch's end), and how to number lines.
  */
+
+/* A bad line, as the counter's bad function receives it. */
 struct gs_bad_line {
 	uint64_t line;	    /* as given to gs_line_counter_feed */
 	int err;	    /* GS_ETOOLONG, the parser's error, or GS_EMISSING
@@ -157,6 +159,7 @@ struct gs_bad_line {
 	int kept;	    /* the page's posts that were read */
 };
 
+/* Set the fields up to bad_ctx, the rest zero, before the first line. */
 struct gs_line_counter {
 	struct gs_parser *ps; /* the caller's; its state carries over lines */
 	size_t max_line;      /* as given to the reader (0: the default) */
@@ -178,7 +181,8 @@ struct gs_line_counter {
 /*
  * Takes one line: got is what the reader returned for it, > 0 for a line
  * of len bytes at line, GS_ETOOLONG for a line over max_line (then line
- * is not read); lineno is passed on to bad. Returns 0 (the line gave
+ * is not read); lineno is passed on to bad as it is (0 when the caller
+ * numbers lines itself, in bad). Returns 0 (the line gave
  * posts, or was a non-post), 1 (it was bad: counted and reported, its
  * error in lc->err), 2 (a page whose posts were handed on but which
  * dropped some: counted and reported as a bad line too), or the error
