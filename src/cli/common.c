@@ -209,6 +209,54 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
  * covers the rest, and the exit code tells (cli_exit_status). */
 static int late_status;
 
+/*
+ * Shows the reading's reports on stderr (ctx: the struct
+ * gs_ingest_options, whose progress says a progress line may be drawn).
+ * The progress line is redrawn in place ("\r", then "\033[K" to erase what
+ * a longer one left); anything else printed first erases it, for a
+ * message must not start in the middle of it.
+ */
+static void show_report(void *ctx, const struct gs_ingest_report *r)
+{
+	const struct gs_ingest_options *o = ctx;
+	FILE *f = stderr;
+	switch (r->kind) {
+	case GS_INGEST_BAD_LINE:
+		if (o->progress)
+			fputs("\r\033[K", f);
+		fprintf(f, "%s:%llu: %s\n", r->path,
+			(unsigned long long)r->line, r->text);
+		break;
+	case GS_INGEST_MESSAGE:
+		if (o->progress)
+			fputs("\r\033[K", f);
+		fputs(r->text, f);
+		break;
+	case GS_INGEST_IO_ERROR:
+		if (r->sys_errno)
+			cli_error("cannot read '%s': %s", r->path,
+				  strerror(r->sys_errno));
+		else
+			cli_error("%s: %s after line %llu", r->path,
+				  gs_strerror(r->err),
+				  (unsigned long long)r->line);
+		break;
+	case GS_INGEST_PROGRESS:
+		fprintf(f, "\r%.0f MB, %.0f MB/s, %.0f posts/s", r->bytes / 1e6,
+			r->mb_per_s, r->posts_per_s);
+		if (r->bytes_total)
+			fprintf(f, ", %.0f%%",
+				100.0 * r->bytes / r->bytes_total);
+		fputs("\033[K", f);
+		fflush(f);
+		break;
+	case GS_INGEST_PROGRESS_END:
+		fputs("\r\033[K", f);
+		fflush(f);
+		break;
+	}
+}
+
 int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		  struct gs_engine *e, const struct gs_ingest_sink *sink,
 		  uint64_t *malformed)
@@ -223,6 +271,8 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		files = stdin_only;
 	}
 	c->ing.progress = c->progress < 0 ? isatty(2) : c->progress;
+	c->ing.report = show_report;
+	c->ing.report_ctx = &c->ing;
 	struct gs_ingest_state st = {0};
 	st.started = gs_now();
 	for (int i = 0; i < nfiles; i++) {
@@ -263,8 +313,9 @@ int cli_exit_status(int rc)
 
 void cli_nonpost_text(FILE *f, const struct cli_common *c)
 {
-	if (gs_ingest_print_nonposts(f, " (", c->nonpost))
-		fputc(')', f);
+	char buf[4096];
+	if (gs_ingest_nonpost_text(buf, sizeof buf, " (", c->nonpost))
+		fprintf(f, "%s)", buf);
 }
 
 void cli_nonpost_json(FILE *f, const struct cli_common *c)

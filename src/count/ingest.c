@@ -3,14 +3,21 @@
  *
  * A bad line never costs a good one: the reader hands out lines, the parser
  * rejects one with a reason, the line is counted as malformed and reading
- * goes on. At most max_shown reasons are printed in all, so a file of
- * garbage does not flood the terminal; the summary gives the total.
+ * goes on. At most max_shown reasons are reported in all, so a file of
+ * garbage does not flood the terminal; the summary gives the total. That
+ * step, one line in, is struct gs_line_counter, shared with serve's
+ * pipeline; what follows it here (a JSON array over many lines, parts,
+ * diagnoses) is the file reader's own.
+ *
+ * Nothing is printed: bad lines, diagnoses, read errors and progress are
+ * struct gs_ingest_report's handed to the caller's o->report. A diagnosis
+ * is built into a buffer of its own and reported whole.
  *
  * Parallel reading: a big plain file is cut into parts at newlines. Each
  * part gets a reader limited to its byte range, a parser and an engine of
  * its own, so threads share nothing while they run. Line numbers inside a
  * part are relative; once all parts are read, each part's line count gives
- * the next one's offset, and the bad lines are printed with their true
+ * the next one's offset, and the bad lines are reported with their true
  * FILE:LINE in file order. Engines are merged in file order, which keeps
  * Bluesky reposts of posts in an earlier part resolvable (gs_engine_merge).
  * A sink (gs_ingest_file_sink, e.g. a network) is split the same way: each
@@ -21,7 +28,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,7 +50,8 @@ void gs_ingest_options_init(struct gs_ingest_options *o)
 	o->max_line = 0;
 	o->strict = 0;
 	o->max_shown = 10;
-	o->errors = stderr;
+	o->report = NULL;
+	o->report_ctx = NULL;
 	o->progress = 0;
 	o->threads = 0;
 }
@@ -52,6 +62,89 @@ double gs_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static void report(const struct gs_ingest_options *o,
+		   const struct gs_ingest_report *r)
+{
+	if (o->report)
+		o->report(o->report_ctx, r);
+}
+
+/* ---- the per-line step ------------------------------------------------- */
+
+static void count_bad(struct gs_line_counter *lc, uint64_t lineno, int err,
+		      const char *reason, const char *text, size_t dropped,
+		      int kept)
+{
+	lc->malformed++;
+	lc->err = err;
+	if (lc->e)
+		gs_engine_count_malformed(lc->e, 1);
+	if (lc->bad) {
+		struct gs_bad_line b = {.line = lineno, .err = err};
+		b.reason = reason;
+		b.text = text;
+		b.dropped = dropped;
+		b.kept = kept;
+		lc->bad(lc->bad_ctx, &b);
+	}
+}
+
+/* What gs_line_counter_feed does once the line was parsed (np, posts as
+ * gs_parser_parse returned them). */
+static int settle(struct gs_line_counter *lc, int np,
+		  const struct gs_post *posts, uint64_t lineno)
+{
+	struct gs_parser *ps = lc->ps;
+	if (np < 0) {
+		const char *why = gs_parser_reason(ps)[0] ? gs_parser_reason(ps)
+							  : gs_strerror(np);
+		count_bad(lc, lineno, np, why, why, 0, 0);
+		return 1;
+	}
+	if (np == 0 && gs_parser_skipped(ps) == 1) {
+		lc->nonpost[gs_parser_nonpost(ps)]++;
+		if (lc->e)
+			gs_engine_count_skipped(lc->e, 1);
+	}
+	lc->posts += (uint64_t)np;
+	for (int i = 0; i < np && lc->post; i++) {
+		int r = lc->post(lc->post_ctx, &posts[i]);
+		if (r)
+			return r;
+	}
+	size_t dropped = np > 0 ? gs_parser_dropped(ps) : 0;
+	if (dropped) {
+		/* a page with a bad post: the rest was read */
+		char text[240];
+		snprintf(text, sizeof text,
+			 "%zu malformed post%s left out, the other %d read; %s",
+			 dropped, dropped == 1 ? "" : "s", np,
+			 gs_parser_reason(ps));
+		count_bad(lc, lineno, GS_EMISSING, gs_parser_reason(ps), text,
+			  dropped, np);
+		return 2;
+	}
+	return 0;
+}
+
+int gs_line_counter_feed(struct gs_line_counter *lc, int got, const char *line,
+			 size_t len, uint64_t lineno)
+{
+	if (got == GS_ETOOLONG) {
+		char why[96];
+		snprintf(why, sizeof why, "line longer than %zu bytes",
+			 lc->max_line ? lc->max_line
+				      : (size_t)GS_DEFAULT_MAX_LINE);
+		count_bad(lc, lineno, GS_ETOOLONG, why, why, 0, 0);
+		return 1;
+	}
+	const struct gs_post *posts;
+	int np = gs_parser_parse(lc->ps, line, len, &posts);
+	return settle(lc, np, posts, lineno);
+}
+
+/* ---- reading a file ---------------------------------------------------- */
 
 struct bad {
 	uint64_t line;
@@ -67,10 +160,10 @@ struct part {
 	const struct gs_ingest_sink *sink;
 	void *sctx;         /* the sink's context for this part */
 	atomic_int *stop;   /* set by a part that failed under --strict */
+	struct gs_line_counter lc; /* posts, non-posts, bad lines (malformed) */
 	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
 	size_t nbad, maxbad;
-	uint64_t nbad_total, lines;
-	uint64_t nposts, nonpost[GS_NONPOST_COUNT];
+	uint64_t lines;
 	int jsonl;          /* the file's first line is JSON: no SSE */
 	char first_why[160]; /* the first bad line's reason, for a diagnosis */
 	uint64_t first_why_line;
@@ -79,20 +172,31 @@ struct part {
 	int rc, open_errno;
 };
 
-static void note_bad(struct part *p, uint64_t line, const char *why)
+/* The line counter's bad: kept, to be reported in file order once every
+ * part is read. (lc.malformed already counts this one.) */
+static void note_bad(void *ctx, const struct gs_bad_line *b)
 {
+	struct part *p = ctx;
 	if (p->nbad < p->maxbad) {
-		p->bad[p->nbad].line = line;
-		snprintf(p->bad[p->nbad].why, sizeof p->bad[0].why, "%s", why);
+		p->bad[p->nbad].line = b->line;
+		snprintf(p->bad[p->nbad].why, sizeof p->bad[0].why, "%s",
+			 b->text);
 		p->nbad++;
 	}
-	if (!p->nbad_total) {
-		snprintf(p->first_why, sizeof p->first_why, "%s", why);
-		p->first_why_line = line;
+	if (p->lc.malformed == 1) {
+		snprintf(p->first_why, sizeof p->first_why, "%s", b->text);
+		p->first_why_line = b->line;
 	}
-	p->nbad_total++;
-	if (p->e)
-		gs_engine_count_malformed(p->e, 1);
+}
+
+/* The line counter's post: into the part's engine and its sink. */
+static int part_post(void *ctx, const struct gs_post *post)
+{
+	struct part *p = ctx;
+	int rc = p->e ? gs_engine_add(p->e, post) : 0;
+	if (!rc && p->sink)
+		rc = p->sink->post(p->sctx, post);
+	return rc;
 }
 
 /* Keeps the start of the file's first non-blank line (printable bytes) for
@@ -213,6 +317,14 @@ static void *read_part(void *arg)
 	}
 	if (p->jsonl)
 		gs_parser_expect_jsonl(ps);
+	struct gs_line_counter *lc = &p->lc;
+	lc->ps = ps;
+	lc->max_line = o->max_line;
+	lc->e = p->e;
+	lc->post = part_post;
+	lc->post_ctx = p;
+	lc->bad = note_bad;
+	lc->bad_ctx = p;
 	const char *line;
 	size_t len;
 	uint64_t n = 0;
@@ -221,78 +333,49 @@ static void *read_part(void *arg)
 		int k = gs_reader_next(r, &line, &len);
 		if (k == 0)
 			break;
-		if (k == GS_ETOOLONG) {
-			char why[96];
-			snprintf(why, sizeof why, "line longer than %zu bytes",
-				 o->max_line ? o->max_line : (size_t)GS_DEFAULT_MAX_LINE);
-			note_bad(p, gs_reader_lineno(r), why);
-			if (o->strict) {
-				p->rc = GS_ETOOLONG;
-				break;
+		if (k < 0 && k != GS_ETOOLONG) {
+			p->rc = k;
+			break;
+		}
+		int first = k > 0 && !p->head[0] && p->start == 0;
+		if (first)
+			keep_head(p, line, len);
+		uint64_t at = gs_reader_lineno(r);
+		if (first && !p->ranged && opens_document(p->head)) {
+			/* maybe the first line of one document over many */
+			const struct gs_post *posts;
+			int np = gs_parser_parse(ps, line, len, &posts);
+			if (np < 0) {
+				np = read_document(p, r, ps, line, len, &doc,
+						   &posts);
+				if (np == GS_ETOOLONG &&
+				    !gs_parser_reason(ps)[0]) {
+					static const char why[] =
+						"a JSON array over many lines, longer than --max-line";
+					count_bad(lc, at, GS_ETOOLONG, why, why,
+						  0, 0);
+					continue;
+				}
+				if (np < 0 && np != GS_ETOOLONG &&
+				    !gs_parser_reason(ps)[0]) {
+					p->rc = np; /* the reader failed */
+					break;
+				}
 			}
-			continue;
+			k = settle(lc, np, posts, at);
+		} else {
+			k = gs_line_counter_feed(lc, k, line, len, at);
 		}
 		if (k < 0) {
 			p->rc = k;
 			break;
 		}
-		const struct gs_post *posts;
-		int first = !p->head[0] && p->start == 0;
-		if (first)
-			keep_head(p, line, len);
-		uint64_t at = gs_reader_lineno(r);
-		int np = gs_parser_parse(ps, line, len, &posts);
-		if (np < 0 && first && !p->ranged && opens_document(p->head)) {
-			np = read_document(p, r, ps, line, len, &doc, &posts);
-			if (np == GS_ETOOLONG && !gs_parser_reason(ps)[0]) {
-				note_bad(
-					p, at,
-					"a JSON array over many lines, longer than --max-line");
-				continue;
-			}
-			if (np < 0 && np != GS_ETOOLONG &&
-			    !gs_parser_reason(ps)[0]) {
-				p->rc = np; /* the reader failed */
-				break;
-			}
+		if (k > 0 && o->strict) {
+			p->rc = k == 2 ? GS_EJSON : lc->err;
+			break;
 		}
-		if (np < 0) {
-			note_bad(p, at,
-				 gs_parser_reason(ps)[0] ? gs_parser_reason(ps)
-							 : gs_strerror(np));
-			if (o->strict) {
-				p->rc = np;
-				break;
-			}
+		if (k == 1)
 			continue;
-		}
-		if (np == 0 && gs_parser_skipped(ps) == 1) {
-			p->nonpost[gs_parser_nonpost(ps)]++;
-			if (p->e)
-				gs_engine_count_skipped(p->e, 1);
-		}
-		p->nposts += (uint64_t)np;
-		for (int i = 0; i < np; i++) {
-			if (p->e && (p->rc = gs_engine_add(p->e, &posts[i])))
-				goto out;
-			if (p->sink && (p->rc = p->sink->post(p->sctx, &posts[i])))
-				goto out;
-		}
-		if (np > 0 && gs_parser_dropped(ps)) {
-			/* a page with a bad tweet: the rest was read */
-			char why[240];
-			snprintf(
-				why, sizeof why,
-				"%zu malformed post%s left out, the other %d read; %s",
-				gs_parser_dropped(ps),
-				gs_parser_dropped(ps) == 1 ? "" : "s", np,
-				gs_parser_reason(ps));
-			note_bad(p, at, why);
-			if (o->strict) {
-				p->rc = GS_EJSON;
-				break;
-			}
-		}
 		if ((++n & 4095) == 0) {
 			atomic_store(&p->bytes, gs_reader_offset(r));
 			atomic_fetch_add(&p->posts, 4096);
@@ -300,7 +383,6 @@ static void *read_part(void *arg)
 				break;
 		}
 	}
-out:
 	free(doc);
 	if (p->rc && o->strict)
 		atomic_store(p->stop, 1);
@@ -344,12 +426,12 @@ static void progress(const struct gs_ingest_options *o,
 	}
 	double dt = now - st->started > 1e-9 ? now - st->started : 1e-9;
 	uint64_t done = st->bytes_done + bytes;
-	fprintf(o->errors, "\r%.0f MB, %.0f MB/s, %.0f posts/s", done / 1e6,
-		done / 1e6 / dt, (double)(st->posts_done + posts) / dt);
-	if (st->bytes_total)
-		fprintf(o->errors, ", %.0f%%", 100.0 * done / st->bytes_total);
-	fputs("\033[K", o->errors);
-	fflush(o->errors);
+	struct gs_ingest_report r = {.kind = GS_INGEST_PROGRESS};
+	r.bytes = done;
+	r.bytes_total = st->bytes_total;
+	r.mb_per_s = done / 1e6 / dt;
+	r.posts_per_s = (double)(st->posts_done + posts) / dt;
+	report(o, &r);
 }
 
 struct progress_ctx {
@@ -377,8 +459,8 @@ void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st)
 {
 	if (o->progress && st->last_progress > 0) {
-		fputs("\r\033[K", o->errors);
-		fflush(o->errors);
+		struct gs_ingest_report r = {.kind = GS_INGEST_PROGRESS_END};
+		report(o, &r);
 	}
 }
 
@@ -393,102 +475,153 @@ static int has(const char *s, const char *needle)
 	return strstr(s, needle) != NULL;
 }
 
+/* A growing text: a diagnosis is reported whole, in one report. On out of
+ * memory the text stops where it was (a diagnosis cut short is better than
+ * none). */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void addf(struct text *t, const char *fmt, ...)
+{
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int k = vsnprintf(t->s ? t->s + t->len : NULL,
+				  t->s ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0)
+			return;
+		if (t->s && t->len + (size_t)k < t->cap) {
+			t->len += (size_t)k;
+			return;
+		}
+		size_t cap = t->cap ? t->cap : 1024;
+		while (cap <= t->len + (size_t)k)
+			cap *= 2;
+		char *ns = realloc(t->s, cap);
+		if (!ns)
+			return;
+		if (!t->s)
+			ns[0] = 0;
+		t->s = ns;
+		t->cap = cap;
+	}
+}
+
 /*
  * Says why a file gave no post, from what its first line looks like and
  * what its lines were, with the command that converts it where one exists.
  * A file that gives nothing must never look like a file that held nothing
- * of interest.
+ * of interest. Written into t.
  */
 static void diagnose(const struct gs_ingest_options *o, const char *path,
-		     const struct file_tally *t)
+		     const struct file_tally *t, struct text *f)
 {
-	FILE *f = o->errors;
 	const char *h = t->head;
 	uint64_t nonposts = 0;
 	for (int k = 0; k < GS_NONPOST_COUNT; k++)
 		nonposts += t->nonpost[k];
-	if (o->progress)
-		fputs("\r\033[K", f);
 	if (t->lines == 0) {
-		fprintf(f, "groundswell: '%s' is empty: no post read\n", path);
+		addf(f, "groundswell: '%s' is empty: no post read\n", path);
 		return;
 	}
-	fprintf(f, "groundswell: '%s': no post in %llu line%s (%llu malformed, %llu not posts)\n",
-		path, (unsigned long long)t->lines, t->lines == 1 ? "" : "s",
-		(unsigned long long)t->malformed, (unsigned long long)nonposts);
+	addf(f,
+	     "groundswell: '%s': no post in %llu line%s (%llu malformed, %llu not posts)\n",
+	     path, (unsigned long long)t->lines, t->lines == 1 ? "" : "s",
+	     (unsigned long long)t->malformed, (unsigned long long)nonposts);
 	if (!t->malformed && nonposts) {
-		gs_ingest_print_nonposts(
-			f,
+		char kinds[4096];
+		gs_ingest_nonpost_text(
+			kinds, sizeof kinds,
 			"groundswell: it holds only lines that are not posts: ",
 			t->nonpost);
-		fputs("\n", f);
+		addf(f, "%s\n", kinds);
 		if (t->nonpost[GS_NONPOST_TWARC2_USERS] || t->nonpost[GS_NONPOST_TWARC2_COUNTS])
-			fputs("groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n", f);
+			addf(f, "%s",
+			     "groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n");
 		return;
 	}
 	if (opens_document(h)) {
-		fprintf(f,
-			"groundswell: it is one JSON array over several lines (a saved API answer?), read as one "
-			"document, and it is damaged (%s); jq -c '.[]' '%s' shows where, and makes JSON Lines "
-			"of what it can read\n",
-			t->first_why, path);
+		addf(f,
+		     "groundswell: it is one JSON array over several lines (a saved API answer?), read as one "
+		     "document, and it is damaged (%s); jq -c '.[]' '%s' shows where, and makes JSON Lines "
+		     "of what it can read\n",
+		     t->first_why, path);
 		return;
 	}
 	if (h[0] == '[') {
-		fprintf(f,
-			"groundswell: it starts with '[': a JSON array (a saved API answer?); make JSON Lines "
-			"of it with: jq -c '.[]' '%s' > posts.jsonl\n",
-			path);
+		addf(f,
+		     "groundswell: it starts with '[': a JSON array (a saved API answer?); make JSON Lines "
+		     "of it with: jq -c '.[]' '%s' > posts.jsonl\n",
+		     path);
 		return;
 	}
 	if (h[0] == '{' && has(h, "\"uri\"") && (has(h, "\"indexedAt\"") || has(h, "\"author\"")) &&
 	    has(h, "\"cid\"")) {
-		fprintf(f, "groundswell: these look like Bluesky PostView objects (app.bsky.feed.defs#postView, as the "
-			   "AppView API answers searchPosts or getAuthorFeed), not Jetstream events; convert them with:\n"
-			   "  jq -c 'select(.record.\"$type\" == \"app.bsky.feed.post\") | {did: .author.did, "
-			   "time_us: ((.indexedAt | sub(\"\\\\.[0-9]+\"; \"\") | fromdate) * 1000000), kind: \"commit\", "
-			   "commit: {operation: \"create\", collection: \"app.bsky.feed.post\", "
-			   "rkey: (.uri | split(\"/\") | last), record: .record}}' '%s' > jetstream.jsonl\n", path);
+		addf(f,
+		     "groundswell: these look like Bluesky PostView objects (app.bsky.feed.defs#postView, as the "
+		     "AppView API answers searchPosts or getAuthorFeed), not Jetstream events; convert them with:\n"
+		     "  jq -c 'select(.record.\"$type\" == \"app.bsky.feed.post\") | {did: .author.did, "
+		     "time_us: ((.indexedAt | sub(\"\\\\.[0-9]+\"; \"\") | fromdate) * 1000000), kind: \"commit\", "
+		     "commit: {operation: \"create\", collection: \"app.bsky.feed.post\", "
+		     "rkey: (.uri | split(\"/\") | last), record: .record}}' '%s' > jetstream.jsonl\n",
+		     path);
 		return;
 	}
 	if (h[0] == '{' && (has(h, "{\"posts\":[") || has(h, "{\"feed\":["))) {
-		fprintf(f, "groundswell: this looks like a Bluesky API answer (a list of PostViews), not Jetstream "
-			   "events: its posts are in %s\n", has(h, "{\"feed\":[") ? ".feed[].post" : ".posts[]");
+		addf(f,
+		     "groundswell: this looks like a Bluesky API answer (a list of PostViews), not Jetstream "
+		     "events: its posts are in %s\n",
+		     has(h, "{\"feed\":[") ? ".feed[].post" : ".posts[]");
 		return;
 	}
 	if (h[0] == '{' && has(h, "\"statuses\":[")) {
-		fprintf(f, "groundswell: this looks like an API answer holding statuses: make JSON Lines of them with: "
-			   "jq -c '.statuses[]' '%s' > posts.jsonl\n", path);
+		addf(f,
+		     "groundswell: this looks like an API answer holding statuses: make JSON Lines of them with: "
+		     "jq -c '.statuses[]' '%s' > posts.jsonl\n",
+		     path);
 		return;
 	}
 	if (has(t->first_why, "(looks like ")) {
-		fprintf(f, "groundswell: --input-format %s was given, but the lines are of another format (%s); "
-			   "leave --input-format out (the format is detected per line)\n",
-			gs_format_name(o->format), t->first_why);
+		addf(f,
+		     "groundswell: --input-format %s was given, but the lines are of another format (%s); "
+		     "leave --input-format out (the format is detected per line)\n",
+		     gs_format_name(o->format), t->first_why);
 		return;
 	}
 	if (h[0] && h[0] != '{' && (has(h, ",") || has(h, "\t"))) {
-		fprintf(f, "groundswell: it looks like %s (first line: \"%.60s\"): groundswell reads the JSON Lines that "
-			   "twarc, twarc2, Jetstream or the Mastodon API wrote, not a %s export made from them "
-			   "(twarc-csv, 4CAT); read the .jsonl it was made from\n",
-			has(h, "\t") && !has(h, ",") ? "TSV" : "CSV", h,
-			has(h, "\t") && !has(h, ",") ? "TSV" : "CSV");
+		addf(f,
+		     "groundswell: it looks like %s (first line: \"%.60s\"): groundswell reads the JSON Lines that "
+		     "twarc, twarc2, Jetstream or the Mastodon API wrote, not a %s export made from them "
+		     "(twarc-csv, 4CAT); read the .jsonl it was made from\n",
+		     has(h, "\t") && !has(h, ",") ? "TSV" : "CSV", h,
+		     has(h, "\t") && !has(h, ",") ? "TSV" : "CSV");
 		return;
 	}
 	if (t->first_why[0])
-		fprintf(f, "groundswell: the first bad line: %s:%llu: %s\n", path,
-			(unsigned long long)t->first_why_line, t->first_why);
+		addf(f, "groundswell: the first bad line: %s:%llu: %s\n", path,
+		     (unsigned long long)t->first_why_line, t->first_why);
 }
 
-int gs_ingest_print_nonposts(FILE *f, const char *first,
-			     const uint64_t n[GS_NONPOST_COUNT])
+int gs_ingest_nonpost_text(char *buf, size_t size, const char *first,
+			   const uint64_t n[GS_NONPOST_COUNT])
 {
 	const char *sep = first;
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
 	for (int k = 1; k < GS_NONPOST_COUNT; k++)
 		if (n[k]) {
-			fprintf(f, "%s%s: %llu", sep,
-				gs_nonpost_name((enum gs_nonpost)k),
-				(unsigned long long)n[k]);
+			if (len < size) {
+				int w = snprintf(
+					buf + len, size - len, "%s%s: %llu",
+					sep,
+					gs_nonpost_name((enum gs_nonpost)k),
+					(unsigned long long)n[k]);
+				len = w < 0 ? size : len + (size_t)w;
+			}
 			sep = ", ";
 		}
 	return sep != first;
@@ -603,29 +736,34 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	for (size_t i = 0; i < nparts; i++) {
 		struct part *p = &parts[i];
 		if (p->rc == GS_EIO || p->rc == GS_EDECOMPRESS) {
-			if (p->lines == 0 && p->rc == GS_EIO && p->open_errno)
-				fprintf(o->errors, "groundswell: cannot read '%s': %s\n",
-					path, strerror(p->open_errno));
-			else
-				fprintf(o->errors, "groundswell: %s: %s after line %llu\n",
-					shown_path, gs_strerror(p->rc),
-					(unsigned long long)(base + p->lines));
+			struct gs_ingest_report r = {
+				.kind = GS_INGEST_IO_ERROR};
+			r.err = p->rc;
+			r.line = base + p->lines;
+			if (p->lines == 0 && p->rc == GS_EIO && p->open_errno) {
+				r.path = path;
+				r.sys_errno = p->open_errno;
+			} else {
+				r.path = shown_path;
+			}
+			report(o, &r);
 			if (!rc)
 				rc = p->rc;
 		}
 		for (size_t k = 0; k < p->nbad; k++) {
 			if (st->shown < o->max_shown || (o->strict && !rc)) {
-				if (o->progress)
-					fputs("\r\033[K", o->errors);
-				fprintf(o->errors, "%s:%llu: %s\n", shown_path,
-					(unsigned long long)(base + p->bad[k].line),
-					p->bad[k].why);
+				struct gs_ingest_report r = {
+					.kind = GS_INGEST_BAD_LINE};
+				r.path = shown_path;
+				r.line = base + p->bad[k].line;
+				r.text = p->bad[k].why;
+				report(o, &r);
 			}
 			st->shown++;
 			if (o->strict && !rc)
 				rc = GS_EJSON;
 		}
-		st->shown += (unsigned)(p->nbad_total - p->nbad);
+		st->shown += (unsigned)(p->lc.malformed - p->nbad);
 		if (!rc && p->rc)
 			rc = p->rc;
 		base += p->lines;
@@ -638,13 +776,13 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	t.head = parts[0].head;
 	for (size_t i = 0; i < nparts; i++) {
 		struct part *p = &parts[i];
-		t.posts += p->nposts;
-		t.malformed += p->nbad_total;
+		t.posts += p->lc.posts;
+		t.malformed += p->lc.malformed;
 		for (int k = 0; k < GS_NONPOST_COUNT; k++) {
-			t.nonpost[k] += p->nonpost[k];
-			st->nonpost[k] += p->nonpost[k];
+			t.nonpost[k] += p->lc.nonpost[k];
+			st->nonpost[k] += p->lc.nonpost[k];
 		}
-		if (p->nbad_total && !t.first_why[0]) {
+		if (p->lc.malformed && !t.first_why[0]) {
 			t.first_why = p->first_why;
 			t.first_why_line = p->first_why_line; /* (part 0: absolute) */
 			for (size_t k = 0; k < i; k++)
@@ -652,7 +790,15 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		}
 	}
 	if (!rc && t.posts == 0) {
-		diagnose(o, shown_path, &t);
+		struct text why = {0};
+		diagnose(o, shown_path, &t, &why);
+		if (why.s) {
+			struct gs_ingest_report r = {.kind = GS_INGEST_MESSAGE};
+			r.path = shown_path;
+			r.text = why.s;
+			report(o, &r);
+		}
+		free(why.s);
 		st->files_without_posts++;
 		rc = GS_ENOPOSTS;
 	}

@@ -1,32 +1,80 @@
 /*
  * ingest.h - reads files into an engine: reader -> parser -> engine, with
- * bad lines reported as "FILE:LINE: reason", counted and skipped.
+ * bad lines counted, skipped and reported as "FILE:LINE: reason".
  *
- * Ownership: the caller owns the engine, the options and the error stream;
- * nothing returned needs freeing.
+ * The library never prints: what a person should see (bad lines, why a
+ * file gave no post, read errors, progress) goes to the caller's report
+ * function as a struct gs_ingest_report, and the caller shows it (the CLI
+ * renders it on stderr, common.c). One per-line step, struct
+ * gs_line_counter, turns a line into posts, a counted non-post or a
+ * reported bad line; the file reader here and serve's pipeline both use it.
+ *
+ * Ownership: the caller owns the engine, the options, the state, the line
+ * counter and what they point to; a report and the strings in it belong to
+ * the library and live only during the call of report; nothing returned
+ * needs freeing.
  */
 #ifndef GS_INGEST_H
 #define GS_INGEST_H
 
-#include <stdio.h>
+#include <stdint.h>
 
 #include "groundswell.h"
+
+enum gs_ingest_report_kind {
+	GS_INGEST_BAD_LINE,	/* path, line, text: a line left out */
+	GS_INGEST_MESSAGE,	/* text: why a file gave no post */
+	GS_INGEST_IO_ERROR,	/* path (given), line, err, sys_errno */
+	GS_INGEST_PROGRESS,	/* bytes, bytes_total, mb_per_s, posts_per_s */
+	GS_INGEST_PROGRESS_END, /* progress is over: clear its line */
+};
+
+struct gs_ingest_report {
+	enum gs_ingest_report_kind kind;
+	/* the file as shown ("<stdin>" for "-"); for GS_INGEST_IO_ERROR
+	 * with sys_errno set, as the caller named it ("-" for stdin) */
+	const char *path;
+	uint64_t line; /* BAD_LINE: its number; IO_ERROR: lines read before */
+	/* BAD_LINE: the reason, one line. MESSAGE: the diagnosis, one or more
+	 * complete lines, each ending in '\n', to be shown as they are (each
+	 * message line starts with "groundswell: ") */
+	const char *text;
+	int err;       /* IO_ERROR: GS_EIO or GS_EDECOMPRESS */
+	int sys_errno; /* IO_ERROR: the file could not be opened (errno);
+			  0: it failed after line `line` */
+	/* PROGRESS: input bytes read so far over all files, their known
+	 * total (0: unknown), and the rates since the start */
+	uint64_t bytes, bytes_total;
+	double mb_per_s, posts_per_s;
+};
+
+/*
+ * Receives each report. GS_INGEST_PROGRESS reports come from a thread of
+ * the library's own while a file is read; every other one from the
+ * thread that called gs_ingest_file*, never while a progress report is
+ * being handled. NULL: nothing is reported (the counts still are).
+ */
+typedef void gs_ingest_report_fn(void *ctx, const struct gs_ingest_report *r);
 
 struct gs_ingest_options {
 	enum gs_format format; /* GS_FORMAT_AUTO: detect per line */
 	size_t max_line;       /* 0: GS_DEFAULT_MAX_LINE */
 	int strict;            /* stop at the first bad line */
-	unsigned max_shown;    /* bad lines printed; the rest only counted */
-	FILE *errors;          /* where bad lines are reported (stderr) */
-	int progress;          /* a progress line on errors (a terminal) */
+	unsigned max_shown;    /* bad lines reported; the rest only counted */
+	gs_ingest_report_fn *report; /* NULL: none */
+	void *report_ctx;
+	int progress;	       /* send GS_INGEST_PROGRESS about 4 times a
+				  second (for a terminal) */
 	unsigned threads;      /* parts of a big plain file read at once;
 				  0: one per online CPU */
 };
 
+/* Defaults: auto format, 10 bad lines reported, no report function. */
 void gs_ingest_options_init(struct gs_ingest_options *o);
 
 struct gs_ingest_state {
-	unsigned shown;       /* bad lines printed so far, over all files */
+	unsigned shown; /* bad lines so far (reported or not), over all
+			   files */
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	unsigned files_without_posts; /* files that gave no post (diagnosed) */
 	uint64_t bytes_done;  /* input bytes of finished files */
@@ -41,15 +89,17 @@ struct gs_ingest_state {
  * file of at least 16 MB is split at line boundaries into up to
  * o->threads parts, each read by its own thread into its own engine, and
  * the engines are merged into e in file order; the counts are those of a
- * sequential read. Bad lines are reported in file order after the file.
+ * sequential read. Bad lines are reported (GS_INGEST_BAD_LINE, at most
+ * o->max_shown over the files sharing st, and under strict mode the
+ * first) in file order after the file.
  * Non-post lines are counted by kind in st->nonpost. A file that gives no
  * post at all is never passed over in silence: a diagnosis says what it
  * looks like and how to convert it (a CSV export, a JSON array over many
  * lines, another format than --input-format asked for, only non-posts).
  * Returns 0; GS_ENOPOSTS for a file without a post (diagnosed, counted in
  * st->files_without_posts; reading other files may go on); GS_EIO or
- * GS_EDECOMPRESS when the file could not be read (a message naming it has
- * been printed); GS_EJSON (or the line's error) under strict mode at the
+ * GS_EDECOMPRESS when the file could not be read (reported as
+ * GS_INGEST_IO_ERROR); GS_EJSON (or the line's error) under strict mode at the
  * first bad line; GS_ENOMEM.
  */
 int gs_ingest_file(struct gs_engine *e, const char *path,
@@ -77,14 +127,69 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			struct gs_ingest_state *st,
 			const struct gs_ingest_sink *sink);
 
-/* Clears the progress line, if one was drawn. */
+/* Reports GS_INGEST_PROGRESS_END if a progress report was sent. */
 void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st);
 
 /* Writes the non-zero counts of n as "NAME: COUNT" separated by ", ",
- * after first (nothing at all when every count is zero); 1 if any. */
-int gs_ingest_print_nonposts(FILE *f, const char *first,
-			     const uint64_t n[GS_NONPOST_COUNT]);
+ * after first, into buf (at most size bytes, always terminated; nothing at
+ * all when every count is zero); returns 1 if any. */
+int gs_ingest_nonpost_text(char *buf, size_t size, const char *first,
+			   const uint64_t n[GS_NONPOST_COUNT]);
+
+/*
+ * The per-line step every reader of posts shares: one line in, its posts
+ * handed on in order, a non-post counted by kind, a bad line counted and
+ * reported with its reason. The caller reads the lines (gs_reader_next,
+ * gs_follow_next) and keeps its own loop, for it alone knows when to stop
+ * (--strict, a batch's end), and how to number lines.
+ */
+
+/* A bad line, as the counter's bad function receives it. */
+struct gs_bad_line {
+	uint64_t line;	    /* as given to gs_line_counter_feed */
+	int err;	    /* GS_ETOOLONG, the parser's error, or GS_EMISSING
+			       for posts dropped from a page */
+	const char *reason; /* the parser's reason (else gs_strerror(err)), or
+			       "line longer than N bytes" */
+	const char *text;   /* what FILE:LINE: is followed by: the reason, or
+			       for a page "N malformed posts left out, the
+			       other M read; REASON" */
+	size_t dropped;	    /* posts left out of a page (0: the whole line) */
+	int kept;	    /* the page's posts that were read */
+};
+
+/* Set the fields up to bad_ctx, the rest zero, before the first line. */
+struct gs_line_counter {
+	struct gs_parser *ps; /* the caller's; its state carries over lines */
+	size_t max_line;      /* as given to the reader (0: the default) */
+	struct gs_engine *e;  /* malformed and non-post lines are counted in
+				 it (gs_engine_count_*); NULL: not */
+	/* each post, in order; a non-zero return (a negative GS_E* code)
+	 * stops the line there and is returned by gs_line_counter_feed */
+	int (*post)(void *ctx, const struct gs_post *p);
+	void *post_ctx;
+	/* each bad line, for the caller to show (the reference is valid
+	 * during the call only); NULL: only counted */
+	void (*bad)(void *ctx, const struct gs_bad_line *b);
+	void *bad_ctx;
+	/* counts, added to */
+	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT];
+	int err; /* the last bad line's error (gs_bad_line.err) */
+};
+
+/*
+ * Takes one line: got is what the reader returned for it, > 0 for a line
+ * of len bytes at line, GS_ETOOLONG for a line over max_line (then line
+ * is not read); lineno is passed on to bad as it is (0 when the caller
+ * numbers lines itself, in bad). Returns 0 (the line gave
+ * posts, or was a non-post), 1 (it was bad: counted and reported, its
+ * error in lc->err), 2 (a page whose posts were handed on but which
+ * dropped some: counted and reported as a bad line too), or the error
+ * post returned (the line's later posts are not handed on).
+ */
+int gs_line_counter_feed(struct gs_line_counter *lc, int got, const char *line,
+			 size_t len, uint64_t lineno);
 
 double gs_now(void);
 

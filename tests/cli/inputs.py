@@ -198,6 +198,21 @@ ok(rc == 3, "--strict stops at it", (rc, err))
 rc, out, err = run("trends", "--live", colon, empty)
 ok(rc == 4 and "colon.jsonl:2:" in err and "is empty" in err,
    "trends --live: bad lines with file:line, and a file without posts", (rc, err))
+long_line = write("long.jsonl", json.dumps(tweet(3)) + "\n" + json.dumps(tweet(4, ("x" * 2000,))) + "\n")
+live_in = (colon, page, long_line, empty)
+rc_b, _, err_b = run("trends", "--max-line", "1K", *live_in)
+rc_l, _, err_l = run("trends", "--live", "--max-line", "1K", *live_in)
+ok(rc_l == rc_b == 4 and err_l == err_b and "long.jsonl:2: line longer than 1024 bytes" in err_l
+   and "page.jsonl:1: 1 malformed post left out" in err_l,
+   "trends --live reports malformed lines, dropped posts, long lines and empty files as trends does",
+   (rc_b, rc_l, err_b, err_l))
+rc_b, _, err_b = run("trends", "--strict", colon, empty)
+rc_l, _, err_l = run("trends", "--live", "--strict", colon, empty)
+ok(rc_l == rc_b == 3 and err_l == err_b == colon + ":2: malformed JSON: a line starting with ':' (an SSE comment) in JSON Lines input\n",
+   "trends --live --strict stops at the first bad line (exit 3), as trends does", (rc_b, rc_l, err_b, err_l))
+rc_l, _, err_l = run("trends", "--live", "--strict", page)
+ok(rc_l == 3 and "page.jsonl:1: 1 malformed post left out" in err_l,
+   "trends --live --strict: a page that dropped a post stops too", (rc_l, err_l))
 
 print(f"1..{n}")
 raise SystemExit(1 if failed else 0)
