@@ -69,7 +69,8 @@ void fmt_count(char *buf, size_t n, double v); /* 12,345 */
  * HTML page written to html_path too when not NULL ("-": the page alone, on
  * stdout); returns an exit code. */
 int report_write(struct cli_common *c, size_t top, const char *html_path);
-/* A trend event with what is shown of it. */
+/* A trend event with what is shown of it; it borrows the event and the
+ * engine's strings, valid until either changes. */
 struct trend_row {
 	const struct gs_trend_event *ev;
 	const char *display; /* most frequent spelling, else the key */
