@@ -15,6 +15,18 @@
 #include "base/timeutil.h"
 #include "detect/trend.h"
 
+/* Bounds of serve's own options (the messages state them). */
+#define LATENESS_MAX	1000000 /* buckets */
+#define CONNECTIONS_MAX 100000
+#define TIMEOUT_MIN_MS	1000	 /* 1s */
+#define TIMEOUT_MAX_MS	86400000 /* 1d */
+#define REQUEST_MIN	4096	 /* bytes of headers, and of a body */
+#define REQUEST_MAX	(1 << 24)
+#define BACKLOG_MAX	1000000 /* stream events */
+#define SNAPSHOT_MIN_MS 1000	/* 1s */
+#define TAG_EDGES_MIN	1024	/* a network's least max_edges */
+#define TAG_EDGES_MAX	100000000
+
 static const char help[] =
 	"usage: groundswell serve --source PATH|-|URL [--source ...] [OPTIONS]\n"
 	"\n"
@@ -183,7 +195,7 @@ int cmd_serve(int argc, char **argv)
 		case 's': sources[so.nsources++] = optarg; continue;
 		case 'l': so.listen = optarg; continue;
 		case OPT_LATENESS:
-			if (cli_parse_count(optarg, 0, 1000000, &n)) {
+			if (cli_parse_count(optarg, 0, LATENESS_MAX, &n)) {
 				cli_error("invalid --lateness '%s' (buckets, 0 or more)", optarg);
 				goto out;
 			}
@@ -210,28 +222,32 @@ int cmd_serve(int argc, char **argv)
 			so.cors = optarg;
 			continue;
 		case OPT_MAX_CONNECTIONS:
-			if (cli_parse_count(optarg, 1, 100000, &n)) {
+			if (cli_parse_count(optarg, 1, CONNECTIONS_MAX, &n)) {
 				cli_error("invalid --max-connections '%s'", optarg);
 				goto out;
 			}
 			so.max_connections = (unsigned)n;
 			continue;
 		case OPT_TIMEOUT:
-			if (gs_duration_parse(optarg, &ms) || ms < 1000 || ms > 86400000) {
+			if (gs_duration_parse(optarg, &ms) ||
+			    ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) {
 				cli_error("invalid --timeout '%s' (1s to 1d)", optarg);
 				goto out;
 			}
 			so.timeout_s = (unsigned)(ms / 1000);
 			continue;
 		case OPT_MAX_REQUEST:
-			if (cli_parse_count(optarg, 4096, 1 << 24, &n)) {
-				cli_error("invalid --max-request '%s' (4096 to 16777216)", optarg);
+			if (cli_parse_count(optarg, REQUEST_MIN, REQUEST_MAX,
+					    &n)) {
+				cli_error(
+					"invalid --max-request '%s' (%d to %d)",
+					optarg, REQUEST_MIN, REQUEST_MAX);
 				goto out;
 			}
 			so.max_request = (size_t)n;
 			continue;
 		case OPT_STREAM_BACKLOG:
-			if (cli_parse_count(optarg, 0, 1000000, &n)) {
+			if (cli_parse_count(optarg, 0, BACKLOG_MAX, &n)) {
 				cli_error("invalid --stream-backlog '%s'", optarg);
 				goto out;
 			}
@@ -252,7 +268,8 @@ int cmd_serve(int argc, char **argv)
 			so.state_dir = optarg;
 			continue;
 		case OPT_SNAPSHOT_EVERY:
-			if (gs_duration_parse(optarg, &ms) || ms < 1000) {
+			if (gs_duration_parse(optarg, &ms) ||
+			    ms < SNAPSHOT_MIN_MS) {
 				cli_error("invalid --snapshot-every '%s' (1s or more)", optarg);
 				goto out;
 			}
@@ -264,10 +281,11 @@ int cmd_serve(int argc, char **argv)
 			have_mtoken = 1;
 			continue;
 		case OPT_TAG_NETWORK_EDGES:
-			if (cli_parse_count(optarg, 0, 100000000, &n) ||
-			    (n && n < 1024)) {
-				cli_error("invalid --tag-network-edges '%s' (0, or 1024 to 100000000)",
-					  optarg);
+			if (cli_parse_count(optarg, 0, TAG_EDGES_MAX, &n) ||
+			    (n && n < TAG_EDGES_MIN)) {
+				cli_error(
+					"invalid --tag-network-edges '%s' (0, or %d to %d)",
+					optarg, TAG_EDGES_MIN, TAG_EDGES_MAX);
 				goto out;
 			}
 			so.tag_network_edges = (size_t)n;
