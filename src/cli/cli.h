@@ -7,7 +7,8 @@
  *   0 success, 1 nothing matched, 2 usage or I/O error, 3 input rejected
  *   under --strict, 4 an input file gave no post (diagnosed on stderr; the
  *   output covers the other files).
- * Options are parsed with getopt_long; "--help" prints examples first.
+ * Options are parsed with getopt_long, their ids and the groups several
+ * commands share being in options.h; "--help" prints examples first.
  * Ownership: nothing here allocates.
  */
 #ifndef GS_CLI_H

@@ -48,17 +48,20 @@ static void *gen_thread(void *arg)
 
 int cmd_demo(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
-		{"seed", required_argument, NULL, 2001},
-		{"hours", required_argument, NULL, 2002},
-		{"rate", required_argument, NULL, 2003},
-		{"output-format", required_argument, NULL, 2004},
-		{"html", required_argument, NULL, 2005},
-		CLI_COMMON_OPTIONS,
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"hours", required_argument, NULL, OPT_HOURS},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"output-format", required_argument, NULL, OPT_OUTPUT_FORMAT},
+		{"html", required_argument, NULL, OPT_HTML},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, own);
+	cli_options_add_common(&opts, CLI_COMMON_ALL);
 	struct cli_common c;
 	struct gen_job job;
 	cli_common_init(&c);
@@ -69,7 +72,8 @@ int cmd_demo(int argc, char **argv)
 	struct cli_given g = {0};
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
 		char *end = NULL;
 		switch (o) {
 		case 'h':
@@ -81,27 +85,27 @@ int cmd_demo(int argc, char **argv)
 			if (*end || top < 0)
 				goto bad;
 			continue;
-		case 2001:
+		case OPT_SEED:
 			job.opt.seed = strtoull(optarg, &end, 10);
 			if (*end)
 				goto bad;
 			continue;
-		case 2002:
+		case OPT_HOURS:
 			job.opt.hours = strtod(optarg, &end);
 			if (*end || !(job.opt.hours > 0 && job.opt.hours <= 24 * 366))
 				goto bad;
 			continue;
-		case 2003:
+		case OPT_RATE:
 			job.opt.rate = strtod(optarg, &end);
 			if (*end || !(job.opt.rate > 0 && job.opt.rate <= 1e5))
 				goto bad;
 			continue;
-		case 2004:
+		case OPT_OUTPUT_FORMAT:
 			job.opt.format = gs_gen_format_parse(optarg);
 			if (job.opt.format == GS_GEN_FORMAT_COUNT_)
 				goto bad;
 			continue;
-		case 2005:
+		case OPT_HTML:
 			html = optarg;
 			continue;
 		}
@@ -122,7 +126,7 @@ int cmd_demo(int argc, char **argv)
 		continue;
 	bad:
 		cli_error("invalid value '%s' for --%s", optarg,
-			  o == 'n' ? "top" : opts[o - 2001 + 2].name);
+			  cli_option_name(own, o));
 		cli_common_release(&c);
 		return EXIT_USAGE;
 	}

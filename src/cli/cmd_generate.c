@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "gen/generate.h"
 #include "groundswell.h"
 
@@ -110,18 +111,16 @@ static int parse_double(const char *s, double *out)
 
 int cmd_generate(int argc, char **argv)
 {
-	enum { O_SEED = 256, O_HOURS, O_RATE, O_START, O_MALFORMED, O_POSTS,
-	       O_TRUTH, O_BYTES };
 	static const struct option longopts[] = {
-		{"seed", required_argument, NULL, O_SEED},
-		{"hours", required_argument, NULL, O_HOURS},
-		{"rate", required_argument, NULL, O_RATE},
-		{"start", required_argument, NULL, O_START},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"hours", required_argument, NULL, OPT_HOURS},
+		{"rate", required_argument, NULL, OPT_RATE},
+		{"start", required_argument, NULL, OPT_START},
 		{"output-format", required_argument, NULL, 'f'},
-		{"malformed", required_argument, NULL, O_MALFORMED},
-		{"posts", required_argument, NULL, O_POSTS},
-		{"truth", required_argument, NULL, O_TRUTH},
-		{"bytes-target", required_argument, NULL, O_BYTES},
+		{"malformed", required_argument, NULL, OPT_MALFORMED},
+		{"posts", required_argument, NULL, OPT_POSTS},
+		{"truth", required_argument, NULL, OPT_TRUTH},
+		{"bytes-target", required_argument, NULL, OPT_BYTES_TARGET},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -134,13 +133,13 @@ int cmd_generate(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_SEED:
+		case OPT_SEED:
 			if (parse_u64(optarg, &o.seed, 0)) {
 				cli_error("--seed: not a number: %s", optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case O_HOURS:
+		case OPT_HOURS:
 			if (parse_double(optarg, &o.hours) || o.hours <= 0 ||
 			    o.hours > 24 * 3650) {
 				cli_error("--hours: want 0 < H <= 87600, got %s",
@@ -149,7 +148,7 @@ int cmd_generate(int argc, char **argv)
 			}
 			hours_given = 1;
 			break;
-		case O_RATE:
+		case OPT_RATE:
 			if (parse_double(optarg, &o.rate) || o.rate <= 0 ||
 			    o.rate > 100000) {
 				cli_error("--rate: want 0 < R <= 100000, got %s",
@@ -157,7 +156,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_START:
+		case OPT_START:
 			if (gs_generate_parse_time(optarg, &o.start) ||
 			    o.start < 0) {
 				cli_error("--start: not an RFC 3339 time after "
@@ -176,7 +175,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_MALFORMED:
+		case OPT_MALFORMED:
 			if (parse_double(optarg, &o.malformed) ||
 			    o.malformed < 0 || o.malformed > 0.9) {
 				cli_error("--malformed: want 0 <= F <= 0.9, got "
@@ -185,7 +184,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_POSTS:
+		case OPT_POSTS:
 			if (parse_u64(optarg, &o.posts, 1) || o.posts == 0 ||
 			    o.posts > (1ULL << 40)) {
 				cli_error("--posts: want a positive count, got %s",
@@ -193,7 +192,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_BYTES:
+		case OPT_BYTES_TARGET:
 			if (parse_u64(optarg, &o.bytes_target, 1) ||
 			    o.bytes_target == 0) {
 				cli_error("--bytes-target: want a positive size, "
@@ -202,7 +201,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case O_TRUTH:
+		case OPT_TRUTH:
 			truth_path = optarg;
 			break;
 		case 'o':

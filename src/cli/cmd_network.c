@@ -11,6 +11,9 @@
 #include "count/network.h"
 #include "out/network_write.h"
 
+/* --top: accounts (tags) listed in the summary at most */
+#define TOP_LIST_MAX 100000
+
 static const char help[] =
 	"usage: groundswell network [OPTIONS] FILE...\n"
 	"\n"
@@ -78,17 +81,6 @@ static int parse_kinds(const char *arg, unsigned *out)
 	return 0;
 }
 
-static int parse_count(const char *arg, uint64_t min, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int format_of_path(const char *path)
 {
 	const char *dot = strrchr(path, '.');
@@ -135,22 +127,24 @@ static int read_inputs(struct cli_common *c, struct gs_network *net,
 
 int cmd_network(int argc, char **argv)
 {
-	enum { O_DYNAMIC = 2001, O_MIN_WEIGHT, O_TOP_NODES, O_MAX_EDGES, O_MAX_NODES };
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"kind", required_argument, NULL, 'k'},
 		{"tag", required_argument, NULL, 't'},
 		{"format", required_argument, NULL, 'F'},
 		{"output", required_argument, NULL, 'o'},
 		{"top", required_argument, NULL, 'n'},
-		{"dynamic", no_argument, NULL, O_DYNAMIC},
-		{"min-weight", required_argument, NULL, O_MIN_WEIGHT},
-		{"top-nodes", required_argument, NULL, O_TOP_NODES},
-		{"max-edges", required_argument, NULL, O_MAX_EDGES},
-		{"max-nodes", required_argument, NULL, O_MAX_NODES},
-		CLI_COMMON_OPTIONS,
+		{"dynamic", no_argument, NULL, OPT_DYNAMIC},
+		{"min-weight", required_argument, NULL, OPT_MIN_WEIGHT},
+		{"top-nodes", required_argument, NULL, OPT_TOP_NODES},
+		{"max-edges", required_argument, NULL, OPT_MAX_EDGES},
+		{"max-nodes", required_argument, NULL, OPT_MAX_NODES},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, own);
+	cli_options_add_common(&opts, CLI_COMMON_ALL);
 	struct cli_common c;
 	struct gs_network_options no;
 	struct gs_network_output out;
@@ -162,7 +156,8 @@ int cmd_network(int argc, char **argv)
 	struct cli_given g = {0};
 	uint64_t v;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hk:t:F:o:n:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hk:t:F:o:n:" CLI_COMMON_SHORT,
+				opts.v, NULL)) != -1) {
 		const char *bad = NULL;
 		switch (o) {
 		case 'h':
@@ -186,46 +181,45 @@ int cmd_network(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'n':
-			if (parse_count(optarg, 0, &v) || v > 100000)
+			if (cli_parse_count(optarg, 0, TOP_LIST_MAX, &v))
 				bad = "--top";
 			else
 				out.top_list = (size_t)v;
 			break;
-		case O_DYNAMIC:
+		case OPT_DYNAMIC:
 			out.dynamic = 1;
 			break;
-		case O_MIN_WEIGHT:
-			if (parse_count(optarg, 1, &out.min_weight))
+		case OPT_MIN_WEIGHT:
+			if (cli_parse_count(optarg, 1, UINT64_MAX,
+					    &out.min_weight))
 				bad = "--min-weight (at least 1)";
 			break;
-		case O_TOP_NODES:
-			if (parse_count(optarg, 1, &v))
+		case OPT_TOP_NODES:
+			if (cli_parse_count(optarg, 1, SIZE_MAX, &v))
 				bad = "--top-nodes (at least 1)";
 			else
 				out.top_nodes = (size_t)v;
 			break;
-		case O_MAX_EDGES:
-			if (parse_count(optarg, 1024, &v) || v > UINT32_MAX / 2)
+		case OPT_MAX_EDGES:
+			if (cli_parse_count(optarg, 1024, INT32_MAX, &v))
 				bad = "--max-edges (1024 to 2147483647)";
 			else
 				no.max_edges = (size_t)v;
 			break;
-		case O_MAX_NODES:
-			if (parse_count(optarg, 64, &v) || v > UINT32_MAX / 2)
+		case OPT_MAX_NODES:
+			if (cli_parse_count(optarg, 64, INT32_MAX, &v))
 				bad = "--max-nodes (64 to 2147483647)";
 			else
 				no.max_nodes = (size_t)v;
 			break;
-		case 1005: /* --max-tags */
-		case 1012: /* --hll-precision */
-		case 1013: /* --max-memory */
+		case OPT_MAX_TAGS:
+		case OPT_HLL_PRECISION:
+		case OPT_MAX_MEMORY:
 			/* the tag engine's bounds: a network has its own */
 			cli_error(
-				"'%s' does not apply to 'network' (its bounds are "
+				"'--%s' does not apply to 'network' (its bounds are "
 				"--max-nodes and --max-edges)",
-				o == 1005   ? "--max-tags"
-				: o == 1012 ? "--hll-precision"
-					    : "--max-memory");
+				cli_option_name(opts.v, o));
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		default: {

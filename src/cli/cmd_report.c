@@ -378,13 +378,16 @@ out:
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
-		{"html", required_argument, NULL, 4001},
-		CLI_COMMON_OPTIONS,
+		{"html", required_argument, NULL, OPT_HTML},
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, own);
+	cli_options_add_common(&opts, CLI_COMMON_ALL);
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 20;
@@ -392,7 +395,8 @@ int cmd_report(int argc, char **argv)
 	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
 		if (o == 'h') {
 			fputs(help, stdout);
 			cli_common_release(&c);
@@ -408,7 +412,7 @@ int cmd_report(int argc, char **argv)
 			}
 			continue;
 		}
-		if (o == 4001) {
+		if (o == OPT_HTML) {
 			html = optarg;
 			continue;
 		}

@@ -15,6 +15,18 @@
 #include "base/timeutil.h"
 #include "detect/trend.h"
 
+/* Bounds of serve's own options (the messages state them). */
+#define LATENESS_MAX	1000000 /* buckets */
+#define CONNECTIONS_MAX 100000
+#define TIMEOUT_MIN_MS	1000	 /* 1s */
+#define TIMEOUT_MAX_MS	86400000 /* 1d */
+#define REQUEST_MIN	4096	 /* bytes of headers, and of a body */
+#define REQUEST_MAX	(1 << 24)
+#define BACKLOG_MAX	1000000 /* stream events */
+#define SNAPSHOT_MIN_MS 1000	/* 1s */
+#define TAG_EDGES_MIN	1024	/* a network's least max_edges */
+#define TAG_EDGES_MAX	100000000
+
 static const char help[] =
 	"usage: groundswell serve --source PATH|-|URL [--source ...] [OPTIONS]\n"
 	"\n"
@@ -118,64 +130,48 @@ static int write_port(const char *path, unsigned port)
 	return rename(tmp, path);
 }
 
-static int parse_count(const char *arg, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option head[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"source", required_argument, NULL, 's'},
 		{"listen", required_argument, NULL, 'l'},
-		{"bucket", required_argument, NULL, 'b'},
-		{"input-format", required_argument, NULL, 'f'},
-		{"max-line", required_argument, NULL, 1004},
-		{"max-tags", required_argument, NULL, 1005},
-		{"max-memory", required_argument, NULL, 1013},
-		{"pseudonymize-key-file", required_argument, NULL, 1009},
-		{"show-errors", required_argument, NULL, 1010},
-		{"hll-precision", required_argument, NULL, 1012},
-		{"scorer", required_argument, NULL, 3001},
-		{"halflife", required_argument, NULL, 3002},
-		{"threshold", required_argument, NULL, 3003},
-		{"end-threshold", required_argument, NULL, 3004},
-		{"noise-floor", required_argument, NULL, 3005},
-		{"min-accounts", required_argument, NULL, 3006},
-		{"warmup", required_argument, NULL, 3007},
-		{"posts-threshold", required_argument, NULL, 3008},
-		{"mastodon-threshold", required_argument, NULL, 3009},
-		{"lateness", required_argument, NULL, 4001},
-		{"close-idle", required_argument, NULL, 4002},
-		{"port-file", required_argument, NULL, 4003},
-		{"public-url", required_argument, NULL, 4004},
-		{"cors", required_argument, NULL, 4005},
-		{"max-connections", required_argument, NULL, 4006},
-		{"timeout", required_argument, NULL, 4007},
-		{"max-request", required_argument, NULL, 4008},
-		{"stream-backlog", required_argument, NULL, 4009},
-		{"require-approval", no_argument, NULL, 4010},
-		{"admin-token-file", required_argument, NULL, 4011},
-		{"admin-log", required_argument, NULL, 4012},
-		{"state", required_argument, NULL, 4013},
-		{"snapshot-every", required_argument, NULL, 4014},
-		{"token-file", required_argument, NULL, 4015},
-		{"tag-network-edges", required_argument, NULL, 4016},
 		{NULL, 0, NULL, 0},
 	};
+	static const struct option tail[] = {
+		{"lateness", required_argument, NULL, OPT_LATENESS},
+		{"close-idle", required_argument, NULL, OPT_CLOSE_IDLE},
+		{"port-file", required_argument, NULL, OPT_PORT_FILE},
+		{"public-url", required_argument, NULL, OPT_PUBLIC_URL},
+		{"cors", required_argument, NULL, OPT_CORS},
+		{"max-connections", required_argument, NULL,
+		 OPT_MAX_CONNECTIONS},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
+		{"stream-backlog", required_argument, NULL, OPT_STREAM_BACKLOG},
+		{"require-approval", no_argument, NULL, OPT_REQUIRE_APPROVAL},
+		{"admin-token-file", required_argument, NULL,
+		 OPT_ADMIN_TOKEN_FILE},
+		{"admin-log", required_argument, NULL, OPT_ADMIN_LOG},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY},
+		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+		{"tag-network-edges", required_argument, NULL,
+		 OPT_TAG_NETWORK_EDGES},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, head);
+	cli_options_add_common(&opts, CLI_COMMON_SERVE);
+	cli_options_add_trend(&opts);
+	cli_options_add(&opts, tail);
 	struct cli_common c;
 	struct gs_server_options so;
 	const char **sources = calloc((size_t)argc + 1, sizeof *sources);
 	const char *port_file = NULL;
 	char token[1024], mtoken[4096];
-	int have_token = 0, have_mtoken = 0, scorer_given = 0, o, rc = EXIT_USAGE;
+	int have_token = 0, have_mtoken = 0, o, rc = EXIT_USAGE;
 	struct cli_given g = {0};
 	if (!sources) {
 		cli_error("out of memory");
@@ -185,18 +181,10 @@ int cmd_serve(int argc, char **argv)
 	gs_server_options_init(&so);
 	so.sources = sources;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hs:l:b:f:", opts, NULL)) != -1) {
-		char *end = NULL;
-		double v = 0;
-		long n;
+	while ((o = getopt_long(argc, argv, "hs:l:" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
+		uint64_t n;
 		int64_t ms;
-		if (o >= 3002 && o <= 3009) {
-			v = strtod(optarg, &end);
-			if (*end || !(v >= 0)) {
-				cli_error("invalid value '%s'", optarg);
-				goto out;
-			}
-		}
 		if (cli_given_option(&g, o))
 			goto out;
 		switch (o) {
@@ -206,103 +194,106 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		case 's': sources[so.nsources++] = optarg; continue;
 		case 'l': so.listen = optarg; continue;
-		case 3001:
-			so.trend.scorer = gs_scorer_parse(optarg);
-			if (so.trend.scorer == GS_SCORER_COUNT_) {
-				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
-				goto out;
-			}
-			scorer_given = 1;
-			continue;
-		case 3002: so.trend.halflife = v; continue;
-		case 3003: so.trend.threshold = v; continue;
-		case 3004: so.trend.end_threshold = v; continue;
-		case 3005: so.trend.beta = v; continue;
-		case 3006: so.trend.min_accounts = (unsigned)v; continue;
-		case 3007: so.trend.warmup = (unsigned)v; continue;
-		case 3008: so.trend.posts_threshold = v; continue;
-		case 3009: so.trend.mastodon_threshold = v; continue;
-		case 4001:
-			if (parse_count(optarg, 0, 1000000, &n)) {
+		case OPT_LATENESS:
+			if (cli_parse_count(optarg, 0, LATENESS_MAX, &n)) {
 				cli_error("invalid --lateness '%s' (buckets, 0 or more)", optarg);
 				goto out;
 			}
-			so.lateness = n;
+			so.lateness = (int64_t)n;
 			continue;
-		case 4002:
+		case OPT_CLOSE_IDLE:
 			if (gs_duration_parse(optarg, &ms)) {
 				cli_error("invalid --close-idle '%s' (e.g. 5s)", optarg);
 				goto out;
 			}
 			so.close_idle_ms = ms;
 			continue;
-		case 4003: port_file = optarg; continue;
-		case 4004:
+		case OPT_PORT_FILE:
+			port_file = optarg;
+			continue;
+		case OPT_PUBLIC_URL:
 			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
 				cli_error("invalid --public-url '%s' (http:// or https://)", optarg);
 				goto out;
 			}
 			so.public_url = optarg;
 			continue;
-		case 4005: so.cors = optarg; continue;
-		case 4006:
-			if (parse_count(optarg, 1, 100000, &n)) {
+		case OPT_CORS:
+			so.cors = optarg;
+			continue;
+		case OPT_MAX_CONNECTIONS:
+			if (cli_parse_count(optarg, 1, CONNECTIONS_MAX, &n)) {
 				cli_error("invalid --max-connections '%s'", optarg);
 				goto out;
 			}
 			so.max_connections = (unsigned)n;
 			continue;
-		case 4007:
-			if (gs_duration_parse(optarg, &ms) || ms < 1000 || ms > 86400000) {
+		case OPT_TIMEOUT:
+			if (gs_duration_parse(optarg, &ms) ||
+			    ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) {
 				cli_error("invalid --timeout '%s' (1s to 1d)", optarg);
 				goto out;
 			}
 			so.timeout_s = (unsigned)(ms / 1000);
 			continue;
-		case 4008:
-			if (parse_count(optarg, 4096, 1 << 24, &n)) {
-				cli_error("invalid --max-request '%s' (4096 to 16777216)", optarg);
+		case OPT_MAX_REQUEST:
+			if (cli_parse_count(optarg, REQUEST_MIN, REQUEST_MAX,
+					    &n)) {
+				cli_error(
+					"invalid --max-request '%s' (%d to %d)",
+					optarg, REQUEST_MIN, REQUEST_MAX);
 				goto out;
 			}
 			so.max_request = (size_t)n;
 			continue;
-		case 4009:
-			if (parse_count(optarg, 0, 1000000, &n)) {
+		case OPT_STREAM_BACKLOG:
+			if (cli_parse_count(optarg, 0, BACKLOG_MAX, &n)) {
 				cli_error("invalid --stream-backlog '%s'", optarg);
 				goto out;
 			}
 			so.stream_backlog = (size_t)n;
 			continue;
-		case 4010: so.require_approval = 1; continue;
-		case 4011:
+		case OPT_REQUIRE_APPROVAL:
+			so.require_approval = 1;
+			continue;
+		case OPT_ADMIN_TOKEN_FILE:
 			if (read_secret(optarg, token, sizeof token, "admin token file"))
 				goto out;
 			have_token = 1;
 			continue;
-		case 4012: so.admin_log = optarg; continue;
-		case 4013: so.state_dir = optarg; continue;
-		case 4014:
-			if (gs_duration_parse(optarg, &ms) || ms < 1000) {
+		case OPT_ADMIN_LOG:
+			so.admin_log = optarg;
+			continue;
+		case OPT_STATE:
+			so.state_dir = optarg;
+			continue;
+		case OPT_SNAPSHOT_EVERY:
+			if (gs_duration_parse(optarg, &ms) ||
+			    ms < SNAPSHOT_MIN_MS) {
 				cli_error("invalid --snapshot-every '%s' (1s or more)", optarg);
 				goto out;
 			}
 			so.snapshot_every_ms = ms;
 			continue;
-		case 4015:
+		case OPT_TOKEN_FILE:
 			if (read_secret(optarg, mtoken, sizeof mtoken, "token file"))
 				goto out;
 			have_mtoken = 1;
 			continue;
-		case 4016:
-			if (parse_count(optarg, 0, 100000000, &n) || (n && n < 1024)) {
-				cli_error("invalid --tag-network-edges '%s' (0, or 1024 to 100000000)",
-					  optarg);
+		case OPT_TAG_NETWORK_EDGES:
+			if (cli_parse_count(optarg, 0, TAG_EDGES_MAX, &n) ||
+			    (n && n < TAG_EDGES_MIN)) {
+				cli_error(
+					"invalid --tag-network-edges '%s' (0, or %d to %d)",
+					optarg, TAG_EDGES_MIN, TAG_EDGES_MAX);
 				goto out;
 			}
 			so.tag_network_edges = (size_t)n;
 			continue;
 		}
-		int r = cli_common_option(&c, o, optarg);
+		int r = cli_trend_option(&so.trend, o, optarg);
+		if (r == 0)
+			r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
 			if (r == 0)
 				fputs("see 'groundswell serve --help'\n", stderr);
@@ -313,7 +304,7 @@ int cmd_serve(int argc, char **argv)
 		cli_error("unexpected argument '%s' (sources are given with --source)", argv[optind]);
 		goto out;
 	}
-	if (cli_given_check_scorer(&g, so.trend.scorer, scorer_given))
+	if (cli_given_check_scorer(&g, so.trend.scorer))
 		goto out;
 	if (!so.nsources) {
 		cli_error("no source (give --source PATH or --source -; see --help)");

@@ -170,19 +170,23 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 
 int cmd_tag(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
-		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, own);
+	cli_options_add_common(&opts, CLI_COMMON_ALL);
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 10;
 	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
 		if (o == 'h') {
 			fputs(help, stdout);
 			cli_common_release(&c);

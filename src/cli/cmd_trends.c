@@ -217,68 +217,43 @@ done:
 
 int cmd_trends(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option head[] = {
 		{"help", no_argument, NULL, 'h'},
-		{"scorer", required_argument, NULL, 3001},
-		{"halflife", required_argument, NULL, 3002},
-		{"threshold", required_argument, NULL, 3003},
-		{"end-threshold", required_argument, NULL, 3004},
-		{"noise-floor", required_argument, NULL, 3005},
-		{"min-accounts", required_argument, NULL, 3006},
-		{"warmup", required_argument, NULL, 3007},
-		{"posts-threshold", required_argument, NULL, 3008},
-		{"mastodon-threshold", required_argument, NULL, 3009},
-		{"live", no_argument, NULL, 3010},
-		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
+	static const struct option tail[] = {
+		{"live", no_argument, NULL, OPT_LIVE},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_options opts;
+	cli_options_init(&opts);
+	cli_options_add(&opts, head);
+	cli_options_add_trend(&opts);
+	cli_options_add(&opts, tail);
+	cli_options_add_common(&opts, CLI_COMMON_ALL);
 	struct cli_common c;
 	struct gs_trend_options to;
 	struct cli_given g = {0};
-	int live = 0, scorer_given = 0, o;
+	int live = 0, o;
 	cli_common_init(&c);
 	gs_trend_options_init(&to);
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h" CLI_COMMON_SHORT, opts, NULL)) != -1) {
-		char *end = NULL;
-		double v = 0;
-		if (o >= 3002 && o <= 3009) {
-			v = strtod(optarg, &end);
-			if (*end || !(v >= 0)) {
-				cli_error("invalid value '%s'", optarg);
-				cli_common_release(&c);
-				return EXIT_USAGE;
-			}
-		}
-		if (cli_given_option(&g, o)) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
-		}
-		switch (o) {
-		case 'h':
+	while ((o = getopt_long(argc, argv, "h" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
+		if (o == 'h') {
 			fputs(help, stdout);
 			cli_common_release(&c);
 			return 0;
-		case 3001:
-			to.scorer = gs_scorer_parse(optarg);
-			if (to.scorer == GS_SCORER_COUNT_) {
-				cli_error("unknown scorer '%s' (significance, mastodon, posts)", optarg);
-				cli_common_release(&c);
-				return EXIT_USAGE;
-			}
-			scorer_given = 1;
-			continue;
-		case 3002: to.halflife = v; continue;
-		case 3003: to.threshold = v; continue;
-		case 3004: to.end_threshold = v; continue;
-		case 3005: to.beta = v; continue;
-		case 3006: to.min_accounts = (unsigned)v; continue;
-		case 3007: to.warmup = (unsigned)v; continue;
-		case 3008: to.posts_threshold = v; continue;
-		case 3009: to.mastodon_threshold = v; continue;
-		case 3010: live = 1; continue;
 		}
-		int r = cli_common_option(&c, o, optarg);
+		if (o == OPT_LIVE) {
+			live = 1;
+			continue;
+		}
+		int r = cli_given_option(&g, o)
+				? -1
+				: cli_trend_option(&to, o, optarg);
+		if (r == 0)
+			r = cli_common_option(&c, o, optarg);
 		if (r <= 0) {
 			if (r == 0)
 				fputs("see 'groundswell trends --help'\n", stderr);
@@ -286,7 +261,7 @@ int cmd_trends(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_given_check_scorer(&g, to.scorer, scorer_given)) {
+	if (cli_given_check_scorer(&g, to.scorer)) {
 		cli_common_release(&c);
 		return EXIT_USAGE;
 	}

@@ -1,5 +1,6 @@
 /*
- * common.h - options and output helpers the subcommands share.
+ * common.h - what the reading subcommands share: the settings of their
+ * common options (parsed in options.c), the input loop and output helpers.
  *
  * Ownership: struct cli_common is embedded by the command (cli_common_init /
  * cli_common_release); the engine it builds is its own and freed by release.
@@ -15,6 +16,7 @@
 #include "out/pseudo.h"
 #include "detect/trend.h"
 #include "out/json_writer.h"
+#include "options.h"
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
 
@@ -35,56 +37,12 @@ struct cli_common {
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* lines that are not posts, by kind */
 };
 
-/* Long options every reading command takes; append to a command's table. */
-#define CLI_COMMON_OPTIONS                                                     \
-	{"bucket", required_argument, NULL, 'b'},                              \
-	{"input-format", required_argument, NULL, 'f'},                        \
-	{"strict", no_argument, NULL, 1001},                                   \
-	{"json", no_argument, NULL, 1002},                                     \
-	{"csv", no_argument, NULL, 1003},                                      \
-	{"max-line", required_argument, NULL, 1004},                           \
-	{"max-tags", required_argument, NULL, 1005},                           \
-	{"progress", no_argument, NULL, 1006},                                 \
-	{"no-progress", no_argument, NULL, 1007},                              \
-	{"pseudonymize-key", required_argument, NULL, 1008},                   \
-	{"pseudonymize-key-file", required_argument, NULL, 1009},              \
-	{"show-errors", required_argument, NULL, 1010},                        \
-	{"threads", required_argument, NULL, 1011},                            \
-	{"hll-precision", required_argument, NULL, 1012},                      \
-	{"max-memory", required_argument, NULL, 1013}
-
-#define CLI_COMMON_SHORT "b:f:"
-
-#define CLI_COMMON_HELP                                                        \
-	"Input options:\n"                                                     \
-	"  -f, --input-format F   twitter1, twitter2, jetstream, mastodon or auto\n" \
-	"                         (default: detected per line)\n"              \
-	"  -b, --bucket D         timeline bucket: 5m, 1h, 1d... (default 1h)\n" \
-	"      --strict           stop at the first malformed line (exit 3)\n" \
-	"      --max-line N       reject lines over N bytes (default 64M)\n" \
-	"      --max-tags N       tags tracked exactly (default 200000)\n"     \
-	"      --max-memory SIZE  memory for the tags, about (default 256M; 0:\n" \
-	"                         none); past it the rarest tags are evicted\n" \
-	"      --show-errors N    malformed lines printed (default 10)\n"      \
-	"      --threads N        threads for big plain files (default: CPUs)\n" \
-	"      --hll-precision P  distinct-account sketch: 2^P registers, exact\n" \
-	"                         up to 2^P/16, then 1.04/sqrt(2^P) error (14)\n" \
-	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
-	"Output options:\n"                                                    \
-	"      --json, --csv      machine-readable output (default: a table)\n" \
-	"      --pseudonymize-key KEY, --pseudonymize-key-file FILE\n"         \
-	"                         replace account ids by keyed hashes\n"
-
 void cli_common_init(struct cli_common *c);
 void cli_common_release(struct cli_common *c);
 /* The same, when the process exits next: the engine is not freed. Freeing
  * tens of thousands of tags one by one was 3-6% of a report's time
  * (docs/performance.md), and the memory goes back with the process. */
 void cli_common_release_at_exit(struct cli_common *c);
-
-/* Handles option c with argument arg; 1 if it was a common option, 0 if
- * not, -1 (message printed) if its argument was invalid. */
-int cli_common_option(struct cli_common *c, int opt, const char *arg);
 
 /* Reads the files (stdin when there are none and it is not a terminal) into
  * c->engine. Returns 0 or the exit code to leave with. */
@@ -111,7 +69,8 @@ void fmt_count(char *buf, size_t n, double v); /* 12,345 */
  * HTML page written to html_path too when not NULL ("-": the page alone, on
  * stdout); returns an exit code. */
 int report_write(struct cli_common *c, size_t top, const char *html_path);
-/* A trend event with what is shown of it. */
+/* A trend event with what is shown of it; it borrows the event and the
+ * engine's strings, valid until either changes. */
 struct trend_row {
 	const struct gs_trend_event *ev;
 	const char *display; /* most frequent spelling, else the key */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "options.h"
 
 int cli_conflict(const char *a, const char *b, const char *why)
 {
@@ -15,7 +16,7 @@ int cli_conflict(const char *a, const char *b, const char *why)
 	return EXIT_USAGE;
 }
 
-/* The trend options, by number - 3002, and the scorers they apply to. */
+/* The trend options, by id - OPT_HALFLIFE, and the scorers they apply to. */
 static const struct {
 	const char *name;
 	unsigned scorers; /* 1 << enum gs_scorer */
@@ -28,22 +29,41 @@ static const struct {
 	{"--end-threshold", 1u << GS_SCORER_SIGNIFICANCE, {0}},
 	{"--noise-floor", 1u << GS_SCORER_SIGNIFICANCE, {0}},
 	{"--min-accounts", 1u << GS_SCORER_SIGNIFICANCE, {0}},
-	{"--warmup", 7u, {0}},
-	{"--posts-threshold", 1u << GS_SCORER_POSTS, {"--threshold", "--mastodon-threshold", NULL}},
-	{"--mastodon-threshold", 1u << GS_SCORER_MASTODON, {"--threshold", NULL, "--posts-threshold"}},
+	{"--warmup", (1u << GS_SCORER_COUNT_) - 1, {0}}, /* every scorer */
+	{"--posts-threshold",
+	 1u << GS_SCORER_POSTS,
+	 {"--threshold", "--mastodon-threshold", NULL}},
+	{"--mastodon-threshold",
+	 1u << GS_SCORER_MASTODON,
+	 {"--threshold", NULL, "--posts-threshold"}},
 };
+_Static_assert(
+	sizeof trend_opts / sizeof *trend_opts ==
+		OPT_MASTODON_THRESHOLD - OPT_HALFLIFE + 1,
+	"one entry per numeric trend option, in the order of enum cli_opt");
 
 int cli_given_option(struct cli_given *g, int o)
 {
 	const char *name = NULL, **slot = NULL;
 	switch (o) {
-	case 1002: name = "--json", slot = &g->out; break;
-	case 1003: name = "--csv", slot = &g->out; break;
-	case 1008: name = "--pseudonymize-key", slot = &g->key; break;
-	case 1009: name = "--pseudonymize-key-file", slot = &g->key; break;
+	case OPT_JSON:
+		name = "--json", slot = &g->out;
+		break;
+	case OPT_CSV:
+		name = "--csv", slot = &g->out;
+		break;
+	case OPT_PSEUDONYMIZE_KEY:
+		name = "--pseudonymize-key", slot = &g->key;
+		break;
+	case OPT_PSEUDONYMIZE_KEY_FILE:
+		name = "--pseudonymize-key-file", slot = &g->key;
+		break;
+	case OPT_SCORER:
+		g->scorer = 1;
+		return 0;
 	default:
-		if (o >= 3002 && o <= 3009)
-			g->trend |= 1u << (o - 3002);
+		if (o >= OPT_HALFLIFE && o <= OPT_MASTODON_THRESHOLD)
+			g->trend |= 1u << (o - OPT_HALFLIFE);
 		return 0;
 	}
 	if (*slot && *slot != name)
@@ -52,8 +72,7 @@ int cli_given_option(struct cli_given *g, int o)
 	return 0;
 }
 
-int cli_given_check_scorer(const struct cli_given *g, enum gs_scorer s,
-			   int given)
+int cli_given_check_scorer(const struct cli_given *g, enum gs_scorer s)
 {
 	for (unsigned i = 0; i < sizeof trend_opts / sizeof *trend_opts; i++) {
 		if (!(g->trend & (1u << i)) || (trend_opts[i].scorers & (1u << s)))
@@ -62,7 +81,7 @@ int cli_given_check_scorer(const struct cli_given *g, enum gs_scorer s,
 		const char *instead = trend_opts[i].instead[s];
 		char scorer[64], why[160];
 		snprintf(scorer, sizeof scorer, "--scorer %s", gs_scorer_name(s));
-		if (!given) {
+		if (!g->scorer) {
 			/* the default scorer: say which scorer it belongs to */
 			const char *own = "";
 			for (int k = 0; k < GS_SCORER_COUNT_; k++)

@@ -20,22 +20,22 @@
 struct cli_given {
 	const char *out; /* "--json" or "--csv", when given */
 	const char *key; /* "--pseudonymize-key" or "--pseudonymize-key-file" */
-	unsigned trend;  /* trend options given: 1 << (option - 3002) */
+	int scorer;	 /* --scorer given (else the scorer is the default) */
+	unsigned trend;	 /* trend options given: 1 << (id - OPT_HALFLIFE) */
 };
 
 /* Prints "groundswell: options 'A' and 'B' cannot be used together"
  * (and why, when why is not NULL); returns EXIT_USAGE. */
 int cli_conflict(const char *a, const char *b, const char *why);
 
-/* Records option o (the numbers of CLI_COMMON_OPTIONS and of the trend
- * options 3002..3009); 0, or EXIT_USAGE (message printed) when it
- * contradicts one given before. */
+/* Records option o (an id of options.h; the common and trend options
+ * count); 0, or EXIT_USAGE (message printed) when it contradicts one given
+ * before. */
 int cli_given_option(struct cli_given *g, int o);
 
-/* Refuses trend options that scorer s does not use (--threshold with
- * --scorer posts...); given: whether --scorer was given (else s is the
- * default). 0 or EXIT_USAGE. */
-int cli_given_check_scorer(const struct cli_given *g, enum gs_scorer s,
-			   int given);
+/* Refuses trend options that scorer s (the default unless --scorer was
+ * given) does not use (--threshold with --scorer posts...). 0 or
+ * EXIT_USAGE. */
+int cli_given_check_scorer(const struct cli_given *g, enum gs_scorer s);
 
 #endif

@@ -1,10 +1,10 @@
 /*
  * html.h - "report --html": the report as one self-contained HTML page
- * (inline CSS and SVG charts drawn here, no script, font or network
- * reference), and the trend rows that report prints.
+ * (inline CSS and SVG charts drawn in html.c; no script, and nothing the
+ * page loads from the network).
  *
- * Ownership: nothing returned is to be freed; struct trend_row borrows its
- * event and the engine's strings, valid until either changes.
+ * Ownership: nothing here allocates what the caller frees; the page is
+ * written as it is made, and the engine and events are only read.
  */
 #ifndef GS_CLI_HTML_H
 #define GS_CLI_HTML_H
@@ -17,10 +17,13 @@
 
 /*
  * Writes the page for c->engine and its trend events ev[0..nev) (as
- * gs_trend_events gives them) to f: summary, how to read it, charts of
- * distinct accounts per bucket with trend spans shaded, co-occurring tags,
- * the top tags (top; 0 for all) and the trends. Returns 0, GS_ENOMEM or
- * GS_EIO (f reported an error).
+ * gs_trend_events gives them) to f: the summary and how to read it; distinct
+ * accounts per bucket of the top tags, trend spans shaded; a card for each
+ * of the movements with the highest scores, with its chart and the tags
+ * used with it; the magnitude table of the top tags (top of them; 0 for
+ * all); and the trends table, by start (the 200 with the highest scores
+ * when there are more). Returns 0, GS_ENOMEM or GS_EIO (f reported an
+ * error).
  */
 int html_report(FILE *f, const struct cli_common *c,
 		const struct gs_trend_event *ev, size_t nev, size_t top);

@@ -3,7 +3,7 @@
  *
  * What it does
  * ------------
- * A struct gs_hll (24 bytes, embedded by the million in the engine's tables)
+ * A struct gs_hll (16 bytes, embedded by the million in the engine's tables)
  * counts distinct elements given as 64-bit hashes, e.g. the accounts that
  * used a hashtag in one time bucket. Most such counts are tiny and must be
  * exact; a few are huge and only need to be close. Sketches of disjoint

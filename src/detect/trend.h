@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "groundswell.h"
+#include "input/fold.h"
 
 enum gs_scorer {
 	GS_SCORER_SIGNIFICANCE = 0, /* SigniTrend-style z-score (default) */
@@ -62,7 +63,7 @@ const char *gs_trend_status_name(enum gs_trend_status s);
 
 struct gs_trend_event {
 	uint64_t hash;
-	char key[257];
+	char key[GS_TAG_MAX + 1]; /* the tag's key, NUL-terminated */
 	int64_t start_ms;  /* first bucket flagged */
 	int64_t peak_ms;   /* bucket with the most distinct accounts */
 	int64_t end_ms;    /* bucket in which it fell back; -1 while open */

@@ -241,5 +241,24 @@ assert all(e["tag"] in keys for e in ev)
 assert {r["tag"] for r in csv.DictReader(open(sys.argv[3]))} == keys
 PY
 
+# the option groups: one table and one parser each (src/cli/options.c)
+"$BIN" report --max-line 1k --max-memory 2m --max-tags 16 --json "$G/twitter1.jsonl" >/dev/null 2>&1; ok $? "sizes take k, m (either case); --max-tags 16 is the least"
+"$BIN" report --max-tags 15 "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid --max-tags '15' (at least 16)" "$T/e"; ok $? "--max-tags 15 is refused"
+"$BIN" report --max-tags -20 "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "a count with a '-' is refused, not wrapped around"
+"$BIN" report --max-line 2G "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "at most 1G" "$T/e"; ok $? "--max-line over 1G is refused"
+"$BIN" report --hll-precision 17 "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid --hll-precision '17' (4 to 16)" "$T/e"; ok $? "--hll-precision outside 4..16 is refused, with the bounds"
+"$BIN" report --help | grep -q '1.04/sqrt(2^P) error (14)'; ok $? "the help names the default precision"
+"$BIN" network --max-memory 1M "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "'--max-memory' does not apply to 'network'" "$T/e"; ok $? "network refuses the tag engine's bounds by name"
+"$BIN" network --max-edges 1023 "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid --max-edges (1024 to 2147483647): '1023'" "$T/e"; ok $? "network's counts go through the count parser"
+"$BIN" trends --halflife -1 "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid value '-1'" "$T/e"; ok $? "trends refuses a negative trend option"
+"$BIN" trends --posts-threshold 3 "$G/twitter1.jsonl" >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "applies to '--scorer posts' only" "$T/e"; ok $? "trends refuses another scorer's option"
+"$BIN" demo --hours 0 >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid value '0' for --hours" "$T/e"; ok $? "demo names the option of a bad value"
+for a in "--lateness -1" "--max-request 4095" "--tag-network-edges 1023" "--hll-precision 3" "--scorer nope" "--halflife x"; do
+	timeout 20 "$BIN" serve --source - $a </dev/null >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "invalid\|unknown" "$T/e"; ok $? "serve refuses $a"
+done
+for a in --json --csv --strict --threads=2 --progress --no-progress; do
+	timeout 20 "$BIN" serve --source - $a </dev/null >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "see 'groundswell serve --help'" "$T/e"; ok $? "serve does not take $a"
+done
+
 echo "1..$n"
 [ "$fail" -eq 0 ]
