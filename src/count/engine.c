@@ -29,9 +29,9 @@
  *   exact and the shrunk sketches still merge).
  *
  *   Bluesky reposts name their original by URI. The last repost_cache
- *   tagged posts are remembered in a FIFO ring with a hash index; a repost
- *   of an older post is counted as a post and repost, and as
- *   reposts_unresolved, without tags.
+ *   tagged posts are remembered (repost_cache.h, which states the rule for
+ *   a post seen twice); a repost of an older post is counted as a post and
+ *   repost, and as reposts_unresolved, without tags.
  *
  * Merge
  *   Counters add, sketches take their union, timelines merge bucket by
@@ -47,10 +47,10 @@
 #include "input/fold.h"
 #include "groundswell.h"
 #include "hll.h"
+#include "repost_cache.h"
 #include "base/timeutil.h"
 
 #define SPELLINGS_MAX 4
-#define REPOST_TAGS 7
 #define LANGS_MAX 1024
 #define NAME_MAX_ 40
 /* Mentioned accounts carry their id (40 bytes): fewer of them are kept. */
@@ -105,22 +105,6 @@ struct tag {
 	char key[]; /* NUL-terminated */
 };
 
-struct repost_ent {
-	uint64_t key;
-	uint8_t n;
-	uint8_t sp[REPOST_TAGS]; /* spelling slot of each tag, 0xFF unknown */
-	uint64_t tags[REPOST_TAGS];
-};
-
-#define PENDING_MAX (1u << 20)
-
-/* A Bluesky repost whose original this engine has not seen. */
-struct pending {
-	uint64_t key, ah;
-	int64_t time_ms;
-	uint16_t lid;
-};
-
 struct gs_engine {
 	struct gs_engine_options o;
 	struct tag **slots;
@@ -132,30 +116,13 @@ struct gs_engine {
 	/* languages: interned, so topk keys are small ids */
 	char langs[LANGS_MAX][16];
 	size_t nlangs;
-	/* Bluesky repost cache: ring of entries + index of ring positions */
-	struct repost_ent *ring;
-	size_t ring_n, ring_head, ring_cap;
-	uint32_t *ridx; /* ring position + 1, 0 = empty */
-	size_t ridx_n;
-	struct pending *pending;
-	size_t npending, pending_cap;
+	/* Bluesky posts for their reposts' tags (entries' sp[]: spelling
+	 * slots), and the reposts still waiting for theirs */
+	struct gs_repost_cache rc;
 	/* bytes held by the tags (gs_engine_memory's tags to summaries),
 	 * kept as they grow; max_bytes > 0 bounds it (fit_memory) */
 	size_t mem, max_bytes, mem_retry;
 };
-
-static struct pending *pending_push(struct gs_engine *e)
-{
-	if (e->npending == e->pending_cap) {
-		size_t cap = e->pending_cap ? e->pending_cap * 2 : 256;
-		struct pending *np = realloc(e->pending, cap * sizeof *np);
-		if (!np)
-			return NULL;
-		e->pending = np;
-		e->pending_cap = cap;
-	}
-	return &e->pending[e->npending++];
-}
 
 void gs_engine_options_init(struct gs_engine_options *o)
 {
@@ -193,8 +160,8 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 	e->o = *opt;
 	e->nslots = pow2_at_least(1024);
 	e->slots = calloc(e->nslots, sizeof *e->slots);
-	/* the repost cache is allocated with the first Bluesky post */
-	e->ring_cap = 0;
+	/* the ring is allocated with the first tagged Bluesky post */
+	gs_repost_cache_init(&e->rc, opt->repost_cache);
 	if (!e->slots) {
 		gs_engine_free(e);
 		return NULL;
@@ -277,9 +244,7 @@ void gs_engine_free(struct gs_engine *e)
 			if (e->slots[i])
 				tag_free(e->slots[i]);
 	free(e->slots);
-	free(e->ring);
-	free(e->ridx);
-	free(e->pending);
+	gs_repost_cache_release(&e->rc);
 	gs_hll_release(&e->accounts);
 	gs_hll_release(&e->tagkeys);
 	if (e->global)
@@ -690,92 +655,22 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 
 /* ---- repost cache ------------------------------------------------------ */
 
-static uint64_t bsky_key(struct gs_str did, struct gs_str rkey)
-{
-	return XXH3_64bits_withSeed(rkey.p, rkey.n, XXH3_64bits(did.p, did.n));
-}
-
-static uint32_t *ridx_find(const struct gs_engine *e, uint64_t key)
-{
-	size_t mask = e->ridx_n - 1;
-	for (size_t i = (size_t)key & mask;; i = (i + 1) & mask) {
-		uint32_t v = e->ridx[i];
-		if (!v || e->ring[v - 1].key == key)
-			return &e->ridx[i];
-	}
-}
-
-/* Removes the index entry of ring position pos (backward-shift deletion). */
-static void ridx_remove(struct gs_engine *e, uint64_t key)
-{
-	size_t mask = e->ridx_n - 1;
-	uint32_t *s = ridx_find(e, key);
-	if (!*s)
-		return;
-	size_t i = (size_t)(s - e->ridx);
-	for (;;) {
-		e->ridx[i] = 0;
-		size_t j = i;
-		for (;;) {
-			j = (j + 1) & mask;
-			uint32_t v = e->ridx[j];
-			if (!v)
-				return;
-			size_t home = (size_t)e->ring[v - 1].key & mask;
-			/* move v back to i unless its home lies in (i, j] */
-			if ((j > i && (home <= i || home > j)) ||
-			    (j < i && (home <= i && home > j))) {
-				e->ridx[i] = v;
-				i = j;
-				break;
-			}
-		}
-	}
-}
-
-static int ring_alloc(struct gs_engine *e)
-{
-	if (e->ring_cap || !e->o.repost_cache)
-		return 0;
-	e->ring = malloc(e->o.repost_cache * sizeof *e->ring);
-	e->ridx_n = pow2_at_least(e->o.repost_cache * 2);
-	e->ridx = calloc(e->ridx_n, sizeof *e->ridx);
-	if (!e->ring || !e->ridx) {
-		free(e->ring);
-		free(e->ridx);
-		e->ring = NULL;
-		e->ridx = NULL;
-		return GS_ENOMEM;
-	}
-	e->ring_cap = e->o.repost_cache;
-	return 0;
-}
-
+/* Remembers a tagged Bluesky post (its first GS_REPOST_TAGS tags, and the
+ * slot of the spelling each was used with) for its reposts. Out of memory
+ * for the ring, the post is not remembered: its reposts stay unresolved. */
 static void repost_remember(struct gs_engine *e, uint64_t key,
 			    struct tag **tags, const uint8_t *sp, size_t n)
 {
-	if (n == 0 || ring_alloc(e) || !e->ring_cap)
+	if (n == 0)
 		return;
-	uint32_t *s = ridx_find(e, key);
-	if (*s)
-		return; /* delivered twice: keep the first */
-	size_t pos;
-	if (e->ring_n < e->ring_cap) {
-		pos = e->ring_n++;
-	} else {
-		pos = e->ring_head;
-		e->ring_head = (e->ring_head + 1) % e->ring_cap;
-		ridx_remove(e, e->ring[pos].key);
-		s = ridx_find(e, key);
+	struct gs_repost_ent r;
+	r.key = key;
+	r.n = (uint8_t)(n < GS_REPOST_TAGS ? n : GS_REPOST_TAGS);
+	for (size_t i = 0; i < r.n; i++) {
+		r.tags[i] = tags[i]->hash;
+		r.sp[i] = sp ? sp[i] : 0xFF;
 	}
-	struct repost_ent *r = &e->ring[pos];
-	r->key = key;
-	r->n = (uint8_t)(n < REPOST_TAGS ? n : REPOST_TAGS);
-	for (size_t i = 0; i < r->n; i++) {
-		r->tags[i] = tags[i]->hash;
-		r->sp[i] = sp ? sp[i] : 0xFF;
-	}
-	*s = (uint32_t)pos + 1;
+	(void)gs_repost_cache_put(&e->rc, &r);
 }
 
 /* ---- counting ---------------------------------------------------------- */
@@ -860,14 +755,15 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 	return 0;
 }
 
-/* Tags of a remembered Bluesky post; 0 when it is not remembered. */
+/* Tags of a remembered Bluesky post, and the slots of their spellings:
+ * their number, 0 when the post is not remembered, (size_t)-1 when all its
+ * tags were evicted since. */
 static size_t repost_tags(const struct gs_engine *e, uint64_t key,
 			  struct tag **tags, uint8_t *sp)
 {
-	uint32_t *s = e->ring_cap ? ridx_find(e, key) : NULL;
-	if (!s || !*s)
+	const struct gs_repost_ent *re = gs_repost_cache_find(&e->rc, key);
+	if (!re)
 		return 0;
-	const struct repost_ent *re = &e->ring[*s - 1];
 	size_t nt = 0;
 	for (size_t i = 0; i < re->n; i++) {
 		struct tag *t = *find_slot(e, re->tags[i], NULL, 0);
@@ -894,15 +790,11 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	 * them (the oldest entry's too, which remembering it evicts). */
 	uint64_t bkey = 0;
 	if (repost && p->repost_rkey.n)
-		bkey = bsky_key(p->repost_did, p->repost_rkey);
+		bkey = gs_repost_key(p->repost_did, p->repost_rkey);
 	else if (p->post_rkey.n && p->ntags)
-		bkey = bsky_key(p->post_did, p->post_rkey);
-	if (bkey && e->ring_cap) {
-		__builtin_prefetch(&e->ridx[(size_t)bkey & (e->ridx_n - 1)]);
-		if (!repost && e->ring_n == e->ring_cap)
-			__builtin_prefetch(&e->ridx[(size_t)e->ring[e->ring_head].key &
-						    (e->ridx_n - 1)]);
-	}
+		bkey = gs_repost_key(p->post_did, p->post_rkey);
+	if (bkey)
+		gs_repost_cache_prefetch(&e->rc, bkey, !repost);
 
 	e->s.posts++;
 	if (repost)
@@ -937,14 +829,11 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 			e->s.reposts_unresolved++;
 			/* An earlier part of the input, read by another engine,
 			 * may hold the original: gs_engine_merge() retries. */
-			if (e->npending < PENDING_MAX) {
-				struct pending *pd = pending_push(e);
-				if (pd) {
-					pd->key = key;
-					pd->ah = ah;
-					pd->time_ms = p->time_ms;
-					pd->lid = (uint16_t)lang_id(e, p->lang);
-				}
+			struct gs_repost_pending *pd =
+				gs_repost_cache_pend(&e->rc, key, p->time_ms);
+			if (pd) {
+				pd->engine.ah = ah;
+				pd->engine.lid = (uint16_t)lang_id(e, p->lang);
 			}
 			return 0;
 		}
@@ -1125,10 +1014,10 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	int r;
 	/* src's reposts of posts it never saw: dst holds what came before. */
 	uint64_t resolved = 0;
-	for (size_t i = 0; i < src->npending; i++) {
-		const struct pending *pd = &src->pending[i];
-		struct tag *tags[REPOST_TAGS];
-		uint8_t slots[REPOST_TAGS];
+	for (size_t i = 0; i < src->rc.npending; i++) {
+		const struct gs_repost_pending *pd = &src->rc.pending[i];
+		struct tag *tags[GS_REPOST_TAGS];
+		uint8_t slots[GS_REPOST_TAGS];
 		size_t nt = repost_tags(dst, pd->key, tags, slots);
 		if (nt == 0 || nt == (size_t)-1)
 			continue;
@@ -1136,13 +1025,13 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 			if (slots[k] != 0xFF && tags[k]->sp[slots[k]])
 				tags[k]->sp[slots[k]]->count++;
 		uint64_t lid = 0;
-		if (pd->lid) {
-			const char *l = src->langs[pd->lid - 1];
+		if (pd->engine.lid) {
+			const char *l = src->langs[pd->engine.lid - 1];
 			struct gs_str ls = {l, strlen(l)};
 			lid = lang_id(dst, ls);
 		}
 		struct gs_str none = {"", 0};
-		if ((r = count_tags(dst, tags, nt, pd->ah, pd->time_ms,
+		if ((r = count_tags(dst, tags, nt, pd->engine.ah, pd->time_ms,
 				    GS_POST_REPOST, lid, NULL, 0, none, none)))
 			return r;
 		resolved++;
@@ -1202,12 +1091,14 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	}
 	dst->s.evicted_max_posts = evicted_max;
 	/* Tagged Bluesky posts seen by src can be reposted in what dst reads
-	 * next. */
-	for (size_t i = 0; i < src->ring_n; i++) {
-		const struct repost_ent *re =
-			&src->ring[(src->ring_head + i) % (src->ring_cap ? src->ring_cap : 1)];
-		struct tag *tags[REPOST_TAGS];
-		uint8_t slots[REPOST_TAGS];
+	 * next: src's entries go after dst's, oldest first, their spelling
+	 * slots translated to dst's tags (a post both hold: the rule of
+	 * repost_cache.h, src's delivery in dst's place). */
+	for (size_t i = 0; i < src->rc.n; i++) {
+		const struct gs_repost_ent *re =
+			gs_repost_cache_oldest(&src->rc, i);
+		struct tag *tags[GS_REPOST_TAGS];
+		uint8_t slots[GS_REPOST_TAGS];
 		size_t n = 0;
 		for (size_t k = 0; k < re->n; k++) {
 			struct tag *t = *find_slot(dst, re->tags[k], NULL, 0);
@@ -1904,8 +1795,7 @@ void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m)
 {
 	memset(m, 0, sizeof *m);
 	m->table = e->nslots * sizeof *e->slots;
-	m->repost_cache = e->ring_cap * sizeof *e->ring + e->ridx_n * sizeof *e->ridx +
-			  e->pending_cap * sizeof *e->pending;
+	m->repost_cache = gs_repost_cache_bytes(&e->rc);
 	for (size_t i = 0; i <= e->nslots; i++) {
 		const struct tag *t = i < e->nslots ? e->slots[i] : e->global;
 		if (!t)
@@ -2130,11 +2020,12 @@ static void engine_body(struct gs_wr *w, const void *obj)
 	for (size_t i = 0; i < e->nslots; i++)
 		if (e->slots[i])
 			put_tag(w, e->slots[i]);
-	gs_wr_u64(w, e->ring_cap);
-	gs_wr_u64(w, e->ring_n);
-	gs_wr_u64(w, e->ring_head);
-	for (size_t i = 0; i < e->ring_n; i++) {
-		const struct repost_ent *re = &e->ring[i];
+	const struct gs_repost_cache *rc = &e->rc;
+	gs_wr_u64(w, rc->cap);
+	gs_wr_u64(w, rc->n);
+	gs_wr_u64(w, rc->head);
+	for (size_t i = 0; i < rc->n; i++) {
+		const struct gs_repost_ent *re = &rc->ring[i];
 		gs_wr_u64(w, re->key);
 		gs_wr_u8(w, re->n);
 		for (uint8_t k = 0; k < re->n; k++) {
@@ -2142,14 +2033,14 @@ static void engine_body(struct gs_wr *w, const void *obj)
 			gs_wr_u64(w, re->tags[k]);
 		}
 	}
-	gs_wr_u64(w, e->npending);
-	gs_wr_u64(w, e->pending_cap);
-	for (size_t i = 0; i < e->npending; i++) {
-		const struct pending *pd = &e->pending[i];
+	gs_wr_u64(w, rc->npending);
+	gs_wr_u64(w, rc->pending_cap);
+	for (size_t i = 0; i < rc->npending; i++) {
+		const struct gs_repost_pending *pd = &rc->pending[i];
 		gs_wr_u64(w, pd->key);
-		gs_wr_u64(w, pd->ah);
+		gs_wr_u64(w, pd->engine.ah);
 		gs_wr_i64(w, pd->time_ms);
-		gs_wr_u16(w, pd->lid);
+		gs_wr_u16(w, pd->engine.lid);
 	}
 }
 
@@ -2397,46 +2288,51 @@ static int get_ring(struct gs_rd *rd, struct gs_engine *e)
 	/* the ring is allocated with its first entry, and wraps once full */
 	FAIL_IF(cap != e->o.repost_cache || n == 0 || n > cap || head >= cap ||
 		(head && n != cap) || gs_rd_left(rd) / 18 < n);
-	if (ring_alloc(e))
+	if (gs_repost_cache_alloc(&e->rc))
 		return GS_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		struct repost_ent *re = &e->ring[i];
-		memset(re, 0, sizeof *re);
-		re->key = gs_rd_u64(rd);
-		re->n = gs_rd_u8(rd);
-		FAIL_IF(rd->err || re->n == 0 || re->n > REPOST_TAGS);
-		for (uint8_t k = 0; k < re->n; k++) {
-			re->sp[k] = gs_rd_u8(rd);
-			re->tags[k] = gs_rd_u64(rd);
-			FAIL_IF(rd->err || (re->sp[k] >= SPELLINGS_MAX && re->sp[k] != 0xFF));
+		struct gs_repost_ent re;
+		memset(&re, 0, sizeof re);
+		re.key = gs_rd_u64(rd);
+		re.n = gs_rd_u8(rd);
+		FAIL_IF(rd->err || re.n == 0 || re.n > GS_REPOST_TAGS);
+		for (uint8_t k = 0; k < re.n; k++) {
+			re.sp[k] = gs_rd_u8(rd);
+			re.tags[k] = gs_rd_u64(rd);
+			FAIL_IF(rd->err || (re.sp[k] >= SPELLINGS_MAX &&
+					    re.sp[k] != 0xFF));
 		}
-		uint32_t *s = ridx_find(e, re->key);
-		FAIL_IF(*s); /* each post once */
-		*s = (uint32_t)i + 1;
-		e->ring_n = i + 1;
+		/* each post once; put back at position i (not full yet) */
+		FAIL_IF(gs_repost_cache_find(&e->rc, re.key));
+		if (gs_repost_cache_put(&e->rc, &re))
+			return GS_ENOMEM;
 	}
-	e->ring_head = (size_t)head;
+	FAIL_IF(gs_repost_cache_restore_head(&e->rc, (size_t)head));
 	return 0;
 }
 
 static int get_pending(struct gs_rd *rd, struct gs_engine *e)
 {
 	uint64_t n = gs_rd_u64(rd), cap = gs_rd_u64(rd);
-	FAIL_IF(rd->err || n > PENDING_MAX || n > cap || (n == 0 && cap != 0) ||
-		cap > (n <= 256 ? 256 : 2 * n) || gs_rd_left(rd) / 26 < n);
+	FAIL_IF(rd->err || n > GS_REPOST_PENDING_MAX || n > cap ||
+		(n == 0 && cap != 0) || cap > (n <= 256 ? 256 : 2 * n) ||
+		gs_rd_left(rd) / 26 < n);
 	if (!cap)
 		return 0;
-	if (!(e->pending = malloc((size_t)cap * sizeof *e->pending)))
+	/* the saved capacity, so that the list grows as it would have */
+	if (gs_repost_cache_reserve_pending(&e->rc, (size_t)cap))
 		return GS_ENOMEM;
-	e->pending_cap = (size_t)cap;
 	for (size_t i = 0; i < n; i++) {
-		struct pending *pd = &e->pending[i];
-		pd->key = gs_rd_u64(rd);
-		pd->ah = gs_rd_u64(rd);
-		pd->time_ms = gs_rd_i64(rd);
-		pd->lid = gs_rd_u16(rd);
-		FAIL_IF(rd->err || !in_range(e, pd->time_ms) || pd->lid > e->nlangs);
-		e->npending = i + 1;
+		uint64_t key = gs_rd_u64(rd), ah = gs_rd_u64(rd);
+		int64_t time_ms = gs_rd_i64(rd);
+		uint16_t lid = gs_rd_u16(rd);
+		FAIL_IF(rd->err || !in_range(e, time_ms) || lid > e->nlangs);
+		struct gs_repost_pending *pd =
+			gs_repost_cache_pend(&e->rc, key, time_ms);
+		if (!pd)
+			return GS_ENOMEM;
+		pd->engine.ah = ah;
+		pd->engine.lid = lid;
 	}
 	return 0;
 }
