@@ -236,10 +236,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Evicts about the tenth of the tags with the fewest posts (all tags with
- * at most the tenth-percentile count). Tags used in the last two buckets
- * are spared while that still frees a twentieth of the table: a tag on the
- * rise must keep its timeline, or trend detection would lose it. */
+/* Evicts the candidates with at most the tenth-percentile post count of
+ * all candidates (often more than a tenth: most tags have one post), but
+ * never those with the highest count (so when all have one count, none
+ * goes). The candidates are all tags or, with spare_recent, those not used
+ * in the last two buckets: a tag on the rise must keep its timeline, or
+ * trend detection would lose it. Returns 0, 1 when there are fewer than
+ * min_candidates candidates (nothing evicted), or GS_ENOMEM. */
 static int evict_pass(struct gs_engine *e, int spare_recent, size_t min_candidates)
 {
 	uint64_t *c = malloc(e->ntags * sizeof *c);
@@ -290,6 +293,8 @@ static int evict_pass(struct gs_engine *e, int spare_recent, size_t min_candidat
 	return 0;
 }
 
+/* Makes room in the table (max_tags), sparing recent tags while a
+ * twentieth of max_tags others can be chosen from. */
 static int evict(struct gs_engine *e)
 {
 	int r = evict_pass(e, 1, e->o.max_tags / 20);
@@ -333,13 +338,14 @@ static int compact(struct gs_engine *e, unsigned p)
 	return 0;
 }
 
-/* Brings the tags' memory back under max_bytes, first by shrinking old
- * buckets (compact), then by evicting the tags with
- * the fewest posts, as evict() does, until it is at most 7/8 of it (so
- * that passes are rare). The tags of the last two buckets are spared while
- * others remain. When only heavy tags are left the budget is exceeded, and
- * tried again after another 1/16 of it has been used. Down to 3/4, so
- * that the tags that come back after a pass do not start the next one. */
+/* Brings the tags' memory back under max_bytes: first by shrinking old
+ * buckets (compact, to COMPACT_P1, then COMPACT_P2 if still above the
+ * target), then by eviction passes as evict()'s (64 candidates suffice)
+ * until it is at most 3/4 of max_bytes, so that the tags that come back
+ * after a pass do not start the next one at once. The tags of the last two
+ * buckets are spared while a pass can evict others. When a pass evicts
+ * nothing (only heavy tags are left) the bound is exceeded, and tried again
+ * once another 1/16 of it has been used (mem_retry). */
 static int fit_memory(struct gs_engine *e)
 {
 	size_t target = e->max_bytes / 4 * 3;
@@ -420,7 +426,9 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 /* ---- per-tag summaries ------------------------------------------------- */
 
 /* Space-Saving: add w to key; when full, the smallest entry is replaced and
- * the newcomer inherits its count. Returns the entry's index or -1. */
+ * the newcomer inherits its count. Returns the index of a new or replaced
+ * entry (whose name the caller sets), -2 - the index of an existing one, or
+ * -1 when out of memory. */
 static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 		    int with_names)
 {

@@ -5,11 +5,12 @@
  * iterator, and the day figures the Mastodon scorer needs. They only read
  * the engine.
  *
- * Observations are ordered by bucket, then tag hash, then key (cmp_obs),
- * the order the detector's results depend on. The iterator files each
- * tag's next used bucket in a calendar of buckets (a slot per bucket of the
- * engine's span, a list of due tags in each), so that a pass over all
- * buckets costs the observations plus the span, not a sort of everything.
+ * Observations are ordered by bucket, then tag hash, then key (cmp_obs):
+ * every way of reading them gives the detector the same order. The
+ * iterator files each tag's next used bucket in a calendar (a slot per
+ * bucket of the engine's span, a list of due tags in each) and sorts one
+ * bucket's observations at a time (sort_obs_keys), so a pass over all
+ * buckets never sorts, or holds, the observations of the whole input.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -47,9 +47,10 @@
  *   timeline  u32 n, u32 cap, n x (i64 bucket start, u64 posts, hll)
  *   topk      u16 n, u16 cap, n x (u64 key, u32 count, u32 err
  *             [, u8 len, name])
- *   ring      u64 cap (0: not allocated yet), u64 n, u64 head, n entries
- *             in ring order: u64 key, u8 ntags, ntags x (u8 spelling slot,
- *             u64 tag hash); the index is rebuilt from them
+ *   ring      u64 cap (0: not allocated yet), u64 n, u64 head, the n
+ *             entries by position in the ring (the oldest is at head):
+ *             u64 key, u8 ntags, ntags x (u8 spelling slot, u64 tag hash);
+ *             the index is rebuilt from them
  *   pending   u64 n, u64 cap, n x (u64 key, u64 account hash, i64 time,
  *             u16 language id)
  * Capacities (table, timelines, summaries, pending) are saved so that
