@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count/network.h"
 #include "count/repost_cache.h"
 #include "groundswell.h"
 #include "tap.h"
@@ -222,9 +223,34 @@ static void test_engine_rule(void)
 	gs_engine_free(f);
 }
 
+/* The network, the cache's other user: whether a post used the filter tag
+ * is its latest delivery's too. */
+static void test_network_rule(void)
+{
+	struct gs_network_options o;
+	gs_network_options_init(&o);
+	o.tag = "x";
+	struct gs_network *n = gs_network_new(&o);
+	struct gs_post v[3] = {
+		bsky("did:a", 1000, "x", 0), /* P with the filter tag */
+		bsky("did:a", 2000, "y", 0), /* P again, without it */
+		bsky("did:b", 3000, NULL, 1),
+	};
+	v[2].repost_account = S("did:a");
+	for (int i = 0; i < 3; i++)
+		gs_network_add(n, &v[i]);
+	struct gs_network_stats s;
+	gs_network_stats(n, &s);
+	TAP_OK(s.posts == 3 && s.posts_selected == 1 &&
+		       s.reposts_unresolved == 0,
+	       "network: the repost follows the latest delivery, which lacks the tag");
+	gs_network_free(n);
+}
+
 int main(void)
 {
 	test_cache();
 	test_engine_rule();
+	test_network_rule();
 	return TAP_DONE();
 }
