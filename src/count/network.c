@@ -24,8 +24,9 @@
  *
  * Bluesky reposts
  *   They carry no tags; with a tag filter or for co-tags, the tags of the
- *   original are taken from a FIFO ring of the last repost_cache tagged
- *   posts. A repost whose original this network has not seen waits in a
+ *   original are taken from the repost cache (repost_cache.h: the last
+ *   repost_cache tagged posts, with whether each used the filter tag). A
+ *   repost whose original this network has not seen waits in the cache's
  *   pending list until a merge, where the network holding the earlier part
  *   of the stream may know it (as in engine.c).
  */
@@ -37,26 +38,13 @@
 #include <xxhash.h>
 
 #include "input/fold.h"
+#include "repost_cache.h"
 #include "snapio.h"
 #include "base/timeutil.h"
 
-#define RING_TAGS 7
-#define PENDING_MAX (1u << 20)
 #define PRIO_TIME_BITS 41 /* about 70 years of milliseconds */
 #define PRIO_W_MAX ((UINT64_C(1) << (64 - PRIO_TIME_BITS)) - 1)
 
-struct ring_ent {
-	uint64_t key;
-	uint8_t matched, n;
-	uint64_t tags[RING_TAGS];
-};
-
-struct pending {
-	uint64_t key;
-	int64_t time_ms;
-	char *s; /* "account\0target\0" */
-	uint16_t alen, tlen;
-};
 
 struct gs_network {
 	struct gs_network_options o;
@@ -79,12 +67,9 @@ struct gs_network {
 
 	struct gs_network_stats s;
 
-	struct ring_ent *ring;
-	size_t ring_n, ring_head, ring_cap;
-	uint32_t *ridx;
-	size_t ridx_n;
-	struct pending *pending;
-	size_t npending, pending_cap;
+	/* Bluesky posts for their reposts' tags (entries' matched: the post
+	 * used the filter tag), and the reposts still waiting for theirs */
+	struct gs_repost_cache rc;
 	/* the filter tag's spellings in the selected posts (not saved in
 	 * snapshots: the summary's display falls back to the key) */
 	struct spellings *filter_lab;
@@ -146,6 +131,7 @@ struct gs_network *gs_network_new(const struct gs_network_options *opt)
 		return NULL;
 	n->o = *opt;
 	n->o.tag = NULL; /* the folded key is kept instead */
+	gs_repost_cache_init(&n->rc, opt->repost_cache);
 	if (opt->tag && opt->tag[0]) {
 		ssize_t k = fold_arg(opt->tag, n->tagkey);
 		if (k <= 0) {
@@ -190,16 +176,14 @@ void gs_network_free(struct gs_network *n)
 		node_release(&n->nodes[i]);
 	for (size_t i = 0; i < n->nedges; i++)
 		free(n->edges[i].sp);
-	for (size_t i = 0; i < n->npending; i++)
-		free(n->pending[i].s);
+	for (size_t i = 0; i < n->rc.npending; i++)
+		free(n->rc.pending[i].network.s);
 	free(n->nodes);
 	free(n->freelist);
 	free(n->nidx);
 	free(n->edges);
 	free(n->eidx);
-	free(n->ring);
-	free(n->ridx);
-	free(n->pending);
+	gs_repost_cache_release(&n->rc);
 	spellings_free(n->filter_lab);
 	free(n);
 }
@@ -701,100 +685,12 @@ static int reserve(struct gs_network *n, size_t nn, size_t ne)
 	return 0;
 }
 
-/* ---- Bluesky repost ring ----------------------------------------------- */
-
-static uint64_t bsky_key(struct gs_str did, struct gs_str rkey)
-{
-	return XXH3_64bits_withSeed(rkey.p, rkey.n, XXH3_64bits(did.p, did.n));
-}
-
-static uint32_t *ridx_find(const struct gs_network *n, uint64_t key)
-{
-	size_t mask = n->ridx_n - 1;
-	for (size_t i = (size_t)key & mask;; i = (i + 1) & mask) {
-		uint32_t v = n->ridx[i];
-		if (!v || n->ring[v - 1].key == key)
-			return &n->ridx[i];
-	}
-}
-
-/* Backward-shift deletion of key's index entry. */
-static void ridx_remove(struct gs_network *n, uint64_t key)
-{
-	size_t mask = n->ridx_n - 1;
-	uint32_t *s = ridx_find(n, key);
-	if (!*s)
-		return;
-	size_t i = (size_t)(s - n->ridx);
-	for (;;) {
-		n->ridx[i] = 0;
-		size_t j = i;
-		for (;;) {
-			j = (j + 1) & mask;
-			uint32_t v = n->ridx[j];
-			if (!v)
-				return;
-			size_t home = (size_t)n->ring[v - 1].key & mask;
-			if ((j > i && (home <= i || home > j)) ||
-			    (j < i && (home <= i && home > j))) {
-				n->ridx[i] = v;
-				i = j;
-				break;
-			}
-		}
-	}
-}
-
-static void ring_remember(struct gs_network *n, const struct ring_ent *e)
-{
-	if (!n->o.repost_cache)
-		return;
-	if (!n->ring_cap) {
-		n->ring = malloc(n->o.repost_cache * sizeof *n->ring);
-		n->ridx_n = pow2_at_least(n->o.repost_cache * 2);
-		n->ridx = calloc(n->ridx_n, sizeof *n->ridx);
-		if (!n->ring || !n->ridx) {
-			free(n->ring);
-			free(n->ridx);
-			n->ring = NULL;
-			n->ridx = NULL;
-			return; /* reposts then stay unresolved */
-		}
-		n->ring_cap = n->o.repost_cache;
-	}
-	uint32_t *s = ridx_find(n, e->key);
-	if (*s) { /* the same post again: refresh it */
-		n->ring[*s - 1] = *e;
-		return;
-	}
-	size_t pos;
-	if (n->ring_n == n->ring_cap) {
-		pos = n->ring_head;
-		ridx_remove(n, n->ring[pos].key);
-		n->ring_head = (n->ring_head + 1) % n->ring_cap;
-	} else {
-		pos = (n->ring_head + n->ring_n) % n->ring_cap;
-		n->ring_n++;
-	}
-	n->ring[pos] = *e;
-	*ridx_find(n, e->key) = (uint32_t)pos + 1;
-}
-
-static const struct ring_ent *ring_lookup(const struct gs_network *n,
-					  uint64_t key)
-{
-	if (!n->ring_cap)
-		return NULL;
-	uint32_t v = *ridx_find(n, key);
-	return v ? &n->ring[v - 1] : NULL;
-}
-
 /* ---- adding posts ------------------------------------------------------ */
 
 /* Per-tag table: the node of account A in the network of the tag whose
  * folded key hashes (xxh3) to H is "hhhhhhhhhhhhhhhh:A", H in 16 lower-case
  * hex digits. The hash, not the key, because a Bluesky repost finds its
- * original's tags in the ring as hashes only. */
+ * original's tags in the repost cache as hashes only. */
 #define TAGPRE_LEN 17
 
 static void tag_prefix(uint64_t h, char pre[TAGPRE_LEN + 1])
@@ -951,20 +847,15 @@ static int is_bsky_repost(const struct gs_post *p)
 	       p->ntags == 0 && p->repost_rkey.n;
 }
 
+/* Keeps Bluesky repost p of key, whose original is not in the cache, for
+ * a merge to resolve: its accounts, and time. Not kept past
+ * GS_REPOST_PENDING_MAX or with an over-long id (it stays unresolved). */
 static int pending_push(struct gs_network *n, const struct gs_post *p,
 			uint64_t key)
 {
-	if (n->npending >= PENDING_MAX || p->account.n > GS_NET_ID_MAX ||
-	    p->repost_account.n > GS_NET_ID_MAX)
+	if (n->rc.npending >= GS_REPOST_PENDING_MAX ||
+	    p->account.n > GS_NET_ID_MAX || p->repost_account.n > GS_NET_ID_MAX)
 		return 0;
-	if (n->npending == n->pending_cap) {
-		size_t cap = n->pending_cap ? n->pending_cap * 2 : 64;
-		struct pending *np = realloc(n->pending, cap * sizeof *np);
-		if (!np)
-			return GS_ENOMEM;
-		n->pending = np;
-		n->pending_cap = cap;
-	}
 	char *s = malloc(p->account.n + p->repost_account.n + 2);
 	if (!s)
 		return GS_ENOMEM;
@@ -972,19 +863,22 @@ static int pending_push(struct gs_network *n, const struct gs_post *p,
 	s[p->account.n] = 0;
 	memcpy(s + p->account.n + 1, p->repost_account.p, p->repost_account.n);
 	s[p->account.n + 1 + p->repost_account.n] = 0;
-	struct pending *pd = &n->pending[n->npending++];
-	pd->key = key;
-	pd->time_ms = p->time_ms;
-	pd->s = s;
-	pd->alen = (uint16_t)p->account.n;
-	pd->tlen = (uint16_t)p->repost_account.n;
+	struct gs_repost_pending *pd =
+		gs_repost_cache_pend(&n->rc, key, p->time_ms);
+	if (!pd) {
+		free(s);
+		return GS_ENOMEM;
+	}
+	pd->network.s = s;
+	pd->network.alen = (uint16_t)p->account.n;
+	pd->network.tlen = (uint16_t)p->repost_account.n;
 	return 0;
 }
 
-/* The tags of a resolved Bluesky repost, from its original's ring entry. */
-static size_t ring_tags(const struct ring_ent *e, struct ptag *tags)
+/* The tags of a resolved Bluesky repost, from its original's cache entry. */
+static size_t ring_tags(const struct gs_repost_ent *e, struct ptag *tags)
 {
-	size_t n = e->n < RING_TAGS ? e->n : RING_TAGS; /* tags[] holds RING_TAGS */
+	size_t n = e->n < GS_REPOST_TAGS ? e->n : GS_REPOST_TAGS;
 	for (size_t i = 0; i < n; i++) {
 		memset(&tags[i], 0, sizeof tags[i]);
 		tags[i].h = e->tags[i];
@@ -1002,8 +896,9 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 	if (!n->filter && n->o.kinds != GS_NET_COTAGS && !n->o.per_tag)
 		return add_selected(n, p, NULL, 0);
 	if (is_bsky_repost(p)) {
-		uint64_t key = bsky_key(p->repost_did, p->repost_rkey);
-		const struct ring_ent *e = ring_lookup(n, key);
+		uint64_t key = gs_repost_key(p->repost_did, p->repost_rkey);
+		const struct gs_repost_ent *e =
+			gs_repost_cache_find(&n->rc, key);
 		if (!e) {
 			n->s.reposts_unresolved++;
 			return pending_push(n, p, key);
@@ -1040,14 +935,15 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 	}
 	if (p->format == GS_FORMAT_JETSTREAM && !(p->flags & GS_POST_REPOST) &&
 	    p->post_rkey.n && nt) {
-		struct ring_ent e;
+		struct gs_repost_ent e;
 		memset(&e, 0, sizeof e);
-		e.key = bsky_key(p->post_did, p->post_rkey);
+		e.key = gs_repost_key(p->post_did, p->post_rkey);
 		e.matched = n->filter && matched;
-		e.n = (uint8_t)(nt < RING_TAGS ? nt : RING_TAGS);
+		e.n = (uint8_t)(nt < GS_REPOST_TAGS ? nt : GS_REPOST_TAGS);
 		for (size_t i = 0; i < e.n; i++)
 			e.tags[i] = tags[i].h;
-		ring_remember(n, &e);
+		/* out of memory for the ring: its reposts stay unresolved */
+		(void)gs_repost_cache_put(&n->rc, &e);
 	}
 	return matched ? add_selected(n, p, tags, nt) : 0;
 }
@@ -1064,25 +960,26 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 	/* src's Bluesky reposts of posts it never saw: dst read what came
 	 * before. */
 	uint64_t resolved = 0;
-	for (size_t i = 0; i < src->npending; i++) {
-		const struct pending *pd = &src->pending[i];
-		const struct ring_ent *e = ring_lookup(dst, pd->key);
+	for (size_t i = 0; i < src->rc.npending; i++) {
+		const struct gs_repost_pending *pd = &src->rc.pending[i];
+		const struct gs_repost_ent *e =
+			gs_repost_cache_find(&dst->rc, pd->key);
 		if (!e)
 			continue;
 		resolved++;
 		if (dst->filter && !e->matched)
 			continue;
-		struct ptag tags[RING_TAGS];
+		struct ptag tags[GS_REPOST_TAGS];
 		size_t nt = ring_tags(e, tags);
 		struct gs_post p;
 		memset(&p, 0, sizeof p);
 		p.format = GS_FORMAT_JETSTREAM;
 		p.flags = GS_POST_REPOST;
 		p.time_ms = pd->time_ms;
-		p.account.p = pd->s;
-		p.account.n = pd->alen;
-		p.repost_account.p = pd->s + pd->alen + 1;
-		p.repost_account.n = pd->tlen;
+		p.account.p = pd->network.s;
+		p.account.n = pd->network.alen;
+		p.repost_account.p = pd->network.s + pd->network.alen + 1;
+		p.repost_account.n = pd->network.tlen;
 		p.reply_to.p = p.quote_account.p = "";
 		if ((r = add_selected(dst, &p, tags, nt)))
 			return r;
@@ -1165,9 +1062,11 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
 
-	/* src's tagged Bluesky posts, for reposts in what dst reads next */
-	for (size_t i = 0; i < src->ring_n; i++)
-		ring_remember(dst, &src->ring[(src->ring_head + i) % src->ring_cap]);
+	/* src's tagged Bluesky posts, for reposts in what dst reads next (a
+	 * post both hold: the rule of repost_cache.h) */
+	for (size_t i = 0; i < src->rc.n; i++)
+		(void)gs_repost_cache_put(&dst->rc,
+					  gs_repost_cache_oldest(&src->rc, i));
 
 	if (dst->nlive > dst->o.max_nodes &&
 	    (r = evict_nodes(dst, dst->nlive - dst->o.max_nodes)))
@@ -1359,24 +1258,26 @@ static void net_body(struct gs_wr *w, const void *obj)
 		gs_wr_i64(w, e->last_ms);
 		wr_spells(w, e->sp);
 	}
-	gs_wr_u64(w, n->ring_n);
-	for (size_t i = 0; i < n->ring_n; i++) {
-		const struct ring_ent *e = &n->ring[(n->ring_head + i) % n->ring_cap];
+	gs_wr_u64(w, n->rc.n);
+	for (size_t i = 0; i < n->rc.n; i++) {
+		const struct gs_repost_ent *e =
+			gs_repost_cache_oldest(&n->rc, i);
 		gs_wr_u64(w, e->key);
 		gs_wr_u8(w, e->matched);
 		gs_wr_u8(w, e->n);
-		for (int k = 0; k < e->n && k < RING_TAGS; k++)
+		for (int k = 0; k < e->n && k < GS_REPOST_TAGS; k++)
 			gs_wr_u64(w, e->tags[k]);
 	}
-	gs_wr_u64(w, n->npending);
-	for (size_t i = 0; i < n->npending; i++) {
-		const struct pending *pd = &n->pending[i];
+	gs_wr_u64(w, n->rc.npending);
+	for (size_t i = 0; i < n->rc.npending; i++) {
+		const struct gs_repost_pending *pd = &n->rc.pending[i];
 		gs_wr_u64(w, pd->key);
 		gs_wr_i64(w, pd->time_ms);
-		gs_wr_u16(w, pd->alen);
-		gs_wr_bytes(w, pd->s, pd->alen);
-		gs_wr_u16(w, pd->tlen);
-		gs_wr_bytes(w, pd->s + pd->alen + 1, pd->tlen);
+		gs_wr_u16(w, pd->network.alen);
+		gs_wr_bytes(w, pd->network.s, pd->network.alen);
+		gs_wr_u16(w, pd->network.tlen);
+		gs_wr_bytes(w, pd->network.s + pd->network.alen + 1,
+			    pd->network.tlen);
 	}
 }
 
@@ -1562,22 +1463,23 @@ static int net_decode(struct gs_rd *rd, struct gs_network **out)
 	uint64_t nr = gs_rd_u64(rd);
 	NFAIL_IF(rd->err || nr > rc || nr > gs_rd_left(rd) / 10);
 	for (uint64_t i = 0; i < nr; i++) {
-		struct ring_ent e;
+		struct gs_repost_ent e;
 		memset(&e, 0, sizeof e);
 		e.key = gs_rd_u64(rd);
 		e.matched = gs_rd_u8(rd);
 		e.n = gs_rd_u8(rd);
-		NFAIL_IF(rd->err || e.matched > 1 || !e.n || e.n > RING_TAGS ||
-			 ring_lookup(n, e.key));
+		NFAIL_IF(rd->err || e.matched > 1 || !e.n ||
+			 e.n > GS_REPOST_TAGS ||
+			 gs_repost_cache_find(&n->rc, e.key));
 		for (int k = 0; k < e.n; k++)
 			e.tags[k] = gs_rd_u64(rd);
 		NFAIL_IF(rd->err);
-		ring_remember(n, &e);
-		if (!n->ring_cap)
+		if (gs_repost_cache_put(&n->rc, &e))
 			return GS_ENOMEM;
 	}
 	uint64_t np = gs_rd_u64(rd);
-	NFAIL_IF(rd->err || np > PENDING_MAX || np > gs_rd_left(rd) / 20);
+	NFAIL_IF(rd->err || np > GS_REPOST_PENDING_MAX ||
+		 np > gs_rd_left(rd) / 20);
 	for (uint64_t i = 0; i < np; i++) {
 		struct gs_post p;
 		memset(&p, 0, sizeof p);

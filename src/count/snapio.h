@@ -1,8 +1,8 @@
 /*
  * snapio.h - the byte codec and the checked envelope shared by the
  * snapshots of struct gs_engine, struct gs_trend and struct gs_hll (the
- * format is described at the top of the "Snapshots" section of engine.c
- * and in docs/snapshot.md).
+ * format is described at the top of engine_snapshot.c and in
+ * docs/snapshot.md).
  *
  * Writing: a struct gs_wr appends little-endian fields to a buffer that is
  * flushed to a FILE and run through CRC32 (zlib); with no FILE it only

@@ -713,7 +713,7 @@ int gs_trend_live_finish(struct gs_trend_live *l)
 /* ---- snapshots ----------------------------------------------------------
  *
  * gs_trend_save() writes the detector's whole state in the envelope of
- * engine.c's snapshots (magic "GSTR", version 1, payload length, CRC32;
+ * the engine's snapshots (magic "GSTR", version 1, payload length, CRC32;
  * snapio.h), so that a detector loaded from it continues gs_trend_bucket()
  * with exactly the events the saved one would have given. Payload
  * (little-endian; f64/f32 are IEEE 754 bit patterns):

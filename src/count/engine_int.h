@@ -1,0 +1,176 @@
+/*
+ * engine_int.h - what the parts of the engine share (private to
+ * src/count/engine*.c; the API is groundswell.h's).
+ *
+ *   engine.c           the design; lifecycle, the tag table and its bounds
+ *                      (eviction, the memory bound), adding posts, merging:
+ *                      everything that changes what an engine holds
+ *   engine_query.c     the answers: the summary, tag statistics and the
+ *                      tag list, timelines, co-tags, languages, mentions,
+ *                      spans, examples, memory
+ *   engine_obs.c       what the trend detector reads: per-bucket
+ *                      observations (sorted arrays, the bucket-by-bucket
+ *                      iterator) and the day figures
+ *   engine_snapshot.c  gs_engine_save() and gs_engine_load()
+ *
+ * Ownership: a struct gs_engine owns its table and every tag in it, and a
+ * tag everything it points to (timeline, sketches, spellings, summaries,
+ * first id); the engine owns its global timeline, language table and
+ * repost cache. Only gs_engine_free() frees them; the parts that only read
+ * (queries, observations, saving) hand out pointers into the engine, valid
+ * until it next changes.
+ */
+#ifndef GS_ENGINE_INT_H
+#define GS_ENGINE_INT_H
+
+#include <stdint.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "groundswell.h"
+#include "hll.h"
+#include "repost_cache.h"
+
+#define SPELLINGS_MAX 4
+#define LANGS_MAX     1024
+#define NAME_MAX_     40
+/* Mentioned accounts carry their id (40 bytes): fewer of them are kept. */
+#define MENTIONS_K(e) ((e)->o.top_k < 10 ? (e)->o.top_k : 10)
+
+/* What the memory bound shrinks first (engine.c, compact): the
+ * distinct-account sketches of buckets at least COMPACT_AGE_MS older than
+ * the newest post go down to precision 8 (at most 256 bytes instead of 1 KB
+ * at the default p of 10; relative standard error gs_hll_rse(8) = 6.5%
+ * instead of 3.3%, exact up to 16 accounts), and if that is not enough to 6
+ * (64 bytes, 13%, exact up to 4). Evicting a tag loses all of it; this
+ * loses precision in old buckets only. Posts stay exact, and reduced
+ * sketches still merge exactly (gs_hll_reduce). A day keeps the buckets
+ * that late posts, the detector's current window and `serve` still work on
+ * at full precision. A snapshot's buckets may hold any precision from
+ * COMPACT_P2 up. */
+#define COMPACT_P1     8
+#define COMPACT_P2     6
+#define COMPACT_AGE_MS (24 * GS_MS_HOUR)
+
+struct topk_ent {
+	uint64_t key;
+	uint32_t count, err; /* err: count inherited on replacement; both
+				saturate at UINT32_MAX */
+};
+
+/* A Space-Saving summary of at most k entries (k is the caller's: top_k,
+ * MENTIONS_K or 4), unsorted. */
+struct topk {
+	uint16_t n, cap; /* cap grows 2, 4, 8... up to k: most tags are rare */
+	struct topk_ent *v;
+	char (*names)[NAME_MAX_]; /* mentions and examples: the id */
+};
+
+struct bucket {
+	int64_t t; /* bucket start, ms */
+	uint64_t posts;
+	struct gs_hll acc;
+};
+
+struct spelling {
+	uint64_t count;
+	uint16_t n;
+	char s[];
+};
+
+struct tag {
+	uint64_t hash; /* xxh3 of key */
+	uint64_t posts, reposts, replies, quotes, posts_err;
+	int64_t first_ms, last_ms;
+	struct gs_hll accounts;
+	struct bucket *tl; /* the buckets used, by start */
+	uint32_t tl_n, tl_cap;
+	/* in order of first use; a slot stays its spelling's for the tag's
+	 * life (the repost cache keeps slot numbers) */
+	struct spelling *sp[SPELLINGS_MAX];
+	struct topk cot, langs, ment, rep; /* rep: reposted post ids */
+	int64_t first_id_ms;
+	char *first_id; /* id of the earliest post, or NULL */
+	uint16_t keylen;
+	char key[]; /* the folded key, NUL-terminated */
+};
+
+struct gs_engine {
+	struct gs_engine_options o;
+	struct tag **slots; /* open addressing, linear probing by hash; at
+			       most half full (reserve) */
+	size_t nslots, ntags;
+	struct gs_summary s;
+	uint64_t tag_uses_evicted;
+	struct gs_hll accounts, tagkeys;
+	struct tag *global; /* timeline of all posts (tagged or not) */
+	/* languages: interned, so topk keys are small ids */
+	char langs[LANGS_MAX][16];
+	size_t nlangs;
+	/* Bluesky posts for their reposts' tags (entries' sp[]: spelling
+	 * slots), and the reposts still waiting for theirs */
+	struct gs_repost_cache rc;
+	/* bytes held by the tags (gs_engine_memory's tags to summaries),
+	 * kept as they grow; max_bytes > 0 bounds it (fit_memory) */
+	size_t mem, max_bytes, mem_retry;
+};
+
+/* Sets e->mem from scratch (after merges and loads). */
+void gs_engine_mem_recount(struct gs_engine *e);
+
+/* The slot of the tag with hash h and key[0..n), or the empty slot where it
+ * would go; key NULL: the first tag with hash h (what the repost cache and
+ * the co-tag summaries, which keep hashes only, can ask). */
+static inline struct tag **find_slot(const struct gs_engine *e, uint64_t h,
+				     const char *key, size_t n)
+{
+	size_t mask = e->nslots - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct tag *t = e->slots[i];
+		if (!t)
+			return &e->slots[i];
+		if (t->hash == h &&
+		    (!key || (t->keylen == n && memcmp(t->key, key, n) == 0)))
+			return &e->slots[i];
+	}
+}
+
+/* The tag of a folded key, NUL-terminated; NULL if not tracked. */
+static inline const struct tag *tag_lookup(const struct gs_engine *e,
+					   const char *key)
+{
+	size_t n = strlen(key);
+	uint64_t h = XXH3_64bits(key, n);
+	return *find_slot(e, h, key, n);
+}
+
+/* The first bucket of t's timeline starting at or after b (tl_n if none). */
+static inline uint32_t tl_lower_bound(const struct tag *t, int64_t b)
+{
+	uint32_t lo = 0, hi = t->tl_n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (t->tl[mid].t < b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* An estimate of distinct accounts, never more than the exact posts it
+ * counts the authors of (each post has one author). The rule of every
+ * answer: an estimate is not shown above an exact bound. */
+static inline double clamp_to(double estimate, uint64_t posts)
+{
+	return estimate > (double)posts ? (double)posts : estimate;
+}
+
+/* A bucket's distinct accounts: the estimate, never more than its posts
+ * (each post has one author), which are exact. */
+static inline double bucket_accounts(const struct bucket *b)
+{
+	return clamp_to(gs_hll_estimate(&b->acc), b->posts);
+}
+
+#endif
