@@ -97,10 +97,16 @@ demo: deps all
 deps:
 	sh scripts/install-deps.sh
 
+# libFuzzer targets: the core library compiled once with coverage (fuzzer-no-link),
+# ASan and UBSan into build-fuzz/src, each target linked with it.
+FUZZ_FLAGS = $(WARN) -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ = $(LIB_SRC:%.c=build-fuzz/%.o)
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
-	@mkdir -p build-fuzz
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(CORE_LIBS)
+build-fuzz/src/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(HDRS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< $(FUZZ_OBJ) $(CORE_LIBS)
 
 bench: all
 	sh bench/run.sh
