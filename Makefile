@@ -29,11 +29,13 @@ CORE_LIBS = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null || echo -lutf8pro
 SERVE_SRC = src/cli/cmd_serve.c src/cli/serve_main.c
 CLI_SRC  = $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))
 TEST_SRC = $(sort $(wildcard tests/test_*.c))
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 SRV_OBJ  = $(SRV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/assets.o
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 SERVE_OBJ = $(SERVE_SRC:%.c=$(BUILD)/%.o) $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+REPLAYS  = $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 HDRS     = $(wildcard include/*.h src/*/*.h tests/*.h)
 
 all: $(BUILD)/groundswell $(BUILD)/groundswell-serve $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
@@ -74,7 +76,13 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(HD
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(LIBS)
 
-tests: $(TESTS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
+# A fuzz target's saved inputs (fuzz/corpus/NAME, fuzz/regress/NAME) replayed
+# by fuzz/replay.c: built like the tests, so make test-asan sanitizes them.
+$(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(BUILD)/libgroundswell.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -DGS_FUZZ_NAME='"$*"' -o $@ fuzz/replay.c fuzz/fuzz_$*.c $(BUILD)/libgroundswell.a $(CORE_LIBS)
+
+tests: $(TESTS) $(REPLAYS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
 
 test: tests
 	@GS_BIN=$(BUILD)/groundswell GS_TESTS=$(BUILD)/tests sh tests/run.sh
@@ -89,11 +97,16 @@ demo: deps all
 deps:
 	sh scripts/install-deps.sh
 
-FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+# libFuzzer targets: the core library compiled once with coverage (fuzzer-no-link),
+# ASan and UBSan into build-fuzz/src, each target linked with it.
+FUZZ_FLAGS = $(WARN) -g -O1 -fsanitize=address,undefined
+FUZZ_OBJ = $(LIB_SRC:%.c=build-fuzz/%.o)
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
-	@mkdir -p build-fuzz
-	clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $@ $< $(LIB_SRC) $(CORE_LIBS)
+build-fuzz/src/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(HDRS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< $(FUZZ_OBJ) $(CORE_LIBS)
 
 bench: all
 	sh bench/run.sh

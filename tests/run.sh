@@ -1,13 +1,16 @@
 #!/bin/sh
-# Runs every unit test binary in $GS_TESTS and every integration script in
+# Runs every unit test binary in $GS_TESTS, every fuzz target's replay of its
+# saved inputs there (replay_NAME: fuzz/corpus/NAME and fuzz/regress/NAME,
+# one line per input; see fuzz/replay.c) and every integration script in
 # tests/cli/, reads their TAP lines, and ends with "N passed, N failed".
+# Run from the checkout's top (the replays and scripts find their files there).
 GS_BIN=${GS_BIN:-build/groundswell}
 GS_TESTS=${GS_TESTS:-build/tests}
 export GS_BIN
 pass=0
 fail=0
 log=$(mktemp)
-for t in "$GS_TESTS"/test_* tests/cli/*.sh; do
+for t in "$GS_TESTS"/test_* "$GS_TESTS"/replay_* tests/cli/*.sh; do
 	[ -e "$t" ] || continue
 	case "$t" in *.sh) cmd="sh $t" ;; *) cmd="$t" ;; esac
 	$cmd >"$log" 2>&1

@@ -3,23 +3,10 @@ the hand-checked expectations in tests/golden/expected.json."""
 import json
 import os
 import subprocess
-import sys
 
-BIN = os.environ.get("GS_BIN", "build/groundswell")
+from tap import BIN, done, ok
+
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}")
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail).replace("\n", "\n#   "))
-
 
 expected = json.load(open(os.path.join(HERE, "expected.json"), encoding="utf-8"))
 for name, exp in expected.items():
@@ -61,5 +48,4 @@ for name, exp in expected.items():
         s = subprocess.run([BIN, "report", "--strict", path], capture_output=True, text=True)
         ok(s.returncode == 3, f"{name}: --strict exits 3", s.returncode)
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()

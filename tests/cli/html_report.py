@@ -17,31 +17,8 @@ from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pngread import read_png  # noqa: E402
-
-BIN = os.environ.get("GS_BIN", "build/groundswell")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=None):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {what}")
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail)[:2000].replace("\n", "\n#   "))
-    return cond
-
-
-def skip(what, why):
-    global n
-    n += 1
-    print(f"ok {n} - {what} # SKIP {why}")
-
-
-def run(*args, **kw):
-    return subprocess.run([BIN, *args], capture_output=True, **kw)
+from tap import done, ok, skip  # noqa: E402
+from tap import run_bytes as run  # noqa: E402
 
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -241,5 +218,4 @@ with tempfile.TemporaryDirectory() as d:
             blue, orange = near((0x25, 0x63, 0xeb)), near((0xea, 0x58, 0x0c))
             ok(blue >= 40 and orange >= 40, checks[3], f"blue {blue}, orange {orange} pixels")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()

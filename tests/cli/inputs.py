@@ -9,28 +9,15 @@ synthetic, with fictional accounts."""
 import gzip
 import json
 import os
-import subprocess
 import tempfile
 
-BIN = os.environ.get("GS_BIN", "build/groundswell")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}")
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail).replace("\n", "\n#   ")[:2000])
-    return cond
+import tap
+from tap import ok
 
 
 def run(*args, stdin=None):
-    p = subprocess.run([BIN, *args], capture_output=True, input=stdin)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    """stdin: the bytes groundswell reads"""
+    return tap.outputs(*args, input=stdin)
 
 
 tmp = tempfile.mkdtemp(prefix="gs-inputs-")
@@ -214,5 +201,4 @@ rc_l, _, err_l = run("trends", "--live", "--strict", page)
 ok(rc_l == 3 and "page.jsonl:1: 1 malformed post left out" in err_l,
    "trends --live --strict: a page that dropped a post stops too", (rc_l, err_l))
 
-print(f"1..{n}")
-raise SystemExit(1 if failed else 0)
+tap.done()

@@ -23,32 +23,20 @@ import signal
 import socket
 import socketserver
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 
-BIN = os.environ.get("GS_BIN", "build/groundswell")
-n = 0
-failed = 0
+import tap
+from tap import BIN, ok
+
 procs = []
 stopping = threading.Event()
 
 
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}", flush=True)
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail)[:2000].replace("\n", "\n#   "), flush=True)
-    return cond
-
-
 def run(*args, timeout=120, **kw):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout, **kw)
+    return tap.run(*args, timeout=timeout, **kw)
 
 
 def jsonl(text):
@@ -383,5 +371,4 @@ with tempfile.TemporaryDirectory() as d:
                 p.kill()
                 p.wait()
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+tap.done()

@@ -14,33 +14,21 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-BIN = os.environ.get("GS_BIN", "build/groundswell")
+import tap
+from tap import BIN, ok
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 G = os.path.join(HERE, "..", "golden")
 EXP = os.path.join(G, "network")
 UPDATE = os.environ.get("GS_UPDATE_GOLDEN") == "1"
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}")
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail).replace("\n", "\n#   ")[:2000])
-    return cond
 
 
 def run(*args, stdin=None):
-    p = subprocess.run([BIN, "network", *args], capture_output=True, stdin=stdin)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    """groundswell network; stdin: a file it reads"""
+    return tap.outputs("network", *args, stdin=stdin)
 
 
 def sample(fmt):
@@ -446,5 +434,4 @@ with tempfile.TemporaryDirectory() as t:
     r = run("--json", junk, "--show-errors", "0")
     ok(json.loads(r[1])["summary"]["ids_skipped"] > 0, "over-long ids are skipped and counted")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+tap.done()

@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "real"))
 
 import count  # noqa: E402  (tests/real/count.py)
+import tap  # noqa: E402  (tests/cli/tap.py)
 
 FORMATS = ("twitter1", "twitter2", "jetstream", "mastodon")
 FIELDS = ("posts", "originals", "reposts", "replies", "quotes", "accounts")
@@ -118,13 +119,12 @@ def main():
     gs_bin = os.environ.get("GS_BIN", os.path.join(ROOT, "build", "groundswell"))
     base, files = corpus_dirs()
     if not files:
-        print("1..1")
-        print("ok 1 # SKIP no real-data corpus (run tests/real/convert.py, "
-              "or set GS_REAL_CORPUS)")
-        return 0
-    print("1..%d" % len(files))
-    failed = 0
-    for n, path in enumerate(files, 1):
+        tap.plan(1)
+        tap.skip("", "no real-data corpus (run tests/real/convert.py, "
+                 "or set GS_REAL_CORPUS)")
+        tap.done()
+    tap.plan(len(files))
+    for path in files:
         name = os.path.relpath(path, base)
         ref = count.count_file(path)
         proc = subprocess.run([gs_bin, "report", "--json", "--top", "0", path],
@@ -150,19 +150,13 @@ def main():
             diffs.append("groundswell network printed no JSON")
         err = [l for l in proc.stderr.decode("utf-8", "replace").splitlines() if l.strip()]
         summary = "%s (%d posts, %d tags)" % (name, ref["posts"], len(ref["tags"]))
-        if diffs:
-            failed += 1
-            print("not ok %d - %s" % (n, summary))
-            for d in diffs[:20]:
-                print("#   " + d)
-            if len(diffs) > 20:
-                print("#   ... %d more differences" % (len(diffs) - 20))
-            for l in err[:3]:
-                print("#   stderr: " + l[:200])
-        else:
-            print("ok %d - %s" % (n, summary))
-    return 1 if failed else 0
+        detail = diffs[:20]
+        if len(diffs) > 20:
+            detail.append("... %d more differences" % (len(diffs) - 20))
+        detail += ["stderr: " + l[:200] for l in err[:3]]
+        tap.ok(not diffs, summary, "\n".join(detail), limit=None)
+    tap.done()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -9,27 +9,9 @@ distinct-account estimates on generated data matches the documented one."""
 import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
 
-BIN = os.environ.get("GS_BIN", "build/groundswell")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}")
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail)[:2000].replace("\n", "\n#   "))
-
-
-def run(*args, **kw):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
+from tap import done, ok, run
 
 
 def compare(fmt, truth, rep):
@@ -109,5 +91,4 @@ with tempfile.TemporaryDirectory() as d:
     ok(all(t["accounts"] == truth["tags"][t["tag"]]["accounts"] for t in exact),
        f"tags reported exact ({len(exact)}) are exact")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()

@@ -30,30 +30,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pngread import read_png  # noqa: E402
+from tap import BIN, done, ok, skip  # noqa: E402
 
-
-BIN = os.environ.get("GS_BIN", "build/groundswell")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 WEB = os.path.join(ROOT, "web")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + f" {n} - {what}", flush=True)
-    if not cond:
-        failed += 1
-        if detail:
-            print("#   " + str(detail)[:2000].replace("\n", "\n#   "), flush=True)
-    return cond
-
-
-def skip(what, why):
-    global n
-    n += 1
-    print(f"ok {n} - {what} # SKIP {why}", flush=True)
 
 
 
@@ -294,5 +274,4 @@ def main():
 
 
 main()
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+done()
