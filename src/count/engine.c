@@ -78,7 +78,7 @@ void gs_engine_options_init(struct gs_engine_options *o)
 {
 	o->bucket_ms = GS_MS_HOUR;
 	o->max_tags = 200000;
-	o->hll_p = 14;
+	o->hll_p = GS_HLL_P_DEFAULT;
 	o->bucket_hll_p = 10;
 	o->repost_cache = 262144;
 	o->top_k = 16;
@@ -100,9 +100,11 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 		gs_engine_options_init(&def);
 		opt = &def;
 	}
-	if (opt->bucket_ms <= 0 || opt->max_tags < 16 || opt->hll_p < 4 ||
-	    opt->hll_p > 16 || opt->bucket_hll_p < 4 || opt->bucket_hll_p > 16 ||
-	    opt->top_k < 1 || opt->top_k > 1024 || opt->repost_cache > (1u << 30))
+	if (opt->bucket_ms <= 0 || opt->max_tags < 16 ||
+	    opt->hll_p < GS_HLL_P_MIN || opt->hll_p > GS_HLL_P_MAX ||
+	    opt->bucket_hll_p < GS_HLL_P_MIN ||
+	    opt->bucket_hll_p > GS_HLL_P_MAX || opt->top_k < 1 ||
+	    opt->top_k > 1024 || opt->repost_cache > (1u << 30))
 		return NULL;
 	struct gs_engine *e = calloc(1, sizeof *e);
 	if (!e)
@@ -116,8 +118,11 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 		gs_engine_free(e);
 		return NULL;
 	}
-	gs_hll_init(&e->accounts, 14);
-	gs_hll_init(&e->tagkeys, 14);
+	/* the whole stream's sketches keep the default precision whatever
+	 * --hll-precision says of the tags' (engine_query.c states their error)
+	 */
+	gs_hll_init(&e->accounts, GS_HLL_P_DEFAULT);
+	gs_hll_init(&e->tagkeys, GS_HLL_P_DEFAULT);
 	e->global = calloc(1, sizeof *e->global + 1);
 	if (!e->global) {
 		gs_engine_free(e);

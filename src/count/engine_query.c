@@ -29,7 +29,9 @@ void gs_engine_summary(const struct gs_engine *e, struct gs_summary *s)
 		hi = (double)s->tag_uses > lo ? (double)s->tag_uses : lo;
 	s->tags_distinct = d < lo ? lo : d > hi ? hi : d;
 	s->accounts = clamp_to(gs_hll_estimate(&e->accounts), s->posts);
-	s->accounts_error = gs_hll_is_exact(&e->accounts) ? 0 : gs_hll_rse(14);
+	s->accounts_error = gs_hll_is_exact(&e->accounts)
+				    ? 0
+				    : gs_hll_rse(GS_HLL_P_DEFAULT);
 }
 
 static const char *display_of(const struct tag *t)

@@ -545,9 +545,9 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	o.repost_cache = (size_t)repost_cache;
 	o.top_k = (size_t)top_k;
 	/* gs_engine_new() refuses what it would refuse */
-	FAIL_IF(o.bucket_ms <= 0 || o.max_tags < 16 || o.hll_p < 4 ||
-		o.hll_p > 16 || o.bucket_hll_p < 4 || o.bucket_hll_p > 16 ||
-		o.top_k < 1);
+	FAIL_IF(o.bucket_ms <= 0 || o.max_tags < 16 || o.hll_p < GS_HLL_P_MIN ||
+		o.hll_p > GS_HLL_P_MAX || o.bucket_hll_p < GS_HLL_P_MIN ||
+		o.bucket_hll_p > GS_HLL_P_MAX || o.top_k < 1);
 	struct gs_engine *e = gs_engine_new(&o);
 	if (!e)
 		return GS_ENOMEM;

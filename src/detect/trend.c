@@ -725,7 +725,7 @@ int gs_trend_live_finish(struct gs_trend_live *l)
  *            so that another libm cannot change them)
  *   cells    u64 n (2 << table_bits for the significance scorer, else 0),
  *            n x (f32 mu, f32 var, i32 last, u32 n)
- *   events   u64 n, n x (u64 hash, u16 keylen <= 256, key, i64 start_ms,
+ *   events   u64 n, n x (u64 hash, u16 keylen <= GS_TAG_MAX, key, i64 start_ms,
  *            peak_ms, end_ms, last_ms, u8 status, f64 score,
  *            peak_accounts, u64 peak_posts), in the array's order
  *   active   u64 n, n x u64 index into events (the open events, in order)
