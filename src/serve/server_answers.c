@@ -12,25 +12,49 @@
 #include "out/json_writer.h"
 #include "out/trend_json.h"
 
-#define ANSWER_MAX_AGE_MS                                                      \
-	100		     /* while input keeps coming, cached trends        \
-				answers are rebuilt this often */
-#define ANSWER_ASKED_S	10   /* ... if asked for within this */
-#define ANSWER_STALE_MS 1000 /* older, a request rebuilds it itself */
-#define MTAGS_CACHED                                                           \
-	40 /* Mastodon trends entries kept rendered                            \
-	      (offset + limit beyond: built per request) */
+/* While input keeps coming, the cached trends answers asked for within
+ * ANSWER_ASKED_S seconds are rebuilt every ANSWER_MAX_AGE_MS; an answer
+ * older than ANSWER_STALE_MS is rebuilt by the request itself. The first
+ * MTAGS_CACHED entries of Mastodon's list are kept rendered (a page beyond
+ * them is built per request). */
+#define ANSWER_MAX_AGE_MS 100
+#define ANSWER_ASKED_S	  10
+#define ANSWER_STALE_MS	  1000
+#define MTAGS_CACHED	  40
 
-static void url_escape(FILE *f, const char *s)
+/*
+ * The tag's page on the dashboard, as a JSON string: base + "/tags/" + the
+ * name percent-encoded (RFC 3986 unreserved bytes kept). A URL holds no
+ * quote, backslash or control byte, so any in base (--public-url) is left
+ * out rather than escaped; the JSON writer then has nothing to escape.
+ */
+static void tag_url_json(FILE *f, const char *base, const char *name)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	size_t nb = strlen(base), nn = strlen(name), k = 0;
+	char *u = malloc(nb + 6 + 3 * nn + 1);
+	if (!u) {
+		gs_json_str(f, "");
+		return;
+	}
+	for (const char *p = base; *p; p++)
+		if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			u[k++] = *p;
+	memcpy(u + k, "/tags/", 6);
+	k += 6;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.' || *p == '~')
-			putc(*p, f);
-		else
-			fprintf(f, "%%%02X", *p);
+		    *p == '.' || *p == '~') {
+			u[k++] = (char)*p;
+		} else {
+			static const char hex[] = "0123456789ABCDEF";
+			u[k++] = '%';
+			u[k++] = hex[*p >> 4];
+			u[k++] = hex[*p & 15];
+		}
 	}
+	gs_json_strn(f, u, k);
+	free(u);
 }
 
 /* Events visible to the public, ranked for Mastodon's list: open events
@@ -116,13 +140,9 @@ static void mtag_entry(struct gs_server *s, FILE *f,
 		name = st.display;
 	fputs("{\"name\":", f);
 	gs_json_str(f, name);
-	fputs(",\"url\":\"", f);
-	for (const char *p = s->public_url; *p; p++)
-		if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
-			putc(*p, f);
-	fputs("/tags/", f);
-	url_escape(f, name);
-	fputs("\",\"history\":", f);
+	fputs(",\"url\":", f);
+	tag_url_json(f, s->public_url, name);
+	fputs(",\"history\":", f);
 	tag_history(s, f, ev->key, today);
 	fputs(",\"following\":false}", f);
 }

@@ -25,8 +25,8 @@
  * snapshot or the new one, never a torn one.
  */
 #define SV_MAGIC "GSSV"
-#define SV_VERSION                                                             \
-	3 /* 2: the networks follow the detector; 3: skipped by kind */
+/* 2: the networks follow the detector; 3: skipped by kind */
+#define SV_VERSION     3
 #define SV_MAX_SOURCES 4096
 
 /* A counter array: u32 n, then n u64. A reader keeps the first `have`
