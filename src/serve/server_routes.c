@@ -65,8 +65,194 @@ static const char index_json[] =
 	"/admin/tags\","
 	"\"" API "/admin/tags/NAME/{approve,hide,ban}\"]}\n";
 
+/* ---- the route table ---------------------------------------------------- */
+
+/*
+ * A route's handler fills r, or returns a streaming response (the stream).
+ * arg: for a NAME route the name (the rest of the path), for a NAME_ACTION
+ * route "NAME/ACTION" (in a copy of the path: the handler may cut it);
+ * else NULL.
+ */
+typedef struct MHD_Response *(*route_fn)(struct gs_server *s,
+					 struct MHD_Connection *c, char *arg,
+					 struct reply *r);
+
+enum route_match {
+	MATCH_EXACT,	  /* the path itself */
+	MATCH_NAME,	  /* the path then one segment (no '/', maybe empty) */
+	MATCH_NAME_ACTION /* the path then NAME/ACTION (NAME not empty) */
+};
+
+enum route_method {
+	METHOD_GET, /* GET and HEAD */
+	METHOD_POST
+};
+
+#define ROUTE_ADMIN  1u /* under API/admin: the token was checked */
+#define ROUTE_LOCKED 2u /* runs under the read lock */
+
+struct route {
+	const char *path;
+	enum route_match match;
+	enum route_method method;
+	unsigned flags;
+	route_fn fn;
+};
+
+static struct MHD_Response *h_index(struct gs_server *s,
+				    struct MHD_Connection *c, char *arg,
+				    struct reply *r)
+{
+	(void)s, (void)c, (void)arg;
+	char *b = strdup(index_json);
+	if (b)
+		gs_server_reply_text(r, 200, "application/json; charset=utf-8",
+				     b, strlen(b));
+	else
+		gs_server_reply_error(r, 500, "out of memory");
+	return NULL;
+}
+
+/* the trends routes serve cached answers, without the lock */
+static struct MHD_Response *h_mtags(struct gs_server *s,
+				    struct MHD_Connection *c, char *arg,
+				    struct reply *r)
+{
+	(void)arg;
+	gs_server_mtags(s, c, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_trends(struct gs_server *s,
+				     struct MHD_Connection *c, char *arg,
+				     struct reply *r)
+{
+	(void)c, (void)arg;
+	gs_server_trends(s, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_tag(struct gs_server *s, struct MHD_Connection *c,
+				  char *arg, struct reply *r)
+{
+	gs_server_tag(s, c, arg, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_stats(struct gs_server *s,
+				    struct MHD_Connection *c, char *arg,
+				    struct reply *r)
+{
+	(void)c, (void)arg;
+	gs_server_stats(s, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_network(struct gs_server *s,
+				      struct MHD_Connection *c, char *arg,
+				      struct reply *r)
+{
+	(void)arg;
+	gs_server_network(s, c, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_stream(struct gs_server *s,
+				     struct MHD_Connection *c, char *arg,
+				     struct reply *r)
+{
+	(void)arg;
+	return gs_server_stream(s, c, r);
+}
+
+static struct MHD_Response *h_metrics(struct gs_server *s,
+				      struct MHD_Connection *c, char *arg,
+				      struct reply *r)
+{
+	(void)c, (void)arg;
+	gs_server_metrics(s, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_admin_list(struct gs_server *s,
+					 struct MHD_Connection *c, char *arg,
+					 struct reply *r)
+{
+	(void)c, (void)arg;
+	gs_server_admin_list(s, r);
+	return NULL;
+}
+
+static struct MHD_Response *h_admin_action(struct gs_server *s,
+					   struct MHD_Connection *c, char *arg,
+					   struct reply *r)
+{
+	char *slash = strrchr(arg, '/');
+	*slash = 0;
+	gs_server_admin_action(s, c, arg, slash + 1, r);
+	return NULL;
+}
+
+/* Every endpoint but the dashboard's files (gs_assets), first match wins. */
+static const struct route routes[] = {
+	{API "/admin/tags", MATCH_EXACT, METHOD_GET, ROUTE_ADMIN | ROUTE_LOCKED,
+	 h_admin_list},
+	{API "/admin/tags/", MATCH_NAME_ACTION, METHOD_POST, ROUTE_ADMIN,
+	 h_admin_action},
+	{API, MATCH_EXACT, METHOD_GET, 0, h_index},
+	{"/api/v1/trends/tags", MATCH_EXACT, METHOD_GET, 0, h_mtags},
+	{"/api/v1/trends", MATCH_EXACT, METHOD_GET, 0, h_mtags},
+	{API "/trends", MATCH_EXACT, METHOD_GET, 0, h_trends},
+	{API "/tags/", MATCH_NAME, METHOD_GET, ROUTE_LOCKED, h_tag},
+	{API "/stats", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_stats},
+	{API "/network", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_network},
+	{API "/stream", MATCH_EXACT, METHOD_GET, 0, h_stream},
+	{"/metrics", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_metrics},
+	{NULL, MATCH_EXACT, METHOD_GET, 0, NULL},
+};
+
+/* The route of path, among the admin ones or the others; *arg as route_fn
+ * says. */
+static const struct route *route_find(char *path, unsigned admin, char **arg)
+{
+	for (const struct route *rt = routes; rt->path; rt++) {
+		if ((rt->flags & ROUTE_ADMIN) != admin)
+			continue;
+		size_t n = strlen(rt->path);
+		*arg = NULL;
+		if (rt->match == MATCH_EXACT) {
+			if (!strcmp(path, rt->path))
+				return rt;
+			continue;
+		}
+		if (strncmp(path, rt->path, n))
+			continue;
+		char *rest = path + n, *slash = strrchr(rest, '/');
+		if (rt->match == MATCH_NAME ? !slash : slash && slash != rest) {
+			*arg = rest;
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+/* The dashboard: embedded files by exact path only (no file system, so
+ * nothing to traverse); /tags/NAME is its tag page. */
+static const struct gs_asset *asset_find(const char *path)
+{
+	const char *want = path;
+	if (!strncmp(path, "/tags/", 6) && path[6] && !strchr(path + 6, '/') &&
+	    strcmp(path + 6, ".") && strcmp(path + 6, ".."))
+		want = "/";
+	for (const struct gs_asset *a = gs_assets; a->path; a++)
+		if (!strcmp(a->path, want))
+			return a;
+	return NULL;
+}
+
 /* Routes one request. Returns a streaming response for the stream, else
- * fills r. */
+ * fills r. Under API/admin the token is checked before anything else, so
+ * that nothing there is told to a client without it. */
 static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  struct reply *r)
@@ -82,162 +268,59 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 	memcpy(path, url, n + 1);
 	if (n > 1 && path[n - 1] == '/')
 		path[--n] = 0;
-	if (!strncmp(path, API "/admin/", strlen(API "/admin/")) ||
-	    !strcmp(path, API "/admin")) {
-		if (!s->have_token) {
-			gs_server_reply_error(
-				r, 403,
-				"the admin API is off (see --admin-token-file)");
-			return NULL;
-		}
-		if (!gs_server_authorized(s, c)) {
-			r->www_auth = 1;
-			gs_server_reply_error(r, 401,
-					      "The access token is invalid");
-			return NULL;
-		}
-		const char *rest = path + strlen(API "/admin");
-		if (!strcmp(rest, "/tags")) {
-			if (!get) {
-				r->allow = "GET, HEAD";
-				gs_server_reply_error(r, 405,
-						      "method not allowed");
-				return NULL;
-			}
-			read_lock(s);
-			gs_server_admin_list(s, r);
-			pthread_rwlock_unlock(&s->lock);
-			return NULL;
-		}
-		if (!strncmp(rest, "/tags/", 6)) {
-			char *name = (char *)rest + 6,
-			     *slash = strrchr(name, '/');
-			if (slash && slash != name) {
-				if (!post) {
-					r->allow = "POST";
-					gs_server_reply_error(
-						r, 405,
-						"method not allowed (POST)");
-					return NULL;
-				}
-				*slash = 0;
-				gs_server_admin_action(s, c, name, slash + 1,
-						       r);
-				return NULL;
-			}
-		}
-		gs_server_reply_error(r, 404, "no such admin endpoint");
-		return NULL;
-	}
-	enum {
-		R_NONE,
-		R_INDEX,
-		R_MTAGS,
-		R_TRENDS,
-		R_TAG,
-		R_STATS,
-		R_NETWORK,
-		R_STREAM,
-		R_METRICS
-	} which = R_NONE;
-	const char *name = NULL;
-	if (!strcmp(path, "/") || !strcmp(path, API))
-		which = R_INDEX;
-	else if (!strcmp(path, "/api/v1/trends/tags") ||
-		 !strcmp(path, "/api/v1/trends"))
-		which = R_MTAGS;
-	else if (!strcmp(path, API "/trends"))
-		which = R_TRENDS;
-	else if (!strncmp(path, API "/tags/", strlen(API "/tags/")) &&
-		 !strchr(path + strlen(API "/tags/"), '/'))
-		which = R_TAG, name = path + strlen(API "/tags/");
-	else if (!strcmp(path, API "/stats"))
-		which = R_STATS;
-	else if (!strcmp(path, API "/network"))
-		which = R_NETWORK;
-	else if (!strcmp(path, API "/stream"))
-		which = R_STREAM;
-	else if (!strcmp(path, "/metrics"))
-		which = R_METRICS;
-	if (which == R_INDEX && !strcmp(path, "/"))
-		which = R_NONE; /* the dashboard */
-	if (which == R_NONE) {
-		/* The dashboard: embedded files by exact path only (no file
-		 * system, so nothing to traverse); /tags/NAME is its tag page.
-		 */
-		const char *want = path;
-		if (!strncmp(path, "/tags/", 6) && path[6] &&
-		    !strchr(path + 6, '/') && strcmp(path + 6, ".") &&
-		    strcmp(path + 6, ".."))
-			want = "/";
-		for (const struct gs_asset *a = gs_assets; a->path; a++)
-			if (!strcmp(a->path, want)) {
-				if (!get) {
-					r->allow = "GET, HEAD";
-					gs_server_reply_error(
-						r, 405, "method not allowed");
-					return NULL;
-				}
-				r->status = 200;
-				r->type = a->type;
-				r->body = NULL;
-				r->len = 0;
-				r->asset = a;
-				return NULL;
-			}
-	}
-	if (which == R_NONE) {
+	unsigned admin = !strncmp(path, API "/admin/", strlen(API "/admin/")) ||
+					 !strcmp(path, API "/admin")
+				 ? ROUTE_ADMIN
+				 : 0;
+	if (admin && !s->have_token) {
 		gs_server_reply_error(
-			r, 404, "no such endpoint (see /api/groundswell/v1)");
+			r, 403,
+			"the admin API is off (see --admin-token-file)");
 		return NULL;
 	}
-	if (!get) {
-		r->allow = "GET, HEAD";
-		gs_server_reply_error(r, 405, "method not allowed");
+	if (admin && !gs_server_authorized(s, c)) {
+		r->www_auth = 1;
+		gs_server_reply_error(r, 401, "The access token is invalid");
 		return NULL;
 	}
-	if (which == R_INDEX) {
-		char *b = strdup(index_json);
-		if (b)
-			gs_server_reply_text(r, 200,
-					     "application/json; charset=utf-8",
-					     b, strlen(b));
-		else
-			gs_server_reply_error(r, 500, "out of memory");
+	char *arg;
+	const struct route *rt = route_find(path, admin, &arg);
+	const struct gs_asset *asset = rt || admin ? NULL : asset_find(path);
+	if (!rt && !asset) {
+		gs_server_reply_error(
+			r, 404,
+			admin ? "no such admin endpoint"
+			      : "no such endpoint (see /api/groundswell/v1)");
 		return NULL;
 	}
-	if (which == R_STREAM)
-		return gs_server_stream(s, c, r);
-	/* the trends routes serve cached answers, without the lock */
-	if (which == R_MTAGS) {
-		gs_server_mtags(s, c, r);
+	if (rt && rt->method == METHOD_POST ? !post : !get) {
+		r->allow =
+			rt && rt->method == METHOD_POST ? "POST" : "GET, HEAD";
+		gs_server_reply_error(r, 405,
+				      rt && rt->method == METHOD_POST
+					      ? "method not allowed (POST)"
+					      : "method not allowed");
 		return NULL;
 	}
-	if (which == R_TRENDS) {
-		gs_server_trends(s, r);
+	if (asset) {
+		r->status = 200;
+		r->type = asset->type;
+		r->body = NULL;
+		r->len = 0;
+		r->asset = asset;
 		return NULL;
 	}
+	if (!(rt->flags & ROUTE_LOCKED))
+		return rt->fn(s, c, arg, r);
 	read_lock(s);
-	switch (which) {
-	case R_TAG:
-		gs_server_tag(s, c, name, r);
-		break;
-	case R_STATS:
-		gs_server_stats(s, r);
-		break;
-	case R_NETWORK:
-		gs_server_network(s, c, r);
-		break;
-	case R_METRICS:
-		gs_server_metrics(s, r);
-		break;
-	default:
-		break;
-	}
+	struct MHD_Response *resp = rt->fn(s, c, arg, r);
 	pthread_rwlock_unlock(&s->lock);
-	return NULL;
+	return resp;
 }
 
+/* ---- requests and connections ------------------------------------------- */
+
+/* Frees a cached answer's reference once MHD has sent it. */
 static void answer_put_cb(void *cls)
 {
 	gs_server_answer_put(cls);
