@@ -44,7 +44,10 @@ struct source {
 	struct gs_follow_info info; /* as of the last batch (under the lock) */
 	char *path;
 	/* counts of the runs before a restored snapshot */
-	uint64_t base_lines, base_too_long, base_rotations, base_truncations;
+	uint64_t base_lines, base_too_long;
+	/* ... and of the snapshot's rotations and truncations: a file's, or
+	 * a network source's reconnections and duplicates (source_out) */
+	uint64_t base_rotations, base_truncations;
 	int absent; /* found missing (and said so): say when it is back */
 };
 
@@ -259,6 +262,32 @@ struct answer {
 	char **ent;
 };
 
+/*
+ * A source's place and counts as /stats, /metrics and the snapshot (GSSV)
+ * write them. The names are a file's, kept for every kind of source so that
+ * no output changes: a network source's position is written as its
+ * "offset", its reconnections as "rotations" and its duplicates dropped as
+ * "truncations" (follow.h).
+ */
+struct source_out {
+	uint64_t offset, rotations, truncations;
+};
+
+static inline int source_is_net(const struct gs_follow_info *fi)
+{
+	return fi->kind == GS_FOLLOW_JETSTREAM ||
+	       fi->kind == GS_FOLLOW_MASTODON;
+}
+
+static inline struct source_out source_out(const struct gs_follow_info *fi)
+{
+	int net = source_is_net(fi);
+	return (struct source_out){gs_follow_start_of(fi),
+				   net ? fi->reconnects : fi->rotations,
+				   net ? fi->dropped : fi->truncations};
+}
+
+/* A source as a snapshot saved it (fields as in struct source_out). */
 struct saved_source {
 	char *path;
 	unsigned kind;

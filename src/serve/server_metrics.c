@@ -172,6 +172,7 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 		atomic_load(&s->stream_clients));
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct gs_follow_info *fi = &s->src[i].info;
+		struct source_out so = source_out(fi);
 		fputs(i ? ",{\"path\":" : "{\"path\":", f);
 		gs_json_str(f, s->src[i].path);
 		fprintf(f,
@@ -179,12 +180,12 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 			"\"inode\":%llu,\"lines\":%llu,\"too_long\":%llu,\"rotations\":%llu,"
 			"\"truncations\":%llu",
 			source_kind(fi->kind), source_state(fi->state),
-			(unsigned long long)fi->offset, (long long)fi->size,
+			(unsigned long long)so.offset, (long long)fi->size,
 			(unsigned long long)fi->ino,
 			(unsigned long long)fi->lines,
 			(unsigned long long)fi->too_long,
-			(unsigned long long)fi->rotations,
-			(unsigned long long)fi->truncations);
+			(unsigned long long)so.rotations,
+			(unsigned long long)so.truncations);
 		if (fi->err)
 			fprintf(f, ",\"error\":\"%s\"", strerror(fi->err));
 		fputc('}', f);
@@ -315,7 +316,7 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 		fputs("groundswell_source_offset_bytes{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\"} %llu\n",
-			(unsigned long long)s->src[i].info.offset);
+			(unsigned long long)source_out(&s->src[i].info).offset);
 	}
 	metric(f, "source_lines_total", "counter",
 	       "Lines read from each source.");
@@ -332,11 +333,13 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 		fputs("groundswell_source_rotations_total{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\",kind=\"rotation\"} %llu\n",
-			(unsigned long long)s->src[i].info.rotations);
+			(unsigned long long)source_out(&s->src[i].info)
+				.rotations);
 		fputs("groundswell_source_rotations_total{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\",kind=\"truncation\"} %llu\n",
-			(unsigned long long)s->src[i].info.truncations);
+			(unsigned long long)source_out(&s->src[i].info)
+				.truncations);
 	}
 	size_t len;
 	char *b = out_close(&o, &len);

@@ -337,8 +337,13 @@ void gs_server_source_info(struct source *src)
 	gs_follow_info(src->f, &src->info);
 	src->info.lines += src->base_lines;
 	src->info.too_long += src->base_too_long;
-	src->info.rotations += src->base_rotations;
-	src->info.truncations += src->base_truncations;
+	if (source_is_net(&src->info)) {
+		src->info.reconnects += src->base_rotations;
+		src->info.dropped += src->base_truncations;
+	} else {
+		src->info.rotations += src->base_rotations;
+		src->info.truncations += src->base_truncations;
+	}
 }
 
 void *gs_server_pipeline(void *arg)

@@ -76,13 +76,14 @@ static void sv_body(struct gs_wr *w, const void *obj)
 		gs_wr_u32(w, (uint32_t)n);
 		gs_wr_bytes(w, s->src[i].path, n);
 		gs_wr_u8(w, (uint8_t)fi->kind);
-		gs_wr_u64(w, fi->offset);
+		struct source_out so = source_out(fi);
+		gs_wr_u64(w, so.offset);
 		gs_wr_u64(w, fi->dev);
 		gs_wr_u64(w, fi->ino);
 		gs_wr_u64(w, fi->lines);
 		gs_wr_u64(w, fi->too_long);
-		gs_wr_u64(w, fi->rotations);
-		gs_wr_u64(w, fi->truncations);
+		gs_wr_u64(w, so.rotations);
+		gs_wr_u64(w, so.truncations);
 	}
 	gs_wr_u8(w, s->tagnet ? 1 : 0);
 }
