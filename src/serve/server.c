@@ -17,8 +17,10 @@
  * It prefers its writer, and readers queue behind the mutex turn
  * (read_lock, server_int.h), so neither side starves. The stream's ring has
  * its own mutex (ring_mu), moderation its own (mod_mu), the connection list
- * its own (conn_mu); none is taken while waiting for the rwlock except
- * mod_mu, which is held only briefly.
+ * its own (conn_mu), each cached answer two (struct answer_cache). They are
+ * taken in this order, never the other way round: an answer's build mutex,
+ * the rwlock, ring_mu, mod_mu; an answer's mu and conn_mu come last
+ * (nothing is taken while either is held).
  *
  * The answer cache. The trends routes, which clients poll, are built once
  * per change of the data or of moderation and shared, refcounted, by the
