@@ -268,10 +268,10 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 	memcpy(path, url, n + 1);
 	if (n > 1 && path[n - 1] == '/')
 		path[--n] = 0;
-	unsigned admin = !strncmp(path, API "/admin/", strlen(API "/admin/")) ||
-					 !strcmp(path, API "/admin")
-				 ? ROUTE_ADMIN
-				 : 0;
+	unsigned admin = 0;
+	if (!strncmp(path, API "/admin/", strlen(API "/admin/")) ||
+	    !strcmp(path, API "/admin"))
+		admin = ROUTE_ADMIN;
 	if (admin && !s->have_token) {
 		gs_server_reply_error(
 			r, 403,
@@ -293,12 +293,11 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 			      : "no such endpoint (see /api/groundswell/v1)");
 		return NULL;
 	}
-	if (rt && rt->method == METHOD_POST ? !post : !get) {
-		r->allow =
-			rt && rt->method == METHOD_POST ? "POST" : "GET, HEAD";
+	int by_post = rt && rt->method == METHOD_POST;
+	if (by_post ? !post : !get) {
+		r->allow = by_post ? "POST" : "GET, HEAD";
 		gs_server_reply_error(r, 405,
-				      rt && rt->method == METHOD_POST
-					      ? "method not allowed (POST)"
+				      by_post ? "method not allowed (POST)"
 					      : "method not allowed");
 		return NULL;
 	}
