@@ -7,6 +7,7 @@
 #include "conflict.h"
 #include "base/timeutil.h"
 #include "detect/trend.h"
+#include "out/trend_json.h"
 
 static const char help[] =
 	"usage: groundswell trends [OPTIONS] FILE...\n"
@@ -66,31 +67,13 @@ int trends_warmup_note(const struct gs_engine *e,
 	return 1;
 }
 
+/* One event as a line: the object the server gives (out/trend_json.h). */
 static void print_json(struct cli_common *c, const struct trend_row *x,
-		       const char *scorer)
+		       enum gs_scorer scorer)
 {
-	FILE *f = stdout;
-	const struct gs_trend_event *e = x->ev;
-	json_trend_fields(f, x);
-	fprintf(f, ",\"scorer\":\"%s\"", scorer);
-	struct gs_count v[8];
-	size_t n = gs_engine_cotags(c->engine, e->key, v, 5);
-	fputs(",\"co_tags\":[", f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s{\"tag\":", i ? "," : "");
-		gs_json_str(f, v[i].name);
-		fputs(",\"display\":", f);
-		gs_json_str(f, v[i].display);
-		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
-	}
-	n = gs_engine_examples(c->engine, e->key, v, 3);
-	fputs("],\"examples\":[", f);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s{\"id\":", i ? "," : "");
-		gs_json_str(f, v[i].name);
-		fprintf(f, ",\"reposts\":%llu}", (unsigned long long)v[i].count);
-	}
-	fputs("]}\n", f);
+	struct gs_trend_row row = {x->ev, x->display, x->posts, x->accounts};
+	gs_trend_json(stdout, c->engine, &row, scorer);
+	fputs("}\n", stdout);
 }
 
 /* The sink of --live: each post through the live detector, in order. */
@@ -170,7 +153,7 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		       (unsigned long long)span, warm, scorer);
 	} else if (c->out == OUT_JSON) {
 		for (size_t i = 0; i < n; i++)
-			print_json(c, &x[i], scorer);
+			print_json(c, &x[i], to->scorer);
 	} else if (c->out == OUT_CSV) {
 		fputs("tag,display,start,peak,end,status,score,posts,accounts,peak_accounts\n", stdout);
 		for (size_t i = 0; i < n; i++) {

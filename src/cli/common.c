@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "base/timeutil.h"
+#include "out/trend_json.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -248,42 +249,15 @@ void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
 		size_t n, struct trend_row *rows)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct gs_tag_stats st;
-		rows[i].ev = &ev[i];
-		rows[i].display = ev[i].key;
-		rows[i].posts = 0;
-		rows[i].accounts = 0;
-		if (gs_engine_tag(e, ev[i].key, strlen(ev[i].key), &st) == 0)
-			rows[i].display = st.display;
-		int64_t to = ev[i].end_ms >= 0 ? ev[i].end_ms : ev[i].last_ms;
-		gs_engine_span(e, ev[i].key, ev[i].start_ms, to, &rows[i].posts,
-			       &rows[i].accounts);
+		struct gs_trend_row r;
+		gs_trend_row_of(e, &ev[i], &r);
+		rows[i] = (struct trend_row){r.ev, r.display, r.posts,
+					     r.accounts};
 	}
 }
 
 void json_trend_fields(FILE *f, const struct trend_row *x)
 {
-	const struct gs_trend_event *e = x->ev;
-	char a[32], b[32], d[32];
-	gs_time_text(a, e->start_ms);
-	gs_time_text(b, e->peak_ms);
-	fputs("{\"tag\":", f);
-	gs_json_str(f, e->key);
-	fputs(",\"display\":", f);
-	gs_json_str(f, x->display);
-	fputs(",\"start\":", f);
-	gs_json_str(f, a);
-	fputs(",\"peak\":", f);
-	gs_json_str(f, b);
-	fputs(",\"end\":", f);
-	if (e->end_ms >= 0) {
-		gs_time_text(d, e->end_ms);
-		gs_json_str(f, d);
-	} else {
-		fputs("null", f);
-	}
-	fprintf(f, ",\"status\":\"%s\",\"score\":%.2f,\"posts\":%llu,\"accounts\":%.0f,"
-		   "\"peak_accounts\":%.0f,\"peak_posts\":%llu",
-		gs_trend_status_name(e->status), e->score, (unsigned long long)x->posts,
-		x->accounts, e->peak_accounts, (unsigned long long)e->peak_posts);
+	struct gs_trend_row row = {x->ev, x->display, x->posts, x->accounts};
+	gs_trend_json_fields(f, &row);
 }

@@ -362,8 +362,21 @@ void gs_follow_info(const struct gs_follow *f, struct gs_follow_info *o)
 {
 	memset(o, 0, sizeof *o);
 	if (f->net) {
-		gs_net_info(f->net, o);
+		struct gs_net_info ni;
+		gs_net_info(f->net, &ni);
 		o->path = f->path;
+		o->kind =
+			ni.jetstream ? GS_FOLLOW_JETSTREAM : GS_FOLLOW_MASTODON;
+		o->state = ni.queued	  ? GS_FOLLOW_READING
+			   : ni.connected ? GS_FOLLOW_WAITING
+					  : GS_FOLLOW_CONNECTING;
+		o->lines = ni.lines;
+		o->too_long = ni.too_long;
+		o->err = ni.err;
+		o->size = -1;
+		o->position = ni.position;
+		o->reconnects = ni.reconnects;
+		o->dropped = ni.dropped;
 		return;
 	}
 	o->path = f->path;

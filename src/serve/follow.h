@@ -15,8 +15,8 @@
  * is the number of lines read.
  *
  * A path that is a ws://, wss://, http:// or https:// URL is a network
- * source (netsource.h: Jetstream, Mastodon streaming); its offset is its
- * position (Jetstream cursor, Mastodon status id), start resumes from it.
+ * source (netsource.h: Jetstream, Mastodon streaming); start resumes it
+ * from a position (Jetstream cursor, Mastodon status id).
  *
  * Ownership: gs_follow_open returns a source the caller frees with
  * gs_follow_close; lines returned are borrowed until the next call.
@@ -41,20 +41,46 @@ enum gs_follow_state {
 	GS_FOLLOW_CONNECTING, /* a network source, not connected (backoff) */
 };
 
+/*
+ * What a source has done. A file and a network source count different
+ * things, so each has its own fields: those of the other kind are 0 (size:
+ * -1). /stats, /metrics and serve's snapshot still write a network
+ * source's position, reconnections and duplicates under the names a file
+ * gave them first (offset, rotations, truncations; server_int.h).
+ */
 struct gs_follow_info {
 	const char *path;
 	enum gs_follow_kind kind;
 	enum gs_follow_state state;
+	uint64_t lines;	   /* lines given, over every file or connection */
+	uint64_t too_long; /* lines (messages) skipped for their length */
+	int err;	   /* errno of the last failed open, read or
+			      connection, or 0 */
+	/* FILE, STREAM, COMPRESSED */
 	uint64_t offset;   /* FILE: bytes of the current file consumed (up to
 			      the end of the last complete line); COMPRESSED:
 			      lines read; STREAM: bytes consumed */
 	uint64_t dev, ino; /* FILE: the file being read (0 if none) */
-	int64_t size;      /* FILE: its size at the last look; else -1 */
-	uint64_t lines;    /* lines given, over every file */
-	uint64_t too_long; /* lines skipped for their length */
-	uint64_t rotations, truncations;
-	int err;           /* errno of the last failed open or read, or 0 */
+	int64_t size;	   /* FILE: its size at the last look; COMPRESSED: its
+			      gs_reader_size; else -1 */
+	uint64_t rotations, truncations; /* FILE: new inodes under the path;
+					    files found shorter than read */
+	/* JETSTREAM, MASTODON (netsource.h, struct gs_net_info) */
+	uint64_t position;   /* Jetstream: time_us of the last event given;
+				Mastodon: id of the last status given */
+	uint64_t reconnects; /* connections made again after one was lost */
+	uint64_t dropped;    /* Jetstream: duplicates dropped after a
+				reconnection */
 };
+
+/* Where a source is, as gs_follow_open's start takes it back: a file's
+ * offset, a network source's position. */
+static inline uint64_t gs_follow_start_of(const struct gs_follow_info *fi)
+{
+	return fi->kind == GS_FOLLOW_JETSTREAM || fi->kind == GS_FOLLOW_MASTODON
+		       ? fi->position
+		       : fi->offset;
+}
 
 struct gs_follow;
 

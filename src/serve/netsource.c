@@ -15,7 +15,6 @@
 #include <curl/curl.h>
 #include <libwebsockets.h>
 
-#include "follow.h"
 #include "groundswell.h"
 
 #define QUEUE 4096
@@ -564,21 +563,18 @@ int gs_net_next(struct gs_net *n, const char **line, size_t *len)
 	}
 }
 
-void gs_net_info(const struct gs_net *cn, struct gs_follow_info *o)
+void gs_net_info(const struct gs_net *cn, struct gs_net_info *o)
 {
 	struct gs_net *n = (struct gs_net *)cn;
 	pthread_mutex_lock(&n->mu);
-	o->path = n->url;
-	o->kind = n->kind == NET_JETSTREAM ? GS_FOLLOW_JETSTREAM : GS_FOLLOW_MASTODON;
-	o->state = n->count ? GS_FOLLOW_READING
-		 : n->connected ? GS_FOLLOW_WAITING : GS_FOLLOW_CONNECTING;
-	o->offset = n->position;
-	o->dev = o->ino = 0;
-	o->size = -1;
+	o->jetstream = n->kind == NET_JETSTREAM;
+	o->connected = n->connected;
+	o->queued = n->count;
+	o->position = n->position;
 	o->lines = n->lines;
 	o->too_long = n->too_long;
-	o->rotations = n->reconnects;
-	o->truncations = n->dropped;
+	o->reconnects = n->reconnects;
+	o->dropped = n->dropped;
 	o->err = n->err;
 	pthread_mutex_unlock(&n->mu);
 }

@@ -31,8 +31,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct gs_follow_info;
 struct gs_net;
+
+/* What a network source has done (gs_net_info). */
+struct gs_net_info {
+	int jetstream;	     /* 1: a Jetstream source; 0: Mastodon */
+	int connected;	     /* a connection is open now */
+	size_t queued;	     /* messages waiting for gs_net_next */
+	uint64_t position;   /* Jetstream: the time_us of the last event given;
+				Mastodon: the id of the last status of an
+				"update" given; 0: none yet */
+	uint64_t lines;	     /* lines given */
+	uint64_t too_long;   /* messages skipped for their length */
+	uint64_t reconnects; /* connections made again after one was lost */
+	uint64_t dropped;    /* Jetstream: events received again after a
+				reconnection (time_us not past the position),
+				dropped as duplicates; Mastodon: 0 */
+	int err;	     /* errno of the last failure, or 0 */
+};
 
 /* 1 for a Jetstream URL (ws://, wss://), 2 for a Mastodon streaming URL
  * (http://, https://), 0 otherwise. */
@@ -51,9 +67,8 @@ struct gs_net *gs_net_open(const char *url, size_t max_line, uint64_t start,
  * a message longer than max_line (skipped). */
 int gs_net_next(struct gs_net *n, const char **line, size_t *len);
 
-/* Fills kind, state, offset (the position), lines, too_long, rotations
- * (reconnections), truncations (duplicates dropped), err. */
-void gs_net_info(const struct gs_net *n, struct gs_follow_info *o);
+/* What the source has done so far (o filled whole). */
+void gs_net_info(const struct gs_net *n, struct gs_net_info *o);
 
 /* A file descriptor readable while lines are queued (-1 if none). */
 int gs_net_pollfd(const struct gs_net *n);

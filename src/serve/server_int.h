@@ -1,0 +1,410 @@
+/*
+ * server_int.h - what the files of the server share (private; see
+ * server.c for the design).
+ *
+ *   server.c           lifecycle: options, start, tick, stop, free
+ *   server_pipeline.c  the pipeline thread: sources read in batches,
+ *                      buckets closed and announced, the stream's ring
+ *   server_routes.c    HTTP: the route table, dispatch, replies, headers,
+ *                      connection bookkeeping
+ *   server_answers.c   trends, Mastodon's trending tags, one tag, the
+ *                      networks; the cache of the trends answers
+ *   server_sse.c       the stream (server-sent events)
+ *   server_admin.c     moderation states, the admin API, the admin log
+ *   server_metrics.c   /stats and /metrics
+ *   server_snapshot.c  the state snapshot (GSSV) and its restoration
+ *
+ * Ownership: struct gs_server owns everything it points to (freed by
+ * free_server in server.c). Which lock guards which field is said beside
+ * the field; a function that needs a lock held says so in its comment.
+ */
+#ifndef GS_SERVER_INT_H
+#define GS_SERVER_INT_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+#include "follow.h"
+#include "count/ingest.h"
+#include "count/network.h"
+#include "input/fold.h" /* GS_TAG_MAX */
+
+#define BUCKET_TOP 10 /* tags per bucket event */
+#define REASONS	   16 /* indexed by -GS_E* */
+#define API	   "/api/groundswell/v1"
+
+struct source {
+	struct gs_follow *f;
+	struct gs_follow_info info; /* as of the last batch (under the lock) */
+	char *path;
+	/* counts of the runs before a restored snapshot */
+	uint64_t base_lines, base_too_long;
+	/* ... and of the snapshot's rotations and truncations: a file's, or
+	 * a network source's reconnections and duplicates (source_out) */
+	uint64_t base_rotations, base_truncations;
+	int absent; /* found missing (and said so): say when it is back */
+};
+
+enum ev_type { EV_TREND, EV_BUCKET };
+
+struct ring_ev {
+	uint64_t id;
+	enum ev_type type;
+	char key[GS_TAG_MAX + 1]; /* EV_TREND: its tag */
+	int64_t start_ms;	  /* EV_TREND: its start (for hide) */
+	char *json;		  /* EV_TREND: the data; EV_BUCKET: the head */
+	size_t nparts;		  /* EV_BUCKET: one part per tag */
+	char **pkeys, **parts;
+};
+
+enum mod_state { MOD_NONE, MOD_APPROVED, MOD_HIDDEN, MOD_BANNED };
+
+struct mod {
+	char key[GS_TAG_MAX + 1];
+	enum mod_state state;
+	int64_t through_ms; /* MOD_HIDDEN: events starting up to here */
+};
+
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	double since;	/* when it began waiting for a request */
+	int in_request; /* headers received, being answered */
+	int cut;
+};
+
+/* The current answer of a trends route (see "cached answers"). */
+struct answer_cache {
+	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
+	pthread_mutex_t build; /* one request building at a time */
+	struct answer *cur;
+	atomic_llong asked; /* gs_now() of the last request, in seconds */
+};
+
+struct gs_server {
+	struct gs_server_options o;
+	char *listen_host, *public_url, *cors, *admin_log_path, *state_dir;
+	unsigned char token_hash[32];
+	int have_token;
+	pthread_rwlock_t lock;
+	pthread_mutex_t turn; /* held while acquiring lock (read_lock) */
+	/* under lock */
+	struct gs_engine *e;
+	struct gs_trend *t;
+	struct gs_trend_live l;
+	struct gs_network *net;	   /* who addressed whom, the whole stream */
+	struct gs_network *tagnet; /* every tag's, in one bounded table
+				      (network.h, per_tag), or NULL: off */
+	struct gs_parser *ps;
+	struct source *src;
+	size_t nsrc;
+	struct gs_trend_event *ev; /* the detector's events, as of the last
+				      closed bucket */
+	size_t nev;
+	uint64_t lines, malformed_by[REASONS], buckets_closed, trend_changes;
+	uint64_t skipped_by[GS_NONPOST_COUNT]; /* non-post lines by kind */
+	uint64_t posts_in;
+	uint64_t future_posts; /* dated more than a day after the wall clock */
+	int64_t sec_stamp[60];
+	uint64_t sec_posts[60];
+	int finished; /* buckets closed by idleness since the last
+			 post */
+	unsigned shown;
+	int64_t pend_from, pend_to; /* buckets closed, not yet announced */
+	double started, last_input;
+	/* pipeline thread */
+	pthread_t thr;
+	int thr_started;
+	atomic_int stop;
+	/* stream ring */
+	pthread_mutex_t ring_mu;
+	struct ring_ev *ring;
+	size_t ring_cap, ring_n, ring_head; /* ring_head: oldest */
+	uint64_t next_id;
+	int ring_stop;
+	struct sse *sse_wait; /* streams suspended until an event or their
+				 keep-alive (under ring_mu) */
+	atomic_uint stream_clients;
+	/* moderation */
+	pthread_mutex_t mod_mu;
+	struct mod *mods;
+	size_t nmods, mods_cap;
+	FILE *admin_log;
+	/* http */
+	struct MHD_Daemon *d;
+	unsigned port;
+	atomic_ullong http_by_class[6];
+	atomic_ullong http_total;
+	pthread_mutex_t conn_mu;
+	struct conn *conns;
+	unsigned nconns; /* in conns (under conn_mu) */
+	atomic_ullong conns_cut;
+	/* cached answers of the trends routes (struct answer) */
+	atomic_ullong data_gen; /* bumped by the pipeline after each change */
+	atomic_ullong mod_gen;	/* bumped by each moderation change */
+	atomic_int more;	/* the last batch was full: input is pending */
+	struct answer_cache ac_trends, ac_mtags;
+	/* snapshots */
+	double last_snapshot;
+	uint64_t snap_lines; /* lines (and finished) as of the last snapshot */
+	int snap_finished;
+	int snap_err;
+};
+
+/*
+ * The lock prefers its writer, the pipeline, which takes it again right
+ * after each batch: a reader could wait for as long as input keeps coming,
+ * and an HTTP thread waiting stalls every connection it serves. Taking turn
+ * first queues them: a reader waits for at most the batch in progress, the
+ * pipeline for the readers already in. (Snapshots, off the HTTP threads,
+ * take the lock directly.)
+ */
+static inline void read_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_rdlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
+
+static inline void write_lock(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->turn);
+	pthread_rwlock_wrlock(&s->lock);
+	pthread_mutex_unlock(&s->turn);
+}
+
+/* The wall clock, in seconds (gs_now is monotonic). */
+static inline double now_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A growing text buffer (open_memstream). */
+struct out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static inline int out_open(struct out *o)
+{
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	return o->f ? 0 : GS_ENOMEM;
+}
+
+/* Closes the stream; returns the text (caller frees) or NULL. */
+static inline char *out_close(struct out *o, size_t *len)
+{
+	if (fclose(o->f) != 0) {
+		free(o->buf);
+		return NULL;
+	}
+	if (len)
+		*len = o->len;
+	return o->buf;
+}
+
+/* Non-negative decimal integer of at most 9 digits; -1 if not one. */
+static inline long parse_uint(const char *v)
+{
+	if (!v || !*v || strlen(v) > 9)
+		return -1;
+	long x = 0;
+	for (const char *p = v; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		x = x * 10 + (*p - '0');
+	}
+	return x;
+}
+
+struct reply {
+	unsigned status;
+	char *body;
+	size_t len;
+	const char *type;
+	char *link;
+	const char *allow;
+	int www_auth;
+	const struct gs_asset *asset; /* an embedded dashboard file */
+	struct answer *ans;	      /* a cached answer: its body, shared */
+};
+
+/*
+ * The trends routes are what clients poll, and building one reads the
+ * engine under the read lock (spans, co-tags, examples of every event).
+ * Built per request, under many connections they took the CPU and the lock
+ * from the pipeline (bench/serve-load.md). So an answer is built once per
+ * change, of the data or of moderation, and shared by the requests that
+ * serve it (refcounted, immutable once published): a request mostly takes
+ * a reference. While input keeps coming (the last batch was full) an answer
+ * may lag the data by up to ANSWER_MAX_AGE_MS; once the input is drained,
+ * or after a moderation action, the next request gets an exact one.
+ */
+struct answer {
+	atomic_uint refs;
+	uint64_t gen, mod_gen; /* the data and moderation it was built from */
+	double built;	       /* gs_now() */
+	char *body;	       /* /trends: the whole body */
+	size_t len;
+	size_t n;    /* Mastodon: tags ranked, */
+	size_t nent; /* the first nent rendered */
+	char **ent;
+};
+
+/*
+ * A source's place and counts as /stats, /metrics and the snapshot (GSSV)
+ * write them. The names are a file's, kept for every kind of source so that
+ * no output changes: a network source's position is written as its
+ * "offset", its reconnections as "rotations" and its duplicates dropped as
+ * "truncations" (follow.h).
+ */
+struct source_out {
+	uint64_t offset, rotations, truncations;
+};
+
+static inline int source_is_net(const struct gs_follow_info *fi)
+{
+	return fi->kind == GS_FOLLOW_JETSTREAM ||
+	       fi->kind == GS_FOLLOW_MASTODON;
+}
+
+static inline struct source_out source_out(const struct gs_follow_info *fi)
+{
+	int net = source_is_net(fi);
+	return (struct source_out){gs_follow_start_of(fi),
+				   net ? fi->reconnects : fi->rotations,
+				   net ? fi->dropped : fi->truncations};
+}
+
+/* A source as a snapshot saved it (fields as in struct source_out). */
+struct saved_source {
+	char *path;
+	unsigned kind;
+	uint64_t offset, dev, ino, lines, too_long, rotations, truncations;
+};
+
+/* ---- server.c ---------------------------------------------------------- */
+
+/* "groundswell: " + the message + a newline on the log, flushed. */
+void gs_server_log(struct gs_server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- server_pipeline.c ------------------------------------------------- */
+
+/* The pipeline thread (arg: the server): reads the sources until s->stop. */
+void *gs_server_pipeline(void *arg);
+
+/* Refreshes src->info: the source's position and counts, over every run
+ * (the lock held, or before the pipeline starts). */
+void gs_server_source_info(struct source *src);
+
+/* Appends an event to the stream's ring (taken over: freed if it cannot be
+ * kept) and wakes the waiting streams. */
+void gs_server_ring_push(struct gs_server *s, struct ring_ev *r);
+void gs_server_ring_ev_free(struct ring_ev *r);
+
+/* ---- server_routes.c --------------------------------------------------- */
+
+/* Fill r with a body (taken over, or NULL), an error object {"error": msg},
+ * or the text of o (closed here; 500 when it failed). */
+void gs_server_reply_text(struct reply *r, unsigned status, const char *type,
+			  char *body, size_t len);
+void gs_server_reply_error(struct reply *r, unsigned status, const char *msg);
+void gs_server_reply_out(struct reply *r, struct out *o);
+
+/* The MHD callbacks (cls: the server). */
+enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls);
+void gs_server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe);
+void gs_server_notify_conn(void *cls, struct MHD_Connection *c,
+			   void **socket_context,
+			   enum MHD_ConnectionNotificationCode toe);
+
+/* ---- server_answers.c -------------------------------------------------- */
+
+/* The trend events as "groundswell trends --json" writes them, in an array;
+ * admin: every event, with "visible" (the read lock held). */
+void gs_server_trends_body(struct gs_server *s, struct reply *r, int admin);
+
+/* Rebuilds the cached answers asked for lately (the pipeline, the write
+ * lock held, after a full batch). */
+void gs_server_answers_refresh(struct gs_server *s);
+
+/* Drops a reference to a cached answer (NULL: nothing). */
+void gs_server_answer_put(struct answer *a);
+
+/* Routes: GET /api/v1/trends/tags, /trends (both without the lock, from the
+ * cache), /tags/NAME and /network (the read lock held). */
+void gs_server_mtags(struct gs_server *s, struct MHD_Connection *c,
+		     struct reply *r);
+void gs_server_trends(struct gs_server *s, struct reply *r);
+void gs_server_tag(struct gs_server *s, struct MHD_Connection *c,
+		   const char *name, struct reply *r);
+void gs_server_network(struct gs_server *s, struct MHD_Connection *c,
+		       struct reply *r);
+
+/* ---- server_sse.c ------------------------------------------------------ */
+
+/* Resumes the suspended streams, all of them (due 0: an event came, or
+ * stopping) or those whose keep-alive is due by then (ring_mu held). */
+void gs_server_sse_wake(struct gs_server *s, double due);
+
+/* GET /stream: a streaming response, or NULL with r filled (an error). */
+struct MHD_Response *gs_server_stream(struct gs_server *s,
+				      struct MHD_Connection *c,
+				      struct reply *r);
+
+/* ---- server_admin.c ---------------------------------------------------- */
+
+/* Is an event of key starting at start_ms shown (start_ms INT64_MIN: the
+ * tag itself, outside any event)? Takes mod_mu. */
+int gs_server_visible(struct gs_server *s, const char *key, int64_t start_ms,
+		      int as_trend);
+
+/* Replays the admin log: the state of each tag is its last action. */
+void gs_server_admin_replay(struct gs_server *s, const char *path);
+
+/* Does the request carry the admin token? */
+int gs_server_authorized(struct gs_server *s, struct MHD_Connection *c);
+
+/* Routes: POST /admin/tags/NAME/ACTION; GET /admin/tags (the read lock
+ * held). */
+void gs_server_admin_action(struct gs_server *s, struct MHD_Connection *c,
+			    const char *name, const char *action,
+			    struct reply *r);
+void gs_server_admin_list(struct gs_server *s, struct reply *r);
+
+/* ---- server_metrics.c -------------------------------------------------- */
+
+/* Malformed lines, every reason. */
+uint64_t gs_server_malformed_total(const struct gs_server *s);
+
+/* Routes: GET /stats, /metrics (the read lock held). */
+void gs_server_stats(struct gs_server *s, struct reply *r);
+void gs_server_metrics(struct gs_server *s, struct reply *r);
+
+/* ---- server_snapshot.c ------------------------------------------------- */
+
+/* Writes DIR/state.snap when anything changed since the last one (takes the
+ * read lock); logs the first failure of a run. Returns 0 or the error. */
+int gs_server_snapshot(struct gs_server *s);
+
+/* Restores DIR/state.snap when there is one: 0 (restored or none), or an
+ * error with a message. Sources are opened by the caller from *saved. */
+int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
+			    size_t *nsaved, char *err, size_t errlen);
+#endif

@@ -1,0 +1,352 @@
+/*
+ * server_metrics.c - GET /stats (JSON) and /metrics (Prometheus text
+ * format): what the pipeline, the sources, the networks and HTTP have
+ * counted (server_int.h).
+ */
+#include "server_int.h"
+
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "out/json_writer.h"
+
+/* The name of malformed_by[i]. */
+static const char *reason_name(int i)
+{
+	switch (-i) {
+	case GS_EJSON:
+		return "json";
+	case GS_EUTF8:
+		return "utf8";
+	case GS_ETOOLONG:
+		return "too_long";
+	case GS_ETYPE:
+		return "type";
+	case GS_EFORMAT:
+		return "format";
+	case GS_EMISSING:
+		return "missing";
+	case GS_ETIME:
+		return "time";
+	case GS_ENOMEM:
+		return "memory";
+	default:
+		return "other";
+	}
+}
+
+static const char *source_kind(enum gs_follow_kind k)
+{
+	static const char *const n[] = {"file", "stream", "compressed",
+					"jetstream", "mastodon"};
+	return n[k];
+}
+
+static const char *source_state(enum gs_follow_state k)
+{
+	static const char *const n[] = {"reading", "waiting", "missing",
+					"ended", "connecting"};
+	return n[k];
+}
+
+static double posts_per_second(const struct gs_server *s)
+{
+	int64_t now = (int64_t)gs_now();
+	uint64_t sum = 0;
+	for (int i = 0; i < 60; i++)
+		if (s->sec_stamp[i] > now - 60 && s->sec_stamp[i] <= now)
+			sum += s->sec_posts[i];
+	double span = gs_now() - s->started;
+	if (span > 60)
+		span = 60;
+	if (span < 1)
+		span = 1;
+	return (double)sum / span;
+}
+
+uint64_t gs_server_malformed_total(const struct gs_server *s)
+{
+	uint64_t m = 0;
+	for (int i = 0; i < REASONS; i++)
+		m += s->malformed_by[i];
+	return m;
+}
+
+static size_t open_trends(const struct gs_server *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->nev; i++)
+		k += s->ev[i].end_ms < 0;
+	return k;
+}
+
+/* What a network holds and has evicted (the per-tag table: of all tags). */
+static void net_stats_json(FILE *f, const struct gs_network *n)
+{
+	if (!n) {
+		fputs("null", f);
+		return;
+	}
+	struct gs_network_stats st;
+	struct gs_network_options no;
+	gs_network_stats(n, &st);
+	gs_network_options_of(n, &no);
+	fprintf(f,
+		"{\"nodes\":%llu,\"edges\":%llu,\"max_nodes\":%zu,\"max_edges\":%zu,"
+		"\"weight\":%llu,\"evicted\":{\"edges\":%llu,\"weight\":%llu,\"max_weight\":%llu,"
+		"\"nodes\":%llu}}",
+		(unsigned long long)st.nodes_held,
+		(unsigned long long)st.edges_held, no.max_nodes, no.max_edges,
+		(unsigned long long)st.weight_total,
+		(unsigned long long)st.edges_evicted,
+		(unsigned long long)st.weight_evicted,
+		(unsigned long long)st.evicted_max_weight,
+		(unsigned long long)st.nodes_evicted);
+}
+
+void gs_server_stats(struct gs_server *s, struct reply *r)
+{
+	struct gs_summary sum;
+	gs_engine_summary(s->e, &sum);
+	struct out o;
+	if (out_open(&o)) {
+		gs_server_reply_error(r, 500, "out of memory");
+		return;
+	}
+	FILE *f = o.f;
+	double now = now_wall();
+	fprintf(f,
+		"{\"version\":\"%s\",\"uptime_seconds\":%.1f,\"lines\":%llu,\"posts\":%llu,"
+		"\"originals\":%llu,\"reposts\":%llu,\"replies\":%llu,\"quotes\":%llu,"
+		"\"malformed\":%llu,\"malformed_by_reason\":{",
+		GS_VERSION, gs_now() - s->started, (unsigned long long)s->lines,
+		(unsigned long long)sum.posts,
+		(unsigned long long)sum.originals,
+		(unsigned long long)sum.reposts,
+		(unsigned long long)sum.replies, (unsigned long long)sum.quotes,
+		(unsigned long long)gs_server_malformed_total(s));
+	int k = 0;
+	for (int i = 0; i < REASONS; i++)
+		if (s->malformed_by[i])
+			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "",
+				reason_name(i),
+				(unsigned long long)s->malformed_by[i]);
+	fprintf(f, "},\"skipped\":%llu,\"skipped_by_kind\":{",
+		(unsigned long long)sum.skipped);
+	k = 0;
+	for (int i = 1; i < GS_NONPOST_COUNT; i++)
+		if (s->skipped_by[i])
+			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "",
+				gs_nonpost_key((enum gs_nonpost)i),
+				(unsigned long long)s->skipped_by[i]);
+	fprintf(f,
+		"},\"late_posts\":%llu,\"future_posts\":%llu,"
+		"\"posts_per_second\":%.2f,",
+		(unsigned long long)s->l.late_posts,
+		(unsigned long long)s->future_posts, posts_per_second(s));
+	fputs("\"newest_post\":", f);
+	if (sum.posts) {
+		gs_json_time(f, sum.last_ms);
+		fprintf(f, ",\"lag_seconds\":%.3f",
+			now - (double)sum.last_ms / 1000);
+	} else {
+		fputs("null,\"lag_seconds\":null", f);
+	}
+	char bw[16];
+	gs_duration_format(s->o.engine.bucket_ms, bw);
+	fprintf(f,
+		",\"bucket\":\"%s\",\"lateness_buckets\":%lld,\"open_bucket\":",
+		bw, (long long)s->o.lateness);
+	if (s->l.started)
+		gs_json_time(f, s->l.next);
+	else
+		fputs("null", f);
+	fprintf(f,
+		",\"buckets_closed\":%llu,\"idle_closed\":%s,\"tags_tracked\":%llu,"
+		"\"accounts\":%.0f,\"trends\":{\"events\":%zu,\"open\":%zu,\"changes\":%llu},"
+		"\"stream_clients\":%u,\"sources\":[",
+		(unsigned long long)s->buckets_closed,
+		s->finished ? "true" : "false",
+		(unsigned long long)sum.tags_tracked, sum.accounts, s->nev,
+		open_trends(s), (unsigned long long)s->trend_changes,
+		atomic_load(&s->stream_clients));
+	for (size_t i = 0; i < s->nsrc; i++) {
+		const struct gs_follow_info *fi = &s->src[i].info;
+		struct source_out so = source_out(fi);
+		fputs(i ? ",{\"path\":" : "{\"path\":", f);
+		gs_json_str(f, s->src[i].path);
+		fprintf(f,
+			",\"kind\":\"%s\",\"state\":\"%s\",\"offset\":%llu,\"size\":%lld,"
+			"\"inode\":%llu,\"lines\":%llu,\"too_long\":%llu,\"rotations\":%llu,"
+			"\"truncations\":%llu",
+			source_kind(fi->kind), source_state(fi->state),
+			(unsigned long long)so.offset, (long long)fi->size,
+			(unsigned long long)fi->ino,
+			(unsigned long long)fi->lines,
+			(unsigned long long)fi->too_long,
+			(unsigned long long)so.rotations,
+			(unsigned long long)so.truncations);
+		if (fi->err)
+			fprintf(f, ",\"error\":\"%s\"", strerror(fi->err));
+		fputc('}', f);
+	}
+	fputs("],\"networks\":{\"accounts\":", f);
+	net_stats_json(f, s->net);
+	fputs(",\"tags\":", f);
+	net_stats_json(f, s->tagnet);
+	fputs("}}\n", f);
+	gs_server_reply_out(r, &o);
+}
+
+static void metric(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP groundswell_%s %s\n# TYPE groundswell_%s %s\n", name,
+		help, name, type);
+}
+
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			putc(*s, f);
+	}
+}
+
+void gs_server_metrics(struct gs_server *s, struct reply *r)
+{
+	struct gs_summary sum;
+	gs_engine_summary(s->e, &sum);
+	struct gs_memory mem;
+	gs_engine_memory(s->e, &mem);
+	struct out o;
+	if (out_open(&o)) {
+		gs_server_reply_error(r, 500, "out of memory");
+		return;
+	}
+	FILE *f = o.f;
+	metric(f, "lines_total", "counter", "Input lines read.");
+	fprintf(f, "groundswell_lines_total %llu\n",
+		(unsigned long long)s->lines);
+	metric(f, "posts_total", "counter", "Posts counted.");
+	fprintf(f, "groundswell_posts_total %llu\n",
+		(unsigned long long)sum.posts);
+	metric(f, "reposts_total", "counter", "Reposts counted.");
+	fprintf(f, "groundswell_reposts_total %llu\n",
+		(unsigned long long)sum.reposts);
+	metric(f, "malformed_lines_total", "counter",
+	       "Lines rejected, by reason.");
+	for (int i = 0; i < REASONS; i++)
+		if (s->malformed_by[i] || -i == GS_EJSON || -i == GS_EUTF8 ||
+		    -i == GS_ETOOLONG || -i == GS_ETYPE || -i == GS_EFORMAT ||
+		    -i == GS_EMISSING || -i == GS_ETIME)
+			fprintf(f,
+				"groundswell_malformed_lines_total{reason=\"%s\"} %llu\n",
+				reason_name(i),
+				(unsigned long long)s->malformed_by[i]);
+	metric(f, "skipped_lines_total", "counter",
+	       "Well-formed lines that carry no post.");
+	fprintf(f, "groundswell_skipped_lines_total %llu\n",
+		(unsigned long long)sum.skipped);
+	metric(f, "skipped_lines_by_kind_total", "counter",
+	       "Well-formed lines that carry no post, by kind (stream control messages, non-post events).");
+	for (int i = 1; i < GS_NONPOST_COUNT; i++)
+		if (s->skipped_by[i])
+			fprintf(f,
+				"groundswell_skipped_lines_by_kind_total{kind=\"%s\"} %llu\n",
+				gs_nonpost_key((enum gs_nonpost)i),
+				(unsigned long long)s->skipped_by[i]);
+	metric(f, "late_posts_total", "counter",
+	       "Posts that arrived after their bucket was closed.");
+	fprintf(f, "groundswell_late_posts_total %llu\n",
+		(unsigned long long)s->l.late_posts);
+	metric(f, "future_posts_total", "counter",
+	       "Posts dated over a day after the wall clock, set aside.");
+	fprintf(f, "groundswell_future_posts_total %llu\n",
+		(unsigned long long)s->future_posts);
+	metric(f, "posts_per_second", "gauge",
+	       "Posts read per second over the last minute.");
+	fprintf(f, "groundswell_posts_per_second %.3f\n", posts_per_second(s));
+	if (sum.posts) {
+		metric(f, "newest_post_timestamp_seconds", "gauge",
+		       "Event time of the newest post.");
+		fprintf(f, "groundswell_newest_post_timestamp_seconds %.3f\n",
+			(double)sum.last_ms / 1000);
+		metric(f, "lag_seconds", "gauge",
+		       "Wall-clock time minus the newest post's time.");
+		fprintf(f, "groundswell_lag_seconds %.3f\n",
+			now_wall() - (double)sum.last_ms / 1000);
+	}
+	metric(f, "buckets_closed_total", "counter",
+	       "Buckets closed and judged.");
+	fprintf(f, "groundswell_buckets_closed_total %llu\n",
+		(unsigned long long)s->buckets_closed);
+	metric(f, "trend_events", "gauge", "Trend events detected so far.");
+	fprintf(f, "groundswell_trend_events %zu\n", s->nev);
+	metric(f, "trends_open", "gauge", "Trend events not yet ended.");
+	fprintf(f, "groundswell_trends_open %zu\n", open_trends(s));
+	metric(f, "tags_tracked", "gauge", "Tags held by the engine.");
+	fprintf(f, "groundswell_tags_tracked %llu\n",
+		(unsigned long long)sum.tags_tracked);
+	metric(f, "engine_memory_bytes", "gauge",
+	       "Heap bytes held by the engine.");
+	fprintf(f, "groundswell_engine_memory_bytes %zu\n", mem.total);
+	metric(f, "stream_clients", "gauge",
+	       "Connected server-sent-events clients.");
+	fprintf(f, "groundswell_stream_clients %u\n",
+		atomic_load(&s->stream_clients));
+	metric(f, "http_requests_total", "counter",
+	       "HTTP requests answered, by status class.");
+	for (int i = 1; i < 6; i++)
+		fprintf(f,
+			"groundswell_http_requests_total{code=\"%dxx\"} %llu\n",
+			i,
+			(unsigned long long)atomic_load(&s->http_by_class[i]));
+	metric(f, "connections_cut_total", "counter",
+	       "Connections cut for overdue request headers.");
+	fprintf(f, "groundswell_connections_cut_total %llu\n",
+		(unsigned long long)atomic_load(&s->conns_cut));
+	metric(f, "source_offset_bytes", "gauge",
+	       "Bytes of each source's current file consumed.");
+	for (size_t i = 0; i < s->nsrc; i++) {
+		fputs("groundswell_source_offset_bytes{source=\"", f);
+		label_value(f, s->src[i].path);
+		fprintf(f, "\"} %llu\n",
+			(unsigned long long)source_out(&s->src[i].info).offset);
+	}
+	metric(f, "source_lines_total", "counter",
+	       "Lines read from each source.");
+	for (size_t i = 0; i < s->nsrc; i++) {
+		fputs("groundswell_source_lines_total{source=\"", f);
+		label_value(f, s->src[i].path);
+		fprintf(f, "\"} %llu\n",
+			(unsigned long long)(s->src[i].info.lines +
+					     s->src[i].info.too_long));
+	}
+	metric(f, "source_rotations_total", "counter",
+	       "Rotations and truncations of each followed file.");
+	for (size_t i = 0; i < s->nsrc; i++) {
+		fputs("groundswell_source_rotations_total{source=\"", f);
+		label_value(f, s->src[i].path);
+		fprintf(f, "\",kind=\"rotation\"} %llu\n",
+			(unsigned long long)source_out(&s->src[i].info)
+				.rotations);
+		fputs("groundswell_source_rotations_total{source=\"", f);
+		label_value(f, s->src[i].path);
+		fprintf(f, "\",kind=\"truncation\"} %llu\n",
+			(unsigned long long)source_out(&s->src[i].info)
+				.truncations);
+	}
+	size_t len;
+	char *b = out_close(&o, &len);
+	if (!b)
+		gs_server_reply_error(r, 500, "out of memory");
+	else
+		gs_server_reply_text(r, 200,
+				     "text/plain; version=0.0.4; charset=utf-8",
+				     b, len);
+}

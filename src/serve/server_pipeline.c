@@ -1,0 +1,405 @@
+/*
+ * server_pipeline.c - the pipeline thread: reads the sources in batches
+ * (the write lock held), feeds the engine, the detector and the networks,
+ * and announces closed buckets and changed trend events on the stream's
+ * ring (server_int.h).
+ */
+#include "server_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "out/json_writer.h"
+#include "out/trend_json.h"
+
+#define BATCH_LINES	  512
+#define MAX_BUCKET_EVENTS 64 /* bucket events per batch (a time jump) */
+
+void gs_server_ring_ev_free(struct ring_ev *r)
+{
+	free(r->json);
+	for (size_t i = 0; i < r->nparts; i++) {
+		free(r->pkeys[i]);
+		free(r->parts[i]);
+	}
+	free(r->pkeys);
+	free(r->parts);
+	memset(r, 0, sizeof *r);
+}
+
+/* Appends an event (taken over: freed if it cannot be kept). */
+void gs_server_ring_push(struct gs_server *s, struct ring_ev *r)
+{
+	pthread_mutex_lock(&s->ring_mu);
+	if (!s->ring_cap) {
+		pthread_mutex_unlock(&s->ring_mu);
+		gs_server_ring_ev_free(r);
+		return;
+	}
+	if (s->ring_n == s->ring_cap) {
+		gs_server_ring_ev_free(&s->ring[s->ring_head]);
+		s->ring_head = (s->ring_head + 1) % s->ring_cap;
+		s->ring_n--;
+	}
+	r->id = s->next_id++;
+	s->ring[(s->ring_head + s->ring_n) % s->ring_cap] = *r;
+	s->ring_n++;
+	gs_server_sse_wake(s, 0);
+	pthread_mutex_unlock(&s->ring_mu);
+}
+
+static int cmp_ev(const struct gs_trend_event *x,
+		  const struct gs_trend_event *y)
+{
+	if (x->start_ms != y->start_ms)
+		return x->start_ms < y->start_ms ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static const struct gs_trend_event *prev_find(const struct gs_server *s,
+					      const struct gs_trend_event *e)
+{
+	size_t lo = 0, hi = s->nev;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = cmp_ev(&s->ev[mid], e);
+		if (c == 0)
+			return &s->ev[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Announces the changes of the detector's events and keeps a copy of
+ * them for the handlers (gs_trend_events reorders the detector's array, so
+ * handlers never call it). */
+static void refresh_trends(struct gs_server *s)
+{
+	const struct gs_trend_event *ev;
+	size_t n = gs_trend_events(s->t, &ev);
+	for (size_t i = 0; i < n; i++) {
+		const struct gs_trend_event *p = prev_find(s, &ev[i]);
+		const char *change = NULL;
+		if (!p)
+			change = "start";
+		else if (p->end_ms < 0 && ev[i].end_ms >= 0)
+			change = "end";
+		else if (p->peak_ms != ev[i].peak_ms)
+			change = "peak";
+		else if (p->status != ev[i].status)
+			change = "status";
+		if (!change)
+			continue;
+		s->trend_changes++;
+		struct out o;
+		if (out_open(&o))
+			continue;
+		fprintf(o.f, "{\"change\":\"%s\",\"trend\":", change);
+		struct gs_trend_row row;
+		gs_trend_row_of(s->e, &ev[i], &row);
+		gs_trend_json(o.f, s->e, &row, s->o.trend.scorer);
+		fputs("}}", o.f);
+		struct ring_ev r = {0};
+		r.type = EV_TREND;
+		snprintf(r.key, sizeof r.key, "%s", ev[i].key);
+		r.start_ms = ev[i].start_ms;
+		r.json = out_close(&o, NULL);
+		if (r.json)
+			gs_server_ring_push(s, &r);
+	}
+	if (n) {
+		struct gs_trend_event *v = realloc(s->ev, n * sizeof *v);
+		if (!v)
+			return; /* keep the old copy */
+		memcpy(v, ev, n * sizeof *v);
+		s->ev = v;
+	}
+	s->nev = n;
+}
+
+static int cmp_obs_accounts(const void *a, const void *b)
+{
+	const struct gs_obs *x = a, *y = b;
+	if (x->accounts != y->accounts)
+		return x->accounts > y->accounts ? -1 : 1;
+	if (x->posts != y->posts)
+		return x->posts > y->posts ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void bucket_event(struct gs_server *s, int64_t b)
+{
+	struct gs_obs *obs;
+	ptrdiff_t n = gs_engine_observations_at(s->e, b, &obs);
+	if (n < 0)
+		return;
+	qsort(obs, (size_t)n, sizeof *obs, cmp_obs_accounts);
+	/* keep more than shown, for tags hidden at delivery */
+	size_t k = (size_t)n < 2 * BUCKET_TOP ? (size_t)n : 2 * BUCKET_TOP;
+	struct ring_ev r = {0};
+	r.type = EV_BUCKET;
+	struct out o;
+	uint64_t posts = 0;
+	for (ptrdiff_t i = 0; i < n; i++)
+		posts += obs[i].posts;
+	if (out_open(&o) == 0) {
+		fputs("{\"bucket\":", o.f);
+		gs_json_time(o.f, b);
+		fprintf(o.f,
+			",\"accounts\":%.0f,\"tags_used\":%td,\"tag_uses\":%llu,\"top\":[",
+			gs_engine_bucket_accounts(s->e, b), n,
+			(unsigned long long)posts);
+		r.json = out_close(&o, NULL);
+	}
+	r.pkeys = calloc(k ? k : 1, sizeof *r.pkeys);
+	r.parts = calloc(k ? k : 1, sizeof *r.parts);
+	if (!r.json || !r.pkeys || !r.parts) {
+		gs_server_ring_ev_free(&r);
+		free(obs);
+		return;
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct gs_tag_stats st;
+		const char *display = obs[i].key;
+		if (gs_engine_tag(s->e, obs[i].key, strlen(obs[i].key), &st) ==
+		    0)
+			display = st.display;
+		if (out_open(&o))
+			break;
+		fputs("{\"tag\":", o.f);
+		gs_json_str(o.f, obs[i].key);
+		fputs(",\"display\":", o.f);
+		gs_json_str(o.f, display);
+		fprintf(o.f, ",\"posts\":%llu,\"accounts\":%.0f}",
+			(unsigned long long)obs[i].posts, obs[i].accounts);
+		r.parts[i] = out_close(&o, NULL);
+		r.pkeys[i] = strdup(obs[i].key);
+		r.nparts = i + 1;
+		if (!r.parts[i] || !r.pkeys[i])
+			break;
+	}
+	free(obs);
+	gs_server_ring_push(s, &r);
+}
+
+/* After buckets [from, to) were closed: stream and trend updates. */
+static void announce(struct gs_server *s, int64_t from, int64_t to)
+{
+	int64_t w = s->o.engine.bucket_ms;
+	s->buckets_closed += (uint64_t)((to - from) / w);
+	int64_t b = from;
+	if ((to - from) / w > MAX_BUCKET_EVENTS)
+		b = to - MAX_BUCKET_EVENTS * w;
+	for (; b < to; b += w)
+		bucket_event(s, b);
+	refresh_trends(s);
+}
+
+static void note_closed(struct gs_server *s, int64_t before)
+{
+	if (before == INT64_MIN || s->l.next == before)
+		return;
+	if (s->pend_from == INT64_MIN)
+		s->pend_from = before;
+	s->pend_to = s->l.next;
+}
+
+static void flush_closed(struct gs_server *s)
+{
+	if (s->pend_from != INT64_MIN) {
+		announce(s, s->pend_from, s->pend_to);
+		s->pend_from = INT64_MIN;
+	}
+}
+
+static int reason_index(int err)
+{
+	int i = -err;
+	return i > 0 && i < REASONS ? i : 0;
+}
+
+static void count_posts_sec(struct gs_server *s, uint64_t n)
+{
+	int64_t sec = (int64_t)gs_now();
+	int slot = (int)(sec % 60);
+	if (s->sec_stamp[slot] != sec) {
+		s->sec_stamp[slot] = sec;
+		s->sec_posts[slot] = 0;
+	}
+	s->sec_posts[slot] += n;
+}
+
+static void bad_line(struct gs_server *s, struct source *src, int err,
+		     const char *why)
+{
+	s->malformed_by[reason_index(err)]++;
+	gs_engine_count_malformed(s->e, 1);
+	if (s->shown < s->o.show_errors) {
+		struct gs_follow_info fi;
+		gs_follow_info(src->f, &fi);
+		gs_server_log(s, "%s:%llu: %s", src->path,
+			      (unsigned long long)(fi.lines + fi.too_long),
+			      why);
+	}
+	s->shown++;
+}
+
+/* Reads up to BATCH_LINES lines of one source (the write lock held).
+ * Returns the lines read. */
+static unsigned read_batch(struct gs_server *s, struct source *src)
+{
+	unsigned k = 0;
+	uint64_t posts = 0;
+	int64_t future_ms = (int64_t)(now_wall() * 1000) + GS_MS_DAY;
+	for (; k < BATCH_LINES; k++) {
+		const char *line;
+		size_t len;
+		int r = gs_follow_next(src->f, &line, &len);
+		if (r == 0)
+			break;
+		s->lines++;
+		if (r == GS_ETOOLONG) {
+			char why[96];
+			snprintf(why, sizeof why, "line longer than %zu bytes",
+				 s->o.max_line ? s->o.max_line
+					       : (size_t)GS_DEFAULT_MAX_LINE);
+			bad_line(s, src, r, why);
+			continue;
+		}
+		if (r < 0) {
+			s->lines--;
+			gs_server_log(s, "'%s': %s", src->path, gs_strerror(r));
+			break;
+		}
+		const struct gs_post *pp;
+		int np = gs_parser_parse(s->ps, line, len, &pp);
+		if (np < 0) {
+			bad_line(s, src, np,
+				 gs_parser_reason(s->ps)[0]
+					 ? gs_parser_reason(s->ps)
+					 : gs_strerror(np));
+			continue;
+		}
+		if (np > 0 && gs_parser_dropped(s->ps)) /* the rest was read */
+			bad_line(s, src, GS_EMISSING, gs_parser_reason(s->ps));
+		if (np == 0 && gs_parser_skipped(s->ps) == 1) {
+			gs_engine_count_skipped(s->e, 1);
+			s->skipped_by[gs_parser_nonpost(s->ps)]++;
+		}
+		for (int i = 0; i < np; i++) {
+			/* a post dated far in the future would close every
+			 * bucket up to its own: it is set aside and counted */
+			if (pp[i].time_ms > future_ms) {
+				s->future_posts++;
+				continue;
+			}
+			int64_t before = s->l.started ? s->l.next : INT64_MIN;
+			if (gs_trend_live_add(&s->l, &pp[i]) == GS_ENOMEM)
+				gs_server_log(s, "out of memory");
+			if (gs_network_add(s->net, &pp[i]) == GS_ENOMEM ||
+			    (s->tagnet &&
+			     gs_network_add(s->tagnet, &pp[i]) == GS_ENOMEM))
+				gs_server_log(s, "out of memory (network)");
+			note_closed(s, before);
+			s->finished = 0;
+		}
+		posts += (uint64_t)np;
+	}
+	if (posts) {
+		s->posts_in += posts;
+		count_posts_sec(s, posts);
+	}
+	gs_server_source_info(src);
+	/* like tail -F: say when a followed path goes and comes back */
+	if (src->absent && src->info.state != GS_FOLLOW_MISSING) {
+		src->absent = 0;
+		gs_server_log(s, "source '%s' has appeared; reading it",
+			      src->path);
+	} else if (!src->absent && src->info.state == GS_FOLLOW_MISSING &&
+		   src->info.kind == GS_FOLLOW_FILE && src->info.err) {
+		src->absent = 1;
+		gs_server_log(
+			s,
+			"warning: source '%s' is gone (%s); following it until it appears",
+			src->path, strerror(src->info.err));
+	}
+	return k;
+}
+
+/* A source's position and counts, over every run (the lock held). */
+void gs_server_source_info(struct source *src)
+{
+	gs_follow_info(src->f, &src->info);
+	src->info.lines += src->base_lines;
+	src->info.too_long += src->base_too_long;
+	if (source_is_net(&src->info)) {
+		src->info.reconnects += src->base_rotations;
+		src->info.dropped += src->base_truncations;
+	} else {
+		src->info.rotations += src->base_rotations;
+		src->info.truncations += src->base_truncations;
+	}
+}
+
+void *gs_server_pipeline(void *arg)
+{
+	struct gs_server *s = arg;
+	struct pollfd pf[64];
+	while (!atomic_load(&s->stop)) {
+		unsigned got = 0;
+		int full = 0;
+		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
+			write_lock(s);
+			unsigned k = read_batch(s, &s->src[i]);
+			int closed = s->pend_from != INT64_MIN;
+			flush_closed(s);
+			/* cached answers: stale now; "more" lets them lag a
+			 * little while input keeps coming (answer_fresh) */
+			full |= k == BATCH_LINES;
+			atomic_store(&s->more, full);
+			if (k || closed)
+				atomic_fetch_add(&s->data_gen, 1);
+			if (full)
+				gs_server_answers_refresh(s);
+			pthread_rwlock_unlock(&s->lock);
+			got += k;
+		}
+		if (got) {
+			s->last_input = gs_now();
+			continue;
+		}
+		if (s->o.close_idle_ms > 0 && !s->finished &&
+		    (gs_now() - s->last_input) * 1000 >=
+			    (double)s->o.close_idle_ms) {
+			write_lock(s);
+			int64_t before = s->l.started ? s->l.next : INT64_MIN;
+			if (gs_trend_live_finish(&s->l) == GS_ENOMEM)
+				gs_server_log(s, "out of memory");
+			note_closed(s, before);
+			flush_closed(s);
+			s->finished = 1;
+			atomic_store(&s->more, 0);
+			atomic_fetch_add(&s->data_gen, 1);
+			pthread_rwlock_unlock(&s->lock);
+		}
+		/* wait for input: streams are polled, files looked at again */
+		nfds_t n = 0;
+		for (size_t i = 0; i < s->nsrc && n < 64; i++) {
+			int fd = gs_follow_pollfd(s->src[i].f);
+			if (fd >= 0)
+				pf[n++] = (struct pollfd){.fd = fd,
+							  .events = POLLIN};
+		}
+		int files = n < s->nsrc;
+		if (n)
+			poll(pf, n, files ? 100 : 200);
+		else
+			nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+	}
+	return NULL;
+}
