@@ -234,85 +234,84 @@ static void count_posts_sec(struct gs_server *s, uint64_t n)
 	s->sec_posts[slot] += n;
 }
 
-static void bad_line(struct gs_server *s, struct source *src, int err,
-		     const char *why)
+/* What a batch's line counter hands its posts and bad lines to. */
+struct batch {
+	struct gs_server *s;
+	struct source *src;
+	int64_t future_ms; /* posts dated after this are set aside */
+};
+
+/* The line counter's bad (the engine has counted it already). */
+static void bad_line(void *ctx, const struct gs_bad_line *b)
 {
-	s->malformed_by[reason_index(err)]++;
-	gs_engine_count_malformed(s->e, 1);
+	struct batch *bt = ctx;
+	struct gs_server *s = bt->s;
+	s->malformed_by[reason_index(b->err)]++;
 	if (s->shown < s->o.show_errors) {
 		struct gs_follow_info fi;
-		gs_follow_info(src->f, &fi);
-		gs_server_log(s, "%s:%llu: %s", src->path,
+		gs_follow_info(bt->src->f, &fi);
+		gs_server_log(s, "%s:%llu: %s", bt->src->path,
 			      (unsigned long long)(fi.lines + fi.too_long),
-			      why);
+			      b->reason);
 	}
 	s->shown++;
 }
 
-/* Reads up to BATCH_LINES lines of one source (the write lock held).
- * Returns the lines read. */
+/* The line counter's post: through the live detector and the networks. */
+static int take_post(void *ctx, const struct gs_post *p)
+{
+	struct batch *bt = ctx;
+	struct gs_server *s = bt->s;
+	/* a post dated far in the future would close every bucket up to its
+	 * own: it is set aside and counted */
+	if (p->time_ms > bt->future_ms) {
+		s->future_posts++;
+		return 0;
+	}
+	int64_t before = s->l.started ? s->l.next : INT64_MIN;
+	if (gs_trend_live_add(&s->l, p) == GS_ENOMEM)
+		gs_server_log(s, "out of memory");
+	if (gs_network_add(s->net, p) == GS_ENOMEM ||
+	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
+		gs_server_log(s, "out of memory (network)");
+	note_closed(s, before);
+	s->finished = 0;
+	return 0;
+}
+
+/* Reads up to BATCH_LINES lines of one source (the write lock held), each
+ * through the line counter every reader shares (ingest.h). Returns the
+ * lines read. */
 static unsigned read_batch(struct gs_server *s, struct source *src)
 {
 	unsigned k = 0;
-	uint64_t posts = 0;
-	int64_t future_ms = (int64_t)(now_wall() * 1000) + GS_MS_DAY;
+	struct batch bt = {s, src, (int64_t)(now_wall() * 1000) + GS_MS_DAY};
+	struct gs_line_counter lc = {0};
+	lc.ps = s->ps;
+	lc.max_line = s->o.max_line;
+	lc.e = s->e;
+	lc.post = take_post;
+	lc.post_ctx = &bt;
+	lc.bad = bad_line;
+	lc.bad_ctx = &bt;
 	for (; k < BATCH_LINES; k++) {
 		const char *line;
 		size_t len;
 		int r = gs_follow_next(src->f, &line, &len);
 		if (r == 0)
 			break;
-		s->lines++;
-		if (r == GS_ETOOLONG) {
-			char why[96];
-			snprintf(why, sizeof why, "line longer than %zu bytes",
-				 s->o.max_line ? s->o.max_line
-					       : (size_t)GS_DEFAULT_MAX_LINE);
-			bad_line(s, src, r, why);
-			continue;
-		}
-		if (r < 0) {
-			s->lines--;
+		if (r < 0 && r != GS_ETOOLONG) {
 			gs_server_log(s, "'%s': %s", src->path, gs_strerror(r));
 			break;
 		}
-		const struct gs_post *pp;
-		int np = gs_parser_parse(s->ps, line, len, &pp);
-		if (np < 0) {
-			bad_line(s, src, np,
-				 gs_parser_reason(s->ps)[0]
-					 ? gs_parser_reason(s->ps)
-					 : gs_strerror(np));
-			continue;
-		}
-		if (np > 0 && gs_parser_dropped(s->ps)) /* the rest was read */
-			bad_line(s, src, GS_EMISSING, gs_parser_reason(s->ps));
-		if (np == 0 && gs_parser_skipped(s->ps) == 1) {
-			gs_engine_count_skipped(s->e, 1);
-			s->skipped_by[gs_parser_nonpost(s->ps)]++;
-		}
-		for (int i = 0; i < np; i++) {
-			/* a post dated far in the future would close every
-			 * bucket up to its own: it is set aside and counted */
-			if (pp[i].time_ms > future_ms) {
-				s->future_posts++;
-				continue;
-			}
-			int64_t before = s->l.started ? s->l.next : INT64_MIN;
-			if (gs_trend_live_add(&s->l, &pp[i]) == GS_ENOMEM)
-				gs_server_log(s, "out of memory");
-			if (gs_network_add(s->net, &pp[i]) == GS_ENOMEM ||
-			    (s->tagnet &&
-			     gs_network_add(s->tagnet, &pp[i]) == GS_ENOMEM))
-				gs_server_log(s, "out of memory (network)");
-			note_closed(s, before);
-			s->finished = 0;
-		}
-		posts += (uint64_t)np;
+		s->lines++;
+		gs_line_counter_feed(&lc, r, line, len, 0);
 	}
-	if (posts) {
-		s->posts_in += posts;
-		count_posts_sec(s, posts);
+	for (int i = 0; i < GS_NONPOST_COUNT; i++)
+		s->skipped_by[i] += lc.nonpost[i];
+	if (lc.posts) {
+		s->posts_in += lc.posts;
+		count_posts_sec(s, lc.posts);
 	}
 	gs_server_source_info(src);
 	/* like tail -F: say when a followed path goes and comes back */
