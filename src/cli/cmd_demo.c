@@ -109,17 +109,7 @@ int cmd_demo(int argc, char **argv)
 			html = optarg;
 			continue;
 		}
-		if (cli_given_option(&g, o)) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
-		}
-		int r = cli_common_option(&c, o, optarg);
-		if (r < 0) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
-		}
-		if (r == 0) {
-			fputs("see 'groundswell demo --help'\n", stderr);
+		if (cli_take_shared(&c, &g, NULL, o, optarg, "demo")) {
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}

@@ -223,14 +223,8 @@ int cmd_network(int argc, char **argv)
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		default: {
-			if (cli_given_option(&g, o)) {
-				cli_common_release(&c);
-				return EXIT_USAGE;
-			}
-			int r = cli_common_option(&c, o, optarg);
-			if (r <= 0) {
-				if (r == 0)
-					fputs("see 'groundswell network --help'\n", stderr);
+			if (cli_take_shared(&c, &g, NULL, o, optarg,
+					    "network")) {
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}

@@ -1,5 +1,6 @@
 /* cmd_report.c - "groundswell report": top tags by distinct accounts. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,10 +404,7 @@ int cmd_report(int argc, char **argv)
 			return 0;
 		}
 		if (o == 'n') {
-			char *end;
-			top = strtol(optarg, &end, 10);
-			if (*end || top < 0) {
-				cli_error("invalid --top '%s'", optarg);
+			if (cli_parse_top(optarg, 0, LONG_MAX, &top)) {
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}
@@ -416,14 +414,7 @@ int cmd_report(int argc, char **argv)
 			html = optarg;
 			continue;
 		}
-		if (cli_given_option(&g, o)) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
-		}
-		int r = cli_common_option(&c, o, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs("see 'groundswell report --help'\n", stderr);
+		if (cli_take_shared(&c, &g, NULL, o, optarg, "report")) {
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}

@@ -291,14 +291,8 @@ int cmd_serve(int argc, char **argv)
 			so.tag_network_edges = (size_t)n;
 			continue;
 		}
-		int r = cli_trend_option(&so.trend, o, optarg);
-		if (r == 0)
-			r = cli_common_option(&c, o, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs("see 'groundswell serve --help'\n", stderr);
+		if (cli_take_shared(&c, NULL, &so.trend, o, optarg, "serve"))
 			goto out;
-		}
 	}
 	if (optind < argc) {
 		cli_error("unexpected argument '%s' (sources are given with --source)", argv[optind]);

@@ -193,23 +193,13 @@ int cmd_tag(int argc, char **argv)
 			return 0;
 		}
 		if (o == 'n') {
-			char *end;
-			top = strtol(optarg, &end, 10);
-			if (*end || top < 1 || top > 1000) {
-				cli_error("invalid --top '%s'", optarg);
+			if (cli_parse_top(optarg, 1, 1000, &top)) {
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}
 			continue;
 		}
-		if (cli_given_option(&g, o)) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
-		}
-		int r = cli_common_option(&c, o, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs("see 'groundswell tag --help'\n", stderr);
+		if (cli_take_shared(&c, &g, NULL, o, optarg, "tag")) {
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}

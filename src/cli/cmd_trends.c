@@ -232,14 +232,7 @@ int cmd_trends(int argc, char **argv)
 			live = 1;
 			continue;
 		}
-		int r = cli_given_option(&g, o)
-				? -1
-				: cli_trend_option(&to, o, optarg);
-		if (r == 0)
-			r = cli_common_option(&c, o, optarg);
-		if (r <= 0) {
-			if (r == 0)
-				fputs("see 'groundswell trends --help'\n", stderr);
+		if (cli_take_shared(&c, &g, &to, o, optarg, "trends")) {
 			cli_common_release(&c);
 			return EXIT_USAGE;
 		}

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "conflict.h"
 #include "base/timeutil.h"
 
 /* Bounds of the common options, as their messages state them. */
@@ -343,4 +344,32 @@ int cli_trend_option(struct gs_trend_options *o, int opt, const char *arg)
 		break;
 	}
 	return 1;
+}
+
+int cli_take_shared(struct cli_common *c, struct cli_given *g,
+		    struct gs_trend_options *to, int opt, const char *arg,
+		    const char *cmd)
+{
+	int r = g && cli_given_option(g, opt) ? -1 : 0;
+	if (r == 0 && to)
+		r = cli_trend_option(to, opt, arg);
+	if (r == 0)
+		r = cli_common_option(c, opt, arg);
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		fprintf(stderr, "see 'groundswell %s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_parse_top(const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (*end || v < lo || v > hi) {
+		cli_error("invalid --top '%s'", arg);
+		return EXIT_USAGE;
+	}
+	*out = v;
+	return 0;
 }

@@ -166,6 +166,23 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg);
 /* The same for the trend options, into o. */
 int cli_trend_option(struct gs_trend_options *o, int opt, const char *arg);
 
+struct cli_common;
+struct cli_given;
+
+/*
+ * An option of the shared groups, as every command takes it: refused when
+ * it contradicts one given before (g, when not NULL: conflict.h), else a
+ * trend option (when to is not NULL), else a common one. 0 when it was
+ * taken; EXIT_USAGE when not, the reason said on stderr (for an option no
+ * group knows, after getopt's own message: "see 'groundswell cmd --help'").
+ */
+int cli_take_shared(struct cli_common *c, struct cli_given *g,
+		    struct gs_trend_options *to, int opt, const char *arg,
+		    const char *cmd);
+
+/* --top N within lo..hi into *out: 0, or EXIT_USAGE after saying so. */
+int cli_parse_top(const char *arg, long lo, long hi, long *out);
+
 /*
  * The one count parser: arg is a decimal integer, as strtoull reads it
  * (leading blanks and a '+' taken) but not starting with '-', with nothing
