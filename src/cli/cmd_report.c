@@ -222,13 +222,13 @@ static void table(FILE *f, const struct cli_common *c,
 	}
 }
 
-static void trend_json(FILE *f, const struct trend_row *x)
+static void trend_json(FILE *f, const struct gs_trend_row *x)
 {
-	json_trend_fields(f, x);
+	gs_trend_json_fields(f, x);
 	fputc('}', f);
 }
 
-static void trends_table(FILE *f, const struct trend_row *x, size_t n,
+static void trends_table(FILE *f, const struct gs_trend_row *x, size_t n,
 			 const char *note)
 {
 	if (!n && note) {
@@ -293,7 +293,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 	struct gs_summary s;
 	struct gs_tag_stats *v;
 	const struct gs_trend_event *ev = NULL;
-	struct trend_row *tr = NULL;
+	struct gs_trend_row *tr = NULL;
 	size_t nev = 0;
 	FILE *hf = NULL;
 	int rc = 0;

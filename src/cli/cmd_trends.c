@@ -68,11 +68,10 @@ int trends_warmup_note(const struct gs_engine *e,
 }
 
 /* One event as a line: the object the server gives (out/trend_json.h). */
-static void print_json(struct cli_common *c, const struct trend_row *x,
+static void print_json(struct cli_common *c, const struct gs_trend_row *x,
 		       enum gs_scorer scorer)
 {
-	struct gs_trend_row row = {x->ev, x->display, x->posts, x->accounts};
-	gs_trend_json(stdout, c->engine, &row, scorer);
+	gs_trend_json(stdout, c->engine, x, scorer);
 	fputs("}\n", stdout);
 }
 
@@ -129,7 +128,7 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 	}
 	const struct gs_trend_event *ev;
 	size_t n = gs_trend_events(t, &ev);
-	struct trend_row *x = calloc(n ? n : 1, sizeof *x);
+	struct gs_trend_row *x = calloc(n ? n : 1, sizeof *x);
 	if (!x) {
 		gs_trend_free(t);
 		cli_error("out of memory");

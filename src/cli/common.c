@@ -246,18 +246,8 @@ void fmt_count(char *buf, size_t n, double v)
 }
 
 void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
-		size_t n, struct trend_row *rows)
+		size_t n, struct gs_trend_row *rows)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct gs_trend_row r;
-		gs_trend_row_of(e, &ev[i], &r);
-		rows[i] = (struct trend_row){r.ev, r.display, r.posts,
-					     r.accounts};
-	}
-}
-
-void json_trend_fields(FILE *f, const struct trend_row *x)
-{
-	struct gs_trend_row row = {x->ev, x->display, x->posts, x->accounts};
-	gs_trend_json_fields(f, &row);
+	for (size_t i = 0; i < n; i++)
+		gs_trend_row_of(e, &ev[i], &rows[i]);
 }

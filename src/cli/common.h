@@ -16,6 +16,7 @@
 #include "out/pseudo.h"
 #include "detect/trend.h"
 #include "out/json_writer.h"
+#include "out/trend_json.h"
 #include "options.h"
 
 enum cli_out { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -69,16 +70,6 @@ void fmt_count(char *buf, size_t n, double v); /* 12,345 */
  * HTML page written to html_path too when not NULL ("-": the page alone, on
  * stdout); returns an exit code. */
 int report_write(struct cli_common *c, size_t top, const char *html_path);
-/* A trend event with what is shown of it; it borrows the event and the
- * engine's strings, valid until either changes. */
-struct trend_row {
-	const struct gs_trend_event *ev;
-	const char *display; /* most frequent spelling, else the key */
-	uint64_t posts;      /* posts from the start bucket to the end (or
-	                        last evaluated) bucket */
-	double accounts;     /* distinct accounts over that span */
-};
-
 /* When the input counted in engine e spans no more buckets than the
  * warm-up of trend options o (NULL: the defaults), so that no bucket could
  * flag: writes "the input spans N buckets; the first W never flag" into
@@ -88,13 +79,11 @@ int trends_warmup_note(const struct gs_engine *e,
 		       const struct gs_trend_options *o, char *buf, size_t n,
 		       uint64_t *span, unsigned *warm);
 
-/* Fills rows[0..n) for ev[0..n) from engine e. */
+/* Fills rows[0..n) for ev[0..n) from engine e (gs_trend_row_of: a row
+ * borrows the event and the engine's strings, valid until either
+ * changes). */
 void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
-		size_t n, struct trend_row *rows);
-
-/* A trend's JSON members (tag, display, start, peak, end, status, score,
- * posts, accounts, peak_accounts, peak_posts), "{" opened and left open. */
-void json_trend_fields(FILE *f, const struct trend_row *x);
+		size_t n, struct gs_trend_row *rows);
 
 /* A tag's stats as JSON members, "{" opened and left open for more. */
 void json_tag_fields(FILE *f, const struct gs_tag_stats *t);

@@ -447,7 +447,7 @@ static size_t text_len(const char *s)
 /* One row above the plot per tag that trended: its spans as bars, its name
  * after the last one (before the first when there is no room). */
 static void chart_lane(FILE *f, const struct chart *ch, double y,
-		       const struct series *s, const struct trend_row *tr,
+		       const struct series *s, const struct gs_trend_row *tr,
 		       size_t ntr)
 {
 	double first_x = -1, last_x = -1;
@@ -692,7 +692,7 @@ static ptrdiff_t timeline(const struct gs_engine *e, const char *key,
 }
 
 static void overview(FILE *f, const struct series *s, size_t ns,
-		     const struct trend_row *tr, size_t ntr, int64_t bucket,
+		     const struct gs_trend_row *tr, size_t ntr, int64_t bucket,
 		     const double *totals)
 {
 	char per[48], title[96], num[32];
@@ -765,9 +765,10 @@ static void status_pill(FILE *f, enum gs_trend_status st)
 	fprintf(f, "<span class=\"pill st-%s\">%s</span>", n, n);
 }
 
-static void movement(FILE *f, const struct gs_engine *e, const struct trend_row *best,
-		     const struct trend_row *tr, size_t ntr, const char *color,
-		     int64_t bucket)
+static void movement(FILE *f, const struct gs_engine *e,
+		     const struct gs_trend_row *best,
+		     const struct gs_trend_row *tr, size_t ntr,
+		     const char *color, int64_t bucket)
 {
 	const struct gs_trend_event *ev = best->ev;
 	struct gs_bucket_stats *tl;
@@ -876,8 +877,8 @@ static void movement(FILE *f, const struct gs_engine *e, const struct trend_row 
 }
 
 static void sparkline(FILE *f, const struct gs_bucket_stats *tl, size_t n,
-		      const struct trend_row *tr, size_t ntr, const char *key,
-		      int64_t bucket, const char *color)
+		      const struct gs_trend_row *tr, size_t ntr,
+		      const char *key, int64_t bucket, const char *color)
 {
 	struct chart ch;
 	double vmax = 0;
@@ -912,9 +913,10 @@ static void sparkline(FILE *f, const struct gs_bucket_stats *tl, size_t n,
 	fputs("\"/></svg>", f);
 }
 
-static void magnitudes(FILE *f, const struct gs_engine *e, const struct gs_tag_stats *v,
-		       size_t n, const struct trend_row *tr, size_t ntr, int64_t bucket,
-		       const struct series *ov, size_t nov)
+static void magnitudes(FILE *f, const struct gs_engine *e,
+		       const struct gs_tag_stats *v, size_t n,
+		       const struct gs_trend_row *tr, size_t ntr,
+		       int64_t bucket, const struct series *ov, size_t nov)
 {
 	if (n)
 		fprintf(f, "<h2>Magnitudes</h2><p class=\"lead\">The %zu tag%s used by the most "
@@ -975,8 +977,8 @@ static void magnitudes(FILE *f, const struct gs_engine *e, const struct gs_tag_s
 
 static int by_score(const void *a, const void *b)
 {
-	const struct trend_row *x = *(const struct trend_row *const *)a;
-	const struct trend_row *y = *(const struct trend_row *const *)b;
+	const struct gs_trend_row *x = *(const struct gs_trend_row *const *)a;
+	const struct gs_trend_row *y = *(const struct gs_trend_row *const *)b;
 	if (x->ev->score != y->ev->score)
 		return x->ev->score > y->ev->score ? -1 : 1;
 	return strcmp(x->ev->key, y->ev->key);
@@ -984,15 +986,16 @@ static int by_score(const void *a, const void *b)
 
 static int by_start(const void *a, const void *b)
 {
-	const struct trend_row *x = *(const struct trend_row *const *)a;
-	const struct trend_row *y = *(const struct trend_row *const *)b;
+	const struct gs_trend_row *x = *(const struct gs_trend_row *const *)a;
+	const struct gs_trend_row *y = *(const struct gs_trend_row *const *)b;
 	if (x->ev->start_ms != y->ev->start_ms)
 		return x->ev->start_ms < y->ev->start_ms ? -1 : 1;
 	return strcmp(x->ev->key, y->ev->key);
 }
 
-static void trends_table(FILE *f, const struct trend_row *const *rows, size_t n,
-			 size_t total, int64_t bucket, const char *note)
+static void trends_table(FILE *f, const struct gs_trend_row *const *rows,
+			 size_t n, size_t total, int64_t bucket,
+			 const char *note)
 {
 	fputs("<h2>Trends</h2><p class=\"lead\">", f);
 	if (n < total)
@@ -1007,7 +1010,7 @@ static void trends_table(FILE *f, const struct trend_row *const *rows, size_t n,
 	      "</tr></thead><tbody>",
 	      f);
 	for (size_t i = 0; i < n; i++) {
-		const struct trend_row *r = rows[i];
+		const struct gs_trend_row *r = rows[i];
 		char a[48], b[48], d[48], num[32];
 		when(a, r->ev->start_ms, bucket);
 		when_after(b, r->ev->start_ms, r->ev->peak_ms, bucket);
@@ -1045,8 +1048,9 @@ int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event
 	const struct gs_engine *e = c->engine;
 	struct gs_summary s;
 	struct gs_tag_stats *v = NULL;
-	struct trend_row *tr = calloc(nev ? nev : 1, sizeof *tr);
-	const struct trend_row **order = calloc(nev ? nev : 1, sizeof *order);
+	struct gs_trend_row *tr = calloc(nev ? nev : 1, sizeof *tr);
+	const struct gs_trend_row **order =
+		calloc(nev ? nev : 1, sizeof *order);
 	struct series ov[OVERVIEW_SERIES];
 	double totals[OVERVIEW_SERIES];
 	size_t nov = 0;
