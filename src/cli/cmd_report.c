@@ -153,10 +153,10 @@ static void print_summary_line(FILE *f, const struct gs_summary *s,
 			       const struct cli_common *c)
 {
 	char p[32], r[32], rp[32], a[32], t0[32], t1[32];
-	fmt_count(p, sizeof p, (double)s->posts);
-	fmt_count(r, sizeof r, (double)s->reposts);
-	fmt_count(rp, sizeof rp, (double)s->replies);
-	fmt_count(a, sizeof a, s->accounts);
+	gs_text_estimate(p, sizeof p, (double)s->posts);
+	gs_text_estimate(r, sizeof r, (double)s->reposts);
+	gs_text_estimate(rp, sizeof rp, (double)s->replies);
+	gs_text_estimate(a, sizeof a, s->accounts);
 	gs_time_text(t0, s->first_ms);
 	gs_time_text(t1, s->last_ms);
 	fprintf(f, "%s posts (%s reposts, %s replies) from %s%s accounts", p, r,
@@ -205,15 +205,15 @@ static void table(FILE *f, const struct cli_common *c,
 		const struct gs_tag_stats *t = &v[i];
 		char name[300], acc[48], num[32], p[32], o[32], r[32], rp[32], pk[32];
 		snprintf(name, sizeof name, "#%s", t->display);
-		fmt_count(num, sizeof num, t->accounts);
+		gs_text_estimate(num, sizeof num, t->accounts);
 		if (t->accounts_error > 0)
 			snprintf(acc, sizeof acc, "~%s ±%.1f%%", num, 100 * t->accounts_error);
 		else
 			snprintf(acc, sizeof acc, "%s", num);
-		fmt_count(p, sizeof p, (double)t->posts);
-		fmt_count(o, sizeof o, (double)t->originals);
-		fmt_count(r, sizeof r, (double)t->reposts);
-		fmt_count(rp, sizeof rp, (double)t->replies);
+		gs_text_estimate(p, sizeof p, (double)t->posts);
+		gs_text_estimate(o, sizeof o, (double)t->originals);
+		gs_text_estimate(r, sizeof r, (double)t->reposts);
+		gs_text_estimate(rp, sizeof rp, (double)t->replies);
 		gs_time_text(pk, t->peak_ms);
 		fprintf(f, "%4zu  ", i + 1);
 		print_padded(f, name, tw, 0);

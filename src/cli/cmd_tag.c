@@ -115,7 +115,7 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		gs_time_text(a, t.first_ms);
 		gs_time_text(b, t.last_ms);
 		gs_time_text(p, t.peak_ms);
-		fmt_count(num, sizeof num, t.accounts);
+		gs_text_estimate(num, sizeof num, t.accounts);
 		fprintf(f, "#%s (key '%s')\n", t.display, t.key);
 		fprintf(f, "  accounts   %s%s", t.accounts_error > 0 ? "~" : "", num);
 		if (t.accounts_error > 0)

@@ -232,19 +232,6 @@ void print_padded(FILE *f, const char *s, int width, int right)
 			putc(' ', f);
 }
 
-void fmt_count(char *buf, size_t n, double v)
-{
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%.0f", v);
-	size_t len = strlen(tmp), o = 0;
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-}
-
 void trend_rows(const struct gs_engine *e, const struct gs_trend_event *ev,
 		size_t n, struct gs_trend_row *rows)
 {

@@ -16,6 +16,7 @@
 #include "out/pseudo.h"
 #include "detect/trend.h"
 #include "out/json_writer.h"
+#include "out/text.h"
 #include "out/trend_json.h"
 #include "options.h"
 
@@ -65,7 +66,6 @@ const char *account_name(const struct cli_common *c, const char *id,
 			 char buf[64]);
 int display_width(const char *s);
 void print_padded(FILE *f, const char *s, int width, int right);
-void fmt_count(char *buf, size_t n, double v); /* 12,345 */
 /* Prints the report of c->engine with its trends (cmd_report.c), and the
  * HTML page written to html_path too when not NULL ("-": the page alone, on
  * stdout); returns an exit code. */

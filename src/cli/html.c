@@ -121,7 +121,7 @@ static void compact(char buf[32], double v)
 	else if (unit[0])
 		snprintf(buf, 32, "%.0f%s", v, unit);
 	else
-		fmt_count(buf, 32, v);
+		gs_text_estimate(buf, 32, v);
 }
 
 static void per_bucket(char buf[48], int64_t bucket)
@@ -513,12 +513,14 @@ static void chart_hover(FILE *f, const struct chart *ch, const struct series *s,
 		for (size_t k = 0; k < ns; k++) {
 			if (s[k].n != n)
 				continue;
-			fmt_count(num, sizeof num, group_max(s[k].tl, n, i, g));
+			gs_text_estimate(num, sizeof num,
+					 group_max(s[k].tl, n, i, g));
 			fputs("\n#", f);
 			html_esc(f, s[k].display);
 			fprintf(f, ": %s account%s", num, strcmp(num, "1") ? "s" : "");
 			if (ns == 1 && g == 1) {
-				fmt_count(num, sizeof num, (double)s[k].tl[i].posts);
+				gs_text_estimate(num, sizeof num,
+						 (double)s[k].tl[i].posts);
 				fprintf(f, ", %s post%s", num, strcmp(num, "1") ? "s" : "");
 			}
 		}
@@ -620,12 +622,12 @@ static void header(FILE *f, const struct cli_common *c, const struct gs_summary 
 		fputs("<p class=\"range\">No posts were read.</p>", f);
 	}
 	fputs("</header><section class=\"stats\">", f);
-	fmt_count(num, sizeof num, (double)s->posts);
-	fmt_count(n2, sizeof n2, (double)s->reposts);
-	fmt_count(n3, sizeof n3, (double)s->replies);
+	gs_text_estimate(num, sizeof num, (double)s->posts);
+	gs_text_estimate(n2, sizeof n2, (double)s->reposts);
+	gs_text_estimate(n3, sizeof n3, (double)s->replies);
 	snprintf(txt, sizeof txt, "posts · %s reposts, %s replies", n2, n3);
 	stat_box(f, num, txt);
-	fmt_count(n2, sizeof n2, s->accounts);
+	gs_text_estimate(n2, sizeof n2, s->accounts);
 	if (s->accounts_error > 0) {
 		snprintf(num, sizeof num, "~%s", n2);
 		snprintf(txt, sizeof txt, "distinct accounts · ±%.1f%% standard error",
@@ -635,8 +637,8 @@ static void header(FILE *f, const struct cli_common *c, const struct gs_summary 
 		snprintf(txt, sizeof txt, "distinct accounts · exact");
 	}
 	stat_box(f, num, txt);
-	fmt_count(num, sizeof num, (double)s->tags_tracked);
-	fmt_count(n2, sizeof n2, (double)s->tagged_posts);
+	gs_text_estimate(num, sizeof num, (double)s->tags_tracked);
+	gs_text_estimate(n2, sizeof n2, (double)s->tagged_posts);
 	snprintf(txt, sizeof txt, "tags · in %s tagged posts", n2);
 	stat_box(f, num, txt);
 	snprintf(num, sizeof num, "%zu", nev);
@@ -644,8 +646,8 @@ static void header(FILE *f, const struct cli_common *c, const struct gs_summary 
 	snprintf(txt, sizeof txt, "trend%s detected · from distinct accounts %s", nev == 1 ? "" : "s",
 		 per);
 	stat_box(f, num, txt);
-	fmt_count(num, sizeof num, (double)s->malformed);
-	fmt_count(n2, sizeof n2, (double)s->skipped);
+	gs_text_estimate(num, sizeof num, (double)s->malformed);
+	gs_text_estimate(n2, sizeof n2, (double)s->skipped);
 	snprintf(txt, sizeof txt, "malformed lines skipped · %s non-post events skipped", n2);
 	stat_box(f, num, txt);
 	fputs("</section>", f);
@@ -656,8 +658,8 @@ static void how_to_read(FILE *f, const struct cli_common *c, int64_t bucket)
 	unsigned p = c->eng.hll_p ? c->eng.hll_p : 14;
 	unsigned bp = c->eng.bucket_hll_p ? c->eng.bucket_hll_p : 10;
 	char exact[32], bexact[32], per[48];
-	fmt_count(exact, sizeof exact, (double)(1u << p) / 16);
-	fmt_count(bexact, sizeof bexact, (double)(1u << bp) / 16);
+	gs_text_estimate(exact, sizeof exact, (double)(1u << p) / 16);
+	gs_text_estimate(bexact, sizeof bexact, (double)(1u << bp) / 16);
 	per_bucket(per, bucket);
 	fprintf(f,
 		"<section class=\"note\"><h2>How to read this</h2><ul>"
@@ -717,7 +719,7 @@ static void overview(FILE *f, const struct series *s, size_t ns,
 		per, ns);
 	fputs("<div class=\"panel\"><div class=\"legend\">", f);
 	for (size_t k = 0; k < ns; k++) {
-		fmt_count(num, sizeof num, totals[k]);
+		gs_text_estimate(num, sizeof num, totals[k]);
 		fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>#", s[k].color);
 		html_esc(f, s[k].display);
 		fprintf(f, "<span class=\"n\">%s account%s</span></span>", num,
@@ -795,8 +797,8 @@ static void movement(FILE *f, const struct gs_engine *e,
 	status_pill(f, ev->status);
 	fputs("</h3><div class=\"meta\">", f);
 	fprintf(f, "score <b>%.1f</b> · trending <b>%s → %s</b> · peak %s", ev->score, a, b, pk);
-	fmt_count(num, sizeof num, (double)best->posts);
-	fmt_count(n2, sizeof n2, best->accounts);
+	gs_text_estimate(num, sizeof num, (double)best->posts);
+	gs_text_estimate(n2, sizeof n2, best->accounts);
 	fprintf(f, "<br><b>%s</b> accounts and <b>%s</b> posts during the trend", n2, num);
 	if (spans > 1)
 		fprintf(f, " · %zu trend spans", spans);
@@ -834,7 +836,7 @@ static void movement(FILE *f, const struct gs_engine *e,
 		chart_line(f, &ch, &s, 1);
 		/* the highest bucket, labelled */
 		double px = group_mid(&ch, tl, n, ipk, 1), py = cy(&ch, vmax);
-		fmt_count(num, sizeof num, vmax);
+		gs_text_estimate(num, sizeof num, vmax);
 		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"2.2\"/>",
 			px, py, color);
 		if (py - 24 >= ch.mt) { /* above the point */
@@ -866,7 +868,7 @@ static void movement(FILE *f, const struct gs_engine *e,
 		double share = posts ? (double)co[i].count / (double)posts : 0;
 		if (share > 1)
 			share = 1;
-		fmt_count(num, sizeof num, (double)co[i].count);
+		gs_text_estimate(num, sizeof num, (double)co[i].count);
 		fputs("<div class=\"bar-row\"><span class=\"name\">#", f);
 		html_esc(f, co[i].display);
 		fprintf(f, "</span><div class=\"track\"><div class=\"fill\" style=\"width:%.1f%%;background:%s\"></div></div>"
@@ -939,28 +941,29 @@ static void magnitudes(FILE *f, const struct gs_engine *e,
 				color = ov[k].color;
 		fprintf(f, "<tr><td class=\"muted\">%zu</td><td class=\"l tag\">#", i + 1);
 		html_esc(f, t->display);
-		fmt_count(num, sizeof num, t->accounts);
+		gs_text_estimate(num, sizeof num, t->accounts);
 		if (t->accounts_error > 0) {
-			fmt_count(err, sizeof err, t->accounts * t->accounts_error);
+			gs_text_estimate(err, sizeof err,
+					 t->accounts * t->accounts_error);
 			fprintf(f, "</td><td>~%s<span class=\"err\">± %s (%.1f%%)</span></td>", num,
 				err, 100 * t->accounts_error);
 		} else {
 			fprintf(f, "</td><td>%s<span class=\"err\">exact</span></td>", num);
 		}
-		fmt_count(num, sizeof num, (double)t->posts);
+		gs_text_estimate(num, sizeof num, (double)t->posts);
 		fprintf(f, "<td>%s", num);
 		if (t->posts_error)
 			fprintf(f, "<span class=\"err\">+ up to %llu</span>",
 				(unsigned long long)t->posts_error);
-		fmt_count(num, sizeof num, (double)t->originals);
+		gs_text_estimate(num, sizeof num, (double)t->originals);
 		fprintf(f, "</td><td>%s</td>", num);
-		fmt_count(num, sizeof num, (double)t->reposts);
+		gs_text_estimate(num, sizeof num, (double)t->reposts);
 		fprintf(f, "<td>%s</td>", num);
-		fmt_count(num, sizeof num, (double)t->replies);
+		gs_text_estimate(num, sizeof num, (double)t->replies);
 		fprintf(f, "<td>%s</td>", num);
 		when(a, t->first_ms, GS_MS_MINUTE);
 		when(pk, t->peak_ms, bucket);
-		fmt_count(num, sizeof num, (double)t->peak_posts);
+		gs_text_estimate(num, sizeof num, (double)t->peak_posts);
 		fprintf(f, "<td class=\"l\">%s</td><td class=\"l\">%s<span class=\"err\">%s post%s</span></td>",
 			a, pk, num, strcmp(num, "1") ? "s" : "");
 		struct gs_bucket_stats *tl;
@@ -1024,9 +1027,9 @@ static void trends_table(FILE *f, const struct gs_trend_row *const *rows,
 			a, b, d);
 		status_pill(f, r->ev->status);
 		fprintf(f, "</td><td>%.1f</td>", r->ev->score);
-		fmt_count(num, sizeof num, (double)r->posts);
+		gs_text_estimate(num, sizeof num, (double)r->posts);
 		fprintf(f, "<td>%s</td>", num);
-		fmt_count(num, sizeof num, r->accounts);
+		gs_text_estimate(num, sizeof num, r->accounts);
 		fprintf(f, "<td>%s</td></tr>", num);
 	}
 	if (!n && note) {

@@ -9,21 +9,8 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "text.h"
 #include "network_write_int.h"
-
-/* v as decimal with ',' between thousands, into buf[0..n). */
-static void fmt_n(char *buf, size_t n, uint64_t v)
-{
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "%llu", ull(v));
-	size_t len = strlen(tmp), o = 0;
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-}
 
 void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 			  const struct gs_network_summary *s,
@@ -33,16 +20,16 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 	const struct gs_network_output *o = v->o;
 	char kinds[64], a[32], b[32], c[32], d[32];
 	gs_net_kinds_text(v->kinds, kinds);
-	fmt_n(a, sizeof a, s->nodes);
-	fmt_n(b, sizeof b, s->edges);
-	fmt_n(c, sizeof c, s->weight);
+	gs_text_count(a, sizeof a, s->nodes);
+	gs_text_count(b, sizeof b, s->edges);
+	gs_text_count(c, sizeof c, s->weight);
 	fprintf(f, "%s network", kinds);
 	if (v->no.tag)
 		fprintf(f, " of #%s", v->no.tag);
 	fprintf(f, ": %s nodes, %s %s edges, total weight %s\n", a, b,
 		v->cotags ? "undirected" : "directed", c);
-	fmt_n(a, sizeof a, st->posts);
-	fmt_n(b, sizeof b, st->posts_selected);
+	gs_text_count(a, sizeof a, st->posts);
+	gs_text_count(b, sizeof b, st->posts_selected);
 	gs_time_text(c, st->first_ms);
 	gs_time_text(d, st->last_ms);
 	fprintf(f, "  posts      %s read, %s selected", a, b);
@@ -50,9 +37,9 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 		fprintf(f, ", %s to %s", c, d);
 	fputc('\n', f);
 	if (o->malformed || st->reposts_unresolved || st->ids_skipped) {
-		fmt_n(a, sizeof a, o->malformed);
-		fmt_n(b, sizeof b, st->reposts_unresolved);
-		fmt_n(c, sizeof c, st->ids_skipped);
+		gs_text_count(a, sizeof a, o->malformed);
+		gs_text_count(b, sizeof b, st->reposts_unresolved);
+		gs_text_count(c, sizeof c, st->ids_skipped);
 		fprintf(f,
 			"  skipped    %s malformed lines, %s Bluesky reposts of unseen posts, %s over-long ids\n",
 			a, b, c);
@@ -61,31 +48,31 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 		fputs("  by kind   ", f);
 		for (int k = 0; k < 4; k++)
 			if (v->kinds & (1u << k)) {
-				fmt_n(a, sizeof a, s->kind_weight[k]);
+				gs_text_count(a, sizeof a, s->kind_weight[k]);
 				fprintf(f, " %s %s", gs_net_kind_names[k], a);
 			}
 		fputc('\n', f);
 		if (s->reciprocity >= 0) {
-			fmt_n(a, sizeof a, s->reciprocal_edges);
-			fmt_n(b, sizeof b, s->edges);
+			gs_text_count(a, sizeof a, s->reciprocal_edges);
+			gs_text_count(b, sizeof b, s->edges);
 			fprintf(f,
 				"  reciprocity %.1f%% (%s of %s edges have their reverse)\n",
 				100 * s->reciprocity, a, b);
 		}
 	}
 	if (s->nodes) {
-		fmt_n(a, sizeof a, s->largest_component);
-		fmt_n(b, sizeof b, s->components);
+		gs_text_count(a, sizeof a, s->largest_component);
+		gs_text_count(b, sizeof b, s->components);
 		fprintf(f,
 			"  components %s weakly connected; the largest has %s nodes (%.1f%%)\n",
 			b, a,
 			100.0 * (double)s->largest_component /
 				(double)s->nodes);
 	}
-	fmt_n(a, sizeof a, st->edges_evicted);
-	fmt_n(b, sizeof b, st->weight_evicted);
-	fmt_n(c, sizeof c, st->nodes_evicted);
-	fmt_n(d, sizeof d, s->below_min_weight);
+	gs_text_count(a, sizeof a, st->edges_evicted);
+	gs_text_count(b, sizeof b, st->weight_evicted);
+	gs_text_count(c, sizeof c, st->nodes_evicted);
+	gs_text_count(d, sizeof d, s->below_min_weight);
 	fprintf(f,
 		"  pruned     %s edges evicted (weight %s), %s nodes evicted, %s edges under --min-weight",
 		a, b, c, d);
@@ -113,9 +100,11 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 		snprintf(name, sizeof name, "%s%s", v->cotags ? "#" : "",
 			 v->cotags ? gs_net_label(v, top[i])
 				   : v->names[top[i]]);
-		fmt_n(a, sizeof a, v->cotags ? x->wout : view_in(v, top[i]));
-		fmt_n(b, sizeof b, v->cotags ? x->nedges : view_out(v, top[i]));
-		fmt_n(c, sizeof c, x->posts);
+		gs_text_count(a, sizeof a,
+			      v->cotags ? x->wout : view_in(v, top[i]));
+		gs_text_count(b, sizeof b,
+			      v->cotags ? x->nedges : view_out(v, top[i]));
+		gs_text_count(c, sizeof c, x->posts);
 		fprintf(f, "  %-4zu %-*s %10s %10s %8s\n", i + 1, w, name, a, b,
 			c);
 	}
