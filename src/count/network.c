@@ -1,8 +1,9 @@
 /*
  * network.c - reply, mention, repost, quote and co-hashtag networks (see
- * network.h): counting, merging, per-tag extracts and snapshots. The
- * writers (CSV, JSON, GEXF, GraphML, summary) are in the output layer
- * (out/network_write.h) and read the held graph through network_int.h.
+ * network.h): counting, merging and per-tag extracts. Snapshots are in
+ * network_snapshot.c; the writers (CSV, JSON, GEXF, GraphML, summary) are
+ * in the output layer (out/network_write.h) and read the held graph
+ * through network_int.h.
  *
  * Design
  *   Nodes live in an array (dead slots are reused through a free list) with
@@ -44,36 +45,6 @@
 
 #define PRIO_TIME_BITS 41 /* about 70 years of milliseconds */
 #define PRIO_W_MAX ((UINT64_C(1) << (64 - PRIO_TIME_BITS)) - 1)
-
-
-struct gs_network {
-	struct gs_network_options o;
-	int filter;
-	char tagkey[GS_TAG_MAX + 1];
-	size_t tagkeylen;
-	uint64_t taghash;
-
-	struct node *nodes;
-	size_t nslots, nodes_cap, nlive;
-	uint32_t *freelist;
-	size_t nfree, freelist_cap;
-	uint32_t *nidx; /* node index + 1; 0 empty */
-	size_t nidx_n;
-
-	struct edge *edges;
-	size_t nedges, edges_cap;
-	uint32_t *eidx; /* edge index + 1 */
-	size_t eidx_n;
-
-	struct gs_network_stats s;
-
-	/* Bluesky posts for their reposts' tags (entries' matched: the post
-	 * used the filter tag), and the reposts still waiting for theirs */
-	struct gs_repost_cache rc;
-	/* the filter tag's spellings in the selected posts (not saved in
-	 * snapshots: the summary's display falls back to the key) */
-	struct spellings *filter_lab;
-};
 
 static void node_release(struct node *x);
 static void spellings_free(struct spellings *l);
@@ -206,7 +177,7 @@ void gs_network_stats(const struct gs_network *n, struct gs_network_stats *s)
 
 /* ---- spells ------------------------------------------------------------ */
 
-static int spells_add(struct spells **ps, int64_t b)
+int gs_net_spells_add(struct spells **ps, int64_t b)
 {
 	struct spells *s = *ps;
 	uint32_t lo = 0;
@@ -249,7 +220,7 @@ static int spells_merge(struct spells **d, const struct spells *s)
 	if (!s)
 		return 0;
 	for (uint32_t i = 0; i < s->n; i++) {
-		int r = spells_add(d, s->b[i]);
+		int r = gs_net_spells_add(d, s->b[i]);
 		if (r)
 			return r;
 	}
@@ -258,7 +229,7 @@ static int spells_merge(struct spells **d, const struct spells *s)
 
 /* ---- nodes ------------------------------------------------------------- */
 
-static uint32_t *node_slot(const struct gs_network *n, uint64_t h,
+uint32_t *gs_net_node_slot(const struct gs_network *n, uint64_t h,
 			   const char *id, size_t len)
 {
 	size_t mask = n->nidx_n - 1;
@@ -273,7 +244,7 @@ static uint32_t *node_slot(const struct gs_network *n, uint64_t h,
 	}
 }
 
-static int nidx_rebuild(struct gs_network *n, size_t want)
+int gs_net_nidx_rebuild(struct gs_network *n, size_t want)
 {
 	size_t sz = pow2_at_least(want * 2 + 16);
 	uint32_t *ni = calloc(sz, sizeof *ni);
@@ -284,8 +255,8 @@ static int nidx_rebuild(struct gs_network *n, size_t want)
 	n->nidx_n = sz;
 	for (size_t i = 0; i < n->nslots; i++)
 		if (n->nodes[i].id)
-			*node_slot(n, n->nodes[i].hash, n->nodes[i].id,
-				   n->nodes[i].idlen) = (uint32_t)i + 1;
+			*gs_net_node_slot(n, n->nodes[i].hash, n->nodes[i].id,
+					  n->nodes[i].idlen) = (uint32_t)i + 1;
 	return 0;
 }
 
@@ -333,7 +304,7 @@ static int spellings_add(struct spellings **lp, const char *s, size_t len,
 	return 0;
 }
 
-static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
+int gs_net_spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
 {
 	return spellings_add(&x->lab, s, len, w);
 }
@@ -342,13 +313,13 @@ static int spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
 static int64_t node_get(struct gs_network *n, uint64_t h, const char *id,
 			size_t len)
 {
-	uint32_t *slot = node_slot(n, h, id, len);
+	uint32_t *slot = gs_net_node_slot(n, h, id, len);
 	if (*slot)
 		return *slot - 1;
 	if ((n->nlive + 1) * 2 > n->nidx_n) {
-		if (nidx_rebuild(n, n->nlive + 1))
+		if (gs_net_nidx_rebuild(n, n->nlive + 1))
 			return -1;
-		slot = node_slot(n, h, id, len);
+		slot = gs_net_node_slot(n, h, id, len);
 	}
 	char *s = malloc(len + 1);
 	if (!s)
@@ -390,7 +361,8 @@ static int node_touch(struct gs_network *n, struct node *x, int64_t t)
 	if (t > x->last_ms)
 		x->last_ms = t;
 	if (n->o.bucket_ms > 0)
-		return spells_add(&x->sp, gs_time_bucket(t, n->o.bucket_ms));
+		return gs_net_spells_add(&x->sp,
+					 gs_time_bucket(t, n->o.bucket_ms));
 	return 0;
 }
 
@@ -402,7 +374,7 @@ static uint64_t edge_hash(const struct gs_network *n, uint32_t a, uint32_t b)
 	return XXH3_64bits(k, sizeof k);
 }
 
-static uint32_t *edge_slot(const struct gs_network *n, uint32_t a, uint32_t b)
+uint32_t *gs_net_edge_slot(const struct gs_network *n, uint32_t a, uint32_t b)
 {
 	size_t mask = n->eidx_n - 1;
 	for (size_t i = (size_t)edge_hash(n, a, b) & mask;; i = (i + 1) & mask) {
@@ -412,7 +384,7 @@ static uint32_t *edge_slot(const struct gs_network *n, uint32_t a, uint32_t b)
 	}
 }
 
-static int eidx_rebuild(struct gs_network *n, size_t want)
+int gs_net_eidx_rebuild(struct gs_network *n, size_t want)
 {
 	size_t sz = pow2_at_least(want * 2 + 16);
 	uint32_t *ei = calloc(sz, sizeof *ei);
@@ -422,19 +394,20 @@ static int eidx_rebuild(struct gs_network *n, size_t want)
 	n->eidx = ei;
 	n->eidx_n = sz;
 	for (size_t i = 0; i < n->nedges; i++)
-		*edge_slot(n, n->edges[i].a, n->edges[i].b) = (uint32_t)i + 1;
+		*gs_net_edge_slot(n, n->edges[i].a, n->edges[i].b) =
+			(uint32_t)i + 1;
 	return 0;
 }
 
-static struct edge *edge_get(struct gs_network *n, uint32_t a, uint32_t b)
+struct edge *gs_net_edge_get(struct gs_network *n, uint32_t a, uint32_t b)
 {
-	uint32_t *slot = edge_slot(n, a, b);
+	uint32_t *slot = gs_net_edge_slot(n, a, b);
 	if (*slot)
 		return &n->edges[*slot - 1];
 	if ((n->nedges + 1) * 2 > n->eidx_n) {
-		if (eidx_rebuild(n, n->nedges + 1))
+		if (gs_net_eidx_rebuild(n, n->nedges + 1))
 			return NULL;
-		slot = edge_slot(n, a, b);
+		slot = gs_net_edge_slot(n, a, b);
 	}
 	if (n->nedges == n->edges_cap) {
 		size_t cap = n->edges_cap ? n->edges_cap * 2 : 256;
@@ -465,7 +438,7 @@ static void count_add(uint32_t *c, uint64_t w)
 static int edge_add(struct gs_network *n, uint32_t a, uint32_t b, int k,
 		    uint64_t w, int64_t t)
 {
-	struct edge *e = edge_get(n, a, b);
+	struct edge *e = gs_net_edge_get(n, a, b);
 	if (!e)
 		return GS_ENOMEM;
 	count_add(&e->c[k], w);
@@ -481,7 +454,8 @@ static int edge_add(struct gs_network *n, uint32_t a, uint32_t b, int k,
 	n->s.weight_total += w;
 	n->s.kind_total[k] += w;
 	if (n->o.bucket_ms > 0)
-		return spells_add(&e->sp, gs_time_bucket(t, n->o.bucket_ms));
+		return gs_net_spells_add(&e->sp,
+					 gs_time_bucket(t, n->o.bucket_ms));
 	return 0;
 }
 
@@ -570,7 +544,7 @@ static int edges_compact(struct gs_network *n, const uint8_t *drop)
 		n->edges[k++] = *e;
 	}
 	n->nedges = k;
-	return eidx_rebuild(n, k);
+	return gs_net_eidx_rebuild(n, k);
 }
 
 /* Evicts at least need edges and about a tenth of them. */
@@ -666,7 +640,7 @@ static int evict_nodes(struct gs_network *n, size_t need)
 			n->s.nodes_evicted++;
 			taken++;
 		}
-	int r = nidx_rebuild(n, n->nlive);
+	int r = gs_net_nidx_rebuild(n, n->nlive);
 	if (!r && with_edges)
 		r = edges_compact(n, NULL);
 	return r;
@@ -686,12 +660,6 @@ static int reserve(struct gs_network *n, size_t nn, size_t ne)
 }
 
 /* ---- adding posts ------------------------------------------------------ */
-
-/* Per-tag table: the node of account A in the network of the tag whose
- * folded key hashes (xxh3) to H is "hhhhhhhhhhhhhhhh:A", H in 16 lower-case
- * hex digits. The hash, not the key, because a Bluesky repost finds its
- * original's tags in the repost cache as hashes only. */
-#define TAGPRE_LEN 17
 
 static void tag_prefix(uint64_t h, char pre[TAGPRE_LEN + 1])
 {
@@ -721,10 +689,12 @@ static int add_cotags(struct gs_network *n, const struct gs_post *p,
 		int64_t x;
 		if (tags[i].key) {
 			x = node_get(n, tags[i].h, tags[i].key, tags[i].klen);
-			if (x < 0 || spelling_add(&n->nodes[x], tags[i].label, tags[i].llen, 1))
+			if (x < 0 ||
+			    gs_net_spelling_add(&n->nodes[x], tags[i].label,
+						tags[i].llen, 1))
 				return GS_ENOMEM;
 		} else {
-			uint32_t v = *node_slot(n, tags[i].h, NULL, 0);
+			uint32_t v = *gs_net_node_slot(n, tags[i].h, NULL, 0);
 			if (!v)
 				continue; /* evicted since */
 			x = v - 1;
@@ -850,7 +820,7 @@ static int is_bsky_repost(const struct gs_post *p)
 /* Keeps Bluesky repost p of key, whose original is not in the cache, for
  * a merge to resolve: its accounts, and time. Not kept past
  * GS_REPOST_PENDING_MAX or with an over-long id (it stays unresolved). */
-static int pending_push(struct gs_network *n, const struct gs_post *p,
+int gs_net_pending_push(struct gs_network *n, const struct gs_post *p,
 			uint64_t key)
 {
 	if (n->rc.npending >= GS_REPOST_PENDING_MAX ||
@@ -901,7 +871,7 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 			gs_repost_cache_find(&n->rc, key);
 		if (!e) {
 			n->s.reposts_unresolved++;
-			return pending_push(n, p, key);
+			return gs_net_pending_push(n, p, key);
 		}
 		nt = ring_tags(e, tags);
 		matched |= e->matched;
@@ -1006,8 +976,9 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 			return GS_ENOMEM;
 		}
 		for (int k = 0; sx->lab && k < SPELLINGS_MAX && sx->lab->s[k]; k++)
-			if (spelling_add(&dst->nodes[x], sx->lab->s[k], sx->lab->len[k],
-					 sx->lab->count[k])) {
+			if (gs_net_spelling_add(&dst->nodes[x], sx->lab->s[k],
+						sx->lab->len[k],
+						sx->lab->count[k])) {
 				free(map);
 				return GS_ENOMEM;
 			}
@@ -1027,7 +998,7 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 	}
 	for (size_t i = 0; i < src->nedges; i++) {
 		const struct edge *se = &src->edges[i];
-		struct edge *de = edge_get(dst, map[se->a], map[se->b]);
+		struct edge *de = gs_net_edge_get(dst, map[se->a], map[se->b]);
 		if (!de) {
 			free(map);
 			return GS_ENOMEM;
@@ -1130,7 +1101,7 @@ struct gs_network *gs_network_tag(const struct gs_network *n, const char *tag, i
 		const struct edge *e = &n->edges[i];
 		if (map[e->a] == UINT32_MAX || map[e->b] == UINT32_MAX)
 			continue;
-		struct edge *d = edge_get(m, map[e->a], map[e->b]);
+		struct edge *d = gs_net_edge_get(m, map[e->a], map[e->b]);
 		if (!d)
 			goto fail;
 		memcpy(d->c, e->c, sizeof d->c);
@@ -1158,367 +1129,6 @@ fail:
 	return NULL;
 }
 
-/* ---- snapshots --------------------------------------------------------- */
-
-/*
- * Payload of a "GSNW" section (version 1; little-endian; see
- * docs/snapshot.md):
- *   options   u32 kinds, u8 per_tag, u64 max_edges, max_nodes, i64
- *             bucket_ms, u64 repost_cache, u16 tag key length, key
- *   counters  u64 posts, posts_selected, weight_total, 4 x kind_total,
- *             edges_evicted, weight_evicted, evicted_max_weight,
- *             nodes_evicted, ids_skipped, reposts_unresolved, i64
- *             first_ms, last_ms
- *   nodes     u64 nslots, then per slot u8 live (0 or 1) and for a live
- *             one: u16 idlen, id, u64 posts, win, wout, i64 first_ms,
- *             last_ms, spells, u8 nspellings x (u64 count, u16 len, bytes)
- *   free list u64 n, n x u32 slot (the free slots, in the list's order)
- *   edges     u64 n, n x (u32 a, u32 b, 4 x u32 count, i64 last_ms,
- *             spells), in the array's order
- *   ring      u64 n, n x (u64 key, u8 matched, u8 ntags, ntags x u64), in
- *             FIFO order
- *   pending   u64 n, n x (u64 key, i64 time_ms, u16 len, account, u16
- *             len, target)
- * where spells are u32 n, n x i64 bucket start. Slots, the free list and
- * both arrays keep their order, so that ties in later evictions fall the
- * same way as in the saved network.
- */
-#define NET_SNAP_VERSION 1
-#define NET_TIME_LIMIT (INT64_C(1) << 61)
-#define NET_RING_MAX 4194304u /* as the engine's snapshots */
-#define NET_NODE_ID_MAX (TAGPRE_LEN + GS_NET_ID_MAX)
-
-static void wr_spells(struct gs_wr *w, const struct spells *sp)
-{
-	gs_wr_u32(w, sp ? sp->n : 0);
-	for (uint32_t i = 0; sp && i < sp->n; i++)
-		gs_wr_i64(w, sp->b[i]);
-}
-
-static void net_body(struct gs_wr *w, const void *obj)
-{
-	const struct gs_network *n = obj;
-	const struct gs_network_stats *s = &n->s;
-	gs_wr_u32(w, n->o.kinds);
-	gs_wr_u8(w, n->o.per_tag ? 1 : 0);
-	gs_wr_u64(w, n->o.max_edges);
-	gs_wr_u64(w, n->o.max_nodes);
-	gs_wr_i64(w, n->o.bucket_ms);
-	gs_wr_u64(w, n->o.repost_cache);
-	gs_wr_u16(w, (uint16_t)(n->filter ? n->tagkeylen : 0));
-	if (n->filter)
-		gs_wr_bytes(w, n->tagkey, n->tagkeylen);
-	gs_wr_u64(w, s->posts);
-	gs_wr_u64(w, s->posts_selected);
-	gs_wr_u64(w, s->weight_total);
-	for (int k = 0; k < 4; k++)
-		gs_wr_u64(w, s->kind_total[k]);
-	gs_wr_u64(w, s->edges_evicted);
-	gs_wr_u64(w, s->weight_evicted);
-	gs_wr_u64(w, s->evicted_max_weight);
-	gs_wr_u64(w, s->nodes_evicted);
-	gs_wr_u64(w, s->ids_skipped);
-	gs_wr_u64(w, s->reposts_unresolved);
-	gs_wr_i64(w, s->first_ms);
-	gs_wr_i64(w, s->last_ms);
-	gs_wr_u64(w, n->nslots);
-	for (size_t i = 0; i < n->nslots; i++) {
-		const struct node *x = &n->nodes[i];
-		gs_wr_u8(w, x->id ? 1 : 0);
-		if (!x->id)
-			continue;
-		gs_wr_u16(w, x->idlen);
-		gs_wr_bytes(w, x->id, x->idlen);
-		gs_wr_u64(w, x->posts);
-		gs_wr_u64(w, x->win);
-		gs_wr_u64(w, x->wout);
-		gs_wr_i64(w, x->first_ms);
-		gs_wr_i64(w, x->last_ms);
-		wr_spells(w, x->sp);
-		int k = 0;
-		while (x->lab && k < SPELLINGS_MAX && x->lab->s[k])
-			k++;
-		gs_wr_u8(w, (uint8_t)k);
-		for (int j = 0; j < k; j++) {
-			gs_wr_u64(w, x->lab->count[j]);
-			gs_wr_u16(w, x->lab->len[j]);
-			gs_wr_bytes(w, x->lab->s[j], x->lab->len[j]);
-		}
-	}
-	gs_wr_u64(w, n->nfree);
-	for (size_t i = 0; i < n->nfree; i++)
-		gs_wr_u32(w, n->freelist[i]);
-	gs_wr_u64(w, n->nedges);
-	for (size_t i = 0; i < n->nedges; i++) {
-		const struct edge *e = &n->edges[i];
-		gs_wr_u32(w, e->a);
-		gs_wr_u32(w, e->b);
-		for (int k = 0; k < 4; k++)
-			gs_wr_u32(w, e->c[k]);
-		gs_wr_i64(w, e->last_ms);
-		wr_spells(w, e->sp);
-	}
-	gs_wr_u64(w, n->rc.n);
-	for (size_t i = 0; i < n->rc.n; i++) {
-		const struct gs_repost_ent *e =
-			gs_repost_cache_oldest(&n->rc, i);
-		gs_wr_u64(w, e->key);
-		gs_wr_u8(w, e->matched);
-		gs_wr_u8(w, e->n);
-		for (int k = 0; k < e->n && k < GS_REPOST_TAGS; k++)
-			gs_wr_u64(w, e->tags[k]);
-	}
-	gs_wr_u64(w, n->rc.npending);
-	for (size_t i = 0; i < n->rc.npending; i++) {
-		const struct gs_repost_pending *pd = &n->rc.pending[i];
-		gs_wr_u64(w, pd->key);
-		gs_wr_i64(w, pd->time_ms);
-		gs_wr_u16(w, pd->network.alen);
-		gs_wr_bytes(w, pd->network.s, pd->network.alen);
-		gs_wr_u16(w, pd->network.tlen);
-		gs_wr_bytes(w, pd->network.s + pd->network.alen + 1,
-			    pd->network.tlen);
-	}
-}
-
-static int time_ok(int64_t t)
-{
-	return t >= -NET_TIME_LIMIT && t <= NET_TIME_LIMIT;
-}
-
-/* A node's or edge's time: in range, or the "never" of a new one. */
-static int span_ok(int64_t first, int64_t last)
-{
-	return (first == INT64_MAX && last == INT64_MIN) ||
-	       (time_ok(first) && time_ok(last) && first <= last);
-}
-
-int gs_network_save(const struct gs_network *n, FILE *f)
-{
-	/* what gs_network_load() would refuse is refused now, not at restart */
-	if (n->o.repost_cache > NET_RING_MAX || n->o.bucket_ms > NET_TIME_LIMIT)
-		return GS_EUSAGE;
-	return gs_snap_write(f, "GSNW", NET_SNAP_VERSION, net_body, n);
-}
-
-#define NFAIL_IF(c)                                                            \
-	do {                                                                   \
-		if (c)                                                         \
-			return GS_EFORMAT;                                     \
-	} while (0)
-
-static int rd_spells(struct gs_rd *rd, const struct gs_network *n, struct spells **out)
-{
-	uint32_t k = gs_rd_u32(rd);
-	NFAIL_IF(rd->err || (k && n->o.bucket_ms <= 0) || k > gs_rd_left(rd) / 8);
-	for (uint32_t i = 0; i < k; i++) {
-		int64_t b = gs_rd_i64(rd);
-		NFAIL_IF(!time_ok(b) || gs_time_bucket(b, n->o.bucket_ms) != b ||
-			 (*out && (*out)->b[(*out)->n - 1] >= b));
-		if (spells_add(out, b))
-			return GS_ENOMEM;
-	}
-	return 0;
-}
-
-static int net_decode(struct gs_rd *rd, struct gs_network **out)
-{
-	struct gs_network_options o;
-	gs_network_options_init(&o);
-	o.kinds = gs_rd_u32(rd);
-	uint8_t per_tag = gs_rd_u8(rd);
-	o.per_tag = per_tag;
-	o.max_edges = (size_t)gs_rd_u64(rd);
-	o.max_nodes = (size_t)gs_rd_u64(rd);
-	o.bucket_ms = gs_rd_i64(rd);
-	uint64_t rc = gs_rd_u64(rd);
-	uint16_t klen = gs_rd_u16(rd);
-	const unsigned char *key = klen ? gs_rd_take(rd, klen) : NULL;
-	NFAIL_IF(rd->err || per_tag > 1 || rc > NET_RING_MAX || klen > GS_TAG_MAX ||
-		 o.bucket_ms > NET_TIME_LIMIT || (key && memchr(key, 0, klen)));
-	o.repost_cache = (size_t)rc;
-	char tag[GS_TAG_MAX + 1];
-	if (klen) {
-		memcpy(tag, key, klen);
-		tag[klen] = 0;
-		o.tag = tag;
-	}
-	struct gs_network *n = gs_network_new(&o);
-	NFAIL_IF(!n); /* options gs_network_new() refuses (or out of memory) */
-	*out = n;
-	/* the key must be a folded key: folding it again gives itself */
-	NFAIL_IF(klen && (n->tagkeylen != klen || memcmp(n->tagkey, tag, klen) != 0));
-	struct gs_network_stats *s = &n->s;
-	s->posts = gs_rd_u64(rd);
-	s->posts_selected = gs_rd_u64(rd);
-	s->weight_total = gs_rd_u64(rd);
-	for (int k = 0; k < 4; k++)
-		s->kind_total[k] = gs_rd_u64(rd);
-	s->edges_evicted = gs_rd_u64(rd);
-	s->weight_evicted = gs_rd_u64(rd);
-	s->evicted_max_weight = gs_rd_u64(rd);
-	s->nodes_evicted = gs_rd_u64(rd);
-	s->ids_skipped = gs_rd_u64(rd);
-	s->reposts_unresolved = gs_rd_u64(rd);
-	s->first_ms = gs_rd_i64(rd);
-	s->last_ms = gs_rd_i64(rd);
-	uint64_t nslots = gs_rd_u64(rd);
-	/* a slot takes at least a byte, so the array is paid for by the file
-	 * (80 bytes per byte); not bounded by max_nodes: a merge of a larger
-	 * network leaves that many slots, most of them free, behind */
-	NFAIL_IF(rd->err || !span_ok(s->first_ms, s->last_ms) ||
-		 nslots > gs_rd_left(rd) || nslots > UINT32_MAX / 2);
-	if (nslots) {
-		n->nodes = calloc((size_t)nslots, sizeof *n->nodes);
-		if (!n->nodes)
-			return GS_ENOMEM;
-		n->nodes_cap = (size_t)nslots;
-		if (nidx_rebuild(n, (size_t)nslots))
-			return GS_ENOMEM;
-	}
-	for (uint64_t i = 0; i < nslots; i++) {
-		struct node *x = &n->nodes[i];
-		n->nslots = (size_t)i + 1; /* what gs_network_free() releases */
-		uint8_t live = gs_rd_u8(rd);
-		NFAIL_IF(rd->err || live > 1);
-		if (!live)
-			continue;
-		uint16_t len = gs_rd_u16(rd);
-		const unsigned char *id = gs_rd_take(rd, len);
-		NFAIL_IF(!id || !len || len > NET_NODE_ID_MAX || memchr(id, 0, len));
-		uint64_t h = XXH3_64bits(id, len);
-		uint32_t *slot = node_slot(n, h, (const char *)id, len);
-		NFAIL_IF(*slot); /* the same id twice */
-		if (!(x->id = malloc((size_t)len + 1)))
-			return GS_ENOMEM;
-		memcpy(x->id, id, len);
-		x->id[len] = 0;
-		x->idlen = len;
-		x->hash = h;
-		*slot = (uint32_t)i + 1;
-		n->nlive++;
-		x->posts = gs_rd_u64(rd);
-		x->win = gs_rd_u64(rd);
-		x->wout = gs_rd_u64(rd);
-		x->first_ms = gs_rd_i64(rd);
-		x->last_ms = gs_rd_i64(rd);
-		NFAIL_IF(rd->err || !span_ok(x->first_ms, x->last_ms));
-		int r = rd_spells(rd, n, &x->sp);
-		if (r)
-			return r;
-		uint8_t nl = gs_rd_u8(rd);
-		NFAIL_IF(rd->err || nl > SPELLINGS_MAX || (nl && o.kinds != GS_NET_COTAGS));
-		for (uint8_t k = 0; k < nl; k++) {
-			uint64_t c = gs_rd_u64(rd);
-			uint16_t sl = gs_rd_u16(rd);
-			const unsigned char *sp = gs_rd_take(rd, sl);
-			NFAIL_IF(!sp || sl > GS_NET_ID_MAX || memchr(sp, 0, sl));
-			for (uint8_t j = 0; j < k; j++)
-				NFAIL_IF(x->lab->len[j] == sl && memcmp(x->lab->s[j], sp, sl) == 0);
-			if (spelling_add(x, (const char *)sp, sl, c))
-				return GS_ENOMEM;
-		}
-	}
-	NFAIL_IF(n->nlive > o.max_nodes);
-	uint64_t nfree = gs_rd_u64(rd);
-	NFAIL_IF(rd->err || nfree != nslots - n->nlive || nfree > gs_rd_left(rd) / 4);
-	if (nfree) {
-		if (!(n->freelist = malloc((size_t)nfree * sizeof *n->freelist)))
-			return GS_ENOMEM;
-		n->freelist_cap = (size_t)nfree;
-	}
-	for (uint64_t i = 0; i < nfree; i++) {
-		uint32_t v = gs_rd_u32(rd);
-		NFAIL_IF(rd->err || v >= nslots || n->nodes[v].id || n->nodes[v].nedges);
-		n->nodes[v].nedges = 1; /* marks it listed (a free slot has none) */
-		n->freelist[n->nfree++] = v;
-	}
-	for (uint64_t i = 0; i < nfree; i++)
-		n->nodes[n->freelist[i]].nedges = 0;
-	uint64_t ne = gs_rd_u64(rd);
-	NFAIL_IF(rd->err || ne > o.max_edges || ne > gs_rd_left(rd) / 36);
-	if (ne) {
-		if (!(n->edges = malloc((size_t)ne * sizeof *n->edges)))
-			return GS_ENOMEM;
-		n->edges_cap = (size_t)ne;
-		if (eidx_rebuild(n, (size_t)ne))
-			return GS_ENOMEM;
-	}
-	for (uint64_t i = 0; i < ne; i++) {
-		uint32_t a = gs_rd_u32(rd), b = gs_rd_u32(rd);
-		NFAIL_IF(rd->err || a >= nslots || b >= nslots || a == b || !n->nodes[a].id ||
-			 !n->nodes[b].id || *edge_slot(n, a, b));
-		struct edge *e = edge_get(n, a, b); /* no growth: capacity is ne */
-		if (!e)
-			return GS_ENOMEM;
-		for (int k = 0; k < 4; k++)
-			e->c[k] = gs_rd_u32(rd);
-		e->last_ms = gs_rd_i64(rd);
-		NFAIL_IF(rd->err || (o.kinds == GS_NET_COTAGS && (e->c[1] || e->c[2] || e->c[3])) ||
-			 !(time_ok(e->last_ms) || e->last_ms == INT64_MIN));
-		int r = rd_spells(rd, n, &e->sp);
-		if (r)
-			return r;
-	}
-	uint64_t nr = gs_rd_u64(rd);
-	NFAIL_IF(rd->err || nr > rc || nr > gs_rd_left(rd) / 10);
-	for (uint64_t i = 0; i < nr; i++) {
-		struct gs_repost_ent e;
-		memset(&e, 0, sizeof e);
-		e.key = gs_rd_u64(rd);
-		e.matched = gs_rd_u8(rd);
-		e.n = gs_rd_u8(rd);
-		NFAIL_IF(rd->err || e.matched > 1 || !e.n ||
-			 e.n > GS_REPOST_TAGS ||
-			 gs_repost_cache_find(&n->rc, e.key));
-		for (int k = 0; k < e.n; k++)
-			e.tags[k] = gs_rd_u64(rd);
-		NFAIL_IF(rd->err);
-		if (gs_repost_cache_put(&n->rc, &e))
-			return GS_ENOMEM;
-	}
-	uint64_t np = gs_rd_u64(rd);
-	NFAIL_IF(rd->err || np > GS_REPOST_PENDING_MAX ||
-		 np > gs_rd_left(rd) / 20);
-	for (uint64_t i = 0; i < np; i++) {
-		struct gs_post p;
-		memset(&p, 0, sizeof p);
-		uint64_t k = gs_rd_u64(rd);
-		p.time_ms = gs_rd_i64(rd);
-		p.account.n = gs_rd_u16(rd);
-		p.account.p = (const char *)gs_rd_take(rd, p.account.n);
-		p.repost_account.n = gs_rd_u16(rd);
-		p.repost_account.p = (const char *)gs_rd_take(rd, p.repost_account.n);
-		NFAIL_IF(rd->err || !p.account.p || !p.repost_account.p ||
-			 p.account.n > GS_NET_ID_MAX || p.repost_account.n > GS_NET_ID_MAX ||
-			 !time_ok(p.time_ms) || memchr(p.account.p, 0, p.account.n) ||
-			 memchr(p.repost_account.p, 0, p.repost_account.n));
-		if (pending_push(n, &p, k))
-			return GS_ENOMEM;
-	}
-	NFAIL_IF(gs_rd_left(rd));
-	return 0;
-}
-
-static int net_decode_v(struct gs_rd *rd, void **out)
-{
-	struct gs_network *x = NULL;
-	int r = net_decode(rd, &x);
-	*out = x;
-	return r;
-}
-
-static void gs_network_free_v(void *x)
-{
-	gs_network_free(x);
-}
-
-struct gs_network *gs_network_load(FILE *f, int *err)
-{
-	struct gs_network *x = gs_snap_load(f, "GSNW", NET_SNAP_VERSION, net_decode_v, gs_network_free_v, err);
-	return x;
-}
-
 /* ---- reading the held graph (network_int.h) ---------------------------- */
 
 void gs_network_graph(const struct gs_network *n, struct gs_net_graph *g)
@@ -1532,5 +1142,5 @@ void gs_network_graph(const struct gs_network *n, struct gs_net_graph *g)
 
 size_t gs_network_edge_find(const struct gs_network *n, uint32_t a, uint32_t b)
 {
-	return *edge_slot(n, a, b);
+	return *gs_net_edge_slot(n, a, b);
 }

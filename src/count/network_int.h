@@ -9,11 +9,12 @@
  * degrees, weights and names at each step; an accessor call or a copied
  * record per step would cost a call per comparison or a second copy of the
  * graph, and would spell out these layouts field by field anyway. So the
- * records themselves are shared, and only they: struct gs_network (the
- * indexes, the eviction state, the tag filter and the Bluesky repost
- * cache) stays opaque inside network.c. The writers reach the one index
- * they need (an edge's reverse) through gs_network_edge_find, and the
- * counters and options through network.h.
+ * records themselves are shared. The writers reach the one index they
+ * need (an edge's reverse) through gs_network_edge_find, and the counters
+ * and options through network.h; struct gs_network itself (the indexes,
+ * the eviction state, the tag filter and the Bluesky repost cache), at the
+ * end, is for network.c and network_snapshot.c alone, which save and
+ * restore it field by field.
  *
  * Ownership: everything reached from here belongs to the network; readers
  * only read it, and only while the network does not change.
@@ -25,6 +26,8 @@
 #include <stdint.h>
 
 #include "network.h"
+#include "input/fold.h" /* GS_TAG_MAX */
+#include "repost_cache.h"
 
 /* The buckets in which a node or edge was active. */
 struct spells {
@@ -86,5 +89,55 @@ size_t gs_network_edge_find(const struct gs_network *n, uint32_t a, uint32_t b);
 /* The k-th smallest (from 0) of v[0..n), n > k; v is reordered. O(n)
  * expected: the eviction's cut and the top list's floor. */
 uint64_t gs_net_kth_smallest(uint64_t *v, size_t n, size_t k);
+
+/* ---- for network.c and network_snapshot.c only ------------------------- */
+
+/* Per-tag table: the node of account A in the network of the tag whose
+ * folded key hashes (xxh3) to H is "hhhhhhhhhhhhhhhh:A", H in 16 lower-case
+ * hex digits. The hash, not the key, because a Bluesky repost finds its
+ * original's tags in the repost cache as hashes only. */
+#define TAGPRE_LEN 17
+
+struct gs_network {
+	struct gs_network_options o;
+	int filter;
+	char tagkey[GS_TAG_MAX + 1];
+	size_t tagkeylen;
+	uint64_t taghash;
+
+	struct node *nodes;
+	size_t nslots, nodes_cap, nlive;
+	uint32_t *freelist;
+	size_t nfree, freelist_cap;
+	uint32_t *nidx; /* node index + 1; 0 empty */
+	size_t nidx_n;
+
+	struct edge *edges;
+	size_t nedges, edges_cap;
+	uint32_t *eidx; /* edge index + 1 */
+	size_t eidx_n;
+
+	struct gs_network_stats s;
+
+	/* Bluesky posts for their reposts' tags (entries' matched: the post
+	 * used the filter tag), and the reposts still waiting for theirs */
+	struct gs_repost_cache rc;
+	/* the filter tag's spellings in the selected posts (not saved in
+	 * snapshots: the summary's display falls back to the key) */
+	struct spellings *filter_lab;
+};
+
+/* The helpers the snapshot's loader shares with the counting (network.c);
+ * each returns 0 or GS_ENOMEM where it returns an int. */
+int gs_net_spells_add(struct spells **ps, int64_t b);
+uint32_t *gs_net_node_slot(const struct gs_network *n, uint64_t h,
+			   const char *id, size_t len);
+int gs_net_nidx_rebuild(struct gs_network *n, size_t want);
+int gs_net_spelling_add(struct node *x, const char *s, size_t len, uint64_t w);
+uint32_t *gs_net_edge_slot(const struct gs_network *n, uint32_t a, uint32_t b);
+int gs_net_eidx_rebuild(struct gs_network *n, size_t want);
+struct edge *gs_net_edge_get(struct gs_network *n, uint32_t a, uint32_t b);
+int gs_net_pending_push(struct gs_network *n, const struct gs_post *p,
+			uint64_t key);
 
 #endif
