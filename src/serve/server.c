@@ -71,6 +71,24 @@ void gs_server_options_init(struct gs_server_options *o)
 	o->tag_network_edges = 100000;
 }
 
+FILE *gs_server_fopen_private(const char *path, int append)
+{
+	int fd = open(path,
+		      O_WRONLY | O_CREAT | O_CLOEXEC |
+			      (append ? O_APPEND : O_TRUNC),
+		      0600);
+	if (fd < 0)
+		return NULL;
+	FILE *f =
+		fchmod(fd, 0600) == 0 ? fdopen(fd, append ? "a" : "wb") : NULL;
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 void gs_server_log(struct gs_server *s, const char *fmt, ...)
 {
 	FILE *f = s->o.log ? s->o.log : stderr;
@@ -260,7 +278,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	}
 	if (o->admin_log) {
 		gs_server_admin_replay(s, o->admin_log);
-		s->admin_log = fopen(o->admin_log, "a");
+		s->admin_log = gs_server_fopen_private(o->admin_log, 1);
 		if (!s->admin_log) {
 			snprintf(err, errlen, "cannot append to '%s': %s", o->admin_log, strerror(errno));
 			free_server(s);

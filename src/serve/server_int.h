@@ -300,6 +300,12 @@ struct saved_source {
 void gs_server_log(struct gs_server *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Opens path for writing ("wb", truncated) or appending ("a"), readable by
+ * its owner alone (0600, also when it existed with a looser mode): the
+ * state snapshot and the admin log hold account ids and moderation
+ * actions. NULL with errno set on failure. */
+FILE *gs_server_fopen_private(const char *path, int append);
+
 /* ---- server_pipeline.c ------------------------------------------------- */
 
 /* The pipeline thread (arg: the server): reads the sources until s->stop. */

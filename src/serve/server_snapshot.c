@@ -104,7 +104,7 @@ static int snapshot_write(struct gs_server *s)
 	char tmp[4096], fin[4096];
 	snprintf(tmp, sizeof tmp, "%s/state.snap.tmp", s->state_dir);
 	snprintf(fin, sizeof fin, "%s/state.snap", s->state_dir);
-	FILE *f = fopen(tmp, "wb");
+	FILE *f = gs_server_fopen_private(tmp, 0);
 	if (!f)
 		return GS_EIO;
 	int r = gs_snap_write(f, SV_MAGIC, SV_VERSION, sv_body, s);

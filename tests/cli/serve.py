@@ -549,6 +549,8 @@ def main(d):
     st2 = srv.wait(lambda s: s["idle_closed"])
     mt = [t["name"] for t in srv.json("/api/v1/trends/tags")[2]]
     ok(st2 is not None and "EclipseNow" not in mt and "MeToo" in mt, "moderation is replayed from --admin-log", mt)
+    mode = oct(os.stat(log).st_mode & 0o777)
+    ok(mode == "0o600", f"the admin log is readable by its owner alone ({mode})")
     ok(srv.req("/api/groundswell/v1/admin/tags/x/approve", method="POST")[0] == 403,
        "without --admin-token-file the admin API is off (403)")
     # slowloris: headers trickling in are cut after --timeout
@@ -777,6 +779,8 @@ def main(d):
     st = srv.wait(lambda s: s["lines"] >= nl and s["idle_closed"], limit=60)
     rep = json.loads(run("report", "--json", "--top", "0", src).stdout)
     ok(kills >= 3, f"{kills} kill -9 while the file grew")
+    mode = oct(os.stat(os.path.join(state, "state.snap")).st_mode & 0o777)
+    ok(mode == "0o600", f"state.snap is readable by its owner alone ({mode})")
     restored = [int(x) for x in re.findall(r"restored '[^']*': (\d+) lines", srv.stderr())]
     ok(any(0 < x < nl for x in restored), f"restarts resumed from snapshots taken mid-file {restored}")
     ok(st is not None and st["lines"] == nl and st["posts"] == rep["summary"]["posts"] and
