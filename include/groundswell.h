@@ -444,6 +444,12 @@ void gs_obs_iter_free(struct gs_obs_iter *it);
  * which cost a merge of the day's bucket sketches. 0 or GS_ENOTFOUND. */
 int gs_engine_obs_days(const struct gs_engine *e, struct gs_obs *o);
 
+/* Most buckets from the first post's to the last's that a pass over all
+ * buckets (gs_engine_obs_iter_new, the trend detector's batch run) takes:
+ * 1,914 years of hours, 31 years of minutes, 194 days of seconds. Beyond
+ * it they fail (NULL; GS_EUSAGE) rather than allocate for every bucket. */
+#define GS_SPAN_MAX_BUCKETS ((uint64_t)1 << 24)
+
 /* Distinct accounts that posted (with or without tags) in a bucket. */
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms);
 

@@ -59,7 +59,8 @@ static void summary_json(FILE *f, const struct gs_summary *s,
 	gs_json_str(f, d);
 	fputs(",\"skipped_by_kind\":", f);
 	cli_nonpost_json(f, c);
-	fputc('}', f);
+	fprintf(f, ",\"out_of_window\":%llu}",
+		(unsigned long long)c->out_of_window);
 }
 
 static char *put_lit(char *q, const char *s)
@@ -183,6 +184,10 @@ static void print_summary_line(FILE *f, const struct gs_summary *s,
 	if (s->reposts_unresolved)
 		fprintf(f, ", %llu reposts of unseen posts",
 			(unsigned long long)s->reposts_unresolved);
+	if (c->out_of_window)
+		fprintf(f,
+			", %llu posts dated outside the time window left out",
+			(unsigned long long)c->out_of_window);
 	fputs("\n\n", f);
 }
 
@@ -425,6 +430,11 @@ int cmd_report(int argc, char **argv)
 				    "'--html -' writes the page alone on stdout");
 	}
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
+	if (!rc) {
+		struct gs_summary s;
+		gs_engine_summary(c.engine, &s);
+		rc = cli_span_check(&c, s.first_ms, s.last_ms);
+	}
 	if (!rc)
 		rc = report_write(&c, (size_t)top, html);
 	cli_common_release_at_exit(&c);

@@ -61,7 +61,9 @@ static const char help[] =
 	"  -f, --input-format F     twitter1, twitter2, jetstream, mastodon or auto\n"
 	"  -b, --bucket D           bucket: 5m, 1h, 1d... (default 1h)\n"
 	"      --max-line N, --max-tags N, --max-memory SIZE, --hll-precision P,\n"
-	"      --show-errors N      as for 'groundswell report'\n"
+	"      --show-errors N, --window-from T, --window-to T\n"
+	"                           as for 'groundswell report' (but no --window-to\n"
+	"                           by default: future_posts are set aside)\n"
 	"Trend detection (as 'groundswell trends'):\n"
 	"      --scorer S, --halflife N, --threshold Z, --end-threshold Z,\n"
 	"      --noise-floor B, --min-accounts N, --warmup N, --posts-threshold N,\n"
@@ -307,6 +309,10 @@ int cmd_serve(int argc, char **argv)
 	so.engine = c.eng;
 	so.format = c.ing.format;
 	so.max_line = c.ing.max_line;
+	/* no upper bound unless given: future_posts sets aside what is dated
+	 * over a day after the clock as the clock moves on */
+	so.window_from = c.ing.window_from;
+	so.window_to = c.window_to_given ? c.ing.window_to : INT64_MAX;
 	so.show_errors = c.ing.max_shown;
 	so.pseudo = c.have_pseudo ? &c.pseudo : NULL;
 	so.admin_token = have_token ? token : NULL;

@@ -75,10 +75,29 @@ static void print_json(struct cli_common *c, const struct gs_trend_row *x,
 	fputs("}\n", stdout);
 }
 
+/* What the sink of --live feeds: the live detector, and the span so far
+ * (the live path closes every bucket of it, one by one). */
+struct live_ctx {
+	struct gs_trend_live l;
+	const struct cli_common *c;
+	int64_t first_ms, last_ms;
+	int too_long; /* the span check said so */
+};
+
 /* The sink of --live: each post through the live detector, in order. */
 static int live_post(void *ctx, const struct gs_post *p)
 {
-	return gs_trend_live_add(ctx, p) ? GS_ENOMEM : 0;
+	struct live_ctx *x = ctx;
+	int64_t f = p->time_ms < x->first_ms ? p->time_ms : x->first_ms;
+	int64_t l = p->time_ms > x->last_ms ? p->time_ms : x->last_ms;
+	if ((f != x->first_ms || l != x->last_ms) &&
+	    cli_span_check(x->c, f, l)) {
+		x->too_long = 1;
+		return GS_EUSAGE;
+	}
+	x->first_ms = f;
+	x->last_ms = l;
+	return gs_trend_live_add(&x->l, p) ? GS_ENOMEM : 0;
 }
 
 static int run(struct cli_common *c, struct gs_trend_options *to, int live,
@@ -95,28 +114,38 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 		 * order (one thread): bad lines, non-posts and files without a
 		 * post are reported as in batch mode */
 		c->engine = gs_engine_new(&c->eng);
-		struct gs_trend_live l;
+		struct live_ctx x = {.c = c};
+		x.first_ms = INT64_MAX;
+		x.last_ms = INT64_MIN;
 		if (!c->engine) {
 			gs_trend_free(t);
 			cli_error("out of memory");
 			return EXIT_USAGE;
 		}
-		gs_trend_live_init(&l, c->engine, t, 0);
-		struct gs_ingest_sink sink = {&l, NULL, live_post, NULL, NULL};
+		gs_trend_live_init(&x.l, c->engine, t, 0);
+		struct gs_ingest_sink sink = {&x, NULL, live_post, NULL, NULL};
 		uint64_t malformed = 0, skipped = 0;
 		c->ing.threads = 1;
 		rc = cli_read_into(c, nfiles, files, NULL, &sink, &malformed);
+		if (x.too_long)
+			rc = EXIT_USAGE;
 		gs_engine_count_malformed(c->engine, malformed);
 		for (int k = 0; k < GS_NONPOST_COUNT; k++)
 			skipped += c->nonpost[k];
 		gs_engine_count_skipped(c->engine, skipped);
-		if (!rc && gs_trend_live_finish(&l))
+		if (!rc && gs_trend_live_finish(&x.l))
 			rc = EXIT_USAGE;
-		if (l.late_posts)
-			fprintf(stderr, "groundswell: %llu posts arrived after their bucket was closed\n",
-				(unsigned long long)l.late_posts);
+		if (x.l.late_posts)
+			fprintf(stderr,
+				"groundswell: %llu posts arrived after their bucket was closed\n",
+				(unsigned long long)x.l.late_posts);
 	} else {
 		rc = cli_read_inputs(c, nfiles, files);
+		if (!rc) {
+			struct gs_summary s;
+			gs_engine_summary(c->engine, &s);
+			rc = cli_span_check(c, s.first_ms, s.last_ms);
+		}
 		if (!rc && gs_trend_run_batch(t, c->engine) != 0) {
 			cli_error("out of memory");
 			rc = EXIT_USAGE;

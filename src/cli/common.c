@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <utf8proc.h>
 
@@ -27,6 +28,8 @@ void cli_common_init(struct cli_common *c)
 	gs_engine_options_init(&c->eng);
 	c->eng.max_bytes = CLI_DEFAULT_MAX_MEMORY;
 	gs_ingest_options_init(&c->ing);
+	c->ing.window_from = CLI_WINDOW_FROM_DEFAULT;
+	c->ing.window_to = INT64_MAX; /* cli_read_into: a day after now */
 	c->out = OUT_TABLE;
 	c->progress = -1;
 }
@@ -122,6 +125,18 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	c->ing.progress = c->progress < 0 ? isatty(2) : c->progress;
 	c->ing.report = show_report;
 	c->ing.report_ctx = &c->ing;
+	/* A post dated more than a day after the clock cannot be in an
+	 * archive written by now (serve's future_posts rule); the bound is
+	 * fixed before reading, so every thread and file shares it. */
+	if (!c->window_to_given)
+		c->ing.window_to = (int64_t)time(NULL) * 1000 + GS_MS_DAY;
+	if (c->ing.window_from > c->ing.window_to) {
+		char a[32], b[32];
+		gs_time_format(c->ing.window_from, a);
+		gs_time_format(c->ing.window_to, b);
+		cli_error("--window-from %s is after --window-to %s", a, b);
+		return EXIT_USAGE;
+	}
 	struct gs_ingest_state st = {0};
 	st.started = gs_now();
 	for (int i = 0; i < nfiles; i++) {
@@ -146,13 +161,50 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	}
 	for (int k = 0; k < GS_NONPOST_COUNT; k++)
 		c->nonpost[k] += st.nonpost[k];
+	c->out_of_window += st.out_of_window;
 	gs_ingest_progress_end(&c->ing, &st);
+	if (st.out_of_window) {
+		char a[32], b[32];
+		gs_time_format(c->ing.window_from, a);
+		gs_time_format(c->ing.window_to, b);
+		fprintf(stderr,
+			"groundswell: %llu post%s dated outside the time window "
+			"%s to %s left out (--window-from, --window-to)\n",
+			(unsigned long long)st.out_of_window,
+			st.out_of_window == 1 ? "" : "s", a, b);
+	}
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
 			st.shown, c->ing.max_shown);
 	if (malformed)
 		*malformed = st.shown;
 	return rc;
+}
+
+int cli_span_check(const struct cli_common *c, int64_t first_ms,
+		   int64_t last_ms)
+{
+	int64_t w = c->eng.bucket_ms;
+	if (first_ms > last_ms || w <= 0)
+		return 0;
+	/* in unsigned: the difference of two int64 may not fit one */
+	uint64_t k = ((uint64_t)gs_time_bucket(last_ms, w) -
+		      (uint64_t)gs_time_bucket(first_ms, w)) /
+			     (uint64_t)w +
+		     1;
+	if (k <= GS_SPAN_MAX_BUCKETS)
+		return 0;
+	char a[32], b[32], d[16], n[32], m[32];
+	gs_time_format(first_ms, a);
+	gs_time_format(last_ms, b);
+	gs_duration_format(w, d);
+	gs_text_count(n, sizeof n, k);
+	gs_text_count(m, sizeof m, GS_SPAN_MAX_BUCKETS);
+	cli_error("the posts span %s buckets of %s (%s to %s), more than %s: "
+		  "use a longer --bucket, or leave out what is not wanted with "
+		  "--window-from and --window-to",
+		  n, d, a, b, m);
+	return EXIT_USAGE;
 }
 
 int cli_exit_status(int rc)

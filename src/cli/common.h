@@ -37,7 +37,17 @@ struct cli_common {
 	struct gs_pseudo pseudo;
 	struct gs_engine *engine;
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* lines that are not posts, by kind */
+	/* posts dated outside the window c->ing.window_from..window_to, left
+	 * out; window_to, unless given, is set when reading starts: a day
+	 * after the clock (CLI_WINDOW_FROM_DEFAULT: see cli_common_init) */
+	uint64_t out_of_window;
+	int window_to_given;
 };
+
+/* --window-from's default: 2006-03-21T00:00:00Z, the first post on
+ * Twitter, for every platform (simple to state; no platform here is
+ * older). */
+#define CLI_WINDOW_FROM_DEFAULT INT64_C(1142899200000)
 
 void cli_common_init(struct cli_common *c);
 void cli_common_release(struct cli_common *c);
@@ -55,6 +65,12 @@ int cli_read_inputs(struct cli_common *c, int nfiles, char **files);
 int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		  struct gs_engine *e, const struct gs_ingest_sink *sink,
 		  uint64_t *malformed);
+
+/* When the posts of first_ms..last_ms span more buckets than a pass over
+ * them takes (GS_SPAN_MAX_BUCKETS), says so on stderr, naming --bucket
+ * and the window, and returns EXIT_USAGE; else 0. */
+int cli_span_check(const struct cli_common *c, int64_t first_ms,
+		   int64_t last_ms);
 
 /* The non-post lines read, by kind: " (3 bluesky likes, 1 ...)" in text,
  * {"bsky_like":3,...} in JSON; nothing (text) or {} (JSON) when none. */

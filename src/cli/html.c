@@ -604,8 +604,7 @@ static void stat_box(FILE *f, const char *value, const char *what)
 static void header(FILE *f, const struct cli_common *c, const struct gs_summary *s,
 		   size_t nev)
 {
-	char a[48], b[48], num[48], n2[32], n3[32], txt[160], per[48], d[16];
-	(void)c;
+	char a[48], b[48], num[48], n2[32], n3[32], txt[224], per[48], d[16];
 	fputs("<header><h1>groundswell report<small>hashtag movements by distinct accounts</small></h1>", f);
 	if (s->posts) {
 		when(a, s->first_ms, GS_MS_MINUTE);
@@ -648,7 +647,18 @@ static void header(FILE *f, const struct cli_common *c, const struct gs_summary 
 	stat_box(f, num, txt);
 	gs_text_estimate(num, sizeof num, (double)s->malformed);
 	gs_text_estimate(n2, sizeof n2, (double)s->skipped);
-	snprintf(txt, sizeof txt, "malformed lines skipped · %s non-post events skipped", n2);
+	if (c->out_of_window) {
+		gs_text_estimate(n3, sizeof n3, (double)c->out_of_window);
+		snprintf(
+			txt, sizeof txt,
+			"malformed lines skipped · %s non-post events skipped · "
+			"%s posts dated outside the time window left out",
+			n2, n3);
+	} else {
+		snprintf(txt, sizeof txt,
+			 "malformed lines skipped · %s non-post events skipped",
+			 n2);
+	}
 	stat_box(f, num, txt);
 	fputs("</section>", f);
 }

@@ -20,6 +20,7 @@
 #include "common.h"
 #include "conflict.h"
 #include "base/timeutil.h"
+#include "gen/generate.h"
 
 /* Bounds of the common options, as their messages state them. */
 #define MAX_LINE_LIMIT ((size_t)1 << 30) /* --max-line: at most 1G */
@@ -46,6 +47,8 @@ static const struct option common_options[] = {
 	{"threads", required_argument, NULL, OPT_THREADS},
 	{"hll-precision", required_argument, NULL, OPT_HLL_PRECISION},
 	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+	{"window-from", required_argument, NULL, OPT_WINDOW_FROM},
+	{"window-to", required_argument, NULL, OPT_WINDOW_TO},
 	{NULL, 0, NULL, 0},
 };
 
@@ -290,6 +293,28 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		}
 		c->eng.max_bytes = n;
 		return 1;
+	case OPT_WINDOW_FROM:
+	case OPT_WINDOW_TO: {
+		int64_t t;
+		if (gs_generate_parse_time(arg, &t) != 0) {
+			cli_error(
+				"invalid --%s '%s' (an RFC 3339 time or a date, "
+				"e.g. 2017-10-01 or 2017-10-01T12:00:00Z)",
+				opt == OPT_WINDOW_FROM ? "window-from"
+						       : "window-to",
+				arg);
+			return -1;
+		}
+		/* seconds: the parser generate's --start uses */
+		t *= 1000;
+		if (opt == OPT_WINDOW_FROM) {
+			c->ing.window_from = t;
+		} else {
+			c->ing.window_to = t;
+			c->window_to_given = 1;
+		}
+		return 1;
+	}
 	}
 	return 0;
 }

@@ -46,6 +46,8 @@ enum cli_opt {
 	OPT_THREADS,
 	OPT_HLL_PRECISION,
 	OPT_MAX_MEMORY,
+	OPT_WINDOW_FROM,
+	OPT_WINDOW_TO,
 	/* the trend options; OPT_HALFLIFE..OPT_MASTODON_THRESHOLD take a
 	 * number >= 0 and are kept in this order (conflict.c's table of the
 	 * scorers they apply to follows it) */
@@ -121,6 +123,10 @@ enum cli_opt {
 	"      --hll-precision P  distinct-account sketch: 2^P registers, exact\n" \
 	"                         up to 2^P/16, then 1.04/sqrt(2^P) error ("    \
 	CLI_STR(GS_HLL_P_DEFAULT) ")\n"                                        \
+	"      --window-from T, --window-to T  posts dated outside [T, T] (RFC\n" \
+	"                         3339 or a date) are left out and counted as out\n" \
+	"                         of window (default: from 2006-03-21, to a day\n" \
+	"                         after now)\n"                                  \
 	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
 	"Output options:\n"                                                    \
 	"      --json, --csv      machine-readable output (default: a table)\n" \

@@ -233,7 +233,7 @@ static void sort_obs_keys(struct gs_obs_iter *it, size_t k)
 
 /* The calendar has a slot per bucket between the engine's first and last
  * post: past this many, the time span is too long for it. */
-#define OBS_CAL_MAX ((size_t)1 << 24)
+#define OBS_CAL_MAX GS_SPAN_MAX_BUCKETS
 
 /* Files cursor c under the slot of its tag's next bucket; buckets outside
  * the engine's span (none, unless a state was pieced together oddly) are

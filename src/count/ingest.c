@@ -54,6 +54,7 @@ void gs_ingest_options_init(struct gs_ingest_options *o)
 	o->report_ctx = NULL;
 	o->progress = 0;
 	o->threads = 0;
+	o->window_from = o->window_to = 0;
 }
 
 double gs_now(void)
@@ -108,7 +109,15 @@ static int settle(struct gs_line_counter *lc, int np,
 			gs_engine_count_skipped(lc->e, 1);
 	}
 	lc->posts += (uint64_t)np;
-	for (int i = 0; i < np && lc->post; i++) {
+	int window = lc->window_from || lc->window_to;
+	for (int i = 0; i < np; i++) {
+		if (window && (posts[i].time_ms < lc->window_from ||
+			       posts[i].time_ms > lc->window_to)) {
+			lc->out_of_window++;
+			continue;
+		}
+		if (!lc->post)
+			continue;
 		int r = lc->post(lc->post_ctx, &posts[i]);
 		if (r)
 			return r;
@@ -325,6 +334,8 @@ static void *read_part(void *arg)
 	lc->post_ctx = p;
 	lc->bad = note_bad;
 	lc->bad_ctx = p;
+	lc->window_from = o->window_from;
+	lc->window_to = o->window_to;
 	const char *line;
 	size_t len;
 	uint64_t n = 0;
@@ -778,6 +789,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		struct part *p = &parts[i];
 		t.posts += p->lc.posts;
 		t.malformed += p->lc.malformed;
+		st->out_of_window += p->lc.out_of_window;
 		for (int k = 0; k < GS_NONPOST_COUNT; k++) {
 			t.nonpost[k] += p->lc.nonpost[k];
 			st->nonpost[k] += p->lc.nonpost[k];

@@ -67,6 +67,10 @@ struct gs_ingest_options {
 				  second (for a terminal) */
 	unsigned threads;      /* parts of a big plain file read at once;
 				  0: one per online CPU */
+	/* the time window, ms, both ends included: a post dated outside it
+	 * is counted as out of window and not handed on (window_from ==
+	 * window_to == 0: no window); see struct gs_line_counter */
+	int64_t window_from, window_to;
 };
 
 /* Defaults: auto format, 10 bad lines reported, no report function. */
@@ -77,6 +81,7 @@ struct gs_ingest_state {
 			   files */
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	unsigned files_without_posts; /* files that gave no post (diagnosed) */
+	uint64_t out_of_window; /* posts dated outside the window, left out */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
 	uint64_t posts_done;  /* lines of finished files, for rates */
@@ -159,7 +164,7 @@ struct gs_bad_line {
 	int kept;	    /* the page's posts that were read */
 };
 
-/* Set the fields up to bad_ctx, the rest zero, before the first line. */
+/* Set the fields up to the window, the rest zero, before the first line. */
 struct gs_line_counter {
 	struct gs_parser *ps; /* the caller's; its state carries over lines */
 	size_t max_line;      /* as given to the reader (0: the default) */
@@ -173,8 +178,14 @@ struct gs_line_counter {
 	 * during the call only); NULL: only counted */
 	void (*bad)(void *ctx, const struct gs_bad_line *b);
 	void *bad_ctx;
+	/* The time window, ms, both ends included (both 0: none). A post dated
+	 * outside it is counted in out_of_window (and in posts) and not handed
+	 * on: one stray date (a 1970 default, a year 3000 typo) would
+	 * otherwise stretch every timeline and the trend detector's span to
+	 * it. */
+	int64_t window_from, window_to;
 	/* counts, added to */
-	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT];
+	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT], out_of_window;
 	int err; /* the last bad line's error (gs_bad_line.err) */
 };
 

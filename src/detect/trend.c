@@ -616,6 +616,9 @@ int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 		return 0;
 	int64_t b0 = gs_time_bucket(s.first_ms, t->width);
 	int64_t b1 = gs_time_bucket(s.last_ms, t->width);
+	if (((uint64_t)b1 - (uint64_t)b0) / (uint64_t)t->width >=
+	    GS_SPAN_MAX_BUCKETS)
+		return GS_EUSAGE; /* a bucket-by-bucket pass would not end */
 	/* observations bucket by bucket: memory for one bucket's, and no
 	 * pass over every tag per bucket */
 	struct gs_obs_iter *it = gs_engine_obs_iter_new(e);

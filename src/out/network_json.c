@@ -55,8 +55,9 @@ void gs_net_write_json(const struct gs_net_view *v, FILE *f,
 	gs_time_text(b, st->last_ms);
 	fprintf(f,
 		",\"posts\":%llu,\"posts_selected\":%llu,\"malformed\":%llu,"
-		"\"first_seen\":",
-		ull(st->posts), ull(st->posts_selected), ull(o->malformed));
+		"\"out_of_window\":%llu,\"first_seen\":",
+		ull(st->posts), ull(st->posts_selected), ull(o->malformed),
+		ull(o->out_of_window));
 	if (a[0])
 		gs_json_str(f, a);
 	else

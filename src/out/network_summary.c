@@ -36,13 +36,20 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 	if (c[0])
 		fprintf(f, ", %s to %s", c, d);
 	fputc('\n', f);
-	if (o->malformed || st->reposts_unresolved || st->ids_skipped) {
+	if (o->malformed || st->reposts_unresolved || st->ids_skipped ||
+	    o->out_of_window) {
 		gs_text_count(a, sizeof a, o->malformed);
 		gs_text_count(b, sizeof b, st->reposts_unresolved);
 		gs_text_count(c, sizeof c, st->ids_skipped);
 		fprintf(f,
-			"  skipped    %s malformed lines, %s Bluesky reposts of unseen posts, %s over-long ids\n",
+			"  skipped    %s malformed lines, %s Bluesky reposts of unseen posts, %s over-long ids",
 			a, b, c);
+		if (o->out_of_window) {
+			gs_text_count(a, sizeof a, o->out_of_window);
+			fprintf(f, ", %s posts dated outside the time window",
+				a);
+		}
+		fputc('\n', f);
 	}
 	if (!v->cotags) {
 		fputs("  by kind   ", f);

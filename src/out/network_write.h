@@ -46,6 +46,8 @@ struct gs_network_output {
 	const char *(*name)(void *ctx, const char *id, char buf[64]);
 	void *name_ctx;
 	uint64_t malformed; /* lines the reader rejected, for summaries */
+	uint64_t out_of_window; /* posts dated outside the time window, left
+				   out (ingest.h), for summaries */
 	unsigned kinds;	    /* account kinds shown (enum gs_net_kind bits);
 			       0: all of the network's. An edge weighs the
 			       sum of its counts of these kinds (the others

@@ -71,6 +71,9 @@ struct gs_server_options {
 	size_t tag_network_edges;    /* cap of the per-tag network table
 					(edges, and as many nodes; 100,000);
 					0: no per-tag networks */
+	int64_t window_from, window_to; /* posts dated outside, ms, are
+					counted as out of window and left
+					out (ingest.h); both 0: no window */
 };
 
 void gs_server_options_init(struct gs_server_options *o);

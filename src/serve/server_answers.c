@@ -637,6 +637,7 @@ void gs_server_network(struct gs_server *s, struct MHD_Connection *c,
 		no.name_ctx = (void *)s->o.pseudo;
 	}
 	no.malformed = gs_server_malformed_total(s);
+	no.out_of_window = s->out_of_window;
 	struct gs_network *tn = NULL;
 	if (tag) {
 		char key[GS_TAG_MAX + 1];

@@ -111,6 +111,7 @@ struct gs_server {
 	uint64_t skipped_by[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	uint64_t posts_in;
 	uint64_t future_posts; /* dated more than a day after the wall clock */
+	uint64_t out_of_window; /* dated outside --window-from/--window-to */
 	int64_t sec_stamp[60];
 	uint64_t sec_posts[60];
 	int finished; /* buckets closed by idleness since the last

@@ -141,9 +141,10 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 				(unsigned long long)s->skipped_by[i]);
 	fprintf(f,
 		"},\"late_posts\":%llu,\"future_posts\":%llu,"
-		"\"posts_per_second\":%.2f,",
+		"\"out_of_window\":%llu,\"posts_per_second\":%.2f,",
 		(unsigned long long)s->l.late_posts,
-		(unsigned long long)s->future_posts, posts_per_second(s));
+		(unsigned long long)s->future_posts,
+		(unsigned long long)s->out_of_window, posts_per_second(s));
 	fputs("\"newest_post\":", f);
 	if (sum.posts) {
 		gs_json_time(f, sum.last_ms);
@@ -268,6 +269,10 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	       "Posts dated over a day after the wall clock, set aside.");
 	fprintf(f, "groundswell_future_posts_total %llu\n",
 		(unsigned long long)s->future_posts);
+	metric(f, "out_of_window_posts_total", "counter",
+	       "Posts dated outside --window-from/--window-to, left out.");
+	fprintf(f, "groundswell_out_of_window_posts_total %llu\n",
+		(unsigned long long)s->out_of_window);
 	metric(f, "posts_per_second", "gauge",
 	       "Posts read per second over the last minute.");
 	fprintf(f, "groundswell_posts_per_second %.3f\n", posts_per_second(s));

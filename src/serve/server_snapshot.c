@@ -26,7 +26,7 @@
  */
 #define SV_MAGIC "GSSV"
 /* 2: the networks follow the detector; 3: skipped by kind */
-#define SV_VERSION     3
+#define SV_VERSION     4
 #define SV_MAX_SOURCES 4096
 
 /* A counter array: u32 n, then n u64. A reader keeps the first `have`
@@ -68,6 +68,7 @@ static void sv_body(struct gs_wr *w, const void *obj)
 	gs_wr_u64(w, s->posts_in);
 	gs_wr_u64(w, s->next_id);
 	gs_wr_u64(w, s->future_posts);
+	gs_wr_u64(w, s->out_of_window);
 	wr_counters(w, s->skipped_by, GS_NONPOST_COUNT);
 	gs_wr_u32(w, (uint32_t)s->nsrc);
 	for (size_t i = 0; i < s->nsrc; i++) {
@@ -215,6 +216,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		 posts_in = gs_rd_u64(&rd);
 	uint64_t next_id = gs_rd_u64(&rd);
 	uint64_t future = gs_rd_u64(&rd);
+	uint64_t out_of_window = gs_rd_u64(&rd);
 	uint64_t skipped_by[GS_NONPOST_COUNT] = {0};
 	rd_counters(&rd, skipped_by, GS_NONPOST_COUNT, 256);
 	uint32_t ns = gs_rd_u32(&rd);
@@ -310,6 +312,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	s->posts_in = posts_in;
 	s->next_id = next_id ? next_id : 1;
 	s->future_posts = future;
+	s->out_of_window = out_of_window;
 	memcpy(s->skipped_by, skipped_by, sizeof s->skipped_by);
 	s->snap_lines = lines;
 	s->snap_finished = finished;

@@ -692,6 +692,25 @@ def main(d):
                "with enough lateness the trends equal the batch run's on the reordered file")
         srv.stop()
 
+    # a post dated 1970 first: left out as out of window (issue 16); before,
+    # it started the live path in 1970 and closed 400,000 empty hours
+    old = re.sub(rb'"created_at":"2017[^"]*"', b'"created_at":"1970-01-01T00:00:01.000Z"', lines[0], count=1)
+    early = os.path.join(d, "early.jsonl")
+    with open(early, "wb") as f:
+        f.writelines([old] + lines)
+    srv = Server(d, "--source", early, "--close-idle", "1s", name="early")
+    st = srv.wait(lambda s: s["lines"] == len(lines) + 1 and s["idle_closed"], limit=30)
+    ok(st is not None and st.get("out_of_window") == 1 and st["posts"] == len(lines) and
+       st["buckets_closed"] <= 40,
+       "a post dated 1970 first: out_of_window 1 in the stats, not counted, a few buckets closed (36 hours)",
+       st and (st.get("out_of_window"), st["posts"], len(lines), st["buckets_closed"]))
+    m, _ = parse_prom(srv.req("/metrics")[2].decode())
+    ok(m.get("groundswell_out_of_window_posts_total") == [("", 1.0)], "and in /metrics",
+       {k: v for k, v in m.items() if "window" in k})
+    ok(srv.json("/api/groundswell/v1/trends")[2] == jsonl(run("trends", "--json", "--live", small).stdout),
+       "and the trends are those of the stream without it")
+    srv.stop()
+
     # stdin as a source
     g = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "mastodon.jsonl")
     with open(g, "rb") as f:
