@@ -487,6 +487,19 @@ static void set_first_id(struct tag *t, const char *s, size_t n, int64_t ms)
 	t->first_id_ms = ms;
 }
 
+/* Whether id (as set_first_id keeps it: at most NAME_MAX_ - 1 bytes) sorts
+ * before the kept first id cur (NULL: none), by bytes: of two posts of the
+ * same millisecond, the smaller id is the first, so that the split of a
+ * file across threads cannot change it (tag_merge's rule too). */
+static int id_before(struct gs_str id, const char *cur)
+{
+	if (!cur)
+		return 1;
+	size_t n = id.n < NAME_MAX_ ? id.n : NAME_MAX_ - 1, m = strlen(cur);
+	int c = memcmp(id.p, cur, n < m ? n : m);
+	return c < 0 || (c == 0 && n < m);
+}
+
 static void set_name(struct topk *t, int i, const char *s, size_t n)
 {
 	if (i < 0 || !t->names)
@@ -658,7 +671,10 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		if (repost_id.n) {
 			int at = topk_add(&t->rep, 4, XXH3_64bits(repost_id.p, repost_id.n), 1, 1);
 			set_name(&t->rep, at, repost_id.p, repost_id.n);
-		} else if (id.n && !repost && time_ms < t->first_id_ms) {
+		} else if (id.n && !repost &&
+			   (time_ms < t->first_id_ms ||
+			    (time_ms == t->first_id_ms &&
+			     id_before(id, t->first_id)))) {
 			e->mem -= t->first_id ? strlen(t->first_id) + 1 : 0;
 			set_first_id(t, id.p, id.n, time_ms);
 			e->mem += t->first_id ? strlen(t->first_id) + 1 : 0;

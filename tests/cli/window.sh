@@ -3,8 +3,7 @@
 # (by default before 2006-03-21 or more than a day after now) is left out,
 # counted as out of window in every summary, and never stretches the
 # timeline; a span too long for a pass over its buckets is refused with a
-# message naming --bucket and the window. And the thread split never
-# changes a ranked list: every output equal with --threads 1, 2 and 3.
+# message naming --bucket and the window.
 # Before the window, the first three checks failed: "out of memory" and no
 # output, and a 1970 post first turned the trends into other ones.
 BIN=${GS_BIN:-build/groundswell}
