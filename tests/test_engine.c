@@ -675,5 +675,34 @@ int main(void)
 		free(tl);
 		gs_engine_free(e);
 	}
+	/* Of two first posts of the same millisecond, the smaller id is the
+	 * tag's first, whatever the order they came in, so that the engines
+	 * of a file's parts merge to the examples of one engine (it was the
+	 * earlier one: issue 16). */
+	{
+		struct gs_engine *one = gs_engine_new(NULL);
+		struct gs_engine *a = gs_engine_new(NULL);
+		struct gs_engine *b = gs_engine_new(NULL);
+		struct gs_post q1 = mk("u1", 1508097600000, "tie");
+		struct gs_post q2 = mk("u2", 1508097600000, "tie");
+		q1.id = S("900");
+		q2.id = S("1000");
+		gs_engine_add(one, &q1);
+		gs_engine_add(one, &q2);
+		gs_engine_add(a, &q1);
+		gs_engine_add(b, &q2);
+		gs_engine_merge(a, b);
+		struct gs_count x[4], y[4];
+		size_t nx = gs_engine_examples(one, "tie", x, 4);
+		size_t ny = gs_engine_examples(a, "tie", y, 4);
+		TAP_OK(nx == 1 && ny == 1 && !strcmp(x[0].name, "1000") &&
+			       !strcmp(y[0].name, "1000"),
+		       "first post of a millisecond: the smaller id, in one "
+		       "engine (%s) and merged (%s)",
+		       nx ? x[0].name : "-", ny ? y[0].name : "-");
+		gs_engine_free(one);
+		gs_engine_free(a);
+		gs_engine_free(b);
+	}
 	return TAP_DONE();
 }

@@ -134,6 +134,42 @@ static void test_line_counter(void)
 	gs_engine_free(e);
 }
 
+/* The time window: a post dated outside it is counted as out of window,
+ * never handed on (issue 16: one 1970 or year 3999 date stretched every
+ * timeline to it). */
+static void test_window(void)
+{
+	struct gs_parser *ps = gs_parser_new(GS_FORMAT_AUTO, 0);
+	struct seen s = {0};
+	struct gs_line_counter lc = {0};
+	lc.ps = ps;
+	lc.post = on_post;
+	lc.post_ctx = &s;
+	lc.window_from = INT64_C(1508097600000); /* 2017-10-15T20:00:00Z */
+	lc.window_to = INT64_C(1508097660000);	 /* 20:01:00, included */
+	TAP_EQ_INT(gs_line_counter_feed(&lc, 1, tweet, strlen(tweet), 1), 0,
+		   "window: a post at its upper end: 0");
+	TAP_OK(s.posts == 1 && lc.out_of_window == 0,
+	       "window: both ends are included");
+	lc.window_to = INT64_C(1508097659999);
+	TAP_EQ_INT(gs_line_counter_feed(&lc, 1, tweet, strlen(tweet), 2), 0,
+		   "window: a post a millisecond after it: 0 (not bad)");
+	TAP_OK(s.posts == 1 && lc.out_of_window == 1 && lc.posts == 2 &&
+		       lc.malformed == 0,
+	       "window: it is counted out of window, not handed on");
+	lc.window_from = lc.window_to = 0;
+	gs_line_counter_feed(&lc, 1, tweet, strlen(tweet), 3);
+	TAP_OK(s.posts == 2 && lc.out_of_window == 1,
+	       "window: both ends 0 is no window");
+	lc.post = NULL;
+	lc.window_from = INT64_C(1508097660001);
+	lc.window_to = INT64_MAX;
+	gs_line_counter_feed(&lc, 1, tweet, strlen(tweet), 4);
+	TAP_OK(lc.out_of_window == 2,
+	       "window: counted without a post function");
+	gs_parser_free(ps);
+}
+
 struct reports {
 	int n, bad, msg, io, progress;
 	char path[256], text[4096];
@@ -254,6 +290,7 @@ static void test_reports(void)
 int main(void)
 {
 	test_line_counter();
+	test_window();
 	test_reports();
 	return TAP_DONE();
 }
