@@ -452,6 +452,10 @@ int gs_engine_obs_days(const struct gs_engine *e, struct gs_obs *o);
 
 /* Distinct accounts that posted (with or without tags) in a bucket. */
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms);
+/* The start of the first bucket at or after from_ms in which a post was
+ * counted, or INT64_MAX if none: what lets a live detector pass over a gap
+ * in the stream at once rather than bucket by bucket. */
+int64_t gs_engine_next_bucket(const struct gs_engine *e, int64_t from_ms);
 
 /* Posts and distinct accounts of a tag over the buckets [from, to]. */
 int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,

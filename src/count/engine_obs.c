@@ -360,6 +360,12 @@ void gs_obs_iter_free(struct gs_obs_iter *it)
 	free(it);
 }
 
+int64_t gs_engine_next_bucket(const struct gs_engine *e, int64_t from_ms)
+{
+	uint32_t i = tl_lower_bound(e->global, from_ms);
+	return i < e->global->tl_n ? e->global->tl[i].t : INT64_MAX;
+}
+
 double gs_engine_bucket_accounts(const struct gs_engine *e, int64_t bucket_ms)
 {
 	ptrdiff_t j = find_bucket(e->global, bucket_ms);

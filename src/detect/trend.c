@@ -629,6 +629,14 @@ int gs_trend_run_batch(struct gs_trend *t, const struct gs_engine *e)
 	ptrdiff_t n = gs_obs_iter_next(it, &ob, &cobs);
 	int r = n < 0 ? (int)n : 0;
 	for (int64_t b = b0; b <= b1 && !r; b += t->width) {
+		/* buckets without a post while nothing is open are skipped
+		 * below: pass over a run of them at once (live_close_to) */
+		if (!t->nactive && t->o.scorer == GS_SCORER_SIGNIFICANCE) {
+			int64_t nb = gs_engine_next_bucket(e, b);
+			if (nb > b1)
+				break;
+			b = nb;
+		}
 		ptrdiff_t k = n > 0 && ob == b ? n : 0;
 		struct gs_obs *obs = (struct gs_obs *)cobs;
 		if (k && t->o.scorer == GS_SCORER_MASTODON)
@@ -677,6 +685,34 @@ static int live_close(struct gs_trend_live *l, int64_t b)
 	return r;
 }
 
+/* Closes the buckets from l->next to last, in order. A run of buckets
+ * without a post while nothing is open is passed over at once: live_close
+ * would skip each of them (the significance scorer's rule; the others see
+ * every bucket), and a gap of years (a stream that starts with an old post)
+ * would otherwise cost a pass over the tags per bucket. */
+static int live_close_to(struct gs_trend_live *l, int64_t last)
+{
+	int64_t w = l->trend->width;
+	while (l->next <= last) {
+		if (!l->trend->nactive &&
+		    l->trend->o.scorer == GS_SCORER_SIGNIFICANCE) {
+			int64_t nb = gs_engine_next_bucket(l->engine, l->next);
+			if (nb > last) {
+				/* what the loop would reach: last's bucket + w
+				 */
+				l->next += (last - l->next) / w * w + w;
+				return 0;
+			}
+			l->next = nb;
+		}
+		int r = live_close(l, l->next);
+		if (r)
+			return r;
+		l->next += w;
+	}
+	return 0;
+}
+
 int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p)
 {
 	int64_t w = l->trend->width;
@@ -688,13 +724,8 @@ int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p)
 	if (b < l->next)
 		l->late_posts++;
 	/* close what the lateness allows before counting this post */
-	while (l->next <= b - l->lateness_buckets * w - w) {
-		int r = live_close(l, l->next);
-		if (r)
-			return r;
-		l->next += w;
-	}
-	return gs_engine_add(l->engine, p);
+	int r = live_close_to(l, b - l->lateness_buckets * w - w);
+	return r ? r : gs_engine_add(l->engine, p);
 }
 
 int gs_trend_live_finish(struct gs_trend_live *l)
@@ -703,14 +734,7 @@ int gs_trend_live_finish(struct gs_trend_live *l)
 	gs_engine_summary(l->engine, &s);
 	if (!l->started || s.posts == 0)
 		return 0;
-	int64_t last = gs_time_bucket(s.last_ms, l->trend->width);
-	while (l->next <= last) {
-		int r = live_close(l, l->next);
-		if (r)
-			return r;
-		l->next += l->trend->width;
-	}
-	return 0;
+	return live_close_to(l, gs_time_bucket(s.last_ms, l->trend->width));
 }
 
 /* ---- snapshots ----------------------------------------------------------
