@@ -313,6 +313,10 @@ int cmd_serve(int argc, char **argv)
 	 * over a day after the clock as the clock moves on */
 	so.window_from = c.ing.window_from;
 	so.window_to = c.window_to_given ? c.ing.window_to : INT64_MAX;
+	if (so.window_from > so.window_to) {
+		cli_error("--window-from is after --window-to");
+		goto out;
+	}
 	so.show_errors = c.ing.max_shown;
 	so.pseudo = c.have_pseudo ? &c.pseudo : NULL;
 	so.admin_token = have_token ? token : NULL;
