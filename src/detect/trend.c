@@ -697,9 +697,7 @@ static int live_close_to(struct gs_trend_live *l, int64_t last)
 		if (!l->trend->nactive &&
 		    l->trend->o.scorer == GS_SCORER_SIGNIFICANCE) {
 			int64_t nb = gs_engine_next_bucket(l->engine, l->next);
-			if (nb > last) {
-				/* what the loop would reach: last's bucket + w
-				 */
+			if (nb > last) { /* where closing each would end */
 				l->next += (last - l->next) / w * w + w;
 				return 0;
 			}
