@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/timeutil.h"
@@ -52,6 +53,7 @@
 #define HEAVY_CACHE_BYTES ((size_t)64 << 20)
 #define JOB_SHARE	  0.1
 #define RETRY_AFTER_S	  1
+#define RENDER_NICE	  10 /* the renderer thread's (HTTP threads: 5) */
 
 /* What a request asks the pipeline to build. */
 struct job {
@@ -67,6 +69,13 @@ struct job {
 	struct gs_network_output no;
 	char tag[GS_TAG_MAX + 1]; /* the folded tag (has_tag) */
 	int has_tag;
+	/* JOB_NETWORK, prepared by the pipeline for the renderer: the
+	 * network (a copy), the versions it is of, the summary's display */
+	struct netcopy *nc;    /* the whole stream's, saved, or */
+	struct gs_network *tn; /* the tag's, extracted */
+	uint64_t gen, mod_gen;
+	double built;
+	char *display;
 	struct MHD_Connection **conns; /* suspended until it is built */
 	size_t nconns, capconns;
 };
@@ -453,6 +462,26 @@ void gs_server_answers_refresh(struct gs_server *s)
 
 /* ---- jobs: answers built by the pipeline -------------------------------- */
 
+/* The whole stream's network as gs_network_save wrote it: a consistent
+ * copy, taken by the pipeline at a batch boundary (a memcpy-like pass),
+ * loaded and rendered by the renderer thread; shared by the network
+ * answers of one version (refcounted, immutable). */
+struct netcopy {
+	atomic_uint refs;
+	uint64_t gen;
+	double at;
+	char *buf;
+	size_t len;
+};
+
+static void netcopy_put(struct netcopy *c)
+{
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
+		free(c->buf);
+		free(c);
+	}
+}
+
 static void job_free(struct job *j)
 {
 	if (!j)
@@ -460,6 +489,9 @@ static void job_free(struct job *j)
 	free(j->key);
 	free(j->name);
 	free(j->conns);
+	netcopy_put(j->nc);
+	gs_network_free(j->tn);
+	free(j->display);
 	free(j);
 }
 
@@ -484,6 +516,14 @@ static struct job *job_submit(struct gs_server *s, struct job *j)
 			return q;
 		}
 	}
+	/* a heavy answer being built or rendered is as fresh as a new one */
+	struct job *busy[] = {s->job_building, s->rendering, s->render_q};
+	for (int i = 0; i < 3 && job_heavy(j) && !s->jobs_closed; i++)
+		for (struct job *q = busy[i]; q; q = i == 2 ? q->next : NULL)
+			if (q->kind == j->kind && !strcmp(q->key, j->key)) {
+				job_free(j);
+				return q;
+			}
 	if (s->jobs_closed || (job_heavy(j) && s->njobs >= HEAVY_QUEUE)) {
 		if (!s->jobs_closed)
 			atomic_fetch_add(&s->jobs_refused, 1);
@@ -1041,8 +1081,75 @@ void gs_server_network(struct gs_server *s, struct MHD_Connection *c,
 	heavy_answer(s, c, j, r);
 }
 
-/* The answer of /network (by the pipeline), at most --max-answer bytes. */
-static void net_build(struct gs_server *s, const struct job *j, struct reply *r)
+/* Prepares a /network job for the renderer (the pipeline, between
+ * batches): the network copied as of now (the whole stream's, saved once
+ * per version and shared by the answers of that version; or the tag's,
+ * extracted), the summary's counts and display. Returns 0, or -1 with r
+ * filled (an error answer, built here). */
+static int net_prepare(struct gs_server *s, struct job *j, struct reply *r)
+{
+	j->gen = atomic_load(&s->data_gen);
+	j->mod_gen = atomic_load(&s->mod_gen);
+	j->built = gs_now();
+	j->no.malformed = gs_server_malformed_total(s);
+	if (j->has_tag) {
+		const char *key = j->tag;
+		if (!gs_server_visible(s, key, INT64_MIN, 0)) {
+			gs_server_reply_error(r, 404, "tag not found");
+			return -1;
+		}
+		/* the summary's display: the engine's most frequent spelling
+		 * (the per-tag table keeps none) */
+		struct gs_tag_stats ts;
+		if (gs_engine_tag(s->e, key, strlen(key), &ts) == 0 &&
+		    !(j->display = strdup(ts.display))) {
+			gs_server_reply_error(r, 500, "out of memory");
+			return -1;
+		}
+		int err;
+		if (!(j->tn = gs_network_tag(s->tagnet, key, &err))) {
+			gs_server_reply_error(r, err == GS_EUSAGE ? 400 : 500,
+					      err == GS_EUSAGE
+						      ? "invalid tag name"
+						      : "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	struct netcopy *nc = s->netcopy; /* the pipeline's alone */
+	double age = nc ? (j->built - nc->at) * 1000 : 0;
+	if (!nc || (nc->gen != j->gen &&
+		    !(atomic_load(&s->more) && age < HEAVY_MAX_AGE_MS))) {
+		struct out o;
+		if (!(nc = calloc(1, sizeof *nc)) || out_open(&o)) {
+			free(nc);
+			gs_server_reply_error(r, 500, "out of memory");
+			return -1;
+		}
+		int rc = gs_network_save(s->net, o.f);
+		nc->buf = out_close(&o, &nc->len);
+		if (rc || !nc->buf) {
+			free(nc->buf);
+			free(nc);
+			gs_server_reply_error(r, 500, "out of memory");
+			return -1;
+		}
+		atomic_init(&nc->refs, 1);
+		nc->gen = j->gen;
+		nc->at = j->built;
+		netcopy_put(s->netcopy);
+		s->netcopy = nc;
+	}
+	atomic_fetch_add(&nc->refs, 1);
+	j->nc = nc;
+	j->gen = nc->gen;
+	j->built = nc->at;
+	return 0;
+}
+
+/* Renders a prepared /network job (the renderer thread), at most
+ * --max-answer bytes: the answer, or NULL (out of memory). */
+static struct answer *net_render(struct gs_server *s, struct job *j)
 {
 	static const char *const types[] = {
 		[GS_NET_CSV] = "text/csv; charset=utf-8",
@@ -1050,53 +1157,88 @@ static void net_build(struct gs_server *s, const struct job *j, struct reply *r)
 		[GS_NET_GEXF] = "application/gexf+xml; charset=utf-8",
 		[GS_NET_GRAPHML] = "application/graphml+xml; charset=utf-8",
 	};
+	struct answer *a = calloc(1, sizeof *a);
+	if (!a || !(a->key = strdup(j->key))) {
+		free(a);
+		return NULL;
+	}
+	atomic_init(&a->refs, 1);
+	a->gen = j->gen;
+	a->mod_gen = j->mod_gen;
+	a->built = j->built;
+	struct gs_network *n = j->tn, *loaded = NULL;
+	if (!n) {
+		FILE *f = fmemopen(j->nc->buf, j->nc->len, "rb");
+		int err = GS_ENOMEM;
+		if (f) {
+			loaded = gs_network_load(f, &err);
+			fclose(f);
+		}
+		n = loaded;
+	}
+	struct reply r = {0};
 	struct gs_network_output no = j->no;
 	if (s->o.pseudo) {
 		no.name = net_pseudonym;
 		no.name_ctx = (void *)s->o.pseudo;
 	}
-	no.malformed = gs_server_malformed_total(s);
-	struct gs_network *tn = NULL;
-	if (j->has_tag) {
-		const char *key = j->tag;
-		if (!gs_server_visible(s, key, INT64_MIN, 0)) {
-			gs_server_reply_error(r, 404, "tag not found");
-			return;
-		}
-		/* the summary's display: the engine's most frequent spelling
-		 * (the per-tag table keeps none) */
-		struct gs_tag_stats ts;
-		if (gs_engine_tag(s->e, key, strlen(key), &ts) == 0)
-			no.tag_display = ts.display;
-		int err;
-		if (!(tn = gs_network_tag(s->tagnet, key, &err))) {
-			gs_server_reply_error(r, err == GS_EUSAGE ? 400 : 500,
-					      err == GS_EUSAGE
-						      ? "invalid tag name"
-						      : "out of memory");
-			return;
-		}
-	}
+	no.tag_display = j->display;
 	struct capped k;
-	FILE *f = capped_open(&k, s->o.max_answer);
+	FILE *f = n ? capped_open(&k, s->o.max_answer) : NULL;
 	if (!f) {
-		gs_network_free(tn);
-		gs_server_reply_error(r, 500, "out of memory");
-		return;
+		gs_server_reply_error(&r, 500, "out of memory");
+	} else {
+		int rc = gs_network_write(n, f, (enum gs_net_format)j->fmt, &no,
+					  NULL);
+		capped_reply(s, &r, f, &k, types[j->fmt], rc != 0);
 	}
-	int rc = gs_network_write(tn ? tn : s->net, f,
-				  (enum gs_net_format)j->fmt, &no, NULL);
-	gs_network_free(tn);
-	capped_reply(s, r, f, &k, types[j->fmt], rc != 0);
+	gs_network_free(loaded);
+	a->status = r.status;
+	a->type = r.type;
+	a->body = r.body;
+	a->len = r.len;
+	return a;
+}
+
+/* The renderer thread: renders the network answers the pipeline prepared,
+ * one at a time, at a lower priority than the HTTP threads (the pipeline's
+ * is 0), so that a large answer takes spare CPU, not the pipeline's. */
+static void *renderer(void *arg)
+{
+	struct gs_server *s = arg;
+	setpriority(PRIO_PROCESS, (id_t)gettid(), RENDER_NICE);
+	pthread_mutex_lock(&s->jobs_mu);
+	for (;;) {
+		while (!s->render_q && !s->jobs_closed)
+			pthread_cond_wait(&s->render_cv, &s->jobs_mu);
+		if (s->jobs_closed)
+			break;
+		struct job *j = s->render_q;
+		s->render_q = j->next;
+		s->rendering = j;
+		pthread_mutex_unlock(&s->jobs_mu);
+		struct answer *a = net_render(s, j);
+		pthread_mutex_lock(&s->jobs_mu);
+		if (a)
+			hc_put(s, a);
+		s->rendering = NULL;
+		s->njobs--;
+		job_wake(j);
+		pthread_mutex_unlock(&s->jobs_mu);
+		job_free(j);
+		pthread_mutex_lock(&s->jobs_mu);
+	}
+	pthread_mutex_unlock(&s->jobs_mu);
+	return NULL;
 }
 
 /* ---- the pipeline's side ----------------------------------------------- */
 
 /* Builds j (the pipeline, between batches: it is the only writer, so it
- * reads the engine and the networks without the lock). A job whose answer
- * was built exactly meanwhile (a request came during the last build) is
- * not built again. */
-static void job_build(struct gs_server *s, struct job *j)
+ * reads the engine and the networks without the lock), or prepares it for
+ * the renderer (a /network answer: returns 1, j handed over). A job whose
+ * answer was built exactly meanwhile is not built again. */
+static int job_build(struct gs_server *s, struct job *j)
 {
 	uint64_t gen = atomic_load(&s->data_gen);
 	uint64_t mod = atomic_load(&s->mod_gen);
@@ -1109,14 +1251,14 @@ static void job_build(struct gs_server *s, struct job *j)
 			    answer_covers(a, upto);
 		gs_server_answer_put(a);
 		if (exact)
-			return;
+			return 0;
 		if (j->kind == JOB_MTAGS)
 			atomic_store(&c->upto, upto);
 		a = j->kind == JOB_TRENDS ? build_trends(s, 0)
 					  : build_mtags(s, upto);
 		if (a)
 			answer_publish(c, a);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&s->jobs_mu);
 	struct answer *a = hc_find(s, j->key);
@@ -1124,24 +1266,35 @@ static void job_build(struct gs_server *s, struct job *j)
 	int exact = a && a->gen == gen && a->mod_gen == mod;
 	gs_server_answer_put(a);
 	if (exact || !(a = answer_new(s)))
-		return;
+		return 0;
 	atomic_fetch_add(&s->builds[j->kind], 1);
 	struct reply r = {0};
-	if (j->kind == JOB_TAG)
+	if (j->kind == JOB_TAG) {
 		tag_build(s, j, &r);
-	else
-		net_build(s, j, &r);
+	} else if (net_prepare(s, j, &r) == 0) {
+		gs_server_answer_put(a);
+		pthread_mutex_lock(&s->jobs_mu);
+		struct job **pp = &s->render_q;
+		while (*pp)
+			pp = &(*pp)->next;
+		j->next = NULL;
+		*pp = j;
+		pthread_cond_signal(&s->render_cv);
+		pthread_mutex_unlock(&s->jobs_mu);
+		return 1;
+	}
 	a->status = r.status;
 	a->type = r.type;
 	a->body = r.body;
 	a->len = r.len;
 	if (!(a->key = strdup(j->key))) {
 		gs_server_answer_put(a);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&s->jobs_mu);
 	hc_put(s, a);
 	pthread_mutex_unlock(&s->jobs_mu);
+	return 0;
 }
 
 void gs_server_jobs_run(struct gs_server *s)
@@ -1159,31 +1312,45 @@ void gs_server_jobs_run(struct gs_server *s)
 		struct job *j = s->jobs_closed ? NULL : s->jobs;
 		if (j) {
 			s->jobs = j->next;
-			s->njobs -= job_heavy(j);
 			s->job_building = j;
 		}
 		pthread_mutex_unlock(&s->jobs_mu);
 		if (!j)
 			break;
-		job_build(s, j);
+		int handed = job_build(s, j);
 		pthread_mutex_lock(&s->jobs_mu);
 		s->job_building = NULL;
-		job_wake(j);
+		if (!handed) {
+			s->njobs -= job_heavy(j);
+			job_wake(j);
+		}
 		pthread_mutex_unlock(&s->jobs_mu);
-		job_free(j);
+		if (!handed)
+			job_free(j);
 		/* input waits: give the rest of the queue its turn later */
 		if (more)
 			break;
 	}
-	double t = gs_now() - t0;
-	s->job_next = gs_now() + t * (1 / JOB_SHARE - 1);
+	double now = gs_now();
+	s->job_next = now + (now - t0) * (1 / JOB_SHARE - 1);
+	/* the network's copy, kept while it is asked for */
+	if (s->netcopy && now - s->netcopy->at > ANSWER_ASKED_S) {
+		netcopy_put(s->netcopy);
+		s->netcopy = NULL;
+	}
 }
 
 int gs_server_answers_init(struct gs_server *s)
 {
 	pthread_mutex_init(&s->jobs_mu, NULL);
+	pthread_cond_init(&s->render_cv, NULL);
 	s->jobs_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return s->jobs_efd < 0 ? GS_EIO : 0;
+	if (s->jobs_efd < 0)
+		return GS_EIO;
+	if (pthread_create(&s->renderer, NULL, renderer, s) != 0)
+		return GS_ENOMEM;
+	s->renderer_started = 1;
+	return 0;
 }
 
 void gs_server_answers_close(struct gs_server *s)
@@ -1192,18 +1359,33 @@ void gs_server_answers_close(struct gs_server *s)
 	s->jobs_closed = 1;
 	for (struct job *j = s->jobs; j; j = j->next)
 		job_wake(j);
+	for (struct job *j = s->render_q; j; j = j->next)
+		job_wake(j);
 	if (s->job_building)
 		job_wake(s->job_building);
+	if (s->rendering)
+		job_wake(s->rendering);
+	pthread_cond_signal(&s->render_cv);
 	pthread_mutex_unlock(&s->jobs_mu);
 }
 
 void gs_server_answers_free(struct gs_server *s)
 {
+	if (s->renderer_started) {
+		gs_server_answers_close(s);
+		pthread_join(s->renderer, NULL);
+	}
 	while (s->jobs) {
 		struct job *j = s->jobs;
 		s->jobs = j->next;
 		job_free(j);
 	}
+	while (s->render_q) {
+		struct job *j = s->render_q;
+		s->render_q = j->next;
+		job_free(j);
+	}
+	netcopy_put(s->netcopy);
 	for (size_t i = 0; s->hc && i < HEAVY_CACHE; i++)
 		if (s->hc[i])
 			hc_drop(s, i);
@@ -1211,4 +1393,5 @@ void gs_server_answers_free(struct gs_server *s)
 	if (s->jobs_efd >= 0)
 		close(s->jobs_efd);
 	pthread_mutex_destroy(&s->jobs_mu);
+	pthread_cond_destroy(&s->render_cv);
 }

@@ -196,11 +196,18 @@ struct gs_server {
 	pthread_mutex_t jobs_mu;
 	struct job *jobs;	  /* pending, oldest first */
 	struct job *job_building; /* taken by the pipeline, being built */
-	unsigned njobs;
+	unsigned njobs;		  /* heavy jobs queued, built or rendered */
 	int jobs_closed;    /* stopping: requests get 503 */
 	int jobs_efd;	    /* eventfd: wakes the pipeline for a job */
 	double job_next;    /* the pipeline's budget: no job before this */
 	struct answer **hc; /* HEAVY_CACHE answers by key, or NULL */
+	/* the network answers' renderer thread: jobs the pipeline prepared
+	 * (a copy of the network), under jobs_mu */
+	pthread_t renderer;
+	int renderer_started;
+	pthread_cond_t render_cv; /* a job to render, or stopping */
+	struct job *render_q, *rendering;
+	struct netcopy *netcopy; /* the whole stream's network, saved */
 	size_t hc_bytes;    /* their bodies */
 	atomic_ullong builds[JOB_KINDS]; /* answers built, by route */
 	atomic_ullong jobs_refused;	 /* 503: the queue was full */
