@@ -44,10 +44,12 @@
  * than HEAVY_STALE_MS; once the input is drained, only an exact one is. At
  * most HEAVY_QUEUE distinct ones wait to be built; the last HEAVY_CACHE are
  * kept, their bodies HEAVY_CACHE_BYTES at most (the newest is kept whatever
- * its size, up to --max-answer). While input keeps coming, the pipeline
- * spends at most JOB_SHARE of its time building answers. */
+ * its size, up to --max-answer); one refused for its size is kept for
+ * HEAVY_OVER_MS while input keeps coming. While input keeps coming, the
+ * pipeline spends at most JOB_SHARE of its time building answers. */
 #define HEAVY_MAX_AGE_MS  1000
 #define HEAVY_STALE_MS	  5000
+#define HEAVY_OVER_MS	  60000 /* an answer refused for its size (413) */
 #define HEAVY_QUEUE	  4
 #define HEAVY_CACHE	  16
 #define HEAVY_CACHE_BYTES ((size_t)64 << 20)
@@ -86,12 +88,13 @@ struct capped {
 	char *buf;
 	size_t len, size, max;
 	int over, oom;
+	const atomic_int *stop; /* when set (the server stopping), give up */
 };
 
 static ssize_t capped_write(void *cookie, const char *b, size_t n)
 {
 	struct capped *k = cookie;
-	if (k->over || k->oom)
+	if (k->over || k->oom || (k->stop && atomic_load(k->stop)))
 		return -1;
 	if (n > k->max - k->len) {
 		k->over = 1;
@@ -700,8 +703,12 @@ static void heavy_answer(struct gs_server *s, struct MHD_Connection *c,
 	if (a && a->mod_gen == atomic_load(&s->mod_gen)) {
 		double age = (gs_now() - a->built) * 1000;
 		int more = atomic_load(&s->more);
+		/* a network only grows while input keeps coming: an answer
+		 * over --max-answer stays so for a while */
+		double max_age =
+			a->status == 413 ? HEAVY_OVER_MS : HEAVY_MAX_AGE_MS;
 		fresh = a->gen == atomic_load(&s->data_gen) ||
-			(more && age < HEAVY_MAX_AGE_MS);
+			(more && age < max_age);
 		usable = more && age < HEAVY_STALE_MS;
 	}
 	if (a && (fresh || r->resumed)) {
@@ -1185,6 +1192,7 @@ static struct answer *net_render(struct gs_server *s, struct job *j)
 	no.tag_display = j->display;
 	struct capped k;
 	FILE *f = n ? capped_open(&k, s->o.max_answer) : NULL;
+	k.stop = &s->render_stop;
 	if (!f) {
 		gs_server_reply_error(&r, 500, "out of memory");
 	} else {
@@ -1357,6 +1365,7 @@ void gs_server_answers_close(struct gs_server *s)
 {
 	pthread_mutex_lock(&s->jobs_mu);
 	s->jobs_closed = 1;
+	atomic_store(&s->render_stop, 1);
 	for (struct job *j = s->jobs; j; j = j->next)
 		job_wake(j);
 	for (struct job *j = s->render_q; j; j = j->next)

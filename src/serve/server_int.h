@@ -207,6 +207,7 @@ struct gs_server {
 	int renderer_started;
 	pthread_cond_t render_cv; /* a job to render, or stopping */
 	struct job *render_q, *rendering;
+	atomic_int render_stop;	 /* stopping: the renderer gives up */
 	struct netcopy *netcopy; /* the whole stream's network, saved */
 	size_t hc_bytes;    /* their bodies */
 	atomic_ullong builds[JOB_KINDS]; /* answers built, by route */
