@@ -197,19 +197,21 @@ struct gs_server {
 	struct job *jobs;	  /* pending, oldest first */
 	struct job *job_building; /* taken by the pipeline, being built */
 	unsigned njobs;		  /* heavy jobs queued, built or rendered */
-	int jobs_closed;    /* stopping: requests get 503 */
-	int jobs_efd;	    /* eventfd: wakes the pipeline for a job */
-	double job_next;    /* the pipeline's budget: no job before this */
-	struct answer **hc; /* HEAVY_CACHE answers by key, or NULL */
+	int jobs_closed;	  /* stopping: requests get 503 */
+	int jobs_efd;		  /* eventfd: wakes the pipeline for a job */
+	struct answer **hc;	  /* HEAVY_CACHE answers by key, or NULL */
+	size_t hc_bytes;	  /* their bodies */
 	/* the network answers' renderer thread: jobs the pipeline prepared
-	 * (a copy of the network), under jobs_mu */
+	 * (with a copy of the network), under jobs_mu */
 	pthread_t renderer;
 	int renderer_started;
 	pthread_cond_t render_cv; /* a job to render, or stopping */
 	struct job *render_q, *rendering;
-	atomic_int render_stop;	 /* stopping: the renderer gives up */
+	atomic_int render_stop; /* stopping: the renderer gives up */
+	/* the pipeline's alone */
+	double job_next;	 /* its budget: no job before this */
 	struct netcopy *netcopy; /* the whole stream's network, saved */
-	size_t hc_bytes;    /* their bodies */
+	/* counted for /metrics */
 	atomic_ullong builds[JOB_KINDS]; /* answers built, by route */
 	atomic_ullong jobs_refused;	 /* 503: the queue was full */
 	atomic_ullong answers_over;	 /* answers over --max-answer */
