@@ -17,7 +17,7 @@
 # generated stream at 10 posts/s, ~14.7M Jetstream lines, ~9 GB in
 # bench/data, reused), EPS (endpoints by name, "trends mtags mtags40 tag
 # stats metrics network gexf8": /api/groundswell/v1/trends,
-# /api/v1/trends/tags, its offset=40 page, /tags/MeToo, /stats, /metrics,
+# /api/v1/trends/tags, its offset=40 page, /tags/news, /stats, /metrics,
 # /network), WRK_C (connection counts, "100"), WRK_T (2), WRK_D (10s),
 # WARM (8), REPEAT (1), OUT (bench/serve-load.md).
 set -e
@@ -73,7 +73,7 @@ path_of() {
 	trends) echo /api/groundswell/v1/trends ;;
 	mtags) echo /api/v1/trends/tags ;;
 	mtags40) echo '/api/v1/trends/tags?offset=40' ;;
-	tag) echo /api/groundswell/v1/tags/MeToo ;;
+	tag) echo /api/groundswell/v1/tags/news ;;  # a steady tag, there from the start
 	stats) echo /api/groundswell/v1/stats ;;
 	metrics) echo /metrics ;;
 	network) echo /api/groundswell/v1/network ;;
