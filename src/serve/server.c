@@ -185,9 +185,7 @@ static void free_server(struct gs_server *s)
 	gs_server_view_free(s);
 	pthread_mutex_destroy(&s->view_mu);
 	pthread_mutex_destroy(&s->ac_trends.mu);
-	pthread_mutex_destroy(&s->ac_trends.build);
 	pthread_mutex_destroy(&s->ac_mtags.mu);
-	pthread_mutex_destroy(&s->ac_mtags.build);
 	sodium_memzero(s->token_hash, sizeof s->token_hash);
 	free(s);
 }
@@ -239,9 +237,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
-	pthread_mutex_init(&s->ac_trends.build, NULL);
 	pthread_mutex_init(&s->ac_mtags.mu, NULL);
-	pthread_mutex_init(&s->ac_mtags.build, NULL);
 	pthread_mutex_init(&s->view_mu, NULL);
 	if (gs_server_answers_init(s) != 0) {
 		free_server(s);

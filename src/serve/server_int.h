@@ -81,8 +81,7 @@ struct conn {
 
 /* The current answer of a trends route (see "cached answers"). */
 struct answer_cache {
-	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
-	pthread_mutex_t build; /* unused (kept for the lock order's sake) */
+	pthread_mutex_t mu; /* guards cur, held only to take a reference */
 	struct answer *cur;
 	atomic_llong asked; /* gs_now() of the last request, in seconds */
 	atomic_size_t upto; /* Mastodon: entries rendered (the deepest page
