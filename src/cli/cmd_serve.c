@@ -84,6 +84,8 @@ static const char help[] =
 	"      --timeout D          request headers must arrive, and idle\n"
 	"                           connections are closed, within D (default 30s)\n"
 	"      --max-request N      bytes of request headers, and of a body (16384)\n"
+	"      --max-answer SIZE    bytes of a /tags/NAME or /network answer; a\n"
+	"                           larger one is refused with 413 (64M)\n"
 	"      --stream-backlog N   stream events kept for Last-Event-ID (1024)\n"
 	"Moderation:\n"
 	"      --require-approval   trends are hidden until an admin approves them\n"
@@ -150,6 +152,7 @@ int cmd_serve(int argc, char **argv)
 		 OPT_MAX_CONNECTIONS},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
+		{"max-answer", required_argument, NULL, OPT_MAX_ANSWER},
 		{"stream-backlog", required_argument, NULL, OPT_STREAM_BACKLOG},
 		{"require-approval", no_argument, NULL, OPT_REQUIRE_APPROVAL},
 		{"admin-token-file", required_argument, NULL,
@@ -248,6 +251,18 @@ int cmd_serve(int argc, char **argv)
 			}
 			so.max_request = (size_t)n;
 			continue;
+		case OPT_MAX_ANSWER: {
+			size_t z;
+			if (cli_parse_size(optarg, &z) || z < 1024 ||
+			    z > ((size_t)1 << 30)) {
+				cli_error(
+					"invalid --max-answer '%s' (a size such as 64M, from 1K to 1G)",
+					optarg);
+				goto out;
+			}
+			so.max_answer = z;
+			continue;
+		}
 		case OPT_STREAM_BACKLOG:
 			if (cli_parse_count(optarg, 0, BACKLOG_MAX, &n)) {
 				cli_error("invalid --stream-backlog '%s'", optarg);

@@ -13,20 +13,29 @@
  *
  * Locks. The engine, the detector, the networks, the sources and the
  * counters are guarded by one rwlock: the pipeline holds it for writing
- * while it counts a batch, handlers hold it for reading while they answer.
- * It prefers its writer, and readers queue behind the mutex turn
+ * while it counts a batch. No HTTP handler takes it but the admin list's
+ * (and snapshots, off the HTTP threads): /stats and /metrics read a copy of
+ * the counters the pipeline publishes at batch boundaries (struct view,
+ * under view_mu); every other answer is cached, and built by the pipeline
+ * itself between batches when a request finds none fresh (struct job,
+ * server_answers.c: the pipeline is the only writer, so it reads without
+ * the lock). It prefers its writer, and readers queue behind the mutex turn
  * (read_lock, server_int.h), so neither side starves. The stream's ring has
  * its own mutex (ring_mu), moderation its own (mod_mu), the connection list
- * its own (conn_mu), each cached answer two (struct answer_cache). They are
- * taken in this order, never the other way round: an answer's build mutex,
- * the rwlock, ring_mu, mod_mu; an answer's mu and conn_mu come last
- * (nothing is taken while either is held).
+ * its own (conn_mu), the job queue and the cache of heavy answers one
+ * (jobs_mu), each cached trends answer one (struct answer_cache). They are
+ * taken in this order, never the other way round: the rwlock, ring_mu,
+ * mod_mu; jobs_mu, an answer's mu, view_mu and conn_mu come last (nothing
+ * but an answer's mu is taken while jobs_mu is held, nothing while the
+ * others are).
  *
- * The answer cache. The trends routes, which clients poll, are built once
- * per change of the data or of moderation and shared, refcounted, by the
- * requests that serve them (server_answers.c); while input keeps coming the
- * pipeline rebuilds them itself, so that a request never waits for the
- * lock.
+ * The answers. Requests never wait for the ingest lock, and however many
+ * clients ask, the pipeline builds each answer once per change of the data
+ * (or of moderation) and spends at most a tenth of its time on them while
+ * input keeps coming; a request whose answer is being built is suspended
+ * (its HTTP thread serves the others) and resumed once it is. Heavy answers
+ * (/tags/NAME, /network) are capped in size (--max-answer: 413) and in
+ * number waiting (503 with Retry-After).
  *
  * The pipeline. A bucket is closed, and judged, when a post arrives from a
  * bucket more than `lateness` buckets after it (event time), or when every
@@ -65,6 +74,7 @@ void gs_server_options_init(struct gs_server_options *o)
 	o->max_connections = 128;
 	o->timeout_s = 30;
 	o->max_request = 16384;
+	o->max_answer = (size_t)64 << 20;
 	o->stream_backlog = 1024;
 	o->show_errors = 10;
 	o->snapshot_every_ms = 30000;
@@ -171,10 +181,11 @@ static void free_server(struct gs_server *s)
 	pthread_mutex_destroy(&s->conn_mu);
 	gs_server_answer_put(s->ac_trends.cur);
 	gs_server_answer_put(s->ac_mtags.cur);
+	gs_server_answers_free(s);
+	gs_server_view_free(s);
+	pthread_mutex_destroy(&s->view_mu);
 	pthread_mutex_destroy(&s->ac_trends.mu);
-	pthread_mutex_destroy(&s->ac_trends.build);
 	pthread_mutex_destroy(&s->ac_mtags.mu);
-	pthread_mutex_destroy(&s->ac_mtags.build);
 	sodium_memzero(s->token_hash, sizeof s->token_hash);
 	free(s);
 }
@@ -207,6 +218,8 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		s->o.timeout_s = 30;
 	if (s->o.max_request < 4096)
 		s->o.max_request = 4096;
+	if (!s->o.max_answer)
+		s->o.max_answer = (size_t)64 << 20;
 	if (s->o.lateness < 0)
 		s->o.lateness = 0;
 	if (!s->o.engine.bucket_ms) {
@@ -224,9 +237,15 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
-	pthread_mutex_init(&s->ac_trends.build, NULL);
 	pthread_mutex_init(&s->ac_mtags.mu, NULL);
-	pthread_mutex_init(&s->ac_mtags.build, NULL);
+	pthread_mutex_init(&s->view_mu, NULL);
+	if (gs_server_answers_init(s) != 0) {
+		free_server(s);
+		snprintf(err, errlen, "cannot create an eventfd: %s",
+			 strerror(errno));
+		return GS_EIO;
+	}
+	s->lock_probe = getenv("GS_SERVE_LOCK_PROBE");
 	s->pend_from = INT64_MIN;
 	s->next_id = 1;
 	s->ring_cap = o->stream_backlog;
@@ -358,6 +377,8 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	for (size_t j = 0; j < nsaved; j++)
 		free(saved[j].path);
 	free(saved);
+	gs_server_view_publish(s, 1); /* what /stats shows until the first
+					 batch */
 	/* a few threads, each serving many connections (epoll), rather than a
 	 * thread per connection: with many busy connections those threads
 	 * took the CPU from the pipeline (bench/serve-load.md) */
@@ -440,6 +461,7 @@ int gs_server_stop(struct gs_server *s)
 	gs_server_sse_wake(
 		s, 0); /* MHD must not be stopped with suspended connections */
 	pthread_mutex_unlock(&s->ring_mu);
+	gs_server_answers_close(s); /* no connection waits for a job */
 	if (s->d)
 		MHD_stop_daemon(s->d);
 	atomic_store(&s->stop, 1);

@@ -7,7 +7,9 @@
  * when a post arrives from a bucket more than `lateness` buckets after it
  * (event time, never wall-clock time), or when every source has been idle
  * for close_idle_ms. The pipeline holds a write lock while it counts; HTTP
- * handlers (libmicrohttpd, one thread per connection) take the read lock.
+ * handlers (libmicrohttpd, a few threads) never take it: they answer from
+ * what the pipeline has published, or have the pipeline build the answer
+ * between batches (server_answers.c).
  *
  * Endpoints (see README.md, "groundswell serve"):
  *   GET  /api/v1/trends/tags                  Mastodon's trending tags
@@ -62,6 +64,8 @@ struct gs_server_options {
 					(slowloris) are cut after this (30) */
 	size_t max_request;          /* bytes of request line + headers, and
 					of a body (16384) */
+	size_t max_answer;	     /* bytes of a /tags/NAME or /network
+					answer; beyond: 413 (64 MiB) */
 	size_t stream_backlog;       /* stream events kept for resuming (1024) */
 	unsigned show_errors;        /* malformed lines printed on log (10) */
 	FILE *log;                   /* messages (stderr) */

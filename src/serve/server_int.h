@@ -81,10 +81,48 @@ struct conn {
 
 /* The current answer of a trends route (see "cached answers"). */
 struct answer_cache {
-	pthread_mutex_t mu;    /* guards cur, held only to take a reference */
-	pthread_mutex_t build; /* one request building at a time */
+	pthread_mutex_t mu; /* guards cur, held only to take a reference */
 	struct answer *cur;
 	atomic_llong asked; /* gs_now() of the last request, in seconds */
+	atomic_size_t upto; /* Mastodon: entries rendered (the deepest page
+			       asked for, at least MTAGS_CACHED) */
+};
+
+/* The routes whose answers are built by the pipeline (struct job), as
+ * counted in /metrics' groundswell_answer_builds_total{route=...}. */
+enum job_kind { JOB_TRENDS, JOB_MTAGS, JOB_TAG, JOB_NETWORK, JOB_KINDS };
+
+/*
+ * What /stats and /metrics show of the pipeline's state, copied by the
+ * pipeline at a batch boundary (gs_server_view_publish) and read by the
+ * HTTP threads without the lock. To show a new counter: add it here, copy it
+ * in gs_server_view_publish (server_metrics.c), write it from the view.
+ */
+struct view_net {
+	int on; /* 0: no such network (per-tag networks off) */
+	struct gs_network_stats st;
+	size_t max_nodes, max_edges;
+};
+
+struct view {
+	atomic_uint refs;
+	uint64_t gen;	 /* data_gen copied */
+	double at;	 /* gs_now() when copied */
+	double heavy_at; /* ... when engine_memory and the networks were */
+	struct gs_summary sum;
+	size_t engine_memory;
+	uint64_t lines, malformed_by[REASONS], skipped_by[GS_NONPOST_COUNT];
+	uint64_t late_posts, future_posts, out_of_window, buckets_closed;
+	uint64_t trend_changes;
+	int64_t sec_stamp[60];
+	uint64_t sec_posts[60];
+	int live_started;    /* s->l.started */
+	int64_t open_bucket; /* s->l.next */
+	int finished;
+	size_t nev, open_trends;
+	struct view_net net, tagnet;
+	size_t nsrc;
+	struct gs_follow_info src[]; /* each source's, as s->src[i].info */
 };
 
 struct gs_server {
@@ -151,6 +189,34 @@ struct gs_server {
 	atomic_ullong mod_gen;	/* bumped by each moderation change */
 	atomic_int more;	/* the last batch was full: input is pending */
 	struct answer_cache ac_trends, ac_mtags;
+	/* what /stats and /metrics show (struct view), under view_mu */
+	pthread_mutex_t view_mu;
+	struct view *view;
+	/* answers built by the pipeline on request (struct job): the queue,
+	 * the cache of /tags/NAME and /network answers, under jobs_mu */
+	pthread_mutex_t jobs_mu;
+	struct job *jobs;	  /* pending, oldest first */
+	struct job *job_building; /* taken by the pipeline, being built */
+	unsigned njobs;		  /* heavy jobs queued, built or rendered */
+	int jobs_closed;	  /* stopping: requests get 503 */
+	int jobs_efd;		  /* eventfd: wakes the pipeline for a job */
+	struct answer **hc;	  /* HEAVY_CACHE answers by key, or NULL */
+	size_t hc_bytes;	  /* their bodies */
+	/* the network answers' renderer thread: jobs the pipeline prepared
+	 * (with a copy of the network), under jobs_mu */
+	pthread_t renderer;
+	int renderer_started;
+	pthread_cond_t render_cv; /* a job to render, or stopping */
+	struct job *render_q, *rendering;
+	atomic_int render_stop; /* stopping: the renderer gives up */
+	/* the pipeline's alone */
+	double job_next;	 /* its budget: no job before this */
+	struct netcopy *netcopy; /* the whole stream's network, saved */
+	/* counted for /metrics */
+	atomic_ullong builds[JOB_KINDS]; /* answers built, by route */
+	atomic_ullong jobs_refused;	 /* 503: the queue was full */
+	atomic_ullong answers_over;	 /* answers over --max-answer */
+	const char *lock_probe;		 /* GS_SERVE_LOCK_PROBE (tests) */
 	/* snapshots */
 	double last_snapshot;
 	uint64_t snap_lines; /* lines (and finished) as of the last snapshot */
@@ -237,6 +303,10 @@ struct reply {
 	char *link;
 	const char *allow;
 	int www_auth;
+	unsigned retry_after; /* seconds, or 0: no Retry-After */
+	int suspend; /* the connection waits for the pipeline (struct job):
+			no response yet; the handler is called again */
+	int resumed; /* ... and this is that call */
 	const struct gs_asset *asset; /* an embedded dashboard file */
 	struct answer *ans;	      /* a cached answer: its body, shared */
 };
@@ -256,8 +326,12 @@ struct answer {
 	atomic_uint refs;
 	uint64_t gen, mod_gen; /* the data and moderation it was built from */
 	double built;	       /* gs_now() */
-	char *body;	       /* /trends: the whole body */
+	char *body;	       /* /trends, /tags/NAME, /network: the body */
 	size_t len;
+	unsigned status;  /* /tags/NAME, /network: 200, or an error's */
+	const char *type; /* ... its Content-Type */
+	char *key;	  /* ... the request it answers (struct job) */
+	double used;	  /* ... gs_now() when last served (under jobs_mu) */
 	size_t n;    /* Mastodon: tags ranked, */
 	size_t nent; /* the first nent rendered */
 	char **ent;
@@ -351,14 +425,28 @@ void gs_server_trends_body(struct gs_server *s, struct reply *r, int admin);
  * lock held, after a full batch). */
 void gs_server_answers_refresh(struct gs_server *s);
 
+/* Builds the answers requests wait for (the pipeline, between batches,
+ * the lock not held); while input keeps coming, within JOB_SHARE of the
+ * pipeline's time. */
+void gs_server_jobs_run(struct gs_server *s);
+
+/* The job queue and the answer caches: set up (0, or GS_EIO: no eventfd);
+ * closed before the HTTP daemon stops (the waiting connections resumed,
+ * later requests answered 503); freed. */
+int gs_server_answers_init(struct gs_server *s);
+void gs_server_answers_close(struct gs_server *s);
+void gs_server_answers_free(struct gs_server *s);
+
 /* Drops a reference to a cached answer (NULL: nothing). */
 void gs_server_answer_put(struct answer *a);
 
-/* Routes: GET /api/v1/trends/tags, /trends (both without the lock, from the
- * cache), /tags/NAME and /network (the read lock held). */
+/* Routes: GET /api/v1/trends/tags, /trends, /tags/NAME and /network,
+ * without the lock: from the caches, or built by the pipeline while the
+ * connection is suspended (r->suspend; see struct job). */
 void gs_server_mtags(struct gs_server *s, struct MHD_Connection *c,
 		     struct reply *r);
-void gs_server_trends(struct gs_server *s, struct reply *r);
+void gs_server_trends(struct gs_server *s, struct MHD_Connection *c,
+		      struct reply *r);
 void gs_server_tag(struct gs_server *s, struct MHD_Connection *c,
 		   const char *name, struct reply *r);
 void gs_server_network(struct gs_server *s, struct MHD_Connection *c,
@@ -400,7 +488,15 @@ void gs_server_admin_list(struct gs_server *s, struct reply *r);
 /* Malformed lines, every reason. */
 uint64_t gs_server_malformed_total(const struct gs_server *s);
 
-/* Routes: GET /stats, /metrics (the read lock held). */
+/* Copies what /stats and /metrics show into a new struct view and
+ * publishes it (the pipeline, at a batch boundary, or before it starts):
+ * when the data changed, at most every VIEW_MAX_AGE_MS while input keeps
+ * coming, else every VIEW_IDLE_MS; force: now. Out of memory: the old view
+ * stays. gs_server_view_free drops the last one. */
+void gs_server_view_publish(struct gs_server *s, int force);
+void gs_server_view_free(struct gs_server *s);
+
+/* Routes: GET /stats, /metrics (without the lock: from the view). */
 void gs_server_stats(struct gs_server *s, struct reply *r);
 void gs_server_metrics(struct gs_server *s, struct reply *r);
 

@@ -2,6 +2,14 @@
  * server_metrics.c - GET /stats (JSON) and /metrics (Prometheus text
  * format): what the pipeline, the sources, the networks and HTTP have
  * counted (server_int.h).
+ *
+ * The handlers never take the lock: the pipeline copies what they show
+ * into a struct view at a batch boundary (gs_server_view_publish) and swaps
+ * it in; a handler takes a reference to the current one. Copying the
+ * counters is cheap; the engine's memory and the networks' counts walk
+ * every tag and edge, so while input keeps coming they are copied at most
+ * every VIEW_HEAVY_MS (the rest every VIEW_MAX_AGE_MS); once the input is
+ * drained, a view is exact.
  */
 #include "server_int.h"
 
@@ -9,6 +17,10 @@
 
 #include "base/timeutil.h"
 #include "out/json_writer.h"
+
+#define VIEW_MAX_AGE_MS 100  /* while input keeps coming */
+#define VIEW_HEAVY_MS	1000 /* engine memory, network counts: ditto */
+#define VIEW_IDLE_MS	250  /* sources' states, with no new data */
 
 /* The name of malformed_by[i]. */
 static const char *reason_name(int i)
@@ -49,19 +61,27 @@ static const char *source_state(enum gs_follow_state k)
 	return n[k];
 }
 
-static double posts_per_second(const struct gs_server *s)
+static double posts_per_second(const struct gs_server *s, const struct view *v)
 {
 	int64_t now = (int64_t)gs_now();
 	uint64_t sum = 0;
 	for (int i = 0; i < 60; i++)
-		if (s->sec_stamp[i] > now - 60 && s->sec_stamp[i] <= now)
-			sum += s->sec_posts[i];
+		if (v->sec_stamp[i] > now - 60 && v->sec_stamp[i] <= now)
+			sum += v->sec_posts[i];
 	double span = gs_now() - s->started;
 	if (span > 60)
 		span = 60;
 	if (span < 1)
 		span = 1;
 	return (double)sum / span;
+}
+
+static uint64_t malformed_of(const struct view *v)
+{
+	uint64_t m = 0;
+	for (int i = 0; i < REASONS; i++)
+		m += v->malformed_by[i];
+	return m;
 }
 
 uint64_t gs_server_malformed_total(const struct gs_server *s)
@@ -80,17 +100,106 @@ static size_t open_trends(const struct gs_server *s)
 	return k;
 }
 
-/* What a network holds and has evicted (the per-tag table: of all tags). */
-static void net_stats_json(FILE *f, const struct gs_network *n)
+static void view_net(const struct gs_network *n, struct view_net *v)
 {
-	if (!n) {
+	if (!(v->on = n != NULL))
+		return;
+	struct gs_network_options no;
+	gs_network_stats(n, &v->st);
+	gs_network_options_of(n, &no);
+	v->max_nodes = no.max_nodes;
+	v->max_edges = no.max_edges;
+}
+
+static void view_put(struct view *v)
+{
+	if (v && atomic_fetch_sub(&v->refs, 1) == 1)
+		free(v);
+}
+
+static struct view *view_get(struct gs_server *s)
+{
+	pthread_mutex_lock(&s->view_mu);
+	struct view *v = s->view;
+	if (v)
+		atomic_fetch_add(&v->refs, 1);
+	pthread_mutex_unlock(&s->view_mu);
+	return v;
+}
+
+void gs_server_view_publish(struct gs_server *s, int force)
+{
+	struct view *old = s->view; /* only the pipeline changes it */
+	uint64_t gen = atomic_load(&s->data_gen);
+	int more = atomic_load(&s->more);
+	double now = gs_now();
+	if (old && !force) {
+		double age = (now - old->at) * 1000;
+		if (old->gen == gen ? age < VIEW_IDLE_MS
+				    : more && age < VIEW_MAX_AGE_MS)
+			return;
+	}
+	struct view *v = malloc(sizeof *v + s->nsrc * sizeof v->src[0]);
+	if (!v)
+		return; /* the old one stays */
+	memset(v, 0, sizeof *v);
+	atomic_init(&v->refs, 1);
+	v->gen = gen;
+	v->at = now;
+	gs_engine_summary(s->e, &v->sum);
+	if (old && (old->gen == gen ||
+		    (more && (now - old->heavy_at) * 1000 < VIEW_HEAVY_MS))) {
+		v->heavy_at = old->heavy_at;
+		v->engine_memory = old->engine_memory;
+		v->net = old->net;
+		v->tagnet = old->tagnet;
+	} else {
+		struct gs_memory mem;
+		gs_engine_memory(s->e, &mem);
+		v->heavy_at = now;
+		v->engine_memory = mem.total;
+		view_net(s->net, &v->net);
+		view_net(s->tagnet, &v->tagnet);
+	}
+	v->lines = s->lines;
+	memcpy(v->malformed_by, s->malformed_by, sizeof v->malformed_by);
+	memcpy(v->skipped_by, s->skipped_by, sizeof v->skipped_by);
+	v->late_posts = s->l.late_posts;
+	v->future_posts = s->future_posts;
+	v->out_of_window = s->out_of_window;
+	v->buckets_closed = s->buckets_closed;
+	v->trend_changes = s->trend_changes;
+	memcpy(v->sec_stamp, s->sec_stamp, sizeof v->sec_stamp);
+	memcpy(v->sec_posts, s->sec_posts, sizeof v->sec_posts);
+	v->live_started = s->l.started;
+	v->open_bucket = s->l.next;
+	v->finished = s->finished;
+	v->nev = s->nev;
+	v->open_trends = open_trends(s);
+	v->nsrc = s->nsrc;
+	for (size_t i = 0; i < s->nsrc; i++)
+		v->src[i] = s->src[i].info;
+	pthread_mutex_lock(&s->view_mu);
+	s->view = v;
+	pthread_mutex_unlock(&s->view_mu);
+	view_put(old);
+}
+
+void gs_server_view_free(struct gs_server *s)
+{
+	view_put(s->view);
+	s->view = NULL;
+}
+
+/* What a network holds and has evicted (the per-tag table: of all tags). */
+static void net_stats_json(FILE *f, const struct view_net *n)
+{
+	if (!n->on) {
 		fputs("null", f);
 		return;
 	}
-	struct gs_network_stats st;
-	struct gs_network_options no;
-	gs_network_stats(n, &st);
-	gs_network_options_of(n, &no);
+	const struct gs_network_stats st = n->st;
+	const struct view_net no = *n;
 	fprintf(f,
 		"{\"nodes\":%llu,\"edges\":%llu,\"max_nodes\":%zu,\"max_edges\":%zu,"
 		"\"weight\":%llu,\"evicted\":{\"edges\":%llu,\"weight\":%llu,\"max_weight\":%llu,"
@@ -106,45 +215,46 @@ static void net_stats_json(FILE *f, const struct gs_network *n)
 
 void gs_server_stats(struct gs_server *s, struct reply *r)
 {
-	struct gs_summary sum;
-	gs_engine_summary(s->e, &sum);
+	struct view *v = view_get(s);
 	struct out o;
-	if (out_open(&o)) {
+	if (!v || out_open(&o)) {
+		view_put(v);
 		gs_server_reply_error(r, 500, "out of memory");
 		return;
 	}
+	const struct gs_summary sum = v->sum;
 	FILE *f = o.f;
 	double now = now_wall();
 	fprintf(f,
 		"{\"version\":\"%s\",\"uptime_seconds\":%.1f,\"lines\":%llu,\"posts\":%llu,"
 		"\"originals\":%llu,\"reposts\":%llu,\"replies\":%llu,\"quotes\":%llu,"
 		"\"malformed\":%llu,\"malformed_by_reason\":{",
-		GS_VERSION, gs_now() - s->started, (unsigned long long)s->lines,
+		GS_VERSION, gs_now() - s->started, (unsigned long long)v->lines,
 		(unsigned long long)sum.posts,
 		(unsigned long long)sum.originals,
 		(unsigned long long)sum.reposts,
 		(unsigned long long)sum.replies, (unsigned long long)sum.quotes,
-		(unsigned long long)gs_server_malformed_total(s));
+		(unsigned long long)malformed_of(v));
 	int k = 0;
 	for (int i = 0; i < REASONS; i++)
-		if (s->malformed_by[i])
+		if (v->malformed_by[i])
 			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "",
 				reason_name(i),
-				(unsigned long long)s->malformed_by[i]);
+				(unsigned long long)v->malformed_by[i]);
 	fprintf(f, "},\"skipped\":%llu,\"skipped_by_kind\":{",
 		(unsigned long long)sum.skipped);
 	k = 0;
 	for (int i = 1; i < GS_NONPOST_COUNT; i++)
-		if (s->skipped_by[i])
+		if (v->skipped_by[i])
 			fprintf(f, "%s\"%s\":%llu", k++ ? "," : "",
 				gs_nonpost_key((enum gs_nonpost)i),
-				(unsigned long long)s->skipped_by[i]);
+				(unsigned long long)v->skipped_by[i]);
 	fprintf(f,
 		"},\"late_posts\":%llu,\"future_posts\":%llu,"
 		"\"out_of_window\":%llu,\"posts_per_second\":%.2f,",
-		(unsigned long long)s->l.late_posts,
-		(unsigned long long)s->future_posts,
-		(unsigned long long)s->out_of_window, posts_per_second(s));
+		(unsigned long long)v->late_posts,
+		(unsigned long long)v->future_posts,
+		(unsigned long long)v->out_of_window, posts_per_second(s, v));
 	fputs("\"newest_post\":", f);
 	if (sum.posts) {
 		gs_json_time(f, sum.last_ms);
@@ -158,21 +268,21 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 	fprintf(f,
 		",\"bucket\":\"%s\",\"lateness_buckets\":%lld,\"open_bucket\":",
 		bw, (long long)s->o.lateness);
-	if (s->l.started)
-		gs_json_time(f, s->l.next);
+	if (v->live_started)
+		gs_json_time(f, v->open_bucket);
 	else
 		fputs("null", f);
 	fprintf(f,
 		",\"buckets_closed\":%llu,\"idle_closed\":%s,\"tags_tracked\":%llu,"
 		"\"accounts\":%.0f,\"trends\":{\"events\":%zu,\"open\":%zu,\"changes\":%llu},"
 		"\"stream_clients\":%u,\"sources\":[",
-		(unsigned long long)s->buckets_closed,
-		s->finished ? "true" : "false",
-		(unsigned long long)sum.tags_tracked, sum.accounts, s->nev,
-		open_trends(s), (unsigned long long)s->trend_changes,
+		(unsigned long long)v->buckets_closed,
+		v->finished ? "true" : "false",
+		(unsigned long long)sum.tags_tracked, sum.accounts, v->nev,
+		v->open_trends, (unsigned long long)v->trend_changes,
 		atomic_load(&s->stream_clients));
 	for (size_t i = 0; i < s->nsrc; i++) {
-		const struct gs_follow_info *fi = &s->src[i].info;
+		const struct gs_follow_info *fi = &v->src[i];
 		struct source_out so = source_out(fi);
 		fputs(i ? ",{\"path\":" : "{\"path\":", f);
 		gs_json_str(f, s->src[i].path);
@@ -192,10 +302,11 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 		fputc('}', f);
 	}
 	fputs("],\"networks\":{\"accounts\":", f);
-	net_stats_json(f, s->net);
+	net_stats_json(f, &v->net);
 	fputs(",\"tags\":", f);
-	net_stats_json(f, s->tagnet);
+	net_stats_json(f, &v->tagnet);
 	fputs("}}\n", f);
+	view_put(v);
 	gs_server_reply_out(r, &o);
 }
 
@@ -220,19 +331,18 @@ static void label_value(FILE *f, const char *s)
 
 void gs_server_metrics(struct gs_server *s, struct reply *r)
 {
-	struct gs_summary sum;
-	gs_engine_summary(s->e, &sum);
-	struct gs_memory mem;
-	gs_engine_memory(s->e, &mem);
+	struct view *v = view_get(s);
 	struct out o;
-	if (out_open(&o)) {
+	if (!v || out_open(&o)) {
+		view_put(v);
 		gs_server_reply_error(r, 500, "out of memory");
 		return;
 	}
+	const struct gs_summary sum = v->sum;
 	FILE *f = o.f;
 	metric(f, "lines_total", "counter", "Input lines read.");
 	fprintf(f, "groundswell_lines_total %llu\n",
-		(unsigned long long)s->lines);
+		(unsigned long long)v->lines);
 	metric(f, "posts_total", "counter", "Posts counted.");
 	fprintf(f, "groundswell_posts_total %llu\n",
 		(unsigned long long)sum.posts);
@@ -242,13 +352,13 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	metric(f, "malformed_lines_total", "counter",
 	       "Lines rejected, by reason.");
 	for (int i = 0; i < REASONS; i++)
-		if (s->malformed_by[i] || -i == GS_EJSON || -i == GS_EUTF8 ||
+		if (v->malformed_by[i] || -i == GS_EJSON || -i == GS_EUTF8 ||
 		    -i == GS_ETOOLONG || -i == GS_ETYPE || -i == GS_EFORMAT ||
 		    -i == GS_EMISSING || -i == GS_ETIME)
 			fprintf(f,
 				"groundswell_malformed_lines_total{reason=\"%s\"} %llu\n",
 				reason_name(i),
-				(unsigned long long)s->malformed_by[i]);
+				(unsigned long long)v->malformed_by[i]);
 	metric(f, "skipped_lines_total", "counter",
 	       "Well-formed lines that carry no post.");
 	fprintf(f, "groundswell_skipped_lines_total %llu\n",
@@ -256,26 +366,27 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	metric(f, "skipped_lines_by_kind_total", "counter",
 	       "Well-formed lines that carry no post, by kind (stream control messages, non-post events).");
 	for (int i = 1; i < GS_NONPOST_COUNT; i++)
-		if (s->skipped_by[i])
+		if (v->skipped_by[i])
 			fprintf(f,
 				"groundswell_skipped_lines_by_kind_total{kind=\"%s\"} %llu\n",
 				gs_nonpost_key((enum gs_nonpost)i),
-				(unsigned long long)s->skipped_by[i]);
+				(unsigned long long)v->skipped_by[i]);
 	metric(f, "late_posts_total", "counter",
 	       "Posts that arrived after their bucket was closed.");
 	fprintf(f, "groundswell_late_posts_total %llu\n",
-		(unsigned long long)s->l.late_posts);
+		(unsigned long long)v->late_posts);
 	metric(f, "future_posts_total", "counter",
 	       "Posts dated over a day after the wall clock, set aside.");
 	fprintf(f, "groundswell_future_posts_total %llu\n",
-		(unsigned long long)s->future_posts);
+		(unsigned long long)v->future_posts);
 	metric(f, "out_of_window_posts_total", "counter",
 	       "Posts dated outside --window-from/--window-to, left out.");
 	fprintf(f, "groundswell_out_of_window_posts_total %llu\n",
-		(unsigned long long)s->out_of_window);
+		(unsigned long long)v->out_of_window);
 	metric(f, "posts_per_second", "gauge",
 	       "Posts read per second over the last minute.");
-	fprintf(f, "groundswell_posts_per_second %.3f\n", posts_per_second(s));
+	fprintf(f, "groundswell_posts_per_second %.3f\n",
+		posts_per_second(s, v));
 	if (sum.posts) {
 		metric(f, "newest_post_timestamp_seconds", "gauge",
 		       "Event time of the newest post.");
@@ -289,17 +400,17 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	metric(f, "buckets_closed_total", "counter",
 	       "Buckets closed and judged.");
 	fprintf(f, "groundswell_buckets_closed_total %llu\n",
-		(unsigned long long)s->buckets_closed);
+		(unsigned long long)v->buckets_closed);
 	metric(f, "trend_events", "gauge", "Trend events detected so far.");
-	fprintf(f, "groundswell_trend_events %zu\n", s->nev);
+	fprintf(f, "groundswell_trend_events %zu\n", v->nev);
 	metric(f, "trends_open", "gauge", "Trend events not yet ended.");
-	fprintf(f, "groundswell_trends_open %zu\n", open_trends(s));
+	fprintf(f, "groundswell_trends_open %zu\n", v->open_trends);
 	metric(f, "tags_tracked", "gauge", "Tags held by the engine.");
 	fprintf(f, "groundswell_tags_tracked %llu\n",
 		(unsigned long long)sum.tags_tracked);
 	metric(f, "engine_memory_bytes", "gauge",
 	       "Heap bytes held by the engine.");
-	fprintf(f, "groundswell_engine_memory_bytes %zu\n", mem.total);
+	fprintf(f, "groundswell_engine_memory_bytes %zu\n", v->engine_memory);
 	metric(f, "stream_clients", "gauge",
 	       "Connected server-sent-events clients.");
 	fprintf(f, "groundswell_stream_clients %u\n",
@@ -321,7 +432,7 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 		fputs("groundswell_source_offset_bytes{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\"} %llu\n",
-			(unsigned long long)source_out(&s->src[i].info).offset);
+			(unsigned long long)source_out(&v->src[i]).offset);
 	}
 	metric(f, "source_lines_total", "counter",
 	       "Lines read from each source.");
@@ -329,8 +440,8 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 		fputs("groundswell_source_lines_total{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\"} %llu\n",
-			(unsigned long long)(s->src[i].info.lines +
-					     s->src[i].info.too_long));
+			(unsigned long long)(v->src[i].lines +
+					     v->src[i].too_long));
 	}
 	metric(f, "source_rotations_total", "counter",
 	       "Rotations and truncations of each followed file.");
@@ -338,14 +449,33 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 		fputs("groundswell_source_rotations_total{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\",kind=\"rotation\"} %llu\n",
-			(unsigned long long)source_out(&s->src[i].info)
-				.rotations);
+			(unsigned long long)source_out(&v->src[i]).rotations);
 		fputs("groundswell_source_rotations_total{source=\"", f);
 		label_value(f, s->src[i].path);
 		fprintf(f, "\",kind=\"truncation\"} %llu\n",
-			(unsigned long long)source_out(&s->src[i].info)
-				.truncations);
+			(unsigned long long)source_out(&v->src[i]).truncations);
 	}
+	static const char *const routes[JOB_KINDS] = {
+		[JOB_TRENDS] = "trends",
+		[JOB_MTAGS] = "trends_tags",
+		[JOB_TAG] = "tags",
+		[JOB_NETWORK] = "network"};
+	metric(f, "answer_builds_total", "counter",
+	       "Answers built (a cached one serves every request until the data changes), by route.");
+	for (int i = 0; i < JOB_KINDS; i++)
+		fprintf(f,
+			"groundswell_answer_builds_total{route=\"%s\"} %llu\n",
+			routes[i],
+			(unsigned long long)atomic_load(&s->builds[i]));
+	metric(f, "answers_refused_total", "counter",
+	       "Requests answered 503: too many answers were waiting to be built.");
+	fprintf(f, "groundswell_answers_refused_total %llu\n",
+		(unsigned long long)atomic_load(&s->jobs_refused));
+	metric(f, "answers_too_large_total", "counter",
+	       "Answers refused (413) for exceeding --max-answer.");
+	fprintf(f, "groundswell_answers_too_large_total %llu\n",
+		(unsigned long long)atomic_load(&s->answers_over));
+	view_put(v);
 	size_t len;
 	char *b = out_close(&o, &len);
 	if (!b)

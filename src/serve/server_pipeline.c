@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/timeutil.h"
 #include "out/json_writer.h"
@@ -348,13 +349,27 @@ void gs_server_source_info(struct source *src)
 	}
 }
 
+/* GS_SERVE_LOCK_PROBE=FILE (tests): when FILE exists, the pipeline removes
+ * it and holds the write lock for 2 s, as a slow batch would; requests must
+ * be answered meanwhile. */
+static void lock_probe(struct gs_server *s)
+{
+	if (!s->lock_probe || access(s->lock_probe, F_OK) != 0)
+		return;
+	write_lock(s);
+	unlink(s->lock_probe);
+	nanosleep(&(struct timespec){2, 0}, NULL);
+	pthread_rwlock_unlock(&s->lock);
+}
+
 void *gs_server_pipeline(void *arg)
 {
 	struct gs_server *s = arg;
-	struct pollfd pf[64];
+	struct pollfd pf[65];
 	while (!atomic_load(&s->stop)) {
 		unsigned got = 0;
 		int full = 0;
+		lock_probe(s);
 		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
 			write_lock(s);
 			unsigned k = read_batch(s, &s->src[i]);
@@ -371,6 +386,10 @@ void *gs_server_pipeline(void *arg)
 			pthread_rwlock_unlock(&s->lock);
 			got += k;
 		}
+		/* between batches: what /stats shows, and the answers asked
+		 * for (both without the lock: no one else writes) */
+		gs_server_view_publish(s, 0);
+		gs_server_jobs_run(s);
 		if (got) {
 			s->last_input = gs_now();
 			continue;
@@ -388,8 +407,11 @@ void *gs_server_pipeline(void *arg)
 			atomic_store(&s->more, 0);
 			atomic_fetch_add(&s->data_gen, 1);
 			pthread_rwlock_unlock(&s->lock);
+			gs_server_view_publish(s, 1);
+			continue; /* answers asked for meanwhile are rebuilt */
 		}
-		/* wait for input: streams are polled, files looked at again */
+		/* wait for input (streams are polled, files looked at again)
+		 * or a request for an answer (jobs_efd) */
 		nfds_t n = 0;
 		for (size_t i = 0; i < s->nsrc && n < 64; i++) {
 			int fd = gs_follow_pollfd(s->src[i].f);
@@ -398,10 +420,8 @@ void *gs_server_pipeline(void *arg)
 							  .events = POLLIN};
 		}
 		int files = n < s->nsrc;
-		if (n)
-			poll(pf, n, files ? 100 : 200);
-		else
-			nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+		pf[n++] = (struct pollfd){.fd = s->jobs_efd, .events = POLLIN};
+		poll(pf, n, files ? 100 : 200);
 	}
 	return NULL;
 }

@@ -113,7 +113,8 @@ static struct MHD_Response *h_index(struct gs_server *s,
 	return NULL;
 }
 
-/* the trends routes serve cached answers, without the lock */
+/* no route but the admin list takes the lock: answers come from what the
+ * pipeline publishes, or it builds them (server_answers.c) */
 static struct MHD_Response *h_mtags(struct gs_server *s,
 				    struct MHD_Connection *c, char *arg,
 				    struct reply *r)
@@ -127,8 +128,8 @@ static struct MHD_Response *h_trends(struct gs_server *s,
 				     struct MHD_Connection *c, char *arg,
 				     struct reply *r)
 {
-	(void)c, (void)arg;
-	gs_server_trends(s, r);
+	(void)arg;
+	gs_server_trends(s, c, r);
 	return NULL;
 }
 
@@ -203,11 +204,11 @@ static const struct route routes[] = {
 	{"/api/v1/trends/tags", MATCH_EXACT, METHOD_GET, 0, h_mtags},
 	{"/api/v1/trends", MATCH_EXACT, METHOD_GET, 0, h_mtags},
 	{API "/trends", MATCH_EXACT, METHOD_GET, 0, h_trends},
-	{API "/tags/", MATCH_NAME, METHOD_GET, ROUTE_LOCKED, h_tag},
-	{API "/stats", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_stats},
-	{API "/network", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_network},
+	{API "/tags/", MATCH_NAME, METHOD_GET, 0, h_tag},
+	{API "/stats", MATCH_EXACT, METHOD_GET, 0, h_stats},
+	{API "/network", MATCH_EXACT, METHOD_GET, 0, h_network},
 	{API "/stream", MATCH_EXACT, METHOD_GET, 0, h_stream},
-	{"/metrics", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_metrics},
+	{"/metrics", MATCH_EXACT, METHOD_GET, 0, h_metrics},
 	{NULL, MATCH_EXACT, METHOD_GET, 0, NULL},
 };
 
@@ -328,6 +329,7 @@ static void answer_put_cb(void *cls)
 struct req {
 	size_t body; /* bytes of body received */
 	int too_big;
+	int waited; /* was suspended for an answer (struct reply, resumed) */
 };
 
 static struct conn *conn_of(struct MHD_Connection *c)
@@ -395,6 +397,7 @@ enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	struct reply r = {0};
+	r.resumed = q->waited;
 	struct MHD_Response *resp = NULL;
 	if (q->too_big) {
 		gs_server_reply_error(&r, 413, "request too large");
@@ -403,6 +406,10 @@ enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 		r.allow = "GET, HEAD, POST, OPTIONS";
 	} else {
 		resp = route(s, c, url, method, &r);
+	}
+	if (r.suspend) { /* resumed once the pipeline has built the answer */
+		q->waited = 1;
+		return MHD_YES;
 	}
 	if (!resp && r.ans) {
 		resp = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -431,6 +438,11 @@ enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 			MHD_add_response_header(resp, "Link", r.link);
 		if (r.allow)
 			MHD_add_response_header(resp, "Allow", r.allow);
+		if (r.retry_after) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%u", r.retry_after);
+			MHD_add_response_header(resp, "Retry-After", ra);
+		}
 		if (r.www_auth)
 			MHD_add_response_header(
 				resp, "WWW-Authenticate",
