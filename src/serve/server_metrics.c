@@ -194,7 +194,9 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 	net_stats_json(f, s->net);
 	fputs(",\"tags\":", f);
 	net_stats_json(f, s->tagnet);
-	fputs("}}\n", f);
+	fputc('}', f);
+	gs_server_snapshot_stats(s, f);
+	fputs("}\n", f);
 	gs_server_reply_out(r, &o);
 }
 
@@ -341,6 +343,7 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 			(unsigned long long)source_out(&s->src[i].info)
 				.truncations);
 	}
+	gs_server_snapshot_metrics(s, f);
 	size_t len;
 	char *b = out_close(&o, &len);
 	if (!b)
