@@ -22,7 +22,8 @@
  * position: path, kind, offset, device, inode and counts; last, u8 1 when
  * a per-tag network table follows), then the engine ("GSEN"), the detector
  * ("GSTR"), the whole stream's network ("GSNW") and, when there is one,
- * the per-tag network table (another "GSNW"), and nothing after it. All are
+ * the per-tag network table (another "GSNW"), and nothing after it
+ * (encrypted under --pseudonymize-key-file: see "GSXC" below). All are
  * serialised under the read lock, so the sources' offsets are exactly those
  * of the lines the engine and the networks have counted; the bytes are then
  * written without the lock (gs_server_snapshot says why) to
@@ -400,18 +401,20 @@ static int snapshot_store(struct gs_server *s, char *msg, size_t msglen)
 }
 
 /*
- * Why outside the lock: a snapshot of a large state (119 MB) written and
- * fsync'ed under the read lock stalled the pipeline, and behind it every
- * request, for as long as the disk took (/stats p99 22 -> 607 ms, ingest
- * -28% at --snapshot-every 1s: bench/serve-snapshot.md). Now the lock is
- * held only while the state is serialised into memory, at memory speed;
- * the file is written, fsync'ed and renamed without it. The bytes are
- * those of one instant, so the crash guarantees are unchanged; the price
- * is a copy of the snapshot in memory, kept between snapshots (its pages
- * faulted in again each time made the lock last twice as long). (fork(), as
- * Redis's BGSAVE, would hold the lock for less but copies pages on write
- * instead, and a child of a multi-threaded server outliving a kill -9 could
- * race the next run's snapshot.)
+ * Why outside the lock: a snapshot of a large state written and fsync'ed
+ * under the read lock stalled the pipeline, and behind it every request,
+ * for as long as the disk took (/stats p99 22 -> 607 ms, ingest -28% at
+ * --snapshot-every 1s, as the issue measured it). Now the lock is held only
+ * while the state is serialised into memory; the file is written (and
+ * encrypted), fsync'ed and renamed without it. The bytes are those of one
+ * instant, so the crash guarantees are unchanged; the price is a copy of
+ * the snapshot in memory, kept between snapshots (its pages faulted in
+ * again each time made the lock last twice as long). fork(), as Redis's
+ * BGSAVE, was tried and measured worse here (bench/serve-snapshot.md): the
+ * fork of a large process held the lock 0.12 s, and the pages the pipeline
+ * then changed were copied on write while the child took a CPU from it
+ * (ingest 1,289 posts/s against 5,332); a child of a multi-threaded server
+ * is also fragile (GCC 12's ASan does not lock its allocator at fork).
  */
 int gs_server_snapshot(struct gs_server *s)
 {
