@@ -200,10 +200,59 @@ double gs_rd_f64(struct gs_rd *r)
 
 /* ---- envelope ---------------------------------------------------------- */
 
+/*
+ * One pass, for a FILE that can seek (a file, a memory stream): the header
+ * with a placeholder length, the payload (its CRC alone), then the header
+ * again with the length, and the CRC of both (crc32_combine). The bytes are
+ * those of the two passes below, which walk the state twice (once to count
+ * it); serve serialises under its lock, so the walk it saves is time the
+ * pipeline waits. Returns 1 when it cannot seek (nothing written), else as
+ * gs_snap_write.
+ */
+static int snap_write_seek(FILE *f, const char magic[4], uint32_t version,
+			   void (*body)(struct gs_wr *w, const void *obj),
+			   const void *obj)
+{
+	off_t at = ftello(f);
+	if (at < 0)
+		return 1;
+	unsigned char h[GS_SNAP_HEADER] = {0};
+	memcpy(h, magic, 4);
+	put32(h + 4, version);
+	if (fwrite(h, 1, sizeof h, f) != sizeof h)
+		return GS_EIO;
+	struct gs_wr w = {0};
+	w.f = f;
+	w.crc = (uint32_t)crc32(0, NULL, 0);
+	w.buf = malloc(GS_WR_BUF);
+	if (!w.buf)
+		return GS_ENOMEM;
+	body(&w, obj);
+	wr_flush(&w);
+	free(w.buf);
+	if (w.err)
+		return w.err;
+	gs_put64(h + 8, w.n);
+	uint32_t crc = (uint32_t)crc32(0, NULL, 0);
+	crc = (uint32_t)crc32(crc, h, sizeof h);
+	crc = (uint32_t)crc32_combine64(crc, w.crc, (z_off64_t)w.n);
+	unsigned char tail[4];
+	put32(tail, crc);
+	if (fseeko(f, at, SEEK_SET) != 0 ||
+	    fwrite(h, 1, sizeof h, f) != sizeof h ||
+	    fseeko(f, at + (off_t)sizeof h + (off_t)w.n, SEEK_SET) != 0 ||
+	    fwrite(tail, 1, 4, f) != 4 || fflush(f) != 0 || ferror(f))
+		return GS_EIO;
+	return 0;
+}
+
 int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 		  void (*body)(struct gs_wr *w, const void *obj),
 		  const void *obj)
 {
+	int r = snap_write_seek(f, magic, version, body, obj);
+	if (r != 1)
+		return r;
 	struct gs_wr count = {0};
 	body(&count, obj);
 	struct gs_wr w = {0};

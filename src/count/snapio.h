@@ -72,9 +72,10 @@ void gs_put64(unsigned char *p, uint64_t v);
 /*
  * Writes one section: magic (4 bytes), version (u32), payload length (u64),
  * the payload that body() writes, and the CRC32 of all of the above (u32).
- * body() is called twice, first to count the payload, then to write it, and
- * must write the same bytes both times. Then fflush(). Returns 0, GS_EIO or
- * GS_ENOMEM.
+ * When f can seek, body() is called once and the length written into the
+ * header afterwards; otherwise twice, first to count the payload, then to
+ * write it, and it must write the same bytes both times. Either way the
+ * bytes are the same. Then fflush(). Returns 0, GS_EIO or GS_ENOMEM.
  */
 int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 		  void (*body)(struct gs_wr *w, const void *obj),

@@ -93,6 +93,7 @@ struct answer_cache {
 struct snap_chunks {
 	char **c;
 	size_t n, cap, used;
+	size_t pos, len; /* the write position, and the bytes written */
 };
 
 /* How the snapshots fare, for /stats and /metrics (under snap_mu). */

@@ -116,7 +116,8 @@ static void say(char *msg, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends to the snapshot's chunks (a fopencookie writer): fixed chunks,
+/* Writes into the snapshot's chunks at the write position (a fopencookie
+ * writer, which can seek): fixed chunks,
  * never moved, so nothing is copied twice (open_memstream's doubling cost
  * 2.2 s for 76 MB against 0.3 s here). */
 static ssize_t chunks_write(void *cookie, const char *p, size_t n)
@@ -124,30 +125,48 @@ static ssize_t chunks_write(void *cookie, const char *p, size_t n)
 	struct snap_chunks *k = cookie;
 	size_t done = 0;
 	while (done < n) {
-		if (!k->n || k->used == SNAP_CHUNK) {
-			if (k->n == k->cap) {
-				size_t nc = k->cap ? 2 * k->cap : 16;
-				char **v = realloc(k->c, nc * sizeof *v);
-				if (!v)
-					return done ? (ssize_t)done : -1;
-				memset(v + k->cap, 0,
-				       (nc - k->cap) * sizeof *v);
-				k->c = v;
-				k->cap = nc;
-			}
-			if (!k->c[k->n] && !(k->c[k->n] = malloc(SNAP_CHUNK)))
+		size_t ci = k->pos / SNAP_CHUNK, off = k->pos % SNAP_CHUNK;
+		if (ci >= k->cap) {
+			size_t nc = k->cap ? 2 * k->cap : 16;
+			while (nc <= ci)
+				nc *= 2;
+			char **v = realloc(k->c, nc * sizeof *v);
+			if (!v)
 				return done ? (ssize_t)done : -1;
-			k->n++;
-			k->used = 0;
+			memset(v + k->cap, 0, (nc - k->cap) * sizeof *v);
+			k->c = v;
+			k->cap = nc;
 		}
+		if (!k->c[ci] && !(k->c[ci] = malloc(SNAP_CHUNK)))
+			return done ? (ssize_t)done : -1;
 		size_t m = n - done;
-		if (m > SNAP_CHUNK - k->used)
-			m = SNAP_CHUNK - k->used;
-		memcpy(k->c[k->n - 1] + k->used, p + done, m);
-		k->used += m;
+		if (m > SNAP_CHUNK - off)
+			m = SNAP_CHUNK - off;
+		memcpy(k->c[ci] + off, p + done, m);
 		done += m;
+		k->pos += m;
+		if (k->pos > k->len)
+			k->len = k->pos;
 	}
+	k->n = (k->len + SNAP_CHUNK - 1) / SNAP_CHUNK;
+	k->used = k->n ? k->len - (k->n - 1) * SNAP_CHUNK : 0;
 	return (ssize_t)n;
+}
+
+/* Seeks within what was written (gs_snap_write goes back to put each
+ * section's length in its header). */
+static int chunks_seek(void *cookie, off64_t *off, int whence)
+{
+	struct snap_chunks *k = cookie;
+	off64_t base = whence == SEEK_SET   ? 0
+		       : whence == SEEK_CUR ? (off64_t)k->pos
+					    : (off64_t)k->len;
+	off64_t np = base + *off;
+	if (np < 0 || np > (off64_t)k->len)
+		return -1;
+	k->pos = (size_t)np;
+	*off = np;
+	return 0;
 }
 
 void gs_server_snapshot_free(struct gs_server *s)
@@ -163,9 +182,9 @@ void gs_server_snapshot_free(struct gs_server *s)
 static int snapshot_serialize(struct gs_server *s, size_t *len)
 {
 	struct snap_chunks *k = &s->chunks;
-	k->n = k->used = 0;
+	k->n = k->used = k->pos = k->len = 0;
 	*len = 0;
-	cookie_io_functions_t io = {.write = chunks_write};
+	cookie_io_functions_t io = {.write = chunks_write, .seek = chunks_seek};
 	FILE *f = fopencookie(k, "w", io);
 	if (!f)
 		return GS_ENOMEM;
@@ -183,7 +202,7 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
 		r = GS_ENOMEM;
 	if (fclose(f) != 0 && !r)
 		r = GS_ENOMEM;
-	*len = k->n ? (k->n - 1) * SNAP_CHUNK + k->used : 0;
+	*len = k->len;
 	return r;
 }
 
