@@ -14,6 +14,7 @@
 #include "groundswell.h"
 #include "count/hll.h"
 #include "count/network.h"
+#include "count/snapio.h"
 #include "out/network_write.h"
 #include "tap.h"
 #include "base/timeutil.h"
@@ -1134,6 +1135,136 @@ static void server_sections(void)
 	unlink(path);
 }
 
+/* What a refused snapshot says: the section, the byte, and what was wrong
+ * (gs_snap_why), for each kind of damage. */
+static void refusal_messages(void)
+{
+	struct gs_engine *e = gs_engine_new(NULL);
+	struct gs_post p;
+	memset(&p, 0, sizeof p);
+	p.account.p = "alice";
+	p.account.n = 5;
+	p.time_ms = 1500000000000;
+	gs_engine_add(e, &p);
+	int r, err;
+	struct buf s = save_engine(e, &r);
+	char want[256];
+	unsigned char *c = malloc(s.n + 8);
+	/* a checksum mismatch names the section's bytes */
+	memcpy(c, s.p, s.n);
+	c[s.n / 2] ^= 0x10;
+	struct gs_engine *b = load_engine(c, s.n, &err);
+	snprintf(want, sizeof want,
+		 "checksum mismatch in section 'GSEN' (bytes 0 to %zu)",
+		 s.n - 1);
+	TAP_OK(!b && err == GS_EFORMAT, "why: a flipped byte is refused");
+	TAP_EQ_STR(gs_snap_why(), want, "why: the checksum, with the bytes");
+	/* truncated: where the file ends */
+	b = load_engine(s.p, s.n - 3, &err);
+	snprintf(want, sizeof want,
+		 "truncated at byte %zu (in section 'GSEN' of byte 0)",
+		 s.n - 3);
+	TAP_EQ_STR(gs_snap_why(), want, "why: truncated at byte N");
+	b = load_engine(s.p, 7, &err);
+	TAP_EQ_STR(gs_snap_why(),
+		   "truncated at byte 7 (in section 'GSEN' of byte 0)",
+		   "why: truncated in the header");
+	b = load_engine(s.p, 0, &err);
+	TAP_EQ_STR(gs_snap_why(),
+		   "truncated at byte 0 (section 'GSEN' expected)",
+		   "why: an empty file");
+	/* another version, another magic */
+	memcpy(c, s.p, s.n);
+	c[4] = 2;
+	fix_crc(c, s.n);
+	b = load_engine(c, s.n, &err);
+	TAP_EQ_STR(
+		gs_snap_why(),
+		"other version: section 'GSEN' is version 2, this groundswell reads version 1",
+		"why: another version");
+	memcpy(c, s.p, s.n);
+	c[3] = 1;
+	b = load_engine(c, s.n, &err);
+	TAP_EQ_STR(gs_snap_why(),
+		   "not a section 'GSEN' at byte 0 (found 'GSE\\x01')",
+		   "why: another magic, unprintable bytes escaped");
+	/* the checksum holds, the content does not */
+	memcpy(c, s.p, s.n);
+	c[16] = 0; /* bucket_ms 0 */
+	c[17] = c[18] = c[19] = c[20] = c[21] = c[22] = c[23] = 0;
+	fix_crc(c, s.n);
+	b = load_engine(c, s.n, &err);
+	snprintf(
+		want, sizeof want,
+		"invalid content in section 'GSEN' of %zu bytes (its checksum holds)",
+		s.n - 20);
+	TAP_OK(!b && err == GS_EFORMAT,
+	       "why: a bad field behind a good checksum is refused");
+	TAP_EQ_STR(gs_snap_why(), want, "why: invalid content");
+	/* trailing bytes: the section loads, the end does not */
+	memcpy(c, s.p, s.n);
+	memcpy(c + s.n, "garbage!", 8);
+	FILE *f = mem_in(c, s.n + 8);
+	b = gs_engine_load(f, &err);
+	TAP_OK(b && !strcmp(gs_snap_why(), ""),
+	       "why: a good section says nothing");
+	r = gs_snap_end(f);
+	snprintf(want, sizeof want,
+		 "trailing bytes after byte %zu (the end of the last section)",
+		 s.n);
+	TAP_EQ_INT(r, GS_EFORMAT,
+		   "trailing bytes after the last section: GS_EFORMAT");
+	TAP_EQ_STR(gs_snap_why(), want, "why: trailing bytes after byte N");
+	fclose(f);
+	gs_engine_free(b);
+	f = mem_in(s.p, s.n);
+	b = gs_engine_load(f, &err);
+	TAP_OK(b && gs_snap_end(f) == 0, "no trailing bytes: the end is found");
+	fclose(f);
+	gs_engine_free(b);
+	free(c);
+	free(s.p);
+	gs_engine_free(e);
+}
+
+/* A FILE that cannot seek: gs_snap_write then counts the payload first. */
+static ssize_t noseek_write(void *cookie, const char *p, size_t n)
+{
+	struct buf *b = cookie;
+	char *q = realloc(b->p, b->n + n);
+	if (!q)
+		return -1;
+	memcpy(q + b->n, p, n);
+	b->p = q;
+	b->n += n;
+	return (ssize_t)n;
+}
+
+/* One pass (a FILE that seeks: the length put in the header afterwards)
+ * and two (one that cannot) write the same bytes. */
+static void one_pass_same_bytes(void)
+{
+	char *path = gen_stream(GS_GEN_JETSTREAM, 2, 40, 0.3, 0);
+	struct gs_engine *e = gs_engine_new(NULL);
+	feed(path, 0, count_lines(path), &e, 1, NULL, 0);
+	unlink(path);
+	int r;
+	struct buf one = save_engine(e, &r);
+	struct buf two = {NULL, 0};
+	cookie_io_functions_t io = {.write = noseek_write};
+	FILE *f = fopencookie(&two, "w", io);
+	TAP_OK(f && ftello(f) < 0,
+	       "a cookie FILE without seek cannot tell its position");
+	int r2 = gs_engine_save(e, f);
+	fclose(f);
+	TAP_OK(r == 0 && r2 == 0 && one.n == two.n && one.n > 1000 &&
+		       !memcmp(one.p, two.p, one.n),
+	       "one pass and two write the same %zu bytes", one.n);
+	free(one.p);
+	free(two.p);
+	gs_engine_free(e);
+}
+
 int main(void)
 {
 	hll_round_trips();
@@ -1180,5 +1311,7 @@ int main(void)
 	corrupt_engine();
 	corrupt_trend();
 	server_sections();
+	refusal_messages();
+	one_pass_same_bytes();
 	return TAP_DONE();
 }

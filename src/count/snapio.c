@@ -3,7 +3,9 @@
  */
 #include "snapio.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -198,10 +200,59 @@ double gs_rd_f64(struct gs_rd *r)
 
 /* ---- envelope ---------------------------------------------------------- */
 
+/*
+ * One pass, for a FILE that can seek (a file, a memory stream): the header
+ * with a placeholder length, the payload (its CRC alone), then the header
+ * again with the length, and the CRC of both (crc32_combine). The bytes are
+ * those of the two passes below, which walk the state twice (once to count
+ * it); serve serialises under its lock, so the walk it saves is time the
+ * pipeline waits. Returns 1 when it cannot seek (nothing written), else as
+ * gs_snap_write.
+ */
+static int snap_write_seek(FILE *f, const char magic[4], uint32_t version,
+			   void (*body)(struct gs_wr *w, const void *obj),
+			   const void *obj)
+{
+	off_t at = ftello(f);
+	if (at < 0)
+		return 1;
+	unsigned char h[GS_SNAP_HEADER] = {0};
+	memcpy(h, magic, 4);
+	put32(h + 4, version);
+	if (fwrite(h, 1, sizeof h, f) != sizeof h)
+		return GS_EIO;
+	struct gs_wr w = {0};
+	w.f = f;
+	w.crc = (uint32_t)crc32(0, NULL, 0);
+	w.buf = malloc(GS_WR_BUF);
+	if (!w.buf)
+		return GS_ENOMEM;
+	body(&w, obj);
+	wr_flush(&w);
+	free(w.buf);
+	if (w.err)
+		return w.err;
+	gs_put64(h + 8, w.n);
+	uint32_t crc = (uint32_t)crc32(0, NULL, 0);
+	crc = (uint32_t)crc32(crc, h, sizeof h);
+	crc = (uint32_t)crc32_combine64(crc, w.crc, (z_off64_t)w.n);
+	unsigned char tail[4];
+	put32(tail, crc);
+	if (fseeko(f, at, SEEK_SET) != 0 ||
+	    fwrite(h, 1, sizeof h, f) != sizeof h ||
+	    fseeko(f, at + (off_t)sizeof h + (off_t)w.n, SEEK_SET) != 0 ||
+	    fwrite(tail, 1, 4, f) != 4 || fflush(f) != 0 || ferror(f))
+		return GS_EIO;
+	return 0;
+}
+
 int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 		  void (*body)(struct gs_wr *w, const void *obj),
 		  const void *obj)
 {
+	int r = snap_write_seek(f, magic, version, body, obj);
+	if (r != 1)
+		return r;
 	struct gs_wr count = {0};
 	body(&count, obj);
 	struct gs_wr w = {0};
@@ -227,48 +278,126 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 	return w.err;
 }
 
-/* Reads exactly n bytes; GS_EFORMAT at the end of the file, GS_EIO on a
- * read error. */
-static int read_exact(FILE *f, unsigned char *p, size_t n)
+/* ---- why a load failed ------------------------------------------------ */
+
+/* One per thread: loads run on any thread, and the phrase must be the one of
+ * the load that failed on this one. */
+static _Thread_local char why_buf[192];
+
+const char *gs_snap_why(void)
 {
-	size_t got = fread(p, 1, n, f);
-	if (got == n)
+	return why_buf;
+}
+
+static void why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void why(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof why_buf, fmt, ap);
+	va_end(ap);
+}
+
+/* A magic as text: printable bytes as they are, others as \xNN. */
+static const char *magic_str(const unsigned char *m, char out[17])
+{
+	char *o = out;
+	for (int i = 0; i < 4; i++)
+		if (m[i] >= 0x20 && m[i] < 0x7f && m[i] != '\'' && m[i] != '\\')
+			*o++ = (char)m[i];
+		else
+			o += sprintf(o, "\\x%02x", m[i]);
+	*o = 0;
+	return out;
+}
+
+/* Where f stands, or -1 when it cannot say (a pipe). */
+static long long file_at(FILE *f)
+{
+	off_t at = ftello(f);
+	return at < 0 ? -1 : (long long)at;
+}
+
+/* Reads exactly n bytes, adding what it got to *got; GS_EFORMAT at the end
+ * of the file, GS_EIO on a read error. */
+static int read_exact(FILE *f, unsigned char *p, size_t n, uint64_t *got)
+{
+	size_t k = fread(p, 1, n, f);
+	*got += k;
+	if (k == n)
 		return 0;
 	return ferror(f) ? GS_EIO : GS_EFORMAT;
+}
+
+/* Says that the file ended at byte at + got (in the section that starts
+ * at `at`), or that reading failed. */
+static int read_failed(int r, long long at, uint64_t got, const char *magic)
+{
+	if (r == GS_EIO)
+		why("read error in section '%.4s'", magic);
+	else if (at < 0)
+		why("truncated in section '%.4s'", magic);
+	else if (!got)
+		why("truncated at byte %lld (section '%.4s' expected)", at,
+		    magic);
+	else
+		why("truncated at byte %llu (in section '%.4s' of byte %lld)",
+		    (unsigned long long)at + got, magic, at);
+	return r;
 }
 
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len)
 {
 	unsigned char h[GS_SNAP_HEADER];
-	int r = read_exact(f, h, sizeof h);
+	long long at = file_at(f);
+	uint64_t got = 0;
+	char ms[17];
+	why_buf[0] = 0;
+	int r = read_exact(f, h, sizeof h, &got);
 	if (r)
-		return r;
-	if (memcmp(h, magic, 4) != 0 || gs_le32(h + 4) != version)
+		return read_failed(r, at, got, magic);
+	if (memcmp(h, magic, 4) != 0) {
+		why("not a section '%.4s' at byte %lld (found '%s')", magic, at,
+		    magic_str(h, ms));
 		return GS_EFORMAT;
+	}
+	if (gs_le32(h + 4) != version) {
+		why("other version: section '%.4s' is version %lu, this "
+		    "groundswell reads version %lu",
+		    magic, (unsigned long)gs_le32(h + 4),
+		    (unsigned long)version);
+		return GS_EFORMAT;
+	}
 	uint64_t n = gs_le64(h + 8);
-	if (n > GS_SNAP_MAX_PAYLOAD || n > SIZE_MAX - 4)
+	if (n > GS_SNAP_MAX_PAYLOAD || n > SIZE_MAX - 4) {
+		why("section '%.4s' at byte %lld claims %llu bytes", magic, at,
+		    (unsigned long long)n);
 		return GS_EFORMAT;
+	}
 	/* grow with what arrives: a corrupt length cannot make us allocate
 	 * more than twice the bytes the file really holds */
 	size_t want = (size_t)n + 4, have = 0, cap = want < (1u << 20) ? want : (1u << 20);
 	unsigned char *buf = malloc(cap);
-	if (!buf)
+	if (!buf) {
+		why("out of memory");
 		return GS_ENOMEM;
+	}
 	while (have < want) {
 		if (have == cap) {
 			size_t ncap = cap > want / 2 ? want : cap * 2;
 			unsigned char *nb = realloc(buf, ncap);
 			if (!nb) {
 				free(buf);
+				why("out of memory");
 				return GS_ENOMEM;
 			}
 			buf = nb;
 			cap = ncap;
 		}
-		if ((r = read_exact(f, buf + have, cap - have))) {
+		if ((r = read_exact(f, buf + have, cap - have, &got))) {
 			free(buf);
-			return r;
+			return read_failed(r, at, got, magic);
 		}
 		have = cap;
 	}
@@ -281,11 +410,38 @@ int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 	}
 	if (crc != gs_le32(buf + n)) {
 		free(buf);
+		if (at < 0)
+			why("checksum mismatch in section '%.4s'", magic);
+		else
+			why("checksum mismatch in section '%.4s' (bytes %lld to "
+			    "%llu)",
+			    magic, at, (unsigned long long)at + got - 1);
 		return GS_EFORMAT;
 	}
 	*payload = buf;
 	*len = (size_t)n;
 	return 0;
+}
+
+int gs_snap_end(FILE *f)
+{
+	long long at = file_at(f);
+	int c = fgetc(f);
+	if (c == EOF) {
+		if (ferror(f)) {
+			why("read error");
+			return GS_EIO;
+		}
+		why_buf[0] = 0;
+		return 0;
+	}
+	if (at < 0)
+		why("trailing bytes after the last section");
+	else
+		why("trailing bytes after byte %lld (the end of the last "
+		    "section)",
+		    at);
+	return GS_EFORMAT;
 }
 
 void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
@@ -306,6 +462,12 @@ void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 	free(buf);
 	if (*err) {
 		release(obj);
+		if (*err == GS_EFORMAT)
+			why("invalid content in section '%.4s' of %zu bytes "
+			    "(its checksum holds)",
+			    magic, len);
+		else
+			why("%s", gs_strerror(*err));
 		return NULL;
 	}
 	return obj;

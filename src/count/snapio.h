@@ -72,9 +72,10 @@ void gs_put64(unsigned char *p, uint64_t v);
 /*
  * Writes one section: magic (4 bytes), version (u32), payload length (u64),
  * the payload that body() writes, and the CRC32 of all of the above (u32).
- * body() is called twice, first to count the payload, then to write it, and
- * must write the same bytes both times. Then fflush(). Returns 0, GS_EIO or
- * GS_ENOMEM.
+ * When f can seek, body() is called once and the length written into the
+ * header afterwards; otherwise twice, first to count the payload, then to
+ * write it, and it must write the same bytes both times. Either way the
+ * bytes are the same. Then fflush(). Returns 0, GS_EIO or GS_ENOMEM.
  */
 int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 		  void (*body)(struct gs_wr *w, const void *obj),
@@ -87,10 +88,28 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
  * the bytes actually read, never to a length merely claimed by the header.
  * Returns 0 with *payload (malloc'ed; free it) and *len; GS_EFORMAT for a
  * wrong magic or version, a truncated section or a CRC mismatch; GS_EIO when
- * reading failed; GS_ENOMEM.
+ * reading failed; GS_ENOMEM. A failure says why in gs_snap_why().
  */
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len);
+
+/*
+ * After the last section: 0 when the file ends here, GS_EFORMAT when bytes
+ * follow (a snapshot is refused whole, as any other damage), GS_EIO on a
+ * read error; gs_snap_why() says which.
+ */
+int gs_snap_end(FILE *f);
+
+/*
+ * What the last failed gs_snap_read(), gs_snap_load() or gs_snap_end() of
+ * this thread found wrong, as a lower-case phrase naming the section and
+ * the byte offsets in the file: "checksum mismatch in section 'GSEN' (bytes
+ * 0 to 4211)", "truncated at byte N (...)", "trailing bytes after byte N
+ * (...)", "other version: ...", "invalid content in section ..."; "" after
+ * a success or when the failure was the caller's own. The text lives until
+ * the next load on this thread.
+ */
+const char *gs_snap_why(void);
 
 /*
  * gs_snap_read() then decode(rd over the payload, &object): the object, or

@@ -179,6 +179,8 @@ static void free_server(struct gs_server *s)
 	pthread_mutex_destroy(&s->ring_mu);
 	pthread_mutex_destroy(&s->mod_mu);
 	pthread_mutex_destroy(&s->conn_mu);
+	pthread_mutex_destroy(&s->snap_mu);
+	gs_server_snapshot_free(s);
 	gs_server_answer_put(s->ac_trends.cur);
 	gs_server_answer_put(s->ac_mtags.cur);
 	gs_server_answers_free(s);
@@ -236,6 +238,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_mutex_init(&s->ring_mu, NULL);
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_mutex_init(&s->snap_mu, NULL);
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
 	pthread_mutex_init(&s->ac_mtags.mu, NULL);
 	pthread_mutex_init(&s->view_mu, NULL);
@@ -318,8 +321,12 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			free_server(s);
 			return GS_EIO;
 		}
-		int r = gs_server_snapshot_load(s, &saved, &nsaved, err,
-						errlen);
+		/* a snapshot that cannot be written is found now, not after
+		 * hours of counting that a restart would lose */
+		int r = gs_server_state_writable(o->state_dir, err, errlen);
+		if (!r)
+			r = gs_server_snapshot_load(s, &saved, &nsaved, err,
+						    errlen);
 		if (r) {
 			free_server(s);
 			return r;

@@ -125,6 +125,26 @@ struct view {
 	struct gs_follow_info src[]; /* each source's, as s->src[i].info */
 };
 
+/* The last snapshot's bytes: chunks of SNAP_CHUNK bytes (kept for the
+ * next one), the first n in use, the last of them up to used. */
+#define SNAP_CHUNK (4u << 20)
+struct snap_chunks {
+	char **c;
+	size_t n, cap, used;
+	size_t pos, len; /* the write position, and the bytes written */
+};
+
+/* How the snapshots fare, for /stats and /metrics (under snap_mu). */
+struct snap_health {
+	uint64_t written, failures;
+	int failing;		 /* the last attempt failed */
+	double ok_wall;		 /* wall clock of the last success */
+	double err_wall;	 /* ... and of the last failure */
+	char err[512];		 /* the last failure, naming the file */
+	size_t bytes;		 /* of the last snapshot written */
+	double took_s, locked_s; /* the last one's time, and with the lock */
+};
+
 struct gs_server {
 	struct gs_server_options o;
 	char *listen_host, *public_url, *cors, *admin_log_path, *state_dir;
@@ -217,11 +237,13 @@ struct gs_server {
 	atomic_ullong jobs_refused;	 /* 503: the queue was full */
 	atomic_ullong answers_over;	 /* answers over --max-answer */
 	const char *lock_probe;		 /* GS_SERVE_LOCK_PROBE (tests) */
-	/* snapshots */
+	/* snapshots (the tick thread, or the owner's at stop) */
 	double last_snapshot;
 	uint64_t snap_lines; /* lines (and finished) as of the last snapshot */
 	int snap_finished;
-	int snap_err;
+	pthread_mutex_t snap_mu; /* guards snap (taken last, alone) */
+	struct snap_health snap;
+	struct snap_chunks chunks;
 };
 
 /*
@@ -502,9 +524,25 @@ void gs_server_metrics(struct gs_server *s, struct reply *r);
 
 /* ---- server_snapshot.c ------------------------------------------------- */
 
-/* Writes DIR/state.snap when anything changed since the last one (takes the
- * read lock); logs the first failure of a run. Returns 0 or the error. */
+/* Writes DIR/state.snap when anything changed since the last one: takes
+ * the read lock to serialise the state, writes the file without it; a
+ * failure removes the .tmp, is counted for /stats and /metrics, and is
+ * logged when it starts and when it ends. Returns 0 or the error. */
 int gs_server_snapshot(struct gs_server *s);
+
+/* Frees the chunks the snapshots are written from. */
+void gs_server_snapshot_free(struct gs_server *s);
+
+/* The snapshots' health: the "snapshots" member of /stats (a leading
+ * comma, then the member) and the snapshot metrics; nothing without
+ * --state. Takes snap_mu. */
+void gs_server_snapshot_stats(struct gs_server *s, FILE *f);
+void gs_server_snapshot_metrics(struct gs_server *s, FILE *f);
+
+/* Can snapshots be written in dir (created if need be)? 0, or GS_EIO with
+ * a message naming the directory. A probe file is created, written,
+ * fsync'ed and removed, as a snapshot would be. */
+int gs_server_state_writable(const char *dir, char *err, size_t errlen);
 
 /* Restores DIR/state.snap when there is one: 0 (restored or none), or an
  * error with a message. Sources are opened by the caller from *saved. */

@@ -305,7 +305,9 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 	net_stats_json(f, &v->net);
 	fputs(",\"tags\":", f);
 	net_stats_json(f, &v->tagnet);
-	fputs("}}\n", f);
+	fputc('}', f);
+	gs_server_snapshot_stats(s, f);
+	fputs("}\n", f);
 	view_put(v);
 	gs_server_reply_out(r, &o);
 }
@@ -475,6 +477,7 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	       "Answers refused (413) for exceeding --max-answer.");
 	fprintf(f, "groundswell_answers_too_large_total %llu\n",
 		(unsigned long long)atomic_load(&s->answers_over));
+	gs_server_snapshot_metrics(s, f);
 	view_put(v);
 	size_t len;
 	char *b = out_close(&o, &len);
