@@ -100,9 +100,11 @@ int gs_json_bool(struct gs_json *j, int *out);
 /* After the top-level value: GS_EJSON unless only white space is left. */
 int gs_json_finish(struct gs_json *j);
 
+/* An empty string may have a NULL p (a field never read): memcmp must not
+ * see it, not even for 0 bytes (C11 7.24.1). */
 static inline int gs_str_eq(struct gs_str s, const char *lit, size_t n)
 {
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 #define GS_STR_IS(s, lit) gs_str_eq((s), (lit), sizeof(lit) - 1)
 

@@ -344,9 +344,8 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 			src = o->orig;
 		else if (o->keys & K_RETWEET_REF)
 			for (size_t i = 0; i < ps->nincl; i++)
-				if (ps->incl[i]->id.n == o->retweet_ref.n &&
-				    memcmp(ps->incl[i]->id.p, o->retweet_ref.p,
-					   o->retweet_ref.n) == 0) {
+				if (gs_str_eq(ps->incl[i]->id, o->retweet_ref.p,
+					      o->retweet_ref.n)) {
 					src = ps->incl[i];
 					break;
 				}
