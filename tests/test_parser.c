@@ -1116,6 +1116,85 @@ static void test_jetstream_layout(void)
 	free(buf);
 }
 
+/* RFC 8259: a raw control character is malformed anywhere in a line, also
+ * in fields that are only skipped; an escaped one in a tag would be a
+ * second key that prints like the first ("#EclipseNow\u0000"). */
+static void test_control_characters(void)
+{
+	const char *t1 =
+		"{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		"\"user\":{\"id_str\":\"2\",\"description\":\"aQb\"},\"source\":\"web\","
+		"\"text\":\"#EclipseNow\",\"entities\":{\"hashtags\":[{\"text\":\"EclipseNow\"}]}}";
+	TAP_EQ_INT(parse(t1), 1, "control: the clean line is a post");
+	const char *q = strchr(t1, 'Q');
+	int all = 1;
+	for (int c = 0; c < 0x20; c++) {
+		char line[512];
+		size_t n = strlen(t1);
+		memcpy(line, t1, n);
+		line[q - t1] = (char)c; /* in a skipped string */
+		int r = parse_n(ps, line, n);
+		if (r != GS_EJSON ||
+		    !strstr(gs_parser_reason(ps), "control character")) {
+			TAP_OK(0,
+			       "control: raw 0x%02x in a skipped string: %d %s",
+			       c, r, gs_parser_reason(ps));
+			all = 0;
+			break;
+		}
+	}
+	if (all)
+		TAP_OK(1,
+		       "control: each raw control character in a skipped string is malformed");
+	TAP_EQ_STR(
+		gs_parser_reason(ps),
+		"malformed JSON: raw control character U+001F near column 98",
+		"control: the reason names the character and the column");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		      "\"user\":{\"id_str\":\"2\"},\"text\":\"a\tb\"}"),
+		GS_EJSON, "control: a raw tab in the text is malformed");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\",\x01"
+		      "\"user\":{\"id_str\":\"2\"},\"text\":\"ab\"}"),
+		GS_EJSON, "control: a raw 0x01 between members is malformed");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\t\"id_str\":\"1\","
+		      "\"user\":{\"id_str\":\"2\",\"d\":\"\\u0000\\n\"},\"text\":\"a\\tb\"}\r"),
+		1,
+		"control: tabs between tokens and escaped controls in other strings are fine");
+
+	static const struct {
+		const char *what, *line;
+	} tags[] = {
+		{"twitter1 entities",
+		 "{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		 "\"user\":{\"id_str\":\"2\"},\"text\":\"#EclipseNow\","
+		 "\"entities\":{\"hashtags\":[{\"text\":\"EclipseNow\\u0000\"}]}}"},
+		{"twitter2 entities",
+		 "{\"id\":\"1\",\"author_id\":\"2\",\"created_at\":\"2017-10-15T22:00:00Z\","
+		 "\"text\":\"x\",\"entities\":{\"hashtags\":[{\"tag\":\"Eclipse\\u001fNow\"}]}}"},
+		{"mastodon tags",
+		 "{\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00.000Z\",\"account\":{\"id\":\"9\"},"
+		 "\"content\":\"x\",\"tags\":[{\"name\":\"a\\nb\"}]}"},
+		{"jetstream facet",
+		 "{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		 "\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		 "\"record\":{\"text\":\"#a\",\"facets\":[{\"features\":[{\"tag\":\"a\\u0000\"}]}]}}}"},
+		{"jetstream record tags",
+		 "{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		 "\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		 "\"record\":{\"text\":\"x\",\"tags\":[\"\\u0007a\"]}}}"},
+	};
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		TAP_EQ_INT(parse(tags[i].line), GS_EJSON,
+			   "control: escaped in a tag (%s) is malformed",
+			   tags[i].what);
+		TAP_OK(strstr(gs_parser_reason(ps), "control character U+00"),
+		       "control: the reason says so: %s", gs_parser_reason(ps));
+	}
+}
+
 int main(void)
 {
 	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
@@ -1132,6 +1211,7 @@ int main(void)
 	test_big_page();
 	test_real_forms();
 	test_jetstream_layout();
+	test_control_characters();
 	gs_parser_free(ps);
 	free(copy);
 	return TAP_DONE();

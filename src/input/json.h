@@ -97,6 +97,17 @@ int gs_json_null(struct gs_json *j);
 /* Reads true or false. */
 int gs_json_bool(struct gs_json *j, int *out);
 
+/*
+ * Where the first control character (U+0000 to U+001F) that RFC 8259
+ * forbids in text[0..len) is: any inside a string (they must be escaped
+ * there), any but tab, line feed and carriage return between tokens.
+ * Returns its offset, or len when there is none. The skipping paths never
+ * look inside strings, so a line is checked once, whole, with this: one
+ * 16-byte compare per block, and a walk of the strings only for a line
+ * that holds such a byte at all.
+ */
+size_t gs_json_find_control(const char *text, size_t len);
+
 /* After the top-level value: GS_EJSON unless only white space is left. */
 int gs_json_finish(struct gs_json *j);
 

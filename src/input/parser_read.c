@@ -20,14 +20,39 @@
 #include "parser_int.h"
 #include "base/timeutil.h"
 
-static void tag_push(struct taglist *l, struct gs_str s)
+/* The reason for a decoded tag that holds a control character (only an
+ * escape such as \u0000 can put one there: the line's raw bytes are
+ * checked first); it would be a second key that prints like the tag
+ * without it. GS_EJSON, or 0 when it holds none. */
+static __attribute__((noinline)) int tag_controls(struct gs_parser *ps,
+						  struct gs_str s)
+{
+	for (size_t i = 0; i < s.n; i++)
+		if ((unsigned char)s.p[i] < 0x20)
+			return gs_parser_fail(
+				ps, GS_EJSON,
+				"malformed hashtag: escaped control character U+%04X",
+				(unsigned char)s.p[i]);
+	return 0;
+}
+
+/* Adds a tag; 0, or GS_EJSON with the reason set (tag_controls). */
+static inline int tag_push(struct gs_parser *ps, struct taglist *l,
+			   struct gs_str s)
 {
 	if (s.n == 0)
-		return;
+		return 0;
+	/* only a decoded string, in the arena, can hold a control character */
+	if (s.p >= ps->arena.buf && s.p < ps->arena.buf + ps->arena.cap) {
+		int r = tag_controls(ps, s);
+		if (r)
+			return r;
+	}
 	if (l->n < GS_POST_MAX_TAGS)
 		l->v[l->n++] = s;
 	else
 		l->dropped++;
+	return 0;
 }
 
 static void ment_push(struct mentlist *l, struct gs_str s)
@@ -196,9 +221,10 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 			return r;
 		if (!got.n)
 			got = got_alt;
-		if (tags)
-			tag_push(tags, got);
-		else
+		if (tags) {
+			if ((r = tag_push(ps, tags, got)))
+				return r;
+		} else
 			ment_push(ment, got);
 	}
 	return r;
@@ -353,7 +379,9 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 										 ps,
 										 k2)
 								       : r;
-						tag_push(&o->tags, v);
+						if ((r = tag_push(ps, &o->tags,
+								  v)))
+							return r;
 					} else if (KEY(k2, "did")) {
 						if ((r = gs_json_string(j, &v)))
 							return r == GS_ETYPE
@@ -390,9 +418,10 @@ static int read_string_array(struct gs_parser *ps, struct gs_json *j,
 		if ((r = gs_json_string(j, &v)))
 			return r == GS_ETYPE ? gs_parser_wrong_type(ps, key)
 					     : r;
-		if (l)
-			tag_push(l, v);
-		else if (!first->n)
+		if (l) {
+			if ((r = tag_push(ps, l, v)))
+				return r;
+		} else if (!first->n)
 			*first = v;
 	}
 	return r;
