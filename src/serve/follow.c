@@ -46,6 +46,7 @@ struct gs_follow {
 	uint64_t lines, too_long, rotations, truncations;
 	int err;
 	struct gs_net *net;     /* JETSTREAM, MASTODON */
+	char damage[160];	/* COMPRESSED: gs_reader_damage, or "" */
 };
 
 struct gs_follow *gs_follow_open(const char *path, size_t max_line,
@@ -285,6 +286,8 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 			return k;
 		}
 		f->state = GS_FOLLOW_ENDED;
+		if (k == GS_EDECOMPRESS)
+			gs_reader_damage(f->rd, f->damage, sizeof f->damage);
 		return k < 0 ? k : 0;
 	}
 	size_t budget = READ_BUDGET;
@@ -381,6 +384,11 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 		if (k != 2)
 			return k;
 	}
+}
+
+const char *gs_follow_damage(const struct gs_follow *f)
+{
+	return f->damage[0] ? f->damage : NULL;
 }
 
 int gs_follow_pollfd(const struct gs_follow *f)

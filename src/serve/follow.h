@@ -107,6 +107,10 @@ struct gs_follow *gs_follow_open(const char *path, size_t max_line,
  */
 int gs_follow_next(struct gs_follow *f, const char **line, size_t *len);
 
+/* After GS_EDECOMPRESS from a compressed file: what was wrong and where
+ * (gs_reader_damage: its lines before the damage were given); else NULL. */
+const char *gs_follow_damage(const struct gs_follow *f);
+
 /* A file descriptor to poll for input (streams), or -1. */
 int gs_follow_pollfd(const struct gs_follow *f);
 
