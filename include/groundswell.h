@@ -231,6 +231,14 @@ int gs_file_is_compressed(const char *path);
  * GS_EIO or GS_EDECOMPRESS when reading failed (reading stops).
  */
 int gs_reader_next(struct gs_reader *r, const char **line, size_t *len);
+/*
+ * After GS_EDECOMPRESS: what was wrong with the compressed input and where,
+ * as "gzip truncated at compressed byte N (decompressed byte M)" (or
+ * "corrupt data", "trailing garbage"; "zstd ..."), into buf (at most size
+ * bytes, terminated). Every complete line before the damage was returned.
+ * Returns 1, or 0 (buf empty) when the input was not found damaged.
+ */
+int gs_reader_damage(const struct gs_reader *r, char *buf, size_t size);
 /* Number of the line last returned, from 1. */
 uint64_t gs_reader_lineno(const struct gs_reader *r);
 /* Bytes consumed from the file so far (compressed bytes for .gz/.zst). */

@@ -924,6 +924,82 @@ static void test_utf8_simd(void)
 	TAP_OK(ok, "SSSE3 validation of a lead byte at every position of every length to 200");
 }
 
+/* gs_json_find_control: every control byte at every position of a line
+ * long enough for the 16-byte blocks and the tail, inside a string and
+ * between tokens, against the rule written out plainly. */
+static void test_find_control(void)
+{
+	/* 42 bytes: strings inside 1..3, 6..33 and 36..38, tokens between */
+	static const char base[] =
+		"{\"k\": \"abcdefghijklmnopqrstuvwxyz\", \"n\":1}";
+	size_t n = sizeof base - 1;
+	int bad = 0;
+	for (int c = 0; c < 0x20 && !bad; c++)
+		for (size_t at = 0; at < n && !bad; at++) {
+			char line[64];
+			memcpy(line, base, n);
+			if (line[at] == '"' || line[at] == '\\')
+				continue;
+			line[at] = (char)c;
+			int in_str = at == 2 || (at > 6 && at < 33) || at == 37;
+			int ok_between = c == '\t' || c == '\n' || c == '\r';
+			size_t want = in_str || !ok_between ? at : n;
+			size_t got = gs_json_find_control(line, n);
+			if (got != want) {
+				TAP_OK(0,
+				       "control 0x%02x at %zu: got %zu, want %zu",
+				       c, at, got, want);
+				bad = 1;
+			}
+		}
+	if (!bad)
+		TAP_OK(1,
+		       "each control character at each place: found in strings, white space allowed between tokens");
+	TAP_EQ_INT(gs_json_find_control(base, n), n, "a clean line has none");
+	const char esc[] =
+		"{\"k\":\"a\\\"\t\"}"; /* the tab after an escaped quote */
+	TAP_EQ_INT(gs_json_find_control(esc, sizeof esc - 1), 9,
+		   "a tab after an escaped quote is still in the string");
+	const char esc2[] =
+		"{\"k\":\"a\\\x01\"}"; /* a backslash before a raw byte */
+	TAP_EQ_INT(gs_json_find_control(esc2, sizeof esc2 - 1), 8,
+		   "a backslash does not make a raw control character legal");
+	const char ws[] = "{\"k\" :\t\"v\" ,\r\n \"n\":1}";
+	TAP_EQ_INT(gs_json_find_control(ws, sizeof ws - 1), sizeof ws - 1,
+		   "tab, CR and LF between tokens are white space");
+	/* the validator's hint: no control byte, no walk (each length and
+	 * place, ASCII and not, so the 64- and 16-byte blocks and the tail
+	 * all see one) */
+	int hint_ok = 1;
+	for (size_t len = 1; len < 150 && hint_ok; len++)
+		for (size_t at = 0; at <= len && hint_ok; at++) {
+			char t[160];
+			for (size_t k = 0; k < len; k++)
+				t[k] = (char)('a' + k % 26);
+			if (len > 3) /* a two-byte sequence somewhere */
+				memcpy(t + (len * 7 / 11) / 2 * 2 % (len - 1),
+				       "\xc3\xa9", 2);
+			int want = at < len;
+			if (want)
+				t[at] = (char)(at % 32);
+			int ctl = -1;
+			size_t v = gs_utf8_check_ctl(t, len, &ctl);
+			if (v == len && ctl != want &&
+			    (want || gs_utf8_have_ssse3())) {
+				TAP_OK(0,
+				       "control hint: length %zu, control at %zu: %d",
+				       len, at, ctl);
+				hint_ok = 0;
+			}
+		}
+	if (hint_ok)
+		TAP_OK(1,
+		       "the UTF-8 check says whether a control byte may be there");
+	const char del[] = "{\"k\":\"\x7f\"}";
+	TAP_EQ_INT(gs_json_find_control(del, sizeof del - 1), sizeof del - 1,
+		   "DEL is no control character to JSON");
+}
+
 int main(void)
 {
 	test_containers();
@@ -936,6 +1012,7 @@ int main(void)
 	test_depth();
 	test_utf8();
 	test_utf8_simd();
+	test_find_control();
 	test_arena();
 	return TAP_DONE();
 }

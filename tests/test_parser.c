@@ -1116,6 +1116,170 @@ static void test_jetstream_layout(void)
 	free(buf);
 }
 
+/* RFC 8259: a raw control character is malformed anywhere in a line, also
+ * in fields that are only skipped; an escaped one in a tag would be a
+ * second key that prints like the first ("#EclipseNow\u0000"). */
+static void test_control_characters(void)
+{
+	const char *t1 =
+		"{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		"\"user\":{\"id_str\":\"2\",\"description\":\"aQb\"},\"source\":\"web\","
+		"\"text\":\"#EclipseNow\",\"entities\":{\"hashtags\":[{\"text\":\"EclipseNow\"}]}}";
+	TAP_EQ_INT(parse(t1), 1, "control: the clean line is a post");
+	const char *q = strchr(t1, 'Q');
+	int all = 1;
+	for (int c = 0; c < 0x20; c++) {
+		char line[512];
+		size_t n = strlen(t1);
+		memcpy(line, t1, n);
+		line[q - t1] = (char)c; /* in a skipped string */
+		int r = parse_n(ps, line, n);
+		if (r != GS_EJSON ||
+		    !strstr(gs_parser_reason(ps), "control character")) {
+			TAP_OK(0,
+			       "control: raw 0x%02x in a skipped string: %d %s",
+			       c, r, gs_parser_reason(ps));
+			all = 0;
+			break;
+		}
+	}
+	if (all)
+		TAP_OK(1,
+		       "control: each raw control character in a skipped string is malformed");
+	TAP_EQ_STR(
+		gs_parser_reason(ps),
+		"malformed JSON: raw control character U+001F near column 98",
+		"control: the reason names the character and the column");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		      "\"user\":{\"id_str\":\"2\"},\"text\":\"a\tb\"}"),
+		GS_EJSON, "control: a raw tab in the text is malformed");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\",\x01"
+		      "\"user\":{\"id_str\":\"2\"},\"text\":\"ab\"}"),
+		GS_EJSON, "control: a raw 0x01 between members is malformed");
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\t\"id_str\":\"1\","
+		      "\"user\":{\"id_str\":\"2\",\"d\":\"\\u0000\\n\"},\"text\":\"a\\tb\"}\r"),
+		1,
+		"control: tabs between tokens and escaped controls in other strings are fine");
+
+	static const struct {
+		const char *what, *line;
+	} tags[] = {
+		{"twitter1 entities",
+		 "{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		 "\"user\":{\"id_str\":\"2\"},\"text\":\"#EclipseNow\","
+		 "\"entities\":{\"hashtags\":[{\"text\":\"EclipseNow\\u0000\"}]}}"},
+		{"twitter2 entities",
+		 "{\"id\":\"1\",\"author_id\":\"2\",\"created_at\":\"2017-10-15T22:00:00Z\","
+		 "\"text\":\"x\",\"entities\":{\"hashtags\":[{\"tag\":\"Eclipse\\u001fNow\"}]}}"},
+		{"mastodon tags",
+		 "{\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00.000Z\",\"account\":{\"id\":\"9\"},"
+		 "\"content\":\"x\",\"tags\":[{\"name\":\"a\\nb\"}]}"},
+		{"jetstream facet",
+		 "{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		 "\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		 "\"record\":{\"text\":\"#a\",\"facets\":[{\"features\":[{\"tag\":\"a\\u0000\"}]}]}}}"},
+		{"jetstream record tags",
+		 "{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		 "\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		 "\"record\":{\"text\":\"x\",\"tags\":[\"\\u0007a\"]}}}"},
+	};
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+		TAP_EQ_INT(parse(tags[i].line), GS_EJSON,
+			   "control: escaped in a tag (%s) is malformed",
+			   tags[i].what);
+		TAP_OK(strstr(gs_parser_reason(ps), "control character U+00"),
+		       "control: the reason says so: %s", gs_parser_reason(ps));
+	}
+}
+
+/* A key met twice in one object: the last wins (the JSON convention), for
+ * every key that fills a list, never a merge of both. */
+static void test_duplicate_keys(void)
+{
+	const char *t1 =
+		"{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\",\"id_str\":\"1\","
+		"\"user\":{\"id_str\":\"2\"},\"text\":\"#A #B @m\",";
+	char line[1024];
+	snprintf(
+		line, sizeof line,
+		"%s\"entities\":{\"hashtags\":[{\"text\":\"A\"}],"
+		"\"user_mentions\":[{\"id_str\":\"3\"}]},\"entities\":{\"hashtags\":[{\"text\":\"B\"}]}}",
+		t1);
+	TAP_EQ_INT(parse(line), 1, "dup: two entities objects");
+	TAP_EQ_STR(tags_of(&posts[0]), "B", "dup: the last entities' hashtags");
+	TAP_EQ_STR(mentions_of(&posts[0]), "",
+		   "dup: the last entities' mentions (none)");
+	snprintf(
+		line, sizeof line,
+		"%s\"entities\":{\"hashtags\":[{\"text\":\"A\"}],"
+		"\"user_mentions\":[{\"id_str\":\"3\"}],\"hashtags\":[{\"text\":\"B\"},{\"text\":\"C\"}]}}",
+		t1);
+	TAP_EQ_INT(parse(line), 1, "dup: hashtags twice in one entities");
+	TAP_EQ_STR(tags_of(&posts[0]), "B C", "dup: the last hashtags array");
+	TAP_EQ_STR(mentions_of(&posts[0]), "3",
+		   "dup: the mentions beside them stay");
+	snprintf(line, sizeof line,
+		 "%s\"entities\":{\"user_mentions\":[{\"id_str\":\"3\"}],"
+		 "\"user_mentions\":[{\"id_str\":\"4\"}]}}",
+		 t1);
+	TAP_EQ_INT(parse(line), 1, "dup: user_mentions twice");
+	TAP_EQ_STR(mentions_of(&posts[0]), "4", "dup: the last user_mentions");
+
+	TAP_EQ_INT(
+		parse("{\"id\":\"1\",\"created_at\":\"2017-10-15T22:00:00.000Z\",\"account\":{\"id\":\"9\"},"
+		      "\"content\":\"x\",\"tags\":[{\"name\":\"a\"}],\"mentions\":[{\"id\":\"5\"}],"
+		      "\"tags\":[{\"name\":\"b\"}],\"mentions\":[{\"id\":\"6\"}]}"),
+		1, "dup: Mastodon tags and mentions twice");
+	TAP_EQ_STR(tags_of(&posts[0]), "b", "dup: the last Mastodon tags");
+	TAP_EQ_STR(mentions_of(&posts[0]), "6",
+		   "dup: the last Mastodon mentions");
+
+	const char *js =
+		"{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		"\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		"\"record\":{\"text\":\"x\",\"langs\":[\"de\"],\"tags\":[\"r1\"],"
+		"\"facets\":[{\"features\":[{\"tag\":\"f1\"},{\"did\":\"did:plc:m1\"}]}],"
+		"\"tags\":[\"r2\"],\"langs\":[\"fr\"],"
+		"\"facets\":[{\"features\":[{\"tag\":\"f2\"}]}]}}}";
+	TAP_EQ_INT(parse(js), 1, "dup: Jetstream facets, tags and langs twice");
+	TAP_EQ_STR(tags_of(&posts[0]), "r2 f2",
+		   "dup: the last facets and the last record tags, apart");
+	TAP_EQ_STR(mentions_of(&posts[0]), "",
+		   "dup: the last facets' mentions (none)");
+	TAP_EQ_STR(S(posts[0].lang), "fr", "dup: the last langs");
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:a\",\"time_us\":1508098200123456,\"kind\":\"commit\","
+		      "\"commit\":{\"operation\":\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":\"k\","
+		      "\"record\":{\"text\":\"x\",\"tags\":[\"r1\"]},\"record\":{\"text\":\"y\",\"tags\":[\"r2\"]}}}"),
+		1, "dup: a Jetstream record twice");
+	TAP_EQ_STR(tags_of(&posts[0]), "r2", "dup: the last record's tags");
+
+	TAP_EQ_INT(
+		parse("{\"data\":[{\"id\":\"1\",\"author_id\":\"2\",\"created_at\":\"2017-10-15T22:00:00Z\",\"text\":\"a\"}],"
+		      "\"data\":[{\"id\":\"3\",\"author_id\":\"4\",\"created_at\":\"2017-10-15T22:00:00Z\",\"text\":\"b\"}]}"),
+		1, "dup: a page's data twice: the last's posts");
+	TAP_EQ_STR(S(posts[0].id), "3", "dup: the last data");
+	TAP_EQ_INT(
+		parse("{\"data\":[{\"id\":\"1\",\"author_id\":\"2\",\"created_at\":\"2017-10-15T22:00:00Z\",\"text\":\"a\","
+		      "\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"7\"}]}],"
+		      "\"includes\":{\"tweets\":[{\"id\":\"7\",\"author_id\":\"8\",\"created_at\":\"2017-10-15T21:00:00Z\",\"text\":\"o\"}]},"
+		      "\"includes\":{\"tweets\":[{\"id\":\"7\",\"author_id\":\"9\",\"created_at\":\"2017-10-15T21:00:00Z\",\"text\":\"o\"}]}}"),
+		1, "dup: includes twice");
+	TAP_EQ_STR(S(posts[0].repost_account), "9",
+		   "dup: the original from the last includes");
+
+	TAP_EQ_INT(
+		parse("{\"id\":\"6\",\"author_id\":\"8\",\"created_at\":\"2017-10-15T20:05:00Z\",\"text\":\"t\","
+		      "\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"5\"}],"
+		      "\"referenced_tweets\":[{\"type\":\"quoted\",\"id\":\"4\"}]}"),
+		1, "dup: referenced_tweets twice");
+	TAP_EQ_INT(posts[0].flags, GS_POST_QUOTE,
+		   "dup: the last referenced_tweets: a quote, no repost");
+}
+
 int main(void)
 {
 	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
@@ -1132,6 +1296,8 @@ int main(void)
 	test_big_page();
 	test_real_forms();
 	test_jetstream_layout();
+	test_control_characters();
+	test_duplicate_keys();
 	gs_parser_free(ps);
 	free(copy);
 	return TAP_DONE();

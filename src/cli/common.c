@@ -85,7 +85,16 @@ static void show_report(void *ctx, const struct gs_ingest_report *r)
 		fputs(r->text, f);
 		break;
 	case GS_INGEST_IO_ERROR:
-		if (r->sys_errno)
+		if (o->progress)
+			fputs("\r\033[K", f);
+		if (r->text) /* damaged compressed input, read up to there */
+			cli_error("%s'%s' is damaged: %s, after line %llu; %s",
+				  o->strict ? "" : "warning: ", r->path,
+				  r->text, (unsigned long long)r->line,
+				  o->strict
+					  ? "refused under --strict"
+					  : "the lines before it are counted");
+		else if (r->sys_errno)
 			cli_error("cannot read '%s': %s", r->path,
 				  strerror(r->sys_errno));
 		else
@@ -154,6 +163,9 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 			cli_error("out of memory");
 		if (r == GS_ENOPOSTS) /* diagnosed; the other files go on */
 			late_status = EXIT_NOPOSTS;
+		else if (r == GS_EDECOMPRESS && c->ing.strict &&
+			 st.files_damaged) /* damaged: refused */
+			rc = EXIT_STRICT;
 		else if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
 			rc = EXIT_USAGE;
 		else if (r)
@@ -176,6 +188,11 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
 			st.shown, c->ing.max_shown);
+	if (st.files_damaged && !c->ing.strict)
+		fprintf(stderr,
+			"groundswell: %u damaged compressed file%s: the counts cover %s up to the damage (--strict refuses damaged input)\n",
+			st.files_damaged, st.files_damaged == 1 ? "" : "s",
+			st.files_damaged == 1 ? "it" : "each");
 	if (malformed)
 		*malformed = st.shown;
 	return rc;

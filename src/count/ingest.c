@@ -179,6 +179,7 @@ struct part {
 	char head[512];     /* the start of the first non-blank line */
 	atomic_ullong bytes, posts;
 	int rc, open_errno;
+	char damage[160]; /* gs_reader_damage, when rc is GS_EDECOMPRESS */
 };
 
 /* The line counter's bad: kept, to be reported in file order once every
@@ -346,6 +347,7 @@ static void *read_part(void *arg)
 			break;
 		if (k < 0 && k != GS_ETOOLONG) {
 			p->rc = k;
+			gs_reader_damage(r, p->damage, sizeof p->damage);
 			break;
 		}
 		int first = k > 0 && !p->head[0] && p->start == 0;
@@ -370,6 +372,8 @@ static void *read_part(void *arg)
 				if (np < 0 && np != GS_ETOOLONG &&
 				    !gs_parser_reason(ps)[0]) {
 					p->rc = np; /* the reader failed */
+					gs_reader_damage(r, p->damage,
+							 sizeof p->damage);
 					break;
 				}
 			}
@@ -751,6 +755,13 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 				.kind = GS_INGEST_IO_ERROR};
 			r.err = p->rc;
 			r.line = base + p->lines;
+			if (p->damage[0]) {
+				/* read up to the damage: counted, and said */
+				r.text = p->damage;
+				st->files_damaged++;
+				if (!o->strict)
+					p->rc = 0;
+			}
 			if (p->lines == 0 && p->rc == GS_EIO && p->open_errno) {
 				r.path = path;
 				r.sys_errno = p->open_errno;

@@ -24,7 +24,7 @@
 enum gs_ingest_report_kind {
 	GS_INGEST_BAD_LINE,	/* path, line, text: a line left out */
 	GS_INGEST_MESSAGE,	/* text: why a file gave no post */
-	GS_INGEST_IO_ERROR,	/* path (given), line, err, sys_errno */
+	GS_INGEST_IO_ERROR,	/* path (given), line, err, sys_errno, text */
 	GS_INGEST_PROGRESS,	/* bytes, bytes_total, mb_per_s, posts_per_s */
 	GS_INGEST_PROGRESS_END, /* progress is over: clear its line */
 };
@@ -37,7 +37,10 @@ struct gs_ingest_report {
 	uint64_t line; /* BAD_LINE: its number; IO_ERROR: lines read before */
 	/* BAD_LINE: the reason, one line. MESSAGE: the diagnosis, one or more
 	 * complete lines, each ending in '\n', to be shown as they are (each
-	 * message line starts with "groundswell: ") */
+	 * message line starts with "groundswell: "). IO_ERROR: NULL, or for
+	 * damaged compressed input what and where (gs_reader_damage): the
+	 * lines before it were read and counted, and the file fails only
+	 * under strict mode */
 	const char *text;
 	int err;       /* IO_ERROR: GS_EIO or GS_EDECOMPRESS */
 	int sys_errno; /* IO_ERROR: the file could not be opened (errno);
@@ -82,6 +85,7 @@ struct gs_ingest_state {
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	unsigned files_without_posts; /* files that gave no post (diagnosed) */
 	uint64_t out_of_window; /* posts dated outside the window, left out */
+	unsigned files_damaged;	      /* compressed files read up to damage */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
 	uint64_t posts_done;  /* lines of finished files, for rates */
@@ -104,7 +108,11 @@ struct gs_ingest_state {
  * Returns 0; GS_ENOPOSTS for a file without a post (diagnosed, counted in
  * st->files_without_posts; reading other files may go on); GS_EIO or
  * GS_EDECOMPRESS when the file could not be read (reported as
- * GS_INGEST_IO_ERROR); GS_EJSON (or the line's error) under strict mode at the
+ * GS_INGEST_IO_ERROR). A compressed file found damaged (cut short, corrupt,
+ * trailing garbage) is read up to the damage, which is reported
+ * (GS_INGEST_IO_ERROR with text) and counted in st->files_damaged, and
+ * returns 0 (GS_EDECOMPRESS under strict mode: what was read still
+ * counts). GS_EJSON (or the line's error) under strict mode at the
  * first bad line; GS_ENOMEM.
  */
 int gs_ingest_file(struct gs_engine *e, const char *path,

@@ -66,6 +66,46 @@ static inline const char *find_string_special(const char *p, const char *end)
 	return NULL;
 }
 
+size_t gs_json_find_control(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+#ifdef __SSE2__
+	const __m128i c = _mm_set1_epi8(0x1F);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* v <= 0x1F unsigned: max(v, 0x1F) == 0x1F */
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, c), c)))
+			break;
+		p += 16;
+	}
+#endif
+	while (p < end && (unsigned char)*p >= 0x20)
+		p++;
+	if (p == end)
+		return len;
+	/* A control byte: whether it is allowed depends on where it stands,
+	 * so the line is walked from its start, string by string. */
+	int in_str = 0;
+	for (p = text; p < end; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (in_str) {
+			if (ch < 0x20)
+				return (size_t)(p - text);
+			if (ch == '\\' && ++p < end &&
+			    (unsigned char)*p < 0x20) /* escaped, still raw */
+				return (size_t)(p - text);
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch < 0x20 && ch != '\t' && ch != '\n' &&
+			   ch != '\r') {
+			return (size_t)(p - text);
+		}
+	}
+	return len;
+}
+
 static int fail(struct gs_json *j, int err)
 {
 	if (!j->err) {

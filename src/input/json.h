@@ -97,12 +97,25 @@ int gs_json_null(struct gs_json *j);
 /* Reads true or false. */
 int gs_json_bool(struct gs_json *j, int *out);
 
+/*
+ * Where the first control character (U+0000 to U+001F) that RFC 8259
+ * forbids in text[0..len) is: any inside a string (they must be escaped
+ * there), any but tab, line feed and carriage return between tokens.
+ * Returns its offset, or len when there is none. The skipping paths never
+ * look inside strings, so a line is checked once, whole, with this: one
+ * 16-byte compare per block, and a walk of the strings only for a line
+ * that holds such a byte at all.
+ */
+size_t gs_json_find_control(const char *text, size_t len);
+
 /* After the top-level value: GS_EJSON unless only white space is left. */
 int gs_json_finish(struct gs_json *j);
 
+/* An empty string may have a NULL p (a field never read): memcmp must not
+ * see it, not even for 0 bytes (C11 7.24.1). */
 static inline int gs_str_eq(struct gs_str s, const char *lit, size_t n)
 {
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 #define GS_STR_IS(s, lit) gs_str_eq((s), (lit), sizeof(lit) - 1)
 

@@ -344,9 +344,8 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 			src = o->orig;
 		else if (o->keys & K_RETWEET_REF)
 			for (size_t i = 0; i < ps->nincl; i++)
-				if (ps->incl[i]->id.n == o->retweet_ref.n &&
-				    memcmp(ps->incl[i]->id.p, o->retweet_ref.p,
-					   o->retweet_ref.n) == 0) {
+				if (gs_str_eq(ps->incl[i]->id, o->retweet_ref.p,
+					      o->retweet_ref.n)) {
 					src = ps->incl[i];
 					break;
 				}
@@ -612,11 +611,20 @@ static int parse_json_line(struct gs_parser *ps, const char *s, size_t n,
 	struct gs_json j;
 	/* Invalid UTF-8 anywhere makes the line malformed, even in fields
 	 * that are skipped: such a line was damaged on its way here. */
-	size_t bad = gs_utf8_check(s, n);
+	int ctl;
+	size_t bad = gs_utf8_check_ctl(s, n, &ctl);
 	if (bad < n)
 		return gs_parser_fail(ps, GS_EUTF8,
 				      "invalid UTF-8 near column %zu",
 				      (size_t)(s - ps->line) + bad + 1);
+	/* Raw control characters likewise (RFC 8259 wants them escaped in
+	 * strings): the skipping paths would never see them. */
+	if (ctl && (bad = gs_json_find_control(s, n)) < n)
+		return gs_parser_fail(
+			ps, GS_EJSON,
+			"malformed JSON: raw control character U+%04X near column %zu",
+			(unsigned char)s[bad],
+			(size_t)(s - ps->line) + bad + 1);
 	gs_json_init(&j, s, n, &ps->arena);
 	j.utf8_checked = 1;
 	if (gs_json_peek(&j) == GS_JSON_ARRAY)

@@ -34,14 +34,36 @@
 #define POOL_BYTES 512
 #define ARENA_MIN  (256u << 10)
 
+/*
+ * The keys a tag or mention list is filled from. A key met again in the
+ * same object replaces what it gave before (the JSON convention: the last
+ * wins), so each entry remembers its key, and an object's entries from two
+ * keys (Bluesky's tag facets and record tags) stay apart.
+ */
+enum list_src {
+	SRC_HASHTAGS,	   /* entities.hashtags */
+	SRC_USER_MENTIONS, /* entities.user_mentions (v1.1) */
+	SRC_MENTIONS,	   /* entities.mentions (v2) */
+	SRC_MTAGS,	   /* Mastodon tags */
+	SRC_MMENTIONS,	   /* Mastodon mentions */
+	SRC_FACETS,	   /* Bluesky facets */
+	SRC_RTAGS,	   /* Bluesky record tags */
+	SRC_COUNT
+};
+
 struct taglist {
 	size_t n, dropped;
+	unsigned srcs; /* bit per list_src with entries or drops */
 	struct gs_str v[GS_POST_MAX_TAGS];
+	unsigned char src[GS_POST_MAX_TAGS];
+	unsigned dropped_src[SRC_COUNT]; /* valid where srcs has the bit */
 };
 
 struct mentlist {
 	size_t n;
+	unsigned srcs;
 	struct gs_str v[GS_POST_MAX_MENTIONS];
+	unsigned char src[GS_POST_MAX_MENTIONS];
 };
 
 enum {
@@ -60,9 +82,14 @@ enum {
 	K_ID_STR = 1 << 12, /* id_str wins over id */
 	K_RETWEET_REF = 1 << 13,
 	K_MTAGS_READ = 1 << 14,
-	K_REPLY_STR = 1 << 15,	 /* in_reply_to_user_id_str wins */
-	K_TEXT = 1 << 16,	 /* a text: what tweets have, users do not */
+	K_REPLY_STR = 1 << 15, /* in_reply_to_user_id_str wins */
+	K_TEXT = 1 << 16,      /* a text: what tweets have, users do not */
+	K_REFS = 1 << 17, /* referenced_tweets read (ref_set: what it set) */
 };
+
+/* What a referenced_tweets array turned on (struct obj's ref_set), so that
+ * one met again in the object can take it back: the last wins. */
+enum { REF_REPOST = 1, REF_QUOTE = 2, REF_REPLY = 4 };
 
 struct obj {
 	unsigned keys;
@@ -78,6 +105,7 @@ struct obj {
 	/* Jetstream */
 	struct gs_str kind, operation, collection, rkey, subject_uri;
 	struct gs_str quote_did; /* Bluesky: author of the quoted post */
+	unsigned ref_set;	 /* REF_*: what referenced_tweets turned on */
 	/* tags and mentions; extended_tweet's entities replace the top
 	 * level's in either key order (K_EXT_ENTITIES) */
 	struct taglist tags;
@@ -154,7 +182,9 @@ static inline struct obj *obj_new(struct gs_parser *ps)
 	ps->pool_used++;
 	memset(o, 0, offsetof(struct obj, tags));
 	o->tags.n = o->tags.dropped = 0;
+	o->tags.srcs = 0;
 	o->ment.n = 0;
+	o->ment.srcs = 0;
 	o->orig = NULL;
 	o->quoted = NULL;
 	o->quote_ref.p = "";

@@ -20,20 +20,97 @@
 #include "parser_int.h"
 #include "base/timeutil.h"
 
-static void tag_push(struct taglist *l, struct gs_str s)
+/* The reason for a decoded tag that holds a control character (only an
+ * escape such as \u0000 can put one there: the line's raw bytes are
+ * checked first); it would be a second key that prints like the tag
+ * without it. GS_EJSON, or 0 when it holds none. */
+static __attribute__((noinline)) int tag_controls(struct gs_parser *ps,
+						  struct gs_str s)
 {
-	if (s.n == 0)
-		return;
-	if (l->n < GS_POST_MAX_TAGS)
-		l->v[l->n++] = s;
-	else
-		l->dropped++;
+	for (size_t i = 0; i < s.n; i++)
+		if ((unsigned char)s.p[i] < 0x20)
+			return gs_parser_fail(
+				ps, GS_EJSON,
+				"malformed hashtag: escaped control character U+%04X",
+				(unsigned char)s.p[i]);
+	return 0;
 }
 
-static void ment_push(struct mentlist *l, struct gs_str s)
+/* Adds a tag from key src; 0, or GS_EJSON with the reason set
+ * (tag_controls). */
+static inline int tag_push(struct gs_parser *ps, struct taglist *l,
+			   struct gs_str s, enum list_src src)
 {
-	if (s.n && l->n < GS_POST_MAX_MENTIONS)
+	if (s.n == 0)
+		return 0;
+	/* only a decoded string, in the arena, can hold a control character */
+	if (s.p >= ps->arena.buf && s.p < ps->arena.buf + ps->arena.cap) {
+		int r = tag_controls(ps, s);
+		if (r)
+			return r;
+	}
+	if (!(l->srcs & 1u << src)) {
+		l->srcs |= 1u << src;
+		l->dropped_src[src] = 0;
+	}
+	if (l->n < GS_POST_MAX_TAGS) {
+		l->src[l->n] = (unsigned char)src;
 		l->v[l->n++] = s;
+	} else {
+		l->dropped++;
+		l->dropped_src[src]++;
+	}
+	return 0;
+}
+
+/* Drops what key src gave the list: it is met again, and the last wins
+ * (tags_forget: nothing to do, the usual case, costs a test). */
+static __attribute__((noinline)) void tags_drop(struct taglist *l,
+						enum list_src src)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->src[i] != src) {
+			l->src[k] = l->src[i];
+			l->v[k++] = l->v[i];
+		}
+	l->n = k;
+	l->dropped -= l->dropped_src[src];
+	l->srcs &= ~(1u << src);
+}
+
+static inline void tags_forget(struct taglist *l, enum list_src src)
+{
+	if (l->srcs & 1u << src)
+		tags_drop(l, src);
+}
+
+static void ment_push(struct mentlist *l, struct gs_str s, enum list_src src)
+{
+	if (s.n && l->n < GS_POST_MAX_MENTIONS) {
+		l->srcs |= 1u << src;
+		l->src[l->n] = (unsigned char)src;
+		l->v[l->n++] = s;
+	}
+}
+
+static __attribute__((noinline)) void ment_drop(struct mentlist *l,
+						enum list_src src)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->src[i] != src) {
+			l->src[k] = l->src[i];
+			l->v[k++] = l->v[i];
+		}
+	l->n = k;
+	l->srcs &= ~(1u << src);
+}
+
+static inline void ment_forget(struct mentlist *l, enum list_src src)
+{
+	if (l->srcs & 1u << src)
+		ment_drop(l, src);
 }
 
 /* Position of a string value, checked for type, skipped undecoded. */
@@ -158,16 +235,21 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 }
 
 /* Array of objects; for each, reads the string field named `field` (or
- * `alt`) into a tag list or mention list. Numbers are taken only when
+ * `alt`) into a tag list or mention list, as key src's entries (what src
+ * gave before is dropped). Numbers are taken only when
  * exact (read_id), so a mention's rounded "id" gives way to its "id_str"
  * in any order, and is dropped when it stands alone. */
 static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 			  struct gs_str arrkey, const char *field,
 			  const char *alt, struct taglist *tags,
-			  struct mentlist *ment)
+			  struct mentlist *ment, enum list_src src)
 {
 	struct gs_str key;
 	int r;
+	if (tags)
+		tags_forget(tags, src);
+	else
+		ment_forget(ment, src);
 	if ((r = gs_json_array_begin(j)))
 		return r == GS_ETYPE ? gs_parser_wrong_type(ps, arrkey) : r;
 	while ((r = gs_json_array_next(j)) == 1) {
@@ -196,33 +278,38 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 			return r;
 		if (!got.n)
 			got = got_alt;
-		if (tags)
-			tag_push(tags, got);
-		else
-			ment_push(ment, got);
+		if (tags) {
+			if ((r = tag_push(ps, tags, got, src)))
+				return r;
+		} else
+			ment_push(ment, got, src);
 	}
 	return r;
 }
 
 /* "entities": Twitter v1.1 {hashtags[{text}], user_mentions[{id_str}]} or
- * v2 {hashtags[{tag}], mentions[{id, username}]}. */
+ * v2 {hashtags[{tag}], mentions[{id, username}]}. It replaces what an
+ * "entities" before it in the object gave. */
 static int read_entities(struct gs_parser *ps, struct gs_json *j,
 			 struct taglist *tags, struct mentlist *ment)
 {
 	struct gs_str key;
 	int r;
+	tags_forget(tags, SRC_HASHTAGS);
+	ment_forget(ment, SRC_USER_MENTIONS);
+	ment_forget(ment, SRC_MENTIONS);
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
 		if (KEY(key, "hashtags"))
 			r = read_obj_array(ps, j, key, "text", "tag", tags,
-					   NULL);
+					   NULL, SRC_HASHTAGS);
 		else if (KEY(key, "user_mentions"))
 			r = read_obj_array(ps, j, key, "id_str", "id", NULL,
-					   ment);
+					   ment, SRC_USER_MENTIONS);
 		else if (KEY(key, "mentions"))
 			r = read_obj_array(ps, j, key, "id", "username", NULL,
-					   ment);
+					   ment, SRC_MENTIONS);
 		else
 			r = gs_json_skip(j);
 		if (r)
@@ -261,7 +348,9 @@ static int read_extended(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 			r = lazy_string(j, &o->ext_text_at);
 		else if (KEY(key, "entities")) {
 			o->tags.n = o->tags.dropped = 0;
+			o->tags.srcs = 0;
 			o->ment.n = 0;
+			o->ment.srcs = 0;
 			r = read_entities(ps, j, &o->tags, &o->ment);
 			o->keys |= K_EXT_ENTITIES;
 		} else
@@ -324,6 +413,8 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
 	struct gs_str key, k2, v;
 	int r;
+	tags_forget(&o->tags, SRC_FACETS); /* "facets" again: the last wins */
+	ment_forget(&o->ment, SRC_FACETS);
 	if ((r = gs_json_array_begin(j)))
 		return r;
 	while ((r = gs_json_array_next(j)) == 1) {
@@ -353,7 +444,10 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 										 ps,
 										 k2)
 								       : r;
-						tag_push(&o->tags, v);
+						if ((r = tag_push(ps, &o->tags,
+								  v,
+								  SRC_FACETS)))
+							return r;
 					} else if (KEY(k2, "did")) {
 						if ((r = gs_json_string(j, &v)))
 							return r == GS_ETYPE
@@ -361,7 +455,8 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 										 ps,
 										 k2)
 								       : r;
-						ment_push(&o->ment, v);
+						ment_push(&o->ment, v,
+							  SRC_FACETS);
 					} else if ((r = gs_json_skip(j))) {
 						return r;
 					}
@@ -384,15 +479,20 @@ static int read_string_array(struct gs_parser *ps, struct gs_json *j,
 {
 	struct gs_str v;
 	int r;
+	if (l)
+		tags_forget(l, SRC_RTAGS);
+	else
+		*first = (struct gs_str){"", 0}; /* a "langs" again: the last */
 	if ((r = gs_json_array_begin(j)))
 		return r == GS_ETYPE ? gs_parser_wrong_type(ps, key) : r;
 	while ((r = gs_json_array_next(j)) == 1) {
 		if ((r = gs_json_string(j, &v)))
 			return r == GS_ETYPE ? gs_parser_wrong_type(ps, key)
 					     : r;
-		if (l)
-			tag_push(l, v);
-		else if (!first->n)
+		if (l) {
+			if ((r = tag_push(ps, l, v, SRC_RTAGS)))
+				return r;
+		} else if (!first->n)
 			*first = v;
 	}
 	return r;
@@ -471,11 +571,15 @@ static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 	return 0;
 }
 
-/* The "record" of a Jetstream commit. */
+/* The "record" of a Jetstream commit; it replaces the tags and mentions
+ * of a record before it in the commit (or of a commit before it). */
 static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
 	struct gs_str key, uri = {"", 0};
 	int r;
+	tags_forget(&o->tags, SRC_FACETS);
+	tags_forget(&o->tags, SRC_RTAGS);
+	ment_forget(&o->ment, SRC_FACETS);
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -612,11 +716,13 @@ static int read_includes(struct gs_parser *ps, struct gs_json *j)
 	int r;
 	if ((r = gs_json_object_begin(j)))
 		return r;
+	ps->nincl = 0; /* "includes" or "tweets" again: the last wins */
 	while ((r = gs_json_object_next(j, &key)) == 1) {
-		if (KEY(key, "tweets"))
+		if (KEY(key, "tweets")) {
+			ps->nincl = 0;
 			r = read_page_array(ps, j, key, &ps->incl, &ps->nincl,
 					    &ps->incl_cap);
-		else
+		} else
 			r = gs_json_skip(j);
 		if (r)
 			return r;
@@ -659,6 +765,26 @@ static int read_quote(struct gs_parser *ps, struct gs_json *j, int depth,
 			o->quoted = q;
 	}
 	return r;
+}
+
+/* A referenced_tweets array met again in o: what the one before turned on
+ * is taken back, so that only the last counts. */
+static void refs_forget(struct obj *o)
+{
+	if (o->ref_set & REF_REPOST) {
+		o->is_repost = 0;
+		o->orig = NULL;
+	}
+	if (o->ref_set & REF_QUOTE) {
+		o->is_quote = 0;
+		o->quoted = NULL;
+	}
+	if (o->ref_set & REF_REPLY)
+		o->is_reply = 0;
+	o->ref_set = 0;
+	o->retweet_ref = (struct gs_str){"", 0};
+	o->quote_ref = (struct gs_str){"", 0};
+	o->keys &= ~(unsigned)K_RETWEET_REF;
 }
 
 /* One object of any format; depth 0 is the line's top level. */
@@ -707,9 +833,10 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			} else if (KEY(key, "tags")) {
 				o->keys |= K_MTAGS;
 				r = read_obj_array(ps, j, key, "name", NULL,
-						   &o->tags, NULL);
+						   &o->tags, NULL, SRC_MTAGS);
 			} else if (KEY(key, "data") && depth == 0) {
 				o->keys |= K_DATA;
+				ps->ndata = 0; /* "data" again: the last wins */
 				r = read_page_array(ps, j, key, &ps->data,
 						    &ps->ndata, &ps->data_cap);
 			} else if (KEY(key, "type"))
@@ -781,7 +908,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = read_includes(ps, j);
 			else if (KEY(key, "mentions"))
 				r = read_obj_array(ps, j, key, "id", "acct",
-						   NULL, &o->ment);
+						   NULL, &o->ment,
+						   SRC_MMENTIONS);
 			else
 				goto skip;
 			break;
@@ -846,6 +974,9 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			break;
 		case 17:
 			if (KEY(key, "referenced_tweets")) {
+				if (o->keys & K_REFS)
+					refs_forget(o);
+				o->keys |= K_REFS;
 				if ((r = gs_json_array_begin(j)))
 					break;
 				while ((r = gs_json_array_next(j)) == 1) {
@@ -857,6 +988,9 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						continue;
 					if (GS_STR_IS(ref->ref_type,
 						      "retweeted")) {
+						if (!o->is_repost)
+							o->ref_set |=
+								REF_REPOST;
 						o->is_repost = 1;
 						o->retweet_ref = ref->id;
 						o->keys |= K_RETWEET_REF;
@@ -865,12 +999,16 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 							o->orig = ref;
 					} else if (GS_STR_IS(ref->ref_type,
 							     "quoted")) {
+						if (!o->is_quote)
+							o->ref_set |= REF_QUOTE;
 						o->is_quote = 1;
 						o->quote_ref = ref->id;
 						if (ref->account.n)
 							o->quoted = ref;
 					} else if (GS_STR_IS(ref->ref_type,
 							     "replied_to")) {
+						if (!o->is_reply)
+							o->ref_set |= REF_REPLY;
 						o->is_reply = 1;
 					}
 				}

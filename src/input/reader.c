@@ -5,11 +5,19 @@
  * concatenated members included; 28 b5 2f fd: zstd streaming, several frames
  * included; anything else: read as is). Decoded bytes go into one buffer that
  * grows to the longest line met, up to max_line + CHUNK bytes; lines are
- * handed out as pointers into it, so no line is copied. A line longer than max_line is never buffered whole: its
- * bytes are dropped up to the next newline and GS_ETOOLONG is returned once.
+ * handed out as pointers into it, so no line is copied. A line longer than
+ * max_line is never buffered whole: its bytes are dropped up to the next
+ * newline and GS_ETOOLONG is returned once.
+ *
+ * Damaged compressed input (cut short, corrupt, bytes after the last gzip
+ * member or zstd frame that start none) ends reading with GS_EDECOMPRESS,
+ * but only after every complete line decoded before the damage was handed
+ * out; gs_reader_damage says what and where, for a warning that the counts
+ * cover the file up to there.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +30,7 @@
 #define CHUNK (1u << 20)
 #define RAW_CHUNK (256u << 10)
 #define READ_MAX (128u << 10)
+#define ZSTD_SLICE (16u << 10)
 
 enum codec { PLAIN, GZIP, ZSTD };
 
@@ -42,7 +51,42 @@ struct gs_reader {
 	z_stream z;
 	int z_live;
 	ZSTD_DStream *zs;
+	int zs_full;	     /* zstd filled the output: it may hold more */
+	int pending;	     /* an error met while decoding output that was
+				handed on first: returned by the next decode */
+	uint64_t out_total;  /* decompressed bytes decoded */
+	uint64_t damage_at;  /* compressed byte where the damage was seen */
+	uint64_t damage_out; /* decompressed bytes before it */
+	const char *damage;  /* what was wrong, NULL while nothing is */
 };
+
+/* Notes damage of compressed input at the bytes consumed so far; returns
+ * GS_EDECOMPRESS. */
+static int damaged(struct gs_reader *r, const char *what)
+{
+	if (!r->damage) {
+		r->damage = what;
+		r->damage_at = r->offset - (r->raw_fill - r->raw_pos);
+		r->damage_out = r->out_total;
+	}
+	return GS_EDECOMPRESS;
+}
+
+/* Is raw[pos..fill) (what follows a complete member or frame) the start of
+ * another one? Bytes of anything else are trailing garbage. 1 when it is,
+ * or when too few bytes are there to tell. */
+static int starts_member(const struct gs_reader *r)
+{
+	const unsigned char *m = r->raw + r->raw_pos;
+	size_t n = r->raw_fill - r->raw_pos;
+	if (r->codec == GZIP)
+		return n < 2 || (m[0] == 0x1f && m[1] == 0x8b);
+	/* zstd frames (28 b5 2f fd) and skippable frames (5? 2a 4d 18) */
+	return n < 4 ||
+	       (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
+		m[3] == 0x18);
+}
 
 static ssize_t read_fd(int fd, void *dst, size_t n)
 {
@@ -72,6 +116,11 @@ static int raw_refill(struct gs_reader *r)
 static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 {
 	int e;
+	if (r->pending) {
+		e = r->pending;
+		r->pending = 0;
+		return e;
+	}
 	if (r->codec == PLAIN) {
 		/* Reads of 128 KB: only that much of the buffer (sized for
 		 * the longest line) is ever touched unless lines are long,
@@ -96,9 +145,11 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 			return e;
 		if (r->codec == GZIP) {
 			if (r->raw_pos == r->raw_fill && r->raw_eof)
-				return r->z_live ? GS_EDECOMPRESS : 0;
+				return r->z_live ? damaged(r, "truncated") : 0;
 			if (!r->z_live) {
 				/* A new member after the end of the previous. */
+				if (!starts_member(r))
+					return damaged(r, "trailing garbage");
 				if (inflateReset(&r->z) != Z_OK)
 					return GS_EDECOMPRESS;
 				r->z_live = 1;
@@ -109,23 +160,50 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 			r->z.avail_out = (uInt)n;
 			int zr = inflate(&r->z, Z_NO_FLUSH);
 			r->raw_pos = r->raw_fill - r->z.avail_in;
-			if (zr == Z_STREAM_END)
-				r->z_live = 0;
-			else if (zr != Z_OK && zr != Z_BUF_ERROR)
-				return GS_EDECOMPRESS;
 			size_t got = n - r->z.avail_out;
+			r->out_total += got;
+			if (zr == Z_STREAM_END) {
+				r->z_live = 0;
+			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+				/* what was decoded before it is handed on */
+				e = damaged(r, zr == Z_MEM_ERROR
+						       ? "out of memory"
+						       : "corrupt data");
+				if (!got)
+					return e;
+				r->pending = e;
+			}
 			if (got)
 				return (ssize_t)got;
 		} else {
 			if (r->raw_pos == r->raw_fill && r->raw_eof)
-				return r->z_live ? GS_EDECOMPRESS : 0;
-			ZSTD_inBuffer in = {r->raw, r->raw_fill, r->raw_pos};
+				return r->z_live ? damaged(r, "truncated") : 0;
+			if (!r->z_live && !starts_member(r))
+				return damaged(r, "trailing garbage");
+			/* In slices, and no new input while zstd may hold
+			 * decoded bytes (the output was full): it hands on
+			 * no output of a call that fails, so the blocks
+			 * before a damaged one must have come out of calls
+			 * of their own. */
+			size_t to = r->zs_full ? r->raw_pos
+				    : r->raw_fill - r->raw_pos > ZSTD_SLICE
+					    ? r->raw_pos + ZSTD_SLICE
+					    : r->raw_fill;
+			ZSTD_inBuffer in = {r->raw, to, r->raw_pos};
 			ZSTD_outBuffer out = {dst, n, 0};
 			size_t zr = ZSTD_decompressStream(r->zs, &out, &in);
 			r->raw_pos = in.pos;
-			if (ZSTD_isError(zr))
-				return GS_EDECOMPRESS;
-			r->z_live = zr != 0; /* 0: a frame is complete */
+			r->out_total += out.pos;
+			r->zs_full = out.pos == n;
+			if (ZSTD_isError(zr)) {
+				e = damaged(r, "corrupt data");
+				if (!out.pos)
+					return e;
+				r->pending = e;
+			} else {
+				r->z_live =
+					zr != 0; /* 0: a frame is complete */
+			}
 			if (out.pos)
 				return (ssize_t)out.pos;
 		}
@@ -336,6 +414,21 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 			r->eof = 1;
 		r->fill += (size_t)k;
 	}
+}
+
+int gs_reader_damage(const struct gs_reader *r, char *buf, size_t size)
+{
+	if (!r->damage) {
+		if (size)
+			buf[0] = 0;
+		return 0;
+	}
+	snprintf(buf, size,
+		 "%s %s at compressed byte %llu (decompressed byte %llu)",
+		 r->codec == GZIP ? "gzip" : "zstd", r->damage,
+		 (unsigned long long)r->damage_at,
+		 (unsigned long long)r->damage_out);
+	return 1;
 }
 
 uint64_t gs_reader_lineno(const struct gs_reader *r)

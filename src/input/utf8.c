@@ -133,3 +133,12 @@ size_t gs_utf8_check(const char *s, size_t n)
 		return n;
 	return gs_utf8_check_scalar(s, n);
 }
+
+size_t gs_utf8_check_ctl(const char *s, size_t n, int *ctl)
+{
+	pthread_once(&utf8_once, utf8_dfa_init);
+	if (utf8_ssse3 && gs_utf8_valid_ssse3_ctl(s, n, ctl))
+		return n;
+	*ctl = 1;
+	return gs_utf8_check_scalar(s, n);
+}

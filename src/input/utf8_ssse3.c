@@ -88,10 +88,34 @@ __attribute__((target("ssse3"))) static inline __m128i incomplete(__m128i in)
 	return _mm_subs_epu8(in, max);
 }
 
-__attribute__((target("ssse3"))) int gs_utf8_valid_ssse3(const char *s, size_t n)
+/* 64 bytes a, b, c, d that are not all ASCII, after the 16 bytes prev:
+ * bit 0 set when they hold an error, bit 1 when a sequence is left open at
+ * their end (an error if ASCII follows). Not inlined: the loop over ASCII
+ * blocks then keeps its few values in registers. */
+__attribute__((target("ssse3"), noinline)) static int
+blocks64(__m128i prev, __m128i a, __m128i b, __m128i c, __m128i d)
 {
-	__m128i prev = _mm_setzero_si128(), err = _mm_setzero_si128(),
-		open = _mm_setzero_si128();
+	__m128i err = block_errors(a, prev);
+	err = _mm_or_si128(err, block_errors(b, a));
+	err = _mm_or_si128(err, block_errors(c, b));
+	err = _mm_or_si128(err, block_errors(d, c));
+	__m128i z = _mm_setzero_si128();
+	return (_mm_movemask_epi8(_mm_cmpeq_epi8(err, z)) != 0xFFFF) |
+	       (_mm_movemask_epi8(_mm_cmpeq_epi8(incomplete(d), z)) != 0xFFFF)
+		       << 1;
+}
+
+/*
+ * The validator, and (*ctl) whether the text holds a byte below 0x20, for
+ * the JSON rule on control characters (json.h, gs_json_find_control): the
+ * unsigned minimum of the blocks is kept beside, one instruction per 16
+ * bytes, and compared once at the end.
+ */
+__attribute__((target("ssse3"))) int gs_utf8_valid_ssse3_ctl(const char *s,
+							     size_t n, int *ctl)
+{
+	__m128i low = _mm_set1_epi8(-1);
+	int bad = 0, open_end = 0;
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64) {
 		/* 64 bytes of ASCII at once (most of a post's JSON) */
@@ -99,21 +123,30 @@ __attribute__((target("ssse3"))) int gs_utf8_valid_ssse3(const char *s, size_t n
 		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
 		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 32));
 		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48));
+		low = _mm_min_epu8(low, _mm_min_epu8(_mm_min_epu8(a, b),
+						     _mm_min_epu8(c, d)));
 		if (!_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)))) {
-			err = _mm_or_si128(err, open);
-			open = _mm_setzero_si128();
-			prev = d;
+			/* a sequence left open before it is an error */
+			bad |= open_end;
+			open_end = 0;
 			continue;
 		}
-		err = _mm_or_si128(err, block_errors(a, prev));
-		err = _mm_or_si128(err, block_errors(b, a));
-		err = _mm_or_si128(err, block_errors(c, b));
-		err = _mm_or_si128(err, block_errors(d, c));
-		open = incomplete(d);
-		prev = d;
+		__m128i prev =
+			i ? _mm_loadu_si128(
+				    (const __m128i *)(const void *)(s + i - 16))
+			  : _mm_setzero_si128();
+		int r = blocks64(prev, a, b, c, d);
+		bad |= r & 1;
+		open_end = r >> 1;
 	}
+	__m128i prev =
+		i ? _mm_loadu_si128((const __m128i *)(const void *)(s + i - 16))
+		  : _mm_setzero_si128();
+	__m128i err = bad ? _mm_set1_epi8(1) : _mm_setzero_si128();
+	__m128i open = incomplete(prev);
 	for (; i + 16 <= n; i += 16) {
 		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		low = _mm_min_epu8(low, in);
 		if (!_mm_movemask_epi8(in)) { /* ASCII */
 			/* a sequence left open before it is an error */
 			err = _mm_or_si128(err, open);
@@ -123,17 +156,29 @@ __attribute__((target("ssse3"))) int gs_utf8_valid_ssse3(const char *s, size_t n
 		open = incomplete(in);
 		prev = in;
 	}
-	/* the tail, padded with ASCII: a sequence cut by the end of the text
-	 * is then followed by a NUL, which the tables flag */
-	unsigned char tail[32] = {0};
+	/* the tail, padded with ASCII spaces: a sequence cut by the end of
+	 * the text is then followed by a space, which the tables flag (and a
+	 * space is no control character) */
+	unsigned char tail[32];
 	size_t rest = n - i;
+	memset(tail, ' ', sizeof tail);
 	memcpy(tail, s + i, rest);
 	for (size_t k = 0; k < (rest ? 32u : 16u); k += 16) {
 		__m128i in = _mm_loadu_si128((const __m128i *)(const void *)(tail + k));
+		low = _mm_min_epu8(low, in);
 		err = _mm_or_si128(err, block_errors(in, prev));
 		prev = in;
 	}
+	const __m128i x1f = _mm_set1_epi8(0x1F); /* low <= 0x1F somewhere */
+	*ctl = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(low, x1f), x1f)) !=
+	       0;
 	return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+}
+
+int gs_utf8_valid_ssse3(const char *s, size_t n)
+{
+	int ctl;
+	return gs_utf8_valid_ssse3_ctl(s, n, &ctl);
 }
 
 int gs_utf8_have_ssse3(void)
@@ -143,6 +188,14 @@ int gs_utf8_have_ssse3(void)
 }
 
 #else
+
+int gs_utf8_valid_ssse3_ctl(const char *s, size_t n, int *ctl)
+{
+	(void)s;
+	(void)n;
+	*ctl = 1;
+	return 0;
+}
 
 int gs_utf8_valid_ssse3(const char *s, size_t n)
 {

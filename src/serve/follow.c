@@ -1,4 +1,13 @@
-/* follow.c - tail -F line sources (see follow.h). */
+/*
+ * follow.c - tail -F line sources (see follow.h).
+ *
+ * One call of gs_follow_next reads at most READ_BUDGET bytes: a source
+ * that never ends a line (/dev/zero, a stuck writer) then gives back
+ * control (0, "nothing now") while it is skipped, so the caller, who holds
+ * serve's write lock, lets go of it and sees a stop. Bytes of a line too
+ * long to keep are dropped as they come, and every max_line of them counts
+ * as one more line too long, so an endless one shows as a growing count.
+ */
 #include "follow.h"
 
 #include <errno.h>
@@ -13,6 +22,7 @@
 #include "netsource.h"
 
 #define CHUNK 65536
+#define READ_BUDGET (64u * CHUNK) /* bytes read by one call at most */
 
 struct gs_follow {
 	char *path;
@@ -27,6 +37,7 @@ struct gs_follow {
 	uint64_t consumed;      /* file offset of buf[start] */
 	uint64_t read_off;      /* file offset of buf[end] */
 	int skipping;           /* inside a line too long to keep */
+	uint64_t skipped;	/* its bytes dropped since last counted */
 	int reopen;             /* the path was rotated: reopen it next */
 	int opened_once;
 	uint64_t resume, resume_dev, resume_ino;
@@ -35,6 +46,7 @@ struct gs_follow {
 	uint64_t lines, too_long, rotations, truncations;
 	int err;
 	struct gs_net *net;     /* JETSTREAM, MASTODON */
+	char damage[160];	/* COMPRESSED: gs_reader_damage, or "" */
 };
 
 struct gs_follow *gs_follow_open(const char *path, size_t max_line,
@@ -87,6 +99,7 @@ static void reset_buf(struct gs_follow *f, uint64_t at)
 	f->start = f->end = f->scanned = 0;
 	f->consumed = f->read_off = at;
 	f->skipping = 0;
+	f->skipped = 0;
 }
 
 /* Opens the path; 1 when open, 0 when it is missing (retried later). */
@@ -273,8 +286,11 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 			return k;
 		}
 		f->state = GS_FOLLOW_ENDED;
+		if (k == GS_EDECOMPRESS)
+			gs_reader_damage(f->rd, f->damage, sizeof f->damage);
 		return k < 0 ? k : 0;
 	}
+	size_t budget = READ_BUDGET;
 	for (;;) {
 		if (f->reopen) {
 			close_fd(f);
@@ -292,6 +308,11 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 		}
 		if (f->state == GS_FOLLOW_ENDED)
 			return 0;
+		if (budget == 0) {
+			/* read enough for one call without a line to give */
+			f->state = GS_FOLLOW_READING;
+			return 0;
+		}
 		char *nl = NULL;
 		if (f->scanned < f->start)
 			f->scanned = f->start;
@@ -302,10 +323,18 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 				f->consumed += (uint64_t)(nl + 1 - (f->buf + f->start));
 				f->start = f->scanned = (size_t)(nl + 1 - f->buf);
 				f->skipping = 0;
+				f->skipped = 0;
 				continue;
 			}
 			f->consumed += f->end - f->start;
+			f->skipped += f->end - f->start;
 			f->start = f->end = f->scanned = 0;
+			if (f->skipped >= f->max_line) {
+				/* another max_line bytes of the same line */
+				f->skipped -= f->max_line;
+				f->too_long++;
+				return GS_ETOOLONG;
+			}
 		} else if (nl) {
 			size_t n = (size_t)(nl - (f->buf + f->start));
 			*line = f->buf + f->start;
@@ -324,14 +353,20 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 		} else {
 			f->scanned = f->end;
 			if (f->end - f->start > f->max_line) {
+				/* dropped now: it holds no newline */
 				f->skipping = 1;
 				f->too_long++;
+				f->consumed += f->end - f->start;
+				f->skipped = f->end - f->start - f->max_line;
+				f->start = f->end = f->scanned = 0;
 				return GS_ETOOLONG;
 			}
 		}
 		ssize_t r = fill(f);
-		if (r > 0)
+		if (r > 0) {
+			budget = (size_t)r < budget ? budget - (size_t)r : 0;
 			continue;
+		}
 		if (r == -1) {
 			f->state = GS_FOLLOW_WAITING;
 			return 0;
@@ -349,6 +384,11 @@ int gs_follow_next(struct gs_follow *f, const char **line, size_t *len)
 		if (k != 2)
 			return k;
 	}
+}
+
+const char *gs_follow_damage(const struct gs_follow *f)
+{
+	return f->damage[0] ? f->damage : NULL;
 }
 
 int gs_follow_pollfd(const struct gs_follow *f)

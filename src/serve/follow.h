@@ -53,7 +53,8 @@ struct gs_follow_info {
 	enum gs_follow_kind kind;
 	enum gs_follow_state state;
 	uint64_t lines;	   /* lines given, over every file or connection */
-	uint64_t too_long; /* lines (messages) skipped for their length */
+	uint64_t too_long; /* lines (messages) skipped for their length; a
+			      file line once per max_line bytes of it */
 	int err;	   /* errno of the last failed open, read or
 			      connection, or 0 */
 	/* FILE, STREAM, COMPRESSED */
@@ -97,11 +98,18 @@ struct gs_follow *gs_follow_open(const char *path, size_t max_line,
 /*
  * The next complete line, without its newline (and without a trailing
  * "\r"). Returns 1 with *line and *len set; 0 when nothing is available now
- * (try again later; gs_follow_info tells why); GS_ETOOLONG for a line
- * longer than max_line, which is skipped (call again); GS_EIO or
- * GS_EDECOMPRESS when a stream or compressed file failed (it then ends).
+ * (try again later; gs_follow_info tells why), also after a few MB read
+ * without a line to give (a line too long being skipped: the call is
+ * bounded in time); GS_ETOOLONG for a line longer than max_line, which is
+ * skipped (call again), and again for every further max_line bytes of it
+ * (each counted in too_long); GS_EIO or GS_EDECOMPRESS when a stream or
+ * compressed file failed (it then ends).
  */
 int gs_follow_next(struct gs_follow *f, const char **line, size_t *len);
+
+/* After GS_EDECOMPRESS from a compressed file: what was wrong and where
+ * (gs_reader_damage: its lines before the damage were given); else NULL. */
+const char *gs_follow_damage(const struct gs_follow *f);
 
 /* A file descriptor to poll for input (streams), or -1. */
 int gs_follow_pollfd(const struct gs_follow *f);

@@ -304,7 +304,14 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 		if (r == 0)
 			break;
 		if (r < 0 && r != GS_ETOOLONG) {
-			gs_server_log(s, "'%s': %s", src->path, gs_strerror(r));
+			if (gs_follow_damage(src->f))
+				gs_server_log(
+					s,
+					"warning: '%s' is damaged: %s; the lines before it are counted",
+					src->path, gs_follow_damage(src->f));
+			else
+				gs_server_log(s, "'%s': %s", src->path,
+					      gs_strerror(r));
 			break;
 		}
 		s->lines++;
