@@ -157,7 +157,7 @@ def open_stream(port, src, timeout=5):
 class Slowloris(threading.Thread):
     """Holds up to n connections from src, each sending one byte of a never
     ending request header every `every` seconds; a connection the server
-    closes is opened again."""
+    closes is opened again (at most every quarter of a second)."""
 
     REQ = b"GET /api/groundswell/v1/stats HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 100000
 
@@ -178,7 +178,7 @@ class Slowloris(threading.Thread):
             s.close()
             return None
         self.opened += 1
-        return [s, 0]
+        return [s, 0, 0.0]  # socket, bytes sent, when the last was
 
     def run(self):
         conns = []
@@ -190,8 +190,9 @@ class Slowloris(threading.Thread):
                         break
                     conns.append(c)
                 alive = []
+                now = time.time()
                 for c in conns:
-                    s, pos = c
+                    s, pos, last = c
                     try:
                         if s.recv(1) == b"":
                             raise ConnectionResetError
@@ -201,7 +202,9 @@ class Slowloris(threading.Thread):
                         s.close()
                         continue
                     try:
-                        c[1] += s.send(self.REQ[pos:pos + 1])
+                        if now - last >= self.every:
+                            c[1] += s.send(self.REQ[pos:pos + 1])
+                            c[2] = now
                     except BlockingIOError:
                         pass
                     except OSError:
@@ -212,7 +215,7 @@ class Slowloris(threading.Thread):
                 self.held_max = max(self.held_max, len(conns))
                 self.stop.wait(self.every / 4)
         finally:
-            for s, _ in conns:
+            for s, _, _ in conns:
                 s.close()
 
 
