@@ -438,20 +438,9 @@ unsigned gs_server_port(const struct gs_server *s)
 
 void gs_server_tick(struct gs_server *s)
 {
-	/* a request overdue, its headers (slowloris) or its body, or an idle
-	 * keep-alive: cut. MHD's own timeout is for idleness alone, so a
-	 * byte now and then would hold the slot for ever. */
+	/* requests overdue, idle or half-closed connections: cut */
 	double now = gs_now();
-	pthread_mutex_lock(&s->conn_mu);
-	for (struct conn *c = s->conns; c; c = c->next)
-		if (c->phase != CONN_ANSWERING && !c->cut && c->fd >= 0 &&
-		    now - c->since > (double)s->o.timeout_s) {
-			shutdown(c->fd, SHUT_RDWR);
-			c->cut = 1;
-			s->nconns--;
-			atomic_fetch_add(&s->conns_cut, 1);
-		}
-	pthread_mutex_unlock(&s->conn_mu);
+	gs_server_conns_cut(s, now);
 	/* streams whose client has gone, and waiting streams whose keep-alive
 	 * is due */
 	pthread_mutex_lock(&s->ring_mu);

@@ -94,6 +94,7 @@ struct conn {
 			 its previous answer sent */
 	enum conn_phase phase;
 	int cut; /* shut down; no longer counted (nconns, per address) */
+	int half_closed; /* seen half-closed by its client at the last tick */
 	struct client_addr addr;
 };
 
@@ -366,6 +367,11 @@ void gs_server_reply_text(struct reply *r, unsigned status, const char *type,
 			  char *body, size_t len);
 void gs_server_reply_error(struct reply *r, unsigned status, const char *msg);
 void gs_server_reply_out(struct reply *r, struct out *o);
+
+/* Cuts the connections whose request is overdue (headers or body) or that
+ * have been idle for --timeout, and those waiting for a request that their
+ * client has half-closed (takes conn_mu). */
+void gs_server_conns_cut(struct gs_server *s, double now);
 
 /* The MHD callbacks (cls: the server). */
 enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,

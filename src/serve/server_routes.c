@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -485,6 +486,62 @@ void gs_server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		cn->since = gs_now();
 		pthread_mutex_unlock(&s->conn_mu);
 	}
+}
+
+/* Shuts a connection down (conn_mu held); MHD closes it. */
+static void conn_cut(struct gs_server *s, struct conn *c)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = 1;
+	s->nconns--;
+	atomic_fetch_add(&s->conns_cut, 1);
+}
+
+void gs_server_conns_cut(struct gs_server *s, double now)
+{
+	pthread_mutex_lock(&s->conn_mu);
+	/* a request overdue, its headers (slowloris) or its body, or an idle
+	 * keep-alive. MHD's own timeout is for idleness alone, so a byte now
+	 * and then would hold the slot for ever. */
+	size_t n = 0;
+	for (struct conn *c = s->conns; c; c = c->next) {
+		if (c->cut || c->fd < 0 || c->phase == CONN_ANSWERING)
+			continue;
+		if (now - c->since > (double)s->o.timeout_s)
+			conn_cut(s, c);
+		else
+			n++;
+	}
+	/* a client that half-closes while its request is incomplete can
+	 * never complete it, yet MHD keeps waiting for it until the
+	 * deadline (seen in CLOSE-WAIT): a slot of the client's held for
+	 * nothing. Its data may be in and not yet read, so it is cut at the
+	 * second tick that finds it so. */
+	struct pollfd *p = n ? malloc(n * sizeof *p) : NULL;
+	if (p) {
+		size_t i = 0;
+		for (struct conn *c = s->conns; c && i < n; c = c->next)
+			if (!c->cut && c->fd >= 0 && c->phase != CONN_ANSWERING)
+				p[i++] = (struct pollfd){c->fd, POLLRDHUP, 0};
+		n = i;
+		if (poll(p, n, 0) >= 0) {
+			i = 0;
+			for (struct conn *c = s->conns; c && i < n;
+			     c = c->next) {
+				if (c->cut || c->fd < 0 ||
+				    c->phase == CONN_ANSWERING)
+					continue;
+				int hup =
+					(p[i++].revents &
+					 (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+				if (hup && c->half_closed)
+					conn_cut(s, c);
+				c->half_closed = hup;
+			}
+		}
+		free(p);
+	}
+	pthread_mutex_unlock(&s->conn_mu);
 }
 
 struct client_addr gs_server_client_addr(struct MHD_Connection *c)

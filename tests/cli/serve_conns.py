@@ -18,6 +18,7 @@ the end whatever happens. Checks:
   - failed admin authentications are logged (stderr and --admin-log) and
     the sixth within a minute gets 429 with Retry-After, from that address
     only, even with the right token;
+  - incomplete requests half-closed by the client free their slot at once;
   - the new options are checked.
 """
 import http.client
@@ -390,6 +391,26 @@ def main(d):
     ok(third_closed and st_other == 200,
        "--max-connections-per-address 2: a third connection from one address is closed, another address served",
        (third_closed, st_other))
+    # a request half-closed by its client before it is complete can never
+    # be: its slot is freed at once, not at --timeout (30 s)
+    socks = [connect(srv.port, "127.0.0.3") for _ in range(2)]
+    t1 = time.time()
+    for s in socks:
+        s.sendall(b"GET /api/groundswell/v1/stats HTTP/1.1\r\nHost: x\r\n")
+        s.shutdown(socket.SHUT_WR)
+    closed = 0
+    for s in socks:
+        s.settimeout(max(0.1, t1 + 5 - time.time()))
+        try:
+            closed += s.recv(1) == b""
+        except OSError:
+            pass
+        s.close()
+    took = time.time() - t1
+    st3 = srv.req(STATS, src="127.0.0.3", timeout=5)[0]
+    ok(closed == 2 and took < 3 and st3 == 200,
+       f"incomplete requests half-closed by their client are closed within {took:.1f} s, and the client "
+       "is served again", (closed, st3))
     ok(srv.stop() == 0, "it stops cleanly", srv.stderr()[-1000:])  # stderr read after stop
 
 
