@@ -101,7 +101,7 @@ for name in $EPS; do
 	run=$((run + 1))
 	rm -f "$TMP/port"
 	"$BIN" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --source "$DATA" \
-		--max-connections 512 2>"$TMP/err" &
+		--max-connections 512 --max-connections-per-address 512 2>"$TMP/err" &
 	PID=$!
 	i=0
 	while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

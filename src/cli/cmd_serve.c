@@ -80,9 +80,18 @@ static const char help[] =
 	"      --public-url URL     base of Tag urls and Link headers\n"
 	"                           (default http://ADDR:PORT)\n"
 	"      --cors ORIGIN        allow browsers from ORIGIN (or *) to read\n"
-	"      --max-connections N  default 128\n"
-	"      --timeout D          request headers must arrive, and idle\n"
-	"                           connections are closed, within D (default 30s)\n"
+	"      --max-connections N  connections at once (default 128); one more is\n"
+	"                           closed as soon as it is accepted\n"
+	"      --max-connections-per-address N  of them, those of one client\n"
+	"                           address, an IPv6 /64 (default 16, at most\n"
+	"                           --max-connections)\n"
+	"      --max-streams N      of them, event streams (default half of\n"
+	"                           --max-connections; less than it: the other slots\n"
+	"                           answer the API); one more stream gets a 503\n"
+	"      --timeout D          a request, headers and body, must have arrived\n"
+	"                           within D of the connection's opening or of its\n"
+	"                           previous answer, and idle connections are closed\n"
+	"                           after D (default 30s)\n"
 	"      --max-request N      bytes of request headers, and of a body (16384)\n"
 	"      --max-answer SIZE    bytes of a /tags/NAME or /network answer; a\n"
 	"                           larger one is refused with 413 (64M)\n"
@@ -150,6 +159,9 @@ int cmd_serve(int argc, char **argv)
 		{"cors", required_argument, NULL, OPT_CORS},
 		{"max-connections", required_argument, NULL,
 		 OPT_MAX_CONNECTIONS},
+		{"max-connections-per-address", required_argument, NULL,
+		 OPT_MAX_PER_ADDRESS},
+		{"max-streams", required_argument, NULL, OPT_MAX_STREAMS},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"max-request", required_argument, NULL, OPT_MAX_REQUEST},
 		{"max-answer", required_argument, NULL, OPT_MAX_ANSWER},
@@ -232,6 +244,22 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			so.max_connections = (unsigned)n;
+			continue;
+		case OPT_MAX_PER_ADDRESS:
+			if (cli_parse_count(optarg, 1, CONNECTIONS_MAX, &n)) {
+				cli_error(
+					"invalid --max-connections-per-address '%s'",
+					optarg);
+				goto out;
+			}
+			so.max_per_address = (unsigned)n;
+			continue;
+		case OPT_MAX_STREAMS:
+			if (cli_parse_count(optarg, 1, CONNECTIONS_MAX, &n)) {
+				cli_error("invalid --max-streams '%s'", optarg);
+				goto out;
+			}
+			so.max_streams = (unsigned)n;
 			continue;
 		case OPT_TIMEOUT:
 			if (gs_duration_parse(optarg, &ms) ||
@@ -317,6 +345,13 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (cli_given_check_scorer(&g, so.trend.scorer))
 		goto out;
+	if (so.max_streams && so.max_streams >= so.max_connections) {
+		cli_error(
+			"invalid --max-streams '%u' (less than --max-connections, %u: "
+			"the other connections answer the API)",
+			so.max_streams, so.max_connections);
+		goto out;
+	}
 	if (!so.nsources) {
 		cli_error("no source (give --source PATH or --source -; see --help)");
 		goto out;

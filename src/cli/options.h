@@ -99,6 +99,8 @@ enum cli_opt {
 	OPT_SNAPSHOT_EVERY,
 	OPT_TOKEN_FILE,
 	OPT_TAG_NETWORK_EDGES,
+	OPT_MAX_PER_ADDRESS,
+	OPT_MAX_STREAMS,
 };
 
 /* The short options of the common group, for getopt_long's optstring. */

@@ -25,9 +25,21 @@
  * its own (conn_mu), the job queue and the cache of heavy answers one
  * (jobs_mu), each cached trends answer one (struct answer_cache). They are
  * taken in this order, never the other way round: the rwlock, ring_mu,
- * mod_mu; jobs_mu, an answer's mu, view_mu and conn_mu come last (nothing
- * but an answer's mu is taken while jobs_mu is held, nothing while the
- * others are).
+ * mod_mu; jobs_mu, an answer's mu, view_mu, conn_mu and auth_mu (the failed
+ * admin authentications) come last (nothing but an answer's mu is taken
+ * while jobs_mu is held, nothing while the others are).
+ *
+ * Connection slots. A slot must not be held by a client that sends nothing
+ * useful: a request (headers and body) must be in within --timeout of the
+ * connection's opening or of its previous answer, or it is cut (the tick);
+ * one client address (an IPv6 /64) holds at most max_per_address
+ * connections, and a connection beyond that or beyond max_connections is
+ * shut as soon as it is accepted; streams are capped at max_streams, so
+ * that the rest of the slots answer the API however many clients listen,
+ * and a stream whose client has gone is ended at the next tick rather than
+ * at its keep-alive (server_sse.c). Failed admin authentications are
+ * logged and, from an address that keeps failing, refused for a while that
+ * doubles with each block (server_admin.c).
  *
  * The answers. Requests never wait for the ingest lock, and however many
  * clients ask, the pipeline builds each answer once per change of the data
@@ -62,7 +74,8 @@
 #include "base/timeutil.h"
 #include "netsource.h"
 
-#define HTTP_THREADS_MAX 8 /* HTTP threads: one per CPU, 2 to this */
+#define HTTP_THREADS_MAX    8  /* HTTP threads: one per CPU, 2 to this */
+#define DEFAULT_PER_ADDRESS 16 /* connections of one client address */
 
 void gs_server_options_init(struct gs_server_options *o)
 {
@@ -73,6 +86,7 @@ void gs_server_options_init(struct gs_server_options *o)
 	o->listen = "127.0.0.1:8080";
 	o->max_connections = 128;
 	o->timeout_s = 30;
+	/* max_per_address, max_streams: 0, derived from max_connections */
 	o->max_request = 16384;
 	o->max_answer = (size_t)64 << 20;
 	o->stream_backlog = 1024;
@@ -181,6 +195,8 @@ static void free_server(struct gs_server *s)
 	pthread_mutex_destroy(&s->conn_mu);
 	pthread_mutex_destroy(&s->snap_mu);
 	gs_server_snapshot_free(s);
+	pthread_mutex_destroy(&s->auth_mu);
+	free(s->authf);
 	gs_server_answer_put(s->ac_trends.cur);
 	gs_server_answer_put(s->ac_mtags.cur);
 	gs_server_answers_free(s);
@@ -218,6 +234,14 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		s->o.max_connections = 128;
 	if (!s->o.timeout_s)
 		s->o.timeout_s = 30;
+	if (!s->o.max_per_address)
+		s->o.max_per_address = DEFAULT_PER_ADDRESS;
+	if (s->o.max_per_address > s->o.max_connections)
+		s->o.max_per_address = s->o.max_connections;
+	if (!s->o.max_streams)
+		s->o.max_streams = s->o.max_connections / 2;
+	if (!s->o.max_streams)
+		s->o.max_streams = 1;
 	if (s->o.max_request < 4096)
 		s->o.max_request = 4096;
 	if (!s->o.max_answer)
@@ -239,6 +263,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_mutex_init(&s->mod_mu, NULL);
 	pthread_mutex_init(&s->conn_mu, NULL);
 	pthread_mutex_init(&s->snap_mu, NULL);
+	pthread_mutex_init(&s->auth_mu, NULL);
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
 	pthread_mutex_init(&s->ac_mtags.mu, NULL);
 	pthread_mutex_init(&s->view_mu, NULL);
@@ -440,19 +465,13 @@ unsigned gs_server_port(const struct gs_server *s)
 
 void gs_server_tick(struct gs_server *s)
 {
-	/* request headers overdue (slowloris) or idle keep-alive: cut */
+	/* requests overdue, idle or half-closed connections: cut */
 	double now = gs_now();
-	pthread_mutex_lock(&s->conn_mu);
-	for (struct conn *c = s->conns; c; c = c->next)
-		if (!c->in_request && !c->cut && c->fd >= 0 &&
-		    now - c->since > (double)s->o.timeout_s) {
-			shutdown(c->fd, SHUT_RDWR);
-			c->cut = 1;
-			atomic_fetch_add(&s->conns_cut, 1);
-		}
-	pthread_mutex_unlock(&s->conn_mu);
-	/* waiting streams whose keep-alive is due */
+	gs_server_conns_cut(s, now);
+	/* streams whose client has gone, and waiting streams whose keep-alive
+	 * is due */
 	pthread_mutex_lock(&s->ring_mu);
+	gs_server_sse_reap(s);
 	gs_server_sse_wake(s, now);
 	pthread_mutex_unlock(&s->ring_mu);
 	if (s->state_dir && (now - s->last_snapshot) * 1000 >= (double)s->o.snapshot_every_ms)

@@ -60,8 +60,16 @@ struct gs_server_options {
 	const char *admin_log;       /* actions appended here (and replayed
 					at start), or NULL */
 	unsigned max_connections;    /* 128 */
-	unsigned timeout_s;          /* idle connections and request headers
-					(slowloris) are cut after this (30) */
+	unsigned max_per_address;    /* connections of one client address (an
+					IPv6 /64); 0: 16, at most
+					max_connections */
+	unsigned max_streams;	     /* event streams at once; 0: half of
+					max_connections (at least 1); the
+					other slots are the API's */
+	unsigned timeout_s;	     /* a request (headers and body) must
+					have arrived this long after the
+					connection opened or its previous
+					answer; idle ones are cut too (30) */
 	size_t max_request;          /* bytes of request line + headers, and
 					of a body (16384) */
 	size_t max_answer;	     /* bytes of a /tags/NAME or /network

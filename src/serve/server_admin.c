@@ -149,21 +149,6 @@ void gs_server_admin_replay(struct gs_server *s, const char *path)
 			      path);
 }
 
-int gs_server_authorized(struct gs_server *s, struct MHD_Connection *c)
-{
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    "Authorization");
-	if (!s->have_token || !h || strncasecmp(h, "Bearer ", 7))
-		return 0;
-	h += 7;
-	while (*h == ' ')
-		h++;
-	unsigned char hash[32];
-	crypto_generichash(hash, sizeof hash, (const unsigned char *)h,
-			   strlen(h), NULL, 0);
-	return sodium_memcmp(hash, s->token_hash, sizeof hash) == 0;
-}
-
 static void remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -182,6 +167,183 @@ static void remote_addr(struct MHD_Connection *c, char *buf, size_t n)
 			  &((const struct sockaddr_in6 *)(const void *)sa)
 				   ->sin6_addr,
 			  buf, (socklen_t)n);
+}
+
+/* ---- failed authentications -------------------------------------------- */
+
+#define AUTH_FAILS     5    /* failures within AUTH_WINDOW that block */
+#define AUTH_WINDOW    60.0 /* seconds */
+#define AUTH_BLOCK     60.0 /* seconds of the first block; doubled by each */
+#define AUTH_BLOCK_MAX 3600.0
+#define AUTH_TRACK     1024 /* addresses tracked (the oldest go first) */
+#define AUTH_ROUTE_LOG 200  /* bytes of a route quoted in the log */
+
+/* The entry of addr, or a new one (when the table is full, in the place of
+ * the least recently failed); auth_mu held. NULL: out of memory. */
+static struct auth_fail *auth_entry(struct gs_server *s,
+				    const struct client_addr *a, double now)
+{
+	struct auth_fail *old = NULL;
+	for (size_t i = 0; i < s->nauthf; i++) {
+		struct auth_fail *f = &s->authf[i];
+		if (f->addr.fam == a->fam &&
+		    !memcmp(f->addr.b, a->b, sizeof a->b))
+			return f;
+		if (!old || f->last < old->last)
+			old = f;
+	}
+	if (!s->authf) {
+		s->authf = calloc(AUTH_TRACK, sizeof *s->authf);
+		if (!s->authf)
+			return NULL;
+	}
+	struct auth_fail *f =
+		s->nauthf < AUTH_TRACK ? &s->authf[s->nauthf++] : old;
+	*f = (struct auth_fail){.addr = *a, .window = now, .last = now};
+	return f;
+}
+
+/* Seconds the address is still blocked for (0: not blocked). */
+static unsigned auth_blocked(struct gs_server *s, const struct client_addr *a,
+			     double now)
+{
+	double left = 0;
+	pthread_mutex_lock(&s->auth_mu);
+	for (size_t i = 0; i < s->nauthf; i++)
+		if (s->authf[i].addr.fam == a->fam &&
+		    !memcmp(s->authf[i].addr.b, a->b, sizeof a->b)) {
+			left = s->authf[i].blocked - now;
+			break;
+		}
+	pthread_mutex_unlock(&s->auth_mu);
+	return left > 0 ? (unsigned)left + 1 : 0;
+}
+
+/* Counts a failure of the address; returns the seconds of the block it
+ * starts, or 0. A block is AUTH_BLOCK seconds, doubled by each block before
+ * it (up to AUTH_BLOCK_MAX): about AUTH_FAILS guesses an hour in the end. */
+static unsigned auth_failed(struct gs_server *s, const struct client_addr *a,
+			    double now)
+{
+	unsigned block = 0;
+	pthread_mutex_lock(&s->auth_mu);
+	struct auth_fail *f = auth_entry(s, a, now);
+	if (f) {
+		if (now - f->last > AUTH_BLOCK_MAX) /* long good: forgiven */
+			f->strikes = 0;
+		if (now - f->window > AUTH_WINDOW) {
+			f->window = now;
+			f->fails = 0;
+		}
+		f->last = now;
+		if (++f->fails >= AUTH_FAILS) {
+			double d = AUTH_BLOCK;
+			for (unsigned k = 0;
+			     k < f->strikes && d < AUTH_BLOCK_MAX; k++)
+				d *= 2;
+			if (d > AUTH_BLOCK_MAX)
+				d = AUTH_BLOCK_MAX;
+			f->strikes++;
+			f->blocked = now + d;
+			f->fails = 0;
+			f->window = f->blocked; /* counts again from its end */
+			block = (unsigned)d;
+		}
+	}
+	pthread_mutex_unlock(&s->auth_mu);
+	return block;
+}
+
+/* The request's route for the log: printable ASCII, cut to AUTH_ROUTE_LOG
+ * bytes (a client chooses it: no control characters on a terminal). */
+static void route_for_log(const char *method, const char *path, char *buf,
+			  size_t n)
+{
+	size_t k = 0;
+	for (const char *p = method; *p && k + 1 < n && k < 16; p++)
+		buf[k++] = *p >= 0x21 && *p < 0x7f ? *p : '?';
+	if (k + 1 < n)
+		buf[k++] = ' ';
+	for (const char *p = path; *p && k + 1 < n && k < AUTH_ROUTE_LOG; p++)
+		buf[k++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+	buf[k] = 0;
+}
+
+/* One line of the admin log (mod_mu taken): {"time", "action", ...}. */
+static void admin_log_line(struct gs_server *s, const char *action,
+			   const char *route, const char *addr,
+			   unsigned seconds)
+{
+	if (!s->admin_log)
+		return;
+	char now[32];
+	gs_time_format((int64_t)(now_wall() * 1000), now);
+	pthread_mutex_lock(&s->mod_mu);
+	FILE *f = s->admin_log;
+	fputs("{\"time\":", f);
+	gs_json_str(f, now);
+	fprintf(f, ",\"action\":\"%s\"", action);
+	if (route) {
+		fputs(",\"route\":", f);
+		gs_json_str(f, route);
+	}
+	if (seconds)
+		fprintf(f, ",\"seconds\":%u", seconds);
+	fputs(",\"remote\":", f);
+	gs_json_str(f, addr);
+	fputs("}\n", f);
+	fflush(f);
+	fsync(fileno(f));
+	pthread_mutex_unlock(&s->mod_mu);
+}
+
+int gs_server_authorized(struct gs_server *s, struct MHD_Connection *c,
+			 const char *method, const char *path, struct reply *r)
+{
+	struct client_addr a = gs_server_client_addr(c);
+	double now = gs_now();
+	/* checked before the token: a right token does not lift a block,
+	 * or guessing would go on, each right guess unblocking */
+	unsigned left = a.fam ? auth_blocked(s, &a, now) : 0;
+	if (left) {
+		atomic_fetch_add(&s->auth_refused, 1);
+		r->retry_after = left;
+		gs_server_reply_error(
+			r, 429, "too many failed authentications; retry later");
+		return 0;
+	}
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    "Authorization");
+	if (s->have_token && h && !strncasecmp(h, "Bearer ", 7)) {
+		const char *v = h + 7;
+		while (*v == ' ')
+			v++;
+		unsigned char hash[32];
+		crypto_generichash(hash, sizeof hash, (const unsigned char *)v,
+				   strlen(v), NULL, 0);
+		if (sodium_memcmp(hash, s->token_hash, sizeof hash) == 0)
+			return 1;
+	}
+	r->www_auth = 1;
+	gs_server_reply_error(r, 401, "The access token is invalid");
+	if (!h) /* no credentials, no guess: not counted */
+		return 0;
+	atomic_fetch_add(&s->auth_failures, 1);
+	char addr[64], route[AUTH_ROUTE_LOG + 24];
+	remote_addr(c, addr, sizeof addr);
+	route_for_log(method, path, route, sizeof route);
+	unsigned block = a.fam ? auth_failed(s, &a, now) : 0;
+	gs_server_log(s, "admin: failed authentication from %s (%s)", addr,
+		      route);
+	admin_log_line(s, "auth_failed", route, addr, 0);
+	if (block) {
+		gs_server_log(s,
+			      "admin: %s refused for %u s after %d failed "
+			      "authentications",
+			      addr, block, AUTH_FAILS);
+		admin_log_line(s, "auth_blocked", NULL, addr, block);
+	}
+	return 0;
 }
 
 /* ,"display": the tag's most frequent spelling (its key when unseen); the

@@ -71,12 +71,41 @@ struct mod {
 	int64_t through_ms; /* MOD_HIDDEN: events starting up to here */
 };
 
+/* Where a connection is: its request must be in (headers and body) within
+ * --timeout of `since`, while it is CONN_WAITING or CONN_BODY. */
+enum conn_phase {
+	CONN_WAITING,  /* for a request's line and headers (or idle) */
+	CONN_BODY,     /* headers in, the body coming */
+	CONN_ANSWERING /* answered, until the answer is sent (a stream: until
+			  it ends) */
+};
+
+/* A client address as the per-address limits count it: an IPv4 address,
+ * or an IPv6 address's /64 (what one subscriber is given). */
+struct client_addr {
+	unsigned char fam; /* 0: unknown (never limited), 4 or 6 */
+	unsigned char b[8];
+};
+
 struct conn {
 	struct conn *prev, *next;
 	int fd;
-	double since;	/* when it began waiting for a request */
-	int in_request; /* headers received, being answered */
-	int cut;
+	double since; /* when it began waiting for a request: accepted, or
+			 its previous answer sent */
+	enum conn_phase phase;
+	int cut; /* shut down; no longer counted (nconns, per address) */
+	int half_closed; /* seen half-closed by its client at the last tick */
+	struct client_addr addr;
+};
+
+/* Failed admin authentications of one client address (server_admin.c). */
+struct auth_fail {
+	struct client_addr addr;
+	double window;	  /* gs_now() of the first failure counted */
+	unsigned fails;	  /* failures since window */
+	unsigned strikes; /* blocks so far: each doubles the next */
+	double blocked;	  /* gs_now() until which it is refused (429) */
+	double last;	  /* gs_now() of its last failure */
 };
 
 /* The current answer of a trends route (see "cached answers"). */
@@ -202,8 +231,17 @@ struct gs_server {
 	atomic_ullong http_total;
 	pthread_mutex_t conn_mu;
 	struct conn *conns;
-	unsigned nconns; /* in conns (under conn_mu) */
+	unsigned nconns; /* in conns, not cut (under conn_mu) */
 	atomic_ullong conns_cut;
+	atomic_ullong refused_full, refused_address; /* connections shut at
+							once: --max-connections,
+							per address */
+	atomic_ullong refused_streams; /* streams beyond --max-streams (503) */
+	/* failed admin authentications (under auth_mu) */
+	pthread_mutex_t auth_mu;
+	struct auth_fail *authf;
+	size_t nauthf;
+	atomic_ullong auth_failures, auth_refused; /* 401s with a token, 429s */
 	/* cached answers of the trends routes (struct answer) */
 	atomic_ullong data_gen; /* bumped by the pipeline after each change */
 	atomic_ullong mod_gen;	/* bumped by each moderation change */
@@ -426,6 +464,11 @@ void gs_server_reply_text(struct reply *r, unsigned status, const char *type,
 void gs_server_reply_error(struct reply *r, unsigned status, const char *msg);
 void gs_server_reply_out(struct reply *r, struct out *o);
 
+/* Cuts the connections whose request is overdue (headers or body) or that
+ * have been idle for --timeout, and those waiting for a request that their
+ * client has half-closed (takes conn_mu). */
+void gs_server_conns_cut(struct gs_server *s, double now);
+
 /* The MHD callbacks (cls: the server). */
 enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
@@ -480,6 +523,11 @@ void gs_server_network(struct gs_server *s, struct MHD_Connection *c,
  * stopping) or those whose keep-alive is due by then (ring_mu held). */
 void gs_server_sse_wake(struct gs_server *s, double due);
 
+/* Ends the suspended streams whose client has gone (closed or reset its
+ * side): a suspended connection is off MHD's event loop, so nothing else
+ * would see it before its keep-alive (ring_mu held). */
+void gs_server_sse_reap(struct gs_server *s);
+
 /* GET /stream: a streaming response, or NULL with r filled (an error). */
 struct MHD_Response *gs_server_stream(struct gs_server *s,
 				      struct MHD_Connection *c,
@@ -495,8 +543,16 @@ int gs_server_visible(struct gs_server *s, const char *key, int64_t start_ms,
 /* Replays the admin log: the state of each tag is its last action. */
 void gs_server_admin_replay(struct gs_server *s, const char *path);
 
-/* Does the request carry the admin token? */
-int gs_server_authorized(struct gs_server *s, struct MHD_Connection *c);
+/* Does the request carry the admin token? Returns 1; else fills r (401,
+ * or 429 with Retry-After while the client's address is blocked after
+ * failed authentications: a right token does not lift a block), logs a
+ * failure (stderr and the admin log) and returns 0. The token is compared
+ * in constant time. */
+int gs_server_authorized(struct gs_server *s, struct MHD_Connection *c,
+			 const char *method, const char *path, struct reply *r);
+
+/* The client address of a connection, as the per-address limits key it. */
+struct client_addr gs_server_client_addr(struct MHD_Connection *c);
 
 /* Routes: POST /admin/tags/NAME/ACTION; GET /admin/tags (the read lock
  * held). */

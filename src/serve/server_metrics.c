@@ -425,9 +425,34 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 			i,
 			(unsigned long long)atomic_load(&s->http_by_class[i]));
 	metric(f, "connections_cut_total", "counter",
-	       "Connections cut for overdue request headers.");
+	       "Connections cut for an overdue request (headers or body) "
+	       "or idleness.");
 	fprintf(f, "groundswell_connections_cut_total %llu\n",
 		(unsigned long long)atomic_load(&s->conns_cut));
+	metric(f, "connections_refused_total", "counter",
+	       "Connections closed at once, or streams refused (503), by the "
+	       "limit reached.");
+	fprintf(f,
+		"groundswell_connections_refused_total{limit=\"connections\"} "
+		"%llu\n",
+		(unsigned long long)atomic_load(&s->refused_full));
+	fprintf(f,
+		"groundswell_connections_refused_total{limit=\"per_address\"} "
+		"%llu\n",
+		(unsigned long long)atomic_load(&s->refused_address));
+	fprintf(f,
+		"groundswell_connections_refused_total{limit=\"streams\"} "
+		"%llu\n",
+		(unsigned long long)atomic_load(&s->refused_streams));
+	metric(f, "admin_auth_failures_total", "counter",
+	       "Admin requests with a wrong token (401).");
+	fprintf(f, "groundswell_admin_auth_failures_total %llu\n",
+		(unsigned long long)atomic_load(&s->auth_failures));
+	metric(f, "admin_auth_refused_total", "counter",
+	       "Admin requests refused while their address was blocked "
+	       "after failed authentications (429).");
+	fprintf(f, "groundswell_admin_auth_refused_total %llu\n",
+		(unsigned long long)atomic_load(&s->auth_refused));
 	metric(f, "source_offset_bytes", "gauge",
 	       "Bytes of each source's current file consumed.");
 	for (size_t i = 0; i < s->nsrc; i++) {

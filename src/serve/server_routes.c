@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -279,11 +281,8 @@ static struct MHD_Response *route(struct gs_server *s, struct MHD_Connection *c,
 			"the admin API is off (see --admin-token-file)");
 		return NULL;
 	}
-	if (admin && !gs_server_authorized(s, c)) {
-		r->www_auth = 1;
-		gs_server_reply_error(r, 401, "The access token is invalid");
+	if (admin && !gs_server_authorized(s, c, method, url, r))
 		return NULL;
-	}
 	char *arg;
 	const struct route *rt = route_find(path, admin, &arg);
 	const struct gs_asset *asset = rt || admin ? NULL : asset_find(path);
@@ -379,7 +378,7 @@ enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 		struct conn *cn = conn_of(c);
 		if (cn) {
 			pthread_mutex_lock(&s->conn_mu);
-			cn->in_request = 1;
+			cn->phase = CONN_BODY; /* same deadline (tick) */
 			pthread_mutex_unlock(&s->conn_mu);
 		}
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -399,6 +398,12 @@ enum MHD_Result gs_server_handler(void *cls, struct MHD_Connection *c,
 	struct reply r = {0};
 	r.resumed = q->waited;
 	struct MHD_Response *resp = NULL;
+	struct conn *cn = conn_of(c);
+	if (cn) { /* in: no deadline while it is answered */
+		pthread_mutex_lock(&s->conn_mu);
+		cn->phase = CONN_ANSWERING;
+		pthread_mutex_unlock(&s->conn_mu);
+	}
 	if (q->too_big) {
 		gs_server_reply_error(&r, 413, "request too large");
 	} else if (!strcmp(method, "OPTIONS")) {
@@ -484,10 +489,99 @@ void gs_server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct conn *cn = conn_of(c);
 	if (cn) {
 		pthread_mutex_lock(&s->conn_mu);
-		cn->in_request = 0;
+		cn->phase = CONN_WAITING;
 		cn->since = gs_now();
 		pthread_mutex_unlock(&s->conn_mu);
 	}
+}
+
+/* Shuts a connection down (conn_mu held); MHD closes it. */
+static void conn_cut(struct gs_server *s, struct conn *c)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = 1;
+	s->nconns--;
+	atomic_fetch_add(&s->conns_cut, 1);
+}
+
+void gs_server_conns_cut(struct gs_server *s, double now)
+{
+	pthread_mutex_lock(&s->conn_mu);
+	/* a request overdue, its headers (slowloris) or its body, or an idle
+	 * keep-alive. MHD's own timeout is for idleness alone, so a byte now
+	 * and then would hold the slot for ever. */
+	size_t n = 0;
+	for (struct conn *c = s->conns; c; c = c->next) {
+		if (c->cut || c->fd < 0 || c->phase == CONN_ANSWERING)
+			continue;
+		if (now - c->since > (double)s->o.timeout_s)
+			conn_cut(s, c);
+		else
+			n++;
+	}
+	/* a client that half-closes while its request is incomplete can
+	 * never complete it, yet MHD keeps waiting for it until the
+	 * deadline (seen in CLOSE-WAIT): a slot of the client's held for
+	 * nothing. Its data may be in and not yet read, so it is cut at the
+	 * second tick that finds it so. */
+	struct pollfd *p = n ? malloc(n * sizeof *p) : NULL;
+	if (p) {
+		size_t i = 0;
+		for (struct conn *c = s->conns; c && i < n; c = c->next)
+			if (!c->cut && c->fd >= 0 && c->phase != CONN_ANSWERING)
+				p[i++] = (struct pollfd){c->fd, POLLRDHUP, 0};
+		n = i;
+		if (poll(p, n, 0) >= 0) {
+			i = 0;
+			for (struct conn *c = s->conns; c && i < n;
+			     c = c->next) {
+				if (c->cut || c->fd < 0 ||
+				    c->phase == CONN_ANSWERING)
+					continue;
+				int hup =
+					(p[i++].revents &
+					 (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+				if (hup && c->half_closed)
+					conn_cut(s, c);
+				c->half_closed = hup;
+			}
+		}
+		free(p);
+	}
+	pthread_mutex_unlock(&s->conn_mu);
+}
+
+struct client_addr gs_server_client_addr(struct MHD_Connection *c)
+{
+	struct client_addr a = {0};
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return a;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		a.fam = 4;
+		memcpy(a.b, &in->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		const unsigned char *b = in6->sin6_addr.s6_addr;
+		static const unsigned char v4mapped[12] = {
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (!memcmp(b, v4mapped, 12)) {
+			a.fam = 4;
+			memcpy(a.b, b + 12, 4);
+		} else {
+			a.fam = 6;
+			memcpy(a.b, b, 8);
+		}
+	}
+	return a;
+}
+
+static int same_addr(const struct client_addr *a, const struct client_addr *b)
+{
+	return a->fam && a->fam == b->fam && !memcmp(a->b, b->b, sizeof a->b);
 }
 
 void gs_server_notify_conn(void *cls, struct MHD_Connection *c,
@@ -503,16 +597,29 @@ void gs_server_notify_conn(void *cls, struct MHD_Connection *c,
 			c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		cn->fd = ci ? ci->connect_fd : -1;
 		cn->since = gs_now();
+		cn->addr = gs_server_client_addr(c);
 		pthread_mutex_lock(&s->conn_mu);
+		/* the client's connections held (a scan: there are at most
+		 * max_connections, and this is once per connection) */
+		unsigned mine = 0;
+		for (struct conn *o = s->conns; o; o = o->next)
+			mine += !o->cut && same_addr(&o->addr, &cn->addr);
 		cn->next = s->conns;
 		if (s->conns)
 			s->conns->prev = cn;
 		s->conns = cn;
-		/* --max-connections: beyond it, closed at once (MHD's own
-		 * limit, split among its threads, would leave it waiting) */
-		if (++s->nconns > s->o.max_connections && cn->fd >= 0) {
+		/* --max-connections, and the client's share of them: beyond
+		 * them, closed at once (MHD's own limit, split among its
+		 * threads, would leave it waiting) */
+		int full = s->nconns >= s->o.max_connections;
+		if ((full || mine >= s->o.max_per_address) && cn->fd >= 0) {
 			shutdown(cn->fd, SHUT_RDWR);
 			cn->cut = 1;
+			atomic_fetch_add(full ? &s->refused_full
+					      : &s->refused_address,
+					 1);
+		} else {
+			s->nconns++;
 		}
 		pthread_mutex_unlock(&s->conn_mu);
 		*socket_context = cn;
@@ -525,7 +632,8 @@ void gs_server_notify_conn(void *cls, struct MHD_Connection *c,
 			s->conns = cn->next;
 		if (cn->next)
 			cn->next->prev = cn->prev;
-		s->nconns--;
+		if (!cn->cut)
+			s->nconns--;
 		pthread_mutex_unlock(&s->conn_mu);
 		free(cn);
 		*socket_context = NULL;

@@ -1,10 +1,18 @@
 /*
  * server_sse.c - GET /stream: server-sent events from the stream's ring,
  * resumable by Last-Event-ID (server_int.h).
+ *
+ * A stream with nothing to send is suspended, off MHD's event loop, so
+ * nothing there sees its client leave: the tick polls the suspended
+ * streams' sockets for the client's end (gs_server_sse_reap), and a stream
+ * found gone is resumed to end, freeing its slot within a tick rather than
+ * at its next keep-alive. At most --max-streams streams at once: one more
+ * is a 503 with Retry-After, so that the other slots stay the API's.
  */
 #include "server_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "base/timeutil.h"
@@ -18,8 +26,12 @@ struct sse {
 	int hello;
 	double due;  /* gs_now() when a keep-alive is due */
 	int waiting; /* suspended, in s->sse_wait (under ring_mu) */
+	int gone;    /* its client has gone: end it (under ring_mu) */
+	int fd;	     /* its socket, or -1 */
 	struct sse *wnext;
 };
+
+#define STREAM_RETRY_AFTER 10 /* seconds, in a 503 beyond --max-streams */
 
 /* A waiting stream's seconds between keep-alives (within --timeout). */
 static unsigned sse_keepalive(const struct gs_server *s)
@@ -47,6 +59,43 @@ void gs_server_sse_wake(struct gs_server *s, double due)
 		c->waiting = 0;
 		MHD_resume_connection(c->conn);
 	}
+}
+
+/* Ends the suspended streams whose client has gone (ring_mu held). A
+ * client never sends anything after its request, so its side readable
+ * means it closed (POLLRDHUP) or reset (POLLHUP, POLLERR) the connection;
+ * data alone (a pipelined request) is left to MHD. */
+void gs_server_sse_reap(struct gs_server *s)
+{
+	size_t n = 0;
+	for (struct sse *c = s->sse_wait; c; c = c->wnext)
+		n += c->fd >= 0;
+	if (!n)
+		return;
+	struct pollfd *p = malloc(n * sizeof *p);
+	if (!p)
+		return; /* then at their keep-alive, as before */
+	size_t i = 0;
+	for (struct sse *c = s->sse_wait; c; c = c->wnext)
+		if (c->fd >= 0)
+			p[i++] = (struct pollfd){c->fd, POLLRDHUP, 0};
+	if (poll(p, n, 0) > 0) {
+		i = 0;
+		for (struct sse **pp = &s->sse_wait; *pp;) {
+			struct sse *c = *pp;
+			if (c->fd < 0 || !(p[i++].revents &
+					   (POLLRDHUP | POLLHUP | POLLERR))) {
+				pp = &c->wnext;
+				continue;
+			}
+			*pp = c->wnext;
+			c->wnext = NULL;
+			c->waiting = 0;
+			c->gone = 1;
+			MHD_resume_connection(c->conn);
+		}
+	}
+	free(p);
 }
 
 /* Renders the events after c->last into c->pend (ring_mu held). */
@@ -108,6 +157,10 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (c->poff >= c->plen) {
 		pthread_mutex_lock(&s->ring_mu);
+		if (c->gone) { /* MHD closes it */
+			pthread_mutex_unlock(&s->ring_mu);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
 		if (s->ring_stop) {
 			pthread_mutex_unlock(&s->ring_mu);
 			return MHD_CONTENT_READER_END_OF_STREAM;
@@ -166,13 +219,27 @@ struct MHD_Response *gs_server_stream(struct gs_server *s,
 			return NULL;
 		}
 	}
+	/* a slot is taken first, so that no two requests take the last */
+	if (atomic_fetch_add(&s->stream_clients, 1) >= s->o.max_streams) {
+		atomic_fetch_sub(&s->stream_clients, 1);
+		atomic_fetch_add(&s->refused_streams, 1);
+		r->retry_after = STREAM_RETRY_AFTER;
+		gs_server_reply_error(
+			r, 503,
+			"too many streams (--max-streams); retry later");
+		return NULL;
+	}
 	struct sse *x = calloc(1, sizeof *x);
 	if (!x) {
+		atomic_fetch_sub(&s->stream_clients, 1);
 		gs_server_reply_error(r, 500, "out of memory");
 		return NULL;
 	}
 	x->s = s;
 	x->conn = c;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	x->fd = ci ? ci->connect_fd : -1;
 	pthread_mutex_lock(&s->ring_mu);
 	if (last < 0 || (uint64_t)last >= s->next_id)
 		x->last = s->next_id - 1;
@@ -183,10 +250,10 @@ struct MHD_Response *gs_server_stream(struct gs_server *s,
 		MHD_SIZE_UNKNOWN, 16384, sse_read, x, sse_free);
 	if (!resp) {
 		free(x);
+		atomic_fetch_sub(&s->stream_clients, 1);
 		gs_server_reply_error(r, 500, "out of memory");
 		return NULL;
 	}
-	atomic_fetch_add(&s->stream_clients, 1);
 	MHD_add_response_header(resp, "Content-Type",
 				"text/event-stream; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");

@@ -517,6 +517,8 @@ def main(d):
     ok(stt == 404, "an unknown admin action: 404")
     with open(log) as f:
         entries = [json.loads(l) for l in f]
+    # (the wrong tokens above are logged too, as auth_failed: serve_conns.py)
+    entries = [e for e in entries if e["action"] in ("approve", "hide", "ban")]
     ok([(e["action"], e["tag"]) for e in entries] == [("hide", "metoo"), ("approve", "metoo"), ("ban", "eclipsenow")]
        and all(e["remote"] == "127.0.0.1" and e["time"].endswith("Z") for e in entries),
        "every admin action is logged", entries)
