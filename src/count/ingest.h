@@ -85,7 +85,7 @@ struct gs_ingest_state {
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	unsigned files_without_posts; /* files that gave no post (diagnosed) */
 	uint64_t out_of_window; /* posts dated outside the window, left out */
-	unsigned files_damaged;	      /* compressed files read up to damage */
+	unsigned files_damaged; /* compressed files read up to damage */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
 	uint64_t posts_done;  /* lines of finished files, for rates */
