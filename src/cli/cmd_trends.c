@@ -71,7 +71,8 @@ int trends_warmup_note(const struct gs_engine *e,
 static void print_json(struct cli_common *c, const struct gs_trend_row *x,
 		       enum gs_scorer scorer)
 {
-	gs_trend_json(stdout, c->engine, x, scorer);
+	gs_trend_json(stdout, c->engine, x, scorer,
+		      c->have_pseudo ? &c->pseudo : NULL);
 	fputs("}\n", stdout);
 }
 

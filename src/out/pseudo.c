@@ -54,6 +54,30 @@ size_t gs_pseudo_id(const struct gs_pseudo *ps, const char *id, size_t len,
 	return GS_PSEUDO_LEN;
 }
 
+char *gs_pseudo_post(const struct gs_pseudo *ps, const char *id, size_t len,
+		     char *out, size_t cap)
+{
+	size_t n = 0;
+	if (!cap)
+		return out;
+	if (len > 5 && !memcmp(id, "at://", 5)) {
+		const char *a = id + 5, *e = memchr(a, '/', len - 5);
+		size_t alen = e ? (size_t)(e - a) : len - 5;
+		char p[24];
+		gs_pseudo_id(ps, a, alen, p);
+		n = (size_t)snprintf(out, cap, "at://%s", p);
+		if (n >= cap)
+			return out;
+		id = a + alen;
+		len -= 5 + alen;
+	}
+	if (len > cap - 1 - n)
+		len = cap - 1 - n;
+	memcpy(out + n, id, len);
+	out[n + len] = 0;
+	return out;
+}
+
 void gs_pseudo_release(struct gs_pseudo *ps)
 {
 	if (ps)

@@ -47,6 +47,18 @@ int gs_pseudo_init(struct gs_pseudo *ps, const char *secret, size_t len);
 size_t gs_pseudo_id(const struct gs_pseudo *ps, const char *id, size_t len,
 		    char out[24]);
 
+/*
+ * Writes post id[0..len) to out (NUL-terminated, at most cap - 1 bytes)
+ * with the account id it embeds replaced by that account's pseudonym
+ * (gs_pseudo_id), so that a post shown under pseudonymisation names no
+ * account yet joins the accounts' pseudonyms: Bluesky's "at://DID/..." becomes
+ * "at://u<16 hex>/...". Ids that embed no account (Twitter's and Mastodon's
+ * numbers) are copied. Returns out; an id that does not fit is cut at a
+ * byte boundary (cap >= 64 fits every pseudonymised at:// URI of a post).
+ */
+char *gs_pseudo_post(const struct gs_pseudo *ps, const char *id, size_t len,
+		     char *out, size_t cap);
+
 /* Wipes the key (sodium_memzero); ps may then be initialised again. */
 void gs_pseudo_release(struct gs_pseudo *ps);
 

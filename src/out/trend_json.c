@@ -50,7 +50,8 @@ void gs_trend_json_fields(FILE *f, const struct gs_trend_row *x)
 }
 
 void gs_trend_json(FILE *f, const struct gs_engine *e,
-		   const struct gs_trend_row *x, enum gs_scorer scorer)
+		   const struct gs_trend_row *x, enum gs_scorer scorer,
+		   const struct gs_pseudo *ps)
 {
 	const char *key = x->ev->key;
 	gs_trend_json_fields(f, x);
@@ -68,8 +69,12 @@ void gs_trend_json(FILE *f, const struct gs_engine *e,
 	n = gs_engine_examples(e, key, v, 3);
 	fputs("],\"examples\":[", f);
 	for (size_t i = 0; i < n; i++) {
+		char buf[1024]; /* ids are far shorter: a longer one is cut */
 		fprintf(f, "%s{\"id\":", i ? "," : "");
-		gs_json_str(f, v[i].name);
+		gs_json_str(f, ps ? gs_pseudo_post(ps, v[i].name,
+						   strlen(v[i].name), buf,
+						   sizeof buf)
+				  : v[i].name);
 		fprintf(f, ",\"reposts\":%llu}",
 			(unsigned long long)v[i].count);
 	}

@@ -22,6 +22,7 @@
 
 #include "groundswell.h"
 #include "detect/trend.h"
+#include "pseudo.h"
 
 /* An event with what the engine says of it. */
 struct gs_trend_row {
@@ -40,8 +41,10 @@ void gs_trend_row_of(const struct gs_engine *e, const struct gs_trend_event *ev,
 void gs_trend_json_fields(FILE *f, const struct gs_trend_row *x);
 
 /* Writes the whole object but its closing brace: the fields, "scorer",
- * "co_tags" and "examples" (read from e). */
+ * "co_tags" and "examples" (read from e). With ps (else NULL) the examples'
+ * ids name no account (gs_pseudo_post). */
 void gs_trend_json(FILE *f, const struct gs_engine *e,
-		   const struct gs_trend_row *x, enum gs_scorer scorer);
+		   const struct gs_trend_row *x, enum gs_scorer scorer,
+		   const struct gs_pseudo *ps);
 
 #endif

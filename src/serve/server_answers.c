@@ -294,7 +294,7 @@ void gs_server_trends_body(struct gs_server *s, struct reply *r, int admin)
 		fputs(k++ ? ",\n" : "\n", o.f);
 		struct gs_trend_row row;
 		gs_trend_row_of(s->e, &s->ev[i], &row);
-		gs_trend_json(o.f, s->e, &row, s->o.trend.scorer);
+		gs_trend_json(o.f, s->e, &row, s->o.trend.scorer, s->o.pseudo);
 		if (admin)
 			fprintf(o.f, ",\"visible\":%s", vis ? "true" : "false");
 		fputc('}', o.f);

@@ -103,7 +103,7 @@ static void refresh_trends(struct gs_server *s)
 		fprintf(o.f, "{\"change\":\"%s\",\"trend\":", change);
 		struct gs_trend_row row;
 		gs_trend_row_of(s->e, &ev[i], &row);
-		gs_trend_json(o.f, s->e, &row, s->o.trend.scorer);
+		gs_trend_json(o.f, s->e, &row, s->o.trend.scorer, s->o.pseudo);
 		fputs("}}", o.f);
 		struct ring_ev r = {0};
 		r.type = EV_TREND;

@@ -73,6 +73,14 @@ a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
 m=a['mentions'][0]['account']
 sys.exit(0 if m!='1001' and m.startswith('u') and len(m)==17 and a==b else 1)" "$T/p1" "$T/p2"; ok $? "pseudonymised ids replace account ids, same from a key file"
 ! grep -q '"1001"' "$T/p1"; ok $? "no raw account id left in pseudonymised output"
+# Bluesky post ids (at://DID/...) name their author: trends' examples
+# show them with the DID pseudonymised, as the accounts are
+"$BIN" generate --seed 3 --hours 30 --rate 0.5 -f jetstream --output "$T/js.jsonl" 2>/dev/null
+"$BIN" trends --json "$T/js.jsonl" >"$T/tr0" 2>/dev/null
+"$BIN" trends --json --pseudonymize-key s3cret "$T/js.jsonl" >"$T/tr1" 2>/dev/null
+grep -q '"id":"at://did:' "$T/tr0" && ! grep -q 'did:' "$T/tr1" &&
+	grep -q '"id":"at://u[0-9a-f]\{16\}/' "$T/tr1"
+ok $? "pseudonymised trends name no DID in their examples' post ids"
 "$BIN" report --bucket 1d --json "$G/twitter1.jsonl" 2>/dev/null | grep -q '"bucket":"1d"'; ok $? "--bucket is applied"
 "$BIN" report --bucket 5x "$G/twitter1.jsonl" >/dev/null 2>&1; [ $? -eq 2 ]; ok $? "bad --bucket exits 2"
 printf '%s\n' "$(head -c 3000 /dev/zero | tr '\0' 'x')" >"$T/long"; cat "$G/mastodon.jsonl" >>"$T/long"
