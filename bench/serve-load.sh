@@ -10,12 +10,14 @@
 # unloaded for WARM seconds (the last 5 measured: "unloaded"), then runs wrk
 # for D while it keeps ingesting ("held"), so that every run sees the same
 # stretch of the stream; the server's peak memory (VmHWM) is read before wrk
-# and after. The verdict: held / unloaded >= 80 %. Runs each endpoint x
+# and after. The verdict: held / unloaded >= 80 %, and held / the control
+# run's rate over the same seconds (the endpoint "none": no load) >= 80 %.
+# Runs each endpoint x
 # connection count REPEAT times; the endpoint "gexf8" is always 8
 # connections on /network?format=gexf (the whole network in GEXF).
 # Environment: GS_BIN (build/groundswell), GS_LOAD_HOURS (300: hours of the
 # generated stream at 10 posts/s, ~14.7M Jetstream lines, ~9 GB in
-# bench/data, reused), EPS (endpoints by name, "trends mtags mtags40 tag
+# bench/data, reused), EPS (endpoints by name, "none trends mtags mtags40 tag
 # stats metrics network gexf8": /api/groundswell/v1/trends,
 # /api/v1/trends/tags, its offset=40 page, /tags/news, /stats, /metrics,
 # /network), WRK_C (connection counts, "100"), WRK_T (2), WRK_D (10s),
@@ -25,7 +27,7 @@ cd "$(dirname "$0")/.."
 BIN=${GS_BIN:-build/groundswell}
 HOURS=${GS_LOAD_HOURS:-300}
 CS=${WRK_C:-100}
-EPS=${EPS:-trends mtags mtags40 tag stats metrics network gexf8}
+EPS=${EPS:-none trends mtags mtags40 tag stats metrics network gexf8}
 T=${WRK_T:-2}
 D=${WRK_D:-10s}
 WARM=${WARM:-8}
@@ -78,6 +80,7 @@ path_of() {
 	metrics) echo /metrics ;;
 	network) echo /api/groundswell/v1/network ;;
 	gexf8) echo '/api/groundswell/v1/network?format=gexf' ;;
+	none) echo '(none: the control run)' ;;
 	*) echo "serve-load: unknown endpoint '$1' (see EPS)" >&2; exit 1 ;;
 	esac
 }
@@ -113,7 +116,13 @@ for name in $EPS; do
 	idles="$idles $idle"
 	m0=$(hwm)
 	a=$(stat); ka=$(sched "$tid")
-	wrk -t "$T" -c "$C" -d "$D" --timeout 10s --latency "$BASE$ep" >"$TMP/wrk" 2>&1
+	if [ "$name" = none ]; then
+		# the control: no load over the same seconds of the same stream
+		sleep "$D"
+		: >"$TMP/wrk"
+	else
+		wrk -t "$T" -c "$C" -d "$D" --timeout 10s --latency "$BASE$ep" >"$TMP/wrk" 2>&1
+	fi
 	kb=$(sched "$tid"); b=$(stat)
 	m1=$(hwm)
 	cat "$TMP/wrk" >&2
@@ -122,6 +131,9 @@ for name in $EPS; do
 	p99=$(awk '$1 == "99%" {print $2}' "$TMP/wrk")
 	errs=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' "$TMP/wrk")
 	held=$(rate "$a" "$b")
+	[ "$name" = none ] && ctrl=$held
+	vs=$(python3 -c 'import sys; print("%.0f%%" % (100 * int(sys.argv[1]) / int(sys.argv[2])) if sys.argv[2] else "-")' "$held" "${ctrl:-}")
+	verdict2=$(python3 -c 'import sys; print(("yes" if int(sys.argv[1]) >= 0.8 * int(sys.argv[2]) else "**no**") if sys.argv[2] else "-")' "$held" "${ctrl:-}")
 	pct=$(python3 -c 'import sys; print("%.0f%%" % (100 * int(sys.argv[1]) / max(1, int(sys.argv[2]))))' "$held" "$idle")
 	verdict=$(python3 -c 'import sys; print("yes" if int(sys.argv[1]) >= 0.8 * int(sys.argv[2]) else "**no**")' "$held" "$idle")
 	sh_=$(share "$ka" "$kb")
@@ -129,7 +141,7 @@ for name in $EPS; do
 	off=$(echo "$b" | cut -d' ' -f2)
 	eof=""
 	[ "$off" -ge "$SIZE" ] && eof=" (file ended during the run)"
-	rows="$rows| \`$ep\` | $C | $r | $rps | $p50 | $p99 | $idle | $held$eof | $pct | $verdict | $sh_ | $m0 | $m1 | $bytes | ${errs:-none} |
+	rows="$rows| \`$ep\` | $C | $r | $rps | $p50 | $p99 | $idle | $held$eof | $pct | $verdict | ${ctrl:--} | $vs | $verdict2 | $sh_ | $m0 | $m1 | $bytes | ${errs:-none} |
 "
 	echo "run $run: $ep -c $C: $rps req/s, p50 $p50, p99 $p99, ingest $idle unloaded, $held held ($pct), pipeline on-CPU / waiting $sh_, peak RSS $m0 -> $m1 MB" >&2
 	kill "$PID"
@@ -150,10 +162,14 @@ range=$(echo "$idles" | tr ' ' '\n' | sort -n | sed '/^$/d' | sed -n '1p;$p' | t
 	echo
 	echo "Ingest with no HTTP load (the 5 s before each run): **$(echo $range | sed 's/ / to /') posts/s**."
 	echo
+	echo "The first run of each repeat (\`none\`) is the control: the same start, no load, so that"
+	echo "each run's held rate is also compared with the unloaded rate over the same seconds of the"
+	echo "same stream (the 5 s before a run are an earlier, lighter stretch of it)."
+	echo
 	echo "Peak memory: the server's VmHWM (MB) after the unloaded ingest and after the load."
 	echo
-	echo "| endpoint | connections | run | requests/s | p50 latency | p99 latency | ingest unloaded (posts/s) | ingest held under load | held / unloaded | held >= 80 %? | pipeline thread on-CPU / waiting for a CPU | peak RSS before load (MB) | peak RSS after (MB) | answer bytes | errors |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| endpoint | connections | run | requests/s | p50 latency | p99 latency | ingest unloaded (posts/s) | ingest held under load | held / unloaded | held >= 80 %? | control run's ingest, same seconds (posts/s) | held / control | held >= 80 % of control? | pipeline thread on-CPU / waiting for a CPU | peak RSS before load (MB) | peak RSS after (MB) | answer bytes | errors |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	printf "%s" "$rows"
 	echo "<!-- end generated -->"
 } >"$TMP/table"

@@ -55,7 +55,7 @@
 #define HEAVY_CACHE_BYTES ((size_t)64 << 20)
 #define JOB_SHARE	  0.1
 #define RETRY_AFTER_S	  1
-#define RENDER_NICE	  10 /* the renderer thread's (HTTP threads: 5) */
+#define RENDER_NICE	  19 /* the renderer thread's, as the HTTP threads' */
 
 /* What a request asks the pipeline to build. */
 struct job {

@@ -17,7 +17,7 @@
 #include "base/timeutil.h"
 #include "out/json_writer.h"
 
-#define HTTP_NICE 5 /* the HTTP threads' nice value (the pipeline's is 0) */
+#define HTTP_NICE 19 /* the HTTP threads' nice value (the pipeline's is 0) */
 
 void gs_server_reply_text(struct reply *r, unsigned status, const char *type,
 			  char *body, size_t len)
