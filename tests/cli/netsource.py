@@ -53,15 +53,7 @@ class Serve:
         self.p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.portfile, *args],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err, env=env)
         procs.append(self.p)
-        self.port = None
-        deadline = time.time() + 20
-        while time.time() < deadline and self.p.poll() is None:
-            try:
-                with open(self.portfile) as f:
-                    self.port = int(f.read())
-                break
-            except (OSError, ValueError):
-                time.sleep(0.05)
+        self.port = tap.wait_port(self.p, self.portfile)
 
     def stderr(self):
         self.err.flush()

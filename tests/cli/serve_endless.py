@@ -41,14 +41,7 @@ def main(d):
                           "--source", "/dev/zero", "--max-line", "64k"],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     try:
-        port = None
-        deadline = time.time() + 20
-        while port is None and time.time() < deadline and p.poll() is None:
-            try:
-                with open(portfile) as f:
-                    port = int(f.read())
-            except (OSError, ValueError):
-                time.sleep(0.05)
+        port = tap.wait_port(p, portfile)
         if not ok(port is not None, "serve --source /dev/zero starts"):
             return
         seen = []

@@ -47,15 +47,7 @@ class Server:
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err,
                                   preexec_fn=preexec)
         servers.append(self)
-        self.port = None
-        deadline = time.time() + 20
-        while time.time() < deadline and self.p.poll() is None:
-            try:
-                with open(self.portfile) as f:
-                    self.port = int(f.read())
-                break
-            except (OSError, ValueError):
-                time.sleep(0.05)
+        self.port = tap.wait_port(self.p, self.portfile)
 
     def stderr(self):
         if not self.err.closed:

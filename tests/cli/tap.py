@@ -11,6 +11,7 @@ module's: a test never keeps its own.
 import os
 import subprocess
 import sys
+import time
 
 BIN = os.environ.get("GS_BIN", "build/groundswell")
 DETAIL_MAX = 2000  # characters of a failed check's detail shown
@@ -58,6 +59,20 @@ def done():
     if not planned:
         print(f"1..{n}", flush=True)
     sys.exit(1 if failed else 0)
+
+
+def wait_port(proc, portfile, secs=20):
+    """The port a "groundswell serve --port-file PORTFILE" process wrote,
+    once it has (polled every 50 ms), or None when proc exited first or
+    secs passed."""
+    deadline = time.time() + secs
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with open(portfile) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    return None
 
 
 def run(*args, timeout=None, **kw):
