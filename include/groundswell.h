@@ -86,6 +86,7 @@ enum gs_format gs_format_parse(const char *name);
 
 #define GS_POST_MAX_TAGS 32     /* tags kept per post; more are counted */
 #define GS_POST_MAX_MENTIONS 16 /* mentions kept per post */
+#define GS_POST_MAX_LANGS    3	/* Bluesky langs kept per post (its limit) */
 
 enum gs_post_flags {
 	GS_POST_REPOST = 1, /* retweet, reblog, Bluesky repost */
@@ -117,6 +118,12 @@ struct gs_post {
 	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */
 	size_t nmentions;
 	struct gs_str mentions[GS_POST_MAX_MENTIONS]; /* account ids */
+	/* issue 12 part 2: filters (--lang, --accounts) */
+	size_t nlangs; /* Bluesky: langs as given (lang is the first), at most
+			  GS_POST_MAX_LANGS; 0 for the other formats */
+	struct gs_str langs[GS_POST_MAX_LANGS];
+	struct gs_str handle; /* author's handle (screen_name, username, acct),
+				 or empty */
 };
 
 /* ---- Parser ----------------------------------------------------------- */

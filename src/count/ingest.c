@@ -55,6 +55,7 @@ void gs_ingest_options_init(struct gs_ingest_options *o)
 	o->progress = 0;
 	o->threads = 0;
 	o->window_from = o->window_to = 0;
+	o->filter = NULL;
 }
 
 double gs_now(void)
@@ -115,6 +116,14 @@ static int settle(struct gs_line_counter *lc, int np,
 			       posts[i].time_ms > lc->window_to)) {
 			lc->out_of_window++;
 			continue;
+		}
+		if (lc->filter) {
+			enum gs_filter_reason why =
+				gs_filter_test(lc->filter, &posts[i]);
+			if (why) {
+				lc->filtered[why]++;
+				continue;
+			}
 		}
 		if (!lc->post)
 			continue;
@@ -337,6 +346,7 @@ static void *read_part(void *arg)
 	lc->bad_ctx = p;
 	lc->window_from = o->window_from;
 	lc->window_to = o->window_to;
+	lc->filter = o->filter && o->filter->active ? o->filter : NULL;
 	const char *line;
 	size_t len;
 	uint64_t n = 0;
@@ -799,8 +809,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	for (size_t i = 0; i < nparts; i++) {
 		struct part *p = &parts[i];
 		t.posts += p->lc.posts;
+		st->posts += p->lc.posts;
 		t.malformed += p->lc.malformed;
 		st->out_of_window += p->lc.out_of_window;
+		for (int k = 0; k < GS_FILTER_REASONS; k++)
+			st->filtered[k] += p->lc.filtered[k];
 		for (int k = 0; k < GS_NONPOST_COUNT; k++) {
 			t.nonpost[k] += p->lc.nonpost[k];
 			st->nonpost[k] += p->lc.nonpost[k];

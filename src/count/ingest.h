@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "groundswell.h"
+#include "filter.h"
 
 enum gs_ingest_report_kind {
 	GS_INGEST_BAD_LINE,	/* path, line, text: a line left out */
@@ -74,6 +75,9 @@ struct gs_ingest_options {
 	 * is counted as out of window and not handed on (window_from ==
 	 * window_to == 0: no window); see struct gs_line_counter */
 	int64_t window_from, window_to;
+	/* --since, --lang, ... (filter.h), asked after the window about each
+	 * post; NULL: none */
+	const struct gs_filter *filter;
 };
 
 /* Defaults: auto format, 10 bad lines reported, no report function. */
@@ -85,6 +89,8 @@ struct gs_ingest_state {
 	uint64_t nonpost[GS_NONPOST_COUNT]; /* non-post lines by kind */
 	unsigned files_without_posts; /* files that gave no post (diagnosed) */
 	uint64_t out_of_window; /* posts dated outside the window, left out */
+	uint64_t filtered[GS_FILTER_REASONS]; /* posts the filter left out */
+	uint64_t posts; /* posts read, in the window or not, left out or not */
 	unsigned files_damaged; /* compressed files read up to damage */
 	uint64_t bytes_done;  /* input bytes of finished files */
 	uint64_t bytes_total; /* sum of known file sizes, for percentages */
@@ -172,7 +178,7 @@ struct gs_bad_line {
 	int kept;	    /* the page's posts that were read */
 };
 
-/* Set the fields up to the window, the rest zero, before the first line. */
+/* Set the fields up to the filter, the rest zero, before the first line. */
 struct gs_line_counter {
 	struct gs_parser *ps; /* the caller's; its state carries over lines */
 	size_t max_line;      /* as given to the reader (0: the default) */
@@ -192,8 +198,13 @@ struct gs_line_counter {
 	 * otherwise stretch every timeline and the trend detector's span to
 	 * it. */
 	int64_t window_from, window_to;
+	/* Asked about each post in the window (filter.h): one it leaves out
+	 * is counted in filtered[its reason] (and in posts) and not handed
+	 * on. NULL: none. */
+	const struct gs_filter *filter;
 	/* counts, added to */
 	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT], out_of_window;
+	uint64_t filtered[GS_FILTER_REASONS];
 	int err; /* the last bad line's error (gs_bad_line.err) */
 };
 

@@ -294,6 +294,8 @@ static void post_clear(struct gs_post *p)
 	p->post_did = p->post_rkey = p->repost_did = p->repost_rkey = empty_str;
 	p->repost_id = p->repost_account = p->quote_account = empty_str;
 	p->ntags = p->tags_dropped = p->nmentions = 0;
+	p->nlangs = 0;
+	p->handle = empty_str;
 }
 
 static enum gs_format detect(const struct obj *o)
@@ -335,6 +337,8 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 	p->account = o->account;
 	p->time_ms = o->time_ms;
 	p->lang = o->lang;
+	if (o->handle.n)
+		p->handle = o->handle;
 	p->reply_to = o->reply_user;
 	struct obj *src = o;
 	if (o->is_repost) {
@@ -398,6 +402,8 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 	p->time_ms = o->time_ms;
 	p->id = o->rkey;
 	p->lang = o->lang;
+	p->nlangs = o->nlangs;
+	memcpy(p->langs, o->langs, o->nlangs * sizeof o->langs[0]);
 	if (is_repost) {
 		p->flags = GS_POST_REPOST;
 		gs_parser_split_at_uri(o->subject_uri, &p->repost_did,

@@ -106,6 +106,11 @@ struct obj {
 	struct gs_str kind, operation, collection, rkey, subject_uri;
 	struct gs_str quote_did; /* Bluesky: author of the quoted post */
 	unsigned ref_set;	 /* REF_*: what referenced_tweets turned on */
+	/* issue 12 part 2: v1.1 user.screen_name, Mastodon account.acct;
+	 * Bluesky's langs (lang is the first) */
+	struct gs_str handle;
+	struct gs_str langs[GS_POST_MAX_LANGS];
+	size_t nlangs;
 	/* tags and mentions; extended_tweet's entities replace the top
 	 * level's in either key order (K_EXT_ENTITIES) */
 	struct taglist tags;

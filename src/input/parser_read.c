@@ -186,16 +186,23 @@ static inline int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
 
 /* Reads the id of an object (user, author, account): "id_str" or "did",
  * else a string "id", else an exact number "id" (see exact_id_number);
- * *rounded is set when only a number that may have been rounded exists. */
+ * *rounded is set when only a number that may have been rounded exists.
+ * handle (NULL: not wanted) gets "screen_name" or "acct": the object is
+ * then read on past the id until it (which follows the id in v1.1 and
+ * Mastodon objects) is found. */
 static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
-			    struct gs_str *out, int *rounded)
+			    struct gs_str *out, int *rounded,
+			    struct gs_str *handle)
 {
 	struct gs_str key, v, num = {"", 0};
-	int r, seen_num = 0, num_rounded = 0;
+	int r, seen_num = 0, num_rounded = 0, have_id = 0;
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
-		if (KEY(key, "id_str") || KEY(key, "did")) {
+		if (have_id && !KEY(key, "screen_name") && !KEY(key, "acct")) {
+			if ((r = gs_json_skip(j)))
+				return r;
+		} else if (KEY(key, "id_str") || KEY(key, "did")) {
 			if ((r = gs_json_string(j, &v)))
 				return r == GS_ETYPE
 					       ? gs_parser_wrong_type(ps, key)
@@ -203,7 +210,9 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			*out = v;
 			/* the id is all we need of an author: the rest of the
 			 * object (often most of the line) is only skipped */
-			return gs_json_object_skip_rest(j);
+			if (!handle || handle->n)
+				return gs_json_object_skip_rest(j);
+			have_id = 1;
 		} else if (KEY(key, "id")) {
 			if ((r = gs_json_scalar(j, &v)))
 				return r == GS_ETYPE
@@ -213,7 +222,10 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 				/* Mastodon, Twitter v2: nothing better
 				 * follows */
 				*out = v;
-				return gs_json_object_skip_rest(j);
+				if (!handle || handle->n)
+					return gs_json_object_skip_rest(j);
+				have_id = 1;
+				continue;
 			}
 			/* Twitter v1.1: the id_str follows */
 			if (v.n <= 15 || exact_id_number(v))
@@ -221,11 +233,19 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			else
 				num_rounded = 1;
 			seen_num = 1;
+		} else if (handle &&
+			   (KEY(key, "screen_name") || KEY(key, "acct"))) {
+			if ((r = opt_string(j, handle)))
+				return r == GS_ETYPE
+					       ? gs_parser_wrong_type(ps, key)
+					       : r;
+			if (have_id)
+				return gs_json_object_skip_rest(j);
 		} else if ((r = gs_json_skip(j))) {
 			return r;
 		}
 	}
-	if (r == 0 && seen_num) {
+	if (r == 0 && seen_num && !have_id) {
 		if (num.n)
 			*out = num;
 		else if (num_rounded && rounded)
@@ -498,6 +518,30 @@ static int read_string_array(struct gs_parser *ps, struct gs_json *j,
 	return r;
 }
 
+/* A Bluesky record's "langs": lang is the first, langs all of them (at
+ * most GS_POST_MAX_LANGS), for --lang (filter.h); a "langs" again: the
+ * last. */
+static int read_langs(struct gs_parser *ps, struct gs_json *j,
+		      struct gs_str key, struct obj *o)
+{
+	struct gs_str v;
+	int r;
+	o->lang = (struct gs_str){"", 0};
+	o->nlangs = 0;
+	if ((r = gs_json_array_begin(j)))
+		return r == GS_ETYPE ? gs_parser_wrong_type(ps, key) : r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		if ((r = gs_json_string(j, &v)))
+			return r == GS_ETYPE ? gs_parser_wrong_type(ps, key)
+					     : r;
+		if (!o->lang.n)
+			o->lang = v;
+		if (v.n && o->nlangs < GS_POST_MAX_LANGS)
+			o->langs[o->nlangs++] = v;
+	}
+	return r;
+}
+
 /* 1 when an at:// URI names a record of the given collection. */
 static int uri_collection_is(struct gs_str uri, const char *coll)
 {
@@ -586,7 +630,7 @@ static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 		if (KEY(key, "text")) {
 			r = lazy_string(j, &o->text_at);
 		} else if (KEY(key, "langs")) {
-			r = read_string_array(ps, j, key, NULL, &o->lang);
+			r = read_langs(ps, j, key, o);
 		} else if (KEY(key, "facets")) {
 			o->keys |= K_FACETS;
 			r = read_facets(ps, j, o);
@@ -824,7 +868,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						      : gs_parser_wrong_type(
 								ps, key);
 				r = read_account_obj(ps, j, &o->account,
-						     &o->id_rounded);
+						     &o->id_rounded,
+						     &o->handle);
 			} else if (KEY(key, "lang"))
 				r = opt_string(j, &o->lang);
 			else if (KEY(key, "kind")) {
@@ -862,7 +907,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 								ps, j, j->err)
 						      : gs_parser_wrong_type(
 								ps, key);
-				r = read_account_obj(ps, j, &a, &o->id_rounded);
+				r = read_account_obj(ps, j, &a, &o->id_rounded,
+						     NULL);
 				if (!o->account.n)
 					o->account = a;
 			} else if (KEY(key, "commit")) {
@@ -889,7 +935,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						      : gs_parser_wrong_type(
 								ps, key);
 				r = read_account_obj(ps, j, &o->account,
-						     &o->id_rounded);
+						     &o->id_rounded,
+						     &o->handle);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
 			else
