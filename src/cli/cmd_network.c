@@ -302,6 +302,7 @@ int cmd_network(int argc, char **argv)
 	}
 	rc = read_inputs(&c, net, argc - optind, argv + optind, &out.malformed);
 	out.out_of_window = c.out_of_window;
+	memcpy(out.filtered, c.filtered, sizeof out.filtered);
 	struct gs_network_stats st;
 	gs_network_stats(net, &st);
 	if (!rc && no.tag && st.posts_selected == 0) {

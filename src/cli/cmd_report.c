@@ -59,8 +59,10 @@ static void summary_json(FILE *f, const struct gs_summary *s,
 	gs_json_str(f, d);
 	fputs(",\"skipped_by_kind\":", f);
 	cli_nonpost_json(f, c);
-	fprintf(f, ",\"out_of_window\":%llu}",
+	fprintf(f, ",\"out_of_window\":%llu",
 		(unsigned long long)c->out_of_window);
+	cli_filtered_json(f, c);
+	fputc('}', f);
 }
 
 static char *put_lit(char *q, const char *s)
@@ -188,6 +190,7 @@ static void print_summary_line(FILE *f, const struct gs_summary *s,
 		fprintf(f,
 			", %llu posts dated outside the time window left out",
 			(unsigned long long)c->out_of_window);
+	cli_filtered_text(f, c);
 	fputs("\n\n", f);
 }
 

@@ -64,6 +64,10 @@ static const char help[] =
 	"      --show-errors N, --window-from T, --window-to T\n"
 	"                           as for 'groundswell report' (but no --window-to\n"
 	"                           by default: future_posts are set aside)\n"
+	"      --since T, --until T, --lang CODE[,CODE], --accounts FILE,\n"
+	"      --exclude-accounts FILE, --exclude-ids FILE\n"
+	"                           filters, as for 'groundswell report'; /stats\n"
+	"                           counts what they leave out\n"
 	"Trend detection (as 'groundswell trends'):\n"
 	"      --scorer S, --halflife N, --threshold Z, --end-threshold Z,\n"
 	"      --noise-floor B, --min-accounts N, --warmup N, --posts-threshold N,\n"
@@ -367,6 +371,9 @@ int cmd_serve(int argc, char **argv)
 		cli_error("--window-from is after --window-to");
 		goto out;
 	}
+	if (cli_filter_ready(&c))
+		goto out;
+	so.filter = c.ing.filter;
 	so.show_errors = c.ing.max_shown;
 	so.pseudo = c.have_pseudo ? &c.pseudo : NULL;
 	so.admin_token = have_token ? token : NULL;

@@ -127,6 +127,10 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		if (t.posts_error)
 			fprintf(f, "  posts may be undercounted by up to %llu (first seen after an eviction)\n",
 				(unsigned long long)t.posts_error);
+		char fl[400];
+		cli_filtered_line(fl, sizeof fl, c);
+		if (fl[0]) /* of the whole input, not only this tag's */
+			fprintf(f, "  left out   %s, of all the input\n", fl);
 		fprintf(f, "  first      %s\n  last       %s\n  peak       %s (%llu posts)\n",
 			a, b, p, (unsigned long long)t.peak_posts);
 		fputs("  co-tags   ", f);

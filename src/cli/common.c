@@ -32,6 +32,9 @@ void cli_common_init(struct cli_common *c)
 	c->ing.window_to = INT64_MAX; /* cli_read_into: a day after now */
 	c->out = OUT_TABLE;
 	c->progress = -1;
+	gs_filter_init(&c->filter);
+	c->since_ms = INT64_MIN;
+	c->until_ms = INT64_MAX;
 }
 
 /* Engines left to the exit (cli_common_release_at_exit); kept here, so
@@ -55,6 +58,8 @@ void cli_common_release(struct cli_common *c)
 	c->engine = NULL;
 	if (c->have_pseudo)
 		gs_pseudo_release(&c->pseudo);
+	c->ing.filter = NULL;
+	gs_filter_release(&c->filter);
 }
 
 /* EXIT_NOPOSTS once a file gave no post: the command's own output still
@@ -146,6 +151,9 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		cli_error("--window-from %s is after --window-to %s", a, b);
 		return EXIT_USAGE;
 	}
+	int fr = cli_filter_ready(c);
+	if (fr)
+		return fr;
 	struct gs_ingest_state st = {0};
 	st.started = gs_now();
 	for (int i = 0; i < nfiles; i++) {
@@ -174,6 +182,13 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	for (int k = 0; k < GS_NONPOST_COUNT; k++)
 		c->nonpost[k] += st.nonpost[k];
 	c->out_of_window += st.out_of_window;
+	uint64_t left_out = st.out_of_window, filtered = 0;
+	for (int k = 0; k < GS_FILTER_REASONS; k++) {
+		c->filtered[k] += st.filtered[k];
+		filtered += st.filtered[k];
+	}
+	left_out += filtered;
+	c->posts_read += st.posts;
 	gs_ingest_progress_end(&c->ing, &st);
 	if (st.out_of_window) {
 		char a[32], b[32];
@@ -184,6 +199,14 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 			"%s to %s left out (--window-from, --window-to)\n",
 			(unsigned long long)st.out_of_window,
 			st.out_of_window == 1 ? "" : "s", a, b);
+	}
+	if (!rc && filtered && st.posts && left_out >= st.posts) {
+		/* never silent: the filters took every post there was */
+		fprintf(stderr, "groundswell: no post left: %llu post%s read",
+			(unsigned long long)st.posts, st.posts == 1 ? "" : "s");
+		cli_filtered_text(stderr, c);
+		fputc('\n', stderr);
+		late_status = EXIT_NOPOSTS;
 	}
 	if (st.shown > c->ing.max_shown && !c->ing.strict)
 		fprintf(stderr, "groundswell: %u malformed lines in all, %u shown\n",
@@ -196,6 +219,94 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 	if (malformed)
 		*malformed = st.shown;
 	return rc;
+}
+
+int cli_filter_ready(struct cli_common *c)
+{
+	if (c->since_ms != INT64_MIN && c->until_ms != INT64_MAX &&
+	    c->since_ms >= c->until_ms) {
+		cli_error("--since '%s' is not before --until '%s' (a time as "
+			  "--until is excluded, a date runs to the end of "
+			  "that day)",
+			  c->since_arg, c->until_arg);
+		return EXIT_USAGE;
+	}
+	gs_filter_set_time(&c->filter, c->since_ms, c->until_ms);
+	c->ing.filter = c->filter.active ? &c->filter : NULL;
+	return 0;
+}
+
+/* The counts of the filters (not --exclude-ids) as "(--lang: 3, ...)";
+ * their sum in *sum. */
+static void filtered_by(char *buf, size_t n, const struct cli_common *c,
+			uint64_t *sum)
+{
+	size_t len = 0;
+	const char *sep = "(";
+	*sum = 0;
+	buf[0] = 0;
+	for (int k = 1; k < GS_FILTER_EXCLUDED_IDS; k++) {
+		if (!c->filtered[k])
+			continue;
+		*sum += c->filtered[k];
+		int w = snprintf(
+			buf + len, n - len, "%s%s: %llu", sep,
+			gs_filter_reason_option((enum gs_filter_reason)k),
+			(unsigned long long)c->filtered[k]);
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+		sep = ", ";
+	}
+	if (*sum && len + 1 < n)
+		snprintf(buf + len, n - len, ")");
+}
+
+void cli_filtered_line(char *buf, size_t n, const struct cli_common *c)
+{
+	char by[256];
+	uint64_t sum, ex = c->filtered[GS_FILTER_EXCLUDED_IDS];
+	filtered_by(by, sizeof by, c, &sum);
+	buf[0] = 0;
+	if (sum && ex)
+		snprintf(
+			buf, n,
+			"%llu post%s filtered out %s · %llu excluded (--exclude-ids)",
+			(unsigned long long)sum, sum == 1 ? "" : "s", by,
+			(unsigned long long)ex);
+	else if (sum)
+		snprintf(buf, n, "%llu post%s filtered out %s",
+			 (unsigned long long)sum, sum == 1 ? "" : "s", by);
+	else if (ex)
+		snprintf(buf, n, "%llu post%s excluded (--exclude-ids)",
+			 (unsigned long long)ex, ex == 1 ? "" : "s");
+}
+
+void cli_filtered_text(FILE *f, const struct cli_common *c)
+{
+	char by[256];
+	uint64_t sum, ex = c->filtered[GS_FILTER_EXCLUDED_IDS];
+	filtered_by(by, sizeof by, c, &sum);
+	if (sum)
+		fprintf(f, ", %llu post%s filtered out %s",
+			(unsigned long long)sum, sum == 1 ? "" : "s", by);
+	if (ex)
+		fprintf(f, ", %llu excluded (--exclude-ids)",
+			(unsigned long long)ex);
+}
+
+void cli_filtered_json(FILE *f, const struct cli_common *c)
+{
+	const char *sep = "{";
+	fputs(",\"filtered\":", f);
+	for (int k = 1; k < GS_FILTER_EXCLUDED_IDS; k++) {
+		fprintf(f, "%s\"%s\":%llu", sep,
+			gs_filter_reason_key((enum gs_filter_reason)k),
+			(unsigned long long)c->filtered[k]);
+		sep = ",";
+	}
+	fprintf(f, "},\"excluded\":%llu",
+		(unsigned long long)c->filtered[GS_FILTER_EXCLUDED_IDS]);
 }
 
 int cli_span_check(const struct cli_common *c, int64_t first_ms,

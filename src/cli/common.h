@@ -42,6 +42,14 @@ struct cli_common {
 	 * after the clock (CLI_WINDOW_FROM_DEFAULT: see cli_common_init) */
 	uint64_t out_of_window;
 	int window_to_given;
+	/* --since, --until, --lang, --accounts, --exclude-accounts,
+	 * --exclude-ids (filter.h): the filter, the times as given (ms;
+	 * INT64_MIN, INT64_MAX: none; cli_filter_ready hands them over), the
+	 * posts read and those each filter left out */
+	struct gs_filter filter;
+	int64_t since_ms, until_ms;
+	const char *since_arg, *until_arg; /* as given, for messages */
+	uint64_t posts_read, filtered[GS_FILTER_REASONS];
 };
 
 /* --window-from's default: 2006-03-21T00:00:00Z, the first post on
@@ -76,6 +84,20 @@ int cli_span_check(const struct cli_common *c, int64_t first_ms,
  * {"bsky_like":3,...} in JSON; nothing (text) or {} (JSON) when none. */
 void cli_nonpost_text(FILE *f, const struct cli_common *c);
 void cli_nonpost_json(FILE *f, const struct cli_common *c);
+
+/* Checks the filter options (--since before --until) and hands the
+ * filter to c->ing when one is set. 0, or EXIT_USAGE after saying why.
+ * cli_read_into calls it; serve, which reads by itself, too. */
+int cli_filter_ready(struct cli_common *c);
+
+/* The posts the filters left out: ", N posts filtered out (--lang: N,
+ * ...), N excluded (--exclude-ids)" in text, nothing when none;
+ * ,"filtered":{"since":N,...},"excluded":N in JSON, always; "N posts
+ * filtered out (...) · N excluded (--exclude-ids)" into buf for a
+ * page (empty when none). */
+void cli_filtered_text(FILE *f, const struct cli_common *c);
+void cli_filtered_json(FILE *f, const struct cli_common *c);
+void cli_filtered_line(char *buf, size_t n, const struct cli_common *c);
 
 /* Output helpers. */
 const char *account_name(const struct cli_common *c, const char *id,

@@ -604,7 +604,7 @@ static void stat_box(FILE *f, const char *value, const char *what)
 static void header(FILE *f, const struct cli_common *c, const struct gs_summary *s,
 		   size_t nev)
 {
-	char a[48], b[48], num[48], n2[32], n3[32], txt[224], per[48], d[16];
+	char a[48], b[48], num[48], n2[32], n3[32], txt[640], per[48], d[16];
 	fputs("<header><h1>groundswell report<small>hashtag movements by distinct accounts</small></h1>", f);
 	if (s->posts) {
 		when(a, s->first_ms, GS_MS_MINUTE);
@@ -658,6 +658,12 @@ static void header(FILE *f, const struct cli_common *c, const struct gs_summary 
 		snprintf(txt, sizeof txt,
 			 "malformed lines skipped · %s non-post events skipped",
 			 n2);
+	}
+	char filtered[400];
+	cli_filtered_line(filtered, sizeof filtered, c);
+	if (filtered[0]) {
+		size_t len = strlen(txt);
+		snprintf(txt + len, sizeof txt - len, " · %s", filtered);
 	}
 	stat_box(f, num, txt);
 	fputs("</section>", f);

@@ -49,6 +49,12 @@ static const struct option common_options[] = {
 	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{"window-from", required_argument, NULL, OPT_WINDOW_FROM},
 	{"window-to", required_argument, NULL, OPT_WINDOW_TO},
+	{"since", required_argument, NULL, OPT_SINCE},
+	{"until", required_argument, NULL, OPT_UNTIL},
+	{"lang", required_argument, NULL, OPT_LANG},
+	{"accounts", required_argument, NULL, OPT_ACCOUNTS},
+	{"exclude-accounts", required_argument, NULL, OPT_EXCLUDE_ACCOUNTS},
+	{"exclude-ids", required_argument, NULL, OPT_EXCLUDE_IDS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -312,6 +318,58 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		} else {
 			c->ing.window_to = t;
 			c->window_to_given = 1;
+		}
+		return 1;
+	}
+	case OPT_SINCE:
+	case OPT_UNTIL: {
+		int64_t t;
+		const char *name = opt == OPT_SINCE ? "since" : "until";
+		if (gs_generate_parse_time(arg, &t) != 0) {
+			cli_error(
+				"invalid --%s '%s' (an RFC 3339 time or a date, "
+				"e.g. 2017-10-01 or 2017-10-01T12:00:00Z)",
+				name, arg);
+			return -1;
+		}
+		t *= 1000;
+		/* --until a date: to the end of that day, as a researcher
+		 * reads "until 2017-10-31"; a time is excluded itself, as
+		 * the Twitter API's end_time is, so that ranges chain */
+		if (opt == OPT_UNTIL && strlen(arg) == 10)
+			t += GS_MS_DAY;
+		*(opt == OPT_SINCE ? &c->since_ms : &c->until_ms) = t;
+		*(opt == OPT_SINCE ? &c->since_arg : &c->until_arg) = arg;
+		return 1;
+	}
+	case OPT_LANG:
+		if (gs_filter_add_langs(&c->filter, arg)) {
+			cli_error(
+				"invalid --lang '%s' (language codes such as "
+				"en or pt-BR, separated by commas, at most %d)",
+				arg, GS_FILTER_MAX_LANGS);
+			return -1;
+		}
+		return 1;
+	case OPT_ACCOUNTS:
+	case OPT_EXCLUDE_ACCOUNTS:
+	case OPT_EXCLUDE_IDS: {
+		char why[512];
+		int r = opt == OPT_EXCLUDE_IDS
+				? gs_filter_load_ids(&c->filter, arg, why,
+						     sizeof why)
+				: gs_filter_load_accounts(
+					  &c->filter, arg,
+					  opt == OPT_EXCLUDE_ACCOUNTS, why,
+					  sizeof why);
+		if (r) {
+			cli_error("%s: %s",
+				  opt == OPT_ACCOUNTS ? "--accounts"
+				  : opt == OPT_EXCLUDE_IDS
+					  ? "--exclude-ids"
+					  : "--exclude-accounts",
+				  why);
+			return -1;
 		}
 		return 1;
 	}

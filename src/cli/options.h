@@ -48,6 +48,13 @@ enum cli_opt {
 	OPT_MAX_MEMORY,
 	OPT_WINDOW_FROM,
 	OPT_WINDOW_TO,
+	/* issue 12 part 2: the filters (filter.h) */
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_LANG,
+	OPT_ACCOUNTS,
+	OPT_EXCLUDE_ACCOUNTS,
+	OPT_EXCLUDE_IDS,
 	/* the trend options; OPT_HALFLIFE..OPT_MASTODON_THRESHOLD take a
 	 * number >= 0 and are kept in this order (conflict.c's table of the
 	 * scorers they apply to follows it) */
@@ -131,6 +138,14 @@ enum cli_opt {
 	"                         of window (default: from 2006-03-21, to a day\n" \
 	"                         after now)\n"                                  \
 	"      --[no-]progress    progress on stderr (default: if a terminal)\n" \
+	"Filters (each post left out is counted in the summary, by reason):\n" \
+	"      --since T, --until T  posts dated from T on, and before T (a date:\n" \
+	"                         to the end of that day)\n"                   \
+	"      --lang CODE[,CODE] posts in these languages (en takes en-US too)\n" \
+	"      --accounts FILE, --exclude-accounts FILE  posts by (not by) the\n" \
+	"                         accounts listed: ids or handles, one a line\n" \
+	"      --exclude-ids FILE posts listed (ids or at:// URIs, one a line)\n" \
+	"                         and reposts of them are not counted\n"       \
 	"Output options:\n"                                                    \
 	"      --json, --csv      machine-readable output (default: a table)\n" \
 	"      --pseudonymize-key KEY, --pseudonymize-key-file FILE\n"         \
@@ -138,7 +153,7 @@ enum cli_opt {
 // clang-format on
 
 /* A getopt_long table under construction; v stays {NULL}-terminated. */
-#define CLI_OPTIONS_MAX 48
+#define CLI_OPTIONS_MAX 64
 struct cli_options {
 	struct option v[CLI_OPTIONS_MAX + 1];
 	size_t n;

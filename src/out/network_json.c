@@ -55,9 +55,17 @@ void gs_net_write_json(const struct gs_net_view *v, FILE *f,
 	gs_time_text(b, st->last_ms);
 	fprintf(f,
 		",\"posts\":%llu,\"posts_selected\":%llu,\"malformed\":%llu,"
-		"\"out_of_window\":%llu,\"first_seen\":",
+		"\"out_of_window\":%llu,",
 		ull(st->posts), ull(st->posts_selected), ull(o->malformed),
 		ull(o->out_of_window));
+	/* as report --json's summary has them */
+	fputs("\"filtered\":", f);
+	for (int k = GS_FILTER_SINCE; k < GS_FILTER_EXCLUDED_IDS; k++)
+		fprintf(f, "%c\"%s\":%llu", k == GS_FILTER_SINCE ? '{' : ',',
+			gs_filter_reason_key((enum gs_filter_reason)k),
+			ull(o->filtered[k]));
+	fprintf(f, "},\"excluded\":%llu,\"first_seen\":",
+		ull(o->filtered[GS_FILTER_EXCLUDED_IDS]));
 	if (a[0])
 		gs_json_str(f, a);
 	else

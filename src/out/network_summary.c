@@ -51,6 +51,26 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 		}
 		fputc('\n', f);
 	}
+	uint64_t filtered = 0, excluded = o->filtered[GS_FILTER_EXCLUDED_IDS];
+	for (int k = GS_FILTER_SINCE; k < GS_FILTER_EXCLUDED_IDS; k++)
+		filtered += o->filtered[k];
+	if (filtered || excluded) {
+		const char *sep = " (";
+		gs_text_count(a, sizeof a, filtered);
+		fprintf(f, "  filtered   %s posts", a);
+		for (int k = GS_FILTER_SINCE; k < GS_FILTER_EXCLUDED_IDS; k++)
+			if (o->filtered[k]) {
+				gs_text_count(b, sizeof b, o->filtered[k]);
+				fprintf(f, "%s%s: %s", sep,
+					gs_filter_reason_option(
+						(enum gs_filter_reason)k),
+					b);
+				sep = ", ";
+			}
+		gs_text_count(a, sizeof a, excluded);
+		fprintf(f, "%s, %s excluded (--exclude-ids)\n",
+			filtered ? ")" : "", a);
+	}
 	if (!v->cotags) {
 		fputs("  by kind   ", f);
 		for (int k = 0; k < 4; k++)

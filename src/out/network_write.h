@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "count/filter.h"
 #include "count/network.h"
 
 enum gs_net_format {
@@ -48,6 +49,9 @@ struct gs_network_output {
 	uint64_t malformed; /* lines the reader rejected, for summaries */
 	uint64_t out_of_window; /* posts dated outside the time window, left
 				   out (ingest.h), for summaries */
+	uint64_t filtered[GS_FILTER_REASONS]; /* posts the filters (--since,
+						 --lang, ..., --exclude-ids)
+						 left out, by reason */
 	unsigned kinds;	    /* account kinds shown (enum gs_net_kind bits);
 			       0: all of the network's. An edge weighs the
 			       sum of its counts of these kinds (the others

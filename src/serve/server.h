@@ -37,6 +37,7 @@
 #include <stdio.h>
 
 #include "groundswell.h"
+#include "count/filter.h"
 #include "out/pseudo.h"
 #include "detect/trend.h"
 
@@ -86,6 +87,10 @@ struct gs_server_options {
 	int64_t window_from, window_to; /* posts dated outside, ms, are
 					counted as out of window and left
 					out (ingest.h); both 0: no window */
+	const struct gs_filter *filter; /* --since, --lang, ...: posts left
+					   out are counted by reason (filter.h);
+					   NULL: none. The caller's, living as
+					   long as the server */
 };
 
 void gs_server_options_init(struct gs_server_options *o);

@@ -142,6 +142,7 @@ struct view {
 	size_t engine_memory;
 	uint64_t lines, malformed_by[REASONS], skipped_by[GS_NONPOST_COUNT];
 	uint64_t late_posts, future_posts, out_of_window, buckets_closed;
+	uint64_t filtered[GS_FILTER_REASONS];
 	uint64_t trend_changes;
 	int64_t sec_stamp[60];
 	uint64_t sec_posts[60];
@@ -199,6 +200,7 @@ struct gs_server {
 	uint64_t posts_in;
 	uint64_t future_posts; /* dated more than a day after the wall clock */
 	uint64_t out_of_window; /* dated outside --window-from/--window-to */
+	uint64_t filtered[GS_FILTER_REASONS]; /* left out by --since, ... */
 	int64_t sec_stamp[60];
 	uint64_t sec_posts[60];
 	int finished; /* buckets closed by idleness since the last

@@ -167,6 +167,7 @@ void gs_server_view_publish(struct gs_server *s, int force)
 	v->late_posts = s->l.late_posts;
 	v->future_posts = s->future_posts;
 	v->out_of_window = s->out_of_window;
+	memcpy(v->filtered, s->filtered, sizeof v->filtered);
 	v->buckets_closed = s->buckets_closed;
 	v->trend_changes = s->trend_changes;
 	memcpy(v->sec_stamp, s->sec_stamp, sizeof v->sec_stamp);
@@ -255,6 +256,14 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 		(unsigned long long)v->late_posts,
 		(unsigned long long)v->future_posts,
 		(unsigned long long)v->out_of_window, posts_per_second(s, v));
+	/* as report --json's summary has them */
+	fputs("\"filtered\":", f);
+	for (int i = GS_FILTER_SINCE; i < GS_FILTER_EXCLUDED_IDS; i++)
+		fprintf(f, "%c\"%s\":%llu", i == GS_FILTER_SINCE ? '{' : ',',
+			gs_filter_reason_key((enum gs_filter_reason)i),
+			(unsigned long long)v->filtered[i]);
+	fprintf(f, "},\"excluded\":%llu,",
+		(unsigned long long)v->filtered[GS_FILTER_EXCLUDED_IDS]);
 	fputs("\"newest_post\":", f);
 	if (sum.posts) {
 		gs_json_time(f, sum.last_ms);
@@ -385,6 +394,18 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	       "Posts dated outside --window-from/--window-to, left out.");
 	fprintf(f, "groundswell_out_of_window_posts_total %llu\n",
 		(unsigned long long)v->out_of_window);
+	metric(f, "filtered_posts_total", "counter",
+	       "Posts left out by --since, --until, --lang, --accounts or "
+	       "--exclude-accounts, by the option.");
+	for (int i = GS_FILTER_SINCE; i < GS_FILTER_EXCLUDED_IDS; i++)
+		fprintf(f,
+			"groundswell_filtered_posts_total{reason=\"%s\"} %llu\n",
+			gs_filter_reason_key((enum gs_filter_reason)i),
+			(unsigned long long)v->filtered[i]);
+	metric(f, "excluded_posts_total", "counter",
+	       "Posts listed in --exclude-ids, and reposts of them, left out.");
+	fprintf(f, "groundswell_excluded_posts_total %llu\n",
+		(unsigned long long)v->filtered[GS_FILTER_EXCLUDED_IDS]);
 	metric(f, "posts_per_second", "gauge",
 	       "Posts read per second over the last minute.");
 	fprintf(f, "groundswell_posts_per_second %.3f\n",

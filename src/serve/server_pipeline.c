@@ -297,6 +297,7 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 	lc.bad_ctx = &bt;
 	lc.window_from = s->o.window_from;
 	lc.window_to = s->o.window_to;
+	lc.filter = s->o.filter && s->o.filter->active ? s->o.filter : NULL;
 	for (; k < BATCH_LINES; k++) {
 		const char *line;
 		size_t len;
@@ -320,6 +321,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 	for (int i = 0; i < GS_NONPOST_COUNT; i++)
 		s->skipped_by[i] += lc.nonpost[i];
 	s->out_of_window += lc.out_of_window;
+	for (int i = 0; i < GS_FILTER_REASONS; i++)
+		s->filtered[i] += lc.filtered[i];
 	if (lc.posts) {
 		s->posts_in += lc.posts;
 		count_posts_sec(s, lc.posts);
