@@ -381,11 +381,14 @@ def serve_checks(d, syn, ids):
     finally:
         p.terminate()
         try:
-            p.wait(10)
+            p.wait(20)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
         err.close()
+    log = open(os.path.join(d, "serve.err"), errors="replace").read()
+    ok(p.returncode == 0 and "Sanitizer" not in log, "serve with filters stops cleanly (no leak)",
+       (p.returncode, log[-1500:]))
     r = run("serve", "--source", syn, "--lang", "x_y")
     ok(r.returncode == 2 and "invalid --lang 'x_y'" in r.stderr, "serve: an invalid filter is a usage error",
        r.stderr)
