@@ -120,7 +120,8 @@ struct gs_post {
 	struct gs_str mentions[GS_POST_MAX_MENTIONS]; /* account ids */
 	/* issue 12 part 2: filters (--lang, --accounts) */
 	size_t nlangs; /* Bluesky: langs as given (lang is the first), at most
-			  GS_POST_MAX_LANGS; 0 for the other formats */
+			  GS_POST_MAX_LANGS; a repost without a language of
+			  its own (a Mastodon reblog): the reposted post's */
 	struct gs_str langs[GS_POST_MAX_LANGS];
 	struct gs_str handle; /* author's handle (screen_name, username, acct),
 				 or empty */

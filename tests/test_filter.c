@@ -65,6 +65,12 @@ static const char bsky_repost[] =
 	"\"app.bsky.feed.repost\",\"rkey\":\"3kdef\",\"record\":{\"subject\":"
 	"{\"uri\":\"at://did:plc:fict1/app.bsky.feed.post/3kabc\",\"cid\":"
 	"\"x\"}}}}";
+static const char reblog[] =
+	"{\"id\":\"112\",\"created_at\":\"2023-05-01T11:00:00.000Z\","
+	"\"language\":null,\"account\":{\"id\":\"79\",\"acct\":\"c\"},"
+	"\"content\":\"\",\"reblog\":{\"id\":\"110\",\"created_at\":"
+	"\"2023-05-01T10:00:00.000Z\",\"language\":\"pt-BR\",\"account\":{"
+	"\"id\":\"77\"},\"content\":\"x\"}}";
 static const char nolang[] =
 	"{\"id\":\"111\",\"created_at\":\"2023-05-01T10:00:00.000Z\","
 	"\"language\":null,\"account\":{\"id\":\"78\",\"acct\":\"b\"},"
@@ -120,6 +126,8 @@ static void test_lang(struct gs_parser *ps)
 	TAP_EQ_INT(gs_filter_add_langs(&f, "pt-br,fr"), 0, "lang: a list");
 	TAP_EQ_INT(gs_filter_test(&f, parse(ps, masto)), 0,
 		   "lang: pt-br matches pt-BR");
+	TAP_EQ_INT(gs_filter_test(&f, parse(ps, reblog)), 0,
+		   "lang: a reblog (language null) has the reblogged status's");
 	gs_filter_release(&f);
 	gs_filter_init(&f);
 	gs_filter_add_langs(&f, "en-US");

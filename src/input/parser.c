@@ -356,6 +356,12 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 		p->reply_to = empty_str;
 		if (src != o)
 			p->repost_account = src->account;
+		/* a Mastodon reblog has no language of its own (null): the
+		 * reblogged status's is the one --lang asks for */
+		if (src != o && !o->lang.n && src->lang.n) {
+			p->langs[0] = src->lang;
+			p->nlangs = 1;
+		}
 	} else {
 		if (o->is_reply)
 			p->flags |= GS_POST_REPLY;

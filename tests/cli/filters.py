@@ -78,7 +78,10 @@ def v2_post(t, inc):
 
 def masto_post(s):
     rb = s.get("reblog")
-    return _extra(_masto(s), [s.get("language")], s["account"].get("acct"), s.get("id"),
+    lang = s.get("language")
+    if not _str(lang) and isinstance(rb, dict):  # a reblog's is null: the status's
+        lang = rb.get("language")
+    return _extra(_masto(s), [lang], s["account"].get("acct"), s.get("id"),
                   rb.get("id") if isinstance(rb, dict) else None)
 
 
