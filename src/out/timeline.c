@@ -156,6 +156,11 @@ static int write_rows(FILE *f, const struct gs_engine *e,
 				"replies", "accounts");
 		}
 		for (ptrdiff_t j = 0; j < k; j++) {
+			/* a bucket's accounts are among the tag's, whose
+			 * figure is the more precise (README: an estimate is
+			 * never shown above an exact bound) */
+			if (v[j].accounts > tags[i].accounts)
+				v[j].accounts = tags[i].accounts;
 			if (fmt == FMT_CSV)
 				row_csv(f, &tags[i], &v[j]);
 			else if (fmt == FMT_JSON)

@@ -256,6 +256,24 @@ with tempfile.TemporaryDirectory() as d:
         ok(p.returncode == 2 and want in p.stderr and p.stdout == "",
            f"usage: {' '.join(a[:20] for a in args)} exits 2 and says why", p.stderr)
 
+# ---- a bucket's accounts never above the tag's exact ones -----------------
+# 65 fictional accounts, two posts each, in one hour: the tag's own set is
+# exact (65); the bucket's sketch, dense past 64, estimated 66
+with tempfile.TemporaryDirectory() as d:
+    one = os.path.join(d, "one.jsonl")
+    with open(one, "w", encoding="utf-8") as f:
+        for r in range(2):
+            for i in range(65):
+                f.write(json.dumps({
+                    "id_str": str(r * 10000 + i + 1), "timestamp_ms": str(1508097600000 + i * 1000 + r),
+                    "user": {"id_str": "a%d" % i}, "text": "#Solo x", "lang": "en",
+                    "entities": {"hashtags": [{"text": "Solo"}], "user_mentions": []}}) + "\n")
+    p, j = timeline_json(one)
+    ok(j is not None and j["tags"][0]["accounts"] == 65 and j["tags"][0]["accounts_error"] == 0
+       and [r["accounts"] for r in j["rows"]] == [65],
+       "a bucket's accounts are at most the tag's exact accounts (65, not the sketch's 66)",
+       j and (j["tags"], j["rows"]))
+
 # ---- the real archives, against the independent count ---------------------
 real = []
 for fmt in ("twitter1", "twitter2", "jetstream", "mastodon"):
