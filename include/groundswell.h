@@ -362,6 +362,11 @@ struct gs_bucket_stats {
 	int64_t time_ms;
 	uint64_t posts;
 	double accounts;
+	/* issue 12 part 3: the bucket's reposts and replies (originals =
+	 * posts - reposts), and its accounts' relative standard error (0
+	 * when exact: up to 2^bucket_hll_p/16 accounts) */
+	uint64_t reposts, replies;
+	double accounts_error;
 };
 
 /* What trend detection needs of one tag in one bucket. */
@@ -404,7 +409,7 @@ enum gs_timeline_cover {
 	GS_TIMELINE_USED,  /* only the buckets in which the tag was used */
 };
 
-/* Most buckets a timeline lists (24 bytes each: 24 MiB): 119 years of
+/* Most buckets a timeline lists (48 bytes each: 48 MiB): 119 years of
  * hours, 10 years of 5 minutes, 12 days of seconds. */
 #define GS_TIMELINE_MAX_BUCKETS ((size_t)1 << 20)
 

@@ -208,8 +208,12 @@ static const char *tag_diff(struct gs_engine *a, struct gs_engine *b,
 	ptrdiff_t nb = gs_engine_timeline(b, t->key, &tb);
 	int eq = na == nb && na > 0;
 	for (ptrdiff_t i = 0; eq && i < na; i++)
-		eq = ta[i].time_ms == tb[i].time_ms && ta[i].posts == tb[i].posts &&
-		     ta[i].accounts == tb[i].accounts;
+		eq = ta[i].time_ms == tb[i].time_ms &&
+		     ta[i].posts == tb[i].posts &&
+		     ta[i].accounts == tb[i].accounts &&
+		     ta[i].reposts == tb[i].reposts &&
+		     ta[i].replies == tb[i].replies &&
+		     ta[i].accounts_error == tb[i].accounts_error;
 	if (na > 0)
 		free(ta);
 	if (nb > 0)
@@ -701,10 +705,11 @@ static void corrupt_engine(void)
 
 	/* another version, another magic, another section, trailing bytes */
 	memcpy(c, s.p, s.n);
-	c[4] = 2;
+	c[4] = 3;
 	fix_crc(c, s.n);
 	struct gs_engine *b = load_engine(c, s.n, &err);
-	TAP_OK(!b && err == GS_EFORMAT, "corrupt: version 2 refused with GS_EFORMAT");
+	TAP_OK(!b && err == GS_EFORMAT,
+	       "corrupt: version 3 refused with GS_EFORMAT");
 	gs_engine_free(b);
 	memcpy(c, s.p, s.n);
 	c[4] = 0;
@@ -1175,12 +1180,12 @@ static void refusal_messages(void)
 		   "why: an empty file");
 	/* another version, another magic */
 	memcpy(c, s.p, s.n);
-	c[4] = 2;
+	c[4] = 3;
 	fix_crc(c, s.n);
 	b = load_engine(c, s.n, &err);
 	TAP_EQ_STR(
 		gs_snap_why(),
-		"other version: section 'GSEN' is version 2, this groundswell reads version 1",
+		"other version: section 'GSEN' is version 3, this groundswell reads versions 1 to 2",
 		"why: another version");
 	memcpy(c, s.p, s.n);
 	c[3] = 1;
@@ -1265,8 +1270,60 @@ static void one_pass_same_bytes(void)
 	gs_engine_free(e);
 }
 
+/* Issue 12 part 3: version 2 adds a bucket's reposts and replies; a
+ * version 1 section (a fuzz seed saved before; run from the checkout's
+ * top, as tests/run.sh does) is still read, those read as 0, and saved
+ * again as version 2. */
+static void version1_read(void)
+{
+	FILE *f = fopen("fuzz/corpus/snapshot/engine-twitter1", "rb");
+	TAP_OK(f != NULL, "v1: the version 1 seed is there");
+	if (!f)
+		return;
+	unsigned char head[8];
+	TAP_OK(fread(head, 1, 8, f) == 8 && head[4] == 1,
+	       "v1: the seed is a version 1 section");
+	rewind(f);
+	int err = 0;
+	struct gs_engine *e = gs_engine_load(f, &err);
+	fclose(f);
+	TAP_OK(e != NULL, "v1: a version 1 section is read (%s)",
+	       e ? "ok" : gs_snap_why());
+	if (!e)
+		return;
+	struct gs_tag_stats *tags;
+	ptrdiff_t nt = gs_engine_tags(e, &tags);
+	int zero = nt > 0, posts = 0;
+	for (ptrdiff_t i = 0; i < nt && zero; i++) {
+		struct gs_bucket_stats *tl;
+		ptrdiff_t n = gs_engine_timeline(e, tags[i].key, &tl);
+		for (ptrdiff_t k = 0; k < n; k++) {
+			zero &= tl[k].reposts == 0 && tl[k].replies == 0;
+			posts |= tl[k].posts > 0;
+		}
+		if (n >= 0)
+			free(tl);
+	}
+	if (nt >= 0)
+		free(tags);
+	TAP_OK(zero && posts,
+	       "v1: its buckets have posts, and 0 reposts and replies");
+	int r;
+	struct buf s = save_engine(e, &r);
+	TAP_OK(r == 0 && s.n > 8 && s.p[4] == 2,
+	       "v1: saved again as version 2");
+	struct gs_engine *b = load_engine(s.p, s.n, &err);
+	TAP_OK(b != NULL, "v1: and that is read back");
+	if (b)
+		same_engine(e, b, "v1 saved as v2");
+	free(s.p);
+	gs_engine_free(b);
+	gs_engine_free(e);
+}
+
 int main(void)
 {
+	version1_read();
 	hll_round_trips();
 	nul_in_key();
 

@@ -10,6 +10,8 @@
 #include "html.h"
 #include "base/timeutil.h"
 #include "detect/trend.h"
+#include "input/fold.h"
+#include "out/timeline.h"
 
 static const char help[] =
 	"usage: groundswell report [OPTIONS] FILE...\n"
@@ -27,10 +29,210 @@ static const char help[] =
 	"Then the trends, as 'groundswell trends' finds them with its defaults:\n"
 	"tag, start, peak, end, status and score (--json: a \"trends\" array).\n"
 	"\n"
-	"  -n, --top N            tags listed (default 20; 0 for all)\n"
+	"  -n, --top N            tags listed (default 20; 0 for all; with\n"
+	"                         --tags or --tag: all listed)\n"
 	"      --html FILE        also write the report as a self-contained HTML\n"
 	"                         page with charts (- for stdout: the page only)\n"
-	CLI_COMMON_HELP;
+	"      --tags FILE        list only the tags in FILE (one a line, with or\n"
+	"                         without '#'; empty lines, and lines that are '#'\n"
+	"                         alone or '#' then a blank, are skipped), in any\n"
+	"                         spelling; a listed tag never used gets a row of\n"
+	"                         zeros and a note on stderr\n"
+	"      --tag T            the same for one tag (repeatable)\n"
+	"      --timeline         one row per (bucket, tag) instead: time, tag,\n"
+	"                         display, posts, originals, reposts, replies,\n"
+	"                         accounts, accounts_error, over the input's range\n"
+	"                         with zero buckets (--csv, --json, or a table)\n" CLI_COMMON_HELP;
+
+/* ---- the tags of --tags FILE and --tag T (issue 12 part 3) ------------- */
+
+/* A listed tag: its folded key and the spelling it was listed with. */
+struct listed {
+	char *key, *spelling;
+};
+
+struct tag_list {
+	struct listed *v;
+	size_t n, cap;
+	int given; /* --tags or --tag was given (an empty FILE lists none) */
+};
+
+static void tag_list_release(struct tag_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].spelling);
+	}
+	free(l->v);
+}
+
+/* Adds the tag s[0..n) ('#' or '＃' first, or not) to l; where names it
+ * in a message ("FILE:LINE" or "--tag"). 0, or EXIT_USAGE after saying
+ * why. */
+static int tag_list_add(struct tag_list *l, const char *s, size_t n,
+			const char *where)
+{
+	char key[GS_TAG_MAX + 1];
+	const char *t = s;
+	size_t tn = n;
+	if (tn && t[0] == '#')
+		t++, tn--;
+	else if (tn >= 3 && memcmp(t, "\xEF\xBC\x83", 3) == 0)
+		t += 3, tn -= 3;
+	int space = 0;
+	for (size_t i = 0; i < tn; i++)
+		space |= t[i] == ' ' || t[i] == '\t' ||
+			 (unsigned char)t[i] < 0x20;
+	ssize_t k = tn && !space ? gs_fold(t, tn, key) : -1;
+	if (k <= 0) {
+		cli_error("%s: '%.*s' is not a tag (%s)", where, (int)n, s,
+			  !tn	  ? "nothing after the '#'"
+			  : space ? "a tag has no blanks; a comment line "
+				    "starts with '# '"
+			  : k == GS_ETOOLONG ? "longer than 256 bytes"
+					     : "invalid UTF-8");
+		return EXIT_USAGE;
+	}
+	key[k] = 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct listed *v = realloc(l->v, cap * sizeof *v);
+		if (!v) {
+			cli_error("out of memory");
+			return EXIT_USAGE;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	char *a = strdup(key), *b = strndup(t, tn);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	l->v[l->n].key = a;
+	l->v[l->n].spelling = b;
+	l->n++;
+	return 0;
+}
+
+/* Reads --tags FILE into l: one tag a line; blanks around it, a UTF-8 BOM
+ * and a CR before the LF are taken off; empty lines, and lines that are
+ * '#' alone or '#' then a blank (a comment: no tag holds a blank, while
+ * "#metoo" is a tag) are skipped. 0, or EXIT_USAGE after saying why. */
+static int tag_list_read(struct tag_list *l, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	unsigned long lineno = 0;
+	int rc = 0;
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+		char *p = line, *q = line + got;
+		lineno++;
+		if (lineno == 1 && got >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+			p += 3;
+		while (q > p && (q[-1] == '\n' || q[-1] == '\r' ||
+				 q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		while (p < q && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == q || (p[0] == '#' &&
+			       (q - p == 1 || p[1] == ' ' || p[1] == '\t')))
+			continue;
+		char where[64 + 4096];
+		snprintf(where, sizeof where, "%s:%lu", path, lineno);
+		rc = tag_list_add(l, p, (size_t)(q - p), where);
+	}
+	if (!rc && ferror(f)) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int cmp_listed(const void *a, const void *b)
+{
+	return strcmp(((const struct listed *)a)->key,
+		      ((const struct listed *)b)->key);
+}
+
+/* The rows of v[0..n) (ranked) whose keys l lists, in v's order, then a
+ * row of zeros for each listed tag the engine does not hold (by key, as
+ * the ranking orders ties), each said on stderr; into *out (malloc'ed).
+ * Their count, or -1 (out of memory, said). l is sorted and deduplicated
+ * by key. */
+static ptrdiff_t tag_list_select(struct tag_list *l,
+				 const struct gs_tag_stats *v, size_t n,
+				 const struct gs_summary *s,
+				 struct gs_tag_stats **out)
+{
+	qsort(l->v, l->n, sizeof *l->v, cmp_listed);
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (k && !strcmp(l->v[k - 1].key, l->v[i].key)) {
+			free(l->v[i].key);
+			free(l->v[i].spelling);
+			continue;
+		}
+		l->v[k++] = l->v[i];
+	}
+	l->n = k;
+	unsigned char *seen = calloc(l->n ? l->n : 1, 1);
+	struct gs_tag_stats *r = malloc((l->n ? l->n : 1) * sizeof *r);
+	if (!seen || !r) {
+		free(seen);
+		free(r);
+		cli_error("out of memory");
+		return -1;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < l->n; i++) {
+		struct listed want = {(char *)v[i].key, NULL};
+		struct listed *x =
+			bsearch(&want, l->v, l->n, sizeof *l->v, cmp_listed);
+		if (x) {
+			seen[x - l->v] = 1;
+			r[m++] = v[i];
+		}
+	}
+	size_t missing = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (seen[i])
+			continue;
+		struct gs_tag_stats z = {0};
+		z.key = l->v[i].key;
+		z.display = l->v[i].spelling;
+		z.first_ms = INT64_MAX; /* no time: written empty */
+		z.last_ms = z.peak_ms = INT64_MIN;
+		r[m++] = z;
+		if (++missing <= 10)
+			fprintf(stderr,
+				"groundswell: tag '%s' was not used in the "
+				"input%s: listed with zero counts\n",
+				l->v[i].spelling,
+				s->tags_evicted ? " (or it was evicted, as "
+						  "rare tags are past "
+						  "--max-tags or --max-memory)"
+						: "");
+	}
+	if (missing > 10)
+		fprintf(stderr,
+			"groundswell: %zu more listed tags were not used in the "
+			"input: listed with zero counts\n",
+			missing - 10);
+	free(seen);
+	*out = r;
+	return (ptrdiff_t)m;
+}
 
 static void summary_json(FILE *f, const struct gs_summary *s,
 			 const struct cli_common *c)
@@ -296,20 +498,33 @@ static void csv(FILE *f, const struct gs_tag_stats *v, size_t n)
 	}
 }
 
-int report_write(struct cli_common *c, size_t top, const char *html_path)
+/* What --tags, --tag and --timeline ask of report_write_sel(). */
+struct report_sel {
+	struct tag_list *list; /* when list->given, only its tags */
+	int top_given;	       /* --top given (else, with a list: all of it) */
+	int timeline;	       /* --timeline */
+};
+
+static int report_write_sel(struct cli_common *c, size_t top,
+			    const char *html_path, const struct report_sel *sel)
 {
 	struct gs_summary s;
-	struct gs_tag_stats *v;
+	struct gs_tag_stats *v, *rows, *sel_rows = NULL;
 	const struct gs_trend_event *ev = NULL;
 	struct gs_trend_row *tr = NULL;
 	size_t nev = 0;
 	FILE *hf = NULL;
 	int rc = 0;
+	int timeline = sel && sel->timeline;
+	int listed = sel && sel->list && sel->list->given;
 	gs_engine_summary(c->engine, &s);
 	/* Trends first, and only their events kept: the detector's 4 MB of
 	 * baselines are gone before the list of every tag is made (the
-	 * peak of a report is here, after reading). */
-	struct gs_trend *t = gs_trend_new(NULL, c->eng.bucket_ms);
+	 * peak of a report is here, after reading). The timeline alone
+	 * needs none. */
+	struct gs_trend *t = timeline && !html_path
+				     ? NULL
+				     : gs_trend_new(NULL, c->eng.bucket_ms);
 	struct gs_trend_event *evc = NULL;
 	if (t && gs_trend_run_batch(t, c->engine) == 0) {
 		const struct gs_trend_event *e0;
@@ -317,6 +532,8 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		evc = malloc((nev ? nev : 1) * sizeof *evc);
 		if (evc && nev)
 			memcpy(evc, e0, nev * sizeof *evc);
+	} else if (!t && timeline && !html_path) {
+		evc = malloc(sizeof *evc);
 	}
 	gs_trend_free(t);
 	ev = evc;
@@ -330,6 +547,17 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		return EXIT_USAGE;
 	}
 	trend_rows(c->engine, ev, nev, tr);
+	rows = v;
+	if (listed) {
+		n = tag_list_select(sel->list, v, (size_t)n, &s, &sel_rows);
+		if (n < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		rows = sel_rows;
+		if (!sel->top_given)
+			top = 0;
+	}
 	if (html_path) {
 		hf = strcmp(html_path, "-") ? fopen(html_path, "w") : stdout;
 		if (!hf) {
@@ -344,6 +572,30 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 						     sizeof note, NULL, NULL);
 	if (hf == stdout) {
 		/* the page alone */
+	} else if (timeline) {
+		size_t shortened = 0;
+		int r = c->out == OUT_JSON
+				? gs_timeline_json(stdout, c->engine, rows, k,
+						   &shortened)
+			: c->out == OUT_CSV
+				? gs_timeline_csv(stdout, c->engine, rows, k,
+						  &shortened)
+				: gs_timeline_text(stdout, c->engine, rows, k,
+						   &shortened);
+		if (r) {
+			cli_error("out of memory");
+			rc = EXIT_USAGE;
+		}
+		if (shortened)
+			/* the documented range could not be kept: never
+			 * silently (as 'tag' says it) */
+			fprintf(stderr,
+				"groundswell: the input spans more than %zu "
+				"buckets: the timelines of %zu tags are "
+				"shortened to their own span or to the buckets "
+				"in which they were used (timeline_covers in "
+				"--json)\n",
+				GS_TIMELINE_MAX_BUCKETS, shortened);
 	} else if (c->out == OUT_JSON) {
 		fputs("{\"summary\":", stdout);
 		summary_json(stdout, &s, c);
@@ -351,7 +603,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		for (size_t i = 0; i < k; i++) {
 			if (i)
 				fputc(',', stdout);
-			tag_json(stdout, &v[i]);
+			tag_json(stdout, &rows[i]);
 		}
 		fputs("],\"trends\":[", stdout);
 		for (size_t i = 0; i < nev; i++) {
@@ -364,13 +616,15 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 			    : (void)fputs("null", stdout);
 		fputs("}\n", stdout);
 	} else if (c->out == OUT_CSV) {
-		csv(stdout, v, k);
+		csv(stdout, rows, k);
 	} else {
-		table(stdout, c, &s, v, k);
+		table(stdout, c, &s, rows, k);
 		trends_table(stdout, tr, nev, short_input ? note : NULL);
 	}
 	if (hf) {
-		int r = html_report(hf, c, ev, nev, top);
+		int r = listed ? html_report_tags(hf, c, ev, nev, top, rows,
+						  (size_t)n)
+			       : html_report(hf, c, ev, nev, top);
 		if (hf != stdout && fclose(hf) != 0 && !r)
 			r = GS_EIO;
 		if (r) {
@@ -381,8 +635,14 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 out:
 	free(tr);
 	free(v);
+	free(sel_rows);
 	free(evc);
 	return rc;
+}
+
+int report_write(struct cli_common *c, size_t top, const char *html_path)
+{
+	return report_write_sel(c, top, html_path, NULL);
 }
 
 int cmd_report(int argc, char **argv)
@@ -391,6 +651,9 @@ int cmd_report(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
 		{"html", required_argument, NULL, OPT_HTML},
+		{"tags", required_argument, NULL, OPT_TAGS},
+		{"tag", required_argument, NULL, OPT_TAG},
+		{"timeline", no_argument, NULL, OPT_TIMELINE},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -401,6 +664,8 @@ int cmd_report(int argc, char **argv)
 	cli_common_init(&c);
 	long top = 20;
 	const char *html = NULL;
+	struct tag_list list = {0};
+	struct report_sel sel = {&list, 0, 0};
 	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
@@ -408,29 +673,42 @@ int cmd_report(int argc, char **argv)
 				NULL)) != -1) {
 		if (o == 'h') {
 			fputs(help, stdout);
+			tag_list_release(&list);
 			cli_common_release(&c);
 			return 0;
 		}
 		if (o == 'n') {
-			if (cli_parse_top(optarg, 0, LONG_MAX, &top)) {
-				cli_common_release(&c);
-				return EXIT_USAGE;
-			}
+			if (cli_parse_top(optarg, 0, LONG_MAX, &top))
+				goto usage;
+			sel.top_given = 1;
 			continue;
 		}
 		if (o == OPT_HTML) {
 			html = optarg;
 			continue;
 		}
-		if (cli_take_shared(&c, &g, NULL, o, optarg, "report")) {
-			cli_common_release(&c);
-			return EXIT_USAGE;
+		if (o == OPT_TAGS || o == OPT_TAG) {
+			list.given = 1;
+			if (o == OPT_TAGS
+				    ? tag_list_read(&list, optarg)
+				    : tag_list_add(&list, optarg,
+						   strlen(optarg), "--tag"))
+				goto usage;
+			continue;
 		}
+		if (o == OPT_TIMELINE) {
+			sel.timeline = 1;
+			continue;
+		}
+		if (cli_take_shared(&c, &g, NULL, o, optarg, "report"))
+			goto usage;
 	}
-	if (html && !strcmp(html, "-") && g.out) {
+	if (html && !strcmp(html, "-") && (g.out || sel.timeline)) {
+		tag_list_release(&list);
 		cli_common_release(&c);
-		return cli_conflict("--html -", g.out,
-				    "'--html -' writes the page alone on stdout");
+		return cli_conflict(
+			"--html -", g.out ? g.out : "--timeline",
+			"'--html -' writes the page alone on stdout");
 	}
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc) {
@@ -439,7 +717,12 @@ int cmd_report(int argc, char **argv)
 		rc = cli_span_check(&c, s.first_ms, s.last_ms);
 	}
 	if (!rc)
-		rc = report_write(&c, (size_t)top, html);
+		rc = report_write_sel(&c, (size_t)top, html, &sel);
+	tag_list_release(&list);
 	cli_common_release_at_exit(&c);
 	return rc;
+usage:
+	tag_list_release(&list);
+	cli_common_release(&c);
+	return EXIT_USAGE;
 }

@@ -1064,6 +1064,13 @@ static void trends_table(FILE *f, const struct gs_trend_row *const *rows,
 int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event *ev,
 		size_t nev, size_t top)
 {
+	return html_report_tags(f, c, ev, nev, top, NULL, 0);
+}
+
+int html_report_tags(FILE *f, const struct cli_common *c,
+		     const struct gs_trend_event *ev, size_t nev, size_t top,
+		     const struct gs_tag_stats *tags, size_t ntags)
+{
 	const struct gs_engine *e = c->engine;
 	struct gs_summary s;
 	struct gs_tag_stats *v = NULL;
@@ -1075,8 +1082,12 @@ int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event
 	size_t nov = 0;
 	int rc = 0;
 	gs_engine_summary(e, &s);
-	ptrdiff_t nt = gs_engine_tags(e, &v);
-	if (!tr || !order || nt < 0) {
+	ptrdiff_t nt = (ptrdiff_t)ntags;
+	if (!tags)
+		nt = gs_engine_tags(e, &v);
+	else if ((v = malloc((ntags ? ntags : 1) * sizeof *v)))
+		memcpy(v, tags, ntags * sizeof *v);
+	if (!tr || !order || nt < 0 || !v) {
 		free(tr);
 		free(order);
 		free(v);

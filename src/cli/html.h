@@ -27,6 +27,11 @@
  */
 int html_report(FILE *f, const struct cli_common *c,
 		const struct gs_trend_event *ev, size_t nev, size_t top);
+/* The same with the magnitude table and the overview's tags taken from
+ * tags[0..ntags) (ranked; report --tags) instead of every tag. */
+int html_report_tags(FILE *f, const struct cli_common *c,
+		     const struct gs_trend_event *ev, size_t nev, size_t top,
+		     const struct gs_tag_stats *tags, size_t ntags);
 
 /* Writes s as HTML text or attribute value: & < > " ' escaped, invalid
  * UTF-8, control characters and noncharacters replaced by U+FFFD. */

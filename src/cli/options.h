@@ -71,6 +71,10 @@ enum cli_opt {
 	OPT_LIVE,
 	/* report, demo */
 	OPT_HTML,
+	/* report (issue 12 part 3) */
+	OPT_TAGS,
+	OPT_TAG,
+	OPT_TIMELINE,
 	/* demo, generate */
 	OPT_SEED,
 	OPT_HOURS,

@@ -575,6 +575,7 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 	t->tl_n++;
 	t->tl[lo].t = b;
 	t->tl[lo].posts = 0;
+	t->tl[lo].reposts = t->tl[lo].replies = 0;
 	gs_hll_init(&t->tl[lo].acc, e->o.bucket_hll_p);
 	return &t->tl[lo];
 }
@@ -653,6 +654,10 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		if (!bk)
 			return GS_ENOMEM;
 		bk->posts++;
+		if (repost)
+			bk->reposts += bk->reposts < UINT32_MAX;
+		else if (flags & GS_POST_REPLY)
+			bk->replies += bk->replies < UINT32_MAX;
 		size_t bb = gs_hll_bytes(&bk->acc);
 		if ((r = gs_hll_add(&bk->acc, ah)))
 			return r;
@@ -744,6 +749,10 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	if (!gb)
 		return GS_ENOMEM;
 	gb->posts++;
+	if (repost)
+		gb->reposts += gb->reposts < UINT32_MAX;
+	else if (p->flags & GS_POST_REPLY)
+		gb->replies += gb->replies < UINT32_MAX;
 	size_t gbb = gs_hll_bytes(&gb->acc);
 	if ((r = gs_hll_add(&gb->acc, ah)))
 		return r;
@@ -860,6 +869,8 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		if (!b)
 			return GS_ENOMEM;
 		b->posts += s->tl[i].posts;
+		b->reposts = sat_add(b->reposts, s->tl[i].reposts);
+		b->replies = sat_add(b->replies, s->tl[i].replies);
 		if ((r = gs_hll_merge(&b->acc, &s->tl[i].acc)))
 			return r;
 	}
@@ -1000,6 +1011,8 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		if (!b)
 			return GS_ENOMEM;
 		b->posts += src->global->tl[i].posts;
+		b->reposts = sat_add(b->reposts, src->global->tl[i].reposts);
+		b->replies = sat_add(b->replies, src->global->tl[i].replies);
 		if ((r = gs_hll_merge(&b->acc, &src->global->tl[i].acc)))
 			return r;
 	}

@@ -70,6 +70,10 @@ struct bucket {
 	int64_t t; /* bucket start, ms */
 	uint64_t posts;
 	struct gs_hll acc;
+	/* issue 12 part 3: the bucket's reposts and replies (report
+	 * --timeline), saturating at UINT32_MAX; the global timeline keeps
+	 * them too */
+	uint32_t reposts, replies;
 };
 
 struct spelling {

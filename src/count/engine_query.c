@@ -136,6 +136,17 @@ static size_t buckets_between(int64_t b0, int64_t b1, int64_t w)
 	return (size_t)(d / (uint64_t)w) + 1;
 }
 
+/* A bucket's figures (but its time). The error is that of the sketch's
+ * own precision: old buckets may have been shrunk (COMPACT_P1, P2). */
+static void bucket_out(const struct bucket *b, struct gs_bucket_stats *o)
+{
+	o->posts = b->posts;
+	o->reposts = b->reposts;
+	o->replies = b->replies;
+	o->accounts = bucket_accounts(b);
+	o->accounts_error = gs_hll_is_exact(&b->acc) ? 0 : gs_hll_rse(b->acc.p);
+}
+
 ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
 				   struct gs_bucket_stats **out,
 				   enum gs_timeline_cover *cover)
@@ -174,14 +185,12 @@ ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
 			size_t at = (size_t)((t->tl[i].t - b0) / w);
 			if (t->tl[i].t < b0 || at >= n)
 				continue; /* outside the input's range: none */
-			v[at].posts = t->tl[i].posts;
-			v[at].accounts = bucket_accounts(&t->tl[i]);
+			bucket_out(&t->tl[i], &v[at]);
 		}
 	} else {
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			v[i].time_ms = t->tl[i].t;
-			v[i].posts = t->tl[i].posts;
-			v[i].accounts = bucket_accounts(&t->tl[i]);
+			bucket_out(&t->tl[i], &v[i]);
 		}
 	}
 	if (cover)

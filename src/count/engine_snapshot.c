@@ -9,7 +9,7 @@
  * which is the server's to keep; see docs/snapshot.md).
  *
  * Envelope (snapio.c; the same for gs_trend_save(), magic "GSTR"):
- *   "GSEN"  u32 version (1)  u64 payload length L  payload[L]  u32 CRC32
+ *   "GSEN"  u32 version (2)  u64 payload length L  payload[L]  u32 CRC32
  * All integers are little-endian, doubles and floats are IEEE 754 bit
  * patterns. The CRC (zlib crc32) covers the 16-byte header and the payload.
  * The loader reads exactly the section's bytes (sections are
@@ -20,7 +20,8 @@
  * read error GS_EIO. A version is never read by another version's code: a
  * change of layout is a new version number.
  *
- * Payload, version 1 (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
+ * Payload, version 2 (version 1 lacks a bucket's reposts and replies; it
+ * is still read, with those 0) (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
  * gs_hll_encode() writes it: 7-byte header, then registers or members with
  * their table slots):
  *   options   i64 bucket_ms, u64 max_tags, u32 hll_p, u32 bucket_hll_p,
@@ -44,7 +45,8 @@
  *             u16 n, bytes), u8 first_id length (0xFF: none) + bytes,
  *             topk co-tags, languages, mentions (with names), reposted
  *             posts (with names)
- *   timeline  u32 n, u32 cap, n x (i64 bucket start, u64 posts, hll)
+ *   timeline  u32 n, u32 cap, n x (i64 bucket start, u64 posts,
+ *             [version 2: u32 reposts, u32 replies,] hll)
  *   topk      u16 n, u16 cap, n x (u64 key, u32 count, u32 err
  *             [, u8 len, name])
  *   ring      u64 cap (0: not allocated yet), u64 n, u64 head, the n
@@ -89,7 +91,10 @@
 #include "input/fold.h"
 #include "snapio.h"
 
-#define SNAP_VERSION	      1
+/* 2 (issue 12 part 3): a bucket's u32 reposts, replies after its posts;
+ * version 1 is still read (its buckets' reposts and replies read as 0) */
+#define SNAP_VERSION	      2
+#define SNAP_VERSION_OLDEST   1
 #define SNAP_MAX_REPOST_CACHE (1u << 22)
 #define SNAP_MAX_SLOTS	      (UINT64_C(1) << 31)
 #define SNAP_MAX_BUCKETS      (1u << 28)
@@ -118,6 +123,8 @@ static void put_timeline(struct gs_wr *w, const struct tag *t)
 	for (uint32_t i = 0; i < t->tl_n; i++) {
 		gs_wr_i64(w, t->tl[i].t);
 		gs_wr_u64(w, t->tl[i].posts);
+		gs_wr_u32(w, t->tl[i].reposts);
+		gs_wr_u32(w, t->tl[i].replies);
 		put_hll(w, &t->tl[i].acc);
 	}
 }
@@ -300,6 +307,10 @@ static int in_range(const struct gs_engine *e, int64_t t)
 	return e->s.posts && t >= e->s.first_ms && t <= e->s.last_ms;
 }
 
+/* The version of the section being loaded (gs_engine_load, on this
+ * thread). */
+static _Thread_local uint32_t load_version = SNAP_VERSION;
+
 static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 			struct tag *t)
 {
@@ -320,8 +331,14 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 		struct bucket *b = &t->tl[i];
 		b->t = gs_rd_i64(rd);
 		b->posts = gs_rd_u64(rd);
+		b->reposts = b->replies = 0;
+		if (load_version >= 2) {
+			b->reposts = gs_rd_u32(rd);
+			b->replies = gs_rd_u32(rd);
+		}
 		FAIL_IF(rd->err || !e->s.posts || b->t < b0 || b->t > b1 ||
 			gs_time_bucket(b->t, w) != b->t || b->posts == 0 ||
+			(uint64_t)b->reposts + b->replies > b->posts ||
 			(i && b->t <= t->tl[i - 1].t));
 		gs_hll_init(&b->acc, e->o.bucket_hll_p);
 		unsigned pmin = e->o.bucket_hll_p < COMPACT_P2
@@ -593,9 +610,10 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	return 0;
 }
 
-static int engine_decode_v(struct gs_rd *rd, void **out)
+static int engine_decode_v(struct gs_rd *rd, uint32_t v, void **out)
 {
 	struct gs_engine *x = NULL;
+	load_version = v;
 	int r = engine_decode(rd, &x);
 	*out = x;
 	return r;
@@ -608,9 +626,9 @@ static void gs_engine_free_v(void *x)
 
 struct gs_engine *gs_engine_load(FILE *f, int *err)
 {
-	struct gs_engine *x =
-		gs_snap_load(f, "GSEN", SNAP_VERSION, engine_decode_v,
-			     gs_engine_free_v, err);
+	struct gs_engine *x = gs_snap_load_since(f, "GSEN", SNAP_VERSION_OLDEST,
+						 SNAP_VERSION, engine_decode_v,
+						 NULL, gs_engine_free_v, err);
 	if (x)
 		gs_engine_mem_recount(x);
 	return x;

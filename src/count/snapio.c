@@ -349,6 +349,14 @@ static int read_failed(int r, long long at, uint64_t got, const char *magic)
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len)
 {
+	return gs_snap_read_since(f, magic, version, version, NULL, payload,
+				  len);
+}
+
+int gs_snap_read_since(FILE *f, const char magic[4], uint32_t oldest,
+		       uint32_t version, uint32_t *got_version,
+		       unsigned char **payload, size_t *len)
+{
 	unsigned char h[GS_SNAP_HEADER];
 	long long at = file_at(f);
 	uint64_t got = 0;
@@ -362,13 +370,21 @@ int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		    magic_str(h, ms));
 		return GS_EFORMAT;
 	}
-	if (gs_le32(h + 4) != version) {
-		why("other version: section '%.4s' is version %lu, this "
-		    "groundswell reads version %lu",
-		    magic, (unsigned long)gs_le32(h + 4),
-		    (unsigned long)version);
+	uint32_t v = gs_le32(h + 4);
+	if (v < oldest || v > version) {
+		if (oldest == version)
+			why("other version: section '%.4s' is version %lu, this "
+			    "groundswell reads version %lu",
+			    magic, (unsigned long)v, (unsigned long)version);
+		else
+			why("other version: section '%.4s' is version %lu, this "
+			    "groundswell reads versions %lu to %lu",
+			    magic, (unsigned long)v, (unsigned long)oldest,
+			    (unsigned long)version);
 		return GS_EFORMAT;
 	}
+	if (got_version)
+		*got_version = v;
 	uint64_t n = gs_le64(h + 8);
 	if (n > GS_SNAP_MAX_PAYLOAD || n > SIZE_MAX - 4) {
 		why("section '%.4s' at byte %lld claims %llu bytes", magic, at,
@@ -448,17 +464,29 @@ void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
 		   int *err)
 {
+	return gs_snap_load_since(f, magic, version, version, NULL, decode,
+				  release, err);
+}
+
+void *gs_snap_load_since(FILE *f, const char magic[4], uint32_t oldest,
+			 uint32_t version,
+			 int (*decode_v)(struct gs_rd *rd, uint32_t v,
+					 void **out),
+			 int (*decode)(struct gs_rd *rd, void **out),
+			 void (*release)(void *obj), int *err)
+{
 	unsigned char *buf;
 	size_t len;
+	uint32_t v = version;
 	int dummy;
 	if (!err)
 		err = &dummy;
-	*err = gs_snap_read(f, magic, version, &buf, &len);
+	*err = gs_snap_read_since(f, magic, oldest, version, &v, &buf, &len);
 	if (*err)
 		return NULL;
 	struct gs_rd rd = {buf, buf + len, 0};
 	void *obj = NULL;
-	*err = decode(&rd, &obj);
+	*err = decode_v ? decode_v(&rd, v, &obj) : decode(&rd, &obj);
 	free(buf);
 	if (*err) {
 		release(obj);

@@ -92,6 +92,12 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
  */
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len);
+/* The same, taking any version from oldest to version (the one written
+ * now), which is told in *got_version (when not NULL): a loader that
+ * keeps reading the layout before its last change (issue 12). */
+int gs_snap_read_since(FILE *f, const char magic[4], uint32_t oldest,
+		       uint32_t version, uint32_t *got_version,
+		       unsigned char **payload, size_t *len);
 
 /*
  * After the last section: 0 when the file ends here, GS_EFORMAT when bytes
@@ -120,5 +126,13 @@ const char *gs_snap_why(void);
 void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
 		   int *err);
+/* The same for versions oldest..version: decode_v is given the version
+ * read (decode, when decode_v is NULL, is not). */
+void *gs_snap_load_since(FILE *f, const char magic[4], uint32_t oldest,
+			 uint32_t version,
+			 int (*decode_v)(struct gs_rd *rd, uint32_t v,
+					 void **out),
+			 int (*decode)(struct gs_rd *rd, void **out),
+			 void (*release)(void *obj), int *err);
 
 #endif
