@@ -106,7 +106,8 @@ test-asan:
 demo: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/groundswell demo
-	@echo "the dashboard: $(BUILD)/groundswell generate --hours 48 > s.jsonl; $(BUILD)/groundswell serve --source s.jsonl, then open http://127.0.0.1:8080/"
+	@echo "the live dashboard: $(BUILD)/groundswell generate --hours 48 --rate 0.5 > stream.jsonl;" \
+	  "$(BUILD)/groundswell serve --source stream.jsonl --close-idle 5s; open http://127.0.0.1:8080/"
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): web/package-lock.json scripts/install-deps.sh $(if $(wildcard web/node_modules/.package-lock.json),,FORCE)
