@@ -96,3 +96,11 @@ if ! web_current; then
 	echo "groundswell: cd web && npm ci" >&2
 	(cd web && npm ci --no-audit --no-fund)
 fi
+
+# playwright-core (the dashboard's browser test) refuses a node older than
+# its engines say: Debian 12's nodejs is 18, playwright-core 1.65 needs 20
+need=$(sed -n '/"node": *">=/{s/.*"node": *">= *\([0-9][0-9]*\)".*/\1/p;q;}' web/node_modules/playwright-core/package.json 2>/dev/null || true)
+got=$(node --version 2>/dev/null | sed -n 's/^v\([0-9][0-9]*\).*/\1/p' || true)
+if [ -n "$need" ] && [ -n "$got" ] && [ "$got" -lt "$need" ]; then
+	echo "groundswell: warning: node $(node --version) is older than playwright-core needs (>=$need): the dashboard's browser checks will be skipped (listed at the end of make test); install Node.js $need or later, e.g. NodeSource's nodejs" >&2
+fi

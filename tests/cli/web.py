@@ -58,6 +58,22 @@ def raw_get(port, path, method="GET"):
     return status, hdr, body
 
 
+def node_too_old():
+    """Why this node cannot run playwright-core (its engines.node, ">=N"),
+    or "" when it can."""
+    try:
+        with open(os.path.join(WEB, "node_modules", "playwright-core", "package.json")) as f:
+            need = json.load(f).get("engines", {}).get("node", "")
+        v = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+        m = re.match(r">=\s*(\d+)", need)
+        if m and int(v.lstrip("v").split(".")[0]) < int(m.group(1)):
+            return (f"node {v} is older than playwright-core needs ({need}); Debian 12's nodejs "
+                    f"is 18: install Node.js {m.group(1)} or later (e.g. NodeSource's nodejs)")
+    except (OSError, ValueError):
+        pass
+    return ""
+
+
 def node_json(script, *args, timeout=120):
     p = subprocess.run(["node", os.path.join(WEB, "test", script), *args], cwd=WEB,
                        capture_output=True, text=True, timeout=timeout)
@@ -171,13 +187,16 @@ def main():
                                          ("node", have_node),
                                          ("web/node_modules (cd web && npm ci)", have_pw and have_masto and built))
                  if not have]
+        # playwright-core refuses a node older than its engines say (Debian
+        # 12's nodejs is 18; playwright-core 1.65 needs 20)
+        old_node = node_too_old() if have_node and have_pw else ""
 
         # the dashboard in headless Chromium
-        if not (have_node and have_pw and built and os.access(chromium, os.X_OK)):
+        if not (have_node and have_pw and built and os.access(chromium, os.X_OK)) or old_node:
             for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
                          "dashboard: tag page with magnitude", "dashboard: screenshot not blank",
                          "tag page: a 'Who addressed whom' panel", "charts label UTC times"):
-                skip(what, "missing: " + ", ".join(lacks) + "; make deps installs it")
+                skip(what, old_node or "missing: " + ", ".join(lacks) + "; make deps installs it")
         else:
             shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
             tag_shot = os.path.join(os.path.dirname(os.path.abspath(shot)), "dashboard-tag.png") \
