@@ -6,8 +6,9 @@
 # or this script changes, or web/node_modules goes (build/.deps-stamp).
 #
 #   - Debian packages (checked with dpkg-query): the build's libraries,
-#     python3, zstd, gzip; chromium (the browser tests: tests/cli/web.sh
-#     and html.sh) unless a chromium command is there; nodejs and npm
+#     python3, zstd, gzip, git, python3-yaml; chromium (the browser tests:
+#     tests/cli/web.sh and html.sh) unless a chromium command is there;
+#     nodejs and npm
 #     unless node and npm are (NodeSource's nodejs carries npm; Debian's
 #     does not). Installed with apt-get as root, through sudo otherwise
 #     (sudo -n, or sudo asking for the password on a terminal); when
@@ -16,6 +17,9 @@
 #     and masto for the browser and Mastodon-client tests): `npm ci` in
 #     web/ when a package of web/package-lock.json is missing there or has
 #     another version (checked offline, from each package.json).
+#   - the real-data corpus, tests/real/<format>/ (scripts/fetch-real.sh,
+#     from the pinned commits of tests/real/SOURCES; git, python3-yaml),
+#     when it is missing; a failure there is a warning, not an error.
 #
 # GS_EXTRA_PKGS adds Debian packages (CI: clang, clang-format...).
 # GS_NO_INSTALL=1 (packagers) installs nothing: it lists what is missing on
@@ -24,7 +28,7 @@
 # end of `make test`.
 # Run from the checkout's top (web/ is found there).
 set -e
-PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev python3 zstd gzip"
+PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev python3 zstd gzip git python3-yaml"
 have() { command -v "$1" >/dev/null 2>&1; }
 have chromium || PKGS="$PKGS chromium"
 have node || PKGS="$PKGS nodejs"
@@ -67,6 +71,7 @@ fi
 if [ -n "$GS_NO_INSTALL" ]; then
 	[ -n "$missing" ] && echo "groundswell: GS_NO_INSTALL is set; not installing the missing Debian packages:$missing" >&2
 	web_current || echo "groundswell: GS_NO_INSTALL is set; web/node_modules is missing or stale, not running: cd web && npm ci (the dashboard page then says it was not built; the browser tests skip)" >&2
+	[ -d tests/real/twitter1 ] || [ -n "$GS_REAL_CORPUS" ] || echo "groundswell: GS_NO_INSTALL is set; the real-data corpus is missing, not running: sh scripts/fetch-real.sh (the real-data tests skip)" >&2
 	exit 0
 fi
 
@@ -95,6 +100,12 @@ if ! web_current; then
 	fi
 	echo "groundswell: cd web && npm ci" >&2
 	(cd web && npm ci --no-audit --no-fund)
+fi
+
+# the real-data corpus (third-party files, not in git): when it cannot be
+# fetched, the tests that read it skip, listed at the end of make test
+if [ -f scripts/fetch-real.sh ] && ! sh scripts/fetch-real.sh; then
+	echo "groundswell: warning: the real-data corpus could not be fetched: tests/cli/real.sh and threads.sh will skip it; sh scripts/fetch-real.sh tries again" >&2
 fi
 
 # playwright-core (the dashboard's browser test) refuses a node older than

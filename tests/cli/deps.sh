@@ -1,14 +1,14 @@
 #!/bin/sh
 # make deps (which make test and make demo run first) and
 # scripts/install-deps.sh, on a copy of the Makefile, the script and web's
-# package files, with fake dpkg-query, apt-get, sudo, id and npm that log
+# package files, with fake dpkg-query, apt-get, sudo, id, npm and git that log
 # their calls, on a PATH that holds only the tools the script needs: the
 # stamp makes a second run call none of them; a changed lock file or a
 # removed web/node_modules runs the check again and npm ci only where
 # needed; missing packages are installed as root, through sudo, or named in
 # the exact command to run (failing); GS_NO_INSTALL=1 installs nothing and
-# says what is missing; a node older than playwright-core needs is warned
-# about. TAP output.
+# says what is missing; a node older than playwright-core needs, and a
+# real-data corpus that cannot be fetched, are warned about. TAP output.
 here=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -25,6 +25,9 @@ mkdir -p "$T/src/scripts" "$T/src/web" "$T/fake" "$T/bin"
 cp "$here/Makefile" "$T/src/"
 cp "$here/scripts/install-deps.sh" "$T/src/scripts/"
 cp "$here/web/package.json" "$here/web/package-lock.json" "$T/src/web/"
+mkdir -p "$T/src/tests/real"
+cp "$here/scripts/fetch-real.sh" "$T/src/scripts/"
+cp "$here/tests/real/convert.py" "$T/src/tests/real/"
 LOG=$T/log
 export LOG
 
@@ -43,6 +46,13 @@ for p; do
 	case " $FAKE_MISSING " in *" $p "*) echo "$p deinstall ok config-files" ;;
 	*) echo "$p install ok installed" ;; esac
 done
+EOF
+# git: cannot reach the network
+cat >"$T/fake/git" <<'EOF'
+#!/bin/sh
+echo "git $*" >>"$LOG"
+case "$*" in *fetch*) echo "fatal: unable to access: Could not resolve host" >&2; exit 128 ;; *cat-file*) exit 1 ;; esac
+exit 0
 EOF
 cat >"$T/fake/apt-get" <<'EOF'
 #!/bin/sh
@@ -95,6 +105,9 @@ grep -q '^npm ci --no-audit --no-fund in web$' "$LOG"
 ok $? "fresh: npm ci in web/" "$(logged)"
 [ -f build/.deps-stamp ]
 ok $? "the stamp is written"
+grep -q '^git .*fetch -q --depth 1 --filter=blob:none origin [0-9a-f]\{40\}$' "$LOG" &&
+	grep -q 'warning: the real-data corpus could not be fetched' "$T/out"
+ok $? "no real-data corpus: fetched; offline, a warning, not a failure" "$(logged) $(cat "$T/out")"
 
 run
 [ "$(cat "$T/rc")" = 0 ] && [ ! -s "$LOG" ]
@@ -105,10 +118,11 @@ run
 [ "$(cat "$T/rc")" = 0 ] && grep -q dpkg-query "$LOG" && ! grep -q -e apt-get -e npm "$LOG"
 ok $? "lock file changed: checked again; node_modules current: no npm ci" "$(logged)"
 
+mkdir -p tests/real/twitter1 tests/real/twitter2 tests/real/jetstream tests/real/mastodon
 rm -rf web/node_modules
 run
-[ "$(cat "$T/rc")" = 0 ] && grep -q '^npm ci' "$LOG"
-ok $? "web/node_modules removed: npm ci again" "$(logged)"
+[ "$(cat "$T/rc")" = 0 ] && grep -q '^npm ci' "$LOG" && ! grep -q '^git' "$LOG"
+ok $? "web/node_modules removed: npm ci again; the corpus there: no git" "$(logged)"
 
 run
 [ ! -s "$LOG" ]
