@@ -8,11 +8,11 @@
 #   - Debian packages (checked with dpkg-query): the build's libraries,
 #     python3, zstd, gzip, git, python3-yaml; chromium (the browser tests:
 #     tests/cli/web.sh and html.sh) unless a chromium command is there;
-#     nodejs and npm
-#     unless node and npm are (NodeSource's nodejs carries npm; Debian's
-#     does not). Installed with apt-get as root, through sudo otherwise
-#     (sudo -n, or sudo asking for the password on a terminal); when
-#     neither can be used it prints the exact apt-get line and fails.
+#     nodejs and npm unless node and npm are (NodeSource's nodejs carries
+#     npm; Debian's does not). Installed with apt-get as root, through
+#     sudo otherwise (sudo -n, or sudo asking for the password on a
+#     terminal); when neither can be used it prints the exact apt-get line
+#     and fails.
 #   - web/node_modules (uPlot, which the dashboard embeds; playwright-core
 #     and masto for the browser and Mastodon-client tests): `npm ci` in
 #     web/ when a package of web/package-lock.json is missing there or has
