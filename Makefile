@@ -4,8 +4,9 @@
 #                   integration tests (skips listed, ends "N passed, N failed")
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       installs what is missing (make deps), builds, runs the demo
-#   make deps       Debian packages, chromium, node, web/node_modules (npm ci)
-#                   when missing (scripts/install-deps.sh); GS_NO_INSTALL=1: none
+#   make deps       Debian packages, chromium, node, web/node_modules (npm ci),
+#                   the real-data corpus, when missing (scripts/install-deps.sh);
+#                   GS_NO_INSTALL=1: nothing installed, what is missing said
 #   make install PREFIX=/usr/local
 #   make fuzz       libFuzzer targets (clang)
 #   make bench      the benchmark in bench/ (large inputs, minutes)
@@ -93,8 +94,9 @@ $(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(BUILD)/libgroundswell.a $
 tests: $(TESTS) $(REPLAYS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
 
 # test and demo first install what is missing (scripts/install-deps.sh:
-# Debian packages, chromium, node and web/node_modules), then build: the
-# dashboard embeds web/node_modules' uPlot, so the build comes after it.
+# Debian packages, chromium, node, web/node_modules, the real-data corpus),
+# then build: the dashboard embeds web/node_modules' uPlot, so the build
+# comes after it.
 test: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory tests
 	@GS_BIN=$(BUILD)/groundswell GS_TESTS=$(BUILD)/tests sh tests/run.sh
