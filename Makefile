@@ -1,8 +1,12 @@
 # groundswell - plain Makefile.
 #   make            build/groundswell, build/libgroundswell.{a,so}
-#   make test       unit, golden and integration tests (ends "N passed, N failed")
+#   make test       installs what is missing (make deps), then unit, golden and
+#                   integration tests (skips listed, ends "N passed, N failed")
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make demo       installs missing Debian packages, builds, runs the demo
+#   make demo       installs what is missing (make deps), builds, runs the demo
+#   make deps       Debian packages, chromium, node, web/node_modules (npm ci),
+#                   the real-data corpus, when missing (scripts/install-deps.sh);
+#                   GS_NO_INSTALL=1: nothing installed, what is missing said
 #   make install PREFIX=/usr/local
 #   make fuzz       libFuzzer targets (clang)
 #   make bench      the benchmark in bench/ (large inputs, minutes)
@@ -37,6 +41,11 @@ SERVE_OBJ = $(SERVE_SRC:%.c=$(BUILD)/%.o) $(filter-out $(BUILD)/src/cli/main.o,$
 TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAYS  = $(FUZZ_SRC:fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 HDRS     = $(wildcard include/*.h src/*/*.h tests/*.h)
+# scripts/install-deps.sh ran (make deps): run again only when the lock file
+# or the script changes, or web/node_modules goes; one for every BUILD, as
+# what it installs is the machine's and the checkout's. GS_NO_INSTALL=1
+# installs nothing and leaves no stamp.
+DEPS_STAMP = build/.deps-stamp
 
 all: $(BUILD)/groundswell $(BUILD)/groundswell-serve $(BUILD)/libgroundswell.a $(BUILD)/libgroundswell.so
 
@@ -84,18 +93,28 @@ $(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(BUILD)/libgroundswell.a $
 
 tests: $(TESTS) $(REPLAYS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
 
-test: tests
+# test and demo first install what is missing (scripts/install-deps.sh:
+# Debian packages, chromium, node, web/node_modules, the real-data corpus),
+# then build: the dashboard embeds web/node_modules' uPlot, so the build
+# comes after it.
+test: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory tests
 	@GS_BIN=$(BUILD)/groundswell GS_TESTS=$(BUILD)/tests sh tests/run.sh
 
 test-asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 
-demo: deps all
+demo: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/groundswell demo
+	@echo "the live dashboard: $(BUILD)/groundswell generate --hours 48 --rate 0.5 > stream.jsonl;" \
+	  "$(BUILD)/groundswell serve --source stream.jsonl --close-idle 5s; open http://127.0.0.1:8080/"
 
-deps:
-	sh scripts/install-deps.sh
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): web/package-lock.json scripts/install-deps.sh $(if $(wildcard web/node_modules/.package-lock.json),,FORCE)
+	@sh scripts/install-deps.sh
+	@if [ -z "$(GS_NO_INSTALL)" ]; then mkdir -p $(dir $@) && touch $@; fi
 
 # libFuzzer targets: the core library compiled once with coverage (fuzzer-no-link),
 # ASan and UBSan into build-fuzz/src, each target linked with it.

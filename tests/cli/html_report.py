@@ -179,7 +179,8 @@ with tempfile.TemporaryDirectory() as d:
               "it is not blank: many colours, much drawn", "the charts' colours are on it"]
     if not browser:
         for c in checks:
-            skip(c, "chromium not installed")
+            skip(c, "chromium not installed (none of chromium, chromium-browser, google-chrome"
+                    " on PATH); make deps installs it")
     else:
         shot = os.path.join(d, "shot.png")
         prof = tempfile.mkdtemp(dir=d)

@@ -120,8 +120,8 @@ def main():
     base, files = corpus_dirs()
     if not files:
         tap.plan(1)
-        tap.skip("", "no real-data corpus (run tests/real/convert.py, "
-                 "or set GS_REAL_CORPUS)")
+        tap.skip("", "no real-data corpus: sh scripts/fetch-real.sh (make deps runs it) "
+                 "fetches it into tests/real/, or set GS_REAL_CORPUS")
         tap.done()
     tap.plan(len(files))
     for path in files:

@@ -125,6 +125,6 @@ if [ -n "$real" ]; then
 	for th in 1 2 3; do outputs "$T/real.jsonl" $th; done
 	compare "real archives x20"
 else
-	ok 0 "# SKIP no real archives in tests/real"
+	ok 0 "# SKIP no real archives in tests/real: sh scripts/fetch-real.sh (make deps runs it)"
 fi
 echo "1..$n"

@@ -14,7 +14,8 @@ buckets). Then:
   - masto.js (npm masto@7, web/test/masto.mjs) lists /api/v1/trends/tags:
     Tag entities with name, url and 7 days of history, offset pagination and
     the Link-header paginator.
-The browser and masto checks are skipped ("# SKIP") only when chromium, node
+The browser and masto checks, and those of the built dashboard's assets, are
+skipped ("# SKIP", listed at the end of make test) only when chromium, node
 or web/node_modules is missing.
 """
 import http.client
@@ -34,6 +35,7 @@ from tap import BIN, done, ok, skip  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 WEB = os.path.join(ROOT, "web")
+NOT_BUILT = "the dashboard is not built: needs web/node_modules (cd web && npm ci, or make deps)"
 
 
 
@@ -54,6 +56,22 @@ def raw_get(port, path, method="GET"):
     status = int(lines[0].split()[1])
     hdr = {k.strip().lower(): v.strip() for k, v in (x.split(":", 1) for x in lines[1:] if ":" in x)}
     return status, hdr, body
+
+
+def node_too_old():
+    """Why this node cannot run playwright-core (its engines.node, ">=N"),
+    or "" when it can."""
+    try:
+        with open(os.path.join(WEB, "node_modules", "playwright-core", "package.json")) as f:
+            need = json.load(f).get("engines", {}).get("node", "")
+        v = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+        m = re.match(r">=\s*(\d+)", need)
+        if m and int(v.lstrip("v").split(".")[0]) < int(m.group(1)):
+            return (f"node {v} is older than playwright-core needs ({need}); Debian 12's nodejs "
+                    f"is 18: install Node.js {m.group(1)} or later (e.g. NodeSource's nodejs)")
+    except (OSError, ValueError):
+        pass
+    return ""
 
 
 def node_json(script, *args, timeout=120):
@@ -130,6 +148,9 @@ def main():
             ok(s_ == 200 and b"dashboard.js" in body, "/tags/NAME is the dashboard's tag page", s_)
         else:
             ok(b"npm ci" in body, "without web/node_modules / says how to build the dashboard")
+            for what in ("the assets served with their Content-Type (4 checks)",
+                         "/tags/NAME is the dashboard's tag page"):
+                skip(what, NOT_BUILT)
         bad = ["/../../etc/passwd", "/assets/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
                "/assets/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2fetc%2fpasswd",
                "/..%2f..%2f..%2fetc%2fpasswd", "/assets/..\\..\\etc\\passwd", "/assets/%2e%2e%5cserver.c",
@@ -148,6 +169,8 @@ def main():
             ok(all(v[0] in (200, 404) and (v[0] == 404 or v[2] == js) for v in res.values()),
                "a NUL or a trailing slash after an asset's name gives that asset or 404",
                {k: v[0] for k, v in res.items()})
+        else:
+            skip("a NUL or a trailing slash after an asset's name gives that asset or 404", NOT_BUILT)
         ok(not any(b"root:" in raw_get(port, p)[2] for p in bad), "no file content leaks")
         s_, h, _ = raw_get(port, "/assets/dashboard.css" if built else "/", method="POST")
         ok(s_ == 405, "POST to an asset is 405", s_)
@@ -159,13 +182,21 @@ def main():
         have_pw = os.path.isdir(os.path.join(WEB, "node_modules", "playwright-core"))
         have_masto = os.path.isdir(os.path.join(WEB, "node_modules", "masto"))
         base = f"http://127.0.0.1:{port}"
+        # what a skip lacks, named (make deps installs each)
+        lacks = [name for name, have in ((f"chromium ({chromium}, or set GS_CHROMIUM)", os.access(chromium, os.X_OK)),
+                                         ("node", have_node),
+                                         ("web/node_modules (cd web && npm ci)", have_pw and have_masto and built))
+                 if not have]
+        # playwright-core refuses a node older than its engines say (Debian
+        # 12's nodejs is 18; playwright-core 1.65 needs 20)
+        old_node = node_too_old() if have_node and have_pw else ""
 
         # the dashboard in headless Chromium
-        if not (have_node and have_pw and built and os.access(chromium, os.X_OK)):
+        if not (have_node and have_pw and built and os.access(chromium, os.X_OK)) or old_node:
             for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
                          "dashboard: tag page with magnitude", "dashboard: screenshot not blank",
                          "tag page: a 'Who addressed whom' panel", "charts label UTC times"):
-                skip(what, "needs chromium, node and web/node_modules (cd web && npm ci)")
+                skip(what, old_node or "missing: " + ", ".join(lacks) + "; make deps installs it")
         else:
             shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
             tag_shot = os.path.join(os.path.dirname(os.path.abspath(shot)), "dashboard-tag.png") \
@@ -245,7 +276,8 @@ def main():
         # masto.js
         if not (have_node and have_masto):
             for what in ("masto.js lists trending tags", "masto.js pagination"):
-                skip(what, "needs node and web/node_modules (cd web && npm ci)")
+                skip(what, "missing: " + ", ".join(x for x in lacks if not x.startswith("chromium")) +
+                     "; make deps installs it")
         else:
             o, stderr = node_json("masto.mjs", base)
             ok("fatal" not in o, "masto.mjs runs", o.get("fatal", "") + stderr[-500:])
