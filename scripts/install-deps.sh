@@ -109,7 +109,8 @@ if [ -f scripts/fetch-real.sh ] && ! sh scripts/fetch-real.sh; then
 fi
 
 # playwright-core (the dashboard's browser test) refuses a node older than
-# its engines say: Debian 12's nodejs is 18, playwright-core 1.65 needs 20
+# its engines say: Debian 12's nodejs is 18, and playwright-core is pinned
+# to 1.61, the last release that takes 18
 need=$(sed -n '/"node": *">=/{s/.*"node": *">= *\([0-9][0-9]*\)".*/\1/p;q;}' web/node_modules/playwright-core/package.json 2>/dev/null || true)
 got=$(node --version 2>/dev/null | sed -n 's/^v\([0-9][0-9]*\).*/\1/p' || true)
 if [ -n "$need" ] && [ -n "$got" ] && [ "$got" -lt "$need" ]; then

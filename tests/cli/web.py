@@ -188,7 +188,7 @@ def main():
                                          ("web/node_modules (cd web && npm ci)", have_pw and have_masto and built))
                  if not have]
         # playwright-core refuses a node older than its engines say (Debian
-        # 12's nodejs is 18; playwright-core 1.65 needs 20)
+        # 12's nodejs is 18; playwright-core is pinned to 1.61, which takes 18)
         old_node = node_too_old() if have_node and have_pw else ""
 
         # the dashboard in headless Chromium
