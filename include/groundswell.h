@@ -117,6 +117,15 @@ struct gs_post {
 	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */
 	size_t nmentions;
 	struct gs_str mentions[GS_POST_MAX_MENTIONS]; /* account ids */
+	/* issue 12 part 1: handles, as the platform gives them beside the
+	 * ids above (v1.1 screen_name, v2 username, Mastodon acct); empty
+	 * where the format gives none (Bluesky gives only DIDs) */
+	struct gs_str handle; /* author's handle (the reposter's) or empty */
+	struct gs_str reply_to_handle; /* of reply_to, or empty */
+	struct gs_str repost_handle;   /* of repost_account, or empty */
+	struct gs_str quote_handle;    /* of quote_account, or empty */
+	struct gs_str
+		mention_handles[GS_POST_MAX_MENTIONS]; /* of mentions[i] */
 };
 
 /* ---- Parser ----------------------------------------------------------- */
