@@ -9,7 +9,7 @@
  * which is the server's to keep; see docs/snapshot.md).
  *
  * Envelope (snapio.c; the same for gs_trend_save(), magic "GSTR"):
- *   "GSEN"  u32 version (1)  u64 payload length L  payload[L]  u32 CRC32
+ *   "GSEN"  u32 version (2)  u64 payload length L  payload[L]  u32 CRC32
  * All integers are little-endian, doubles and floats are IEEE 754 bit
  * patterns. The CRC (zlib crc32) covers the 16-byte header and the payload.
  * The loader reads exactly the section's bytes (sections are
@@ -17,10 +17,10 @@
  * can share one file), growing its buffer with the bytes that actually
  * arrive, and verifies the CRC before it looks at a single field. Another
  * magic, another version, a short file or a CRC mismatch is GS_EFORMAT; a
- * read error GS_EIO. A version is never read by another version's code: a
- * change of layout is a new version number.
+ * read error GS_EIO. A change of layout is a new version number; the
+ * previous version is still read (SNAP_OLDEST).
  *
- * Payload, version 1 (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
+ * Payload, version 2 (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
  * gs_hll_encode() writes it: 7-byte header, then registers or members with
  * their table slots):
  *   options   i64 bucket_ms, u64 max_tags, u32 hll_p, u32 bucket_hll_p,
@@ -53,6 +53,9 @@
  *             the index is rebuilt from them
  *   pending   u64 n, u64 cap, n x (u64 key, u64 account hash, i64 time,
  *             u16 language id)
+ *   handles   (version 2) the mentioned accounts' latest handles, as
+ *             gs_handles_save writes them (handles.h); version 1, still
+ *             read, has none
  * Capacities (table, timelines, summaries, pending) are saved so that
  * gs_engine_memory() and the growth of every array are as before; a
  * snapshot of a loaded engine is byte for byte the snapshot it was loaded
@@ -89,7 +92,8 @@
 #include "input/fold.h"
 #include "snapio.h"
 
-#define SNAP_VERSION	      1
+#define SNAP_VERSION	      2 /* 2: handles (issue 12 part 1) */
+#define SNAP_OLDEST	      1 /* the oldest version read */
 #define SNAP_MAX_REPOST_CACHE (1u << 22)
 #define SNAP_MAX_SLOTS	      (UINT64_C(1) << 31)
 #define SNAP_MAX_BUCKETS      (1u << 28)
@@ -234,6 +238,7 @@ static void engine_body(struct gs_wr *w, const void *obj)
 		gs_wr_i64(w, pd->time_ms);
 		gs_wr_u16(w, pd->engine.lid);
 	}
+	gs_handles_save(w, &e->handles);
 }
 
 static int time_ok(int64_t t);
@@ -589,6 +594,11 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	if ((r = get_timeline(rd, e, e->global)) || (r = get_table(rd, e)) ||
 	    (r = get_ring(rd, e)) || (r = get_pending(rd, e)))
 		return r;
+	if (gs_snap_version() >= 2) {
+		if ((r = gs_handles_load(rd, &e->handles)))
+			return r;
+		FAIL_IF(e->handles.max != e->o.max_tags);
+	}
 	FAIL_IF(rd->err || gs_rd_left(rd) != 0);
 	return 0;
 }
@@ -609,8 +619,8 @@ static void gs_engine_free_v(void *x)
 struct gs_engine *gs_engine_load(FILE *f, int *err)
 {
 	struct gs_engine *x =
-		gs_snap_load(f, "GSEN", SNAP_VERSION, engine_decode_v,
-			     gs_engine_free_v, err);
+		gs_snap_load_from(f, "GSEN", SNAP_OLDEST, SNAP_VERSION,
+				  engine_decode_v, gs_engine_free_v, err);
 	if (x)
 		gs_engine_mem_recount(x);
 	return x;

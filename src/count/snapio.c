@@ -283,6 +283,13 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 /* One per thread: loads run on any thread, and the phrase must be the one of
  * the load that failed on this one. */
 static _Thread_local char why_buf[192];
+/* the version of the last section read on this thread (gs_snap_version) */
+static _Thread_local uint32_t read_version;
+
+uint32_t gs_snap_version(void)
+{
+	return read_version;
+}
 
 const char *gs_snap_why(void)
 {
@@ -349,6 +356,12 @@ static int read_failed(int r, long long at, uint64_t got, const char *magic)
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len)
 {
+	return gs_snap_read_from(f, magic, version, version, payload, len);
+}
+
+int gs_snap_read_from(FILE *f, const char magic[4], uint32_t oldest,
+		      uint32_t version, unsigned char **payload, size_t *len)
+{
 	unsigned char h[GS_SNAP_HEADER];
 	long long at = file_at(f);
 	uint64_t got = 0;
@@ -362,7 +375,8 @@ int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		    magic_str(h, ms));
 		return GS_EFORMAT;
 	}
-	if (gs_le32(h + 4) != version) {
+	read_version = gs_le32(h + 4);
+	if (read_version < oldest || read_version > version) {
 		why("other version: section '%.4s' is version %lu, this "
 		    "groundswell reads version %lu",
 		    magic, (unsigned long)gs_le32(h + 4),
@@ -448,12 +462,21 @@ void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
 		   int *err)
 {
+	return gs_snap_load_from(f, magic, version, version, decode, release,
+				 err);
+}
+
+void *gs_snap_load_from(FILE *f, const char magic[4], uint32_t oldest,
+			uint32_t version,
+			int (*decode)(struct gs_rd *rd, void **out),
+			void (*release)(void *obj), int *err)
+{
 	unsigned char *buf;
 	size_t len;
 	int dummy;
 	if (!err)
 		err = &dummy;
-	*err = gs_snap_read(f, magic, version, &buf, &len);
+	*err = gs_snap_read_from(f, magic, oldest, version, &buf, &len);
 	if (*err)
 		return NULL;
 	struct gs_rd rd = {buf, buf + len, 0};

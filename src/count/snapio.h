@@ -93,6 +93,18 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len);
 
+/* gs_snap_read() and gs_snap_load() that accept the versions oldest to
+ * version of the section (a format that keeps reading its previous
+ * version); gs_snap_version() then tells the decoder which it is: the
+ * version of the last section header read on this thread. */
+int gs_snap_read_from(FILE *f, const char magic[4], uint32_t oldest,
+		      uint32_t version, unsigned char **payload, size_t *len);
+void *gs_snap_load_from(FILE *f, const char magic[4], uint32_t oldest,
+			uint32_t version,
+			int (*decode)(struct gs_rd *rd, void **out),
+			void (*release)(void *obj), int *err);
+uint32_t gs_snap_version(void);
+
 /*
  * After the last section: 0 when the file ends here, GS_EFORMAT when bytes
  * follow (a snapshot is refused whole, as any other damage), GS_EIO on a
