@@ -231,7 +231,16 @@ int cmd_tag(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *tag = argv[optind++];
-	rc = cli_read_inputs(&c, argc - optind, argv + optind);
+	/* cli_read_inputs, with the mentioned accounts' handles kept */
+	c.engine = gs_engine_new(&c.eng);
+	if (!c.engine) {
+		cli_error("out of memory");
+		rc = EXIT_USAGE;
+	} else {
+		gs_engine_keep_handles(c.engine, 1);
+		rc = cli_read_into(&c, argc - optind, argv + optind, c.engine,
+				   NULL, NULL);
+	}
 	if (!rc)
 		rc = print_tag(&c, tag, (size_t)top);
 	cli_common_release_at_exit(&c);

@@ -141,7 +141,15 @@ struct gs_engine *gs_engine_new_like(const struct gs_engine *e)
 {
 	struct gs_engine_options o = e->o;
 	o.max_bytes = e->max_bytes;
-	return gs_engine_new(&o);
+	struct gs_engine *m = gs_engine_new(&o);
+	if (m)
+		m->keep_handles = e->keep_handles;
+	return m;
+}
+
+void gs_engine_keep_handles(struct gs_engine *e, int on)
+{
+	e->keep_handles = on;
 }
 
 static void topk_release(struct topk *t)
@@ -819,7 +827,7 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	r = count_tags(e, tags, nt, ah, p->time_ms, p->flags, lang_id(e, p->lang),
 		       p->mentions, p->nmentions, p->id, p->repost_id);
 	/* the mentioned accounts' handles, for the tags' mentioned lists */
-	if (!r && nt && p->nmentions)
+	if (!r && nt && p->nmentions && e->keep_handles)
 		r = gs_handles_note_post(&e->handles, p, GS_HANDLES_MENTIONS);
 	if (!r && e->max_bytes && e->mem > e->max_bytes && e->mem > e->mem_retry)
 		r = fit_memory(e);

@@ -118,6 +118,7 @@ struct gs_engine {
 	 * tagged posts, at most max_tags of them (handles.h), for the
 	 * mentioned lists */
 	struct gs_handles handles;
+	int keep_handles; /* gs_engine_keep_handles: off for report */
 };
 
 /* Sets e->mem from scratch (after merges and loads). */

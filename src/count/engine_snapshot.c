@@ -53,9 +53,9 @@
  *             the index is rebuilt from them
  *   pending   u64 n, u64 cap, n x (u64 key, u64 account hash, i64 time,
  *             u16 language id)
- *   handles   (version 2) the mentioned accounts' latest handles, as
- *             gs_handles_save writes them (handles.h); version 1, still
- *             read, has none
+ *   handles   (version 2) u8 keep_handles (gs_engine_keep_handles), the
+ *             mentioned accounts' latest handles, as gs_handles_save
+ *             writes them (handles.h); version 1, still read, has none
  * Capacities (table, timelines, summaries, pending) are saved so that
  * gs_engine_memory() and the growth of every array are as before; a
  * snapshot of a loaded engine is byte for byte the snapshot it was loaded
@@ -238,6 +238,7 @@ static void engine_body(struct gs_wr *w, const void *obj)
 		gs_wr_i64(w, pd->time_ms);
 		gs_wr_u16(w, pd->engine.lid);
 	}
+	gs_wr_u8(w, e->keep_handles ? 1 : 0);
 	gs_handles_save(w, &e->handles);
 }
 
@@ -595,6 +596,9 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	    (r = get_ring(rd, e)) || (r = get_pending(rd, e)))
 		return r;
 	if (gs_snap_version() >= 2) {
+		uint8_t keep = gs_rd_u8(rd);
+		FAIL_IF(rd->err || keep > 1);
+		e->keep_handles = keep;
 		if ((r = gs_handles_load(rd, &e->handles)))
 			return r;
 		FAIL_IF(e->handles.max != e->o.max_tags);

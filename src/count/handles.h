@@ -94,6 +94,11 @@ size_t gs_handles_memory(const struct gs_handles *h);
  * gs_engine_mentions), or NULL; the engine's. */
 struct gs_engine;
 const char *gs_engine_handle(const struct gs_engine *e, const char *id);
+/* Whether e notes the handles of the accounts mentioned in tagged posts:
+ * off in a new engine (what needs no mentioned list, as report, pays
+ * nothing), on for tag and serve; engines made by gs_engine_new_like take
+ * it over, snapshots keep it. */
+void gs_engine_keep_handles(struct gs_engine *e, int on);
 
 /* In a snapshot (snapio.h): u64 max, evicted, skipped, n, then n x (i64
  * ms, u16 idlen, id, u16 hlen, handle), by id hash. Loading checks every
