@@ -76,6 +76,10 @@ static int same_as_input(const uint8_t *p, size_t n, int trend, const void *obj)
 	fclose(f);
 	size_t sec = section_len(p, n);
 	int same = r == 0 && on == sec && memcmp(out, p, on) == 0;
+	/* a section of an older version still read is saved in the current
+	 * one: canonical only within a version */
+	if (r == 0 && on >= 8 && n >= 8 && memcmp(out + 4, p + 4, 4) != 0)
+		same = 1;
 	free(out);
 	return same;
 }
@@ -195,6 +199,10 @@ static int net_same_as_input(const uint8_t *p, size_t n, const struct gs_network
 	fclose(f);
 	size_t sec = section_len(p, n);
 	int same = r == 0 && on == sec && memcmp(out, p, on) == 0;
+	/* a section of an older version still read is saved in the current
+	 * one: canonical only within a version */
+	if (r == 0 && on >= 8 && n >= 8 && memcmp(out + 4, p + 4, 4) != 0)
+		same = 1;
 	free(out);
 	return same;
 }
