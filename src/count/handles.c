@@ -270,7 +270,8 @@ void gs_handles_save(struct gs_wr *w, const struct gs_handles *h)
 	for (size_t i = 0; i < h->nslots; i++)
 		if (h->v[i].s)
 			v[k++] = &h->v[i];
-	qsort(v, k, sizeof *v, ent_cmp);
+	if (k)
+		qsort(v, k, sizeof *v, ent_cmp);
 	for (size_t i = 0; i < k; i++) {
 		gs_wr_i64(w, v[i]->ms);
 		gs_wr_u16(w, v[i]->idlen);
