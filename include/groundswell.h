@@ -123,8 +123,15 @@ struct gs_post {
 			  GS_POST_MAX_LANGS; a repost without a language of
 			  its own (a Mastodon reblog): the reposted post's */
 	struct gs_str langs[GS_POST_MAX_LANGS];
-	struct gs_str handle; /* author's handle (screen_name, username, acct),
-				 or empty */
+	/* issue 12 part 1: handles, as the platform gives them beside the
+	 * ids above (v1.1 screen_name, v2 username, Mastodon acct); empty
+	 * where the format gives none (Bluesky gives only DIDs) */
+	struct gs_str handle; /* author's handle (the reposter's) or empty */
+	struct gs_str reply_to_handle; /* of reply_to, or empty */
+	struct gs_str repost_handle;   /* of repost_account, or empty */
+	struct gs_str quote_handle;    /* of quote_account, or empty */
+	struct gs_str
+		mention_handles[GS_POST_MAX_MENTIONS]; /* of mentions[i] */
 };
 
 /* ---- Parser ----------------------------------------------------------- */

@@ -32,13 +32,18 @@ static inline int post_equal(const struct gs_post *a, const struct gs_post *b)
 	    !str_same(a->repost_rkey, b->repost_rkey) ||
 	    !str_same(a->repost_id, b->repost_id) ||
 	    !str_same(a->repost_account, b->repost_account) ||
-	    !str_same(a->quote_account, b->quote_account))
+	    !str_same(a->quote_account, b->quote_account) ||
+	    !str_same(a->handle, b->handle) ||
+	    !str_same(a->reply_to_handle, b->reply_to_handle) ||
+	    !str_same(a->repost_handle, b->repost_handle) ||
+	    !str_same(a->quote_handle, b->quote_handle))
 		return 0;
 	for (size_t i = 0; i < a->ntags; i++)
 		if (!str_same(a->tags[i], b->tags[i]))
 			return 0;
 	for (size_t i = 0; i < a->nmentions; i++)
-		if (!str_same(a->mentions[i], b->mentions[i]))
+		if (!str_same(a->mentions[i], b->mentions[i]) ||
+		    !str_same(a->mention_handles[i], b->mention_handles[i]))
 			return 0;
 	return 1;
 }

@@ -104,13 +104,14 @@ static void test_kinds(void)
 	p.nmentions = 1;
 	p.mentions[0] = S("c");
 	gs_network_add(n, &p);
-	check_csv(n,
-		  "source,target,weight,replies,mentions,reposts,quotes\n"
-		  "a,b,2,1,1,0,0\n"
-		  "a,c,1,0,1,0,0\n"
-		  "b,a,1,0,0,1,0\n"
-		  "c,a,1,0,0,0,1\n",
-		  "every kind, mentions deduplicated, self-edges and reposts' mentions left out");
+	check_csv(
+		n,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"
+		"a,b,2,1,1,0,0,,\n"
+		"a,c,1,0,1,0,0,,\n"
+		"b,a,1,0,0,1,0,,\n"
+		"c,a,1,0,0,0,1,,\n",
+		"every kind, mentions deduplicated, self-edges and reposts' mentions left out");
 	struct gs_network_stats st;
 	gs_network_stats(n, &st);
 	TAP_EQ_INT(st.posts, 3, "posts counted");
@@ -127,10 +128,11 @@ static void test_kinds(void)
 	p.flags = GS_POST_REPOST;
 	p.repost_account = S("a");
 	gs_network_add(n, &p);
-	check_csv(n,
-		  "source,target,weight,replies,mentions,reposts,quotes\n"
-		  "b,a,1,0,0,1,0\n",
-		  "--kind reposts,quotes ignores replies");
+	check_csv(
+		n,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"
+		"b,a,1,0,0,1,0,,\n",
+		"--kind reposts,quotes ignores replies");
 	gs_network_free(n);
 
 	TAP_OK(!mknet(GS_NET_COTAGS | GS_NET_REPLIES, NULL), "cotags cannot be combined");
@@ -183,10 +185,11 @@ static void test_cotags_and_filter(void)
 	p.reply_to = S("b");
 	tags(&p, "other");
 	gs_network_add(n, &p);
-	check_csv(n,
-		  "source,target,weight,replies,mentions,reposts,quotes\n"
-		  "a,b,1,1,0,0,0\n",
-		  "--tag keeps only posts using the tag, in any spelling");
+	check_csv(
+		n,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"
+		"a,b,1,1,0,0,0,,\n",
+		"--tag keeps only posts using the tag, in any spelling");
 	struct gs_network_stats st;
 	gs_network_stats(n, &st);
 	TAP_OK(st.posts == 2 && st.posts_selected == 1, "posts read and selected");
@@ -222,8 +225,10 @@ static void test_reciprocity_components(void)
 	gs_network_output_init(&o);
 	o.min_weight = 2;
 	out = dump(n, GS_NET_CSV, &o, &s);
-	TAP_EQ_STR(out, "source,target,weight,replies,mentions,reposts,quotes\nz,x,2,2,0,0,0\n",
-		   "--min-weight leaves lighter edges out");
+	TAP_EQ_STR(
+		out,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\nz,x,2,2,0,0,0,,\n",
+		"--min-weight leaves lighter edges out");
 	TAP_EQ_INT(s.below_min_weight, 6, "and counts them");
 	free(out);
 
@@ -231,9 +236,11 @@ static void test_reciprocity_components(void)
 	o.top_nodes = 3; /* a, x, z have weighted degree 3; y, b 2; c, p, q 1 */
 	out = dump(n, GS_NET_CSV, &o, &s);
 	TAP_EQ_INT(s.nodes, 3, "--top-nodes keeps N nodes");
-	TAP_EQ_STR(out, "source,target,weight,replies,mentions,reposts,quotes\n"
-			"z,x,2,2,0,0,0\n",
-		   "and only the edges among them");
+	TAP_EQ_STR(
+		out,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"
+		"z,x,2,2,0,0,0,,\n",
+		"and only the edges among them");
 	TAP_EQ_INT(s.components, 2, "a is kept as an isolate of the subgraph");
 	free(out);
 	gs_network_free(n);
@@ -395,10 +402,11 @@ static void test_bluesky(void)
 	p.repost_rkey = S("unknown");
 	p.account = S("did:c");
 	gs_network_add(n, &p);
-	check_csv(n,
-		  "source,target,weight,replies,mentions,reposts,quotes\n"
-		  "did:b,did:a,1,0,0,1,0\n",
-		  "a Bluesky repost uses its original's tags for --tag");
+	check_csv(
+		n,
+		"source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"
+		"did:b,did:a,1,0,0,1,0,,\n",
+		"a Bluesky repost uses its original's tags for --tag");
 	struct gs_network_stats st;
 	gs_network_stats(n, &st);
 	TAP_EQ_INT(st.reposts_unresolved, 1, "a repost of an unseen post is unresolved");
@@ -877,7 +885,7 @@ static void test_snapshots(void)
 		   loaded);
 	if (s && c) {
 		memcpy(c, s, len);
-		c[4] = 2; /* version 2 */
+		c[4] = 9; /* version 9 */
 		fix_crc(c, len);
 		struct gs_network *m = load_net(c, len, &err);
 		TAP_OK(!m && err == GS_EFORMAT, "another version is refused");

@@ -1280,6 +1280,149 @@ static void test_duplicate_keys(void)
 		   "dup: the last referenced_tweets: a quote, no repost");
 }
 
+/* ---- handles (issue 12 part 1) ---- */
+
+static const char *mention_handles_of(const struct gs_post *p)
+{
+	static char b[1024];
+	size_t o = 0;
+	b[0] = 0;
+	for (size_t i = 0; i < p->nmentions; i++)
+		o += (size_t)snprintf(
+			b + o, sizeof b - o, "%s%.*s", i ? " " : "",
+			(int)p->mention_handles[i].n, p->mention_handles[i].p);
+	return b;
+}
+
+static void test_handles(void)
+{
+	const struct gs_post *p;
+
+	/* v1.1 in twarc's layout: user.screen_name after id_str, a reply's
+	 * in_reply_to_screen_name, user_mentions[].screen_name */
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\","
+		      "\"id\":9,\"id_str\":\"9\",\"text\":\"@bo #x\","
+		      "\"in_reply_to_status_id_str\":\"8\",\"in_reply_to_user_id\":2,"
+		      "\"in_reply_to_user_id_str\":\"2\",\"in_reply_to_screen_name\":\"bo_b\","
+		      "\"user\":{\"id\":1,\"id_str\":\"1\",\"name\":\"Ann A\","
+		      "\"screen_name\":\"ann_a\",\"location\":\"x\"},"
+		      "\"entities\":{\"hashtags\":[{\"text\":\"x\"}],\"user_mentions\":"
+		      "[{\"screen_name\":\"bo_b\",\"name\":\"Bo\",\"id\":2,\"id_str\":\"2\"},"
+		      "{\"id_str\":\"3\",\"screen_name\":\"cy\"},{\"id_str\":\"4\"}]}}"),
+		1, "handles: v1.1 reply");
+	p = &posts[0];
+	TAP_EQ_STR(S(p->handle), "ann_a", "handles: v1.1 user.screen_name");
+	TAP_EQ_STR(S(p->reply_to_handle), "bo_b",
+		   "handles: v1.1 in_reply_to_screen_name");
+	TAP_EQ_STR(mentions_of(p), "2 3 4", "handles: v1.1 mention ids kept");
+	TAP_EQ_STR(
+		mention_handles_of(p), "bo_b cy ",
+		"handles: v1.1 user_mentions[].screen_name, in any key order");
+
+	/* a retweet: the reposter's handle and the original author's */
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\","
+		      "\"id_str\":\"11\",\"text\":\"RT @ann_a: #x\","
+		      "\"user\":{\"screen_name\":\"dee\",\"id\":5,\"id_str\":\"5\"},"
+		      "\"retweeted_status\":{\"created_at\":\"Sun Oct 15 20:00:00 +0000 2017\","
+		      "\"id_str\":\"9\",\"text\":\"#x\",\"user\":{\"id_str\":\"1\","
+		      "\"screen_name\":\"ann_a\"},\"entities\":{\"hashtags\":[{\"text\":\"x\"}]}}}"),
+		1, "handles: v1.1 retweet");
+	p = &posts[0];
+	TAP_EQ_STR(S(p->handle), "dee",
+		   "handles: the reposter's, screen_name first");
+	TAP_EQ_STR(S(p->repost_account), "1", "handles: retweeted author");
+	TAP_EQ_STR(S(p->repost_handle), "ann_a",
+		   "handles: retweeted_status.user.screen_name");
+	TAP_EQ_STR(S(p->reply_to_handle), "",
+		   "handles: a retweet replies to nobody");
+
+	/* a screen_name of the wrong type or null costs nothing */
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\","
+		      "\"id_str\":\"12\",\"text\":\"#x\",\"user\":{\"id_str\":\"1\","
+		      "\"screen_name\":7},\"in_reply_to_screen_name\":null}"),
+		1, "handles: a number for screen_name is no error");
+	TAP_EQ_STR(S(posts[0].handle), "", "handles: and gives no handle");
+
+	/* v2 flattened (twarc2 flatten): author.username, mentions[].username,
+	 * in_reply_to_user.username */
+	TAP_EQ_INT(
+		parse("{\"id\":\"20\",\"text\":\"@bo #x\",\"author_id\":\"7\","
+		      "\"created_at\":\"2017-10-15T20:05:00.000Z\","
+		      "\"author\":{\"name\":\"Ann\",\"username\":\"ann2\",\"id\":\"7\"},"
+		      "\"in_reply_to_user_id\":\"8\",\"in_reply_to_user\":{\"id\":\"8\","
+		      "\"username\":\"bo2\"},\"referenced_tweets\":[{\"type\":\"replied_to\","
+		      "\"id\":\"19\"}],\"entities\":{\"hashtags\":[{\"tag\":\"x\"}],"
+		      "\"mentions\":[{\"start\":0,\"end\":3,\"username\":\"bo2\",\"id\":\"8\"},"
+		      "{\"username\":\"cy2\"}]}}"),
+		1, "handles: v2 flattened");
+	p = &posts[0];
+	TAP_EQ_STR(S(p->handle), "ann2", "handles: v2 author.username");
+	TAP_EQ_STR(S(p->reply_to_handle), "bo2",
+		   "handles: v2 in_reply_to_user.username");
+	TAP_EQ_STR(mentions_of(p), "8 cy2", "handles: v2 mention ids");
+	TAP_EQ_STR(mention_handles_of(p), "bo2 cy2",
+		   "handles: v2 mentions[].username");
+
+	/* a raw v2 page: includes.users matched by author_id, also for the
+	 * retweeted author in includes.tweets, the replied-to and quoted */
+	TAP_EQ_INT(
+		parse("{\"data\":[{\"id\":\"31\",\"author_id\":\"71\",\"text\":\"RT #y\","
+		      "\"created_at\":\"2017-10-15T20:05:00Z\",\"referenced_tweets\":"
+		      "[{\"type\":\"retweeted\",\"id\":\"30\"}]},{\"id\":\"32\",\"author_id\":\"72\","
+		      "\"text\":\"#y\",\"created_at\":\"2017-10-15T20:06:00Z\","
+		      "\"in_reply_to_user_id\":\"71\",\"referenced_tweets\":[{\"type\":\"replied_to\","
+		      "\"id\":\"31\"},{\"type\":\"quoted\",\"id\":\"30\"}]},{\"id\":\"33\","
+		      "\"author_id\":\"79\",\"text\":\"#y\",\"created_at\":\"2017-10-15T20:07:00Z\"}],"
+		      "\"includes\":{\"users\":[{\"id\":\"72\",\"name\":\"B\",\"username\":\"bee\"},"
+		      "{\"username\":\"ay\",\"id\":\"71\"},{\"id\":\"70\",\"username\":\"zed\"}],"
+		      "\"tweets\":[{\"id\":\"30\",\"author_id\":\"70\",\"text\":\"#y\","
+		      "\"created_at\":\"2017-10-15T20:00:00Z\"}]}}"),
+		3, "handles: v2 page");
+	TAP_EQ_STR(S(posts[0].handle), "ay",
+		   "handles: v2 page author by author_id");
+	TAP_EQ_STR(S(posts[0].repost_handle), "zed",
+		   "handles: v2 page retweeted author from includes.users");
+	TAP_EQ_STR(S(posts[1].handle), "bee", "handles: v2 page second author");
+	TAP_EQ_STR(S(posts[1].reply_to_handle), "ay",
+		   "handles: v2 page replied-to");
+	TAP_EQ_STR(S(posts[1].quote_handle), "zed",
+		   "handles: v2 page quoted author");
+	TAP_EQ_STR(S(posts[2].handle), "",
+		   "handles: v2 page author not in includes");
+
+	/* Mastodon: account.acct (not username), mentions[].acct, reblogs */
+	TAP_EQ_INT(
+		parse("{\"id\":\"40\",\"created_at\":\"2017-10-15T20:10:00Z\","
+		      "\"account\":{\"id\":\"301\",\"username\":\"ann\",\"acct\":\"ann@ex.social\"},"
+		      "\"reblog\":{\"id\":\"39\",\"created_at\":\"2017-10-15T20:00:00Z\","
+		      "\"account\":{\"id\":\"302\",\"username\":\"bo\",\"acct\":\"bo\"},"
+		      "\"mentions\":[{\"id\":\"303\",\"username\":\"cy\",\"url\":\"u\",\"acct\":\"cy@ex\"}],"
+		      "\"tags\":[{\"name\":\"z\"}]},\"tags\":[],\"mentions\":[]}"),
+		1, "handles: mastodon reblog");
+	p = &posts[0];
+	TAP_EQ_STR(S(p->handle), "ann@ex.social",
+		   "handles: mastodon account.acct");
+	TAP_EQ_STR(S(p->repost_handle), "bo",
+		   "handles: mastodon reblog.account.acct");
+	TAP_EQ_STR(mention_handles_of(p), "cy@ex",
+		   "handles: mastodon mentions[].acct");
+
+	/* Bluesky: DIDs only */
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:aa\",\"time_us\":1700000000000000,\"kind\":\"commit\","
+		      "\"commit\":{\"rev\":\"r\",\"operation\":\"create\",\"collection\":"
+		      "\"app.bsky.feed.post\",\"rkey\":\"k\",\"record\":{\"text\":\"#x\","
+		      "\"facets\":[{\"features\":[{\"$type\":\"app.bsky.richtext.facet#mention\","
+		      "\"did\":\"did:plc:bb\"}]}]},\"cid\":\"c\"}}"),
+		1, "handles: jetstream post");
+	TAP_EQ_STR(S(posts[0].handle), "", "handles: none for Bluesky");
+	TAP_EQ_STR(mention_handles_of(&posts[0]), "",
+		   "handles: none for its mentions");
+}
+
 int main(void)
 {
 	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
@@ -1298,6 +1441,7 @@ int main(void)
 	test_jetstream_layout();
 	test_control_characters();
 	test_duplicate_keys();
+	test_handles();
 	gs_parser_free(ps);
 	free(copy);
 	return TAP_DONE();

@@ -705,11 +705,11 @@ static void corrupt_engine(void)
 
 	/* another version, another magic, another section, trailing bytes */
 	memcpy(c, s.p, s.n);
-	c[4] = 3;
+	c[4] = 9;
 	fix_crc(c, s.n);
 	struct gs_engine *b = load_engine(c, s.n, &err);
 	TAP_OK(!b && err == GS_EFORMAT,
-	       "corrupt: version 3 refused with GS_EFORMAT");
+	       "corrupt: version 9 refused with GS_EFORMAT");
 	gs_engine_free(b);
 	memcpy(c, s.p, s.n);
 	c[4] = 0;
@@ -1180,12 +1180,12 @@ static void refusal_messages(void)
 		   "why: an empty file");
 	/* another version, another magic */
 	memcpy(c, s.p, s.n);
-	c[4] = 3;
+	c[4] = 9;
 	fix_crc(c, s.n);
 	b = load_engine(c, s.n, &err);
 	TAP_EQ_STR(
 		gs_snap_why(),
-		"other version: section 'GSEN' is version 3, this groundswell reads versions 1 to 2",
+		"other version: section 'GSEN' is version 9, this groundswell reads versions 1 to 2",
 		"why: another version");
 	memcpy(c, s.p, s.n);
 	c[3] = 1;

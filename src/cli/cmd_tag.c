@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
+#include "count/handles.h"
 
 static const char help[] =
 	"usage: groundswell tag [OPTIONS] TAG FILE...\n"
@@ -41,6 +42,19 @@ static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 		if (kind == 0) {
 			fputs(",\"display\":", f);
 			gs_json_str(f, v[i].display);
+		}
+		if (kind == 2) {
+			/* the handle, as pseudonymised as the id */
+			const char *h = gs_engine_handle(c->engine, v[i].name);
+			fputs(",\"handle\":", f);
+			if (h)
+				gs_json_str(f,
+					    c->have_pseudo
+						    ? account_name(c, v[i].name,
+								   buf)
+						    : h);
+			else
+				fputs("null", f);
 		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
@@ -143,7 +157,14 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		fputs("\n  mentioned ", f);
 		for (size_t i = 0; i < nment; i++) {
 			char buf[64];
-			fprintf(f, " %s (%llu)", account_name(c, ment[i].name, buf),
+			/* "@handle id": a pseudonym stands for both */
+			const char *h =
+				c->have_pseudo ? NULL
+					       : gs_engine_handle(c->engine,
+								  ment[i].name);
+			fprintf(f, " %s%s%s%s (%llu)", h ? "@" : "", h ? h : "",
+				h ? " " : "",
+				account_name(c, ment[i].name, buf),
 				(unsigned long long)ment[i].count);
 		}
 		fputs("\n\n  bucket (UTC)            posts   accounts\n", f);
@@ -214,7 +235,16 @@ int cmd_tag(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *tag = argv[optind++];
-	rc = cli_read_inputs(&c, argc - optind, argv + optind);
+	/* cli_read_inputs, with the mentioned accounts' handles kept */
+	c.engine = gs_engine_new(&c.eng);
+	if (!c.engine) {
+		cli_error("out of memory");
+		rc = EXIT_USAGE;
+	} else {
+		gs_engine_keep_handles(c.engine, 1);
+		rc = cli_read_into(&c, argc - optind, argv + optind, c.engine,
+				   NULL, NULL);
+	}
 	if (!rc)
 		rc = print_tag(&c, tag, (size_t)top);
 	cli_common_release_at_exit(&c);

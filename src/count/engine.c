@@ -114,6 +114,7 @@ struct gs_engine *gs_engine_new(const struct gs_engine_options *opt)
 	e->slots = calloc(e->nslots, sizeof *e->slots);
 	/* the ring is allocated with the first tagged Bluesky post */
 	gs_repost_cache_init(&e->rc, opt->repost_cache);
+	gs_handles_init(&e->handles, opt->max_tags);
 	if (!e->slots) {
 		gs_engine_free(e);
 		return NULL;
@@ -140,7 +141,15 @@ struct gs_engine *gs_engine_new_like(const struct gs_engine *e)
 {
 	struct gs_engine_options o = e->o;
 	o.max_bytes = e->max_bytes;
-	return gs_engine_new(&o);
+	struct gs_engine *m = gs_engine_new(&o);
+	if (m)
+		m->keep_handles = e->keep_handles;
+	return m;
+}
+
+void gs_engine_keep_handles(struct gs_engine *e, int on)
+{
+	e->keep_handles = on;
 }
 
 static void topk_release(struct topk *t)
@@ -200,6 +209,7 @@ void gs_engine_free(struct gs_engine *e)
 				tag_free(e->slots[i]);
 	free(e->slots);
 	gs_repost_cache_release(&e->rc);
+	gs_handles_release(&e->handles);
 	gs_hll_release(&e->accounts);
 	gs_hll_release(&e->tagkeys);
 	if (e->global)
@@ -825,6 +835,9 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	}
 	r = count_tags(e, tags, nt, ah, p->time_ms, p->flags, lang_id(e, p->lang),
 		       p->mentions, p->nmentions, p->id, p->repost_id);
+	/* the mentioned accounts' handles, for the tags' mentioned lists */
+	if (!r && nt && p->nmentions && e->keep_handles)
+		r = gs_handles_note_post(&e->handles, p, GS_HANDLES_MENTIONS);
 	if (!r && e->max_bytes && e->mem > e->max_bytes && e->mem > e->mem_retry)
 		r = fit_memory(e);
 	return r;
@@ -1003,6 +1016,8 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
 	dst->tag_uses_evicted += src->tag_uses_evicted;
+	if ((r = gs_handles_merge(&dst->handles, &src->handles)))
+		return r;
 	if ((r = gs_hll_merge(&dst->accounts, &src->accounts)) ||
 	    (r = gs_hll_merge(&dst->tagkeys, &src->tagkeys)))
 		return r;

@@ -28,6 +28,7 @@
 #include <xxhash.h>
 
 #include "groundswell.h"
+#include "handles.h"
 #include "hll.h"
 #include "repost_cache.h"
 
@@ -117,6 +118,11 @@ struct gs_engine {
 	/* bytes held by the tags (gs_engine_memory's tags to summaries),
 	 * kept as they grow; max_bytes > 0 bounds it (fit_memory) */
 	size_t mem, max_bytes, mem_retry;
+	/* issue 12 part 1: the latest handle of the accounts mentioned in
+	 * tagged posts, at most max_tags of them (handles.h), for the
+	 * mentioned lists */
+	struct gs_handles handles;
+	int keep_handles; /* gs_engine_keep_handles: off for report */
 };
 
 /* Sets e->mem from scratch (after merges and loads). */

@@ -270,6 +270,11 @@ size_t gs_engine_languages(const struct gs_engine *e, const char *key,
 	return topk_out(e, key, TK_LANG, out, max);
 }
 
+const char *gs_engine_handle(const struct gs_engine *e, const char *id)
+{
+	return gs_handles_get(&e->handles, id, strlen(id));
+}
+
 size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max)
 {

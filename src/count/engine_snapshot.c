@@ -17,11 +17,12 @@
  * can share one file), growing its buffer with the bytes that actually
  * arrive, and verifies the CRC before it looks at a single field. Another
  * magic, another version, a short file or a CRC mismatch is GS_EFORMAT; a
- * read error GS_EIO. A version is never read by another version's code: a
- * change of layout is a new version number.
+ * read error GS_EIO. A change of layout is a new version number; the
+ * previous version is still read (SNAP_VERSION_OLDEST).
  *
- * Payload, version 2 (version 1 lacks a bucket's reposts and replies; it
- * is still read, with those 0) (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
+ * Payload, version 2 (version 1 lacks a bucket's reposts and replies and
+ * the handles; it is still read, with those 0 or empty) (u8/u16/u32/u64/
+ * i64/f64; "hll" is a sketch as
  * gs_hll_encode() writes it: 7-byte header, then registers or members with
  * their table slots):
  *   options   i64 bucket_ms, u64 max_tags, u32 hll_p, u32 bucket_hll_p,
@@ -55,6 +56,9 @@
  *             the index is rebuilt from them
  *   pending   u64 n, u64 cap, n x (u64 key, u64 account hash, i64 time,
  *             u16 language id)
+ *   handles   (version 2) u8 keep_handles (gs_engine_keep_handles), the
+ *             mentioned accounts' latest handles, as gs_handles_save
+ *             writes them (handles.h); version 1, still read, has none
  * Capacities (table, timelines, summaries, pending) are saved so that
  * gs_engine_memory() and the growth of every array are as before; a
  * snapshot of a loaded engine is byte for byte the snapshot it was loaded
@@ -91,8 +95,9 @@
 #include "input/fold.h"
 #include "snapio.h"
 
-/* 2 (issue 12 part 3): a bucket's u32 reposts, replies after its posts;
- * version 1 is still read (its buckets' reposts and replies read as 0) */
+/* 2 (issue 12): a bucket's u32 reposts, replies after its posts (part 3);
+ * the handles of mentioned accounts (part 1). Version 1 is still read
+ * (its buckets' reposts and replies read as 0, no handles). */
 #define SNAP_VERSION	      2
 #define SNAP_VERSION_OLDEST   1
 #define SNAP_MAX_REPOST_CACHE (1u << 22)
@@ -241,6 +246,8 @@ static void engine_body(struct gs_wr *w, const void *obj)
 		gs_wr_i64(w, pd->time_ms);
 		gs_wr_u16(w, pd->engine.lid);
 	}
+	gs_wr_u8(w, e->keep_handles ? 1 : 0);
+	gs_handles_save(w, &e->handles);
 }
 
 static int time_ok(int64_t t);
@@ -606,6 +613,14 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 	if ((r = get_timeline(rd, e, e->global)) || (r = get_table(rd, e)) ||
 	    (r = get_ring(rd, e)) || (r = get_pending(rd, e)))
 		return r;
+	if (load_version >= 2) {
+		uint8_t keep = gs_rd_u8(rd);
+		FAIL_IF(rd->err || keep > 1);
+		e->keep_handles = keep;
+		if ((r = gs_handles_load(rd, &e->handles)))
+			return r;
+		FAIL_IF(e->handles.max != e->o.max_tags);
+	}
 	FAIL_IF(rd->err || gs_rd_left(rd) != 0);
 	return 0;
 }

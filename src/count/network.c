@@ -103,6 +103,7 @@ struct gs_network *gs_network_new(const struct gs_network_options *opt)
 	n->o = *opt;
 	n->o.tag = NULL; /* the folded key is kept instead */
 	gs_repost_cache_init(&n->rc, opt->repost_cache);
+	gs_handles_init(&n->handles, opt->max_nodes);
 	if (opt->tag && opt->tag[0]) {
 		ssize_t k = fold_arg(opt->tag, n->tagkey);
 		if (k <= 0) {
@@ -155,6 +156,7 @@ void gs_network_free(struct gs_network *n)
 	free(n->edges);
 	free(n->eidx);
 	gs_repost_cache_release(&n->rc);
+	gs_handles_release(&n->handles);
 	spellings_free(n->filter_lab);
 	free(n);
 }
@@ -799,6 +801,22 @@ static int add_selected(struct gs_network *n, const struct gs_post *p,
 		n->s.last_ms = p->time_ms;
 	if (n->o.kinds == GS_NET_COTAGS)
 		return nt ? add_cotags(n, p, tags, nt) : 0;
+	if (p->handle.n || p->reply_to_handle.n || p->repost_handle.n ||
+	    p->quote_handle.n || p->nmentions) {
+		/* the accounts that make nodes (add_accounts) */
+		unsigned k = n->o.kinds, w = GS_HANDLES_AUTHOR;
+		if (k & GS_NET_REPLIES)
+			w |= GS_HANDLES_REPLY;
+		if ((k & GS_NET_MENTIONS) && !(p->flags & GS_POST_REPOST))
+			w |= GS_HANDLES_MENTIONS;
+		if (k & GS_NET_REPOSTS)
+			w |= GS_HANDLES_REPOST;
+		if (k & GS_NET_QUOTES)
+			w |= GS_HANDLES_QUOTE;
+		int r = gs_handles_note_post(&n->handles, p, w);
+		if (r)
+			return r;
+	}
 	if (!n->o.per_tag)
 		return add_accounts(n, p, NULL);
 	for (size_t i = 0; i < nt; i++) {
@@ -1039,6 +1057,8 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 		(void)gs_repost_cache_put(&dst->rc,
 					  gs_repost_cache_oldest(&src->rc, i));
 
+	if ((r = gs_handles_merge(&dst->handles, &src->handles)))
+		return r;
 	if (dst->nlive > dst->o.max_nodes &&
 	    (r = evict_nodes(dst, dst->nlive - dst->o.max_nodes)))
 		return r;
@@ -1081,6 +1101,13 @@ struct gs_network *gs_network_tag(const struct gs_network *n, const char *tag, i
 		size_t len = x->idlen - TAGPRE_LEN;
 		int64_t k = node_get(m, XXH3_64bits(id, len), id, len);
 		if (k < 0)
+			goto fail;
+		const struct gs_handle_ent *he =
+			gs_handles_entry(&n->handles, id, len);
+		if (he && gs_handles_note(&m->handles, (struct gs_str){id, len},
+					  (struct gs_str){he->s + he->idlen + 1,
+							  he->hlen},
+					  he->ms))
 			goto fail;
 		struct node *y = &m->nodes[k];
 		y->posts = x->posts;
@@ -1138,6 +1165,11 @@ void gs_network_graph(const struct gs_network *n, struct gs_net_graph *g)
 	g->edges = n->edges;
 	g->nedges = n->nedges;
 	g->tag_spellings = n->filter ? n->filter_lab : NULL;
+}
+
+const char *gs_network_handle(const struct gs_network *n, const char *id)
+{
+	return gs_handles_get(&n->handles, id, strlen(id));
 }
 
 size_t gs_network_edge_find(const struct gs_network *n, uint32_t a, uint32_t b)

@@ -27,6 +27,7 @@
 
 #include "network.h"
 #include "input/fold.h" /* GS_TAG_MAX */
+#include "handles.h"
 #include "repost_cache.h"
 
 /* The buckets in which a node or edge was active. */
@@ -83,6 +84,10 @@ struct gs_net_graph {
 
 void gs_network_graph(const struct gs_network *n, struct gs_net_graph *g);
 
+/* The latest handle of account id (a node's id; per-tag node ids are not
+ * accounts), or NULL. */
+const char *gs_network_handle(const struct gs_network *n, const char *id);
+
 /* The index + 1 of the held edge from slot a to slot b, or 0 if none. */
 size_t gs_network_edge_find(const struct gs_network *n, uint32_t a, uint32_t b);
 
@@ -125,6 +130,9 @@ struct gs_network {
 	/* the filter tag's spellings in the selected posts (not saved in
 	 * snapshots: the summary's display falls back to the key) */
 	struct spellings *filter_lab;
+	/* issue 12 part 1: the latest handle of the accounts of the selected
+	 * posts that made nodes, at most max_nodes (handles.h) */
+	struct gs_handles handles;
 };
 
 /* The helpers the snapshot's loader shares with the counting (network.c);

@@ -16,7 +16,7 @@
 /* ---- snapshots --------------------------------------------------------- */
 
 /*
- * Payload of a "GSNW" section (version 1; little-endian; see
+ * Payload of a "GSNW" section (version 2; little-endian; see
  * docs/snapshot.md):
  *   options   u32 kinds, u8 per_tag, u64 max_edges, max_nodes, i64
  *             bucket_ms, u64 repost_cache, u16 tag key length, key
@@ -34,11 +34,14 @@
  *             FIFO order
  *   pending   u64 n, n x (u64 key, i64 time_ms, u16 len, account, u16
  *             len, target)
+ *   handles   (version 2) the latest handle per account, as
+ *             gs_handles_save writes it (handles.h); version 1 has none
  * where spells are u32 n, n x i64 bucket start. Slots, the free list and
  * both arrays keep their order, so that ties in later evictions fall the
  * same way as in the saved network.
  */
-#define NET_SNAP_VERSION 1
+#define NET_SNAP_VERSION 2 /* 2: handles (issue 12 part 1); reads 1 */
+#define NET_SNAP_OLDEST	 1
 #define NET_TIME_LIMIT	 (INT64_C(1) << 61)
 #define NET_RING_MAX	 4194304u /* as the engine's snapshots */
 #define NET_NODE_ID_MAX	 (TAGPRE_LEN + GS_NET_ID_MAX)
@@ -134,6 +137,7 @@ static void net_body(struct gs_wr *w, const void *obj)
 		gs_wr_bytes(w, pd->network.s + pd->network.alen + 1,
 			    pd->network.tlen);
 	}
+	gs_handles_save(w, &n->handles);
 }
 
 static int time_ok(int64_t t)
@@ -178,6 +182,10 @@ static int rd_spells(struct gs_rd *rd, const struct gs_network *n,
 	}
 	return 0;
 }
+
+/* The version of the section being loaded (gs_network_load, on this
+ * thread), for net_decode. */
+static _Thread_local uint32_t net_load_version = NET_SNAP_VERSION;
 
 static int net_decode(struct gs_rd *rd, struct gs_network **out)
 {
@@ -371,13 +379,20 @@ static int net_decode(struct gs_rd *rd, struct gs_network **out)
 		if (gs_net_pending_push(n, &p, k))
 			return GS_ENOMEM;
 	}
+	if (net_load_version >= 2) {
+		int r = gs_handles_load(rd, &n->handles);
+		if (r)
+			return r;
+		NFAIL_IF(n->handles.max != n->o.max_nodes);
+	}
 	NFAIL_IF(gs_rd_left(rd));
 	return 0;
 }
 
-static int net_decode_v(struct gs_rd *rd, void **out)
+static int net_decode_v(struct gs_rd *rd, uint32_t v, void **out)
 {
 	struct gs_network *x = NULL;
+	net_load_version = v;
 	int r = net_decode(rd, &x);
 	*out = x;
 	return r;
@@ -391,7 +406,7 @@ static void gs_network_free_v(void *x)
 struct gs_network *gs_network_load(FILE *f, int *err)
 {
 	struct gs_network *x =
-		gs_snap_load(f, "GSNW", NET_SNAP_VERSION, net_decode_v,
-			     gs_network_free_v, err);
+		gs_snap_load_since(f, "GSNW", NET_SNAP_OLDEST, NET_SNAP_VERSION,
+				   net_decode_v, NULL, gs_network_free_v, err);
 	return x;
 }

@@ -69,6 +69,7 @@ void gs_parser_free(struct gs_parser *ps)
 	free(ps->chunks);
 	free(ps->data);
 	free(ps->incl);
+	free(ps->users);
 	free(ps->posts);
 	free(ps);
 }
@@ -185,6 +186,48 @@ int gs_parser_obj_list_push(struct gs_parser *ps, struct obj ***v, size_t *n,
 	return 0;
 }
 
+int gs_parser_user_push(struct gs_parser *ps, struct gs_str id,
+			struct gs_str username)
+{
+	if (ps->nusers == ps->users_cap) {
+		size_t nc = ps->users_cap ? ps->users_cap * 2 : 64;
+		struct gs_str(*nv)[2] = realloc(ps->users, nc * sizeof *nv);
+		if (!nv)
+			return gs_parser_fail(ps, GS_ENOMEM, "out of memory");
+		ps->users = nv;
+		ps->users_cap = nc;
+	}
+	ps->users[ps->nusers][0] = id;
+	ps->users[ps->nusers++][1] = username;
+	return 0;
+}
+
+static int user_cmp(const void *a, const void *b)
+{
+	const struct gs_str *x = a, *y = b;
+	size_t n = x->n < y->n ? x->n : y->n;
+	int c = memcmp(x->p, y->p, n);
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* The username of account id among the page's includes.users, or h when
+ * h is already given or the page names none. Sorted on first use (the
+ * first of equal ids stays first: qsort is not stable, so ties go by
+ * position, which the array's own order gives). */
+static struct gs_str user_handle(struct gs_parser *ps, struct gs_str id,
+				 struct gs_str h)
+{
+	if (h.n || !id.n || !ps->nusers)
+		return h;
+	if (!ps->users_sorted) {
+		qsort(ps->users, ps->nusers, sizeof *ps->users, user_cmp);
+		ps->users_sorted = 1;
+	}
+	const struct gs_str(*u)[2] = bsearch(&id, ps->users, ps->nusers,
+					     sizeof *ps->users, user_cmp);
+	return u ? (*u)[1] : h;
+}
+
 int gs_parser_fail(struct gs_parser *ps, int err, const char *fmt, ...)
 {
 	if (ps->reason[0])
@@ -280,7 +323,11 @@ static int choose_tags(struct gs_parser *ps, struct obj *o, const char *end,
 		}
 	}
 	memcpy(p->mentions, m->v, m->n * sizeof m->v[0]);
+	memcpy(p->mention_handles, m->h, m->n * sizeof m->h[0]);
 	p->nmentions = m->n;
+	for (size_t i = 0; ps->nusers && i < m->n; i++)
+		p->mention_handles[i] =
+			user_handle(ps, p->mentions[i], p->mention_handles[i]);
 	return 0;
 }
 
@@ -293,9 +340,10 @@ static void post_clear(struct gs_post *p)
 	p->id = p->account = p->lang = p->reply_to = empty_str;
 	p->post_did = p->post_rkey = p->repost_did = p->repost_rkey = empty_str;
 	p->repost_id = p->repost_account = p->quote_account = empty_str;
+	p->handle = p->reply_to_handle = empty_str;
+	p->repost_handle = p->quote_handle = empty_str;
 	p->ntags = p->tags_dropped = p->nmentions = 0;
 	p->nlangs = 0;
-	p->handle = empty_str;
 }
 
 static enum gs_format detect(const struct obj *o)
@@ -337,9 +385,11 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 	p->account = o->account;
 	p->time_ms = o->time_ms;
 	p->lang = o->lang;
-	if (o->handle.n)
-		p->handle = o->handle;
 	p->reply_to = o->reply_user;
+	p->handle = user_handle(ps, o->account, o->handle);
+	if (o->reply_user.n)
+		p->reply_to_handle =
+			user_handle(ps, o->reply_user, o->reply_handle);
 	struct obj *src = o;
 	if (o->is_repost) {
 		p->flags |= GS_POST_REPOST;
@@ -353,9 +403,12 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 					src = ps->incl[i];
 					break;
 				}
-		p->reply_to = empty_str;
-		if (src != o)
+		p->reply_to = p->reply_to_handle = empty_str;
+		if (src != o) {
 			p->repost_account = src->account;
+			p->repost_handle =
+				user_handle(ps, src->account, src->handle);
+		}
 		/* a Mastodon reblog has no language of its own (null): the
 		 * reblogged status's is the one --lang asks for */
 		if (src != o && !o->lang.n && src->lang.n) {
@@ -367,14 +420,18 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 			p->flags |= GS_POST_REPLY;
 		if (o->is_quote) {
 			p->flags |= GS_POST_QUOTE;
-			if (o->quoted)
-				p->quote_account = o->quoted->account;
-			else if (o->quote_ref.n)
+			const struct obj *q = o->quoted;
+			if (!q && o->quote_ref.n)
 				for (size_t i = 0; i < ps->nincl; i++)
 					if (gs_str_eq(ps->incl[i]->id, o->quote_ref.p, o->quote_ref.n)) {
-						p->quote_account = ps->incl[i]->account;
+						q = ps->incl[i];
 						break;
 					}
+			if (q) {
+				p->quote_account = q->account;
+				p->quote_handle =
+					user_handle(ps, q->account, q->handle);
+			}
 		}
 	}
 	return choose_tags(ps, src, end, p, 1);
@@ -713,7 +770,8 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 	ps->arena.used = 0;
 	ps->pool_used = 0;
 	ps->pool_full = 0;
-	ps->ndata = ps->nincl = 0;
+	ps->ndata = ps->nincl = ps->nusers = 0;
+	ps->users_sorted = 0;
 	ps->line = line;
 	*posts = ps->posts;
 	if (len > ps->max_line)

@@ -63,6 +63,7 @@ struct mentlist {
 	size_t n;
 	unsigned srcs;
 	struct gs_str v[GS_POST_MAX_MENTIONS];
+	struct gs_str h[GS_POST_MAX_MENTIONS]; /* handles, or empty */
 	unsigned char src[GS_POST_MAX_MENTIONS];
 };
 
@@ -99,6 +100,7 @@ struct obj {
 			   post is told from its keys only then (parser.c) */
 	int64_t time_ms;
 	struct gs_str id, account, lang, reply_user, ref_type, retweet_ref;
+	struct gs_str handle, reply_handle; /* author's, replied-to's */
 	const char *text_at, *full_text_at, *ext_text_at;
 	struct gs_str text; /* decoded text, once text_done */
 	int text_done;
@@ -106,9 +108,7 @@ struct obj {
 	struct gs_str kind, operation, collection, rkey, subject_uri;
 	struct gs_str quote_did; /* Bluesky: author of the quoted post */
 	unsigned ref_set;	 /* REF_*: what referenced_tweets turned on */
-	/* issue 12 part 2: v1.1 user.screen_name, Mastodon account.acct;
-	 * Bluesky's langs (lang is the first) */
-	struct gs_str handle;
+	/* issue 12 part 2: Bluesky's langs (lang is the first) */
 	struct gs_str langs[GS_POST_MAX_LANGS];
 	size_t nlangs;
 	/* tags and mentions; extended_tweet's entities replace the top
@@ -129,6 +129,11 @@ struct gs_parser {
 	size_t pool_room;	   /* min(pool_max, objects in the chunks) */
 	struct obj **data, **incl; /* a page's data[] and includes.tweets */
 	size_t ndata, nincl, data_cap, incl_cap;
+	/* a page's includes.users: id and username, sorted by id once a
+	 * post asks (users_sorted) */
+	struct gs_str (*users)[2];
+	size_t nusers, users_cap;
+	int users_sorted;
 	struct gs_post *posts;
 	size_t posts_cap;
 	int skipped;
@@ -158,6 +163,9 @@ int gs_parser_pool_grow(struct gs_parser *ps);
 int gs_parser_pool_error(struct gs_parser *ps);
 int gs_parser_obj_list_push(struct gs_parser *ps, struct obj ***v, size_t *n,
 			    size_t *cap, struct obj *o);
+/* Appends a user of includes.users (0 or GS_ENOMEM). */
+int gs_parser_user_push(struct gs_parser *ps, struct gs_str id,
+			struct gs_str username);
 
 /* parser_read.c. gs_parser_walk reads one object of any format into o
  * (depth 0: the line's top level; nested objects two levels deep at most)

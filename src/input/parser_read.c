@@ -85,11 +85,13 @@ static inline void tags_forget(struct taglist *l, enum list_src src)
 		tags_drop(l, src);
 }
 
-static void ment_push(struct mentlist *l, struct gs_str s, enum list_src src)
+static void ment_push(struct mentlist *l, struct gs_str s, struct gs_str h,
+		      enum list_src src)
 {
 	if (s.n && l->n < GS_POST_MAX_MENTIONS) {
 		l->srcs |= 1u << src;
 		l->src[l->n] = (unsigned char)src;
+		l->h[l->n] = h;
 		l->v[l->n++] = s;
 	}
 }
@@ -101,6 +103,7 @@ static __attribute__((noinline)) void ment_drop(struct mentlist *l,
 	for (size_t i = 0; i < l->n; i++)
 		if (l->src[i] != src) {
 			l->src[k] = l->src[i];
+			l->h[k] = l->h[i];
 			l->v[k++] = l->v[i];
 		}
 	l->n = k;
@@ -136,6 +139,17 @@ static int opt_string(struct gs_json *j, struct gs_str *out)
 		return 0;
 	}
 	return gs_json_string(j, out);
+}
+
+/* A handle: a string, else (null, or a value of another type, which a
+ * handle never is and which costs the post nothing) empty. */
+static int opt_handle(struct gs_json *j, struct gs_str *out)
+{
+	out->p = "";
+	out->n = 0;
+	if (gs_json_peek(j) == GS_JSON_STRING)
+		return gs_json_string(j, out);
+	return gs_json_skip(j);
 }
 
 /*
@@ -187,33 +201,37 @@ static inline int read_id(struct gs_json *j, struct gs_str *out, int *rounded)
 /* Reads the id of an object (user, author, account): "id_str" or "did",
  * else a string "id", else an exact number "id" (see exact_id_number);
  * *rounded is set when only a number that may have been rounded exists.
- * handle (NULL: not wanted) gets "screen_name" or "acct": the object is
- * then read on past the id until it (which follows the id in v1.1 and
- * Mastodon objects) is found. */
+ * The string field hkey (the format's handle: "screen_name", "username",
+ * "acct"), when hkey is not NULL, goes to *handle (a string, or empty).
+ * Once the id and the handle are read the rest of the object (often most
+ * of the line) is only skipped. */
 static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
-			    struct gs_str *out, int *rounded,
+			    struct gs_str *out, int *rounded, const char *hkey,
 			    struct gs_str *handle)
 {
 	struct gs_str key, v, num = {"", 0};
 	int r, seen_num = 0, num_rounded = 0, have_id = 0;
+	size_t hlen = hkey ? strlen(hkey) : 0;
+	int have_h = !hkey;
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
-		if (have_id && !KEY(key, "screen_name") && !KEY(key, "acct")) {
-			if ((r = gs_json_skip(j)))
-				return r;
-		} else if (KEY(key, "id_str") || KEY(key, "did")) {
+		if (KEY(key, "id_str") || KEY(key, "did")) {
 			if ((r = gs_json_string(j, &v)))
 				return r == GS_ETYPE
 					       ? gs_parser_wrong_type(ps, key)
 					       : r;
 			*out = v;
-			/* the id is all we need of an author: the rest of the
-			 * object (often most of the line) is only skipped */
-			if (!handle || handle->n)
-				return gs_json_object_skip_rest(j);
 			have_id = 1;
-		} else if (KEY(key, "id")) {
+			if (have_h)
+				return gs_json_object_skip_rest(j);
+		} else if (hkey && gs_str_eq(key, hkey, hlen)) {
+			if ((r = opt_handle(j, handle)))
+				return r;
+			have_h = 1;
+			if (have_id)
+				return gs_json_object_skip_rest(j);
+		} else if (KEY(key, "id") && !have_id) {
 			if ((r = gs_json_scalar(j, &v)))
 				return r == GS_ETYPE
 					       ? gs_parser_wrong_type(ps, key)
@@ -222,9 +240,9 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 				/* Mastodon, Twitter v2: nothing better
 				 * follows */
 				*out = v;
-				if (!handle || handle->n)
-					return gs_json_object_skip_rest(j);
 				have_id = 1;
+				if (have_h)
+					return gs_json_object_skip_rest(j);
 				continue;
 			}
 			/* Twitter v1.1: the id_str follows */
@@ -233,14 +251,6 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
 			else
 				num_rounded = 1;
 			seen_num = 1;
-		} else if (handle &&
-			   (KEY(key, "screen_name") || KEY(key, "acct"))) {
-			if ((r = opt_string(j, handle)))
-				return r == GS_ETYPE
-					       ? gs_parser_wrong_type(ps, key)
-					       : r;
-			if (have_id)
-				return gs_json_object_skip_rest(j);
 		} else if ((r = gs_json_skip(j))) {
 			return r;
 		}
@@ -261,8 +271,9 @@ static int read_account_obj(struct gs_parser *ps, struct gs_json *j,
  * in any order, and is dropped when it stands alone. */
 static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 			  struct gs_str arrkey, const char *field,
-			  const char *alt, struct taglist *tags,
-			  struct mentlist *ment, enum list_src src)
+			  const char *alt, const char *hkey,
+			  struct taglist *tags, struct mentlist *ment,
+			  enum list_src src)
 {
 	struct gs_str key;
 	int r;
@@ -276,9 +287,13 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 		if ((r = gs_json_object_begin(j)))
 			return r == GS_ETYPE ? gs_parser_wrong_type(ps, arrkey)
 					     : r;
-		struct gs_str got = {"", 0}, got_alt = {"", 0};
+		struct gs_str got = {"", 0}, got_alt = {"", 0}, h = {"", 0};
 		while ((r = gs_json_object_next(j, &key)) == 1) {
-			if (gs_str_eq(key, field, strlen(field))) {
+			if (hkey && !(alt && !strcmp(alt, hkey)) &&
+			    gs_str_eq(key, hkey, strlen(hkey))) {
+				if ((r = opt_handle(j, &h)))
+					return r;
+			} else if (gs_str_eq(key, field, strlen(field))) {
 				if ((r = read_id(j, &got, NULL)))
 					return r == GS_ETYPE
 						       ? gs_parser_wrong_type(
@@ -296,13 +311,16 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 		}
 		if (r < 0)
 			return r;
+		if (hkey && alt && !strcmp(alt, hkey) && got_alt.n &&
+		    was_string(j, got_alt))
+			h = got_alt; /* the alt id is the handle */
 		if (!got.n)
 			got = got_alt;
 		if (tags) {
 			if ((r = tag_push(ps, tags, got, src)))
 				return r;
 		} else
-			ment_push(ment, got, src);
+			ment_push(ment, got, h, src);
 	}
 	return r;
 }
@@ -322,14 +340,16 @@ static int read_entities(struct gs_parser *ps, struct gs_json *j,
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
 		if (KEY(key, "hashtags"))
-			r = read_obj_array(ps, j, key, "text", "tag", tags,
-					   NULL, SRC_HASHTAGS);
+			r = read_obj_array(ps, j, key, "text", "tag", NULL,
+					   tags, NULL, SRC_HASHTAGS);
 		else if (KEY(key, "user_mentions"))
-			r = read_obj_array(ps, j, key, "id_str", "id", NULL,
-					   ment, SRC_USER_MENTIONS);
+			r = read_obj_array(ps, j, key, "id_str", "id",
+					   "screen_name", NULL, ment,
+					   SRC_USER_MENTIONS);
 		else if (KEY(key, "mentions"))
-			r = read_obj_array(ps, j, key, "id", "username", NULL,
-					   ment, SRC_MENTIONS);
+			r = read_obj_array(ps, j, key, "id", "username",
+					   "username", NULL, ment,
+					   SRC_MENTIONS);
 		else
 			r = gs_json_skip(j);
 		if (r)
@@ -475,8 +495,10 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 										 ps,
 										 k2)
 								       : r;
-						ment_push(&o->ment, v,
-							  SRC_FACETS);
+						ment_push(
+							&o->ment, v,
+							(struct gs_str){"", 0},
+							SRC_FACETS);
 					} else if ((r = gs_json_skip(j))) {
 						return r;
 					}
@@ -754,6 +776,29 @@ static int read_page_array(struct gs_parser *ps, struct gs_json *j,
 	return r;
 }
 
+/* includes.users: [{id, username, ...}], for the handles of a page's
+ * authors (matched by author_id), repliers and quoted authors. */
+static int read_users(struct gs_parser *ps, struct gs_json *j,
+		      struct gs_str arrkey)
+{
+	int r;
+	if ((r = gs_json_array_begin(j)))
+		return r == GS_ETYPE ? gs_parser_wrong_type(ps, arrkey) : r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		struct gs_str id = {"", 0}, h = {"", 0};
+		if (gs_json_peek(j) != GS_JSON_OBJECT) {
+			if ((r = gs_json_skip(j)))
+				return r;
+			continue;
+		}
+		if ((r = read_account_obj(ps, j, &id, NULL, "username", &h)))
+			return r;
+		if (id.n && h.n && (r = gs_parser_user_push(ps, id, h)))
+			return r;
+	}
+	return r;
+}
+
 static int read_includes(struct gs_parser *ps, struct gs_json *j)
 {
 	struct gs_str key;
@@ -766,6 +811,10 @@ static int read_includes(struct gs_parser *ps, struct gs_json *j)
 			ps->nincl = 0;
 			r = read_page_array(ps, j, key, &ps->incl, &ps->nincl,
 					    &ps->incl_cap);
+		} else if (KEY(key, "users")) {
+			ps->nusers = 0;
+			ps->users_sorted = 0;
+			r = read_users(ps, j, key);
 		} else
 			r = gs_json_skip(j);
 		if (r)
@@ -869,7 +918,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 								ps, key);
 				r = read_account_obj(ps, j, &o->account,
 						     &o->id_rounded,
-						     &o->handle);
+						     "screen_name", &o->handle);
 			} else if (KEY(key, "lang"))
 				r = opt_string(j, &o->lang);
 			else if (KEY(key, "kind")) {
@@ -878,7 +927,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			} else if (KEY(key, "tags")) {
 				o->keys |= K_MTAGS;
 				r = read_obj_array(ps, j, key, "name", NULL,
-						   &o->tags, NULL, SRC_MTAGS);
+						   NULL, &o->tags, NULL,
+						   SRC_MTAGS);
 			} else if (KEY(key, "data") && depth == 0) {
 				o->keys |= K_DATA;
 				ps->ndata = 0; /* "data" again: the last wins */
@@ -901,16 +951,18 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = gs_json_string(j, &o->id);
 			} else if (KEY(key, "author")) {
 				o->keys |= K_AUTHOR;
-				struct gs_str a = {"", 0};
+				struct gs_str a = {"", 0}, h = {"", 0};
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					return j->err ? gs_parser_json_fail(
 								ps, j, j->err)
 						      : gs_parser_wrong_type(
 								ps, key);
 				r = read_account_obj(ps, j, &a, &o->id_rounded,
-						     NULL);
+						     "username", &h);
 				if (!o->account.n)
 					o->account = a;
+				if (h.n)
+					o->handle = h;
 			} else if (KEY(key, "commit")) {
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					return j->err ? gs_parser_json_fail(
@@ -935,7 +987,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						      : gs_parser_wrong_type(
 								ps, key);
 				r = read_account_obj(ps, j, &o->account,
-						     &o->id_rounded,
+						     &o->id_rounded, "acct",
 						     &o->handle);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
@@ -955,7 +1007,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = read_includes(ps, j);
 			else if (KEY(key, "mentions"))
 				r = read_obj_array(ps, j, key, "id", "acct",
-						   NULL, &o->ment,
+						   "acct", NULL, &o->ment,
 						   SRC_MMENTIONS);
 			else
 				goto skip;
@@ -1016,6 +1068,14 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			} else if (KEY(key, "quoted_status_id")) {
 				r = gs_json_scalar(j, &v);
 				o->is_quote |= v.n > 0;
+			} else if (KEY(key, "in_reply_to_user")) {
+				/* twarc2 flatten: {id, username, ...} */
+				struct gs_str a = {"", 0};
+				if (gs_json_peek(j) != GS_JSON_OBJECT)
+					goto skip;
+				r = read_account_obj(ps, j, &a, NULL,
+						     "username",
+						     &o->reply_handle);
 			} else
 				goto skip;
 			break;
@@ -1093,6 +1153,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 			if (KEY(key, "in_reply_to_user_id_str")) {
 				o->keys |= K_REPLY_STR;
 				r = read_id(j, &o->reply_user, NULL);
+			} else if (KEY(key, "in_reply_to_screen_name")) {
+				r = opt_handle(j, &o->reply_handle);
 			} else
 				goto skip;
 			break;

@@ -14,6 +14,17 @@ static void spell_json(FILE *f, const char *a, const char *b, int first)
 		b);
 }
 
+/* ,"handle":"..." of an account node, or null when none is known. */
+static void handle_json(const struct gs_net_view *v, FILE *f, uint32_t i)
+{
+	const char *h = gs_net_handle(v, i);
+	fputs(",\"handle\":", f);
+	if (h)
+		gs_json_str(f, h);
+	else
+		fputs("null", f);
+}
+
 void gs_net_write_json(const struct gs_net_view *v, FILE *f,
 		       const struct gs_network_summary *s, const uint32_t *top,
 		       size_t ntop)
@@ -105,6 +116,8 @@ void gs_net_write_json(const struct gs_net_view *v, FILE *f,
 		const struct node *x = &nodes[top[i]];
 		fprintf(f, "%s{\"id\":", i ? "," : "");
 		gs_json_str(f, v->names[top[i]]);
+		if (!v->cotags)
+			handle_json(v, f, top[i]);
 		if (v->cotags)
 			fprintf(f, ",\"strength\":%llu,\"posts\":%llu}",
 				ull(x->wout), ull(x->posts));
@@ -128,6 +141,7 @@ void gs_net_write_json(const struct gs_net_view *v, FILE *f,
 				",\"posts\":%llu,\"degree\":%u,\"strength\":%llu",
 				ull(x->posts), x->nedges, ull(x->wout));
 		} else {
+			handle_json(v, f, id);
 			fprintf(f, ",\"posts\":%llu,\"in\":%llu,\"out\":%llu",
 				ull(x->posts), ull(view_in(v, id)),
 				ull(view_out(v, id)));

@@ -12,6 +12,22 @@
 #include "text.h"
 #include "network_write_int.h"
 
+/* A top list's name: "#tag", "@handle (id)", or the id (a pseudonym
+ * alone: the handle's pseudonym is the id's). Returns its length. */
+static int top_name(const struct gs_net_view *v, uint32_t i, char *buf,
+		    size_t size)
+{
+	const char *h = gs_net_handle(v, i);
+	int n;
+	if (v->cotags)
+		n = snprintf(buf, size, "#%s", gs_net_label(v, i));
+	else if (h && h != v->names[i] && strcmp(h, v->names[i]))
+		n = snprintf(buf, size, "@%s (%s)", h, v->names[i]);
+	else
+		n = snprintf(buf, size, "%s", v->names[i]);
+	return n < (int)size ? n : (int)size - 1;
+}
+
 void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 			  const struct gs_network_summary *s,
 			  const uint32_t *top, size_t ntop)
@@ -112,9 +128,8 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 				     : "most addressed (weighted in-degree)";
 	int w = (int)strlen(head);
 	for (size_t i = 0; i < ntop; i++) {
-		const char *nm =
-			v->cotags ? gs_net_label(v, top[i]) : v->names[top[i]];
-		int len = (int)strlen(nm) + (v->cotags ? 1 : 0);
+		char name[300];
+		int len = top_name(v, top[i], name, sizeof name);
 		if (len > w)
 			w = len < 80 ? len : 80;
 	}
@@ -124,9 +139,7 @@ void gs_net_write_summary(const struct gs_net_view *v, FILE *f,
 	for (size_t i = 0; i < ntop; i++) {
 		const struct node *x = &v->g.nodes[top[i]];
 		char name[300];
-		snprintf(name, sizeof name, "%s%s", v->cotags ? "#" : "",
-			 v->cotags ? gs_net_label(v, top[i])
-				   : v->names[top[i]]);
+		top_name(v, top[i], name, sizeof name);
 		gs_text_count(a, sizeof a,
 			      v->cotags ? x->wout : view_in(v, top[i]));
 		gs_text_count(b, sizeof b,

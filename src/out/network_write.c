@@ -366,9 +366,19 @@ const char *gs_net_spellings_best(const struct spellings *l)
 	return l->s[best];
 }
 
+const char *gs_net_handle(const struct gs_net_view *v, uint32_t i)
+{
+	if (v->cotags)
+		return NULL;
+	const char *h = gs_network_handle(v->n, v->g.nodes[i].id);
+	/* pseudonymised: the account's pseudonym, never the handle */
+	return h && v->o->name ? v->names[i] : h;
+}
+
 const char *gs_net_label(const struct gs_net_view *v, uint32_t i)
 {
-	const char *b = gs_net_spellings_best(v->g.nodes[i].lab);
+	const char *b = v->cotags ? gs_net_spellings_best(v->g.nodes[i].lab)
+				  : gs_net_handle(v, i);
 	return b ? b : v->names[i];
 }
 

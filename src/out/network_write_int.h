@@ -89,8 +89,12 @@ void gs_net_kinds_text(unsigned k, char *buf);
 /* The most used of spellings l (ties: the smallest bytes), or NULL. */
 const char *gs_net_spellings_best(const struct spellings *l);
 
-/* The label of node slot i: a tag's most used spelling, else its name. */
+/* The label of node slot i: a tag's most used spelling, an account's
+ * handle (gs_net_handle), else its name. */
 const char *gs_net_label(const struct gs_net_view *v, uint32_t i);
+/* The handle of account node slot i (its pseudonym when accounts are
+ * named by o->name), or NULL: tags, or no handle known. */
+const char *gs_net_handle(const struct gs_net_view *v, uint32_t i);
 
 /* Calls fn(f, start, end, first) for each spell of s (a run of consecutive
  * buckets), start and end as RFC 3339 text. */

@@ -72,6 +72,7 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "count/handles.h"
 #include "netsource.h"
 
 #define HTTP_THREADS_MAX    8  /* HTTP threads: one per CPU, 2 to this */
@@ -287,6 +288,8 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	}
 	s->cors = o->cors ? strdup(o->cors) : NULL;
 	s->e = gs_engine_new(&s->o.engine);
+	if (s->e) /* for tags/NAME's mentions (issue 12 part 1) */
+		gs_engine_keep_handles(s->e, 1);
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
 	s->net = gs_network_new(NULL);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
+#include "count/handles.h"
 #include "input/fold.h"
 #include "out/json_writer.h"
 #include "out/network_write.h"
@@ -829,8 +830,11 @@ void gs_server_trends(struct gs_server *s, struct MHD_Connection *c,
 	r->ans = a;
 }
 
+/* A list of counts; with e, accounts, each with its handle (the
+ * account's pseudonym under ps; null when none is known). */
 static void counts_json(FILE *f, const char *field, const struct gs_count *v,
-			size_t n, const char *name, const struct gs_pseudo *ps)
+			size_t n, const char *name, const struct gs_pseudo *ps,
+			const struct gs_engine *e)
 {
 	fprintf(f, ",\"%s\":[", field);
 	for (size_t i = 0; i < n; i++) {
@@ -847,6 +851,14 @@ static void counts_json(FILE *f, const char *field, const struct gs_count *v,
 			 */
 			fputs(",\"display\":", f);
 			gs_json_str(f, v[i].display);
+		}
+		if (e) {
+			const char *h = gs_engine_handle(e, v[i].name);
+			fputs(",\"handle\":", f);
+			if (h)
+				gs_json_str(f, ps ? x : h);
+			else
+				fputs("null", f);
 		}
 		fprintf(f, ",\"posts\":%llu}", (unsigned long long)v[i].count);
 	}
@@ -944,11 +956,11 @@ static void tag_build(struct gs_server *s, const struct job *j, struct reply *r)
 	fputc(']', f);
 	free(tl);
 	size_t n = gs_engine_cotags(s->e, t.key, v, (size_t)top);
-	counts_json(f, "co_tags", v, n, "tag", NULL);
+	counts_json(f, "co_tags", v, n, "tag", NULL, NULL);
 	n = gs_engine_languages(s->e, t.key, v, (size_t)top);
-	counts_json(f, "languages", v, n, "language", NULL);
+	counts_json(f, "languages", v, n, "language", NULL, NULL);
 	n = gs_engine_mentions(s->e, t.key, v, (size_t)top);
-	counts_json(f, "mentions", v, n, "account", s->o.pseudo);
+	counts_json(f, "mentions", v, n, "account", s->o.pseudo, s->e);
 	free(v);
 	fputs("}\n", f);
 	capped_reply(s, r, f, &o, "application/json; charset=utf-8", 0);

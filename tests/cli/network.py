@@ -326,7 +326,8 @@ with tempfile.TemporaryDirectory() as t:
     ok(rc == 2 and "cannot write" in err, "an unwritable output exits 2", err)
 
 rc, out, err = run(sample("twitter1"))
-ok(out.startswith("source,target,weight,replies,mentions,reposts,quotes\n"), "CSV when stdout is not a terminal")
+ok(out.startswith("source,target,weight,replies,mentions,reposts,quotes,source_handle,target_handle\n"),
+   "CSV when stdout is not a terminal")
 rc, out, err = run("--csv", sample("twitter1"))
 ok(out.startswith("source,target,weight,"), "--csv")
 for args, what in ((["--kind", "likes"], "unknown --kind"), (["--kind", "cotags,replies"], "cotags with account kinds"),
@@ -361,7 +362,7 @@ rc, out, err = run("--top-nodes", "2", "--json", sample("twitter1"))
 d = json.loads(out)
 ok([x["id"] for x in d["nodes"]] == ["1002", "1001"] and len(d["links"]) == 2,
    "--top-nodes keeps the heaviest nodes and the edges among them", d["nodes"])
-ok(d["summary"]["top"][0] == {"id": "1001", "in": 4, "out": 2, "posts": 2},
+ok(d["summary"]["top"][0] == {"id": "1001", "handle": "fict_ada", "in": 4, "out": 2, "posts": 2},
    "summary top: most addressed by weighted in-degree", d["summary"]["top"])
 ok(d["summary"]["reciprocity"] == 1.0 and d["summary"]["largest_component"]["nodes"] == 2,
    "reciprocity and components of the shown graph")
@@ -378,6 +379,41 @@ ok(out == out2 and all(i.startswith("u") and len(i) == 17 for i in ids), "pseudo
 ok(not any(v in out for v in IDS["twitter1"].values()), "no raw account id left")
 rc, out, err = run("--kind", "cotags", "--csv", "--pseudonymize-key", "s3cret", sample("twitter1"))
 ok("believe,metoo,4" in out, "tags are not pseudonymised")
+
+# handles (issue 12 part 1): the label of a node, a column, a field
+HANDLES = {"1001": "fict_ada", "1002": "fict_bo", "1003": "fict_cy", "1004": "fict_di", "1005": "fict_ed"}
+rc, out, err = run("--format", "gexf", sample("twitter1"))
+root = ET.fromstring(out.encode("utf-8"))
+labels = {nd.get("id"): nd.get("label") for nd in root.iter(NS + "node")}
+ok(labels == HANDLES, "gexf: a node's label is its account's handle, its id the account id", labels)
+rc, out, err = run("--format", "graphml", sample("twitter1"))
+ok('<node id="1001"><data key="label">fict_ada</data>' in out, "graphml: the label is the handle")
+rc, out, err = run("--json", sample("twitter1"))
+ok({x["id"]: x["handle"] for x in json.loads(out)["nodes"]} == HANDLES, "json: each node's handle")
+rc, out, err = run("--csv", sample("twitter1"))
+rows = list(csv.DictReader(io.StringIO(out)))
+ok(all(r["source_handle"] == HANDLES[r["source"]] and r["target_handle"] == HANDLES[r["target"]] for r in rows),
+   "csv: source_handle and target_handle", rows[:2])
+rc, out, err = run("--format", "summary", sample("twitter1"))
+ok("@fict_ada (1001)" in out, "summary: most addressed by handle and id", out)
+rc, out, err = run("--json", sample("jetstream"))
+ok(all(x["handle"] is None for x in json.loads(out)["nodes"]), "json: Bluesky gives no handle (null)")
+rc, out, err = run("--format", "gexf", sample("jetstream"))
+root = ET.fromstring(out.encode("utf-8"))
+ok(all(nd.get("label") == nd.get("id") for nd in root.iter(NS + "node")), "gexf: no handle: the label is the DID")
+# pseudonymised: the handle is the id's pseudonym, no handle anywhere
+leaks = []
+for args in (["--csv"], ["--json"], ["--json", "--dynamic"], ["--format", "gexf"], ["--format", "graphml"],
+             ["--format", "summary"], ["--json", "--tag", "metoo"]):
+    rc, out, err = run(*args, "--pseudonymize-key", "s3cret", sample("twitter1"))
+    leaks += [(args, h) for h in HANDLES.values() if h in out + err]
+    leaks += [(args, i) for i in HANDLES if i in out + err]
+ok(rc == 0 and not leaks, "pseudonymised: no handle and no id in any format", leaks)
+rc, out, err = run("--json", "--pseudonymize-key", "s3cret", sample("twitter1"))
+ok(all(x["handle"] == x["id"] for x in json.loads(out)["nodes"]), "pseudonymised: handle == the id's pseudonym")
+rc, out, err = run("--format", "gexf", "--pseudonymize-key", "s3cret", sample("twitter1"))
+root = ET.fromstring(out.encode("utf-8"))
+ok(all(nd.get("label") == nd.get("id") for nd in root.iter(NS + "node")), "pseudonymised: label == pseudonymised id")
 
 # escaping: hostile account ids through every XML writer
 with tempfile.TemporaryDirectory() as t:

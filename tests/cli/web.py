@@ -211,6 +211,10 @@ def main():
             tnet = json.loads(c.getresponse().read())
             c.close()
             most = sorted((x for x in tnet["nodes"] if x["in"] > 0), key=lambda x: (-x["in"], x["id"]))
+
+            def who(x):  # the page's "@handle (id)", the id alone without a handle
+                h = x.get("handle")
+                return f"@{h} ({x['id']})" if h and h != x["id"] else x["id"]
             t0 = time.time()
             o, stderr = node_json("dashboard.mjs", base, shot, tag_shot, data, more)
             ok("fatal" not in o, f"dashboard.mjs runs ({time.time() - t0:.1f}s)", o.get("fatal", "") + stderr[-500:])
@@ -236,7 +240,7 @@ def main():
             ok("#solidarity" in o.get("coTags", []), "co-tags listed (#solidarity)", o.get("coTags"))
             rows = o.get("addressed", [])
             ok(len(rows) >= 1 and "#MeToo" in o.get("addressedTitle", "") and most and
-               rows[1 if rows and rows[0].startswith("account") else 0].startswith(most[0]["id"]) and
+               rows[1 if rows and rows[0].startswith("account") else 0].startswith(who(most[0])) and
                "posts with #MeToo" in o.get("addressedSub", ""),
                "tag page: a 'Who addressed whom' panel of the tag's own network (network?tag=MeToo)",
                (o.get("addressedTitle"), rows[:3], o.get("addressedSub"), most[:1]))

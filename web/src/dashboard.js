@@ -235,6 +235,12 @@
     return card;
   }
 
+  // An account as people know it: "@handle (id)"; the id alone when no
+  // handle is known (Bluesky's DIDs) or the handle is the id's pseudonym.
+  function who(id, handle) {
+    return handle && handle !== id ? "@" + handle + " (" + id + ")" : id;
+  }
+
   // "Who addressed whom" in the posts with this tag: the tag's account
   // network (replies, mentions, reposts and quotes), from serve's per-tag
   // table; shown are the most addressed accounts (weighted in-degree) among
@@ -245,7 +251,7 @@
       if (seq !== state.seq) return;
       var rows = (net.nodes || []).filter(function (x) { return x.in > 0; })
         .sort(function (a, b) { return b.in - a.in || (a.id < b.id ? -1 : 1); }).slice(0, 10)
-        .map(function (x) { return { account: x.id, addressed: x.in }; });
+        .map(function (x) { return { account: who(x.id, x.handle), addressed: x.in }; });
       var card = table("Who addressed whom in #" + t.display + ": most addressed accounts",
         rows, ["account", "addressed"], false);
       card.classList.add("addressed");
@@ -291,7 +297,9 @@
       var lists = el("div", "lists");
       lists.appendChild(table("Co-tags", t.co_tags, ["tag", "posts"], true));
       lists.appendChild(table("Languages", t.languages, ["language", "posts"], false));
-      lists.appendChild(table("Most mentioned accounts (posts with this tag)", t.mentions, ["account", "posts"], false));
+      lists.appendChild(table("Most mentioned accounts (posts with this tag)", (t.mentions || []).map(function (x) {
+        return { account: who(x.account, x.handle), posts: x.posts };
+      }), ["account", "posts"], false));
       view.appendChild(lists);
       addressed(lists, seq, t);
     }).catch(function (err) {
