@@ -136,14 +136,18 @@ static size_t buckets_between(int64_t b0, int64_t b1, int64_t w)
 	return (size_t)(d / (uint64_t)w) + 1;
 }
 
-/* A bucket's figures (but its time). The error is that of the sketch's
- * own precision: old buckets may have been shrunk (COMPACT_P1, P2). */
-static void bucket_out(const struct bucket *b, struct gs_bucket_stats *o)
+/* A bucket's figures (but its time), its accounts never above all, the
+ * tag's. The error is that of the sketch's own precision: old buckets may
+ * have been shrunk (COMPACT_P1, P2). */
+static void bucket_out(const struct bucket *b, double all,
+		       struct gs_bucket_stats *o)
 {
 	o->posts = b->posts;
 	o->reposts = b->reposts;
 	o->replies = b->replies;
 	o->accounts = bucket_accounts(b);
+	if (o->accounts > all)
+		o->accounts = all;
 	o->accounts_error = gs_hll_is_exact(&b->acc) ? 0 : gs_hll_rse(b->acc.p);
 }
 
@@ -178,6 +182,10 @@ ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
 	struct gs_bucket_stats *v = calloc(n ? n : 1, sizeof *v);
 	if (!v)
 		return GS_ENOMEM;
+	/* A bucket's accounts are among the tag's, whose figure is the more
+	 * precise: an estimate is never shown above an exact bound (65
+	 * accounts in one bucket, all of the tag's, showed 66). */
+	double all = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
 	if (c != GS_TIMELINE_USED) {
 		for (size_t i = 0; i < n; i++)
 			v[i].time_ms = b0 + (int64_t)i * w;
@@ -185,12 +193,12 @@ ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
 			size_t at = (size_t)((t->tl[i].t - b0) / w);
 			if (t->tl[i].t < b0 || at >= n)
 				continue; /* outside the input's range: none */
-			bucket_out(&t->tl[i], &v[at]);
+			bucket_out(&t->tl[i], all, &v[at]);
 		}
 	} else {
 		for (uint32_t i = 0; i < t->tl_n; i++) {
 			v[i].time_ms = t->tl[i].t;
-			bucket_out(&t->tl[i], &v[i]);
+			bucket_out(&t->tl[i], all, &v[i]);
 		}
 	}
 	if (cover)

@@ -273,6 +273,15 @@ with tempfile.TemporaryDirectory() as d:
        and [r["accounts"] for r in j["rows"]] == [65],
        "a bucket's accounts are at most the tag's exact accounts (65, not the sketch's 66)",
        j and (j["tags"], j["rows"]))
+    # the same rule in tag's timeline (gs_engine_timeline: tag, serve)
+    p = run("tag", "Solo", "--json", one)
+    try:
+        t = json.loads(p.stdout)
+        got = [b["accounts"] for b in t["timeline"]]
+    except (ValueError, KeyError, TypeError):
+        got = None
+    ok(got == [65], "tag --json: a bucket's accounts are at most the tag's exact accounts (65, not 66)",
+       p.stdout[:400])
 
 # ---- the real archives, against the independent count ---------------------
 real = []
