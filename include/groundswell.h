@@ -86,6 +86,7 @@ enum gs_format gs_format_parse(const char *name);
 
 #define GS_POST_MAX_TAGS 32     /* tags kept per post; more are counted */
 #define GS_POST_MAX_MENTIONS 16 /* mentions kept per post */
+#define GS_POST_MAX_URLS     8	/* links kept per post; more are counted */
 
 enum gs_post_flags {
 	GS_POST_REPOST = 1, /* retweet, reblog, Bluesky repost */
@@ -117,6 +118,13 @@ struct gs_post {
 	struct gs_str tags[GS_POST_MAX_TAGS]; /* spellings as posted, no '#' */
 	size_t nmentions;
 	struct gs_str mentions[GS_POST_MAX_MENTIONS]; /* account ids */
+	/* issue 12 part 4: links. The URLs the post shares, as the platform
+	 * gives them (JSON- and, for Mastodon's HTML, entity-decoded), each
+	 * once; a repost carries the original's (a Bluesky repost none: it
+	 * names its original only). */
+	size_t nurls;
+	size_t urls_dropped; /* distinct links beyond the cap */
+	struct gs_str urls[GS_POST_MAX_URLS];
 };
 
 /* ---- Parser ----------------------------------------------------------- */
@@ -487,6 +495,14 @@ size_t gs_engine_languages(const struct gs_engine *e, const char *key,
 			   struct gs_count *out, size_t max);
 size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
+/* Issue 12 part 4: the links a tag's posts shared, and their domains (the
+ * URL's host, lower-cased, without a leading "www."), most shared first,
+ * likewise: Space-Saving summaries of min(top_k, 10) URLs (kept to their
+ * first 255 bytes) and top_k domains, counts their lower bounds. */
+size_t gs_engine_urls(const struct gs_engine *e, const char *key,
+		      struct gs_count *out, size_t max);
+size_t gs_engine_domains(const struct gs_engine *e, const char *key,
+			 struct gs_count *out, size_t max);
 
 /* ---- Snapshots -------------------------------------------------------- */
 
