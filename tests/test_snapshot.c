@@ -701,10 +701,19 @@ static void corrupt_engine(void)
 
 	/* another version, another magic, another section, trailing bytes */
 	memcpy(c, s.p, s.n);
-	c[4] = 2;
+	c[4] = 3;
 	fix_crc(c, s.n);
 	struct gs_engine *b = load_engine(c, s.n, &err);
-	TAP_OK(!b && err == GS_EFORMAT, "corrupt: version 2 refused with GS_EFORMAT");
+	TAP_OK(!b && err == GS_EFORMAT,
+	       "corrupt: version 3 refused with GS_EFORMAT");
+	gs_engine_free(b);
+	/* version 2's payload (links) read as version 1: bytes left over */
+	memcpy(c, s.p, s.n);
+	c[4] = 1;
+	fix_crc(c, s.n);
+	b = load_engine(c, s.n, &err);
+	TAP_OK(!b && err == GS_EFORMAT,
+	       "corrupt: a version 2 payload labelled version 1 refused");
 	gs_engine_free(b);
 	memcpy(c, s.p, s.n);
 	c[4] = 0;
@@ -1175,12 +1184,12 @@ static void refusal_messages(void)
 		   "why: an empty file");
 	/* another version, another magic */
 	memcpy(c, s.p, s.n);
-	c[4] = 2;
+	c[4] = 99;
 	fix_crc(c, s.n);
 	b = load_engine(c, s.n, &err);
 	TAP_EQ_STR(
 		gs_snap_why(),
-		"other version: section 'GSEN' is version 2, this groundswell reads version 1",
+		"other version: section 'GSEN' is version 99, this groundswell reads versions 1 to 2",
 		"why: another version");
 	memcpy(c, s.p, s.n);
 	c[3] = 1;

@@ -36,6 +36,13 @@
 #define NAME_MAX_     40
 /* Mentioned accounts carry their id (40 bytes): fewer of them are kept. */
 #define MENTIONS_K(e) ((e)->o.top_k < 10 ? (e)->o.top_k : 10)
+/* Issue 12 part 4: shared links carry their URL (256 bytes, kept to its
+ * first 255 at a character's boundary, and counted as kept), as many as
+ * mentions; their domains (64 bytes) as many as co-tags. */
+#define URL_NAME_MAX 256
+#define DOM_NAME_MAX 64
+#define URLS_K(e)    MENTIONS_K(e)
+#define DOMS_K(e)    ((e)->o.top_k)
 
 /* What the memory bound shrinks first (engine.c, compact): the
  * distinct-account sketches of buckets at least COMPACT_AGE_MS older than
@@ -59,12 +66,20 @@ struct topk_ent {
 };
 
 /* A Space-Saving summary of at most k entries (k is the caller's: top_k,
- * MENTIONS_K or 4), unsorted. */
+ * MENTIONS_K, URLS_K or 4), unsorted. */
 struct topk {
 	uint16_t n, cap; /* cap grows 2, 4, 8... up to k: most tags are rare */
+	uint16_t w;	 /* bytes of a name (0: none; set with the names) */
 	struct topk_ent *v;
-	char (*names)[NAME_MAX_]; /* mentions and examples: the id */
+	char *names; /* cap names of w bytes: mentions and examples the id
+			(NAME_MAX_), links the URL, domains the host */
 };
+
+/* The name of entry i (a NUL-terminated string). */
+static inline char *topk_name(const struct topk *t, size_t i)
+{
+	return t->names + i * t->w;
+}
 
 struct bucket {
 	int64_t t; /* bucket start, ms */
@@ -89,6 +104,7 @@ struct tag {
 	 * life (the repost cache keeps slot numbers) */
 	struct spelling *sp[SPELLINGS_MAX];
 	struct topk cot, langs, ment, rep; /* rep: reposted post ids */
+	struct topk urls, doms; /* issue 12 part 4: links, their domains */
 	int64_t first_id_ms;
 	char *first_id; /* id of the earliest post, or NULL */
 	uint16_t keylen;

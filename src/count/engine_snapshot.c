@@ -9,7 +9,7 @@
  * which is the server's to keep; see docs/snapshot.md).
  *
  * Envelope (snapio.c; the same for gs_trend_save(), magic "GSTR"):
- *   "GSEN"  u32 version (1)  u64 payload length L  payload[L]  u32 CRC32
+ *   "GSEN"  u32 version (2)  u64 payload length L  payload[L]  u32 CRC32
  * All integers are little-endian, doubles and floats are IEEE 754 bit
  * patterns. The CRC (zlib crc32) covers the 16-byte header and the payload.
  * The loader reads exactly the section's bytes (sections are
@@ -17,10 +17,11 @@
  * can share one file), growing its buffer with the bytes that actually
  * arrive, and verifies the CRC before it looks at a single field. Another
  * magic, another version, a short file or a CRC mismatch is GS_EFORMAT; a
- * read error GS_EIO. A version is never read by another version's code: a
- * change of layout is a new version number.
+ * read error GS_EIO. A change of layout is a new version number; the
+ * loader reads the version before too (SNAP_OLDEST), which lacks what the
+ * new one added.
  *
- * Payload, version 1 (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
+ * Payload, version 2 (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
  * gs_hll_encode() writes it: 7-byte header, then registers or members with
  * their table slots):
  *   options   i64 bucket_ms, u64 max_tags, u32 hll_p, u32 bucket_hll_p,
@@ -43,10 +44,14 @@
  *             hll accounts, timeline, u8 nspellings, each (u64 count,
  *             u16 n, bytes), u8 first_id length (0xFF: none) + bytes,
  *             topk co-tags, languages, mentions (with names), reposted
- *             posts (with names)
+ *             posts (with names), and since version 2 (issue 12 part 4)
+ *             topk links (with names: URLs), domains (with names); a
+ *             version 1 tag loads without them
  *   timeline  u32 n, u32 cap, n x (i64 bucket start, u64 posts, hll)
  *   topk      u16 n, u16 cap, n x (u64 key, u32 count, u32 err
- *             [, u8 len, name])
+ *             [, u8 len, name]); a name is less than NAME_MAX_ bytes
+ *             (mentions, reposted posts), URL_NAME_MAX (links) or
+ *             DOM_NAME_MAX (domains)
  *   ring      u64 cap (0: not allocated yet), u64 n, u64 head, the n
  *             entries by position in the ring (the oldest is at head):
  *             u64 key, u8 ntags, ntags x (u8 spelling slot, u64 tag hash);
@@ -65,7 +70,8 @@
  * GS_EUSAGE, so that what is saved can always be loaded. Every count is
  * checked against what the engine can produce (capacities against their
  * growth rules; at most 4 spellings, top_k summary entries, 1,024
- * languages, 2^20 pending reposts; names < NAME_MAX_ bytes without NUL;
+ * languages, 2^20 pending reposts; names shorter than their summary's
+ * width, without NUL;
  * keys of 1..GS_TAG_MAX bytes whose xxh3 is the stored hash) and against
  * the bytes left before anything is allocated, so memory stays within a
  * small multiple of the file's size: the table is paid for by its bitmap
@@ -89,7 +95,8 @@
 #include "input/fold.h"
 #include "snapio.h"
 
-#define SNAP_VERSION	      1
+#define SNAP_VERSION	      2 /* issue 12 part 4: links and domains */
+#define SNAP_OLDEST	      1 /* the oldest version read */
 #define SNAP_MAX_REPOST_CACHE (1u << 22)
 #define SNAP_MAX_SLOTS	      (UINT64_C(1) << 31)
 #define SNAP_MAX_BUCKETS      (1u << 28)
@@ -122,7 +129,8 @@ static void put_timeline(struct gs_wr *w, const struct tag *t)
 	}
 }
 
-static void put_topk(struct gs_wr *w, const struct topk *k, int names)
+/* name_w: the width of the summary's names (0: none) */
+static void put_topk(struct gs_wr *w, const struct topk *k, size_t name_w)
 {
 	gs_wr_u16(w, k->n);
 	gs_wr_u16(w, k->cap);
@@ -130,8 +138,9 @@ static void put_topk(struct gs_wr *w, const struct topk *k, int names)
 		gs_wr_u64(w, k->v[i].key);
 		gs_wr_u32(w, k->v[i].count);
 		gs_wr_u32(w, k->v[i].err);
-		if (names)
-			put_str8(w, k->names ? k->names[i] : "", NAME_MAX_ - 1);
+		if (name_w)
+			put_str8(w, k->names ? topk_name(k, i) : "",
+				 name_w - 1);
 	}
 }
 
@@ -165,8 +174,10 @@ static void put_tag(struct gs_wr *w, const struct tag *t)
 		gs_wr_u8(w, 0xFF);
 	put_topk(w, &t->cot, 0);
 	put_topk(w, &t->langs, 0);
-	put_topk(w, &t->ment, 1);
-	put_topk(w, &t->rep, 1);
+	put_topk(w, &t->ment, NAME_MAX_);
+	put_topk(w, &t->rep, NAME_MAX_);
+	put_topk(w, &t->urls, URL_NAME_MAX);
+	put_topk(w, &t->doms, DOM_NAME_MAX);
 }
 
 static void engine_body(struct gs_wr *w, const void *obj)
@@ -338,7 +349,7 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 }
 
 static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
-		    size_t kmax, int names, int langs)
+		    size_t kmax, size_t name_w, int langs)
 {
 	uint16_t n = gs_rd_u16(rd), cap = gs_rd_u16(rd);
 	FAIL_IF(rd->err || n > cap || cap > kmax || (n == 0 && cap != 0) ||
@@ -348,8 +359,9 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 	k->v = malloc(cap * sizeof *k->v);
 	if (!k->v)
 		return GS_ENOMEM;
-	if (names && !(k->names = calloc(cap, sizeof *k->names)))
+	if (name_w && !(k->names = calloc(cap, name_w)))
 		return GS_ENOMEM;
+	k->w = (uint16_t)name_w;
 	k->cap = cap;
 	for (uint16_t i = 0; i < n; i++) {
 		struct topk_ent *v = &k->v[i];
@@ -358,8 +370,8 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 		v->err = gs_rd_u32(rd);
 		FAIL_IF(rd->err || v->err > v->count ||
 			(langs && (v->key == 0 || v->key > e->nlangs)));
-		if (names) {
-			int r = get_str8(rd, k->names[i], NAME_MAX_ - 1);
+		if (name_w) {
+			int r = get_str8(rd, topk_name(k, i), name_w - 1);
 			if (r)
 				return r;
 		}
@@ -370,7 +382,8 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 
 /* Reads one tag into a new struct placed at *slot at once, so that a
  * failure part-way leaves it to gs_engine_free(). */
-static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot)
+static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot,
+		   uint32_t version)
 {
 	uint64_t hash = gs_rd_u64(rd);
 	uint16_t keylen = gs_rd_u16(rd);
@@ -431,13 +444,17 @@ static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot)
 	}
 	if ((r = get_topk(rd, e, &t->cot, e->o.top_k, 0, 0)) ||
 	    (r = get_topk(rd, e, &t->langs, e->o.top_k, 0, 1)) ||
-	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), 1, 0)) ||
-	    (r = get_topk(rd, e, &t->rep, 4, 1, 0)))
+	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), NAME_MAX_, 0)) ||
+	    (r = get_topk(rd, e, &t->rep, 4, NAME_MAX_, 0)))
+		return r;
+	if (version >= 2 &&
+	    ((r = get_topk(rd, e, &t->urls, URLS_K(e), URL_NAME_MAX, 0)) ||
+	     (r = get_topk(rd, e, &t->doms, DOMS_K(e), DOM_NAME_MAX, 0))))
 		return r;
 	return 0;
 }
 
-static int get_table(struct gs_rd *rd, struct gs_engine *e)
+static int get_table(struct gs_rd *rd, struct gs_engine *e, uint32_t version)
 {
 	uint64_t nslots = gs_rd_u64(rd), ntags = gs_rd_u64(rd);
 	FAIL_IF(rd->err || nslots < 1024 || nslots > SNAP_MAX_SLOTS ||
@@ -457,7 +474,7 @@ static int get_table(struct gs_rd *rd, struct gs_engine *e)
 		if (!(bits[i / 8] >> (i % 8) & 1))
 			continue;
 		e->ntags++;
-		int r = get_tag(rd, e, &e->slots[i]);
+		int r = get_tag(rd, e, &e->slots[i], version);
 		if (r)
 			return r;
 	}
@@ -530,7 +547,8 @@ static int get_pending(struct gs_rd *rd, struct gs_engine *e)
 	return 0;
 }
 
-static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
+static int engine_decode(struct gs_rd *rd, uint32_t version,
+			 struct gs_engine **out)
 {
 	struct gs_engine_options o = {0};
 	o.bucket_ms = gs_rd_i64(rd);
@@ -586,17 +604,18 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 			return r;
 		e->nlangs = i + 1;
 	}
-	if ((r = get_timeline(rd, e, e->global)) || (r = get_table(rd, e)) ||
-	    (r = get_ring(rd, e)) || (r = get_pending(rd, e)))
+	if ((r = get_timeline(rd, e, e->global)) ||
+	    (r = get_table(rd, e, version)) || (r = get_ring(rd, e)) ||
+	    (r = get_pending(rd, e)))
 		return r;
 	FAIL_IF(rd->err || gs_rd_left(rd) != 0);
 	return 0;
 }
 
-static int engine_decode_v(struct gs_rd *rd, void **out)
+static int engine_decode_v(struct gs_rd *rd, uint32_t version, void **out)
 {
 	struct gs_engine *x = NULL;
-	int r = engine_decode(rd, &x);
+	int r = engine_decode(rd, version, &x);
 	*out = x;
 	return r;
 }
@@ -609,8 +628,8 @@ static void gs_engine_free_v(void *x)
 struct gs_engine *gs_engine_load(FILE *f, int *err)
 {
 	struct gs_engine *x =
-		gs_snap_load(f, "GSEN", SNAP_VERSION, engine_decode_v,
-			     gs_engine_free_v, err);
+		gs_snap_load_versions(f, "GSEN", SNAP_OLDEST, SNAP_VERSION,
+				      engine_decode_v, gs_engine_free_v, err);
 	if (x)
 		gs_engine_mem_recount(x);
 	return x;

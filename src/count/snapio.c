@@ -349,6 +349,14 @@ static int read_failed(int r, long long at, uint64_t got, const char *magic)
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len)
 {
+	return gs_snap_read_versions(f, magic, version, version, NULL, payload,
+				     len);
+}
+
+int gs_snap_read_versions(FILE *f, const char magic[4], uint32_t oldest,
+			  uint32_t version, uint32_t *got_version,
+			  unsigned char **payload, size_t *len)
+{
 	unsigned char h[GS_SNAP_HEADER];
 	long long at = file_at(f);
 	uint64_t got = 0;
@@ -362,13 +370,21 @@ int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		    magic_str(h, ms));
 		return GS_EFORMAT;
 	}
-	if (gs_le32(h + 4) != version) {
-		why("other version: section '%.4s' is version %lu, this "
-		    "groundswell reads version %lu",
-		    magic, (unsigned long)gs_le32(h + 4),
-		    (unsigned long)version);
+	if (gs_le32(h + 4) < oldest || gs_le32(h + 4) > version) {
+		if (oldest == version)
+			why("other version: section '%.4s' is version %lu, this "
+			    "groundswell reads version %lu",
+			    magic, (unsigned long)gs_le32(h + 4),
+			    (unsigned long)version);
+		else
+			why("other version: section '%.4s' is version %lu, this "
+			    "groundswell reads versions %lu to %lu",
+			    magic, (unsigned long)gs_le32(h + 4),
+			    (unsigned long)oldest, (unsigned long)version);
 		return GS_EFORMAT;
 	}
+	if (got_version)
+		*got_version = gs_le32(h + 4);
 	uint64_t n = gs_le64(h + 8);
 	if (n > GS_SNAP_MAX_PAYLOAD || n > SIZE_MAX - 4) {
 		why("section '%.4s' at byte %lld claims %llu bytes", magic, at,
@@ -444,21 +460,27 @@ int gs_snap_end(FILE *f)
 	return GS_EFORMAT;
 }
 
-void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
-		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
-		   int *err)
+/* gs_snap_load() and gs_snap_load_versions(): one of decode and decode_v
+ * is given. */
+static void *
+snap_load(FILE *f, const char magic[4], uint32_t oldest, uint32_t version,
+	  int (*decode)(struct gs_rd *rd, void **out),
+	  int (*decode_v)(struct gs_rd *rd, uint32_t version, void **out),
+	  void (*release)(void *obj), int *err)
 {
 	unsigned char *buf;
 	size_t len;
+	uint32_t got = version;
 	int dummy;
 	if (!err)
 		err = &dummy;
-	*err = gs_snap_read(f, magic, version, &buf, &len);
+	*err = gs_snap_read_versions(f, magic, oldest, version, &got, &buf,
+				     &len);
 	if (*err)
 		return NULL;
 	struct gs_rd rd = {buf, buf + len, 0};
 	void *obj = NULL;
-	*err = decode(&rd, &obj);
+	*err = decode ? decode(&rd, &obj) : decode_v(&rd, got, &obj);
 	free(buf);
 	if (*err) {
 		release(obj);
@@ -471,4 +493,21 @@ void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 		return NULL;
 	}
 	return obj;
+}
+
+void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
+		   int (*decode)(struct gs_rd *rd, void **out),
+		   void (*release)(void *obj), int *err)
+{
+	return snap_load(f, magic, version, version, decode, NULL, release,
+			 err);
+}
+
+void *gs_snap_load_versions(FILE *f, const char magic[4], uint32_t oldest,
+			    uint32_t version,
+			    int (*decode)(struct gs_rd *rd, uint32_t version,
+					  void **out),
+			    void (*release)(void *obj), int *err)
+{
+	return snap_load(f, magic, oldest, version, NULL, decode, release, err);
 }

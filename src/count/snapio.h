@@ -93,6 +93,13 @@ int gs_snap_write(FILE *f, const char magic[4], uint32_t version,
 int gs_snap_read(FILE *f, const char magic[4], uint32_t version,
 		 unsigned char **payload, size_t *len);
 
+/* Like gs_snap_read(), for a reader of the versions oldest..version (a
+ * new layout keeps reading the one before); *got_version (may be NULL)
+ * says which the section is. */
+int gs_snap_read_versions(FILE *f, const char magic[4], uint32_t oldest,
+			  uint32_t version, uint32_t *got_version,
+			  unsigned char **payload, size_t *len);
+
 /*
  * After the last section: 0 when the file ends here, GS_EFORMAT when bytes
  * follow (a snapshot is refused whole, as any other damage), GS_EIO on a
@@ -120,5 +127,11 @@ const char *gs_snap_why(void);
 void *gs_snap_load(FILE *f, const char magic[4], uint32_t version,
 		   int (*decode)(struct gs_rd *rd, void **out), void (*release)(void *obj),
 		   int *err);
+/* Likewise for the versions oldest..version, decode told which. */
+void *gs_snap_load_versions(FILE *f, const char magic[4], uint32_t oldest,
+			    uint32_t version,
+			    int (*decode)(struct gs_rd *rd, uint32_t version,
+					  void **out),
+			    void (*release)(void *obj), int *err);
 
 #endif
