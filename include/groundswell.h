@@ -121,7 +121,8 @@ struct gs_post {
 	/* issue 12 part 4: links. The URLs the post shares, as the platform
 	 * gives them (JSON- and, for Mastodon's HTML, entity-decoded), each
 	 * once; a repost carries the original's (a Bluesky repost none: it
-	 * names its original only). */
+	 * names its original only). Read only for a post with tags: the
+	 * engine counts them per tag. */
 	size_t nurls;
 	size_t urls_dropped; /* distinct links beyond the cap */
 	struct gs_str urls[GS_POST_MAX_URLS];

@@ -158,13 +158,23 @@ static size_t topk_bytes(const struct topk *t)
 }
 
 /* What gs_engine_memory() counts for one tag, the parts that grow while
- * counting (see count_tags). */
-static size_t tag_growing_bytes(const struct tag *t)
+ * counting (see count_tags): those every post may grow, and the links'
+ * summaries, which only a post with links grows. */
+static size_t tag_post_bytes(const struct tag *t)
 {
 	return gs_hll_bytes(&t->accounts) + t->tl_cap * sizeof *t->tl +
 	       topk_bytes(&t->cot) + topk_bytes(&t->langs) +
-	       topk_bytes(&t->ment) + topk_bytes(&t->rep) +
-	       topk_bytes(&t->urls) + topk_bytes(&t->doms);
+	       topk_bytes(&t->ment) + topk_bytes(&t->rep);
+}
+
+static size_t tag_link_bytes(const struct tag *t)
+{
+	return topk_bytes(&t->urls) + topk_bytes(&t->doms);
+}
+
+static size_t tag_growing_bytes(const struct tag *t)
+{
+	return tag_post_bytes(t) + tag_link_bytes(t);
 }
 
 static size_t tag_bytes(const struct tag *t)
@@ -744,7 +754,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 	}
 	for (size_t i = 0; i < nt; i++) {
 		struct tag *t = tags[i];
-		size_t grown = tag_growing_bytes(t);
+		size_t grown = tag_post_bytes(t) + (lk ? tag_link_bytes(t) : 0);
 		t->posts++;
 		if (repost)
 			t->reposts++;
@@ -801,7 +811,8 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			set_first_id(t, id.p, id.n, time_ms);
 			e->mem += t->first_id ? strlen(t->first_id) + 1 : 0;
 		}
-		e->mem += tag_growing_bytes(t) - grown;
+		e->mem += tag_post_bytes(t) + (lk ? tag_link_bytes(t) : 0) -
+			  grown;
 	}
 	return 0;
 }

@@ -198,10 +198,17 @@ void gs_parser_split_at_uri(struct gs_str uri, struct gs_str *did,
  * again: the last wins). gs_parser_links fills p->urls from o's links,
  * and for a Mastodon status (mastodon) with tags from its card and the
  * links of its HTML content that are not mentions or hashtags: each URL
- * once, at most GS_POST_MAX_URLS, the rest counted in urls_dropped.
- * Returns 0: links never make a line malformed. */
-void gs_parser_url_push(struct urllist *l, struct gs_str s, enum list_src src);
-void gs_parser_url_forget(struct urllist *l, enum list_src src);
+ * once, at most GS_POST_MAX_URLS, the rest counted in urls_dropped; only
+ * for a post with tags (the engine counts links per tag: the others'
+ * would be work for nothing). Links never make a line malformed. */
+void gs_parser_url_push(struct gs_parser *ps, struct urllist *l,
+			struct gs_str s, enum list_src src);
+void gs_parser_url_drop(struct urllist *l, enum list_src src);
+static inline void gs_parser_url_forget(struct urllist *l, enum list_src src)
+{
+	if (l->srcs & 1u << src)
+		gs_parser_url_drop(l, src);
+}
 void gs_parser_links(struct gs_parser *ps, struct obj *o, const char *end,
 		     struct gs_post *p, int mastodon);
 

@@ -31,15 +31,19 @@
 
 #include "parser_int.h"
 
-void gs_parser_url_push(struct urllist *l, struct gs_str s, enum list_src src)
+void gs_parser_url_push(struct gs_parser *ps, struct urllist *l,
+			struct gs_str s, enum list_src src)
 {
 	if (!s.n)
 		return;
 	/* a URL is printed where a control character would be a second,
-	 * invisible URL: it is left out (only an escape can put one there) */
-	for (size_t i = 0; i < s.n; i++)
-		if ((unsigned char)s.p[i] < 0x20)
-			return;
+	 * invisible URL: it is left out (only an escape can put one there,
+	 * in a string decoded into the arena: the line's raw bytes are
+	 * checked first) */
+	if (s.p >= ps->arena.buf && s.p < ps->arena.buf + ps->arena.cap)
+		for (size_t i = 0; i < s.n; i++)
+			if ((unsigned char)s.p[i] < 0x20)
+				return;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->src[i] == src && l->v[i].n == s.n &&
 		    memcmp(l->v[i].p, s.p, s.n) == 0)
@@ -53,10 +57,8 @@ void gs_parser_url_push(struct urllist *l, struct gs_str s, enum list_src src)
 	}
 }
 
-void gs_parser_url_forget(struct urllist *l, enum list_src src)
+void gs_parser_url_drop(struct urllist *l, enum list_src src)
 {
-	if (!(l->srcs & 1u << src))
-		return;
 	size_t k = 0;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->src[i] != src) {
@@ -253,10 +255,13 @@ void gs_parser_links(struct gs_parser *ps, struct obj *o, const char *end,
 		     struct gs_post *p, int mastodon)
 {
 	p->nurls = 0;
+	p->urls_dropped = 0;
+	if (!p->ntags)
+		return;
 	p->urls_dropped = o->urls.dropped;
 	for (size_t i = 0; i < o->urls.n; i++)
 		post_url(p, o->urls.v[i]);
-	if (!mastodon || !p->ntags)
+	if (!mastodon)
 		return;
 	post_url(p, o->card_url);
 	if (!o->content_at)

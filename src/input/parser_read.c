@@ -301,7 +301,7 @@ static int lenient_string(struct gs_json *j, struct gs_str *out)
  * expanded_url, else unwound_url (v2, when Twitter followed the link),
  * else url; not a v2 entry with a media_key (the tweet's own photo or
  * video, which v1.1 lists apart, in entities.media). */
-static int read_urls(struct gs_json *j, struct urllist *l)
+static int read_urls(struct gs_parser *ps, struct gs_json *j, struct urllist *l)
 {
 	struct gs_str key;
 	int r;
@@ -337,7 +337,7 @@ static int read_urls(struct gs_json *j, struct urllist *l)
 		if (r < 0)
 			return r;
 		if (!media)
-			gs_parser_url_push(l,
+			gs_parser_url_push(ps, l,
 					   exp.n   ? exp
 					   : unw.n ? unw
 						   : url,
@@ -363,7 +363,7 @@ static int read_entities(struct gs_parser *ps, struct gs_json *j,
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
 		if (KEY(key, "urls"))
-			r = read_urls(j, urls);
+			r = read_urls(ps, j, urls);
 		else if (KEY(key, "hashtags"))
 			r = read_obj_array(ps, j, key, "text", "tag", tags,
 					   NULL, SRC_HASHTAGS);
@@ -473,6 +473,30 @@ static int read_ref(struct gs_parser *ps, struct gs_json *j, const char *want,
 	return r;
 }
 
+/* Whether a facet's feature whose "$type" value starts at at (NULL: it
+ * has none) is a link: compared as Bluesky writes it, decoded only when
+ * written otherwise (its escapes were never decoded: the arena has room). */
+static __attribute__((noinline)) int is_link(struct gs_parser *ps,
+					     const char *at, const char *end)
+{
+	static const char lit[] = "\"app.bsky.richtext.facet#link\"";
+	if (!at)
+		return 1;
+	while (at < end &&
+	       (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r'))
+		at++;
+	if ((size_t)(end - at) >= sizeof lit - 1 &&
+	    memcmp(at, lit, sizeof lit - 1) == 0)
+		return 1;
+	struct gs_json t;
+	struct gs_str v;
+	gs_json_init(&t, at, (size_t)(end - at), &ps->arena);
+	t.utf8_checked = 1;
+	return gs_json_peek(&t) == GS_JSON_STRING &&
+	       gs_json_string(&t, &v) == 0 &&
+	       GS_STR_IS(v, "app.bsky.richtext.facet#link");
+}
+
 /* Bluesky facets: tags, mentions and links from each feature. */
 static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
@@ -503,16 +527,17 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 								 ps, key)
 						       : r;
 				/* a link: its uri, unless its $type says it
-				 * is another feature */
-				struct gs_str ftype = {"", 0}, furi = {"", 0};
+				 * is another feature (looked at only then) */
+				const char *type_at = NULL;
+				struct gs_str furi = {"", 0};
 				while ((r = gs_json_object_next(j, &k2)) == 1) {
 					if (KEY(k2, "uri")) {
 						if ((r = lenient_string(j,
 									&furi)))
 							return r;
 					} else if (KEY(k2, "$type")) {
-						if ((r = lenient_string(
-							     j, &ftype)))
+						type_at = j->p;
+						if ((r = gs_json_skip(j)))
 							return r;
 					} else if (KEY(k2, "tag")) {
 						if ((r = gs_json_string(j, &v)))
@@ -540,10 +565,8 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 				}
 				if (r < 0)
 					return r;
-				if (!ftype.n ||
-				    GS_STR_IS(ftype,
-					      "app.bsky.richtext.facet#link"))
-					gs_parser_url_push(&o->urls, furi,
+				if (furi.n && is_link(ps, type_at, j->end))
+					gs_parser_url_push(ps, &o->urls, furi,
 							   SRC_FACETS);
 			}
 			if (r < 0)
@@ -684,10 +707,10 @@ static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 		gs_parser_split_at_uri(q, &o->quote_did, &rk);
 	}
 	if (GS_STR_IS(type, "app.bsky.embed.external"))
-		gs_parser_url_push(&o->urls, ext, SRC_EMBED);
+		gs_parser_url_push(ps, &o->urls, ext, SRC_EMBED);
 	else if (GS_STR_IS(type, "app.bsky.embed.recordWithMedia") &&
 		 GS_STR_IS(mtype, "app.bsky.embed.external"))
-		gs_parser_url_push(&o->urls, mext, SRC_EMBED);
+		gs_parser_url_push(ps, &o->urls, mext, SRC_EMBED);
 	return 0;
 }
 
