@@ -26,11 +26,12 @@ static const char help[] =
 	"relative standard error of 0.81% (shown as accounts_error).\n"
 	"Then the trends, as 'groundswell trends' finds them with its defaults:\n"
 	"tag, start, peak, end, status and score (--json: a \"trends\" array).\n"
+	"--json also gives each tag's most shared links and their domains\n"
+	"(\"urls\", \"domains\": up to 10 each, counts are lower bounds).\n"
 	"\n"
 	"  -n, --top N            tags listed (default 20; 0 for all)\n"
 	"      --html FILE        also write the report as a self-contained HTML\n"
-	"                         page with charts (- for stdout: the page only)\n"
-	CLI_COMMON_HELP;
+	"                         page with charts (- for stdout: the page only)\n" CLI_COMMON_HELP;
 
 static void summary_json(FILE *f, const struct gs_summary *s,
 			 const struct cli_common *c)
@@ -144,9 +145,35 @@ void json_tag_fields(FILE *f, const struct gs_tag_stats *t)
 		free(buf);
 }
 
-static void tag_json(FILE *f, const struct gs_tag_stats *t)
+/* Issue 12 part 4: the most shared links and domains of a tag, at most
+ * REPORT_LINKS of each ("urls": [{"url", "posts"}], "domains":
+ * [{"domain", "posts"}], posts the summaries' lower bounds). */
+#define REPORT_LINKS 10
+
+static void links_json(FILE *f, const struct gs_engine *e, const char *key)
+{
+	struct gs_count v[REPORT_LINKS];
+	for (int k = 0; k < 2; k++) {
+		size_t n = k ? gs_engine_domains(e, key, v, REPORT_LINKS)
+			     : gs_engine_urls(e, key, v, REPORT_LINKS);
+		fputs(k ? ",\"domains\":[" : ",\"urls\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? (k ? ",{\"domain\":" : ",{\"url\":")
+				: (k ? "{\"domain\":" : "{\"url\":"),
+			      f);
+			gs_json_str(f, v[i].name);
+			fprintf(f, ",\"posts\":%llu}",
+				(unsigned long long)v[i].count);
+		}
+		fputc(']', f);
+	}
+}
+
+static void tag_json(FILE *f, const struct gs_engine *e,
+		     const struct gs_tag_stats *t)
 {
 	json_tag_fields(f, t);
+	links_json(f, e, t->key);
 	fputc('}', f);
 }
 
@@ -348,7 +375,7 @@ int report_write(struct cli_common *c, size_t top, const char *html_path)
 		for (size_t i = 0; i < k; i++) {
 			if (i)
 				fputc(',', stdout);
-			tag_json(stdout, &v[i]);
+			tag_json(stdout, c->engine, &v[i]);
 		}
 		fputs("],\"trends\":[", stdout);
 		for (size_t i = 0; i < nev; i++) {

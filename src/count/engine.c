@@ -149,12 +149,10 @@ struct gs_engine *gs_engine_new_like(const struct gs_engine *e)
 static void topk_release(struct topk *t)
 {
 	free(t->v);
+	if (t->w == TOPK_VAR && t->vnames)
+		for (uint16_t i = 0; i < t->cap; i++)
+			free(t->vnames[i]);
 	free(t->names);
-}
-
-static size_t topk_bytes(const struct topk *t)
-{
-	return (size_t)t->cap * (sizeof *t->v + (t->names ? t->w : 0));
 }
 
 /* What gs_engine_memory() counts for one tag, the parts that grow while
@@ -468,7 +466,16 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 			if (!v)
 				return -1;
 			t->v = v;
-			if (name_w) {
+			if (name_w == TOPK_VAR) {
+				char **nm =
+					realloc(t->vnames, cap * sizeof *nm);
+				if (!nm)
+					return -1;
+				for (size_t i = t->cap; i < cap; i++)
+					nm[i] = NULL;
+				t->vnames = nm;
+				t->w = TOPK_VAR;
+			} else if (name_w) {
 				char *nm = realloc(t->names, cap * name_w);
 				if (!nm)
 					return -1;
@@ -518,10 +525,34 @@ static int id_before(struct gs_str id, const char *cur)
 	return c < 0 || (c == 0 && n < m);
 }
 
+/* Names entry i; a TOPK_VAR name is kept to URL_NAME_MAX - 1 bytes (the
+ * caller cuts it at a character's boundary first, and a domain shorter),
+ * and is NULL when out of memory. */
 static void set_name(struct topk *t, int i, const char *s, size_t n)
 {
 	if (i < 0 || !t->names)
 		return;
+	if (t->w == TOPK_VAR) {
+		char **d = &t->vnames[i];
+		if (n > URL_NAME_MAX - 1)
+			n = URL_NAME_MAX - 1;
+		size_t had = *d ? strlen(*d) : 0;
+		if (*d)
+			t->nb = (uint16_t)(t->nb - (had + 1));
+		/* a replaced name mostly has a neighbour's length: the
+		 * block is kept when it holds the new one */
+		char *c = *d && had >= n ? *d : realloc(*d, n + 1);
+		if (!c) {
+			free(*d);
+			*d = NULL;
+			return;
+		}
+		memcpy(c, s, n);
+		c[n] = 0;
+		*d = c;
+		t->nb = (uint16_t)(t->nb + n + 1);
+		return;
+	}
 	if (n >= t->w)
 		n = t->w - 1u;
 	char *d = topk_name(t, (size_t)i);
@@ -790,12 +821,12 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
 		for (size_t u = 0; lk && u < lk->nu; u++) {
 			int at = topk_add(&t->urls, URLS_K(e), lk->uh[u], 1,
-					  URL_NAME_MAX);
+					  TOPK_VAR);
 			set_name(&t->urls, at, lk->u[u].p, lk->u[u].n);
 		}
 		for (size_t u = 0; lk && u < lk->nd; u++) {
 			int at = topk_add(&t->doms, DOMS_K(e), lk->dh[u], 1,
-					  DOM_NAME_MAX);
+					  TOPK_VAR);
 			set_name(&t->doms, at, lk->d[u].p, lk->d[u].n);
 		}
 		if (repost_id.n) {
@@ -971,9 +1002,11 @@ static int topk_merge(struct topk *d, const struct topk *s, size_t k,
 			return GS_ENOMEM;
 		struct topk_ent *de = &d->v[at >= 0 ? at : -2 - at];
 		de->err = sat_add(de->err, s->v[i].err);
-		if (name_w && s->names)
-			set_name(d, at, topk_name(s, i),
-				 strlen(topk_name(s, i)));
+		if (name_w && s->names) {
+			const char *nm =
+				topk_name(s, i); /* NULL: out of memory */
+			set_name(d, at, nm ? nm : "", nm ? strlen(nm) : 0);
+		}
 	}
 	return 0;
 }
@@ -1008,8 +1041,8 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
 	    (r = topk_merge(&d->ment, &s->ment, MENTIONS_K(e), NAME_MAX_)) ||
 	    (r = topk_merge(&d->rep, &s->rep, 4, NAME_MAX_)) ||
-	    (r = topk_merge(&d->urls, &s->urls, URLS_K(e), URL_NAME_MAX)) ||
-	    (r = topk_merge(&d->doms, &s->doms, DOMS_K(e), DOM_NAME_MAX)))
+	    (r = topk_merge(&d->urls, &s->urls, URLS_K(e), TOPK_VAR)) ||
+	    (r = topk_merge(&d->doms, &s->doms, DOMS_K(e), TOPK_VAR)))
 		return r;
 	if (s->first_id && (s->first_id_ms < d->first_id_ms ||
 			    (s->first_id_ms == d->first_id_ms && d->first_id &&

@@ -356,9 +356,7 @@ void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m)
 		const struct topk *tk[6] = {&t->cot, &t->langs, &t->ment,
 					    &t->rep, &t->urls,	&t->doms};
 		for (int k = 0; k < 6; k++)
-			m->summaries +=
-				tk[k]->cap * (sizeof *tk[k]->v +
-					      (tk[k]->names ? tk[k]->w : 0));
+			m->summaries += topk_bytes(tk[k]);
 		for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
 			m->summaries += sizeof *t->sp[k] + t->sp[k]->n + 1;
 	}

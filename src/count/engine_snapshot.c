@@ -138,9 +138,10 @@ static void put_topk(struct gs_wr *w, const struct topk *k, size_t name_w)
 		gs_wr_u64(w, k->v[i].key);
 		gs_wr_u32(w, k->v[i].count);
 		gs_wr_u32(w, k->v[i].err);
-		if (name_w)
-			put_str8(w, k->names ? topk_name(k, i) : "",
-				 name_w - 1);
+		if (name_w) {
+			const char *nm = k->names ? topk_name(k, i) : NULL;
+			put_str8(w, nm ? nm : "", name_w - 1);
+		}
 	}
 }
 
@@ -348,8 +349,10 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 	return 0;
 }
 
+/* name_w: the width of the summary's names (0: none), or TOPK_VAR for
+ * names of up to var_max bytes each */
 static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
-		    size_t kmax, size_t name_w, int langs)
+		    size_t kmax, size_t name_w, size_t var_max, int langs)
 {
 	uint16_t n = gs_rd_u16(rd), cap = gs_rd_u16(rd);
 	FAIL_IF(rd->err || n > cap || cap > kmax || (n == 0 && cap != 0) ||
@@ -359,8 +362,12 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 	k->v = malloc(cap * sizeof *k->v);
 	if (!k->v)
 		return GS_ENOMEM;
-	if (name_w && !(k->names = calloc(cap, name_w)))
+	if (name_w == TOPK_VAR) {
+		if (!(k->vnames = calloc(cap, sizeof *k->vnames)))
+			return GS_ENOMEM;
+	} else if (name_w && !(k->names = calloc(cap, name_w))) {
 		return GS_ENOMEM;
+	}
 	k->w = (uint16_t)name_w;
 	k->cap = cap;
 	for (uint16_t i = 0; i < n; i++) {
@@ -370,7 +377,17 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 		v->err = gs_rd_u32(rd);
 		FAIL_IF(rd->err || v->err > v->count ||
 			(langs && (v->key == 0 || v->key > e->nlangs)));
-		if (name_w) {
+		if (name_w == TOPK_VAR) {
+			char buf[256];
+			int r = get_str8(rd, buf, var_max);
+			if (r)
+				return r;
+			size_t len = strlen(buf);
+			if (!(k->vnames[i] = malloc(len + 1)))
+				return GS_ENOMEM;
+			memcpy(k->vnames[i], buf, len + 1);
+			k->nb = (uint16_t)(k->nb + len + 1);
+		} else if (name_w) {
 			int r = get_str8(rd, topk_name(k, i), name_w - 1);
 			if (r)
 				return r;
@@ -442,14 +459,15 @@ static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot,
 		memcpy(t->first_id, s, idn);
 		t->first_id[idn] = 0;
 	}
-	if ((r = get_topk(rd, e, &t->cot, e->o.top_k, 0, 0)) ||
-	    (r = get_topk(rd, e, &t->langs, e->o.top_k, 0, 1)) ||
-	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), NAME_MAX_, 0)) ||
-	    (r = get_topk(rd, e, &t->rep, 4, NAME_MAX_, 0)))
+	if ((r = get_topk(rd, e, &t->cot, e->o.top_k, 0, 0, 0)) ||
+	    (r = get_topk(rd, e, &t->langs, e->o.top_k, 0, 0, 1)) ||
+	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), NAME_MAX_, 0, 0)) ||
+	    (r = get_topk(rd, e, &t->rep, 4, NAME_MAX_, 0, 0)))
 		return r;
-	if (version >= 2 &&
-	    ((r = get_topk(rd, e, &t->urls, URLS_K(e), URL_NAME_MAX, 0)) ||
-	     (r = get_topk(rd, e, &t->doms, DOMS_K(e), DOM_NAME_MAX, 0))))
+	if (version >= 2 && ((r = get_topk(rd, e, &t->urls, URLS_K(e), TOPK_VAR,
+					   URL_NAME_MAX - 1, 0)) ||
+			     (r = get_topk(rd, e, &t->doms, DOMS_K(e), TOPK_VAR,
+					   DOM_NAME_MAX - 1, 0))))
 		return r;
 	return 0;
 }
