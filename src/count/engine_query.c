@@ -247,7 +247,8 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 	qsort(tmp, n, sizeof *tmp, cmp_count);
 	if (n > max)
 		n = max;
-	memcpy(out, tmp, n * sizeof *tmp);
+	if (n) /* out may be NULL when max is 0 */
+		memcpy(out, tmp, n * sizeof *tmp);
 	return n;
 }
 
