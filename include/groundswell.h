@@ -87,6 +87,7 @@ enum gs_format gs_format_parse(const char *name);
 #define GS_POST_MAX_TAGS 32     /* tags kept per post; more are counted */
 #define GS_POST_MAX_MENTIONS 16 /* mentions kept per post */
 #define GS_POST_MAX_LANGS    3	/* Bluesky langs kept per post (its limit) */
+#define GS_POST_MAX_URLS     8	/* links kept per post; more are counted */
 
 enum gs_post_flags {
 	GS_POST_REPOST = 1, /* retweet, reblog, Bluesky repost */
@@ -132,6 +133,14 @@ struct gs_post {
 	struct gs_str quote_handle;    /* of quote_account, or empty */
 	struct gs_str
 		mention_handles[GS_POST_MAX_MENTIONS]; /* of mentions[i] */
+	/* issue 12 part 4: links. The URLs the post shares, as the platform
+	 * gives them (JSON- and, for Mastodon's HTML, entity-decoded), each
+	 * once; a repost carries the original's (a Bluesky repost none: it
+	 * names its original only). Read only for a post with tags: the
+	 * engine counts them per tag. */
+	size_t nurls;
+	size_t urls_dropped; /* distinct links beyond the cap */
+	struct gs_str urls[GS_POST_MAX_URLS];
 };
 
 /* ---- Parser ----------------------------------------------------------- */
@@ -507,6 +516,14 @@ size_t gs_engine_languages(const struct gs_engine *e, const char *key,
 			   struct gs_count *out, size_t max);
 size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max);
+/* Issue 12 part 4: the links a tag's posts shared, and their domains (the
+ * URL's host, lower-cased, without a leading "www."), most shared first,
+ * likewise: Space-Saving summaries of min(top_k, 10) URLs (kept to their
+ * first 255 bytes) and top_k domains, counts their lower bounds. */
+size_t gs_engine_urls(const struct gs_engine *e, const char *key,
+		      struct gs_count *out, size_t max);
+size_t gs_engine_domains(const struct gs_engine *e, const char *key,
+			 struct gs_count *out, size_t max);
 
 /* ---- Snapshots -------------------------------------------------------- */
 

@@ -21,7 +21,9 @@ static inline int post_equal(const struct gs_post *a, const struct gs_post *b)
 {
 	if (a->format != b->format || a->flags != b->flags ||
 	    a->time_ms != b->time_ms || a->ntags != b->ntags ||
-	    a->tags_dropped != b->tags_dropped || a->nmentions != b->nmentions)
+	    a->tags_dropped != b->tags_dropped ||
+	    a->nmentions != b->nmentions || a->nurls != b->nurls ||
+	    a->urls_dropped != b->urls_dropped)
 		return 0;
 	if (!str_same(a->id, b->id) || !str_same(a->account, b->account) ||
 	    !str_same(a->lang, b->lang) ||
@@ -44,6 +46,9 @@ static inline int post_equal(const struct gs_post *a, const struct gs_post *b)
 	for (size_t i = 0; i < a->nmentions; i++)
 		if (!str_same(a->mentions[i], b->mentions[i]) ||
 		    !str_same(a->mention_handles[i], b->mention_handles[i]))
+			return 0;
+	for (size_t i = 0; i < a->nurls; i++)
+		if (!str_same(a->urls[i], b->urls[i]))
 			return 0;
 	return 1;
 }

@@ -711,6 +711,14 @@ static void corrupt_engine(void)
 	TAP_OK(!b && err == GS_EFORMAT,
 	       "corrupt: version 9 refused with GS_EFORMAT");
 	gs_engine_free(b);
+	/* version 2's payload (links) read as version 1: bytes left over */
+	memcpy(c, s.p, s.n);
+	c[4] = 1;
+	fix_crc(c, s.n);
+	b = load_engine(c, s.n, &err);
+	TAP_OK(!b && err == GS_EFORMAT,
+	       "corrupt: a version 2 payload labelled version 1 refused");
+	gs_engine_free(b);
 	memcpy(c, s.p, s.n);
 	c[4] = 0;
 	fix_crc(c, s.n);

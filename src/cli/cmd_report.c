@@ -28,6 +28,8 @@ static const char help[] =
 	"relative standard error of 0.81% (shown as accounts_error).\n"
 	"Then the trends, as 'groundswell trends' finds them with its defaults:\n"
 	"tag, start, peak, end, status and score (--json: a \"trends\" array).\n"
+	"--json also gives each tag's most shared links and their domains\n"
+	"(\"urls\", \"domains\": up to 10 each, counts are lower bounds).\n"
 	"\n"
 	"  -n, --top N            tags listed (default 20; 0 for all; with\n"
 	"                         --tags or --tag: all listed)\n"
@@ -348,9 +350,37 @@ void json_tag_fields(FILE *f, const struct gs_tag_stats *t)
 		free(buf);
 }
 
-static void tag_json(FILE *f, const struct gs_tag_stats *t)
+/* Issue 12 part 4: the most shared links and domains of a tag, at most
+ * REPORT_LINKS of each ("urls": [{"url", "posts"}], "domains":
+ * [{"domain", "posts"}], posts the summaries' lower bounds). Under a
+ * pseudonymisation key (pseudo) no "urls": a link can name an account. */
+#define REPORT_LINKS 10
+
+static void links_json(FILE *f, const struct gs_engine *e, const char *key,
+		       int pseudo)
+{
+	struct gs_count v[REPORT_LINKS];
+	for (int k = pseudo ? 1 : 0; k < 2; k++) {
+		size_t n = k ? gs_engine_domains(e, key, v, REPORT_LINKS)
+			     : gs_engine_urls(e, key, v, REPORT_LINKS);
+		fputs(k ? ",\"domains\":[" : ",\"urls\":[", f);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? (k ? ",{\"domain\":" : ",{\"url\":")
+				: (k ? "{\"domain\":" : "{\"url\":"),
+			      f);
+			gs_json_str(f, v[i].name);
+			fprintf(f, ",\"posts\":%llu}",
+				(unsigned long long)v[i].count);
+		}
+		fputc(']', f);
+	}
+}
+
+static void tag_json(FILE *f, const struct gs_engine *e,
+		     const struct gs_tag_stats *t, int pseudo)
 {
 	json_tag_fields(f, t);
+	links_json(f, e, t->key, pseudo);
 	fputc('}', f);
 }
 
@@ -603,7 +633,7 @@ static int report_write_sel(struct cli_common *c, size_t top,
 		for (size_t i = 0; i < k; i++) {
 			if (i)
 				fputc(',', stdout);
-			tag_json(stdout, &rows[i]);
+			tag_json(stdout, c->engine, &rows[i], c->have_pseudo);
 		}
 		fputs("],\"trends\":[", stdout);
 		for (size_t i = 0; i < nev; i++) {

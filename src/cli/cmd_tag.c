@@ -20,12 +20,14 @@ static const char help[] =
 	"(with their error), first and last use, the peak bucket, the timeline\n"
 	"of posts and distinct accounts per bucket over the whole input (zero\n"
 	"buckets included; past 1048576 buckets it is shortened to the tag's own\n"
-	"span, and says so), the top co-occurring tags, languages and\n"
-	"most-mentioned accounts. --csv prints the timeline. In --json, \"tag\"\n"
+	"span, and says so), the top co-occurring tags, languages,\n"
+	"most-mentioned accounts, most shared links and their domains (counts\n"
+	"are lower bounds). --csv prints the timeline. In --json, \"tag\"\n"
 	"is the folded key (co-tags too), \"display\" its spelling. Exit status\n"
 	"1 when the tag was never used.\n"
 	"\n"
-	"  -n, --top N            co-tags, languages, mentions listed (default 10)\n" CLI_COMMON_HELP;
+	"  -n, --top N            co-tags, languages, mentions, links, domains\n"
+	"                         listed (default 10)\n" CLI_COMMON_HELP;
 
 /* kind: 0 co-tags (the folded key as "tag", and "display"), 1 languages,
  * 2 accounts (pseudonymised when asked) */
@@ -87,17 +89,23 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 	struct gs_count *cot = calloc(top + 1, sizeof *cot);
 	struct gs_count *lang = calloc(top + 1, sizeof *lang);
 	struct gs_count *ment = calloc(top + 1, sizeof *ment);
-	if (!cot || !lang || !ment) {
+	struct gs_count *url = calloc(top + 1, sizeof *url);
+	struct gs_count *dom = calloc(top + 1, sizeof *dom);
+	if (!cot || !lang || !ment || !url || !dom) {
 		free(tl);
 		free(cot);
 		free(lang);
 		free(ment);
+		free(url);
+		free(dom);
 		cli_error("out of memory");
 		return EXIT_USAGE;
 	}
 	size_t ncot = gs_engine_cotags(c->engine, t.key, cot, top);
 	size_t nlang = gs_engine_languages(c->engine, t.key, lang, top);
 	size_t nment = gs_engine_mentions(c->engine, t.key, ment, top);
+	size_t nurl = gs_engine_urls(c->engine, t.key, url, top);
+	size_t ndom = gs_engine_domains(c->engine, t.key, dom, top);
 	FILE *f = stdout;
 	char ts[32];
 	if (c->out == OUT_JSON) {
@@ -116,6 +124,11 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 		counts_json(f, "co_tags", cot, ncot, "tag", c, 0);
 		counts_json(f, "languages", lang, nlang, "language", c, 1);
 		counts_json(f, "mentions", ment, nment, "account", c, 2);
+		/* a link can name an account (a permalink holds a handle):
+		 * under a pseudonymisation key only the domains are given */
+		if (!c->have_pseudo)
+			counts_json(f, "urls", url, nurl, "url", c, 1);
+		counts_json(f, "domains", dom, ndom, "domain", c, 1);
 		fputs("}\n", f);
 	} else if (c->out == OUT_CSV) {
 		fputs("time,posts,accounts\n", f);
@@ -167,6 +180,18 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 				account_name(c, ment[i].name, buf),
 				(unsigned long long)ment[i].count);
 		}
+		fputs("\n  links     ", f);
+		if (c->have_pseudo)
+			fputs(" not shown under a pseudonymisation key (a link "
+			      "can name an account)",
+			      f);
+		for (size_t i = 0; i < nurl && !c->have_pseudo; i++)
+			fprintf(f, " %s (%llu)", url[i].name,
+				(unsigned long long)url[i].count);
+		fputs("\n  domains   ", f);
+		for (size_t i = 0; i < ndom; i++)
+			fprintf(f, " %s (%llu)", dom[i].name,
+				(unsigned long long)dom[i].count);
 		fputs("\n\n  bucket (UTC)            posts   accounts\n", f);
 		uint64_t max = 1;
 		for (ptrdiff_t i = 0; i < ntl; i++)
@@ -190,6 +215,8 @@ static int print_tag(struct cli_common *c, const char *tag, size_t top)
 	free(cot);
 	free(lang);
 	free(ment);
+	free(url);
+	free(dom);
 	return 0;
 }
 

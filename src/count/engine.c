@@ -12,12 +12,15 @@
  *   to 2^p/16 accounts, then HyperLogLog with relative standard error
  *   1.04/sqrt(2^p)), a timeline of the buckets in which it was used (sorted
  *   array of non-empty buckets, each with a post count and its own small
- *   sketch), its first 4 spellings, the id of its earliest post, and four
+ *   sketch), its first 4 spellings, the id of its earliest post, and six
  *   Space-Saving summaries (Metwally et al. 2005): co-occurring tags and
- *   languages (top_k each), mentioned accounts (at most 10, with their ids)
- *   and reposted posts (4, with their ids). A tag "global" outside the table
- *   holds the timeline of all posts; languages are interned (at most 1,024,
- *   15 bytes each) so that summaries key them by a small id.
+ *   languages (top_k each), mentioned accounts (at most 10, with their ids),
+ *   reposted posts (4, with their ids), and (issue 12 part 4) the links its
+ *   posts shared (at most 10, with their URLs) and their domains (top_k,
+ *   with their names), which grow only for tags whose posts carry links.
+ *   Reposts count for all six, as for the tag's posts. A tag "global" outside
+ * the table holds the timeline of all posts; languages are interned (at most
+ * 1,024, 15 bytes each) so that summaries key them by a small id.
  *
  * Memory bound
  *   At most max_tags tags are tracked. When a post's tags would exceed
@@ -155,21 +158,30 @@ void gs_engine_keep_handles(struct gs_engine *e, int on)
 static void topk_release(struct topk *t)
 {
 	free(t->v);
+	if (t->w == TOPK_VAR && t->vnames)
+		for (uint16_t i = 0; i < t->cap; i++)
+			free(t->vnames[i]);
 	free(t->names);
 }
 
-static size_t topk_bytes(const struct topk *t)
-{
-	return (size_t)t->cap * (sizeof *t->v + (t->names ? NAME_MAX_ : 0));
-}
-
 /* What gs_engine_memory() counts for one tag, the parts that grow while
- * counting (see count_tags). */
-static size_t tag_growing_bytes(const struct tag *t)
+ * counting (see count_tags): those every post may grow, and the links'
+ * summaries, which only a post with links grows. */
+static size_t tag_post_bytes(const struct tag *t)
 {
 	return gs_hll_bytes(&t->accounts) + t->tl_cap * sizeof *t->tl +
-	       topk_bytes(&t->cot) + topk_bytes(&t->langs) + topk_bytes(&t->ment) +
-	       topk_bytes(&t->rep);
+	       topk_bytes(&t->cot) + topk_bytes(&t->langs) +
+	       topk_bytes(&t->ment) + topk_bytes(&t->rep);
+}
+
+static size_t tag_link_bytes(const struct tag *t)
+{
+	return topk_bytes(&t->urls) + topk_bytes(&t->doms);
+}
+
+static size_t tag_growing_bytes(const struct tag *t)
+{
+	return tag_post_bytes(t) + tag_link_bytes(t);
 }
 
 static size_t tag_bytes(const struct tag *t)
@@ -195,6 +207,8 @@ static void tag_free(struct tag *t)
 	topk_release(&t->langs);
 	topk_release(&t->ment);
 	topk_release(&t->rep);
+	topk_release(&t->urls);
+	topk_release(&t->doms);
 	free(t->first_id);
 	free(t);
 }
@@ -441,11 +455,12 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 /* ---- per-tag summaries ------------------------------------------------- */
 
 /* Space-Saving: add w to key; when full, the smallest entry is replaced and
- * the newcomer inherits its count. Returns the index of a new or replaced
- * entry (whose name the caller sets), -2 - the index of an existing one, or
- * -1 when out of memory. */
+ * the newcomer inherits its count. Entries carry a name of name_w bytes
+ * (0: none), the same for a summary's life. Returns the index of a new or
+ * replaced entry (whose name the caller sets), -2 - the index of an
+ * existing one, or -1 when out of memory. */
 static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
-		    int with_names)
+		    size_t name_w)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].key == key) {
@@ -461,11 +476,21 @@ static int topk_add(struct topk *t, size_t k, uint64_t key, uint64_t w,
 			if (!v)
 				return -1;
 			t->v = v;
-			if (with_names) {
-				char(*nm)[NAME_MAX_] = realloc(t->names, cap * sizeof *nm);
+			if (name_w == TOPK_VAR) {
+				char **nm =
+					realloc(t->vnames, cap * sizeof *nm);
+				if (!nm)
+					return -1;
+				for (size_t i = t->cap; i < cap; i++)
+					nm[i] = NULL;
+				t->vnames = nm;
+				t->w = TOPK_VAR;
+			} else if (name_w) {
+				char *nm = realloc(t->names, cap * name_w);
 				if (!nm)
 					return -1;
 				t->names = nm;
+				t->w = (uint16_t)name_w;
 			}
 			t->cap = (uint16_t)cap;
 		}
@@ -510,14 +535,39 @@ static int id_before(struct gs_str id, const char *cur)
 	return c < 0 || (c == 0 && n < m);
 }
 
+/* Names entry i; a TOPK_VAR name is kept to URL_NAME_MAX - 1 bytes (the
+ * caller cuts it at a character's boundary first, and a domain shorter),
+ * and is NULL when out of memory. */
 static void set_name(struct topk *t, int i, const char *s, size_t n)
 {
 	if (i < 0 || !t->names)
 		return;
-	if (n >= NAME_MAX_)
-		n = NAME_MAX_ - 1;
-	memcpy(t->names[i], s, n);
-	t->names[i][n] = 0;
+	if (t->w == TOPK_VAR) {
+		char **d = &t->vnames[i];
+		if (n > URL_NAME_MAX - 1)
+			n = URL_NAME_MAX - 1;
+		size_t had = *d ? strlen(*d) : 0;
+		if (*d)
+			t->nb = (uint16_t)(t->nb - (had + 1));
+		/* a replaced name mostly has a neighbour's length: the
+		 * block is kept when it holds the new one */
+		char *c = *d && had >= n ? *d : realloc(*d, n + 1);
+		if (!c) {
+			free(*d);
+			*d = NULL;
+			return;
+		}
+		memcpy(c, s, n);
+		c[n] = 0;
+		*d = c;
+		t->nb = (uint16_t)(t->nb + n + 1);
+		return;
+	}
+	if (n >= t->w)
+		n = t->w - 1u;
+	char *d = topk_name(t, (size_t)i);
+	memcpy(d, s, n);
+	d[n] = 0;
 }
 
 static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
@@ -610,13 +660,113 @@ static void repost_remember(struct gs_engine *e, uint64_t key,
 	(void)gs_repost_cache_put(&e->rc, &r);
 }
 
+/* ---- links (issue 12 part 4) ------------------------------------------- */
+
+/* A post's links as its tags count them: each URL kept to
+ * URL_NAME_MAX - 1 bytes and its domain to DOM_NAME_MAX - 1 (at a
+ * character's boundary: what is shown is what is counted), hashed once,
+ * each once a post. */
+struct links {
+	size_t nu, nd;
+	struct gs_str u[GS_POST_MAX_URLS], d[GS_POST_MAX_URLS];
+	uint64_t uh[GS_POST_MAX_URLS], dh[GS_POST_MAX_URLS];
+	char dbuf[GS_POST_MAX_URLS][DOM_NAME_MAX];
+};
+
+/* n cut to at most max bytes, not inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
+/* The domain of a URL into out[DOM_NAME_MAX]: the host of scheme://host,
+ * without user, port or a trailing dot, ASCII lower-cased, without a
+ * leading "www." (www.example.org and example.org are one site to a
+ * reader; other subdomains stay apart); IDNs as given (punycode or not).
+ * Its length, 0 when the URL has no host. */
+static size_t url_domain(struct gs_str u, char *out)
+{
+	size_t i = 0;
+	while (i < u.n && i < 32 &&
+	       ((u.p[i] >= 'a' && u.p[i] <= 'z') ||
+		(u.p[i] >= 'A' && u.p[i] <= 'Z') ||
+		(i && ((u.p[i] >= '0' && u.p[i] <= '9') || u.p[i] == '+' ||
+		       u.p[i] == '-' || u.p[i] == '.'))))
+		i++;
+	if (!i || i + 3 > u.n || memcmp(u.p + i, "://", 3) != 0)
+		return 0;
+	const char *h = u.p + i + 3, *e = h;
+	while (e < u.p + u.n && *e != '/' && *e != '?' && *e != '#' &&
+	       *e != '\\')
+		e++;
+	for (const char *q = h; q < e; q++)
+		if (*q == '@')
+			h = q + 1;
+	if (h < e && *h == '[') {
+		const char *c = memchr(h, ']', (size_t)(e - h));
+		if (c)
+			e = c + 1;
+	} else {
+		const char *c = e;
+		while (c > h && c[-1] >= '0' && c[-1] <= '9')
+			c--;
+		if (c > h && c[-1] == ':')
+			e = c - 1;
+	}
+	if (e > h && e[-1] == '.')
+		e--;
+	if (e - h > 4 && (h[0] | 32) == 'w' && (h[1] | 32) == 'w' &&
+	    (h[2] | 32) == 'w' && h[3] == '.')
+		h += 4;
+	size_t n = utf8_cut(h, (size_t)(e - h), DOM_NAME_MAX - 1);
+	for (size_t k = 0; k < n; k++)
+		out[k] = h[k] >= 'A' && h[k] <= 'Z' ? (char)(h[k] + 32) : h[k];
+	out[n] = 0;
+	return n;
+}
+
+static void links_of(const struct gs_post *p, struct links *l)
+{
+	l->nu = l->nd = 0;
+	for (size_t i = 0; i < p->nurls && i < GS_POST_MAX_URLS; i++) {
+		struct gs_str u = p->urls[i];
+		u.n = utf8_cut(u.p, u.n, URL_NAME_MAX - 1);
+		if (!u.n)
+			continue;
+		uint64_t h = XXH3_64bits(u.p, u.n);
+		size_t k;
+		for (k = 0; k < l->nu && l->uh[k] != h; k++)
+			;
+		if (k < l->nu)
+			continue;
+		l->u[l->nu] = u;
+		l->uh[l->nu++] = h;
+		size_t dn = url_domain(u, l->dbuf[l->nd]);
+		if (!dn)
+			continue;
+		h = XXH3_64bits(l->dbuf[l->nd], dn);
+		for (k = 0; k < l->nd && l->dh[k] != h; k++)
+			;
+		if (k < l->nd)
+			continue;
+		l->d[l->nd].p = l->dbuf[l->nd];
+		l->d[l->nd].n = dn;
+		l->dh[l->nd++] = h;
+	}
+}
+
 /* ---- counting ---------------------------------------------------------- */
 
 /* Counts one post for its (distinct) tags. */
 static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		      uint64_t ah, int64_t time_ms, unsigned flags,
 		      uint64_t lid, const struct gs_str *mentions,
-		      size_t nmentions, struct gs_str id, struct gs_str repost_id)
+		      size_t nmentions, struct gs_str id,
+		      struct gs_str repost_id, const struct links *lk)
 {
 	int r;
 	int repost = (flags & GS_POST_REPOST) != 0;
@@ -646,7 +796,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 	}
 	for (size_t i = 0; i < nt; i++) {
 		struct tag *t = tags[i];
-		size_t grown = tag_growing_bytes(t);
+		size_t grown = tag_post_bytes(t) + (lk ? tag_link_bytes(t) : 0);
 		t->posts++;
 		if (repost)
 			t->reposts++;
@@ -676,15 +826,28 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
 		for (size_t m = 0; m < nmentions; m++) {
 			struct gs_str id = mentions[m];
-			int at = topk_add(&t->ment, MENTIONS_K(e),
-					  XXH3_64bits(id.p, id.n), 1, 1);
+			int at =
+				topk_add(&t->ment, MENTIONS_K(e),
+					 XXH3_64bits(id.p, id.n), 1, NAME_MAX_);
 			set_name(&t->ment, at, id.p, id.n);
 		}
 		for (size_t k = 0; k < nt; k++)
 			if (k != i)
 				topk_add(&t->cot, e->o.top_k, tags[k]->hash, 1, 0);
+		for (size_t u = 0; lk && u < lk->nu; u++) {
+			int at = topk_add(&t->urls, URLS_K(e), lk->uh[u], 1,
+					  TOPK_VAR);
+			set_name(&t->urls, at, lk->u[u].p, lk->u[u].n);
+		}
+		for (size_t u = 0; lk && u < lk->nd; u++) {
+			int at = topk_add(&t->doms, DOMS_K(e), lk->dh[u], 1,
+					  TOPK_VAR);
+			set_name(&t->doms, at, lk->d[u].p, lk->d[u].n);
+		}
 		if (repost_id.n) {
-			int at = topk_add(&t->rep, 4, XXH3_64bits(repost_id.p, repost_id.n), 1, 1);
+			int at = topk_add(&t->rep, 4,
+					  XXH3_64bits(repost_id.p, repost_id.n),
+					  1, NAME_MAX_);
 			set_name(&t->rep, at, repost_id.p, repost_id.n);
 		} else if (id.n && !repost &&
 			   (time_ms < t->first_id_ms ||
@@ -694,7 +857,8 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			set_first_id(t, id.p, id.n, time_ms);
 			e->mem += t->first_id ? strlen(t->first_id) + 1 : 0;
 		}
-		e->mem += tag_growing_bytes(t) - grown;
+		e->mem += tag_post_bytes(t) + (lk ? tag_link_bytes(t) : 0) -
+			  grown;
 	}
 	return 0;
 }
@@ -833,8 +997,14 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 		if (p->post_rkey.n && nt)
 			repost_remember(e, bkey, tags, slots, nt);
 	}
-	r = count_tags(e, tags, nt, ah, p->time_ms, p->flags, lang_id(e, p->lang),
-		       p->mentions, p->nmentions, p->id, p->repost_id);
+	struct links lk, *lkp = NULL;
+	if (nt && p->nurls) {
+		links_of(p, &lk);
+		lkp = &lk;
+	}
+	r = count_tags(e, tags, nt, ah, p->time_ms, p->flags,
+		       lang_id(e, p->lang), p->mentions, p->nmentions, p->id,
+		       p->repost_id, lkp);
 	/* the mentioned accounts' handles, for the tags' mentioned lists */
 	if (!r && nt && p->nmentions && e->keep_handles)
 		r = gs_handles_note_post(&e->handles, p, GS_HANDLES_MENTIONS);
@@ -846,16 +1016,19 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 /* ---- merge ------------------------------------------------------------- */
 
 static int topk_merge(struct topk *d, const struct topk *s, size_t k,
-		      int names)
+		      size_t name_w)
 {
 	for (uint16_t i = 0; i < s->n; i++) {
-		int at = topk_add(d, k, s->v[i].key, s->v[i].count, names);
+		int at = topk_add(d, k, s->v[i].key, s->v[i].count, name_w);
 		if (at == -1)
 			return GS_ENOMEM;
 		struct topk_ent *de = &d->v[at >= 0 ? at : -2 - at];
 		de->err = sat_add(de->err, s->v[i].err);
-		if (names && s->names)
-			set_name(d, at, s->names[i], strlen(s->names[i]));
+		if (name_w && s->names) {
+			const char *nm =
+				topk_name(s, i); /* NULL: out of memory */
+			set_name(d, at, nm ? nm : "", nm ? strlen(nm) : 0);
+		}
 	}
 	return 0;
 }
@@ -890,8 +1063,10 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
 		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
-	    (r = topk_merge(&d->ment, &s->ment, MENTIONS_K(e), 1)) ||
-	    (r = topk_merge(&d->rep, &s->rep, 4, 1)))
+	    (r = topk_merge(&d->ment, &s->ment, MENTIONS_K(e), NAME_MAX_)) ||
+	    (r = topk_merge(&d->rep, &s->rep, 4, NAME_MAX_)) ||
+	    (r = topk_merge(&d->urls, &s->urls, URLS_K(e), TOPK_VAR)) ||
+	    (r = topk_merge(&d->doms, &s->doms, DOMS_K(e), TOPK_VAR)))
 		return r;
 	if (s->first_id && (s->first_id_ms < d->first_id_ms ||
 			    (s->first_id_ms == d->first_id_ms && d->first_id &&
@@ -923,6 +1098,10 @@ static void tag_shed(struct tag *t)
 	topk_release(&t->langs);
 	topk_release(&t->ment);
 	topk_release(&t->rep);
+	topk_release(&t->urls);
+	topk_release(&t->doms);
+	memset(&t->urls, 0, sizeof t->urls);
+	memset(&t->doms, 0, sizeof t->doms);
 	memset(&t->cot, 0, sizeof t->cot);
 	memset(&t->langs, 0, sizeof t->langs);
 	memset(&t->ment, 0, sizeof t->ment);
@@ -984,7 +1163,8 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		}
 		struct gs_str none = {"", 0};
 		if ((r = count_tags(dst, tags, nt, pd->engine.ah, pd->time_ms,
-				    GS_POST_REPOST, lid, NULL, 0, none, none)))
+				    GS_POST_REPOST, lid, NULL, 0, none, none,
+				    NULL)))
 			return r;
 		resolved++;
 	}

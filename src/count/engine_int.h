@@ -37,6 +37,16 @@
 #define NAME_MAX_     40
 /* Mentioned accounts carry their id (40 bytes): fewer of them are kept. */
 #define MENTIONS_K(e) ((e)->o.top_k < 10 ? (e)->o.top_k : 10)
+/* Issue 12 part 4: shared links carry their URL, kept to its first 255
+ * bytes at a character's boundary (and counted as kept), and domains their
+ * host, kept to 63: names of any length, each its own allocation
+ * (TOPK_VAR), as a rare tag's one link would waste most of a fixed width;
+ * as many of each as mentions. */
+#define TOPK_VAR     0xFFFF
+#define URL_NAME_MAX 256
+#define DOM_NAME_MAX 64
+#define URLS_K(e)    MENTIONS_K(e)
+#define DOMS_K(e)    MENTIONS_K(e)
 
 /* What the memory bound shrinks first (engine.c, compact): the
  * distinct-account sketches of buckets at least COMPACT_AGE_MS older than
@@ -60,12 +70,36 @@ struct topk_ent {
 };
 
 /* A Space-Saving summary of at most k entries (k is the caller's: top_k,
- * MENTIONS_K or 4), unsorted. */
+ * MENTIONS_K, URLS_K or 4), unsorted. */
 struct topk {
 	uint16_t n, cap; /* cap grows 2, 4, 8... up to k: most tags are rare */
+	uint16_t w;	 /* bytes of a name (0: none; TOPK_VAR: each its own
+			    allocation; set with the names) */
+	uint16_t nb;	 /* TOPK_VAR: the bytes of the names held */
 	struct topk_ent *v;
-	char (*names)[NAME_MAX_]; /* mentions and examples: the id */
+	union {
+		char *names;   /* cap names of w bytes: mentions and examples
+				  the id (NAME_MAX_) */
+		char **vnames; /* TOPK_VAR: cap names, NULL or malloc'ed (links
+				  the URL, domains the host) */
+	};
 };
+
+/* The name of entry i (a NUL-terminated string; NULL when a TOPK_VAR name
+ * could not be allocated). */
+static inline char *topk_name(const struct topk *t, size_t i)
+{
+	return t->w == TOPK_VAR ? t->vnames[i] : t->names + i * t->w;
+}
+
+/* What gs_engine_memory() counts for a summary. */
+static inline size_t topk_bytes(const struct topk *t)
+{
+	if (t->w == TOPK_VAR)
+		return (size_t)t->cap * (sizeof *t->v + sizeof *t->vnames) +
+		       t->nb;
+	return (size_t)t->cap * (sizeof *t->v + (t->names ? t->w : 0));
+}
 
 struct bucket {
 	int64_t t; /* bucket start, ms */
@@ -94,6 +128,7 @@ struct tag {
 	 * life (the repost cache keeps slot numbers) */
 	struct spelling *sp[SPELLINGS_MAX];
 	struct topk cot, langs, ment, rep; /* rep: reposted post ids */
+	struct topk urls, doms; /* issue 12 part 4: links, their domains */
 	int64_t first_id_ms;
 	char *first_id; /* id of the earliest post, or NULL */
 	uint16_t keylen;

@@ -221,7 +221,7 @@ static int cmp_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-enum { TK_COT, TK_LANG, TK_MENT };
+enum { TK_COT, TK_LANG, TK_MENT, TK_URL, TK_DOM };
 
 static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		       struct gs_count *out, size_t max)
@@ -231,6 +231,8 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		return 0;
 	const struct topk *k = which == TK_COT	  ? &t->cot
 			       : which == TK_LANG ? &t->langs
+			       : which == TK_URL  ? &t->urls
+			       : which == TK_DOM  ? &t->doms
 						  : &t->ment;
 	struct gs_count tmp[1024];
 	size_t n = 0;
@@ -246,7 +248,7 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 		} else if (which == TK_LANG) {
 			name = e->langs[k->v[i].key - 1];
 		} else {
-			name = k->names[i];
+			name = topk_name(k, i);
 		}
 		/* Space-Saving guarantees count - err; entries that only hold
 		 * an inherited count say nothing and are left out */
@@ -262,7 +264,8 @@ static size_t topk_out(const struct gs_engine *e, const char *key, int which,
 	qsort(tmp, n, sizeof *tmp, cmp_count);
 	if (n > max)
 		n = max;
-	memcpy(out, tmp, n * sizeof *tmp);
+	if (n) /* out may be NULL when max is 0 */
+		memcpy(out, tmp, n * sizeof *tmp);
 	return n;
 }
 
@@ -287,6 +290,18 @@ size_t gs_engine_mentions(const struct gs_engine *e, const char *key,
 			  struct gs_count *out, size_t max)
 {
 	return topk_out(e, key, TK_MENT, out, max);
+}
+
+size_t gs_engine_urls(const struct gs_engine *e, const char *key,
+		      struct gs_count *out, size_t max)
+{
+	return topk_out(e, key, TK_URL, out, max);
+}
+
+size_t gs_engine_domains(const struct gs_engine *e, const char *key,
+			 struct gs_count *out, size_t max)
+{
+	return topk_out(e, key, TK_DOM, out, max);
 }
 
 int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
@@ -326,7 +341,7 @@ size_t gs_engine_examples(const struct gs_engine *e, const char *key,
 	for (uint16_t i = 0; i < t->rep.n && n < 8; i++) {
 		if (t->rep.v[i].count == t->rep.v[i].err)
 			continue;
-		tmp[n].name = tmp[n].display = t->rep.names[i];
+		tmp[n].name = tmp[n].display = topk_name(&t->rep, i);
 		tmp[n].count = t->rep.v[i].count - t->rep.v[i].err;
 		n++;
 	}
@@ -361,12 +376,10 @@ void gs_engine_memory(const struct gs_engine *e, struct gs_memory *m)
 		m->timelines += t->tl_cap * sizeof *t->tl;
 		for (uint32_t k = 0; k < t->tl_n; k++)
 			m->timeline_sketches += gs_hll_bytes(&t->tl[k].acc);
-		const struct topk *tk[4] = {&t->cot, &t->langs, &t->ment,
-					    &t->rep};
-		for (int k = 0; k < 4; k++)
-			m->summaries +=
-				tk[k]->cap * (sizeof *tk[k]->v +
-					      (tk[k]->names ? NAME_MAX_ : 0));
+		const struct topk *tk[6] = {&t->cot, &t->langs, &t->ment,
+					    &t->rep, &t->urls,	&t->doms};
+		for (int k = 0; k < 6; k++)
+			m->summaries += topk_bytes(tk[k]);
 		for (int k = 0; k < SPELLINGS_MAX && t->sp[k]; k++)
 			m->summaries += sizeof *t->sp[k] + t->sp[k]->n + 1;
 	}

@@ -20,9 +20,9 @@
  * read error GS_EIO. A change of layout is a new version number; the
  * previous version is still read (SNAP_VERSION_OLDEST).
  *
- * Payload, version 2 (version 1 lacks a bucket's reposts and replies and
- * the handles; it is still read, with those 0 or empty) (u8/u16/u32/u64/
- * i64/f64; "hll" is a sketch as
+ * Payload, version 2 (version 1 lacks a bucket's reposts and replies,
+ * the handles, and the tags' links and domains; it is still read, with
+ * those 0 or empty) (u8/u16/u32/u64/i64/f64; "hll" is a sketch as
  * gs_hll_encode() writes it: 7-byte header, then registers or members with
  * their table slots):
  *   options   i64 bucket_ms, u64 max_tags, u32 hll_p, u32 bucket_hll_p,
@@ -45,11 +45,15 @@
  *             hll accounts, timeline, u8 nspellings, each (u64 count,
  *             u16 n, bytes), u8 first_id length (0xFF: none) + bytes,
  *             topk co-tags, languages, mentions (with names), reposted
- *             posts (with names)
+ *             posts (with names), and since version 2 (issue 12 part 4)
+ *             topk links (with names: URLs), domains (with names); a
+ *             version 1 tag loads without them
  *   timeline  u32 n, u32 cap, n x (i64 bucket start, u64 posts,
  *             [version 2: u32 reposts, u32 replies,] hll)
  *   topk      u16 n, u16 cap, n x (u64 key, u32 count, u32 err
- *             [, u8 len, name])
+ *             [, u8 len, name]); a name is less than NAME_MAX_ bytes
+ *             (mentions, reposted posts), URL_NAME_MAX (links) or
+ *             DOM_NAME_MAX (domains)
  *   ring      u64 cap (0: not allocated yet), u64 n, u64 head, the n
  *             entries by position in the ring (the oldest is at head):
  *             u64 key, u8 ntags, ntags x (u8 spelling slot, u64 tag hash);
@@ -71,7 +75,8 @@
  * GS_EUSAGE, so that what is saved can always be loaded. Every count is
  * checked against what the engine can produce (capacities against their
  * growth rules; at most 4 spellings, top_k summary entries, 1,024
- * languages, 2^20 pending reposts; names < NAME_MAX_ bytes without NUL;
+ * languages, 2^20 pending reposts; names shorter than their summary's
+ * width, without NUL;
  * keys of 1..GS_TAG_MAX bytes whose xxh3 is the stored hash) and against
  * the bytes left before anything is allocated, so memory stays within a
  * small multiple of the file's size: the table is paid for by its bitmap
@@ -96,8 +101,9 @@
 #include "snapio.h"
 
 /* 2 (issue 12): a bucket's u32 reposts, replies after its posts (part 3);
- * the handles of mentioned accounts (part 1). Version 1 is still read
- * (its buckets' reposts and replies read as 0, no handles). */
+ * the handles of mentioned accounts (part 1); the tags' links and
+ * domains (part 4). Version 1 is still read (its buckets' reposts and
+ * replies read as 0, no handles, no links). */
 #define SNAP_VERSION	      2
 #define SNAP_VERSION_OLDEST   1
 #define SNAP_MAX_REPOST_CACHE (1u << 22)
@@ -134,7 +140,8 @@ static void put_timeline(struct gs_wr *w, const struct tag *t)
 	}
 }
 
-static void put_topk(struct gs_wr *w, const struct topk *k, int names)
+/* name_w: the width of the summary's names (0: none) */
+static void put_topk(struct gs_wr *w, const struct topk *k, size_t name_w)
 {
 	gs_wr_u16(w, k->n);
 	gs_wr_u16(w, k->cap);
@@ -142,8 +149,10 @@ static void put_topk(struct gs_wr *w, const struct topk *k, int names)
 		gs_wr_u64(w, k->v[i].key);
 		gs_wr_u32(w, k->v[i].count);
 		gs_wr_u32(w, k->v[i].err);
-		if (names)
-			put_str8(w, k->names ? k->names[i] : "", NAME_MAX_ - 1);
+		if (name_w) {
+			const char *nm = k->names ? topk_name(k, i) : NULL;
+			put_str8(w, nm ? nm : "", name_w - 1);
+		}
 	}
 }
 
@@ -177,8 +186,10 @@ static void put_tag(struct gs_wr *w, const struct tag *t)
 		gs_wr_u8(w, 0xFF);
 	put_topk(w, &t->cot, 0);
 	put_topk(w, &t->langs, 0);
-	put_topk(w, &t->ment, 1);
-	put_topk(w, &t->rep, 1);
+	put_topk(w, &t->ment, NAME_MAX_);
+	put_topk(w, &t->rep, NAME_MAX_);
+	put_topk(w, &t->urls, URL_NAME_MAX);
+	put_topk(w, &t->doms, DOM_NAME_MAX);
 }
 
 static void engine_body(struct gs_wr *w, const void *obj)
@@ -361,8 +372,10 @@ static int get_timeline(struct gs_rd *rd, const struct gs_engine *e,
 	return 0;
 }
 
+/* name_w: the width of the summary's names (0: none), or TOPK_VAR for
+ * names of up to var_max bytes each */
 static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
-		    size_t kmax, int names, int langs)
+		    size_t kmax, size_t name_w, size_t var_max, int langs)
 {
 	uint16_t n = gs_rd_u16(rd), cap = gs_rd_u16(rd);
 	FAIL_IF(rd->err || n > cap || cap > kmax || (n == 0 && cap != 0) ||
@@ -372,8 +385,13 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 	k->v = malloc(cap * sizeof *k->v);
 	if (!k->v)
 		return GS_ENOMEM;
-	if (names && !(k->names = calloc(cap, sizeof *k->names)))
+	if (name_w == TOPK_VAR) {
+		if (!(k->vnames = calloc(cap, sizeof *k->vnames)))
+			return GS_ENOMEM;
+	} else if (name_w && !(k->names = calloc(cap, name_w))) {
 		return GS_ENOMEM;
+	}
+	k->w = (uint16_t)name_w;
 	k->cap = cap;
 	for (uint16_t i = 0; i < n; i++) {
 		struct topk_ent *v = &k->v[i];
@@ -382,8 +400,18 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 		v->err = gs_rd_u32(rd);
 		FAIL_IF(rd->err || v->err > v->count ||
 			(langs && (v->key == 0 || v->key > e->nlangs)));
-		if (names) {
-			int r = get_str8(rd, k->names[i], NAME_MAX_ - 1);
+		if (name_w == TOPK_VAR) {
+			char buf[256];
+			int r = get_str8(rd, buf, var_max);
+			if (r)
+				return r;
+			size_t len = strlen(buf);
+			if (!(k->vnames[i] = malloc(len + 1)))
+				return GS_ENOMEM;
+			memcpy(k->vnames[i], buf, len + 1);
+			k->nb = (uint16_t)(k->nb + len + 1);
+		} else if (name_w) {
+			int r = get_str8(rd, topk_name(k, i), name_w - 1);
 			if (r)
 				return r;
 		}
@@ -394,7 +422,8 @@ static int get_topk(struct gs_rd *rd, const struct gs_engine *e, struct topk *k,
 
 /* Reads one tag into a new struct placed at *slot at once, so that a
  * failure part-way leaves it to gs_engine_free(). */
-static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot)
+static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot,
+		   uint32_t version)
 {
 	uint64_t hash = gs_rd_u64(rd);
 	uint16_t keylen = gs_rd_u16(rd);
@@ -453,15 +482,20 @@ static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot)
 		memcpy(t->first_id, s, idn);
 		t->first_id[idn] = 0;
 	}
-	if ((r = get_topk(rd, e, &t->cot, e->o.top_k, 0, 0)) ||
-	    (r = get_topk(rd, e, &t->langs, e->o.top_k, 0, 1)) ||
-	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), 1, 0)) ||
-	    (r = get_topk(rd, e, &t->rep, 4, 1, 0)))
+	if ((r = get_topk(rd, e, &t->cot, e->o.top_k, 0, 0, 0)) ||
+	    (r = get_topk(rd, e, &t->langs, e->o.top_k, 0, 0, 1)) ||
+	    (r = get_topk(rd, e, &t->ment, MENTIONS_K(e), NAME_MAX_, 0, 0)) ||
+	    (r = get_topk(rd, e, &t->rep, 4, NAME_MAX_, 0, 0)))
+		return r;
+	if (version >= 2 && ((r = get_topk(rd, e, &t->urls, URLS_K(e), TOPK_VAR,
+					   URL_NAME_MAX - 1, 0)) ||
+			     (r = get_topk(rd, e, &t->doms, DOMS_K(e), TOPK_VAR,
+					   DOM_NAME_MAX - 1, 0))))
 		return r;
 	return 0;
 }
 
-static int get_table(struct gs_rd *rd, struct gs_engine *e)
+static int get_table(struct gs_rd *rd, struct gs_engine *e, uint32_t version)
 {
 	uint64_t nslots = gs_rd_u64(rd), ntags = gs_rd_u64(rd);
 	FAIL_IF(rd->err || nslots < 1024 || nslots > SNAP_MAX_SLOTS ||
@@ -481,7 +515,7 @@ static int get_table(struct gs_rd *rd, struct gs_engine *e)
 		if (!(bits[i / 8] >> (i % 8) & 1))
 			continue;
 		e->ntags++;
-		int r = get_tag(rd, e, &e->slots[i]);
+		int r = get_tag(rd, e, &e->slots[i], version);
 		if (r)
 			return r;
 	}
@@ -554,7 +588,8 @@ static int get_pending(struct gs_rd *rd, struct gs_engine *e)
 	return 0;
 }
 
-static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
+static int engine_decode(struct gs_rd *rd, uint32_t version,
+			 struct gs_engine **out)
 {
 	struct gs_engine_options o = {0};
 	o.bucket_ms = gs_rd_i64(rd);
@@ -610,8 +645,9 @@ static int engine_decode(struct gs_rd *rd, struct gs_engine **out)
 			return r;
 		e->nlangs = i + 1;
 	}
-	if ((r = get_timeline(rd, e, e->global)) || (r = get_table(rd, e)) ||
-	    (r = get_ring(rd, e)) || (r = get_pending(rd, e)))
+	if ((r = get_timeline(rd, e, e->global)) ||
+	    (r = get_table(rd, e, version)) || (r = get_ring(rd, e)) ||
+	    (r = get_pending(rd, e)))
 		return r;
 	if (load_version >= 2) {
 		uint8_t keep = gs_rd_u8(rd);
@@ -629,7 +665,7 @@ static int engine_decode_v(struct gs_rd *rd, uint32_t v, void **out)
 {
 	struct gs_engine *x = NULL;
 	load_version = v;
-	int r = engine_decode(rd, &x);
+	int r = engine_decode(rd, v, &x);
 	*out = x;
 	return r;
 }

@@ -344,6 +344,7 @@ static void post_clear(struct gs_post *p)
 	p->repost_handle = p->quote_handle = empty_str;
 	p->ntags = p->tags_dropped = p->nmentions = 0;
 	p->nlangs = 0;
+	p->nurls = p->urls_dropped = 0;
 }
 
 static enum gs_format detect(const struct obj *o)
@@ -434,7 +435,10 @@ static int build_post(struct gs_parser *ps, struct obj *o, enum gs_format f,
 			}
 		}
 	}
-	return choose_tags(ps, src, end, p, 1);
+	int r = choose_tags(ps, src, end, p, 1);
+	if (!r)
+		gs_parser_links(ps, src, end, p, f == GS_FORMAT_MASTODON);
+	return r;
 }
 
 static int build_jetstream(struct gs_parser *ps, struct obj *o,
@@ -489,6 +493,8 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 		p->quote_account = o->quote_did;
 	}
 	int r = choose_tags(ps, o, end, p, 0);
+	if (!r)
+		gs_parser_links(ps, o, end, p, 0);
 	return r ? r : 1;
 }
 

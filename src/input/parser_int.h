@@ -48,6 +48,8 @@ enum list_src {
 	SRC_MMENTIONS,	   /* Mastodon mentions */
 	SRC_FACETS,	   /* Bluesky facets */
 	SRC_RTAGS,	   /* Bluesky record tags */
+	SRC_URLS,	   /* entities.urls (Twitter) */
+	SRC_EMBED,	   /* Bluesky embed.external (and of recordWithMedia) */
 	SRC_COUNT
 };
 
@@ -65,6 +67,21 @@ struct mentlist {
 	struct gs_str v[GS_POST_MAX_MENTIONS];
 	struct gs_str h[GS_POST_MAX_MENTIONS]; /* handles, or empty */
 	unsigned char src[GS_POST_MAX_MENTIONS];
+};
+
+/* Issue 12 part 4: the links of an object as the walk met them (Twitter's
+ * entities.urls, Bluesky's link facets and external embed), each source's
+ * once; a Bluesky post often gives one URL as both a facet and an embed,
+ * so the list holds twice a post's links and the post takes each once
+ * (gs_parser_links). Mastodon's card and content are only located by the
+ * walk, and read when the post is built. */
+#define OBJ_MAX_URLS (2 * GS_POST_MAX_URLS)
+
+struct urllist {
+	size_t n, dropped;
+	unsigned srcs;
+	struct gs_str v[OBJ_MAX_URLS];
+	unsigned char src[OBJ_MAX_URLS];
 };
 
 enum {
@@ -118,6 +135,10 @@ struct obj {
 	struct obj *orig;   /* retweeted_status, reblog, expanded reference */
 	struct obj *quoted; /* quoted_status, expanded quoted reference */
 	struct gs_str quote_ref;
+	/* issue 12 part 4: links */
+	struct urllist urls;
+	const char *content_at; /* Mastodon: the HTML content, undecoded */
+	struct gs_str card_url; /* Mastodon: card.url */
 };
 
 struct gs_parser {
@@ -184,6 +205,26 @@ int gs_parser_sub_obj(struct gs_parser *ps, struct gs_json *j,
 void gs_parser_split_at_uri(struct gs_str uri, struct gs_str *did,
 			    struct gs_str *rkey);
 
+/* parser_links.c (issue 12 part 4). url_push adds a link from source src
+ * (empty, or one holding a control character, is ignored; one the same
+ * source gave already, too); url_forget drops what src gave (the key met
+ * again: the last wins). gs_parser_links fills p->urls from o's links,
+ * and for a Mastodon status (mastodon) with tags from its card and the
+ * links of its HTML content that are not mentions or hashtags: each URL
+ * once, at most GS_POST_MAX_URLS, the rest counted in urls_dropped; only
+ * for a post with tags (the engine counts links per tag: the others'
+ * would be work for nothing). Links never make a line malformed. */
+void gs_parser_url_push(struct gs_parser *ps, struct urllist *l,
+			struct gs_str s, enum list_src src);
+void gs_parser_url_drop(struct urllist *l, enum list_src src);
+static inline void gs_parser_url_forget(struct urllist *l, enum list_src src)
+{
+	if (l->srcs & 1u << src)
+		gs_parser_url_drop(l, src);
+}
+void gs_parser_links(struct gs_parser *ps, struct obj *o, const char *end,
+		     struct gs_post *p, int mastodon);
+
 /* A fresh object from the pool; NULL past the line's cap or out of memory
  * (ps->pool_full says which). */
 static inline struct obj *obj_new(struct gs_parser *ps)
@@ -202,6 +243,11 @@ static inline struct obj *obj_new(struct gs_parser *ps)
 	o->quoted = NULL;
 	o->quote_ref.p = "";
 	o->quote_ref.n = 0;
+	o->urls.n = o->urls.dropped = 0;
+	o->urls.srcs = 0;
+	o->content_at = NULL;
+	o->card_url.p = "";
+	o->card_url.n = 0;
 	return o;
 }
 

@@ -325,21 +325,84 @@ static int read_obj_array(struct gs_parser *ps, struct gs_json *j,
 	return r;
 }
 
+/* A string value, or nothing (*out untouched) for a value of another
+ * type: what links are read with (parser_links.c: they never make a line
+ * malformed). 0 or a JSON error. */
+static int lenient_string(struct gs_json *j, struct gs_str *out)
+{
+	if (gs_json_peek(j) == GS_JSON_STRING)
+		return gs_json_string(j, out);
+	return j->err ? j->err : gs_json_skip(j);
+}
+
+/* Twitter's entities.urls [{url, expanded_url, unwound_url, media_key}]:
+ * expanded_url, else unwound_url (v2, when Twitter followed the link),
+ * else url; not a v2 entry with a media_key (the tweet's own photo or
+ * video, which v1.1 lists apart, in entities.media). */
+static int read_urls(struct gs_parser *ps, struct gs_json *j, struct urllist *l)
+{
+	struct gs_str key;
+	int r;
+	gs_parser_url_forget(l, SRC_URLS);
+	if (gs_json_peek(j) != GS_JSON_ARRAY)
+		return j->err ? j->err : gs_json_skip(j);
+	if ((r = gs_json_array_begin(j)))
+		return r;
+	while ((r = gs_json_array_next(j)) == 1) {
+		if (gs_json_peek(j) != GS_JSON_OBJECT) {
+			if ((r = j->err ? j->err : gs_json_skip(j)))
+				return r;
+			continue;
+		}
+		if ((r = gs_json_object_begin(j)))
+			return r;
+		struct gs_str exp = {"", 0}, unw = {"", 0}, url = {"", 0};
+		int media = 0;
+		while ((r = gs_json_object_next(j, &key)) == 1) {
+			if (KEY(key, "expanded_url"))
+				r = lenient_string(j, &exp);
+			else if (KEY(key, "unwound_url"))
+				r = lenient_string(j, &unw);
+			else if (KEY(key, "url"))
+				r = lenient_string(j, &url);
+			else {
+				media |= KEY(key, "media_key");
+				r = gs_json_skip(j);
+			}
+			if (r)
+				return r;
+		}
+		if (r < 0)
+			return r;
+		if (!media)
+			gs_parser_url_push(ps, l,
+					   exp.n   ? exp
+					   : unw.n ? unw
+						   : url,
+					   SRC_URLS);
+	}
+	return r;
+}
+
 /* "entities": Twitter v1.1 {hashtags[{text}], user_mentions[{id_str}]} or
- * v2 {hashtags[{tag}], mentions[{id, username}]}. It replaces what an
- * "entities" before it in the object gave. */
+ * v2 {hashtags[{tag}], mentions[{id, username}]}, and urls of either. It
+ * replaces what an "entities" before it in the object gave. */
 static int read_entities(struct gs_parser *ps, struct gs_json *j,
-			 struct taglist *tags, struct mentlist *ment)
+			 struct taglist *tags, struct mentlist *ment,
+			 struct urllist *urls)
 {
 	struct gs_str key;
 	int r;
 	tags_forget(tags, SRC_HASHTAGS);
 	ment_forget(ment, SRC_USER_MENTIONS);
 	ment_forget(ment, SRC_MENTIONS);
+	gs_parser_url_forget(urls, SRC_URLS);
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
-		if (KEY(key, "hashtags"))
+		if (KEY(key, "urls"))
+			r = read_urls(ps, j, urls);
+		else if (KEY(key, "hashtags"))
 			r = read_obj_array(ps, j, key, "text", "tag", NULL,
 					   tags, NULL, SRC_HASHTAGS);
 		else if (KEY(key, "user_mentions"))
@@ -391,7 +454,9 @@ static int read_extended(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 			o->tags.srcs = 0;
 			o->ment.n = 0;
 			o->ment.srcs = 0;
-			r = read_entities(ps, j, &o->tags, &o->ment);
+			o->urls.n = o->urls.dropped = 0;
+			o->urls.srcs = 0;
+			r = read_entities(ps, j, &o->tags, &o->ment, &o->urls);
 			o->keys |= K_EXT_ENTITIES;
 		} else
 			r = gs_json_skip(j);
@@ -448,13 +513,38 @@ static int read_ref(struct gs_parser *ps, struct gs_json *j, const char *want,
 	return r;
 }
 
-/* Bluesky facets: tags and mentions from each feature. */
+/* Whether a facet's feature whose "$type" value starts at at (NULL: it
+ * has none) is a link: compared as Bluesky writes it, decoded only when
+ * written otherwise (its escapes were never decoded: the arena has room). */
+static __attribute__((noinline)) int is_link(struct gs_parser *ps,
+					     const char *at, const char *end)
+{
+	static const char lit[] = "\"app.bsky.richtext.facet#link\"";
+	if (!at)
+		return 1;
+	while (at < end &&
+	       (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r'))
+		at++;
+	if ((size_t)(end - at) >= sizeof lit - 1 &&
+	    memcmp(at, lit, sizeof lit - 1) == 0)
+		return 1;
+	struct gs_json t;
+	struct gs_str v;
+	gs_json_init(&t, at, (size_t)(end - at), &ps->arena);
+	t.utf8_checked = 1;
+	return gs_json_peek(&t) == GS_JSON_STRING &&
+	       gs_json_string(&t, &v) == 0 &&
+	       GS_STR_IS(v, "app.bsky.richtext.facet#link");
+}
+
+/* Bluesky facets: tags, mentions and links from each feature. */
 static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
 	struct gs_str key, k2, v;
 	int r;
 	tags_forget(&o->tags, SRC_FACETS); /* "facets" again: the last wins */
 	ment_forget(&o->ment, SRC_FACETS);
+	gs_parser_url_forget(&o->urls, SRC_FACETS);
 	if ((r = gs_json_array_begin(j)))
 		return r;
 	while ((r = gs_json_array_next(j)) == 1) {
@@ -476,8 +566,20 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 						       ? gs_parser_wrong_type(
 								 ps, key)
 						       : r;
+				/* a link: its uri, unless its $type says it
+				 * is another feature (looked at only then) */
+				const char *type_at = NULL;
+				struct gs_str furi = {"", 0};
 				while ((r = gs_json_object_next(j, &k2)) == 1) {
-					if (KEY(k2, "tag")) {
+					if (KEY(k2, "uri")) {
+						if ((r = lenient_string(j,
+									&furi)))
+							return r;
+					} else if (KEY(k2, "$type")) {
+						type_at = j->p;
+						if ((r = gs_json_skip(j)))
+							return r;
+					} else if (KEY(k2, "tag")) {
 						if ((r = gs_json_string(j, &v)))
 							return r == GS_ETYPE
 								       ? gs_parser_wrong_type(
@@ -505,6 +607,9 @@ static int read_facets(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 				}
 				if (r < 0)
 					return r;
+				if (furi.n && is_link(ps, type_at, j->end))
+					gs_parser_url_push(ps, &o->urls, furi,
+							   SRC_FACETS);
 			}
 			if (r < 0)
 				return r;
@@ -605,10 +710,39 @@ static int read_embed_record(struct gs_parser *ps, struct gs_json *j,
  * recordWithMedia, whose record is one) that points at a post; records
  * that point at a list, a feed generator or a starter pack are not quotes.
  */
+/* An embed's "external" {"uri", ...} or Mastodon's "card" {"url", ...}
+ * (field: the key), leniently; or, with type, the "media" of a
+ * recordWithMedia {"$type", "external"}. */
+static int read_external(struct gs_json *j, const char *field,
+			 struct gs_str *type, struct gs_str *uri)
+{
+	struct gs_str key;
+	int r;
+	if (gs_json_peek(j) != GS_JSON_OBJECT)
+		return j->err ? j->err : gs_json_skip(j);
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (!type && gs_str_eq(key, field, strlen(field)))
+			r = lenient_string(j, uri);
+		else if (type && KEY(key, "$type"))
+			r = lenient_string(j, type);
+		else if (type && KEY(key, "external"))
+			r = read_external(j, "uri", NULL, uri);
+		else
+			r = gs_json_skip(j);
+		if (r)
+			return r;
+	}
+	return r;
+}
+
 static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 {
 	struct gs_str key, type = {"", 0}, uri = {"", 0}, inner = {"", 0};
+	struct gs_str ext = {"", 0}, mtype = {"", 0}, mext = {"", 0};
 	int r;
+	gs_parser_url_forget(&o->urls, SRC_EMBED); /* the last wins */
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -617,6 +751,10 @@ static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 		else if (KEY(key, "record") &&
 			 gs_json_peek(j) == GS_JSON_OBJECT)
 			r = read_embed_record(ps, j, &uri, &inner);
+		else if (KEY(key, "external"))
+			r = read_external(j, "uri", NULL, &ext);
+		else if (KEY(key, "media"))
+			r = read_external(j, NULL, &mtype, &mext);
 		else
 			r = gs_json_skip(j);
 		if (r)
@@ -634,6 +772,11 @@ static int read_embed(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 		o->is_quote = 1;
 		gs_parser_split_at_uri(q, &o->quote_did, &rk);
 	}
+	if (GS_STR_IS(type, "app.bsky.embed.external"))
+		gs_parser_url_push(ps, &o->urls, ext, SRC_EMBED);
+	else if (GS_STR_IS(type, "app.bsky.embed.recordWithMedia") &&
+		 GS_STR_IS(mtype, "app.bsky.embed.external"))
+		gs_parser_url_push(ps, &o->urls, mext, SRC_EMBED);
 	return 0;
 }
 
@@ -646,6 +789,8 @@ static int read_record(struct gs_parser *ps, struct gs_json *j, struct obj *o)
 	tags_forget(&o->tags, SRC_FACETS);
 	tags_forget(&o->tags, SRC_RTAGS);
 	ment_forget(&o->ment, SRC_FACETS);
+	gs_parser_url_forget(&o->urls, SRC_FACETS);
+	gs_parser_url_forget(&o->urls, SRC_EMBED);
 	if ((r = gs_json_object_begin(j)))
 		return r;
 	while ((r = gs_json_object_next(j, &key)) == 1) {
@@ -936,7 +1081,11 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						    &ps->ndata, &ps->data_cap);
 			} else if (KEY(key, "type"))
 				r = gs_json_string(j, &o->ref_type);
-			else
+			else if (KEY(key, "card")) {
+				/* Mastodon's preview card of a link */
+				o->card_url = (struct gs_str){"", 0};
+				r = read_external(j, "url", NULL, &o->card_url);
+			} else
 				goto skip;
 			break;
 		case 5:
@@ -991,7 +1140,15 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						     &o->handle);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
-			else
+			else if (KEY(key, "content")) {
+				/* Mastodon's HTML: decoded only if its
+				 * links are wanted (parser_links.c) */
+				o->content_at = NULL;
+				if (gs_json_peek(j) == GS_JSON_STRING)
+					r = lazy_string(j, &o->content_at);
+				else
+					goto skip;
+			} else
 				goto skip;
 			break;
 		case 8:
@@ -1000,7 +1157,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				goto skip; /* extended_tweet's came first */
 			} else if (KEY(key, "entities")) {
 				o->keys |= K_ENTITIES;
-				r = read_entities(ps, j, &o->tags, &o->ment);
+				r = read_entities(ps, j, &o->tags, &o->ment,
+						  &o->urls);
 			} else if (KEY(key, "language"))
 				r = opt_string(j, &o->lang);
 			else if (KEY(key, "includes") && depth == 0)

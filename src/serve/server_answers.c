@@ -961,6 +961,14 @@ static void tag_build(struct gs_server *s, const struct job *j, struct reply *r)
 	counts_json(f, "languages", v, n, "language", NULL, NULL);
 	n = gs_engine_mentions(s->e, t.key, v, (size_t)top);
 	counts_json(f, "mentions", v, n, "account", s->o.pseudo, s->e);
+	/* issue 12 part 4: as tag --json gives them (no links under a
+	 * pseudonymisation key: a link can name an account) */
+	if (!s->o.pseudo) {
+		n = gs_engine_urls(s->e, t.key, v, (size_t)top);
+		counts_json(f, "urls", v, n, "url", NULL, NULL);
+	}
+	n = gs_engine_domains(s->e, t.key, v, (size_t)top);
+	counts_json(f, "domains", v, n, "domain", NULL, NULL);
 	free(v);
 	fputs("}\n", f);
 	capped_reply(s, r, f, &o, "application/json; charset=utf-8", 0);

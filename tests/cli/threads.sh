@@ -8,9 +8,10 @@
 # past the 16 MB a split needs. Lists are ordered by count, then by the bytes of their key; of two
 # first posts of the same millisecond the smaller id is a tag's first (it
 # was the earlier in the file: trends' "examples" differed, and this test
-# failed before). A tag's co-tags, languages and mentioned accounts are
+# failed before). A tag's co-tags, languages, mentioned accounts, links
+# and domains are
 # Space-Saving summaries: exact, and then equal, while they hold fewer
-# than 16 (10 mentions) entries; past that only lower bounds are
+# than 16 (10 mentions, links, domains) entries; past that only lower bounds are
 # guaranteed, which depend on the split: there only the rest of the tag's
 # output is compared.
 BIN=${GS_BIN:-build/groundswell}
@@ -94,7 +95,8 @@ compare() {
 import json, sys
 d, t = sys.argv[1], sys.argv[2]
 runs = [json.load(open(f"{d}/o{k}/tag-{t}.json")) for k in (1, 2, 3)]
-lists = (("co_tags", 16), ("languages", 16), ("mentions", 10))
+lists = (("co_tags", 16), ("languages", 16), ("mentions", 10), ("urls", 10),
+         ("domains", 10))
 exact = all(len(runs[0][k]) < m for k, m in lists)
 raw = [open(f"{d}/o{k}/tag-{t}.txt", "rb").read() for k in (1, 2, 3)]
 if exact:

@@ -64,12 +64,26 @@ with tempfile.TemporaryDirectory() as d:
         blob = f.read()
         for _ in range(max(1, (33 << 20) // max(1, len(blob)) + 1)):
             out.write(blob)
+    # a tag's links and domains are Space-Saving summaries (issue 12 part
+    # 4): equal while they hold fewer than 10 entries; past that only
+    # their lower bounds are guaranteed, which depend on the split, and
+    # the rest of the report is compared (as threads.sh does)
+    def same_reports(a, b):
+        if a.returncode != 0 or b.returncode != 0:
+            return False
+        ra, rb = json.loads(a.stdout), json.loads(b.stdout)
+        for x, y in zip(ra["tags"], rb["tags"]):
+            for k in ("urls", "domains"):
+                if len(x.get(k, [])) >= 10 or len(y.get(k, [])) >= 10:
+                    x.pop(k, None)
+                    y.pop(k, None)
+        return ra == rb
     one = run("report", "--json", "--top", "0", "--threads", "1", data)
     two = run("report", "--json", "--top", "0", "--threads", "2", data)
-    ok(one.returncode == 0 and one.stdout == two.stdout, "1 and 2 threads give identical reports",
+    ok(same_reports(one, two), "1 and 2 threads give identical reports",
        (one.stderr, two.stderr))
     four = run("report", "--json", "--top", "0", "--threads", "4", data)
-    ok(four.returncode == 0 and one.stdout == four.stdout, "1 and 4 threads (4 parts) give identical reports",
+    ok(same_reports(one, four), "1 and 4 threads (4 parts) give identical reports",
        four.stderr)
 
     # the error of distinct-account estimates on generated data: with 2^8
