@@ -200,6 +200,37 @@ enum gs_format gs_parser_format(const struct gs_parser *ps);
  * first ("post 17 of 500: no author: ..."). 0 for every other line. */
 size_t gs_parser_dropped(const struct gs_parser *ps);
 
+/* ---- Retractions (issue 12 part 5: deletions) ------------------------- */
+
+/* A delete event: a post its author (or the platform) took back. */
+struct gs_retraction {
+	enum gs_format format;
+	unsigned flags;	       /* GS_POST_REPOST: a Bluesky repost record */
+	int64_t time_ms;       /* when the delete was sent (Jetstream), or 0 */
+	struct gs_str id;      /* Twitter, Mastodon: the status id; Bluesky:
+				  the record's rkey */
+	struct gs_str account; /* Twitter: user id (may be empty); Bluesky:
+				  the did; Mastodon: empty */
+};
+
+/*
+ * After a line that carried no post: 1 and *r filled (strings borrowed
+ * like a post's) when it was a delete of a post or repost (a Jetstream
+ * "delete" commit of app.bsky.feed.post or app.bsky.feed.repost, a Mastodon
+ * streaming "event: delete" and its "data:" line, a Twitter v1.1 stream
+ * {"delete":{"status":...}} notice); else 0. Such lines stay counted as
+ * non-posts of their kind (gs_parser_nonpost): batch commands ignore them,
+ * serve retracts the posts they name.
+ */
+int gs_parser_retraction(const struct gs_parser *ps, struct gs_retraction *r);
+
+/* The key under which a post is remembered for its retraction, and that
+ * of what a retraction names: equal when they are the same post (Bluesky:
+ * did and rkey, posts and reposts apart; else the status id, per
+ * platform). */
+uint64_t gs_post_key(const struct gs_post *p);
+uint64_t gs_retraction_key(const struct gs_retraction *r);
+
 /* ---- Reader ----------------------------------------------------------- */
 
 struct gs_reader;
