@@ -336,6 +336,22 @@ int gs_engine_fit_memory(struct gs_engine *e);
 /* Counts one post. 0, or GS_ENOMEM (the post may then be partly counted). */
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p);
 
+/* issue 12 part 5: deletions. gs_engine_retract() takes back what
+ * gs_engine_add(e, p) counted for p (a post its author deleted since):
+ * exactly the post counters, the timelines' posts and the tags' counters;
+ * the Space-Saving summaries (co-tags, languages, mentions) lose it where
+ * they hold its item, their counts staying lower bounds; distinct-account
+ * sketches cannot forget (accounts are never shown above posts). For a
+ * Bluesky repost, hashes[0..nh) are the tags it was counted under, as
+ * gs_engine_repost_hashes() gave them just before it was added (nh 0: it
+ * was unresolved). A retracted post leaves the examples. src/count/
+ * engine_retract.c says what is and is not undone. Returns 0. */
+size_t gs_engine_repost_hashes(const struct gs_engine *e,
+			       const struct gs_post *p, uint64_t *out,
+			       size_t max);
+int gs_engine_retract(struct gs_engine *e, const struct gs_post *p,
+		      const uint64_t *hashes, size_t nh);
+
 /* Counts a line that was rejected (malformed) or carried no post (skipped). */
 void gs_engine_count_malformed(struct gs_engine *e, uint64_t n);
 void gs_engine_count_skipped(struct gs_engine *e, uint64_t n);
