@@ -195,6 +195,11 @@ struct gs_line_counter {
 	/* counts, added to */
 	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT], out_of_window;
 	int err; /* the last bad line's error (gs_bad_line.err) */
+	/* issue 12 part 5: each delete of a post (gs_parser_retraction),
+	 * after it was counted as a non-post; NULL: only counted. A non-zero
+	 * return is returned by gs_line_counter_feed */
+	int (*retract)(void *ctx, const struct gs_retraction *r);
+	void *retract_ctx;
 };
 
 /*

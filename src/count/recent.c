@@ -241,6 +241,34 @@ int gs_recent_take(struct gs_recent *t, uint64_t key, const unsigned char **rec,
 	return 1;
 }
 
+int gs_recent_walk(const struct gs_recent *t, struct gs_recent_cursor *c,
+		   uint64_t *key, const unsigned char **rec, size_t *n,
+		   unsigned *times)
+{
+	size_t cap = cap_of(t);
+	if (!c->done)
+		c->off = t->head;
+	while (c->done < t->used) {
+		if (cap - c->off < HDR || hdr_at(t, c->off)->skip) {
+			c->done += cap - c->off;
+			c->off = 0;
+			continue;
+		}
+		const struct hdr *h = hdr_at(t, c->off);
+		size_t sz = rec_size(h->len);
+		c->done += sz;
+		c->off = c->off + sz == cap ? 0 : c->off + sz;
+		if (h->live) {
+			*key = h->key;
+			*rec = (const unsigned char *)(h + 1);
+			*n = h->len;
+			*times = h->times;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* ---- records ----------------------------------------------------------- */
 
 struct wbuf {

@@ -79,6 +79,16 @@ int gs_recent_take(struct gs_recent *t, uint64_t key, const unsigned char **rec,
 int gs_recent_unpack(const unsigned char *rec, size_t n, struct gs_post *p,
 		     uint64_t *hashes, size_t *nh);
 
+/* Walks the live records, oldest first (what a snapshot saves): start
+ * with *cursor zeroed; 1 with the record's key, bytes and deliveries, 0 at
+ * the end. The table must not change meanwhile. */
+struct gs_recent_cursor {
+	size_t off, done;
+};
+int gs_recent_walk(const struct gs_recent *t, struct gs_recent_cursor *c,
+		   uint64_t *key, const unsigned char **rec, size_t *n,
+		   unsigned *times);
+
 /* Heap bytes held (log and index). */
 size_t gs_recent_bytes(const struct gs_recent *t);
 

@@ -86,6 +86,10 @@ struct gs_server_options {
 	int64_t window_from, window_to; /* posts dated outside, ms, are
 					counted as out of window and left
 					out (ingest.h); both 0: no window */
+	/* issue 12 part 5: deletions. Bytes of the table of recent posts a
+	 * delete can retract (count/recent.h; GS_RECENT_DEFAULT_BYTES);
+	 * 0: deletes are counted, never applied */
+	size_t retract_window;
 };
 
 void gs_server_options_init(struct gs_server_options *o);

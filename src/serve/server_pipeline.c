@@ -258,6 +258,42 @@ static void bad_line(void *ctx, const struct gs_bad_line *b)
 	s->shown++;
 }
 
+/* Remembers what p counted, for a delete of it (count/recent.h). */
+static void remember(struct gs_server *s, const struct gs_post *p,
+		     const uint64_t *hs, size_t nh)
+{
+	unsigned char rec[16384];
+	size_t n = gs_recent_pack(p, hs, nh, rec, sizeof rec);
+	if (n <= sizeof rec &&
+	    gs_recent_put(&s->recent, gs_post_key(p), rec, n) == GS_ENOMEM)
+		gs_server_log(s, "out of memory (retractions)");
+}
+
+/* The line counter's delete of a post (issue 12 part 5): what the post
+ * counted is taken back from the engine when the table of recent posts
+ * still holds it (each delivery of it), else it is unresolved. */
+static int take_retraction(void *ctx, const struct gs_retraction *rt)
+{
+	struct batch *bt = ctx;
+	struct gs_server *s = bt->s;
+	const unsigned char *rec;
+	size_t n, nh;
+	unsigned times;
+	struct gs_post p;
+	uint64_t hs[GS_RECENT_HASHES];
+	if (!gs_recent_take(&s->recent, gs_retraction_key(rt), &rec, &n,
+			    &times) ||
+	    gs_recent_unpack(rec, n, &p, hs, &nh)) {
+		s->retract_unresolved++;
+		return 0;
+	}
+	for (unsigned i = 0; i < times; i++)
+		gs_engine_retract(s->e, &p, hs, nh);
+	s->retracted += times;
+	s->finished = 0;
+	return 0;
+}
+
 /* The line counter's post: through the live detector and the networks. */
 static int take_post(void *ctx, const struct gs_post *p)
 {
@@ -270,8 +306,18 @@ static int take_post(void *ctx, const struct gs_post *p)
 		return 0;
 	}
 	int64_t before = s->l.started ? s->l.next : INT64_MIN;
-	if (gs_trend_live_add(&s->l, p) == GS_ENOMEM)
+	/* a Bluesky repost counts under the tags its original has now: the
+	 * record of what a delete must take back says which */
+	uint64_t hs[GS_RECENT_HASHES];
+	size_t nh =
+		s->recent.max_bytes
+			? gs_engine_repost_hashes(s->e, p, hs, GS_RECENT_HASHES)
+			: 0;
+	int r = gs_trend_live_add(&s->l, p);
+	if (r == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
+	if (r == 0 && s->recent.max_bytes)
+		remember(s, p, hs, nh);
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
 	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
@@ -295,6 +341,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 	lc.post_ctx = &bt;
 	lc.bad = bad_line;
 	lc.bad_ctx = &bt;
+	lc.retract = take_retraction;
+	lc.retract_ctx = &bt;
 	lc.window_from = s->o.window_from;
 	lc.window_to = s->o.window_to;
 	for (; k < BATCH_LINES; k++) {
