@@ -32,9 +32,10 @@
 
 #include "groundswell.h"
 
-/* Most tag hashes a record keeps for a Bluesky repost (the repost cache
- * keeps the original's first 7). */
-#define GS_RECENT_HASHES 8
+/* Most tag hashes a record keeps for a Bluesky repost (the repost caches
+ * keep the original's first 7: the engine's, a network's, and a word of
+ * the owner's). */
+#define GS_RECENT_HASHES 16
 
 /* Default bound: 128 MiB, about 600,000 posts of Jetstream (a few hours of
  * Bluesky's posts and reposts), more of shorter Mastodon and Twitter

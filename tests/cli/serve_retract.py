@@ -88,12 +88,15 @@ def kill_all():
 T0 = 1717000000000000  # 2024-05-29T16:26:40Z, in microseconds
 
 
-def bsky_post(did, rkey, tags, t):
+def bsky_post(did, rkey, tags, t, reply_to=None):
+    rec = {"$type": "app.bsky.feed.post", "createdAt": "2024-05-29T16:26:40Z",
+           "text": " ".join("#" + x for x in tags), "tags": tags, "langs": ["en"]}
+    if reply_to:
+        ref = {"uri": "at://%s/app.bsky.feed.post/3kg0" % reply_to, "cid": "c"}
+        rec["reply"] = {"root": ref, "parent": ref}
     return {"did": did, "time_us": t, "kind": "commit",
             "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post", "rkey": rkey,
-                       "record": {"$type": "app.bsky.feed.post", "createdAt": "2024-05-29T16:26:40Z",
-                                  "text": " ".join("#" + x for x in tags), "tags": tags, "langs": ["en"]},
-                       "cid": "c"}}
+                       "record": rec, "cid": "c"}}
 
 
 def bsky_repost(did, rkey, of_did, of_rkey, t):
@@ -128,7 +131,8 @@ def jetstream(d):
         lines.append(bsky_post("did:plc:gardener%d" % i, "3kg%d" % i, ["garden"], T0 + i * 1000))
     for i in range(30):
         lines.append(bsky_post("did:plc:spammer%d" % i, "3ks%d" % i,
-                               ["freecoins"] + (["garden"] if i < 10 else []), T0 + 10000 + i * 1000))
+                               ["freecoins"] + (["garden"] if i < 10 else []), T0 + 10000 + i * 1000,
+                               reply_to="did:plc:gardener0" if i < 5 else None))
     lines.append(bsky_repost("did:plc:fan1", "3kr1", "did:plc:gardener0", "3kg0", T0 + 50000))
     lines.append(bsky_delete("did:plc:fan1", "3kr1", T0 + 60000, "app.bsky.feed.repost"))
     for i in range(30):
@@ -159,6 +163,10 @@ def jetstream(d):
        "jetstream: /tags/garden shows its own 5 posts", g)
     ok(g is not None and not any(c.get("tag") == "freecoins" and c.get("posts") for c in g["co_tags"]),
        "jetstream: garden's co-tags lose freecoins", g and g["co_tags"])
+    st, _, net = srv.json("/api/groundswell/v1/network")
+    ok(st == 200 and net["links"] == [], "jetstream: the spam replies leave the network", net and net["links"])
+    st, _, net = srv.json("/api/groundswell/v1/network?tag=garden")
+    ok(st == 200 and net["links"] == [], "jetstream: and garden's network", net and net["links"])
     st, _, prom = srv.req("/metrics")
     text = prom.decode()
     ok("groundswell_retracted_posts_total 31" in text and "groundswell_retractions_unresolved_total 1" in text,
