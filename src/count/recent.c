@@ -241,6 +241,11 @@ int gs_recent_take(struct gs_recent *t, uint64_t key, const unsigned char **rec,
 	return 1;
 }
 
+int gs_recent_has(const struct gs_recent *t, uint64_t key)
+{
+	return t->n && t->idx[slot_of(t, key)] != 0;
+}
+
 int gs_recent_walk(const struct gs_recent *t, struct gs_recent_cursor *c,
 		   uint64_t *key, const unsigned char **rec, size_t *n,
 		   unsigned *times)

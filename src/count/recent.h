@@ -80,6 +80,9 @@ int gs_recent_take(struct gs_recent *t, uint64_t key, const unsigned char **rec,
 int gs_recent_unpack(const unsigned char *rec, size_t n, struct gs_post *p,
 		     uint64_t *hashes, size_t *nh);
 
+/* Whether key is held (the table is not changed). */
+int gs_recent_has(const struct gs_recent *t, uint64_t key);
+
 /* Walks the live records, oldest first (what a snapshot saves): start
  * with *cursor zeroed; 1 with the record's key, bytes and deliveries, 0 at
  * the end. The table must not change meanwhile. */
