@@ -323,7 +323,6 @@ static int take_retraction(void *ctx, const struct gs_retraction *rt)
 			gs_network_retract(s->tagnet, &p, hs + 1 + ne, nn, m);
 	}
 	s->retracted += times;
-	s->finished = 0;
 	return 0;
 }
 

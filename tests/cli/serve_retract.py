@@ -31,6 +31,8 @@ class Server:
     def __init__(self, d, *args, name="srv"):
         self.portfile = os.path.join(d, name + ".port")
         self.errfile = os.path.join(d, name + ".err")
+        if os.path.exists(self.portfile):
+            os.unlink(self.portfile)
         self.err = open(self.errfile, "ab")
         self.p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.portfile, *args],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.err)
@@ -243,6 +245,53 @@ def restart(d):
     srv.stop()
 
 
+def real(d):
+    """The real captures (tests/real/, when present): what their deletes
+    retract, against an independent reading of the lines."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "real")
+    masto = os.path.join(here, "mastodon", "mastodonpy-stream.txt")
+    if not os.path.exists(masto):
+        tap.skip("real captures", "tests/real/ is not present")
+        return
+    updates, want = set(), [0, 0]
+    event = None
+    for line in open(masto, encoding="utf-8"):
+        line = line.strip()
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:") and event == "update":
+            updates.add(json.loads(line[5:])["id"])
+        elif line.startswith("data:") and event == "delete":
+            want[0 if line[5:].strip() in updates else 1] += 1
+    nlines = sum(1 for _ in open(masto, encoding="utf-8"))
+    srv = Server(d, "--source", masto, name="rmasto")
+    s = srv.wait(lambda s: s["lines"] >= nlines)
+    ok(s is not None and [s["retracted"], s["retractions_unresolved"]] == want and want[0] >= 1,
+       "real mastodon capture: its delete retracts the status it names (%s)" % want, s or srv.stderr())
+    srv.stop()
+    for name in ("jetstream-corpus-expected.jsonl", "jetstream-subscribe-golden.jsonl"):
+        path = os.path.join(here, "jetstream", name)
+        seen, want, n = set(), [0, 0], 0
+        for line in open(path, encoding="utf-8"):
+            n += 1
+            o = json.loads(line)
+            c = o.get("commit") or {}
+            coll = c.get("collection")
+            if o.get("kind") != "commit" or coll not in ("app.bsky.feed.post", "app.bsky.feed.repost"):
+                continue
+            k = (o["did"], coll, c.get("rkey"))
+            if c.get("operation") == "create":
+                seen.add(k)
+            elif c.get("operation") == "delete":
+                want[0 if k in seen else 1] += 1
+                seen.discard(k)
+        srv = Server(d, "--source", path, name="rjs-" + name)
+        s = srv.wait(lambda s: s["lines"] >= n)
+        ok(s is not None and [s["retracted"], s["retractions_unresolved"]] == want,
+           "real %s: retracted and unresolved %s" % (name, want), s or srv.stderr())
+        srv.stop()
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         try:
@@ -250,6 +299,7 @@ def main():
             mastodon(d)
             twitter(d)
             restart(d)
+            real(d)
         finally:
             kill_all()
     tap.done()
