@@ -195,7 +195,7 @@ int gs_recent_put(struct gs_recent *t, uint64_t key, const unsigned char *rec,
 	size_t i = slot_of(t, key);
 	if (t->idx[i]) {
 		struct hdr *h = hdr_at(t, (size_t)(t->idx[i] - 1) * 8);
-		if (h->len == n && memcmp(h + 1, rec, n) == 0) {
+		if (h->len == n && (!n || memcmp(h + 1, rec, n) == 0)) {
 			if (h->times < UINT16_MAX)
 				h->times++;
 			return 0;
@@ -212,7 +212,8 @@ int gs_recent_put(struct gs_recent *t, uint64_t key, const unsigned char *rec,
 	h->times = 1;
 	h->live = 1;
 	h->skip = 0;
-	memcpy(h + 1, rec, n);
+	if (n)
+		memcpy(h + 1, rec, n);
 	t->tail = off + sz;
 	t->used += sz;
 	if (t->tail == cap)
@@ -283,7 +284,7 @@ struct wbuf {
 
 static void put_bytes(struct wbuf *w, const void *s, size_t n)
 {
-	if (w->n + n <= w->size)
+	if (n && w->n + n <= w->size) /* n 0: s may be NULL */
 		memcpy(w->p + w->n, s, n);
 	w->n += n;
 }
@@ -339,6 +340,8 @@ struct rbuf {
 
 static void get_bytes(struct rbuf *r, void *d, size_t n)
 {
+	if (!n)
+		return;
 	if (r->bad || n > r->n - r->at) {
 		r->bad = 1;
 		memset(d, 0, n);
