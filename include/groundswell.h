@@ -224,6 +224,37 @@ enum gs_format gs_parser_format(const struct gs_parser *ps);
  * first ("post 17 of 500: no author: ..."). 0 for every other line. */
 size_t gs_parser_dropped(const struct gs_parser *ps);
 
+/* ---- Retractions (issue 12 part 5: deletions) ------------------------- */
+
+/* A delete event: a post its author (or the platform) took back. */
+struct gs_retraction {
+	enum gs_format format;
+	unsigned flags;	       /* GS_POST_REPOST: a Bluesky repost record */
+	int64_t time_ms;       /* when the delete was sent (Jetstream), or 0 */
+	struct gs_str id;      /* Twitter, Mastodon: the status id; Bluesky:
+				  the record's rkey */
+	struct gs_str account; /* Twitter: user id (may be empty); Bluesky:
+				  the did; Mastodon: empty */
+};
+
+/*
+ * After a line that carried no post: 1 and *r filled (strings borrowed
+ * like a post's) when it was a delete of a post or repost (a Jetstream
+ * "delete" commit of app.bsky.feed.post or app.bsky.feed.repost, a Mastodon
+ * streaming "event: delete" and its "data:" line, a Twitter v1.1 stream
+ * {"delete":{"status":...}} notice); else 0. Such lines stay counted as
+ * non-posts of their kind (gs_parser_nonpost): batch commands ignore them,
+ * serve retracts the posts they name.
+ */
+int gs_parser_retraction(const struct gs_parser *ps, struct gs_retraction *r);
+
+/* The key under which a post is remembered for its retraction, and that
+ * of what a retraction names: equal when they are the same post (Bluesky:
+ * did and rkey, posts and reposts apart; else the status id, per
+ * platform). */
+uint64_t gs_post_key(const struct gs_post *p);
+uint64_t gs_retraction_key(const struct gs_retraction *r);
+
 /* ---- Reader ----------------------------------------------------------- */
 
 struct gs_reader;
@@ -328,6 +359,22 @@ int gs_engine_fit_memory(struct gs_engine *e);
 
 /* Counts one post. 0, or GS_ENOMEM (the post may then be partly counted). */
 int gs_engine_add(struct gs_engine *e, const struct gs_post *p);
+
+/* issue 12 part 5: deletions. gs_engine_retract() takes back what
+ * gs_engine_add(e, p) counted for p (a post its author deleted since):
+ * exactly the post counters, the timelines' posts and the tags' counters;
+ * the Space-Saving summaries (co-tags, languages, mentions) lose it where
+ * they hold its item, their counts staying lower bounds; distinct-account
+ * sketches cannot forget (accounts are never shown above posts). For a
+ * Bluesky repost, hashes[0..nh) are the tags it was counted under, as
+ * gs_engine_repost_hashes() gave them just before it was added (nh 0: it
+ * was unresolved). A retracted post leaves the examples. src/count/
+ * engine_retract.c says what is and is not undone. Returns 0. */
+size_t gs_engine_repost_hashes(const struct gs_engine *e,
+			       const struct gs_post *p, uint64_t *out,
+			       size_t max);
+int gs_engine_retract(struct gs_engine *e, const struct gs_post *p,
+		      const uint64_t *hashes, size_t nh);
 
 /* Counts a line that was rejected (malformed) or carried no post (skipped). */
 void gs_engine_count_malformed(struct gs_engine *e, uint64_t n);

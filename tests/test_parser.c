@@ -1423,6 +1423,142 @@ static void test_handles(void)
 		   "handles: none for its mentions");
 }
 
+/* ---- issue 12 part 5: deletes as retractions ---- */
+
+static void test_retractions(void)
+{
+	struct gs_retraction r;
+	/* Jetstream: a post and a repost deleted; a like deleted is none */
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict1\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"delete\",\"collection\":\"app.bsky.feed.post\",\"rkey\":"
+		      "\"3kabc\"}}"),
+		0, "retract: jetstream delete gives no post");
+	TAP_EQ_INT(gs_parser_nonpost(ps), GS_NONPOST_BSKY_DELETE,
+		   "retract: still counted as a bluesky delete");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 1,
+		   "retract: jetstream post delete is a retraction");
+	TAP_EQ_STR(S(r.id), "3kabc", "retract: its rkey");
+	TAP_EQ_STR(S(r.account), "did:plc:fict1", "retract: its did");
+	TAP_EQ_INT(r.flags, 0, "retract: a post, not a repost");
+	TAP_EQ_INT(r.time_ms, 1700000000000, "retract: its time");
+	uint64_t k_post = gs_retraction_key(&r);
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict1\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"create\",\"collection\":\"app.bsky.feed.post\",\"rkey\":"
+		      "\"3kabc\",\"record\":{\"$type\":\"app.bsky.feed.post\","
+		      "\"createdAt\":\"2023-11-14T22:13:20Z\",\"text\":\"#a\","
+		      "\"tags\":[\"a\"]}}}"),
+		1, "retract: the post itself");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 0,
+		   "retract: a post is no retraction");
+	TAP_OK(gs_post_key(&posts[0]) == k_post,
+	       "retract: post and its delete share a key");
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict1\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"delete\",\"collection\":\"app.bsky.feed.repost\",\"rkey\":"
+		      "\"3kabc\"}}"),
+		0, "retract: jetstream repost delete");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 1,
+		   "retract: repost delete is a retraction");
+	TAP_EQ_INT(r.flags, GS_POST_REPOST, "retract: of a repost");
+	TAP_OK(gs_retraction_key(&r) != k_post,
+	       "retract: a repost's key is not its post's");
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict2\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"create\",\"collection\":\"app.bsky.feed.repost\",\"rkey\":"
+		      "\"3kabc\",\"record\":{\"$type\":\"app.bsky.feed.repost\","
+		      "\"subject\":{\"uri\":\"at://did:plc:fict1/app.bsky.feed.post/3kxyz\","
+		      "\"cid\":\"c\"},\"createdAt\":\"2023-11-14T22:13:20Z\"}}}"),
+		1, "retract: a repost");
+	uint64_t k_rp = gs_post_key(&posts[0]);
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict2\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"delete\",\"collection\":\"app.bsky.feed.repost\",\"rkey\":"
+		      "\"3kabc\"}}"),
+		0, "retract: its delete");
+	TAP_OK(gs_parser_retraction(ps, &r) && gs_retraction_key(&r) == k_rp,
+	       "retract: repost and its delete share a key");
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict1\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"delete\",\"collection\":\"app.bsky.feed.like\",\"rkey\":"
+		      "\"3kabc\"}}"),
+		0, "retract: a like deleted");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 0,
+		   "retract: a like's delete is none");
+	TAP_EQ_INT(
+		parse("{\"did\":\"did:plc:fict1\",\"time_us\":1700000000000000,"
+		      "\"kind\":\"commit\",\"commit\":{\"rev\":\"x\",\"operation\":"
+		      "\"update\",\"collection\":\"app.bsky.feed.post\",\"rkey\":"
+		      "\"3kabc\",\"record\":{}}}"),
+		0, "retract: an update");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 0,
+		   "retract: an update is none");
+
+	/* Mastodon streaming */
+	struct gs_parser *m = gs_parser_new(GS_FORMAT_AUTO, 0);
+	TAP_EQ_INT(parse_n(m, "event: delete", 13), 0,
+		   "retract: sse delete event");
+	TAP_EQ_INT(gs_parser_retraction(m, &r), 0,
+		   "retract: the event line is framing");
+	TAP_EQ_INT(parse_n(m, "data: 109990001", 15), 0,
+		   "retract: sse delete data");
+	TAP_EQ_INT(gs_parser_nonpost(m), GS_NONPOST_MASTODON_EVENT,
+		   "retract: still a mastodon event");
+	TAP_EQ_INT(gs_parser_retraction(m, &r), 1,
+		   "retract: sse delete is a retraction");
+	TAP_EQ_STR(S(r.id), "109990001", "retract: the status id");
+	TAP_EQ_INT(r.format, GS_FORMAT_MASTODON, "retract: mastodon");
+	uint64_t k_m = gs_retraction_key(&r);
+	TAP_EQ_INT(parse_n(m, "data: 109990002", 15), 0,
+		   "retract: data without its event");
+	TAP_EQ_INT(gs_parser_retraction(m, &r), 0, "retract: is none");
+	TAP_EQ_INT(parse_n(m, "event: delete", 13), 0,
+		   "retract: sse delete event");
+	TAP_EQ_INT(parse_n(m, "data: {\"x\":1}", 13), 0,
+		   "retract: delete with an object");
+	TAP_EQ_INT(gs_parser_retraction(m, &r), 0, "retract: is none");
+	const char *st =
+		"{\"id\":\"109990001\",\"created_at\":\"2023-11-14T22:13:20.000Z\","
+		"\"account\":{\"id\":\"7\",\"acct\":\"fict\"},\"content\":\"x\","
+		"\"tags\":[{\"name\":\"a\"}]}";
+	TAP_EQ_INT(parse_n(m, st, strlen(st)), 1,
+		   "retract: the mastodon status");
+	TAP_OK(gs_post_key(&posts[0]) == k_m,
+	       "retract: status and its delete share a key");
+	gs_parser_free(m);
+
+	/* Twitter v1.1 stream delete notices */
+	TAP_EQ_INT(
+		parse("{\"delete\":{\"status\":{\"id\":272691609211117568,\"user_id\":"
+		      "478569062,\"id_str\":\"272691609211117568\",\"user_id_str\":"
+		      "\"478569062\",\"deleted\":true}}}"),
+		0, "retract: twitter delete");
+	TAP_EQ_INT(gs_parser_nonpost(ps), GS_NONPOST_TWITTER_DELETE,
+		   "retract: still a twitter delete");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 1,
+		   "retract: twitter delete is a retraction");
+	TAP_EQ_STR(S(r.id), "272691609211117568", "retract: the tweet id");
+	TAP_EQ_STR(S(r.account), "478569062", "retract: the user id");
+	TAP_EQ_INT(
+		parse("{\"delete\":{\"status\":{\"id\":12,\"user_id\":34}}}"),
+		0, "retract: twitter delete, numbers only");
+	TAP_OK(gs_parser_retraction(ps, &r) && strcmp(S(r.id), "12") == 0,
+	       "retract: the number's digits");
+	TAP_EQ_INT(parse("{\"delete\":{\"status\":{\"user_id\":34}}}"), 0,
+		   "retract: twitter delete without id");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 0, "retract: is none");
+	TAP_EQ_INT(parse("{\"limit\":{\"track\":3}}"), 0,
+		   "retract: a limit notice");
+	TAP_EQ_INT(gs_parser_retraction(ps, &r), 0, "retract: is none");
+}
+
 int main(void)
 {
 	ps = gs_parser_new(GS_FORMAT_AUTO, 0);
@@ -1442,6 +1578,7 @@ int main(void)
 	test_control_characters();
 	test_duplicate_keys();
 	test_handles();
+	test_retractions();
 	gs_parser_free(ps);
 	free(copy);
 	return TAP_DONE();

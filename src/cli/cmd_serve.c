@@ -77,6 +77,11 @@ static const char help[] =
 	"                           every tag's who-addressed-whom network, for\n"
 	"                           network?tag=NAME (default 100000, about 25 MB;\n"
 	"                           0: off). The lightest tenth is evicted when full\n"
+	"Deletions (Jetstream and Mastodon deletes, Twitter delete notices):\n"
+	"      --retract-window SIZE  memory of the table of recent posts that a\n"
+	"                           delete retracts from the counts (default 128M,\n"
+	"                           about 600,000 Bluesky posts; 0: deletes are\n"
+	"                           only counted)\n"
 	"HTTP:\n"
 	"  -l, --listen ADDR:PORT   default 127.0.0.1:8080 (loopback); port 0 picks\n"
 	"                           a free port\n"
@@ -179,6 +184,7 @@ int cmd_serve(int argc, char **argv)
 		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 		{"tag-network-edges", required_argument, NULL,
 		 OPT_TAG_NETWORK_EDGES},
+		{"retract-window", required_argument, NULL, OPT_RETRACT_WINDOW},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -339,6 +345,18 @@ int cmd_serve(int argc, char **argv)
 			}
 			so.tag_network_edges = (size_t)n;
 			continue;
+		case OPT_RETRACT_WINDOW: {
+			size_t z;
+			if (cli_parse_size(optarg, &z) ||
+			    (z && (z < 65536 || z > ((size_t)16 << 30)))) {
+				cli_error(
+					"invalid --retract-window '%s' (0, or a size such as 128M, from 64K to 16G)",
+					optarg);
+				goto out;
+			}
+			so.retract_window = z;
+			continue;
+		}
 		}
 		if (cli_take_shared(&c, NULL, &so.trend, o, optarg, "serve"))
 			goto out;

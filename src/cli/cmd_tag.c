@@ -1,11 +1,15 @@
 /* cmd_tag.c - "groundswell tag TAG FILE...": one tag's full measurement. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
 #include "count/handles.h"
+#include "count/recent.h"
+#include "input/fold.h"
 
 static const char help[] =
 	"usage: groundswell tag [OPTIONS] TAG FILE...\n"
@@ -27,7 +31,158 @@ static const char help[] =
 	"1 when the tag was never used.\n"
 	"\n"
 	"  -n, --top N            co-tags, languages, mentions, links, domains\n"
-	"                         listed (default 10)\n" CLI_COMMON_HELP;
+	"                         listed (default 10)\n"
+	"      --ids              write instead the ids of the posts that carried\n"
+	"                         the tag, reposts included, one per line in input\n"
+	"                         order (Bluesky: at:// URIs), as a dataset to\n"
+	"                         rehydrate; an id seen again among the last\n"
+	"                         1,000,000 written is not written twice\n" CLI_COMMON_HELP;
+
+/* ---- --ids (issue 12 part 5) ----------------------------------------------
+ *
+ * The ids are written as the posts are read, one thread per file so that
+ * the order is the input's: memory is fixed, whatever the input (no spill
+ * file is needed). A Bluesky repost carries no tags: it is written when
+ * its original, a post carrying the tag, is among the last 500,000 or so
+ * such posts (IDS_ORIGINALS_BYTES). A post delivered twice (overlapping
+ * captures) is written once when its second delivery comes within
+ * IDS_DEDUP_BYTES of ids (about 1,000,000): further apart, twice. */
+#define IDS_DEDUP_BYTES	    ((size_t)16 << 20)
+#define IDS_ORIGINALS_BYTES ((size_t)8 << 20)
+
+struct ids {
+	char key[GS_TAG_MAX]; /* the tag's folded key */
+	size_t klen;
+	struct gs_recent originals; /* Bluesky posts carrying the tag */
+	struct gs_recent seen;	    /* ids written lately */
+	uint64_t written, twice;
+	FILE *out;
+};
+
+static int carries(const struct ids *x, const struct gs_post *p)
+{
+	char k[GS_TAG_MAX];
+	for (size_t i = 0; i < p->ntags; i++) {
+		ssize_t n = gs_fold(p->tags[i].p, p->tags[i].n, k);
+		if (n > 0 && (size_t)n == x->klen &&
+		    !memcmp(k, x->key, x->klen))
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t bsky_key(struct gs_str did, struct gs_str rkey)
+{
+	return XXH3_64bits_withSeed(rkey.p, rkey.n, XXH3_64bits(did.p, did.n));
+}
+
+static int ids_post(void *ctx, const struct gs_post *p)
+{
+	struct ids *x = ctx;
+	char uri[1024];
+	const char *id = p->id.p;
+	size_t n = p->id.n;
+	if (p->format == GS_FORMAT_JETSTREAM && (p->flags & GS_POST_REPOST) &&
+	    p->repost_rkey.n) {
+		if (!gs_recent_has(&x->originals,
+				   bsky_key(p->repost_did, p->repost_rkey)))
+			return 0;
+		int k = snprintf(
+			uri, sizeof uri, "at://%.*s/app.bsky.feed.repost/%.*s",
+			(int)p->account.n, p->account.p, (int)p->id.n, p->id.p);
+		id = uri;
+		n = k > 0 && (size_t)k < sizeof uri ? (size_t)k : 0;
+	} else {
+		if (!carries(x, p))
+			return 0;
+		if (p->format == GS_FORMAT_JETSTREAM && p->post_rkey.n) {
+			unsigned char none = 0;
+			if (gs_recent_put(&x->originals,
+					  bsky_key(p->post_did, p->post_rkey),
+					  &none, 0))
+				return GS_ENOMEM;
+			int k = snprintf(uri, sizeof uri,
+					 "at://%.*s/app.bsky.feed.post/%.*s",
+					 (int)p->post_did.n, p->post_did.p,
+					 (int)p->post_rkey.n, p->post_rkey.p);
+			id = uri;
+			n = k > 0 && (size_t)k < sizeof uri ? (size_t)k : 0;
+		}
+	}
+	if (!n)
+		return 0;
+	uint64_t h = XXH3_64bits(id, n);
+	if (gs_recent_has(&x->seen, h)) {
+		x->twice++;
+		return 0;
+	}
+	unsigned char none = 0;
+	if (gs_recent_put(&x->seen, h, &none, 0))
+		return GS_ENOMEM;
+	fwrite(id, 1, n, x->out);
+	putc('\n', x->out);
+	x->written++;
+	return 0;
+}
+
+/* Reads the inputs, writing the ids of tag's posts to stdout. */
+static int write_ids(struct cli_common *c, const char *tag, int nfiles,
+		     char **files)
+{
+	if (c->have_pseudo) {
+		cli_error(
+			"--ids writes post ids, which name their authors once "
+			"rehydrated (a Bluesky id holds its author's DID): not "
+			"with --pseudonymize-key");
+		return EXIT_USAGE;
+	}
+	if (c->out != OUT_TABLE) {
+		cli_error(
+			"--ids writes one id per line: not with --json or --csv");
+		return EXIT_USAGE;
+	}
+	static struct ids x;
+	const char *bare = tag; /* "#" optional, as gs_engine_tag has it */
+	if (bare[0] == '#')
+		bare++;
+	else if (!strncmp(bare, "\xEF\xBC\x83", 3))
+		bare += 3;
+	ssize_t k = gs_fold(bare, strlen(bare), x.key);
+	if (k <= 0) {
+		cli_error("'%s' is not a tag", tag);
+		return EXIT_USAGE;
+	}
+	x.klen = (size_t)k;
+	x.out = stdout;
+	gs_recent_init(&x.originals, IDS_ORIGINALS_BYTES);
+	gs_recent_init(&x.seen, IDS_DEDUP_BYTES);
+	c->engine = gs_engine_new(&c->eng);
+	if (!c->engine) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	c->ing.threads = 1; /* input order */
+	struct gs_ingest_sink sink = {&x, NULL, ids_post, NULL, NULL};
+	int rc = cli_read_into(c, nfiles, files, c->engine, &sink, NULL);
+	gs_recent_release(&x.originals);
+	gs_recent_release(&x.seen);
+	if (fflush(stdout) != 0 && !rc) {
+		cli_error("cannot write the ids: %s", strerror(errno));
+		rc = EXIT_USAGE;
+	}
+	struct gs_tag_stats t;
+	if (!rc && gs_engine_tag(c->engine, tag, strlen(tag), &t) != 0) {
+		cli_error("tag '%s' was not used in the input", tag);
+		return EXIT_NOMATCH;
+	}
+	if (!rc && x.twice)
+		fprintf(stderr,
+			"groundswell: %llu ids written; %llu posts delivered "
+			"again were written once\n",
+			(unsigned long long)x.written,
+			(unsigned long long)x.twice);
+	return rc;
+}
 
 /* kind: 0 co-tags (the folded key as "tag", and "display"), 1 languages,
  * 2 accounts (pseudonymised when asked) */
@@ -225,6 +380,7 @@ int cmd_tag(int argc, char **argv)
 	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
+		{"ids", no_argument, NULL, OPT_IDS},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -234,6 +390,7 @@ int cmd_tag(int argc, char **argv)
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 10;
+	int ids = 0;
 	struct cli_given g = {0};
 	int o, rc;
 	optind = 1;
@@ -243,6 +400,10 @@ int cmd_tag(int argc, char **argv)
 			fputs(help, stdout);
 			cli_common_release(&c);
 			return 0;
+		}
+		if (o == OPT_IDS) {
+			ids = 1;
+			continue;
 		}
 		if (o == 'n') {
 			if (cli_parse_top(optarg, 1, 1000, &top)) {
@@ -262,6 +423,11 @@ int cmd_tag(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *tag = argv[optind++];
+	if (ids) {
+		rc = write_ids(&c, tag, argc - optind, argv + optind);
+		cli_common_release_at_exit(&c);
+		return rc;
+	}
 	/* cli_read_inputs, with the mentioned accounts' handles kept */
 	c.engine = gs_engine_new(&c.eng);
 	if (!c.engine) {

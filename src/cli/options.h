@@ -112,6 +112,9 @@ enum cli_opt {
 	OPT_TAG_NETWORK_EDGES,
 	OPT_MAX_PER_ADDRESS,
 	OPT_MAX_STREAMS,
+	OPT_RETRACT_WINDOW, /* issue 12 part 5 */
+	/* tag */
+	OPT_IDS, /* issue 12 part 5 */
 };
 
 /* The short options of the common group, for getopt_long's optstring. */

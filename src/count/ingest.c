@@ -108,6 +108,9 @@ static int settle(struct gs_line_counter *lc, int np,
 		lc->nonpost[gs_parser_nonpost(ps)]++;
 		if (lc->e)
 			gs_engine_count_skipped(lc->e, 1);
+		struct gs_retraction rt;
+		if (lc->retract && gs_parser_retraction(ps, &rt))
+			return lc->retract(lc->retract_ctx, &rt);
 	}
 	lc->posts += (uint64_t)np;
 	int window = lc->window_from || lc->window_to;

@@ -206,6 +206,11 @@ struct gs_line_counter {
 	uint64_t posts, malformed, nonpost[GS_NONPOST_COUNT], out_of_window;
 	uint64_t filtered[GS_FILTER_REASONS];
 	int err; /* the last bad line's error (gs_bad_line.err) */
+	/* issue 12 part 5: each delete of a post (gs_parser_retraction),
+	 * after it was counted as a non-post; NULL: only counted. A non-zero
+	 * return is returned by gs_line_counter_feed */
+	int (*retract)(void *ctx, const struct gs_retraction *r);
+	void *retract_ctx;
 };
 
 /*

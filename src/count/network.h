@@ -100,6 +100,19 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p);
  * GS_EUSAGE when their options differ. src is unchanged. */
 int gs_network_merge(struct gs_network *dst, const struct gs_network *src);
 
+/* issue 12 part 5: deletions. gs_network_retract() takes back what
+ * gs_network_add(n, p) counted for p (a post deleted since): posts, the
+ * author's posts, each interaction on its edge where the nodes and edge
+ * are still held (network_retract.c says what is not undone). For a
+ * Bluesky repost, hashes[0..nh) and matched are what
+ * gs_network_repost_hashes() gave just before it was added (nh 0:
+ * unresolved). Returns 0. */
+size_t gs_network_repost_hashes(const struct gs_network *n,
+				const struct gs_post *p, uint64_t *out,
+				size_t max, int *matched);
+int gs_network_retract(struct gs_network *n, const struct gs_post *p,
+		       const uint64_t *hashes, size_t nh, int matched);
+
 /* Counters of what was read and held. */
 struct gs_network_stats {
 	uint64_t posts;              /* posts seen */

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "groundswell.h"
 #include "hashtag.h"
 #include "parser_int.h"
@@ -101,6 +103,52 @@ const char *gs_nonpost_name(enum gs_nonpost k)
 const char *gs_nonpost_key(enum gs_nonpost k)
 {
 	return (unsigned)k < GS_NONPOST_COUNT ? nonposts[k].key : "unknown";
+}
+
+/* The line is a delete of the post id (Bluesky: rkey) of account. */
+static void set_retraction(struct gs_parser *ps, enum gs_format f,
+			   unsigned flags, int64_t time_ms, struct gs_str id,
+			   struct gs_str account)
+{
+	ps->retr.format = f;
+	ps->retr.flags = flags;
+	ps->retr.time_ms = time_ms;
+	ps->retr.id = id;
+	ps->retr.account = account;
+	ps->retr_set = 1;
+}
+
+int gs_parser_retraction(const struct gs_parser *ps, struct gs_retraction *r)
+{
+	if (!ps->retr_set || ps->skipped != 1)
+		return 0;
+	*r = ps->retr;
+	return 1;
+}
+
+/* Bluesky: did and rkey, as gs_repost_key (count/repost_cache.h) has it,
+ * a repost record's apart; Twitter (both APIs give the same ids) and
+ * Mastodon: the id, seeded by platform. */
+static uint64_t key_of(enum gs_format f, unsigned flags, struct gs_str id,
+		       struct gs_str account)
+{
+	if (f == GS_FORMAT_JETSTREAM) {
+		uint64_t k = XXH3_64bits_withSeed(
+			id.p, id.n, XXH3_64bits(account.p, account.n));
+		return flags & GS_POST_REPOST ? k ^ 0x9E3779B97F4A7C15ull : k;
+	}
+	return XXH3_64bits_withSeed(id.p, id.n,
+				    f == GS_FORMAT_MASTODON ? 2 : 1);
+}
+
+uint64_t gs_post_key(const struct gs_post *p)
+{
+	return key_of(p->format, p->flags, p->id, p->account);
+}
+
+uint64_t gs_retraction_key(const struct gs_retraction *r)
+{
+	return key_of(r->format, r->flags, r->id, r->account);
 }
 
 /* A line that carries no post, of kind k. */
@@ -448,8 +496,18 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
 	p->format = GS_FORMAT_JETSTREAM;
 	if (!GS_STR_IS(o->kind, "commit"))
 		return nonpost(ps, GS_NONPOST_BSKY_IDENTITY);
-	if (!GS_STR_IS(o->operation, "create"))
+	if (!GS_STR_IS(o->operation, "create")) {
+		/* a post or repost taken back: serve retracts it */
+		int post = GS_STR_IS(o->collection, "app.bsky.feed.post");
+		if (GS_STR_IS(o->operation, "delete") && o->account.n &&
+		    o->rkey.n &&
+		    (post || GS_STR_IS(o->collection, "app.bsky.feed.repost")))
+			set_retraction(ps, GS_FORMAT_JETSTREAM,
+				       post ? 0 : GS_POST_REPOST,
+				       (o->keys & K_TIME) ? o->time_ms : 0,
+				       o->rkey, o->account);
 		return nonpost(ps, GS_NONPOST_BSKY_DELETE);
+	}
 	int is_post = GS_STR_IS(o->collection, "app.bsky.feed.post");
 	int is_repost = GS_STR_IS(o->collection, "app.bsky.feed.repost");
 	if (!is_post && !is_repost)
@@ -506,6 +564,62 @@ static int build_jetstream(struct gs_parser *ps, struct obj *o,
  * and elements that gave no post come here, so the walk that reads posts
  * pays nothing for it: the object's keys are walked again, undecoded.
  */
+/* Reads the value of a Twitter stream message's "delete" key,
+ * {"status":{"id_str":..,"user_id_str":..}}, into the line's retraction
+ * (an id only as a number is taken as its digits). 0, or an error of the
+ * scanner (the walk of the keys then stops). */
+static int twitter_delete(struct gs_parser *ps, struct gs_json *j)
+{
+	struct gs_str key, id = {"", 0}, user = {"", 0}, v;
+	int r, id_str = 0, user_str = 0;
+	if (gs_json_peek(j) != GS_JSON_OBJECT)
+		return gs_json_skip(j);
+	if ((r = gs_json_object_begin(j)))
+		return r;
+	while ((r = gs_json_object_next(j, &key)) == 1) {
+		if (!KEY(key, "status") || gs_json_peek(j) != GS_JSON_OBJECT) {
+			if ((r = gs_json_skip(j)))
+				return r;
+			continue;
+		}
+		if ((r = gs_json_object_begin(j)))
+			return r;
+		while ((r = gs_json_object_next(j, &key)) == 1) {
+			int is_id = KEY(key, "id_str") || KEY(key, "id");
+			int is_user =
+				KEY(key, "user_id_str") || KEY(key, "user_id");
+			int str = KEY(key, "id_str") || KEY(key, "user_id_str");
+			if ((is_id && (str || !id_str)) ||
+			    (is_user && (str || !user_str))) {
+				r = gs_json_scalar(j, &v);
+				if (r == GS_ETYPE) { /* an object, an array */
+					if ((r = gs_json_skip(j)))
+						return r;
+					continue;
+				}
+				if (r)
+					return r;
+				if (is_id) {
+					id = v;
+					id_str |= str;
+				} else {
+					user = v;
+					user_str |= str;
+				}
+			} else if ((r = gs_json_skip(j))) {
+				return r;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	if (id.n)
+		set_retraction(ps, GS_FORMAT_TWITTER1, 0, 0, id, user);
+	return 0;
+}
+
 static enum gs_nonpost nonpost_kind(struct gs_parser *ps, const struct obj *o,
 				    const char *end)
 {
@@ -520,9 +634,12 @@ static enum gs_nonpost nonpost_kind(struct gs_parser *ps, const struct obj *o,
 	if (gs_json_object_begin(&j))
 		return GS_NONPOST_NONE;
 	while (gs_json_object_next(&j, &key) == 1) {
-		if (KEY(key, "delete"))
+		if (KEY(key, "delete")) {
 			twitter = GS_NONPOST_TWITTER_DELETE;
-		else if (KEY(key, "limit"))
+			if (twitter_delete(ps, &j))
+				break;
+			continue;
+		} else if (KEY(key, "limit"))
 			twitter = GS_NONPOST_TWITTER_LIMIT;
 		else if (KEY(key, "scrub_geo"))
 			twitter = GS_NONPOST_TWITTER_SCRUB_GEO;
@@ -766,6 +883,27 @@ static int starts(const char *s, size_t n, const char *lit)
 	return n >= l && memcmp(s, lit, l) == 0;
 }
 
+/* Mastodon's streaming "delete" event: its data is the status id, bare
+ * (as Mastodon sends it) or as a JSON string; anything else is no
+ * retraction (the line stays a counted non-post). */
+static void sse_delete(struct gs_parser *ps, const char *d, size_t n)
+{
+	if (n >= 2 && d[0] == '"' && d[n - 1] == '"') {
+		d++;
+		n -= 2;
+	}
+	if (!n || n > 64)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') ||
+		      (d[i] >= 'a' && d[i] <= 'z') ||
+		      (d[i] >= 'A' && d[i] <= 'Z') || d[i] == '_' ||
+		      d[i] == '-'))
+			return;
+	set_retraction(ps, GS_FORMAT_MASTODON, 0, 0, (struct gs_str){d, n},
+		       (struct gs_str){"", 0});
+}
+
 int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 		    const struct gs_post **posts)
 {
@@ -773,6 +911,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 	ps->skipped = 0;
 	ps->dropped = 0;
 	ps->nonpost = GS_NONPOST_NONE;
+	ps->retr_set = 0;
 	ps->arena.used = 0;
 	ps->pool_used = 0;
 	ps->pool_full = 0;
@@ -814,6 +953,7 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 	if (i == len) {
 		ps->skipped = 2;
 		ps->sse_update = 0;
+		ps->sse_delete = 0;
 		return 0;
 	}
 	if (line[i] == '{' || line[i] == '[') {
@@ -831,6 +971,8 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 			while (e < s + n && *e == ' ')
 				e++;
 			ps->sse_update = (size_t)(s + n - e) == 6 && memcmp(e, "update", 6) == 0;
+			ps->sse_delete = (size_t)(s + n - e) == 6 &&
+					 memcmp(e, "delete", 6) == 0;
 			ps->skipped = 2;
 			return 0;
 		}
@@ -839,6 +981,10 @@ int gs_parser_parse(struct gs_parser *ps, const char *line, size_t len,
 			if (d < s + n && *d == ' ')
 				d++;
 			ps->sse = 1;
+			if (ps->sse_delete) {
+				ps->sse_delete = 0;
+				sse_delete(ps, d, (size_t)(s + n - d));
+			}
 			if (!ps->sse_update)
 				return nonpost(ps, GS_NONPOST_MASTODON_EVENT);
 			ps->sse_update = 0;

@@ -160,6 +160,10 @@ struct gs_parser {
 	int skipped;
 	enum gs_nonpost nonpost;
 	int sse_update; /* the last SSE "event:" was "update" */
+	int sse_delete; /* the last SSE "event:" was "delete" */
+	/* issue 12 part 5: the delete the last line was, if retr_set */
+	struct gs_retraction retr;
+	int retr_set;
 	int sse;	/* 1: SSE seen, -1: JSON Lines seen, 0: not yet */
 	int pool_full;	/* obj_new failed: 1 the cap, 2 out of memory */
 	size_t dropped; /* malformed posts left out of a page or array */

@@ -94,6 +94,7 @@ void gs_server_options_init(struct gs_server_options *o)
 	o->show_errors = 10;
 	o->snapshot_every_ms = 30000;
 	o->tag_network_edges = 100000;
+	o->retract_window = GS_RECENT_DEFAULT_BYTES;
 }
 
 FILE *gs_server_fopen_private(const char *path, int append)
@@ -184,6 +185,7 @@ static void free_server(struct gs_server *s)
 	gs_engine_free(s->e);
 	gs_network_free(s->net);
 	gs_network_free(s->tagnet);
+	gs_recent_release(&s->recent);
 	free(s->listen_host);
 	free(s->public_url);
 	free(s->cors);
@@ -293,6 +295,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
 	s->net = gs_network_new(NULL);
+	gs_recent_init(&s->recent, o->retract_window);
 	if (o->tag_network_edges) {
 		struct gs_network_options no;
 		gs_network_options_init(&no);

@@ -91,6 +91,10 @@ struct gs_server_options {
 					   out are counted by reason (filter.h);
 					   NULL: none. The caller's, living as
 					   long as the server */
+	/* issue 12 part 5: deletions. Bytes of the table of recent posts a
+	 * delete can retract (count/recent.h; GS_RECENT_DEFAULT_BYTES);
+	 * 0: deletes are counted, never applied */
+	size_t retract_window;
 };
 
 void gs_server_options_init(struct gs_server_options *o);

@@ -33,6 +33,7 @@
 #include "follow.h"
 #include "count/ingest.h"
 #include "count/network.h"
+#include "count/recent.h"
 #include "input/fold.h" /* GS_TAG_MAX */
 
 #define BUCKET_TOP 10 /* tags per bucket event */
@@ -144,6 +145,9 @@ struct view {
 	uint64_t late_posts, future_posts, out_of_window, buckets_closed;
 	uint64_t filtered[GS_FILTER_REASONS];
 	uint64_t trend_changes;
+	/* issue 12 part 5: deletions */
+	uint64_t retracted, retract_unresolved, recent_evicted;
+	size_t recent_held, recent_bytes, recent_max;
 	int64_t sec_stamp[60];
 	uint64_t sec_posts[60];
 	int live_started;    /* s->l.started */
@@ -201,6 +205,11 @@ struct gs_server {
 	uint64_t future_posts; /* dated more than a day after the wall clock */
 	uint64_t out_of_window; /* dated outside --window-from/--window-to */
 	uint64_t filtered[GS_FILTER_REASONS]; /* left out by --since, ... */
+	/* issue 12 part 5: deletions. The recent posts a delete can take
+	 * back; posts retracted, and deletes of posts not (or no longer)
+	 * held */
+	struct gs_recent recent;
+	uint64_t retracted, retract_unresolved;
 	int64_t sec_stamp[60];
 	uint64_t sec_posts[60];
 	int finished; /* buckets closed by idleness since the last

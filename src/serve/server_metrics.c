@@ -168,6 +168,12 @@ void gs_server_view_publish(struct gs_server *s, int force)
 	v->future_posts = s->future_posts;
 	v->out_of_window = s->out_of_window;
 	memcpy(v->filtered, s->filtered, sizeof v->filtered);
+	v->retracted = s->retracted;
+	v->retract_unresolved = s->retract_unresolved;
+	v->recent_evicted = s->recent.evicted;
+	v->recent_held = s->recent.n;
+	v->recent_bytes = gs_recent_bytes(&s->recent);
+	v->recent_max = s->recent.max_bytes;
 	v->buckets_closed = s->buckets_closed;
 	v->trend_changes = s->trend_changes;
 	memcpy(v->sec_stamp, s->sec_stamp, sizeof v->sec_stamp);
@@ -264,6 +270,15 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 			(unsigned long long)v->filtered[i]);
 	fprintf(f, "},\"excluded\":%llu,",
 		(unsigned long long)v->filtered[GS_FILTER_EXCLUDED_IDS]);
+	/* issue 12 part 5: deletions */
+	fprintf(f,
+		"\"retracted\":%llu,\"retractions_unresolved\":%llu,"
+		"\"retract_window\":{\"posts\":%zu,\"bytes\":%zu,"
+		"\"max_bytes\":%zu,\"evicted\":%llu},",
+		(unsigned long long)v->retracted,
+		(unsigned long long)v->retract_unresolved, v->recent_held,
+		v->recent_bytes, v->recent_max,
+		(unsigned long long)v->recent_evicted);
 	fputs("\"newest_post\":", f);
 	if (sum.posts) {
 		gs_json_time(f, sum.last_ms);
@@ -406,6 +421,21 @@ void gs_server_metrics(struct gs_server *s, struct reply *r)
 	       "Posts listed in --exclude-ids, and reposts of them, left out.");
 	fprintf(f, "groundswell_excluded_posts_total %llu\n",
 		(unsigned long long)v->filtered[GS_FILTER_EXCLUDED_IDS]);
+	/* issue 12 part 5: deletions */
+	metric(f, "retracted_posts_total", "counter",
+	       "Posts taken back from the counts by a delete.");
+	fprintf(f, "groundswell_retracted_posts_total %llu\n",
+		(unsigned long long)v->retracted);
+	metric(f, "retractions_unresolved_total", "counter",
+	       "Deletes of posts not, or no longer, in the table of recent posts.");
+	fprintf(f, "groundswell_retractions_unresolved_total %llu\n",
+		(unsigned long long)v->retract_unresolved);
+	metric(f, "retract_window_posts", "gauge",
+	       "Recent posts a delete can still take back.");
+	fprintf(f, "groundswell_retract_window_posts %zu\n", v->recent_held);
+	metric(f, "retract_window_bytes", "gauge",
+	       "Bytes held by the table of recent posts.");
+	fprintf(f, "groundswell_retract_window_bytes %zu\n", v->recent_bytes);
 	metric(f, "posts_per_second", "gauge",
 	       "Posts read per second over the last minute.");
 	fprintf(f, "groundswell_posts_per_second %.3f\n",

@@ -258,6 +258,74 @@ static void bad_line(void *ctx, const struct gs_bad_line *b)
 	s->shown++;
 }
 
+/* A Bluesky repost counts under the tags its original has when it comes,
+ * in the engine and in the per-tag networks (each with its repost cache):
+ * the record of what a delete must take back says which, as hs[0] (the
+ * engine's count, the network's << 8, whether it matched << 16) and the
+ * hashes, the engine's first. Returns how many of hs are used (0: none). */
+static size_t repost_hashes(struct gs_server *s, const struct gs_post *p,
+			    uint64_t *hs)
+{
+	if (!(p->flags & GS_POST_REPOST) || !p->repost_rkey.n)
+		return 0;
+	size_t half = (GS_RECENT_HASHES - 1) / 2;
+	size_t ne = gs_engine_repost_hashes(s->e, p, hs + 1, half);
+	int m = 0;
+	size_t nn = s->tagnet ? gs_network_repost_hashes(s->tagnet, p,
+							 hs + 1 + ne, half, &m)
+			      : 0;
+	hs[0] = ne | nn << 8 | (uint64_t)(m != 0) << 16;
+	return 1 + ne + nn;
+}
+
+/* Remembers what p counted, for a delete of it (count/recent.h). */
+static void remember(struct gs_server *s, const struct gs_post *p,
+		     const uint64_t *hs, size_t nh)
+{
+	unsigned char rec[16384];
+	size_t n = gs_recent_pack(p, hs, nh, rec, sizeof rec);
+	if (n <= sizeof rec &&
+	    gs_recent_put(&s->recent, gs_post_key(p), rec, n) == GS_ENOMEM)
+		gs_server_log(s, "out of memory (retractions)");
+}
+
+/* The line counter's delete of a post (issue 12 part 5): what the post
+ * counted is taken back from the engine when the table of recent posts
+ * still holds it (each delivery of it), else it is unresolved. */
+static int take_retraction(void *ctx, const struct gs_retraction *rt)
+{
+	struct batch *bt = ctx;
+	struct gs_server *s = bt->s;
+	const unsigned char *rec;
+	size_t n, nh;
+	unsigned times;
+	struct gs_post p;
+	uint64_t hs[GS_RECENT_HASHES];
+	if (!gs_recent_take(&s->recent, gs_retraction_key(rt), &rec, &n,
+			    &times) ||
+	    gs_recent_unpack(rec, n, &p, hs, &nh)) {
+		s->retract_unresolved++;
+		return 0;
+	}
+	size_t ne = 0, nn = 0;
+	int m = 0;
+	if (nh) {
+		ne = hs[0] & 0xFF;
+		nn = (hs[0] >> 8) & 0xFF;
+		m = (hs[0] >> 16) & 1;
+		if (1 + ne + nn != nh)
+			ne = nn = 0;
+	}
+	for (unsigned i = 0; i < times; i++) {
+		gs_engine_retract(s->e, &p, hs + 1, ne);
+		gs_network_retract(s->net, &p, NULL, 0, 0);
+		if (s->tagnet)
+			gs_network_retract(s->tagnet, &p, hs + 1 + ne, nn, m);
+	}
+	s->retracted += times;
+	return 0;
+}
+
 /* The line counter's post: through the live detector and the networks. */
 static int take_post(void *ctx, const struct gs_post *p)
 {
@@ -270,8 +338,13 @@ static int take_post(void *ctx, const struct gs_post *p)
 		return 0;
 	}
 	int64_t before = s->l.started ? s->l.next : INT64_MIN;
-	if (gs_trend_live_add(&s->l, p) == GS_ENOMEM)
+	uint64_t hs[GS_RECENT_HASHES];
+	size_t nh = s->recent.max_bytes ? repost_hashes(s, p, hs) : 0;
+	int r = gs_trend_live_add(&s->l, p);
+	if (r == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
+	if (r == 0 && s->recent.max_bytes)
+		remember(s, p, hs, nh);
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
 	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
@@ -295,6 +368,8 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 	lc.post_ctx = &bt;
 	lc.bad = bad_line;
 	lc.bad_ctx = &bt;
+	lc.retract = take_retraction;
+	lc.retract_ctx = &bt;
 	lc.window_from = s->o.window_from;
 	lc.window_to = s->o.window_to;
 	lc.filter = s->o.filter && s->o.filter->active ? s->o.filter : NULL;

@@ -22,7 +22,8 @@
  * position: path, kind, offset, device, inode and counts; last, u8 1 when
  * a per-tag network table follows), then the engine ("GSEN"), the detector
  * ("GSTR"), the whole stream's network ("GSNW") and, when there is one,
- * the per-tag network table (another "GSNW"), and nothing after it
+ * the per-tag network table (another "GSNW"), from version 5 the table
+ * of recent posts for retractions ("GSRC", rc_body), and nothing after it
  * (encrypted under --pseudonymize-key-file: see "GSXC" below). All are
  * serialised under the read lock, so the sources' offsets are exactly those
  * of the lines the engine and the networks have counted; the bytes are then
@@ -32,8 +33,13 @@
  * one. A failed write removes the .tmp and shows in /stats and /metrics.
  */
 #define SV_MAGIC "GSSV"
-/* 2: the networks follow the detector; 3: skipped by kind */
-#define SV_VERSION     4
+/* 2: the networks follow the detector; 3: skipped by kind; 5 (issue 12
+ * part 5): the retraction counters in the record, and a "GSRC" section
+ * last; version 4 is still read (the table then starts empty) */
+#define SV_VERSION     5
+#define SV_VERSION_OLD 4
+#define RC_MAGIC       "GSRC"
+#define RC_VERSION     1
 #define SV_MAX_SOURCES 4096
 
 /* A counter array: u32 n, then n u64. A reader keeps the first `have`
@@ -77,6 +83,8 @@ static void sv_body(struct gs_wr *w, const void *obj)
 	gs_wr_u64(w, s->future_posts);
 	gs_wr_u64(w, s->out_of_window);
 	wr_counters(w, s->skipped_by, GS_NONPOST_COUNT);
+	gs_wr_u64(w, s->retracted);
+	gs_wr_u64(w, s->retract_unresolved);
 	gs_wr_u32(w, (uint32_t)s->nsrc);
 	for (size_t i = 0; i < s->nsrc; i++) {
 		const struct gs_follow_info *fi = &s->src[i].info;
@@ -94,6 +102,48 @@ static void sv_body(struct gs_wr *w, const void *obj)
 		gs_wr_u64(w, so.truncations);
 	}
 	gs_wr_u8(w, s->tagnet ? 1 : 0);
+}
+
+/* The table of recent posts (count/recent.h): u64 records, then each,
+ * oldest first: u64 key, u16 deliveries, u32 length, the packed record. */
+static void rc_body(struct gs_wr *w, const void *obj)
+{
+	const struct gs_recent *t = obj;
+	struct gs_recent_cursor c = {0, 0};
+	uint64_t key;
+	const unsigned char *rec;
+	size_t n;
+	unsigned times;
+	gs_wr_u64(w, t->n);
+	while (gs_recent_walk(t, &c, &key, &rec, &n, &times)) {
+		gs_wr_u64(w, key);
+		gs_wr_u16(w, (uint16_t)times);
+		gs_wr_u32(w, (uint32_t)n);
+		gs_wr_bytes(w, rec, n);
+	}
+}
+
+/* Puts the saved records back into s->recent (this run's bound: the
+ * oldest go first when it is smaller). 0, or GS_EFORMAT. */
+static int rc_restore(struct gs_server *s, const unsigned char *pl, size_t len)
+{
+	struct gs_rd rd = {pl, pl + len, 0};
+	uint64_t n = gs_rd_u64(&rd);
+	for (uint64_t i = 0; i < n && !rd.err; i++) {
+		uint64_t key = gs_rd_u64(&rd);
+		unsigned times = gs_rd_u16(&rd);
+		uint32_t m = gs_rd_u32(&rd);
+		const unsigned char *rec = gs_rd_take(&rd, m);
+		struct gs_post p;
+		uint64_t hs[GS_RECENT_HASHES];
+		size_t nh;
+		if (!rec || !times || gs_recent_unpack(rec, m, &p, hs, &nh))
+			return GS_EFORMAT;
+		for (unsigned k = 0; k < times; k++)
+			if (gs_recent_put(&s->recent, key, rec, m))
+				return GS_ENOMEM;
+	}
+	return rd.err || gs_rd_left(&rd) ? GS_EFORMAT : 0;
 }
 
 static int fsync_dir(const char *dir)
@@ -198,6 +248,8 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
 		r = gs_network_save(s->net, f);
 	if (!r && s->tagnet)
 		r = gs_network_save(s->tagnet, f);
+	if (!r)
+		r = gs_snap_write(f, RC_MAGIC, RC_VERSION, rc_body, &s->recent);
 	/* writing to memory fails only for want of memory */
 	if (r == GS_EIO)
 		r = GS_ENOMEM;
@@ -660,9 +712,16 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	} else {
 		rewind(f);
 	}
-	unsigned char *pl = NULL;
-	size_t len = 0;
-	int r = gs_snap_read(f, SV_MAGIC, SV_VERSION, &pl, &len);
+	unsigned char *pl = NULL, *rc = NULL;
+	size_t len = 0, rclen = 0;
+	/* this version, or the one before (no retraction table) */
+	unsigned char hd[8];
+	uint32_t version = SV_VERSION;
+	if (fread(hd, 1, 8, f) == 8 && !memcmp(hd, SV_MAGIC, 4) &&
+	    gs_le32(hd + 4) == SV_VERSION_OLD)
+		version = SV_VERSION_OLD;
+	rewind(f);
+	int r = gs_snap_read(f, SV_MAGIC, version, &pl, &len);
 	struct gs_engine *e = NULL;
 	struct gs_trend *t = NULL;
 	struct gs_network *net = NULL, *tagnet = NULL;
@@ -676,7 +735,9 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 			net = gs_network_load(f, &r);
 		if (net && has_tagnet)
 			tagnet = gs_network_load(f, &r);
-		if (net && (!has_tagnet || tagnet))
+		if (net && (!has_tagnet || tagnet) && version >= 5)
+			r = gs_snap_read(f, RC_MAGIC, RC_VERSION, &rc, &rclen);
+		if (net && (!has_tagnet || tagnet) && !r)
 			r = gs_snap_end(f);
 	}
 	/* what was wrong, with the section and the byte (of the decrypted
@@ -692,6 +753,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_engine_set_max_bytes(e, s->o.engine.max_bytes);
 	if (r || !e || !t || !net || (has_tagnet && !tagnet)) {
 		free(pl);
+		free(rc);
 		gs_engine_free(e);
 		gs_trend_free(t);
 		gs_network_free(net);
@@ -719,6 +781,11 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	uint64_t out_of_window = gs_rd_u64(&rd);
 	uint64_t skipped_by[GS_NONPOST_COUNT] = {0};
 	rd_counters(&rd, skipped_by, GS_NONPOST_COUNT, 256);
+	uint64_t retracted = 0, unresolved = 0;
+	if (version >= 5) {
+		retracted = gs_rd_u64(&rd);
+		unresolved = gs_rd_u64(&rd);
+	}
 	uint32_t ns = gs_rd_u32(&rd);
 	struct saved_source *v = NULL;
 	if (!rd.err && ns <= SV_MAX_SOURCES)
@@ -756,6 +823,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_network_options_of(tagnet, &to);
 	if (rd.err || !v || gs_rd_left(&rd))
 		why = "corrupt server record";
+	else if (rc && rc_restore(s, rc, rclen))
+		why = "corrupt table of recent posts (GSRC)";
 	else if (no.kinds != GS_NET_ACCOUNTS || no.per_tag || no.tag ||
 		 no.bucket_ms ||
 		 (tagnet &&
@@ -773,7 +842,11 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 			was, now);
 		why = bwhy;
 	}
+	free(rc);
 	if (why) {
+		/* what rc_restore put back goes with the rest */
+		gs_recent_release(&s->recent);
+		gs_recent_init(&s->recent, s->o.retract_window);
 		for (size_t i = 0; v && i < k; i++)
 			free(v[i].path);
 		free(v);
@@ -824,6 +897,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	s->next_id = next_id ? next_id : 1;
 	s->future_posts = future;
 	s->out_of_window = out_of_window;
+	s->retracted = retracted;
+	s->retract_unresolved = unresolved;
 	memcpy(s->skipped_by, skipped_by, sizeof s->skipped_by);
 	s->snap_lines = lines;
 	s->snap_finished = finished;
