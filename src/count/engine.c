@@ -570,7 +570,7 @@ static void set_name(struct topk *t, int i, const char *s, size_t n)
 	d[n] = 0;
 }
 
-static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
+uint64_t gs_engine_lang_find(const struct gs_engine *e, struct gs_str l)
 {
 	if (!l.n)
 		return 0;
@@ -578,6 +578,15 @@ static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
 	for (size_t i = 0; i < e->nlangs; i++)
 		if (strncmp(e->langs[i], l.p, n) == 0 && e->langs[i][n] == 0)
 			return i + 1;
+	return 0;
+}
+
+static uint64_t lang_id(struct gs_engine *e, struct gs_str l)
+{
+	uint64_t id = gs_engine_lang_find(e, l);
+	if (id || !l.n)
+		return id;
+	size_t n = l.n < 15 ? l.n : 15;
 	if (e->nlangs >= LANGS_MAX)
 		return 0;
 	memcpy(e->langs[e->nlangs], l.p, n);

@@ -189,6 +189,10 @@ static inline const struct tag *tag_lookup(const struct gs_engine *e,
 	return *find_slot(e, h, key, n);
 }
 
+/* The interned id of language l (1..nlangs), 0 if none: never interns
+ * (engine.c's lang_id does, when adding). */
+uint64_t gs_engine_lang_find(const struct gs_engine *e, struct gs_str l);
+
 /* The first bucket of t's timeline starting at or after b (tl_n if none). */
 static inline uint32_t tl_lower_bound(const struct tag *t, int64_t b)
 {

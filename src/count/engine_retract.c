@@ -92,18 +92,6 @@ static void topk_drop(struct topk *t, uint64_t key)
 		}
 }
 
-/* The interned id of a language, 0 if none (never interns). */
-static uint64_t lang_find(const struct gs_engine *e, struct gs_str l)
-{
-	if (!l.n)
-		return 0;
-	size_t n = l.n < 15 ? l.n : 15;
-	for (size_t i = 0; i < e->nlangs; i++)
-		if (strncmp(e->langs[i], l.p, n) == 0 && e->langs[i][n] == 0)
-			return i + 1;
-	return 0;
-}
-
 /* One post less in bucket b of t: its posts, and its reposts or replies
  * (flags as the post's). */
 static void bucket_dec(struct tag *t, int64_t b, unsigned flags)
@@ -218,7 +206,7 @@ int gs_engine_retract(struct gs_engine *e, const struct gs_post *p,
 	/* the uses of tags evicted since were counted too */
 	dec(&e->s.tagged_posts, 1);
 	dec(&e->s.tag_uses, nused);
-	uint64_t lid = lang_find(e, p->lang);
+	uint64_t lid = gs_engine_lang_find(e, p->lang);
 	uint64_t rk = repost ? 0 : reposted_key(p);
 	uint64_t rid = p->repost_id.n
 			       ? XXH3_64bits(p->repost_id.p, p->repost_id.n)

@@ -736,18 +736,10 @@ static int64_t account_node(struct gs_network *n, struct gs_str id, const char *
 	return node_get(n, XXH3_64bits(buf, TAGPRE_LEN + id.n), buf, TAGPRE_LEN + id.n);
 }
 
-static int add_accounts(struct gs_network *n, const struct gs_post *p, const char *pre)
+size_t gs_net_targets(const struct gs_post *p, unsigned k,
+		      struct gs_net_target t[GS_NET_TARGETS_MAX])
 {
-	struct {
-		struct gs_str id;
-		int kind;
-	} t[GS_POST_MAX_MENTIONS + 3];
 	size_t nt = 0;
-	unsigned k = n->o.kinds;
-	if (p->account.n > GS_NET_ID_MAX) {
-		n->s.ids_skipped++;
-		return 0;
-	}
 	if ((k & GS_NET_REPLIES) && p->reply_to.n)
 		t[nt].id = p->reply_to, t[nt++].kind = 0;
 	if ((k & GS_NET_MENTIONS) && !(p->flags & GS_POST_REPOST))
@@ -763,6 +755,19 @@ static int add_accounts(struct gs_network *n, const struct gs_post *p, const cha
 		t[nt].id = p->repost_account, t[nt++].kind = 2;
 	if ((k & GS_NET_QUOTES) && p->quote_account.n)
 		t[nt].id = p->quote_account, t[nt++].kind = 3;
+	return nt;
+}
+
+static int add_accounts(struct gs_network *n, const struct gs_post *p,
+			const char *pre)
+{
+	struct gs_net_target t[GS_NET_TARGETS_MAX];
+	unsigned k = n->o.kinds;
+	if (p->account.n > GS_NET_ID_MAX) {
+		n->s.ids_skipped++;
+		return 0;
+	}
+	size_t nt = gs_net_targets(p, k, t);
 	int r;
 	if ((r = reserve(n, nt + 1, nt)))
 		return r;

@@ -135,6 +135,19 @@ struct gs_network {
 	struct gs_handles handles;
 };
 
+/* Whom post p addresses in a network of kinds k (GS_NET_*): replied-to,
+ * each mentioned account once (not for reposts), reposted and quoted
+ * authors, with their kind (0 reply, 1 mention, 2 repost, 3 quote); the
+ * same list for adding a post (network.c) and retracting it
+ * (network_retract.c). Returns how many (at most GS_NET_TARGETS_MAX). */
+#define GS_NET_TARGETS_MAX (GS_POST_MAX_MENTIONS + 3)
+struct gs_net_target {
+	struct gs_str id;
+	int kind;
+};
+size_t gs_net_targets(const struct gs_post *p, unsigned k,
+		      struct gs_net_target t[GS_NET_TARGETS_MAX]);
+
 /* The helpers the snapshot's loader shares with the counting (network.c);
  * each returns 0 or GS_ENOMEM where it returns an int. */
 int gs_net_spells_add(struct spells **ps, int64_t b);

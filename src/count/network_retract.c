@@ -75,32 +75,13 @@ static int str_eq(struct gs_str a, struct gs_str b)
 static void retract_accounts(struct gs_network *n, const struct gs_post *p,
 			     const char *pre)
 {
-	struct {
-		struct gs_str id;
-		int kind;
-	} t[GS_POST_MAX_MENTIONS + 3];
-	size_t nt = 0;
+	struct gs_net_target t[GS_NET_TARGETS_MAX];
 	unsigned k = n->o.kinds;
 	if (p->account.n > GS_NET_ID_MAX) {
 		dec(&n->s.ids_skipped, 1);
 		return;
 	}
-	if ((k & GS_NET_REPLIES) && p->reply_to.n)
-		t[nt].id = p->reply_to, t[nt++].kind = 0;
-	if ((k & GS_NET_MENTIONS) && !(p->flags & GS_POST_REPOST))
-		for (size_t i = 0; i < p->nmentions && i < GS_POST_MAX_MENTIONS;
-		     i++) {
-			size_t j;
-			for (j = 0; j < i; j++)
-				if (str_eq(p->mentions[j], p->mentions[i]))
-					break;
-			if (j == i && p->mentions[i].n)
-				t[nt].id = p->mentions[i], t[nt++].kind = 1;
-		}
-	if ((k & GS_NET_REPOSTS) && p->repost_account.n)
-		t[nt].id = p->repost_account, t[nt++].kind = 2;
-	if ((k & GS_NET_QUOTES) && p->quote_account.n)
-		t[nt].id = p->quote_account, t[nt++].kind = 3;
+	size_t nt = gs_net_targets(p, k, t);
 	int64_t a = account_find(n, p->account, pre);
 	if (a >= 0)
 		dec(&n->nodes[a].posts, 1);
