@@ -1421,6 +1421,22 @@ static void test_handles(void)
 	TAP_EQ_STR(S(posts[0].handle), "", "handles: none for Bluesky");
 	TAP_EQ_STR(mention_handles_of(&posts[0]), "",
 		   "handles: none for its mentions");
+
+	/* handles off (report): ids as before, no handle read */
+	gs_parser_set_handles(ps, 0);
+	TAP_EQ_INT(
+		parse("{\"created_at\":\"Sun Oct 15 20:10:00 +0000 2017\","
+		      "\"id_str\":\"9\",\"text\":\"@bo #x\","
+		      "\"user\":{\"id\":1,\"id_str\":\"1\",\"screen_name\":\"ann_a\"},"
+		      "\"entities\":{\"hashtags\":[{\"text\":\"x\"}],\"user_mentions\":"
+		      "[{\"screen_name\":\"bo_b\",\"id_str\":\"2\"}]}}"),
+		1, "handles off: the post");
+	TAP_EQ_STR(S(posts[0].account), "1", "handles off: the author's id");
+	TAP_EQ_STR(S(posts[0].handle), "", "handles off: no handle");
+	TAP_EQ_STR(mentions_of(&posts[0]), "2", "handles off: mention ids");
+	TAP_EQ_STR(mention_handles_of(&posts[0]), "",
+		   "handles off: no mention handle");
+	gs_parser_set_handles(ps, 1);
 }
 
 /* ---- issue 12 part 5: deletes as retractions ---- */

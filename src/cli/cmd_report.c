@@ -740,6 +740,9 @@ int cmd_report(int argc, char **argv)
 			"--html -", g.out ? g.out : "--timeline",
 			"'--html -' writes the page alone on stdout");
 	}
+	/* report shows no account: handles are read only for an account
+	 * list that names some (--accounts, --exclude-accounts) */
+	c.ing.no_handles = !c.filter.want_handles && !c.filter.drop_handles;
 	rc = cli_read_inputs(&c, argc - optind, argv + optind);
 	if (!rc) {
 		struct gs_summary s;

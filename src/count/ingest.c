@@ -56,6 +56,7 @@ void gs_ingest_options_init(struct gs_ingest_options *o)
 	o->threads = 0;
 	o->window_from = o->window_to = 0;
 	o->filter = NULL;
+	o->no_handles = 0;
 }
 
 double gs_now(void)
@@ -337,6 +338,7 @@ static void *read_part(void *arg)
 		p->rc = GS_ENOMEM;
 		return NULL;
 	}
+	gs_parser_set_handles(ps, !o->no_handles);
 	if (p->jsonl)
 		gs_parser_expect_jsonl(ps);
 	struct gs_line_counter *lc = &p->lc;

@@ -78,6 +78,9 @@ struct gs_ingest_options {
 	/* --since, --lang, ... (filter.h), asked after the window about each
 	 * post; NULL: none */
 	const struct gs_filter *filter;
+	/* the posts' handles are not read (gs_parser_set_handles): for
+	 * outputs that show no account */
+	int no_handles;
 };
 
 /* Defaults: auto format, 10 bad lines reported, no report function. */

@@ -61,6 +61,11 @@ struct gs_parser *gs_parser_new(enum gs_format forced, size_t max_line)
 	return ps;
 }
 
+void gs_parser_set_handles(struct gs_parser *ps, int on)
+{
+	ps->no_handles = !on;
+}
+
 void gs_parser_free(struct gs_parser *ps)
 {
 	if (!ps)

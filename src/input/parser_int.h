@@ -143,6 +143,7 @@ struct obj {
 
 struct gs_parser {
 	enum gs_format forced, last_format;
+	int no_handles; /* gs_parser_set_handles(ps, 0): HKEY gives NULL */
 	size_t max_line;
 	struct gs_arena arena;
 	struct obj **chunks; /* the pool: nchunks chunks of POOL_CHUNK */
@@ -180,6 +181,9 @@ struct gs_parser {
  * makes room for one object (0, or -1 past the line's cap or out of memory,
  * which pool_error then words); obj_list_push appends to a growing list of
  * pool objects (0 or GS_ENOMEM). */
+/* The key of a handle to read (k), or NULL when handles are not wanted. */
+#define HKEY(ps, k) ((ps)->no_handles ? NULL : (k))
+
 int gs_parser_fail(struct gs_parser *ps, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int gs_parser_json_fail(struct gs_parser *ps, struct gs_json *j, int err);

@@ -407,11 +407,11 @@ static int read_entities(struct gs_parser *ps, struct gs_json *j,
 					   tags, NULL, SRC_HASHTAGS);
 		else if (KEY(key, "user_mentions"))
 			r = read_obj_array(ps, j, key, "id_str", "id",
-					   "screen_name", NULL, ment,
+					   HKEY(ps, "screen_name"), NULL, ment,
 					   SRC_USER_MENTIONS);
 		else if (KEY(key, "mentions"))
 			r = read_obj_array(ps, j, key, "id", "username",
-					   "username", NULL, ment,
+					   HKEY(ps, "username"), NULL, ment,
 					   SRC_MENTIONS);
 		else
 			r = gs_json_skip(j);
@@ -936,7 +936,8 @@ static int read_users(struct gs_parser *ps, struct gs_json *j,
 				return r;
 			continue;
 		}
-		if ((r = read_account_obj(ps, j, &id, NULL, "username", &h)))
+		if ((r = read_account_obj(ps, j, &id, NULL,
+					  HKEY(ps, "username"), &h)))
 			return r;
 		if (id.n && h.n && (r = gs_parser_user_push(ps, id, h)))
 			return r;
@@ -1061,9 +1062,9 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 								ps, j, j->err)
 						      : gs_parser_wrong_type(
 								ps, key);
-				r = read_account_obj(ps, j, &o->account,
-						     &o->id_rounded,
-						     "screen_name", &o->handle);
+				r = read_account_obj(
+					ps, j, &o->account, &o->id_rounded,
+					HKEY(ps, "screen_name"), &o->handle);
 			} else if (KEY(key, "lang"))
 				r = opt_string(j, &o->lang);
 			else if (KEY(key, "kind")) {
@@ -1107,7 +1108,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 						      : gs_parser_wrong_type(
 								ps, key);
 				r = read_account_obj(ps, j, &a, &o->id_rounded,
-						     "username", &h);
+						     HKEY(ps, "username"), &h);
 				if (!o->account.n)
 					o->account = a;
 				if (h.n)
@@ -1135,9 +1136,9 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 								ps, j, j->err)
 						      : gs_parser_wrong_type(
 								ps, key);
-				r = read_account_obj(ps, j, &o->account,
-						     &o->id_rounded, "acct",
-						     &o->handle);
+				r = read_account_obj(
+					ps, j, &o->account, &o->id_rounded,
+					HKEY(ps, "acct"), &o->handle);
 			} else if (KEY(key, "time_us"))
 				r = set_time(ps, j, key, o, 2);
 			else if (KEY(key, "content")) {
@@ -1165,8 +1166,8 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				r = read_includes(ps, j);
 			else if (KEY(key, "mentions"))
 				r = read_obj_array(ps, j, key, "id", "acct",
-						   "acct", NULL, &o->ment,
-						   SRC_MMENTIONS);
+						   HKEY(ps, "acct"), NULL,
+						   &o->ment, SRC_MMENTIONS);
 			else
 				goto skip;
 			break;
@@ -1232,7 +1233,7 @@ int gs_parser_walk(struct gs_parser *ps, struct gs_json *j, int depth,
 				if (gs_json_peek(j) != GS_JSON_OBJECT)
 					goto skip;
 				r = read_account_obj(ps, j, &a, NULL,
-						     "username",
+						     HKEY(ps, "username"),
 						     &o->reply_handle);
 			} else
 				goto skip;
