@@ -200,11 +200,16 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 			(unsigned long long)st.out_of_window,
 			st.out_of_window == 1 ? "" : "s", a, b);
 	}
-	if (!rc && filtered && st.posts && left_out >= st.posts) {
-		/* never silent: the filters took every post there was */
+	if (!rc && left_out && st.posts && left_out >= st.posts) {
+		/* never silent: the filters, or the time window, took every
+		 * post there was */
 		fprintf(stderr, "groundswell: no post left: %llu post%s read",
 			(unsigned long long)st.posts, st.posts == 1 ? "" : "s");
-		cli_filtered_text(stderr, c);
+		if (st.out_of_window)
+			fprintf(stderr, ", %llu outside the time window",
+				(unsigned long long)st.out_of_window);
+		if (filtered)
+			cli_filtered_text(stderr, c);
 		fputc('\n', stderr);
 		late_status = EXIT_NOPOSTS;
 	}

@@ -85,4 +85,10 @@ for cmd in report trends "trends --live"; do
 	ok $? "$cmd: 47 years of minutes are refused naming --bucket and the window"
 done
 
+# 6. never silent: a window that leaves no post says so and exits 4, as
+# filters that leave none do (it exited 0 with an empty report before)
+"$BIN" report "$T/future.jsonl" >/dev/null 2>"$T/e"
+[ $? -eq 4 ] && grep -q "no post left: 1 post read, 1 outside the time window" "$T/e"
+ok $? "every post outside the window: 'no post left', exit 4"
+
 echo "1..$n"
