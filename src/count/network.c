@@ -710,14 +710,7 @@ static int add_cotags(struct gs_network *n, const struct gs_post *p,
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = i + 1; j < k; j++) {
 			uint32_t a = ix[i], b = ix[j];
-			const struct node *x = &n->nodes[a], *y = &n->nodes[b];
-			size_t m = x->idlen < y->idlen ? x->idlen : y->idlen;
-			int c = memcmp(x->id, y->id, m);
-			if (c > 0 || (c == 0 && x->idlen > y->idlen)) {
-				uint32_t t = a;
-				a = b;
-				b = t;
-			}
+			gs_net_node_order(n, &a, &b);
 			if ((r = edge_add(n, a, b, 0, 1, p->time_ms)))
 				return r;
 		}

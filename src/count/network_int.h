@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "network.h"
 #include "input/fold.h" /* GS_TAG_MAX */
@@ -134,6 +135,21 @@ struct gs_network {
 	 * posts that made nodes, at most max_nodes (handles.h) */
 	struct gs_handles handles;
 };
+
+/* Puts the nodes a and b of a co-tag edge in its one order (the smaller id
+ * bytes first, then the shorter), for adding and retracting alike. */
+static inline void gs_net_node_order(const struct gs_network *n, uint32_t *a,
+				     uint32_t *b)
+{
+	const struct node *x = &n->nodes[*a], *y = &n->nodes[*b];
+	size_t m = x->idlen < y->idlen ? x->idlen : y->idlen;
+	int c = memcmp(x->id, y->id, m);
+	if (c > 0 || (c == 0 && x->idlen > y->idlen)) {
+		uint32_t t = *a;
+		*a = *b;
+		*b = t;
+	}
+}
 
 /* Whom post p addresses in a network of kinds k (GS_NET_*): replied-to,
  * each mentioned account once (not for reposts), reposted and quoted

@@ -116,14 +116,7 @@ static void retract_cotags(struct gs_network *n, const uint64_t *hs,
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = i + 1; j < k; j++) {
 			uint32_t a = ix[i], b = ix[j];
-			const struct node *x = &n->nodes[a], *y = &n->nodes[b];
-			size_t m = x->idlen < y->idlen ? x->idlen : y->idlen;
-			int c = memcmp(x->id, y->id, m);
-			if (c > 0 || (c == 0 && x->idlen > y->idlen)) {
-				uint32_t t = a;
-				a = b;
-				b = t;
-			}
+			gs_net_node_order(n, &a, &b);
 			edge_dec(n, a, b, 0);
 		}
 }
