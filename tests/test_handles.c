@@ -254,6 +254,23 @@ static void test_snapshot(void)
 	gs_handles_release(&h2);
 }
 
+/* The bound is the owner's (an engine's max_tags, which its own load
+ * takes up to SIZE_MAX): a table of any bound it can have loads back, as
+ * the fuzzer found with a version 1 engine of max_tags 2^45. */
+static void test_huge_bound(void)
+{
+	struct gs_handles h;
+	size_t big = (size_t)1 << 45;
+	gs_handles_init(&h, big);
+	feed(&h, 0, 10);
+	int err = 0;
+	struct gs_handles *x = roundtrip(&h, NULL, NULL, &err);
+	TAP_OK(x != NULL, "a bound of 2^45 saves and loads (err %d)", err);
+	TAP_OK(x && x->max == big, "loaded: the same bound");
+	release(x);
+	gs_handles_release(&h);
+}
+
 /* Version 1 snapshots (before handles), as the fuzz corpus keeps them,
  * are still read; saved again they are version 2, and load back. */
 static void test_old_versions(void)
@@ -298,5 +315,6 @@ int main(void)
 	test_bound();
 	test_merge();
 	test_snapshot();
+	test_huge_bound();
 	return TAP_DONE();
 }

@@ -288,8 +288,11 @@ int gs_handles_load(struct gs_rd *r, struct gs_handles *h)
 	h->evicted = gs_rd_u64(r);
 	h->skipped = gs_rd_u64(r);
 	uint64_t n = gs_rd_u64(r);
-	/* each entry takes at least 14 bytes */
-	if (r->err || max < 16 || max > (UINT64_C(1) << 40) || n > max ||
+	/* each entry takes at least 14 bytes. max is the owner's table
+	 * bound (an engine's max_tags, a network's max_nodes), which those
+	 * load with no upper limit: one here too would refuse a snapshot they
+	 * wrote (nothing is allocated by max, only by n) */
+	if (r->err || max < 16 || max > SIZE_MAX || n > max ||
 	    n > gs_rd_left(r) / 14)
 		return GS_EFORMAT;
 	h->max = (size_t)max;
