@@ -33,7 +33,8 @@ static inline unsigned char *gzf_member(const void *data, size_t n, int level,
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		exit(2);
 	static unsigned char extra[6] = {'G', 'S', 2, 0, 'h', 'i'};
 	unsigned char bc[6] = {'B', 'C', 2, 0, 0, 0};
@@ -55,7 +56,8 @@ static inline unsigned char *gzf_member(const void *data, size_t n, int level,
 	h.hcrc = (flags & GZF_HCRC) != 0;
 	if (flags && deflateSetHeader(&z, &h) != Z_OK)
 		exit(2);
-	size_t cap = deflateBound(&z, n) + 64 + (flush_every ? n / flush_every * 8 + 8 : 0);
+	size_t cap = deflateBound(&z, n) + 64 +
+		     (flush_every ? n / flush_every * 8 + 8 : 0);
 	unsigned char *out = malloc(cap);
 	if (!out)
 		exit(2);
@@ -65,7 +67,8 @@ static inline unsigned char *gzf_member(const void *data, size_t n, int level,
 	size_t left = n;
 	int zr;
 	do {
-		size_t take = flush_every && left > flush_every ? flush_every : left;
+		size_t take =
+			flush_every && left > flush_every ? flush_every : left;
 		z.next_in = (Bytef *)p;
 		z.avail_in = (uInt)take;
 		p += take;
@@ -98,15 +101,16 @@ static inline void gzf_append(unsigned char **buf, size_t *len,
 
 /* data[0..n) as members of at most part bytes each, every one with flags;
  * with GZF_BGZF an empty member ends them (BGZF's end-of-file marker). */
-static inline unsigned char *gzf_members(const void *data, size_t n, size_t part,
-					 int level, int flags, size_t *out_n)
+static inline unsigned char *gzf_members(const void *data, size_t n,
+					 size_t part, int level, int flags,
+					 size_t *out_n)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0, k;
 	for (size_t o = 0; o < n; o += part) {
 		unsigned char *m = gzf_member((const char *)data + o,
-					      n - o < part ? n - o : part, level,
-					      flags, 0, &k);
+					      n - o < part ? n - o : part,
+					      level, flags, 0, &k);
 		gzf_append(&buf, &len, m, k);
 	}
 	if (flags & GZF_BGZF || !n) {
@@ -124,9 +128,10 @@ static inline char *gzf_text(size_t n, unsigned seed)
 	char *t = malloc(n + 1);
 	if (!t)
 		exit(2);
-	static const char *const words[] = {"#MeToo", "hello", "world", "\"text\":",
-					    "{\"id\":", "#tag", "rt", "@someone",
-					    "1234567", "é", "lorem", "ipsum"};
+	static const char *const words[] = {"#MeToo",	 "hello",    "world",
+					    "\"text\":", "{\"id\":", "#tag",
+					    "rt",	 "@someone", "1234567",
+					    "é",	 "lorem",    "ipsum"};
 	size_t o = 0, col = 0;
 	while (o < n) {
 		seed = seed * 1103515245u + 12345u;
@@ -134,7 +139,8 @@ static inline char *gzf_text(size_t n, unsigned seed)
 		for (; *w && o < n; w++, col++)
 			t[o++] = *w;
 		if (o < n)
-			t[o++] = ((seed >> 8) % 13 == 0 && col > 20) ? '\n' : ' ';
+			t[o++] = ((seed >> 8) % 13 == 0 && col > 20) ? '\n'
+								     : ' ';
 		if (o && t[o - 1] == '\n')
 			col = 0;
 	}

@@ -23,9 +23,9 @@
 static const char *const names[] = {"isal", "zlib"};
 
 struct result {
-	int rc;		 /* last return: GS_INFLATE_END or an error */
-	size_t in_used;	 /* input consumed in all */
-	size_t out_n;	 /* output made in all */
+	int rc;		/* last return: GS_INFLATE_END or an error */
+	size_t in_used; /* input consumed in all */
+	size_t out_n;	/* output made in all */
 	unsigned char *out;
 };
 
@@ -45,8 +45,8 @@ static struct result decode(struct gs_inflate *d, const unsigned char *in,
 			il = in_step;
 		if (out_step && ol > out_step)
 			ol = out_step;
-		r.rc = gs_inflate_run(d, in + r.in_used, il, &used, r.out + r.out_n,
-				      ol, &made);
+		r.rc = gs_inflate_run(d, in + r.in_used, il, &used,
+				      r.out + r.out_n, ol, &made);
 		r.in_used += used;
 		r.out_n += made;
 		if (r.rc != GS_INFLATE_MORE)
@@ -77,11 +77,13 @@ static void test_choice(void)
 	gs_inflate_free(d);
 	setenv("GROUNDSWELL_INFLATE", "zlib", 1);
 	d = gs_inflate_new("", &err);
-	TAP_OK(d && strcmp(d->impl->name, "zlib") == 0, "GROUNDSWELL_INFLATE=zlib");
+	TAP_OK(d && strcmp(d->impl->name, "zlib") == 0,
+	       "GROUNDSWELL_INFLATE=zlib");
 	gs_inflate_free(d);
 	setenv("GROUNDSWELL_INFLATE", "", 1);
 	d = gs_inflate_new(NULL, &err);
-	TAP_OK(d && strcmp(d->impl->name, "isal") == 0, "GROUNDSWELL_INFLATE empty: ISA-L");
+	TAP_OK(d && strcmp(d->impl->name, "isal") == 0,
+	       "GROUNDSWELL_INFLATE empty: ISA-L");
 	gs_inflate_free(d);
 	setenv("GROUNDSWELL_INFLATE", "fast", 1);
 	d = gs_inflate_new(NULL, &err);
@@ -102,7 +104,8 @@ static void test_members(void)
 	} kinds[] = {
 		{"plain", 0, 6, 0},
 		{"gzip -1", GZF_NAME, 1, 0},
-		{"FNAME FCOMMENT FEXTRA FHCRC", GZF_NAME | GZF_COMMENT | GZF_EXTRA | GZF_HCRC, 6, 0},
+		{"FNAME FCOMMENT FEXTRA FHCRC",
+		 GZF_NAME | GZF_COMMENT | GZF_EXTRA | GZF_HCRC, 6, 0},
 		{"BGZF extra field", GZF_BGZF, 6, 0},
 		{"full flushes (pigz)", GZF_NAME, 6, 4096},
 		{"stored blocks", GZF_HCRC, 0, 0},
@@ -112,29 +115,38 @@ static void test_members(void)
 	} steps[] = {{0, 0}, {1, 0}, {0, 7}, {13, 1}};
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 		size_t n;
-		size_t part = kinds[k].flush == 0 && kinds[k].level == 1 ? tn : 20000;
-		unsigned char *m = gzf_member(text, part, kinds[k].level, kinds[k].flags,
-					      kinds[k].flush, &n);
+		size_t part =
+			kinds[k].flush == 0 && kinds[k].level == 1 ? tn : 20000;
+		unsigned char *m =
+			gzf_member(text, part, kinds[k].level, kinds[k].flags,
+				   kinds[k].flush, &n);
 		m = realloc(m, n + 4);
-		memcpy(m + n, "\x1f\x8b\x08\x00", 4); /* the next member's start */
+		memcpy(m + n, "\x1f\x8b\x08\x00",
+		       4); /* the next member's start */
 		for (int i = 0; i < 2; i++) {
-			struct gs_inflate *d = gs_inflate_new(names[i], &(int){0});
+			struct gs_inflate *d =
+				gs_inflate_new(names[i], &(int){0});
 			int all = 1;
-			for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+			for (size_t s = 0; s < sizeof steps / sizeof steps[0];
+			     s++) {
 				if (steps[s].in == 1 && part > 20000)
 					continue;
-				struct result r = decode(d, m, n + 4, steps[s].in,
-							 steps[s].out, part + 100);
-				int good = r.rc == GS_INFLATE_END && r.in_used == n &&
-					   r.out_n == part && memcmp(r.out, text, part) == 0;
+				struct result r =
+					decode(d, m, n + 4, steps[s].in,
+					       steps[s].out, part + 100);
+				int good = r.rc == GS_INFLATE_END &&
+					   r.in_used == n && r.out_n == part &&
+					   memcmp(r.out, text, part) == 0;
 				if (!good)
 					printf("# %s, steps %zu/%zu: rc %d, in %zu of %zu, out %zu of %zu\n",
-					       kinds[k].what, steps[s].in, steps[s].out, r.rc,
-					       r.in_used, n, r.out_n, part);
+					       kinds[k].what, steps[s].in,
+					       steps[s].out, r.rc, r.in_used, n,
+					       r.out_n, part);
 				all &= good;
 				free(r.out);
 			}
-			TAP_OK(all, "%s: %s: the bytes, the end of the member at its last byte",
+			TAP_OK(all,
+			       "%s: %s: the bytes, the end of the member at its last byte",
 			       names[i], kinds[k].what);
 			gs_inflate_free(d);
 		}
@@ -149,11 +161,12 @@ static void test_damage(void)
 {
 	size_t tn = 30000, n;
 	char *text = gzf_text(tn, 3);
-	unsigned char *good = gzf_member(text, tn, 6, GZF_HCRC | GZF_NAME, 0, &n);
+	unsigned char *good =
+		gzf_member(text, tn, 6, GZF_HCRC | GZF_NAME, 0, &n);
 	unsigned char *bad = malloc(n);
 	static const struct {
 		const char *what;
-		long at; /* byte to flip (from the end when negative) */
+		long at;  /* byte to flip (from the end when negative) */
 		int full; /* all the data is decoded before the error */
 	} flips[] = {
 		{"a bad CRC-32", -8, 1},
@@ -165,23 +178,27 @@ static void test_damage(void)
 	};
 	for (size_t f = 0; f < sizeof flips / sizeof flips[0]; f++) {
 		memcpy(bad, good, n);
-		size_t at = flips[f].at < 0 ? n + (size_t)flips[f].at : (size_t)flips[f].at;
+		size_t at = flips[f].at < 0 ? n + (size_t)flips[f].at
+					    : (size_t)flips[f].at;
 		bad[at] ^= f == 3 ? 0x20 : 0x41;
 		for (int i = 0; i < 2; i++) {
-			struct gs_inflate *d = gs_inflate_new(names[i], &(int){0});
+			struct gs_inflate *d =
+				gs_inflate_new(names[i], &(int){0});
 			struct result r = decode(d, bad, n, 0, 0, tn + 100);
 			TAP_OK(r.rc == GS_EDECOMPRESS &&
 				       (!flips[f].full ||
-					(r.out_n == tn && memcmp(r.out, text, tn) == 0)),
-			       "%s: %s: GS_EDECOMPRESS%s", names[i], flips[f].what,
+					(r.out_n == tn &&
+					 memcmp(r.out, text, tn) == 0)),
+			       "%s: %s: GS_EDECOMPRESS%s", names[i],
+			       flips[f].what,
 			       flips[f].full ? ", after all the data" : "");
 			free(r.out);
 			/* the decoder is reusable after a reset */
 			r = decode(d, good, n, 0, 0, tn + 100);
 			TAP_OK(r.rc == GS_INFLATE_END && r.out_n == tn &&
 				       memcmp(r.out, text, tn) == 0,
-			       "%s: after %s, a reset decodes a good member", names[i],
-			       flips[f].what);
+			       "%s: after %s, a reset decodes a good member",
+			       names[i], flips[f].what);
 			free(r.out);
 			gs_inflate_free(d);
 		}
@@ -192,21 +209,24 @@ static void test_damage(void)
 	for (size_t cut = 0; cut < n; cut += 97) {
 		struct result r[2];
 		for (int i = 0; i < 2; i++) {
-			struct gs_inflate *d = gs_inflate_new(names[i], &(int){0});
+			struct gs_inflate *d =
+				gs_inflate_new(names[i], &(int){0});
 			r[i] = decode(d, good, cut, i ? 0 : 5, 0, tn + 100);
 			gs_inflate_free(d);
 			ended += r[i].rc != GS_INFLATE_MORE;
-			prefix &= r[i].in_used == cut && memcmp(r[i].out, text, r[i].out_n) == 0;
+			prefix &= r[i].in_used == cut &&
+				  memcmp(r[i].out, text, r[i].out_n) == 0;
 		}
 		if (r[0].out_n != r[1].out_n) {
 			same = 0;
-			printf("# cut at %zu: isal %zu bytes, zlib %zu\n", cut, r[0].out_n,
-			       r[1].out_n);
+			printf("# cut at %zu: isal %zu bytes, zlib %zu\n", cut,
+			       r[0].out_n, r[1].out_n);
 		}
 		free(r[0].out);
 		free(r[1].out);
 	}
-	TAP_OK(!ended && prefix, "cut short: a prefix of the text, input all used, no end");
+	TAP_OK(!ended && prefix,
+	       "cut short: a prefix of the text, input all used, no end");
 	TAP_OK(same, "cut short: ISA-L and zlib decode as many bytes");
 	free(bad);
 	free(good);
