@@ -25,3 +25,12 @@ struct gs_inflate *gs_inflate_new(const char *name, int *err)
 	*err = d ? 0 : GS_ENOMEM;
 	return d;
 }
+
+int gs_inflate_env_check(void)
+{
+	const char *name = getenv("GROUNDSWELL_INFLATE");
+	if (!name || !*name || strcmp(name, "isal") == 0 ||
+	    strcmp(name, "zlib") == 0)
+		return 0;
+	return GS_EUSAGE;
+}

@@ -18,7 +18,7 @@
  * of the reader's 256 KB input buffer) fails its check: ISA-L 2.30 rejects
  * such a stream that zlib reads, hence the header read here. And ISA-L
  * ignores the header flag bits RFC 1952 reserves (0xe0), which zlib rejects
- * as corrupt; so does this file, so that both decoders agree on a member.
+ * as corrupt as soon as it reads that byte; so does this file.
  */
 #include <isa-l/igzip_lib.h>
 #include <limits.h>
@@ -30,6 +30,7 @@
 struct isal_inflate {
 	struct gs_inflate head;
 	struct isal_gzip_header hdr; /* the member's, while it is read */
+	size_t member_in;	     /* bytes of the member consumed, to 4 */
 	struct inflate_state st;
 };
 
@@ -39,6 +40,7 @@ static int isal_reset(struct gs_inflate *d)
 	isal_inflate_reset(&ii->st);
 	ii->st.crc_flag = ISAL_GZIP;
 	isal_gzip_header_init(&ii->hdr);
+	ii->member_in = 0;
 	return 0;
 }
 
@@ -50,6 +52,14 @@ static int isal_run(struct gs_inflate *d, const unsigned char *in,
 	uint32_t ni = in_len > UINT32_MAX ? UINT32_MAX : (uint32_t)in_len;
 	uint32_t no = out_len > UINT32_MAX ? UINT32_MAX : (uint32_t)out_len;
 	*in_used = *out_made = 0;
+	/* the flag byte, checked as it passes (zlib stops there too) */
+	if (ii->member_in < 4 && ni > 3 - ii->member_in &&
+	    (in[3 - ii->member_in] & 0xe0)) {
+		*in_used = 4 - ii->member_in; /* up to it, as zlib */
+		return GS_EDECOMPRESS;
+	}
+	if (ii->member_in < 4)
+		ii->member_in += ni < 4 ? ni : 4;
 	ii->st.next_in = (uint8_t *)in;
 	ii->st.avail_in = ni;
 	if (!ii->st.wrapper_flag) { /* the header: all read, or an error */

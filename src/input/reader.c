@@ -51,6 +51,9 @@ struct gs_reader {
 	int raw_eof;
 	struct gs_inflate *gz; /* GZIP: ISA-L's or zlib's (inflate.h) */
 	int z_live;	       /* inside a gzip member or zstd frame */
+	uint64_t member_at;  /* GZIP: compressed byte where the member began */
+	uint64_t member_out; /* decompressed bytes before it */
+	uint64_t skip;	     /* output to drop: see zlib_reread */
 	ZSTD_DStream *zs;
 	int zs_full;	     /* zstd filled the output: it may hold more */
 	int pending;	     /* an error met while decoding output that was
@@ -87,6 +90,43 @@ static int starts_member(const struct gs_reader *r)
 	       (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
 	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
 		m[3] == 0x18);
+}
+
+/*
+ * Damage ISA-L found in a gzip member, read again by zlib. The two decoders
+ * do not stop at the same byte: ISA-L decodes the symbols that share one
+ * table lookup together, so at a cut it stops up to a few bytes before
+ * zlib, which decodes bit by bit (a line whose newline is among them would
+ * be lost on one path only), and it finds some corrupt data (a distance
+ * too far back) a few bytes later than zlib. So that both paths hand out
+ * the same lines and the same damage text, the member is decoded again by
+ * zlib from its start, its first skip bytes (those handed on already)
+ * dropped, and zlib reads the rest of the file: its verdict stands, and a
+ * member that only ISA-L refused is read on. This needs a regular file
+ * opened by name (lseek); it happens once, only on damage, at the cost of
+ * one zlib pass over that member. Returns 1 when zlib took over, 0 when
+ * ISA-L's verdict stands (a pipe, stdin, zlib already, no memory).
+ */
+static int zlib_reread(struct gs_reader *r)
+{
+	if (!r->own_fd || r->size < 0 || strcmp(r->gz->impl->name, "zlib") == 0)
+		return 0;
+	int err;
+	struct gs_inflate *z = gs_inflate_new("zlib", &err);
+	if (!z || gs_inflate_reset(z) ||
+	    lseek(r->fd, (off_t)r->member_at, SEEK_SET) !=
+		    (off_t)r->member_at) {
+		gs_inflate_free(z);
+		return 0;
+	}
+	gs_inflate_free(r->gz);
+	r->gz = z;
+	r->skip = r->out_total - r->member_out;
+	r->out_total = r->member_out;
+	r->offset = r->member_at;
+	r->raw_pos = r->raw_fill = 0;
+	r->raw_eof = 0;
+	return 1;
 }
 
 static ssize_t read_fd(int fd, void *dst, size_t n)
@@ -155,18 +195,33 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 				if (gs_inflate_reset(r->gz))
 					return GS_ENOMEM;
 				r->z_live = 1;
+				r->member_at =
+					r->offset - (r->raw_fill - r->raw_pos);
+				r->member_out = r->out_total;
 			}
 			/* At the end of the input too: a decoder may still
 			 * hold output (ISA-L reads ahead); the member is cut
 			 * short only when it gives no more. */
-			size_t used, got;
+			size_t used, made;
 			int zr = gs_inflate_run(r->gz, r->raw + r->raw_pos,
 						r->raw_fill - r->raw_pos, &used,
-						(unsigned char *)dst, n, &got);
+						(unsigned char *)dst, n, &made);
 			r->raw_pos += used;
-			r->out_total += got;
+			int cut = zr == GS_INFLATE_MORE && !made && at_end;
+			if ((zr == GS_EDECOMPRESS || cut) && zlib_reread(r))
+				continue; /* zlib reads the member again */
+			r->out_total += made;
+			size_t got = made;
+			if (r->skip) { /* handed on before zlib_reread */
+				size_t drop =
+					got < r->skip ? got : (size_t)r->skip;
+				memmove(dst, dst + drop, got - drop);
+				got -= drop;
+				r->skip -= drop;
+			}
 			if (zr == GS_INFLATE_END) {
 				r->z_live = 0;
+				r->skip = 0;
 			} else if (zr < 0) {
 				/* what was decoded before it is handed on */
 				e = damaged(r, zr == GS_ENOMEM
@@ -175,9 +230,9 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 				if (!got)
 					return e;
 				r->pending = e;
-			} else if (!got && at_end) {
+			} else if (cut) {
 				return damaged(r, "truncated");
-			} else if (!got && !used && r->raw_pos < r->raw_fill) {
+			} else if (!made && !used && r->raw_pos < r->raw_fill) {
 				/* no progress on what is buffered: never
 				 * the case with either decoder, which
 				 * consume all input; refuse to spin */
