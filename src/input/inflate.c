@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "groundswell.h"
-#include "input/inflate.h"
+#include "inflate.h"
 
 struct gs_inflate *gs_inflate_new(const char *name, int *err)
 {

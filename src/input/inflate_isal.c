@@ -25,7 +25,7 @@
 #include <stdlib.h>
 
 #include "groundswell.h"
-#include "input/inflate.h"
+#include "inflate.h"
 
 struct isal_inflate {
 	struct gs_inflate head;

@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #include "groundswell.h"
-#include "input/inflate.h"
+#include "inflate.h"
 
 struct zlib_inflate {
 	struct gs_inflate head;

@@ -26,7 +26,7 @@
 #include <zstd.h>
 
 #include "groundswell.h"
-#include "input/inflate.h"
+#include "inflate.h"
 
 #define CHUNK (1u << 20)
 #define RAW_CHUNK (256u << 10)
