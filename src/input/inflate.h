@@ -1,13 +1,14 @@
 /*
  * inflate.h - the deflate data of gzip members decoded, one member after
  * another, behind one small interface with two sibling implementations:
- * Intel ISA-L's igzip (inflate_isal.c, the default: about 3-4x faster) and
- * zlib (inflate_zlib.c: GROUNDSWELL_INFLATE=zlib, for tests, the bench and
- * as an escape hatch). Both parse the gzip header and verify the trailer's
- * CRC-32 and length, and both hand out every byte they decoded before they
- * found damage, so the reader's damage semantics do not depend on which one
- * runs. Finding where the next member starts, and telling trailing garbage
- * from it, stays with the caller (reader.c).
+ * Intel ISA-L's igzip (inflate_isal.c, the default: about twice as fast)
+ * and zlib (inflate_zlib.c: GROUNDSWELL_INFLATE=zlib, for tests,
+ * the bench and as an escape hatch). Both parse the gzip header and verify
+ * the trailer's CRC-32 and length, and both hand out every byte they
+ * decoded before they found damage; they may stop a few bytes apart on
+ * damaged data (see reader.c's zlib_reread). Finding where the next member
+ * starts, and telling trailing garbage from it, stays with the caller
+ * (reader.c).
  *
  * Ownership: gs_inflate_new() returns a decoder the caller frees with
  * gs_inflate_free(); it keeps no pointer to the buffers of a

@@ -1,6 +1,8 @@
 /*
  * inflate_isal.c - gzip members decoded by Intel ISA-L's igzip
- * (inflate.h), about 3-4x faster than zlib on the bench's gzip -1 files.
+ * (inflate.h): on the bench's gzip -1 files it adds 0.95 s of CPU time to
+ * reading the plain file where zlib adds 2.26 s (1.1 GB of Twitter JSON),
+ * and 1.04 s against 1.76 s (500 MB of Jetstream).
  *
  * The member's header is read with isal_read_gzip_header into a header
  * struct kept here across calls (FEXTRA, FNAME, FCOMMENT skipped, FHCRC
