@@ -18,8 +18,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 CPPFLAGS += -Iinclude -Isrc
-PKGS     = libutf8proc libzstd zlib libxxhash libsodium libmicrohttpd libwebsockets libcurl
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
+PKGS     = libutf8proc libzstd zlib libisal libxxhash libsodium libmicrohttpd libwebsockets libcurl
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lisal -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
 
 # The layers, in the order a post flows (docs/architecture.md). The core
 # library is every layer but serve: it links no HTTP, WebSocket or TLS library.
@@ -27,8 +27,8 @@ LAYERS   = base input count detect out gen
 LIB_SRC  = $(sort $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c)))
 # serve's sources, pipeline and HTTP answers: groundswell-serve only
 SRV_SRC  = $(sort $(wildcard src/serve/*.c))
-CORE_PKGS = libutf8proc libzstd zlib libxxhash libsodium
-CORE_LIBS = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lxxhash -lsodium) -lm -pthread
+CORE_PKGS = libutf8proc libzstd zlib libisal libxxhash libsodium
+CORE_LIBS = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lisal -lxxhash -lsodium) -lm -pthread
 # groundswell-serve: "groundswell serve" runs it (see src/cli/serve_main.c)
 SERVE_SRC = src/cli/cmd_serve.c src/cli/serve_main.c
 CLI_SRC  = $(filter-out $(SERVE_SRC),$(sort $(wildcard src/cli/*.c)))

@@ -267,8 +267,11 @@ struct gs_reader;
 /*
  * Opens path ("-" for standard input) for reading lines of at most max_line
  * bytes (0: the default). gzip and zstd input is recognised by its magic
- * bytes and decompressed on the fly. NULL on failure with *err set (GS_EIO:
- * errno tells why; GS_ENOMEM).
+ * bytes and decompressed on the fly: gzip by Intel ISA-L's igzip, or by zlib
+ * when the environment variable GROUNDSWELL_INFLATE is "zlib" (both read
+ * the same streams alike). NULL on failure with *err set (GS_EIO: errno
+ * tells why; GS_ENOMEM; GS_EUSAGE: gzip input, and GROUNDSWELL_INFLATE
+ * names no decoder).
  */
 struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err);
 
@@ -283,6 +286,11 @@ struct gs_reader *gs_reader_open_range(const char *path, size_t max_line,
 
 /* 1 when the file's first bytes are gzip or zstd magic, 0 if not, GS_EIO. */
 int gs_file_is_compressed(const char *path);
+
+/* 0 when the environment variable GROUNDSWELL_INFLATE is unset, empty,
+ * "isal" or "zlib"; GS_EUSAGE when it names no gzip decoder (for a
+ * program to say so before it reads anything). */
+int gs_inflate_env_check(void);
 
 /*
  * Next line, without its newline (a final line without one counts too).

@@ -6,7 +6,10 @@
  * (ZSTD_compress, frames concatenated), damaged copies of both, and a pipe
  * filled by a thread. Each read is turned into a compact transcript,
  * "lineno:text|" per line and "lineno:E<code>|" per error, that is compared
- * with the expected one.
+ * with the expected one. gzip is read with both decoders (ISA-L, and zlib
+ * by GROUNDSWELL_INFLATE=zlib), which must give the same lines, the same
+ * end and the same damage text on every fixture of gzip_fixture.h, cut
+ * short at many points, or with bytes flipped.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +24,7 @@
 #include <zstd.h>
 
 #include "groundswell.h"
+#include "gzip_fixture.h"
 #include "tap.h"
 
 static char dir[64];
@@ -382,6 +386,265 @@ static void test_gzip(void)
 	free(big);
 }
 
+/* ---- gzip by both decoders (ISA-L and zlib, inflate.h) ---- */
+
+/* What reading a file gave: its lines, each ending in '\n', how it ended,
+ * and gs_reader_damage's text. */
+struct readout {
+	char *text;
+	size_t n, lines;
+	int ret;
+	char damage[200];
+};
+
+static struct readout read_with(const char *path, const char *decoder)
+{
+	struct readout o = {NULL, 0, 0, 0, ""};
+	setenv("GROUNDSWELL_INFLATE", decoder, 1);
+	int err;
+	struct gs_reader *r = gs_reader_open(path, 0, &err);
+	unsetenv("GROUNDSWELL_INFLATE");
+	if (!r) {
+		o.ret = err;
+		return o;
+	}
+	size_t cap = 0;
+	const char *line;
+	size_t len;
+	while ((o.ret = gs_reader_next(r, &line, &len)) == 1 ||
+	       o.ret == GS_ETOOLONG) {
+		if (o.ret != 1)
+			continue;
+		if (o.n + len + 1 > cap) {
+			cap = (o.n + len + 1) * 2;
+			o.text = realloc(o.text, cap);
+			if (!o.text)
+				exit(2);
+		}
+		memcpy(o.text + o.n, line, len);
+		o.n += len;
+		o.text[o.n++] = '\n';
+		o.lines++;
+	}
+	gs_reader_damage(r, o.damage, sizeof o.damage);
+	gs_reader_close(r);
+	return o;
+}
+
+static int same_readout(const struct readout *a, const struct readout *b)
+{
+	return a->n == b->n && a->ret == b->ret && a->lines == b->lines &&
+	       (a->n == 0 || memcmp(a->text, b->text, a->n) == 0) &&
+	       strcmp(a->damage, b->damage) == 0;
+}
+
+/* Reads the gzip bytes gz[0..n) with both decoders: the same lines, end and
+ * damage text from both; the lines are want[0..wn) and the end want_ret;
+ * the damage text names want_damage (NULL: no damage). */
+static void check_both(const char *what, const unsigned char *gz, size_t n,
+		       const char *want, size_t wn, int want_ret,
+		       const char *want_damage)
+{
+	const char *p = write_file("both.gz", gz, n);
+	npaths--;
+	struct readout a = read_with(p, "isal"), b = read_with(p, "zlib");
+	TAP_OK(same_readout(&a, &b),
+	       "%s: the same lines, end and damage from ISA-L and zlib", what);
+	if (!same_readout(&a, &b))
+		printf("#   isal: %zu lines, ret %d, '%s'\n#   zlib: %zu lines, ret %d, '%s'\n",
+		       a.lines, a.ret, a.damage, b.lines, b.ret, b.damage);
+	TAP_OK(a.n == wn && (wn == 0 || memcmp(a.text, want, wn) == 0) &&
+		       a.ret == want_ret &&
+		       (want_damage ? strstr(a.damage, want_damage) != NULL
+				    : !a.damage[0]),
+	       "%s: the lines, ret %d, damage '%s'", what, want_ret,
+	       want_damage ? want_damage : "");
+	if (a.ret != want_ret || a.n != wn)
+		printf("#   got %zu bytes (want %zu), ret %d, '%s'\n", a.n, wn,
+		       a.ret, a.damage);
+	free(a.text);
+	free(b.text);
+}
+
+/* The complete lines of t[0..n): up to and with its last newline. */
+static size_t complete(const char *t, size_t n)
+{
+	while (n && t[n - 1] != '\n')
+		n--;
+	return n;
+}
+
+static void test_gzip_decoders(void)
+{
+	size_t tn = 600000, n;
+	char *text = gzf_text(tn, 11);
+	unsigned char *gz = gzf_member(text, tn, 6, 0, 0, &n);
+	check_both("gzip -6", gz, n, text, tn, 0, NULL);
+	free(gz);
+	gz = gzf_members(text, tn, 77777, 1, GZF_NAME, &n);
+	check_both("9 members (a line spans each join)", gz, n, text, tn, 0,
+		   NULL);
+	free(gz);
+	gz = gzf_members(text, tn, 65280, 6, GZF_BGZF, &n);
+	check_both("BGZF (bgzip): 64 KB members, an empty one last", gz, n,
+		   text, tn, 0, NULL);
+	free(gz);
+	gz = gzf_member(text, tn, 6, GZF_NAME, 131072, &n);
+	check_both("full flushes every 128 KB (pigz)", gz, n, text, tn, 0,
+		   NULL);
+	free(gz);
+	gz = gzf_members(text, tn, 100000, 6,
+			 GZF_NAME | GZF_COMMENT | GZF_EXTRA | GZF_HCRC, &n);
+	check_both("FNAME FCOMMENT FEXTRA FHCRC in every member", gz, n, text,
+		   tn, 0, NULL);
+
+	/* Trailing garbage, or bytes of a member that never comes. */
+	unsigned char *bad = malloc(n + 16);
+	memcpy(bad, gz, n);
+	memcpy(bad + n, "garbage\n", 8);
+	check_both("trailing garbage", bad, n + 8, text, tn, GS_EDECOMPRESS,
+		   "gzip trailing garbage at compressed byte");
+	memcpy(bad + n, "\x1f\x8b\x08\x00", 4);
+	check_both("a member's first 4 bytes after the last", bad, n + 4, text,
+		   tn, GS_EDECOMPRESS, "gzip truncated at compressed byte");
+	bad[n + 3] = 0xe0; /* reserved flags, zlib refuses them */
+	check_both("a member with reserved header flags after the last", bad,
+		   n + 4, text, tn, GS_EDECOMPRESS,
+		   "gzip corrupt data at compressed byte");
+	free(bad);
+	free(gz);
+
+	/* FHCRC headers split between two reads (the reader reads 256 KB at a
+	 * time after 4 bytes): many tiny members, so that some header spans
+	 * byte 4 + 256 KB; ISA-L's own header read failed them. */
+	size_t ln = 30, member = 0, at = 0, spans = 0;
+	unsigned char *tiny = NULL;
+	size_t tiny_n = 0;
+	for (size_t o = 0; o < tn && tiny_n < 700000; o += ln) {
+		size_t k;
+		unsigned char *m =
+			gzf_member(text + o, ln, 6,
+				   GZF_NAME | GZF_COMMENT | GZF_HCRC, 0, &k);
+		for (size_t b = 4 + (256u << 10); b < tiny_n + k;
+		     b += 256u << 10)
+			spans += b >= tiny_n &&
+				 b < tiny_n + 34; /* header: 34 bytes */
+		gzf_append(&tiny, &tiny_n, m, k);
+		member++;
+		at = o + ln;
+	}
+	TAP_OK(spans > 0,
+	       "tiny members: %zu headers span a read boundary (%zu members)",
+	       spans, member);
+	char *want = malloc(at + 1);
+	memcpy(want, text, at);
+	if (want[at - 1] != '\n') /* the last line, without its newline */
+		want[at++] = '\n';
+	check_both("tiny FHCRC members across read boundaries", tiny, tiny_n,
+		   want, at, 0, NULL);
+	free(want);
+
+	/* Cut short at every 211th byte of three members: the complete lines
+	 * decoded before the cut, "truncated" at the file's end. */
+	size_t sn = 120000, k1, k2, k3;
+	unsigned char *m =
+		gzf_member(text, sn / 3, 6, GZF_NAME | GZF_HCRC, 0, &k1);
+	gz = NULL;
+	n = 0;
+	gzf_append(&gz, &n, m, k1);
+	m = gzf_member(text + sn / 3, sn / 3, 1, 0, 4096, &k2);
+	gzf_append(&gz, &n, m, k2);
+	m = gzf_member(text + 2 * sn / 3, sn - 2 * (sn / 3), 9, GZF_EXTRA, 0,
+		       &k3);
+	gzf_append(&gz, &n, m, k3);
+	int same = 1, prefix = 1, cuts = 0;
+	for (size_t cut = 2; cut < n; cut += 211, cuts++) {
+		const char *p = write_file("cut.gz", gz, cut);
+		npaths--;
+		struct readout a = read_with(p, "isal"),
+			       b = read_with(p, "zlib");
+		if (!same_readout(&a, &b)) {
+			same = 0;
+			printf("# cut at %zu: isal %zu lines '%s', zlib %zu lines '%s'\n",
+			       cut, a.lines, a.damage, b.lines, b.damage);
+		}
+		char want[96];
+		snprintf(want, sizeof want,
+			 "gzip truncated at compressed byte %zu ", cut);
+		int member_end = cut == k1 || cut == k1 + k2;
+		if (!(a.n == complete(a.n ? a.text : "", a.n) &&
+		      (a.n == 0 || memcmp(a.text, text, a.n) == 0) &&
+		      (member_end
+			       ? a.ret == 0
+			       : a.ret == GS_EDECOMPRESS &&
+					 strstr(a.damage, want) == a.damage))) {
+			prefix = 0;
+			printf("# cut at %zu: %zu bytes, ret %d, '%s'\n", cut,
+			       a.n, a.ret, a.damage);
+		}
+		free(a.text);
+		free(b.text);
+	}
+	TAP_OK(same,
+	       "cut at %d points: ISA-L and zlib give the same lines and damage",
+	       cuts);
+	TAP_OK(prefix,
+	       "cut at %d points: complete lines of the text, then 'truncated' there",
+	       cuts);
+
+	/* A byte flipped at every 97th position: the same lines, end and
+	 * damage text from both (ISA-L finds some damage a few bytes after
+	 * zlib: the reader has zlib read such a member again). */
+	bad = malloc(n);
+	int flips = 0, same_flip = 1, good_prefix = 1;
+	for (size_t at2 = 0; at2 < n; at2 += 97, flips++) {
+		memcpy(bad, gz, n);
+		bad[at2] ^= (unsigned char)(0x55 + at2 % 7);
+		const char *p = write_file("flip.gz", bad, n);
+		npaths--;
+		struct readout a = read_with(p, "isal"),
+			       b = read_with(p, "zlib");
+		if (!same_readout(&a, &b)) {
+			same_flip = 0;
+			printf("# flip at %zu: isal %zu lines ret %d '%s', zlib %zu lines ret %d '%s'\n",
+			       at2, a.lines, a.ret, a.damage, b.lines, b.ret,
+			       b.damage);
+		}
+		/* what comes before the damaged byte's member is intact */
+		size_t before = at2 < k1	? 0
+				: at2 < k1 + k2 ? sn / 3
+						: 2 * (sn / 3);
+		if (a.n < complete(text, before) ||
+		    memcmp(a.text ? a.text : "", text, complete(text, before)))
+			good_prefix = 0;
+		free(a.text);
+		free(b.text);
+	}
+	TAP_OK(same_flip,
+	       "a byte flipped at %d points: the same lines, end and damage text",
+	       flips);
+	TAP_OK(good_prefix, "a byte flipped: the members before it read whole");
+	free(bad);
+	free(gz);
+	free(tiny);
+
+	/* An unknown decoder is refused, not ignored. */
+	gz = gzf_member("a\n", 2, 6, 0, 0, &n);
+	const char *p = write_file("one2.gz", gz, n);
+	struct readout o = read_with(p, "deflate64");
+	TAP_EQ_INT(o.ret, GS_EUSAGE,
+		   "GROUNDSWELL_INFLATE=deflate64: gzip input refused");
+	setenv("GROUNDSWELL_INFLATE", "deflate64", 1);
+	TAP_EQ_INT(gs_inflate_env_check(), GS_EUSAGE,
+		   "gs_inflate_env_check: deflate64 refused");
+	setenv("GROUNDSWELL_INFLATE", "zlib", 1);
+	TAP_EQ_INT(gs_inflate_env_check(), 0, "gs_inflate_env_check: zlib");
+	unsetenv("GROUNDSWELL_INFLATE");
+	TAP_EQ_INT(gs_inflate_env_check(), 0, "gs_inflate_env_check: unset");
+	free(gz);
+	free(text);
+}
+
 static void test_zstd(void)
 {
 	char *z = NULL;
@@ -612,6 +875,7 @@ int main(void)
 	test_huge_line();
 	test_boundaries();
 	test_gzip();
+	test_gzip_decoders();
 	test_zstd();
 	test_open();
 	test_range();

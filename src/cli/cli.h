@@ -31,4 +31,8 @@ int cmd_demo(int argc, char **argv);
 /* Prints "groundswell: " and the formatted message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* 0, or EXIT_USAGE after saying that the environment variable
+ * GROUNDSWELL_INFLATE names no gzip decoder (never ignored silently). */
+int cli_check_env(void);
+
 #endif

@@ -22,6 +22,16 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+int cli_check_env(void)
+{
+	if (gs_inflate_env_check() == 0)
+		return 0;
+	cli_error("GROUNDSWELL_INFLATE='%s' names no gzip decoder: use 'isal' "
+		  "(the default) or 'zlib'",
+		  getenv("GROUNDSWELL_INFLATE"));
+	return EXIT_USAGE;
+}
+
 void cli_common_init(struct cli_common *c)
 {
 	memset(c, 0, sizeof *c);

@@ -85,6 +85,8 @@ int main(int argc, char **argv)
 		printf("groundswell %s\n", GS_VERSION);
 		return 0;
 	}
+	if (cli_check_env())
+		return EXIT_USAGE;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(cmd, commands[i].name))
 			return cli_exit_status(commands[i].fn(argc - 1, argv + 1));

@@ -9,5 +9,7 @@
 int main(int argc, char **argv)
 {
 	argv[0] = (char *)"serve";
+	if (cli_check_env())
+		return EXIT_USAGE;
 	return cmd_serve(argc, argv);
 }

@@ -1,13 +1,14 @@
 /*
  * reader.c - lines from a file or stdin, plain, gzip or zstd (groundswell.h).
  *
- * The file's first bytes choose the decoder (1f 8b: zlib with gzip framing,
- * concatenated members included; 28 b5 2f fd: zstd streaming, several frames
- * included; anything else: read as is). Decoded bytes go into one buffer that
- * grows to the longest line met, up to max_line + CHUNK bytes; lines are
- * handed out as pointers into it, so no line is copied. A line longer than
- * max_line is never buffered whole: its bytes are dropped up to the next
- * newline and GS_ETOOLONG is returned once.
+ * The file's first bytes choose the decoder (1f 8b: gzip, concatenated
+ * members included, by inflate.h's ISA-L or zlib decoder; 28 b5 2f fd:
+ * zstd streaming, several frames included; anything else: read as is).
+ * Decoded bytes go into one buffer that grows to the longest line met, up
+ * to max_line + CHUNK bytes; lines are handed out as pointers into it, so
+ * no line is copied. A line longer than max_line is never buffered whole:
+ * its bytes are dropped up to the next newline and GS_ETOOLONG is
+ * returned once.
  *
  * Damaged compressed input (cut short, corrupt, bytes after the last gzip
  * member or zstd frame that start none) ends reading with GS_EDECOMPRESS,
@@ -22,10 +23,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "groundswell.h"
+#include "inflate.h"
 
 #define CHUNK (1u << 20)
 #define RAW_CHUNK (256u << 10)
@@ -48,8 +49,11 @@ struct gs_reader {
 	unsigned char *raw;
 	size_t raw_pos, raw_fill;
 	int raw_eof;
-	z_stream z;
-	int z_live;
+	struct gs_inflate *gz; /* GZIP: ISA-L's or zlib's (inflate.h) */
+	int z_live;	       /* inside a gzip member or zstd frame */
+	uint64_t member_at;  /* GZIP: compressed byte where the member began */
+	uint64_t member_out; /* decompressed bytes before it */
+	uint64_t skip;	     /* output to drop: see zlib_reread */
 	ZSTD_DStream *zs;
 	int zs_full;	     /* zstd filled the output: it may hold more */
 	int pending;	     /* an error met while decoding output that was
@@ -86,6 +90,43 @@ static int starts_member(const struct gs_reader *r)
 	       (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
 	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
 		m[3] == 0x18);
+}
+
+/*
+ * Damage ISA-L found in a gzip member, read again by zlib. The two decoders
+ * do not stop at the same byte: ISA-L decodes the symbols that share one
+ * table lookup together, so at a cut it stops up to a few bytes before
+ * zlib, which decodes bit by bit (a line whose newline is among them would
+ * be lost on one path only), and it finds some corrupt data (a distance
+ * too far back) a few bytes later than zlib. So that both paths hand out
+ * the same lines and the same damage text, the member is decoded again by
+ * zlib from its start, its first skip bytes (those handed on already)
+ * dropped, and zlib reads the rest of the file: its verdict stands, and a
+ * member that only ISA-L refused is read on. This needs a regular file
+ * opened by name (lseek); it happens once, only on damage, at the cost of
+ * one zlib pass over that member. Returns 1 when zlib took over, 0 when
+ * ISA-L's verdict stands (a pipe, stdin, zlib already, no memory).
+ */
+static int zlib_reread(struct gs_reader *r)
+{
+	if (!r->own_fd || r->size < 0 || strcmp(r->gz->impl->name, "zlib") == 0)
+		return 0;
+	int err;
+	struct gs_inflate *z = gs_inflate_new("zlib", &err);
+	if (!z || gs_inflate_reset(z) ||
+	    lseek(r->fd, (off_t)r->member_at, SEEK_SET) !=
+		    (off_t)r->member_at) {
+		gs_inflate_free(z);
+		return 0;
+	}
+	gs_inflate_free(r->gz);
+	r->gz = z;
+	r->skip = r->out_total - r->member_out;
+	r->out_total = r->member_out;
+	r->offset = r->member_at;
+	r->raw_pos = r->raw_fill = 0;
+	r->raw_eof = 0;
+	return 1;
 }
 
 static ssize_t read_fd(int fd, void *dst, size_t n)
@@ -144,34 +185,58 @@ static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 		if ((e = raw_refill(r)))
 			return e;
 		if (r->codec == GZIP) {
-			if (r->raw_pos == r->raw_fill && r->raw_eof)
-				return r->z_live ? damaged(r, "truncated") : 0;
+			int at_end = r->raw_pos == r->raw_fill && r->raw_eof;
 			if (!r->z_live) {
+				if (at_end)
+					return 0;
 				/* A new member after the end of the previous. */
 				if (!starts_member(r))
 					return damaged(r, "trailing garbage");
-				if (inflateReset(&r->z) != Z_OK)
-					return GS_EDECOMPRESS;
+				if (gs_inflate_reset(r->gz))
+					return GS_ENOMEM;
 				r->z_live = 1;
+				r->member_at =
+					r->offset - (r->raw_fill - r->raw_pos);
+				r->member_out = r->out_total;
 			}
-			r->z.next_in = r->raw + r->raw_pos;
-			r->z.avail_in = (uInt)(r->raw_fill - r->raw_pos);
-			r->z.next_out = (Bytef *)dst;
-			r->z.avail_out = (uInt)n;
-			int zr = inflate(&r->z, Z_NO_FLUSH);
-			r->raw_pos = r->raw_fill - r->z.avail_in;
-			size_t got = n - r->z.avail_out;
-			r->out_total += got;
-			if (zr == Z_STREAM_END) {
+			/* At the end of the input too: a decoder may still
+			 * hold output (ISA-L reads ahead); the member is cut
+			 * short only when it gives no more. */
+			size_t used, made;
+			int zr = gs_inflate_run(r->gz, r->raw + r->raw_pos,
+						r->raw_fill - r->raw_pos, &used,
+						(unsigned char *)dst, n, &made);
+			r->raw_pos += used;
+			int cut = zr == GS_INFLATE_MORE && !made && at_end;
+			if ((zr == GS_EDECOMPRESS || cut) && zlib_reread(r))
+				continue; /* zlib reads the member again */
+			r->out_total += made;
+			size_t got = made;
+			if (r->skip) { /* handed on before zlib_reread */
+				size_t drop =
+					got < r->skip ? got : (size_t)r->skip;
+				memmove(dst, dst + drop, got - drop);
+				got -= drop;
+				r->skip -= drop;
+			}
+			if (zr == GS_INFLATE_END) {
 				r->z_live = 0;
-			} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+				r->skip = 0;
+			} else if (zr < 0) {
 				/* what was decoded before it is handed on */
-				e = damaged(r, zr == Z_MEM_ERROR
+				e = damaged(r, zr == GS_ENOMEM
 						       ? "out of memory"
 						       : "corrupt data");
 				if (!got)
 					return e;
 				r->pending = e;
+			} else if (cut) {
+				return damaged(r, "truncated");
+			} else if (!made && !used && r->raw_pos < r->raw_fill) {
+				/* no progress on what is buffered: never
+				 * the case with either decoder, which
+				 * consume all input; refuse to spin */
+				return damaged(r, "corrupt data");
 			}
 			if (got)
 				return (ssize_t)got;
@@ -319,11 +384,12 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 	}
 	if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
 		r->codec = GZIP;
-		if (inflateInit2(&r->z, 15 + 32) != Z_OK) {
+		r->gz = gs_inflate_new(NULL, err);
+		if (!r->gz) {
 			gs_reader_close(r);
 			return NULL;
 		}
-		r->z_live = 1;
+		r->z_live = 0; /* the first member starts at byte 0 */
 		r->raw_fill = (size_t)k;
 	} else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
 		   m[3] == 0xfd) {
@@ -452,8 +518,7 @@ void gs_reader_close(struct gs_reader *r)
 		return;
 	if (r->own_fd)
 		close(r->fd);
-	if (r->codec == GZIP)
-		inflateEnd(&r->z);
+	gs_inflate_free(r->gz);
 	if (r->zs)
 		ZSTD_freeDStream(r->zs);
 	free(r->buf);
