@@ -704,5 +704,98 @@ int main(void)
 		gs_engine_free(a);
 		gs_engine_free(b);
 	}
+	/* issue 17: memory over a long span. A tag used every hour for 20
+	 * days holds little more than its buckets (timelines grow by an
+	 * eighth: one grown by half could be 48% spare here), and absorbing
+	 * the engine of a file's later part moves its buckets, sketches and
+	 * new tags' summaries: the result is the one engine's, with no
+	 * spare room. */
+	{
+		enum { H = 480 };
+		struct gs_engine *one = gs_engine_new(NULL);
+		struct gs_engine *a = gs_engine_new(NULL);
+		struct gs_engine *b = gs_engine_new(NULL);
+		struct gs_engine *small = gs_engine_new(NULL);
+		char acc[32];
+		for (int h = 0; h < H; h++)
+			for (int i = 0; i < 5; i++) {
+				snprintf(acc, sizeof acc, "a%d", (h * 7 + i * 3) % 40);
+				/* "late" only in the later half, with co-tags,
+				 * mentions and links of its own */
+				struct gs_post q = mk(acc, (int64_t)h * 3600000 + i * 1000,
+						      h >= H / 2 && i == 0 ? "steady late co"
+									   : "steady");
+				/* (at most k of each: Space-Saving summaries
+				 * merge exactly while not full) */
+				q.mentions[0] = S(i ? "did:plc:one" : "did:plc:two");
+				q.nmentions = 1;
+				if (h >= H / 2 && i == 0) {
+					q.urls[0] = S("https://example.org/x");
+					q.nurls = 1;
+				}
+				gs_engine_add(one, &q);
+				gs_engine_add(h < H / 2 ? a : b, &q);
+				if (h < 4)
+					gs_engine_add(small, &q);
+			}
+		struct gs_memory m1, m4, ma;
+		gs_engine_memory(one, &m1);
+		gs_engine_memory(small, &m4);
+		/* small: two timelines (the tag's, all posts') of 4 buckets
+		 * in 4 slots */
+		double per_bucket = (double)m4.timelines / 8;
+		TAP_OK(m1.timelines <= 1.15 * per_bucket * 3 * H,
+		       "%d hours: timelines at most 15%% spare (%zu bytes, %.0f a bucket)",
+		       H, m1.timelines, per_bucket);
+		TAP_EQ_INT(gs_engine_absorb(a, b), 0, "absorb the later half");
+		gs_engine_memory(a, &ma);
+		same_stats(one, a, "absorbed halves");
+		TAP_OK(ma.timeline_sketches == m1.timeline_sketches &&
+			       ma.accounts == m1.accounts,
+		       "absorbed: the same sketches as one engine (%zu, %zu bytes)",
+		       ma.timeline_sketches, ma.accounts);
+		TAP_OK(ma.timelines <= 1.02 * per_bucket * 3 * H,
+		       "absorbed: timelines without spare room (%zu bytes)", ma.timelines);
+		int same = 1;
+		const char *keys[] = {"late", "steady"};
+		for (int k = 0; k < 2; k++) {
+			struct gs_count x[16], y[16];
+			size_t (*fn[3])(const struct gs_engine *, const char *,
+					struct gs_count *, size_t) = {
+				gs_engine_cotags, gs_engine_mentions, gs_engine_urls};
+			for (int f = 0; f < 3; f++) {
+				size_t nx = fn[f](one, keys[k], x, 16),
+				       ny = fn[f](a, keys[k], y, 16);
+				same &= nx == ny && nx > 0;
+				for (size_t i = 0; same && i < nx; i++)
+					same &= x[i].count == y[i].count &&
+						!strcmp(x[i].name, y[i].name);
+			}
+			struct gs_bucket_stats *ta, *tb;
+			ptrdiff_t na = gs_engine_timeline(one, keys[k], &ta);
+			ptrdiff_t nb = gs_engine_timeline(a, keys[k], &tb);
+			same &= na == nb && na > 0;
+			for (ptrdiff_t i = 0; same && i < na; i++)
+				same &= ta[i].time_ms == tb[i].time_ms &&
+					ta[i].posts == tb[i].posts &&
+					ta[i].accounts == tb[i].accounts;
+			free(ta);
+			free(tb);
+		}
+		TAP_OK(same, "absorbed: co-tags, mentions, links and timelines "
+			     "of a tag new to the earlier part and of one in both equal");
+		/* what was moved still grows: a post in a moved bucket and
+		 * in a new one */
+		struct gs_post q = mk("z1", (int64_t)(H - 1) * 3600000 + 5000, "late");
+		struct gs_post q2 = mk("z2", (int64_t)H * 3600000, "late");
+		gs_engine_add(a, &q);
+		gs_engine_add(a, &q2);
+		gs_engine_add(one, &q);
+		gs_engine_add(one, &q2);
+		same_stats(one, a, "absorbed, then more posts");
+		gs_engine_free(one);
+		gs_engine_free(a);
+		gs_engine_free(small);
+	}
 	return TAP_DONE();
 }
