@@ -719,15 +719,18 @@ int main(void)
 		char acc[32];
 		for (int h = 0; h < H; h++)
 			for (int i = 0; i < 5; i++) {
-				snprintf(acc, sizeof acc, "a%d", (h * 7 + i * 3) % 40);
+				snprintf(acc, sizeof acc, "a%d",
+					 (h * 7 + i * 3) % 40);
 				/* "late" only in the later half, with co-tags,
 				 * mentions and links of its own */
-				struct gs_post q = mk(acc, (int64_t)h * 3600000 + i * 1000,
-						      h >= H / 2 && i == 0 ? "steady late co"
-									   : "steady");
+				struct gs_post q = mk(
+					acc, (int64_t)h * 3600000 + i * 1000,
+					h >= H / 2 && i == 0 ? "steady late co"
+							     : "steady");
 				/* (at most k of each: Space-Saving summaries
 				 * merge exactly while not full) */
-				q.mentions[0] = S(i ? "did:plc:one" : "did:plc:two");
+				q.mentions[0] =
+					S(i ? "did:plc:one" : "did:plc:two");
 				q.nmentions = 1;
 				if (h >= H / 2 && i == 0) {
 					q.urls[0] = S("https://example.org/x");
@@ -755,14 +758,16 @@ int main(void)
 		       "absorbed: the same sketches as one engine (%zu, %zu bytes)",
 		       ma.timeline_sketches, ma.accounts);
 		TAP_OK(ma.timelines <= 1.02 * per_bucket * 3 * H,
-		       "absorbed: timelines without spare room (%zu bytes)", ma.timelines);
+		       "absorbed: timelines without spare room (%zu bytes)",
+		       ma.timelines);
 		int same = 1;
 		const char *keys[] = {"late", "steady"};
 		for (int k = 0; k < 2; k++) {
 			struct gs_count x[16], y[16];
 			size_t (*fn[3])(const struct gs_engine *, const char *,
 					struct gs_count *, size_t) = {
-				gs_engine_cotags, gs_engine_mentions, gs_engine_urls};
+				gs_engine_cotags, gs_engine_mentions,
+				gs_engine_urls};
 			for (int f = 0; f < 3; f++) {
 				size_t nx = fn[f](one, keys[k], x, 16),
 				       ny = fn[f](a, keys[k], y, 16);
@@ -782,11 +787,13 @@ int main(void)
 			free(ta);
 			free(tb);
 		}
-		TAP_OK(same, "absorbed: co-tags, mentions, links and timelines "
-			     "of a tag new to the earlier part and of one in both equal");
+		TAP_OK(same,
+		       "absorbed: co-tags, mentions, links and timelines "
+		       "of a tag new to the earlier part and of one in both equal");
 		/* what was moved still grows: a post in a moved bucket and
 		 * in a new one */
-		struct gs_post q = mk("z1", (int64_t)(H - 1) * 3600000 + 5000, "late");
+		struct gs_post q =
+			mk("z1", (int64_t)(H - 1) * 3600000 + 5000, "late");
 		struct gs_post q2 = mk("z2", (int64_t)H * 3600000, "late");
 		gs_engine_add(a, &q);
 		gs_engine_add(a, &q2);

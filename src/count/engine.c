@@ -636,7 +636,7 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 		 * a time, so the copies stay O(1) a bucket (8 per bucket)
 		 * (compact() and snapshots can leave fewer than 4 slots; a
 		 * snapshot's timeline has at most max(4, 2 n) slots) */
-		uint32_t cap = t->tl_cap < 4    ? 4
+		uint32_t cap = t->tl_cap < 4	? 4
 			       : t->tl_cap < 32 ? t->tl_cap + 4
 						: t->tl_cap + t->tl_cap / 8;
 		struct bucket *nb = realloc(t->tl, cap * sizeof *nb);
