@@ -420,5 +420,31 @@ int main(void)
 	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
 		for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
 			test_accuracy(ps[i], ns[j], 30);
+	/* issue 17: merged into an empty set, a sketch is a copy, table and
+	 * all: a part's sketch moved into the merged engine (gs_engine_absorb)
+	 * and one merged into it save alike. Three members whose home slot
+	 * is the last of 4 wrap around: re-inserted in slot order they would
+	 * land elsewhere. */
+	{
+		struct gs_hll a, b;
+		gs_hll_init(&a, 10);
+		gs_hll_init(&b, 10);
+		gs_hll_add(&a, 3);
+		gs_hll_add(&a, 7);
+		gs_hll_add(&a, 11);
+		TAP_EQ_INT(gs_hll_merge(&b, &a), 0, "merge into an empty set");
+		unsigned char ea[64], eb[64];
+		size_t na = gs_hll_saved_size(&a), nb = gs_hll_saved_size(&b);
+		int same = na == nb && na <= sizeof ea;
+		if (same) {
+			gs_hll_encode(&a, ea);
+			gs_hll_encode(&b, eb);
+			same = memcmp(ea, eb, na) == 0;
+		}
+		TAP_OK(same && gs_hll_count(&b) == 3 && gs_hll_check(&b) == 0,
+		       "is the same sketch, saved alike (%zu bytes)", nb);
+		gs_hll_release(&a);
+		gs_hll_release(&b);
+	}
 	return TAP_DONE();
 }

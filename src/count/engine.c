@@ -60,6 +60,9 @@
  */
 #include <limits.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <xxhash.h>
 
@@ -1047,36 +1050,46 @@ static int topk_merge(struct topk *d, const struct topk *s, size_t k,
 	return 0;
 }
 
-/* Merges s's timeline into d's, bucket by bucket. take, when not NULL, is
- * s and may be taken apart: when all of its buckets come after d's (the
- * later part of a file, read in time order) they are moved, sketches and
- * all, instead of copied, so that absorbing a part does not hold both
- * copies at once (a moved sketch is the sketch a merge into an empty one
- * would make: the same members, registers and table size). */
+/* Merges s's timeline into d's, bucket by bucket. When all of s's buckets
+ * come after d's (the later part of a file, read in time order), d's array
+ * is sized once to hold both, with no spare room, and take, when not NULL
+ * (it is s, and may be taken apart), gives its buckets, sketches and all:
+ * they are moved, not copied, so that absorbing a part does not hold both
+ * copies at once. A moved sketch is the one a merge into an empty one
+ * makes (the same members, registers and table size), so merging and
+ * absorbing give the same engine, byte for byte. */
 static int timeline_merge(struct gs_engine *e, struct tag *d,
 			  const struct tag *s, struct tag *take)
 {
 	int r;
-	if (take && s->tl_n &&
-	    (!d->tl_n || d->tl[d->tl_n - 1].t < s->tl[0].t)) {
-		if (!d->tl_n) {
+	if (s->tl_n && (!d->tl_n || d->tl[d->tl_n - 1].t < s->tl[0].t)) {
+		uint32_t n = d->tl_n + s->tl_n;
+		if (take && !d->tl_n) {
 			free(d->tl);
 			d->tl = take->tl;
-			d->tl_n = take->tl_n;
 			d->tl_cap = take->tl_cap;
-		} else {
-			uint32_t n = d->tl_n + s->tl_n;
+			take->tl = NULL;
+			take->tl_cap = 0;
+		}
+		if (d->tl_cap != n) {
 			struct bucket *v = realloc(d->tl, n * sizeof *v);
 			if (!v)
 				return GS_ENOMEM;
-			memcpy(v + d->tl_n, take->tl, s->tl_n * sizeof *v);
 			d->tl = v;
-			d->tl_n = d->tl_cap = n;
-			free(take->tl);
+			d->tl_cap = n;
 		}
-		take->tl = NULL;
-		take->tl_n = take->tl_cap = 0;
-		return 0;
+		if (take && take->tl) {
+			memcpy(d->tl + d->tl_n, take->tl,
+			       s->tl_n * sizeof *d->tl);
+			free(take->tl);
+			take->tl = NULL;
+			take->tl_cap = 0;
+		}
+		if (take) {
+			d->tl_n = n;
+			take->tl_n = 0;
+			return 0;
+		}
 	}
 	for (uint32_t i = 0; i < s->tl_n; i++) {
 		struct bucket *b = bucket_get(e, d, s->tl[i].t);
@@ -1291,8 +1304,17 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		if ((r = tag_merge(dst, dt, st, src,
 				   consume ? consume->slots[i] : NULL)))
 			return r;
-		if (consume)
+		if (consume) {
 			tag_shed(consume->slots[i]);
+#ifdef __GLIBC__
+			/* src grew in its thread's malloc arena, which dst's
+			 * growth here cannot reuse: its freed pages go back
+			 * to the system as the merge goes (16 times), or the
+			 * peak holds both engines whole plus what dst gains */
+			if ((i + 1) % (src->nslots / 16 + 1) == 0)
+				malloc_trim(0);
+#endif
+		}
 	}
 	dst->s.evicted_max_posts = evicted_max;
 	/* Tagged Bluesky posts seen by src can be reposted in what dst reads

@@ -34,7 +34,9 @@
  * bits are all zero. Adding is a shift, a count-leading-zeros and a compare;
  * no division, logarithm or allocation on the add path in either mode.
  *
- * Merging is a union: set + set stays a set when the union fits (it is sized
+ * Merging is a union: into an empty set it is a copy (the same table, so
+ * that a sketch moved from one engine to another and one merged there save
+ * alike); set + set stays a set when the union fits (it is sized
  * once, after counting the new members) and otherwise goes dense; a set
  * merged into registers adds each hash; registers merge by register-wise max.
  * The result is identical to having added everything to one sketch, so the
@@ -455,6 +457,16 @@ int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
 	}
 	if (dst->dense) {
 		regs_add_set(dst->u.regs, src);
+		return 0;
+	}
+	if (dst->n == 0) {
+		/* into an empty set: a copy, table and all (the same table
+		 * as src's: a merged sketch and a moved one save alike) */
+		struct gs_hll t;
+		if ((r = gs_hll_copy(&t, src)))
+			return r;
+		gs_hll_release(dst);
+		*dst = t;
 		return 0;
 	}
 	/* Both sets: size the union first, so that failure changes nothing. */
