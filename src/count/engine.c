@@ -620,6 +620,31 @@ static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 	return (uint8_t)i;
 }
 
+void gs_engine_pack_old(struct gs_engine *e, struct tag *t)
+{
+	if (!t->tl_n)
+		return;
+	int64_t before = t->tl[t->tl_n - 1].t - PACK_AGE_MS;
+	for (; t->tl_old < t->tl_n && t->tl[t->tl_old].t < before;
+	     t->tl_old++) {
+		struct gs_hll *h = &t->tl[t->tl_old].acc;
+		size_t bb = gs_hll_bytes(h);
+		if (gs_hll_pack(h) == 0)
+			e->mem -= bb - gs_hll_bytes(h);
+	}
+}
+
+/* After an add to bucket k of t: an old bucket's set is packed again. */
+static void bucket_settle(struct gs_engine *e, struct tag *t,
+			  struct bucket *k)
+{
+	if (k >= t->tl + t->tl_old || k->acc.packed)
+		return;
+	size_t bb = gs_hll_bytes(&k->acc);
+	if (gs_hll_pack(&k->acc) == 0)
+		e->mem -= bb - gs_hll_bytes(&k->acc);
+}
+
 static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 				 int64_t b)
 {
@@ -654,6 +679,10 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 	t->tl[lo].posts = 0;
 	t->tl[lo].reposts = t->tl[lo].replies = 0;
 	gs_hll_init(&t->tl[lo].acc, e->o.bucket_hll_p);
+	if (lo + 1 == t->tl_n)
+		gs_engine_pack_old(e, t); /* a new newest bucket */
+	else if (lo < t->tl_old)
+		t->tl_old++; /* a late post's: old, empty */
 	return &t->tl[lo];
 }
 
@@ -839,6 +868,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		if ((r = gs_hll_add(&bk->acc, ah)))
 			return r;
 		e->mem += gs_hll_bytes(&bk->acc) - bb;
+		bucket_settle(e, t, bk);
 		if (lid)
 			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
 		for (size_t m = 0; m < nmentions; m++) {
@@ -948,6 +978,7 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	if ((r = gs_hll_add(&gb->acc, ah)))
 		return r;
 	e->mem += (e->global->tl_cap - gcap) * sizeof *gb + gs_hll_bytes(&gb->acc) - gbb;
+	bucket_settle(e, e->global, gb);
 	e->s.tags_dropped += p->tags_dropped;
 
 	if (repost && p->repost_rkey.n) {
@@ -1148,6 +1179,8 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	if ((r = gs_hll_merge(&d->accounts, &s->accounts)) ||
 	    (r = timeline_merge(e, d, s, take)))
 		return r;
+	d->tl_old = 0; /* merged buckets may be anywhere */
+	gs_engine_pack_old(e, d);
 	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
 		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
@@ -1292,6 +1325,8 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	if ((r = timeline_merge(dst, dst->global, src->global,
 				consume ? consume->global : NULL)))
 		return r;
+	dst->global->tl_old = 0;
+	gs_engine_pack_old(dst, dst->global);
 	for (size_t i = 0; i < src->nslots; i++) {
 		const struct tag *st = src->slots[i];
 		if (!st)
