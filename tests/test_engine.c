@@ -757,6 +757,16 @@ int main(void)
 			       ma.accounts == m1.accounts,
 		       "absorbed: the same sketches as one engine (%zu, %zu bytes)",
 		       ma.timeline_sketches, ma.accounts);
+		/* 5 accounts an hour in "steady" and all posts' timeline:
+		 * packed, 8 bytes a member, but for the last day's tables
+		 * (25 buckets each, of at most 9 words: 5 members in 8 slots
+		 * and a flag); as tables they took 72 bytes a bucket */
+		TAP_OK(m1.timeline_sketches <= 8 * 5 * 2 * H + 2 * 25 * 72,
+		       "old buckets' account sets packed (%zu bytes; tables: %d)",
+		       m1.timeline_sketches, 2 * H * 72);
+		TAP_OK(ma.tracked == ma.tags + ma.accounts + ma.timelines +
+					     ma.timeline_sketches + ma.summaries,
+		       "absorbed: memory kept count of");
 		TAP_OK(ma.timelines <= 1.02 * per_bucket * 3 * H,
 		       "absorbed: timelines without spare room (%zu bytes)",
 		       ma.timelines);
@@ -790,6 +800,47 @@ int main(void)
 		TAP_OK(same,
 		       "absorbed: co-tags, mentions, links and timelines "
 		       "of a tag new to the earlier part and of one in both equal");
+		/* a post 10 days late, by a new account: its bucket's set
+		 * grows by one member and stays packed */
+		{
+			struct gs_post late = mk("newcomer", 10 * 3600000LL + 7, "steady");
+			struct gs_memory mb, mc;
+			gs_engine_memory(one, &mb);
+			gs_engine_add(one, &late);
+			gs_engine_add(a, &late);
+			gs_engine_memory(one, &mc);
+			struct gs_bucket_stats *tl;
+			ptrdiff_t n = gs_engine_timeline(one, "steady", &tl);
+			TAP_OK(n == H && tl[10].posts == 6 && tl[10].accounts == 6 &&
+				       mc.timeline_sketches == mb.timeline_sketches + 2 * 8 &&
+				       mc.tracked == mc.tags + mc.accounts + mc.timelines +
+							     mc.timeline_sketches + mc.summaries,
+			       "a late post in an old bucket: counted, its set (and all "
+			       "posts') packed again (%zu -> %zu bytes)",
+			       mb.timeline_sketches, mc.timeline_sketches);
+			free(tl);
+			/* saved and loaded: the same buckets packed */
+			char *buf = NULL;
+			size_t blen = 0;
+			FILE *f = open_memstream(&buf, &blen);
+			int saved = gs_engine_save(one, f);
+			fclose(f);
+			f = fmemopen(buf, blen, "rb");
+			int err = 0;
+			struct gs_engine *ld = saved ? NULL : gs_engine_load(f, &err);
+			fclose(f);
+			struct gs_memory ml = {0};
+			if (ld)
+				gs_engine_memory(ld, &ml);
+			TAP_OK(ld && ml.timeline_sketches == mc.timeline_sketches &&
+				       ml.tracked == mc.tracked - mc.timelines + ml.timelines,
+			       "saved and loaded: old buckets packed alike (%zu bytes)",
+			       ml.timeline_sketches);
+			if (ld)
+				same_stats(one, ld, "loaded");
+			gs_engine_free(ld);
+			free(buf);
+		}
 		/* what was moved still grows: a post in a moved bucket and
 		 * in a new one */
 		struct gs_post q =
