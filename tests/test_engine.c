@@ -765,7 +765,8 @@ int main(void)
 		       "old buckets' account sets packed (%zu bytes; tables: %d)",
 		       m1.timeline_sketches, 2 * H * 72);
 		TAP_OK(ma.tracked == ma.tags + ma.accounts + ma.timelines +
-					     ma.timeline_sketches + ma.summaries,
+					     ma.timeline_sketches +
+					     ma.summaries,
 		       "absorbed: memory kept count of");
 		TAP_OK(ma.timelines <= 1.02 * per_bucket * 3 * H,
 		       "absorbed: timelines without spare room (%zu bytes)",
@@ -803,7 +804,8 @@ int main(void)
 		/* a post 10 days late, by a new account: its bucket's set
 		 * grows by one member and stays packed */
 		{
-			struct gs_post late = mk("newcomer", 10 * 3600000LL + 7, "steady");
+			struct gs_post late =
+				mk("newcomer", 10 * 3600000LL + 7, "steady");
 			struct gs_memory mb, mc;
 			gs_engine_memory(one, &mb);
 			gs_engine_add(one, &late);
@@ -811,10 +813,15 @@ int main(void)
 			gs_engine_memory(one, &mc);
 			struct gs_bucket_stats *tl;
 			ptrdiff_t n = gs_engine_timeline(one, "steady", &tl);
-			TAP_OK(n == H && tl[10].posts == 6 && tl[10].accounts == 6 &&
-				       mc.timeline_sketches == mb.timeline_sketches + 2 * 8 &&
-				       mc.tracked == mc.tags + mc.accounts + mc.timelines +
-							     mc.timeline_sketches + mc.summaries,
+			TAP_OK(n == H && tl[10].posts == 6 &&
+				       tl[10].accounts == 6 &&
+				       mc.timeline_sketches ==
+					       mb.timeline_sketches + 2 * 8 &&
+				       mc.tracked ==
+					       mc.tags + mc.accounts +
+						       mc.timelines +
+						       mc.timeline_sketches +
+						       mc.summaries,
 			       "a late post in an old bucket: counted, its set (and all "
 			       "posts') packed again (%zu -> %zu bytes)",
 			       mb.timeline_sketches, mc.timeline_sketches);
@@ -827,13 +834,17 @@ int main(void)
 			fclose(f);
 			f = fmemopen(buf, blen, "rb");
 			int err = 0;
-			struct gs_engine *ld = saved ? NULL : gs_engine_load(f, &err);
+			struct gs_engine *ld =
+				saved ? NULL : gs_engine_load(f, &err);
 			fclose(f);
 			struct gs_memory ml = {0};
 			if (ld)
 				gs_engine_memory(ld, &ml);
-			TAP_OK(ld && ml.timeline_sketches == mc.timeline_sketches &&
-				       ml.tracked == mc.tracked - mc.timelines + ml.timelines,
+			TAP_OK(ld &&
+				       ml.timeline_sketches ==
+					       mc.timeline_sketches &&
+				       ml.tracked == mc.tracked - mc.timelines +
+							     ml.timelines,
 			       "saved and loaded: old buckets packed alike (%zu bytes)",
 			       ml.timeline_sketches);
 			if (ld)

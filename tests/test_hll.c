@@ -464,13 +464,16 @@ int main(void)
 			gs_hll_init(&ref, 10);
 			for (uint32_t i = 0; i < n; i++) {
 				/* hash 0 among the members of some */
-				uint64_t v = (n % 3 == 0 && i == 0) ? 0 : splitmix64(n * 1000 + i);
+				uint64_t v = (n % 3 == 0 && i == 0)
+						     ? 0
+						     : splitmix64(n * 1000 + i);
 				gs_hll_add(&a, v);
 				gs_hll_add(&ref, v);
 			}
 			table_bytes += gs_hll_bytes(&a);
-			ok &= gs_hll_pack(&a) == 0 && a.packed == 1 && gs_hll_check(&a) == 0 &&
-			      gs_hll_count(&a) == n && gs_hll_bytes(&a) == 8 * n;
+			ok &= gs_hll_pack(&a) == 0 && a.packed == 1 &&
+			      gs_hll_check(&a) == 0 && gs_hll_count(&a) == n &&
+			      gs_hll_bytes(&a) == 8 * n;
 			packed_bytes += gs_hll_bytes(&a);
 			/* adding a member changes nothing */
 			gs_hll_add(&a, (n % 3 == 0) ? 0 : splitmix64(n * 1000));
@@ -481,8 +484,9 @@ int main(void)
 			struct gs_hll ld;
 			gs_hll_encode(&a, buf);
 			enc_ok &= sz == gs_hll_saved_size(&ref) &&
-				  gs_hll_decode(&ld, buf, sz, &used) == 0 && used == sz &&
-				  gs_hll_check(&ld) == 0 && gs_hll_count(&ld) == n;
+				  gs_hll_decode(&ld, buf, sz, &used) == 0 &&
+				  used == sz && gs_hll_check(&ld) == 0 &&
+				  gs_hll_count(&ld) == n;
 			struct gs_hll u = {0};
 			gs_hll_copy(&u, &ld);
 			gs_hll_merge(&u, &ref); /* same members: no change */
@@ -495,12 +499,14 @@ int main(void)
 			gs_hll_init(&y, 10);
 			add_range(&x, 7, 0, 10);
 			add_range(&y, 7, 0, 10);
-			merges_ok &= gs_hll_merge(&x, &a) == 0 && gs_hll_merge(&y, &ref) == 0 &&
+			merges_ok &= gs_hll_merge(&x, &a) == 0 &&
+				     gs_hll_merge(&y, &ref) == 0 &&
 				     same_sketch(&x, &y);
 			gs_hll_copy(&d1, &a);
 			gs_hll_copy(&d2, &ref);
 			merges_ok &= d1.packed && gs_hll_merge(&d1, &x) == 0 &&
-				     gs_hll_merge(&d2, &x) == 0 && gs_hll_check(&d1) == 0 &&
+				     gs_hll_merge(&d2, &x) == 0 &&
+				     gs_hll_check(&d1) == 0 &&
 				     same_sketch(&d1, &d2);
 			gs_hll_release(&d1);
 			gs_hll_release(&d2);
@@ -514,15 +520,20 @@ int main(void)
 			gs_hll_release(&a);
 			gs_hll_release(&ref);
 		}
-		TAP_OK(ok, "packed sets: the same members in 8 n bytes (%zu bytes, %zu as tables)",
+		TAP_OK(ok,
+		       "packed sets: the same members in 8 n bytes (%zu bytes, %zu as tables)",
 		       packed_bytes, table_bytes);
-		TAP_OK(enc_ok, "packed sets save as tables and load as the same members");
-		TAP_OK(merges_ok, "packed sets merge from and into as their tables");
-		TAP_OK(adds_ok, "a new member turns a packed set back into a table (or registers)");
+		TAP_OK(enc_ok,
+		       "packed sets save as tables and load as the same members");
+		TAP_OK(merges_ok,
+		       "packed sets merge from and into as their tables");
+		TAP_OK(adds_ok,
+		       "a new member turns a packed set back into a table (or registers)");
 		struct gs_hll one;
 		gs_hll_init(&one, 10);
 		gs_hll_add(&one, 5);
-		TAP_OK(gs_hll_pack(&one) == 0 && !one.packed && gs_hll_bytes(&one) == 0,
+		TAP_OK(gs_hll_pack(&one) == 0 && !one.packed &&
+			       gs_hll_bytes(&one) == 0,
 		       "a one-member set stays inline");
 		gs_hll_release(&one);
 	}

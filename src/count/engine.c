@@ -635,8 +635,7 @@ void gs_engine_pack_old(struct gs_engine *e, struct tag *t)
 }
 
 /* After an add to bucket k of t: an old bucket's set is packed again. */
-static void bucket_settle(struct gs_engine *e, struct tag *t,
-			  struct bucket *k)
+static void bucket_settle(struct gs_engine *e, struct tag *t, struct bucket *k)
 {
 	if (k >= t->tl + t->tl_old || k->acc.packed)
 		return;

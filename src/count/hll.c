@@ -691,7 +691,8 @@ size_t gs_hll_saved_size(const struct gs_hll *h)
 	if (h->dense)
 		return SAVE_HEADER + ((size_t)1 << h->p);
 	if (h->packed) /* as a table: hash 0 is a flag, not an entry */
-		return SAVE_HEADER + 10 * (size_t)(h->n - (h->u.set[0] ? 0 : 1));
+		return SAVE_HEADER +
+		       10 * (size_t)(h->n - (h->u.set[0] ? 0 : 1));
 	if (h->cap == 0)
 		return SAVE_HEADER + 8 * (size_t)h->n;
 	return SAVE_HEADER + 10 * (size_t)(h->n - (h->u.set[h->cap] ? 1 : 0));
