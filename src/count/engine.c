@@ -43,6 +43,13 @@
  *   the shrunk sketches still merge), then tags are evicted as above down
  *   to 3/4 of it (fit_memory).
  *
+ *   Over a long span (issue 17) the buckets are most of it: a timeline
+ *   grows by an eighth (bucket_get), and the exact account sets of a tag's
+ *   buckets more than PACK_AGE_MS older than its newest are packed
+ *   (gs_engine_pack_old; engine_int.h states the rule), which changes no
+ *   answer. Absorbing a part moves its later buckets instead of copying
+ *   them (timeline_merge).
+ *
  *   Bluesky reposts name their original by URI. The last repost_cache
  *   tagged Bluesky posts are remembered with their first 7 tags
  *   (repost_cache.h, which states the rule for a post seen twice); a
