@@ -704,5 +704,167 @@ int main(void)
 		gs_engine_free(a);
 		gs_engine_free(b);
 	}
+	/* issue 17: memory over a long span. A tag used every hour for 20
+	 * days holds little more than its buckets (timelines grow by an
+	 * eighth: one grown by half could be 48% spare here), and absorbing
+	 * the engine of a file's later part moves its buckets, sketches and
+	 * new tags' summaries: the result is the one engine's, with no
+	 * spare room. */
+	{
+		enum { H = 480 };
+		struct gs_engine *one = gs_engine_new(NULL);
+		struct gs_engine *a = gs_engine_new(NULL);
+		struct gs_engine *b = gs_engine_new(NULL);
+		struct gs_engine *small = gs_engine_new(NULL);
+		char acc[32];
+		for (int h = 0; h < H; h++)
+			for (int i = 0; i < 5; i++) {
+				snprintf(acc, sizeof acc, "a%d",
+					 (h * 7 + i * 3) % 40);
+				/* "late" only in the later half, with co-tags,
+				 * mentions and links of its own */
+				struct gs_post q = mk(
+					acc, (int64_t)h * 3600000 + i * 1000,
+					h >= H / 2 && i == 0 ? "steady late co"
+							     : "steady");
+				/* (at most k of each: Space-Saving summaries
+				 * merge exactly while not full) */
+				q.mentions[0] =
+					S(i ? "did:plc:one" : "did:plc:two");
+				q.nmentions = 1;
+				if (h >= H / 2 && i == 0) {
+					q.urls[0] = S("https://example.org/x");
+					q.nurls = 1;
+				}
+				gs_engine_add(one, &q);
+				gs_engine_add(h < H / 2 ? a : b, &q);
+				if (h < 4)
+					gs_engine_add(small, &q);
+			}
+		struct gs_memory m1, m4, ma;
+		gs_engine_memory(one, &m1);
+		gs_engine_memory(small, &m4);
+		/* small: two timelines (the tag's, all posts') of 4 buckets
+		 * in 4 slots */
+		double per_bucket = (double)m4.timelines / 8;
+		TAP_OK(m1.timelines <= 1.15 * per_bucket * 3 * H,
+		       "%d hours: timelines at most 15%% spare (%zu bytes, %.0f a bucket)",
+		       H, m1.timelines, per_bucket);
+		TAP_EQ_INT(gs_engine_absorb(a, b), 0, "absorb the later half");
+		gs_engine_memory(a, &ma);
+		same_stats(one, a, "absorbed halves");
+		TAP_OK(ma.timeline_sketches == m1.timeline_sketches &&
+			       ma.accounts == m1.accounts,
+		       "absorbed: the same sketches as one engine (%zu, %zu bytes)",
+		       ma.timeline_sketches, ma.accounts);
+		/* 5 accounts an hour in "steady" and all posts' timeline:
+		 * packed, 8 bytes a member, but for the last day's tables
+		 * (25 buckets each, of at most 9 words: 5 members in 8 slots
+		 * and a flag); as tables they took 72 bytes a bucket */
+		TAP_OK(m1.timeline_sketches <= 8 * 5 * 2 * H + 2 * 25 * 72,
+		       "old buckets' account sets packed (%zu bytes; tables: %d)",
+		       m1.timeline_sketches, 2 * H * 72);
+		TAP_OK(ma.tracked == ma.tags + ma.accounts + ma.timelines +
+					     ma.timeline_sketches +
+					     ma.summaries,
+		       "absorbed: memory kept count of");
+		TAP_OK(ma.timelines <= 1.02 * per_bucket * 3 * H,
+		       "absorbed: timelines without spare room (%zu bytes)",
+		       ma.timelines);
+		int same = 1;
+		const char *keys[] = {"late", "steady"};
+		for (int k = 0; k < 2; k++) {
+			struct gs_count x[16], y[16];
+			size_t (*fn[3])(const struct gs_engine *, const char *,
+					struct gs_count *, size_t) = {
+				gs_engine_cotags, gs_engine_mentions,
+				gs_engine_urls};
+			for (int f = 0; f < 3; f++) {
+				size_t nx = fn[f](one, keys[k], x, 16),
+				       ny = fn[f](a, keys[k], y, 16);
+				same &= nx == ny && nx > 0;
+				for (size_t i = 0; same && i < nx; i++)
+					same &= x[i].count == y[i].count &&
+						!strcmp(x[i].name, y[i].name);
+			}
+			struct gs_bucket_stats *ta, *tb;
+			ptrdiff_t na = gs_engine_timeline(one, keys[k], &ta);
+			ptrdiff_t nb = gs_engine_timeline(a, keys[k], &tb);
+			same &= na == nb && na > 0;
+			for (ptrdiff_t i = 0; same && i < na; i++)
+				same &= ta[i].time_ms == tb[i].time_ms &&
+					ta[i].posts == tb[i].posts &&
+					ta[i].accounts == tb[i].accounts;
+			free(ta);
+			free(tb);
+		}
+		TAP_OK(same,
+		       "absorbed: co-tags, mentions, links and timelines "
+		       "of a tag new to the earlier part and of one in both equal");
+		/* a post 10 days late, by a new account: its bucket's set
+		 * grows by one member and stays packed */
+		{
+			struct gs_post late =
+				mk("newcomer", 10 * 3600000LL + 7, "steady");
+			struct gs_memory mb, mc;
+			gs_engine_memory(one, &mb);
+			gs_engine_add(one, &late);
+			gs_engine_add(a, &late);
+			gs_engine_memory(one, &mc);
+			struct gs_bucket_stats *tl;
+			ptrdiff_t n = gs_engine_timeline(one, "steady", &tl);
+			TAP_OK(n == H && tl[10].posts == 6 &&
+				       tl[10].accounts == 6 &&
+				       mc.timeline_sketches ==
+					       mb.timeline_sketches + 2 * 8 &&
+				       mc.tracked ==
+					       mc.tags + mc.accounts +
+						       mc.timelines +
+						       mc.timeline_sketches +
+						       mc.summaries,
+			       "a late post in an old bucket: counted, its set (and all "
+			       "posts') packed again (%zu -> %zu bytes)",
+			       mb.timeline_sketches, mc.timeline_sketches);
+			free(tl);
+			/* saved and loaded: the same buckets packed */
+			char *buf = NULL;
+			size_t blen = 0;
+			FILE *f = open_memstream(&buf, &blen);
+			int saved = gs_engine_save(one, f);
+			fclose(f);
+			f = fmemopen(buf, blen, "rb");
+			int err = 0;
+			struct gs_engine *ld =
+				saved ? NULL : gs_engine_load(f, &err);
+			fclose(f);
+			struct gs_memory ml = {0};
+			if (ld)
+				gs_engine_memory(ld, &ml);
+			TAP_OK(ld &&
+				       ml.timeline_sketches ==
+					       mc.timeline_sketches &&
+				       ml.tracked == mc.tracked - mc.timelines +
+							     ml.timelines,
+			       "saved and loaded: old buckets packed alike (%zu bytes)",
+			       ml.timeline_sketches);
+			if (ld)
+				same_stats(one, ld, "loaded");
+			gs_engine_free(ld);
+			free(buf);
+		}
+		/* what was moved still grows: a post in a moved bucket and
+		 * in a new one */
+		struct gs_post q =
+			mk("z1", (int64_t)(H - 1) * 3600000 + 5000, "late");
+		struct gs_post q2 = mk("z2", (int64_t)H * 3600000, "late");
+		gs_engine_add(a, &q);
+		gs_engine_add(a, &q2);
+		gs_engine_add(one, &q);
+		gs_engine_add(one, &q2);
+		same_stats(one, a, "absorbed, then more posts");
+		gs_engine_free(one);
+		gs_engine_free(a);
+		gs_engine_free(small);
+	}
 	return TAP_DONE();
 }

@@ -41,6 +41,13 @@ static int same_regs(const struct gs_hll *a, const struct gs_hll *b)
 	       memcmp(a->u.regs, b->u.regs, (size_t)1 << a->p) == 0;
 }
 
+/* The same count, and registers when dense. */
+static int same_sketch(const struct gs_hll *a, const struct gs_hll *b)
+{
+	return gs_hll_count(a) == gs_hll_count(b) && a->dense == b->dense &&
+	       (!a->dense || same_regs(a, b));
+}
+
 static void test_basics(void)
 {
 	struct gs_hll h;
@@ -420,5 +427,115 @@ int main(void)
 	for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
 		for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
 			test_accuracy(ps[i], ns[j], 30);
+	/* issue 17: merged into an empty set, a sketch is a copy, table and
+	 * all: a part's sketch moved into the merged engine (gs_engine_absorb)
+	 * and one merged into it save alike. Three members whose home slot
+	 * is the last of 4 wrap around: re-inserted in slot order they would
+	 * land elsewhere. */
+	{
+		struct gs_hll a, b;
+		gs_hll_init(&a, 10);
+		gs_hll_init(&b, 10);
+		gs_hll_add(&a, 3);
+		gs_hll_add(&a, 7);
+		gs_hll_add(&a, 11);
+		TAP_EQ_INT(gs_hll_merge(&b, &a), 0, "merge into an empty set");
+		unsigned char ea[64], eb[64];
+		size_t na = gs_hll_saved_size(&a), nb = gs_hll_saved_size(&b);
+		int same = na == nb && na <= sizeof ea;
+		if (same) {
+			gs_hll_encode(&a, ea);
+			gs_hll_encode(&b, eb);
+			same = memcmp(ea, eb, na) == 0;
+		}
+		TAP_OK(same && gs_hll_count(&b) == 3 && gs_hll_check(&b) == 0,
+		       "is the same sketch, saved alike (%zu bytes)", nb);
+		gs_hll_release(&a);
+		gs_hll_release(&b);
+	}
+	/* issue 17: a packed set (an old bucket's) reads, merges and saves
+	 * as the table it was, and turns back into one when added to */
+	{
+		int ok = 1, enc_ok = 1, merges_ok = 1, adds_ok = 1;
+		size_t packed_bytes = 0, table_bytes = 0;
+		for (uint32_t n = 2; n <= 64; n++) {
+			struct gs_hll a, ref;
+			gs_hll_init(&a, 10);
+			gs_hll_init(&ref, 10);
+			for (uint32_t i = 0; i < n; i++) {
+				/* hash 0 among the members of some */
+				uint64_t v = (n % 3 == 0 && i == 0)
+						     ? 0
+						     : splitmix64(n * 1000 + i);
+				gs_hll_add(&a, v);
+				gs_hll_add(&ref, v);
+			}
+			table_bytes += gs_hll_bytes(&a);
+			ok &= gs_hll_pack(&a) == 0 && a.packed == 1 &&
+			      gs_hll_check(&a) == 0 && gs_hll_count(&a) == n &&
+			      gs_hll_bytes(&a) == 8 * n;
+			packed_bytes += gs_hll_bytes(&a);
+			/* adding a member changes nothing */
+			gs_hll_add(&a, (n % 3 == 0) ? 0 : splitmix64(n * 1000));
+			ok &= a.packed == 1 && gs_hll_count(&a) == n;
+			/* saved: loads as the same members */
+			unsigned char buf[1024];
+			size_t sz = gs_hll_saved_size(&a), used = 0;
+			struct gs_hll ld;
+			gs_hll_encode(&a, buf);
+			enc_ok &= sz == gs_hll_saved_size(&ref) &&
+				  gs_hll_decode(&ld, buf, sz, &used) == 0 &&
+				  used == sz && gs_hll_check(&ld) == 0 &&
+				  gs_hll_count(&ld) == n;
+			struct gs_hll u = {0};
+			gs_hll_copy(&u, &ld);
+			gs_hll_merge(&u, &ref); /* same members: no change */
+			enc_ok &= gs_hll_count(&u) == n;
+			gs_hll_release(&u);
+			gs_hll_release(&ld);
+			/* merged from and into, against the table it was */
+			struct gs_hll x, y, d1, d2;
+			gs_hll_init(&x, 10);
+			gs_hll_init(&y, 10);
+			add_range(&x, 7, 0, 10);
+			add_range(&y, 7, 0, 10);
+			merges_ok &= gs_hll_merge(&x, &a) == 0 &&
+				     gs_hll_merge(&y, &ref) == 0 &&
+				     same_sketch(&x, &y);
+			gs_hll_copy(&d1, &a);
+			gs_hll_copy(&d2, &ref);
+			merges_ok &= d1.packed && gs_hll_merge(&d1, &x) == 0 &&
+				     gs_hll_merge(&d2, &x) == 0 &&
+				     gs_hll_check(&d1) == 0 &&
+				     same_sketch(&d1, &d2);
+			gs_hll_release(&d1);
+			gs_hll_release(&d2);
+			gs_hll_release(&x);
+			gs_hll_release(&y);
+			/* a new member: a table again, or registers past 64 */
+			gs_hll_add(&a, splitmix64(999999 + n));
+			gs_hll_add(&ref, splitmix64(999999 + n));
+			adds_ok &= !a.packed && gs_hll_check(&a) == 0 &&
+				   same_sketch(&a, &ref);
+			gs_hll_release(&a);
+			gs_hll_release(&ref);
+		}
+		TAP_OK(ok,
+		       "packed sets: the same members in 8 n bytes (%zu bytes, %zu as tables)",
+		       packed_bytes, table_bytes);
+		TAP_OK(enc_ok,
+		       "packed sets save as tables and load as the same members");
+		TAP_OK(merges_ok,
+		       "packed sets merge from and into as their tables");
+		TAP_OK(adds_ok,
+		       "a new member turns a packed set back into a table (or registers)");
+		struct gs_hll one;
+		gs_hll_init(&one, 10);
+		gs_hll_add(&one, 5);
+		TAP_OK(gs_hll_pack(&one) == 0 && !one.packed &&
+			       gs_hll_bytes(&one) == 0,
+		       "a one-member set stays inline");
+		gs_hll_release(&one);
+	}
 	return TAP_DONE();
 }

@@ -43,6 +43,13 @@
  *   the shrunk sketches still merge), then tags are evicted as above down
  *   to 3/4 of it (fit_memory).
  *
+ *   Over a long span (issue 17) the buckets are most of it: a timeline
+ *   grows by an eighth (bucket_get), and the exact account sets of a tag's
+ *   buckets more than PACK_AGE_MS older than its newest are packed
+ *   (gs_engine_pack_old; engine_int.h states the rule), which changes no
+ *   answer. Absorbing a part moves its later buckets instead of copying
+ *   them (timeline_merge).
+ *
  *   Bluesky reposts name their original by URI. The last repost_cache
  *   tagged Bluesky posts are remembered with their first 7 tags
  *   (repost_cache.h, which states the rule for a post seen twice); a
@@ -60,6 +67,9 @@
  */
 #include <limits.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <xxhash.h>
 
@@ -617,6 +627,30 @@ static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 	return (uint8_t)i;
 }
 
+void gs_engine_pack_old(struct gs_engine *e, struct tag *t)
+{
+	if (!t->tl_n)
+		return;
+	int64_t before = t->tl[t->tl_n - 1].t - PACK_AGE_MS;
+	for (; t->tl_old < t->tl_n && t->tl[t->tl_old].t < before;
+	     t->tl_old++) {
+		struct gs_hll *h = &t->tl[t->tl_old].acc;
+		size_t bb = gs_hll_bytes(h);
+		if (gs_hll_pack(h) == 0)
+			e->mem -= bb - gs_hll_bytes(h);
+	}
+}
+
+/* After an add to bucket k of t: an old bucket's set is packed again. */
+static void bucket_settle(struct gs_engine *e, struct tag *t, struct bucket *k)
+{
+	if (k >= t->tl + t->tl_old || k->acc.packed)
+		return;
+	size_t bb = gs_hll_bytes(&k->acc);
+	if (gs_hll_pack(&k->acc) == 0)
+		e->mem -= bb - gs_hll_bytes(&k->acc);
+}
+
 static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 				 int64_t b)
 {
@@ -629,11 +663,16 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 			return &t->tl[lo];
 	}
 	if (t->tl_n == t->tl_cap) {
-		/* by half: timelines are most of a long archive's memory,
-		 * and a doubled one is a quarter empty on average
-		 * (compact() and snapshots can leave fewer than 4 slots, which
-		 * half of would not grow) */
-		uint32_t cap = t->tl_cap < 4 ? 4 : t->tl_cap + t->tl_cap / 2;
+		/* by an eighth (at least 4): timelines are most of a long
+		 * archive's memory, and one grown by half is a sixth empty
+		 * on average (17% of their bytes on ten times the big file),
+		 * by an eighth a seventeenth; a timeline grows by a bucket at
+		 * a time, so the copies stay O(1) a bucket (8 per bucket)
+		 * (compact() and snapshots can leave fewer than 4 slots; a
+		 * snapshot's timeline has at most max(4, 2 n) slots) */
+		uint32_t cap = t->tl_cap < 4	? 4
+			       : t->tl_cap < 32 ? t->tl_cap + 4
+						: t->tl_cap + t->tl_cap / 8;
 		struct bucket *nb = realloc(t->tl, cap * sizeof *nb);
 		if (!nb)
 			return NULL;
@@ -646,6 +685,10 @@ static struct bucket *bucket_get(struct gs_engine *e, struct tag *t,
 	t->tl[lo].posts = 0;
 	t->tl[lo].reposts = t->tl[lo].replies = 0;
 	gs_hll_init(&t->tl[lo].acc, e->o.bucket_hll_p);
+	if (lo + 1 == t->tl_n)
+		gs_engine_pack_old(e, t); /* a new newest bucket */
+	else if (lo < t->tl_old)
+		t->tl_old++; /* a late post's: old, empty */
 	return &t->tl[lo];
 }
 
@@ -831,6 +874,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		if ((r = gs_hll_add(&bk->acc, ah)))
 			return r;
 		e->mem += gs_hll_bytes(&bk->acc) - bb;
+		bucket_settle(e, t, bk);
 		if (lid)
 			topk_add(&t->langs, e->o.top_k, lid, 1, 0);
 		for (size_t m = 0; m < nmentions; m++) {
@@ -940,6 +984,7 @@ int gs_engine_add(struct gs_engine *e, const struct gs_post *p)
 	if ((r = gs_hll_add(&gb->acc, ah)))
 		return r;
 	e->mem += (e->global->tl_cap - gcap) * sizeof *gb + gs_hll_bytes(&gb->acc) - gbb;
+	bucket_settle(e, e->global, gb);
 	e->s.tags_dropped += p->tags_dropped;
 
 	if (repost && p->repost_rkey.n) {
@@ -1042,10 +1087,90 @@ static int topk_merge(struct topk *d, const struct topk *s, size_t k,
 	return 0;
 }
 
-static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
-		     const struct gs_engine *se)
+/* Merges s's timeline into d's, bucket by bucket. When all of s's buckets
+ * come after d's (the later part of a file, read in time order), d's array
+ * is sized once to hold both, with no spare room, and take, when not NULL
+ * (it is s, and may be taken apart), gives its buckets, sketches and all:
+ * they are moved, not copied, so that absorbing a part does not hold both
+ * copies at once. A moved sketch is the one a merge into an empty one
+ * makes (the same members, registers and table size), so merging and
+ * absorbing give the same engine, byte for byte. */
+static int timeline_merge(struct gs_engine *e, struct tag *d,
+			  const struct tag *s, struct tag *take)
 {
 	int r;
+	if (s->tl_n && (!d->tl_n || d->tl[d->tl_n - 1].t < s->tl[0].t)) {
+		uint32_t n = d->tl_n + s->tl_n;
+		if (take && !d->tl_n) {
+			free(d->tl);
+			d->tl = take->tl;
+			d->tl_cap = take->tl_cap;
+			take->tl = NULL;
+			take->tl_cap = 0;
+		}
+		if (d->tl_cap != n) {
+			struct bucket *v = realloc(d->tl, n * sizeof *v);
+			if (!v)
+				return GS_ENOMEM;
+			d->tl = v;
+			d->tl_cap = n;
+		}
+		if (take && take->tl) {
+			memcpy(d->tl + d->tl_n, take->tl,
+			       s->tl_n * sizeof *d->tl);
+			free(take->tl);
+			take->tl = NULL;
+			take->tl_cap = 0;
+		}
+		if (take) {
+			d->tl_n = n;
+			take->tl_n = 0;
+			return 0;
+		}
+	}
+	for (uint32_t i = 0; i < s->tl_n; i++) {
+		struct bucket *b = bucket_get(e, d, s->tl[i].t);
+		if (!b)
+			return GS_ENOMEM;
+		b->posts += s->tl[i].posts;
+		b->reposts = sat_add(b->reposts, s->tl[i].reposts);
+		b->replies = sat_add(b->replies, s->tl[i].replies);
+		if ((r = gs_hll_merge(&b->acc, &s->tl[i].acc)))
+			return r;
+	}
+	return 0;
+}
+
+/* Moves *s into an empty *d (take's summaries and account sketch: what
+ * merging into an empty one would make, entries in the same order), or
+ * merges it; 1 when moved. */
+static int topk_take(struct topk *d, struct topk *s)
+{
+	if (d->n || d->cap || !s->n)
+		return 0;
+	*d = *s;
+	memset(s, 0, sizeof *s);
+	return 1;
+}
+
+static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
+		     const struct gs_engine *se, struct tag *take)
+{
+	int r;
+	if (take) {
+		/* a tag new to d: what it holds is moved, not copied */
+		if (!d->accounts.dense && d->accounts.n == 0 &&
+		    d->accounts.p == s->accounts.p) {
+			gs_hll_release(&d->accounts);
+			d->accounts = take->accounts;
+			gs_hll_init(&take->accounts, s->accounts.p);
+		}
+		topk_take(&d->cot, &take->cot);
+		topk_take(&d->ment, &take->ment);
+		topk_take(&d->rep, &take->rep);
+		topk_take(&d->urls, &take->urls);
+		topk_take(&d->doms, &take->doms);
+	}
 	d->posts += s->posts;
 	d->reposts += s->reposts;
 	d->replies += s->replies;
@@ -1057,18 +1182,11 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
-	if ((r = gs_hll_merge(&d->accounts, &s->accounts)))
+	if ((r = gs_hll_merge(&d->accounts, &s->accounts)) ||
+	    (r = timeline_merge(e, d, s, take)))
 		return r;
-	for (uint32_t i = 0; i < s->tl_n; i++) {
-		struct bucket *b = bucket_get(e, d, s->tl[i].t);
-		if (!b)
-			return GS_ENOMEM;
-		b->posts += s->tl[i].posts;
-		b->reposts = sat_add(b->reposts, s->tl[i].reposts);
-		b->replies = sat_add(b->replies, s->tl[i].replies);
-		if ((r = gs_hll_merge(&b->acc, &s->tl[i].acc)))
-			return r;
-	}
+	d->tl_old = 0; /* merged buckets may be anywhere */
+	gs_engine_pack_old(e, d);
 	for (int i = 0; i < SPELLINGS_MAX && s->sp[i]; i++)
 		spelling_add(d, s->sp[i]->s, s->sp[i]->n, s->sp[i]->count);
 	if ((r = topk_merge(&d->cot, &s->cot, e->o.top_k, 0)) ||
@@ -1210,16 +1328,11 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	if ((r = gs_hll_merge(&dst->accounts, &src->accounts)) ||
 	    (r = gs_hll_merge(&dst->tagkeys, &src->tagkeys)))
 		return r;
-	for (uint32_t i = 0; i < src->global->tl_n; i++) {
-		struct bucket *b = bucket_get(dst, dst->global, src->global->tl[i].t);
-		if (!b)
-			return GS_ENOMEM;
-		b->posts += src->global->tl[i].posts;
-		b->reposts = sat_add(b->reposts, src->global->tl[i].reposts);
-		b->replies = sat_add(b->replies, src->global->tl[i].replies);
-		if ((r = gs_hll_merge(&b->acc, &src->global->tl[i].acc)))
-			return r;
-	}
+	if ((r = timeline_merge(dst, dst->global, src->global,
+				consume ? consume->global : NULL)))
+		return r;
+	dst->global->tl_old = 0;
+	gs_engine_pack_old(dst, dst->global);
 	for (size_t i = 0; i < src->nslots; i++) {
 		const struct tag *st = src->slots[i];
 		if (!st)
@@ -1229,10 +1342,20 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		struct tag *dt = tag_get(dst, st->hash, st->key, st->keylen);
 		if (!dt)
 			return GS_ENOMEM;
-		if ((r = tag_merge(dst, dt, st, src)))
+		if ((r = tag_merge(dst, dt, st, src,
+				   consume ? consume->slots[i] : NULL)))
 			return r;
-		if (consume)
+		if (consume) {
 			tag_shed(consume->slots[i]);
+#ifdef __GLIBC__
+			/* src grew in its thread's malloc arena, which dst's
+			 * growth here cannot reuse: its freed pages go back
+			 * to the system as the merge goes (16 times), or the
+			 * peak holds both engines whole plus what dst gains */
+			if ((i + 1) % (src->nslots / 16 + 1) == 0)
+				malloc_trim(0);
+#endif
+		}
 	}
 	dst->s.evicted_max_posts = evicted_max;
 	/* Tagged Bluesky posts seen by src can be reposted in what dst reads

@@ -63,6 +63,17 @@
 #define COMPACT_P2     6
 #define COMPACT_AGE_MS (24 * GS_MS_HOUR)
 
+/* Issue 17: a tag's buckets at least PACK_AGE_MS older than its newest
+ * bucket are old: posts there would be more than a day late. An old
+ * bucket's exact account set of 2..GS_HLL_PACK_MAX members is packed
+ * (gs_hll_pack: 8 bytes a member instead of a table 2 to 3 times that,
+ * and one allocation less), whatever the engine's history: counting,
+ * merging and loading keep that so (gs_engine_pack_old), so that engines
+ * built any of these ways hold the same. Nothing read changes: a packed
+ * set has the same members, estimate, unions and saved form. A late post
+ * in an old bucket unpacks its set, adds, and packs it again. */
+#define PACK_AGE_MS (24 * GS_MS_HOUR)
+
 struct topk_ent {
 	uint64_t key;
 	uint32_t count, err; /* err: count inherited on replacement; both
@@ -124,6 +135,8 @@ struct tag {
 	struct gs_hll accounts;
 	struct bucket *tl; /* the buckets used, by start */
 	uint32_t tl_n, tl_cap;
+	uint32_t tl_old; /* tl[0..tl_old) are old and packed where they can
+			    be (PACK_AGE_MS) */
 	/* in order of first use; a slot stays its spelling's for the tag's
 	 * life (the repost cache keeps slot numbers) */
 	struct spelling *sp[SPELLINGS_MAX];
@@ -159,6 +172,11 @@ struct gs_engine {
 	struct gs_handles handles;
 	int keep_handles; /* gs_engine_keep_handles: off for report */
 };
+
+/* Packs the account sets of t's old buckets not yet packed, from
+ * tl[t->tl_old] on (0: all of them; see PACK_AGE_MS), keeping e->mem;
+ * out of memory, a set stays as it is. */
+void gs_engine_pack_old(struct gs_engine *e, struct tag *t);
 
 /* Sets e->mem from scratch (after merges and loads). */
 void gs_engine_mem_recount(struct gs_engine *e);

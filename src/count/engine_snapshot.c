@@ -680,7 +680,14 @@ struct gs_engine *gs_engine_load(FILE *f, int *err)
 	struct gs_engine *x = gs_snap_load_since(f, "GSEN", SNAP_VERSION_OLDEST,
 						 SNAP_VERSION, engine_decode_v,
 						 NULL, gs_engine_free_v, err);
-	if (x)
+	if (x) {
+		/* a snapshot holds sets as tables: old buckets' are packed
+		 * as counting packs them (PACK_AGE_MS) */
+		for (size_t i = 0; i < x->nslots; i++)
+			if (x->slots[i])
+				gs_engine_pack_old(x, x->slots[i]);
+		gs_engine_pack_old(x, x->global);
 		gs_engine_mem_recount(x);
+	}
 	return x;
 }

@@ -22,6 +22,13 @@
  *                      every 64-bit value is storable). A hash's home slot is
  *                      its low bits; the top bits are the register index
  *                      below. The load stays <= 3/4; the table doubles.
+ *   packed == 1        (gs_hll_pack; cap == 0, 2 <= n <= GS_HLL_PACK_MAX)
+ *                      u.set holds exactly the n members, sorted: for old
+ *                      buckets' sketches, which are read (and merged
+ *                      from) but seldom added to; adding or merging into
+ *                      one rebuilds the table first (thaw). Its saved form
+ *                      is that of the table its members make when put in
+ *                      sorted order, so a packed sketch loads as a table.
  * When a new distinct hash would make n exceed gs_hll_exact_max(p) =
  * max(2^p / 16, 4), the sketch turns dense. Up to that point a table holds at
  * most 2^p / 16 hashes in 2^p / 8 slots, i.e. 2^p + 8 bytes: about what the
@@ -34,7 +41,9 @@
  * bits are all zero. Adding is a shift, a count-leading-zeros and a compare;
  * no division, logarithm or allocation on the add path in either mode.
  *
- * Merging is a union: set + set stays a set when the union fits (it is sized
+ * Merging is a union: into an empty set it is a copy (the same table, so
+ * that a sketch moved from one engine to another and one merged there save
+ * alike); set + set stays a set when the union fits (it is sized
  * once, after counting the new members) and otherwise goes dense; a set
  * merged into registers adds each hash; registers merge by register-wise max.
  * The result is identical to having added everything to one sketch, so the
@@ -106,7 +115,7 @@ void gs_hll_release(struct gs_hll *h)
 {
 	if (h->dense)
 		free(h->u.regs);
-	else if (h->cap)
+	else if (h->cap || h->packed)
 		free(h->u.set);
 	memset(h, 0, sizeof *h);
 }
@@ -201,6 +210,17 @@ static void table_put(uint64_t *set, uint32_t cap, uint64_t hash)
 
 static int set_has(const struct gs_hll *h, uint64_t hash)
 {
+	if (h->packed) {
+		uint32_t lo = 0, hi = h->n;
+		while (lo < hi) {
+			uint32_t mid = (lo + hi) / 2;
+			if (h->u.set[mid] < hash)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < h->n && h->u.set[lo] == hash;
+	}
 	if (h->cap == 0)
 		return h->n && h->u.one == hash;
 	if (hash == 0)
@@ -218,6 +238,12 @@ static int set_next(struct set_iter *it, uint64_t *hash)
 {
 	const struct gs_hll *h = it->h;
 
+	if (h->packed) {
+		if (it->i >= h->n)
+			return 0;
+		*hash = h->u.set[it->i++];
+		return 1;
+	}
 	if (h->cap == 0) {
 		if (it->i >= h->n)
 			return 0;
@@ -268,10 +294,56 @@ static int set_reserve(struct gs_hll *h, uint32_t want)
 		return GS_ENOMEM;
 	while (set_next(&it, &v))
 		table_put(set, cap, v);
-	if (h->cap)
+	if (h->cap || h->packed)
 		free(h->u.set);
 	h->u.set = set;
 	h->cap = cap;
+	h->packed = 0;
+	return 0;
+}
+
+/* A packed h as a table again (GS_ENOMEM: h unchanged). */
+static int thaw(struct gs_hll *h)
+{
+	if (!h->packed)
+		return 0;
+	uint32_t cap = table_cap_for(h->n);
+	uint64_t *set = calloc((size_t)cap + 1, sizeof *set);
+	if (!set)
+		return GS_ENOMEM;
+	for (uint32_t i = 0; i < h->n; i++)
+		table_put(set, cap, h->u.set[i]);
+	free(h->u.set);
+	h->u.set = set;
+	h->cap = cap;
+	h->packed = 0;
+	return 0;
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int gs_hll_pack(struct gs_hll *h)
+{
+	struct set_iter it = {h, 0};
+	uint64_t *v;
+	uint32_t k = 0;
+
+	if (h->dense || h->packed || h->cap == 0 || h->n > GS_HLL_PACK_MAX)
+		return 0;
+	v = malloc((size_t)h->n * sizeof *v);
+	if (!v)
+		return GS_ENOMEM;
+	while (set_next(&it, &v[k]))
+		k++;
+	qsort(v, k, sizeof *v, cmp_hash);
+	free(h->u.set);
+	h->u.set = v;
+	h->cap = 0;
+	h->packed = 1;
 	return 0;
 }
 
@@ -300,12 +372,13 @@ static void regs_add_set(uint8_t *regs, const struct gs_hll *src)
 static void set_to_dense(struct gs_hll *h, uint8_t *regs)
 {
 	regs_add_set(regs, h);
-	if (h->cap)
+	if (h->cap || h->packed)
 		free(h->u.set);
 	h->u.regs = regs;
 	h->dense = 1;
 	h->n = 0;
 	h->cap = 0;
+	h->packed = 0;
 }
 
 /* hash is a new member and there is no room for it in set mode. */
@@ -327,6 +400,14 @@ int gs_hll_add(struct gs_hll *h, uint64_t hash)
 	if (h->dense) {
 		regs_add(h->u.regs, h->p, hash);
 		return 0;
+	}
+	if (h->packed) {
+		if (set_has(h, hash))
+			return 0;
+		if (h->n >= gs_hll_exact_max(h->p))
+			return promote_add(h, hash);
+		if (thaw(h))
+			return GS_ENOMEM;
 	}
 	if (h->cap) {
 		if (hash) {
@@ -457,11 +538,23 @@ int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src)
 		regs_add_set(dst->u.regs, src);
 		return 0;
 	}
+	if (dst->n == 0) {
+		/* into an empty set: a copy, table and all (the same table
+		 * as src's: a merged sketch and a moved one save alike) */
+		struct gs_hll t;
+		if ((r = gs_hll_copy(&t, src)))
+			return r;
+		gs_hll_release(dst);
+		*dst = t;
+		return 0;
+	}
 	/* Both sets: size the union first, so that failure changes nothing. */
 	while (set_next(&it, &v))
 		fresh += !set_has(dst, v);
 	if (fresh == 0)
 		return 0;
+	if (dst->n + fresh <= gs_hll_exact_max(dst->p) && thaw(dst))
+		return GS_ENOMEM;
 	if (dst->n + fresh > gs_hll_exact_max(dst->p)) {
 		regs = calloc(m, 1);
 		if (!regs)
@@ -503,6 +596,8 @@ size_t gs_hll_bytes(const struct gs_hll *h)
 {
 	if (h->dense)
 		return (size_t)1 << h->p;
+	if (h->packed)
+		return (size_t)h->n * sizeof(uint64_t);
 	return h->cap ? ((size_t)h->cap + 1) * sizeof(uint64_t) : 0;
 }
 
@@ -532,8 +627,17 @@ int gs_hll_copy(struct gs_hll *dst, const struct gs_hll *src)
 
 int gs_hll_check(const struct gs_hll *h)
 {
-	if (h->p < GS_HLL_P_MIN || h->p > GS_HLL_P_MAX || h->pad_ != 0)
+	if (h->p < GS_HLL_P_MIN || h->p > GS_HLL_P_MAX || h->packed > 1)
 		return GS_EUSAGE;
+	if (h->packed) {
+		if (h->dense || h->cap || !h->u.set || h->n < 2 ||
+		    h->n > GS_HLL_PACK_MAX || h->n > gs_hll_exact_max(h->p))
+			return GS_EUSAGE;
+		for (uint32_t i = 1; i < h->n; i++)
+			if (h->u.set[i - 1] >= h->u.set[i])
+				return GS_EUSAGE;
+		return 0;
+	}
 	if (h->dense == 1) {
 		const uint32_t m = UINT32_C(1) << h->p;
 		if (h->n || h->cap || !h->u.regs)
@@ -586,6 +690,9 @@ size_t gs_hll_saved_size(const struct gs_hll *h)
 {
 	if (h->dense)
 		return SAVE_HEADER + ((size_t)1 << h->p);
+	if (h->packed) /* as a table: hash 0 is a flag, not an entry */
+		return SAVE_HEADER +
+		       10 * (size_t)(h->n - (h->u.set[0] ? 0 : 1));
 	if (h->cap == 0)
 		return SAVE_HEADER + 8 * (size_t)h->n;
 	return SAVE_HEADER + 10 * (size_t)(h->n - (h->u.set[h->cap] ? 1 : 0));
@@ -619,6 +726,18 @@ static uint64_t get_u64(const unsigned char *p)
 void gs_hll_encode(const struct gs_hll *h, unsigned char *out)
 {
 	unsigned char *p = out + SAVE_HEADER;
+	if (h->packed) {
+		/* saved as the table its members make put in sorted order */
+		uint64_t tab[2 * GS_HLL_PACK_MAX + 1] = {0};
+		struct gs_hll t = *h;
+		t.cap = (uint16_t)table_cap_for(h->n);
+		t.packed = 0;
+		t.u.set = tab;
+		for (uint32_t i = 0; i < h->n; i++)
+			table_put(tab, t.cap, h->u.set[i]);
+		gs_hll_encode(&t, out);
+		return;
+	}
 	out[0] = h->p;
 	out[1] = h->dense;
 	put_u16(out + 2, h->dense ? 0 : h->n);

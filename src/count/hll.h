@@ -33,7 +33,8 @@ struct gs_hll {           /* 16 bytes: millions are embedded in timelines */
 			     (at most gs_hll_exact_max(16) = 4096) */
 	uint16_t cap;     /* set mode: capacity of u.set (0: the single hash is
 			     inline in u.one); at most 8192 */
-	uint16_t pad_;    /* always 0 */
+	uint16_t packed;  /* set mode, 1: u.set is the n (2..GS_HLL_PACK_MAX)
+			     members sorted, exactly n words (gs_hll_pack) */
 	union { uint64_t one; uint64_t *set; uint8_t *regs; } u;
 };
 
@@ -90,6 +91,21 @@ int gs_hll_merge(struct gs_hll *dst, const struct gs_hll *src);
  */
 int gs_hll_reduce(struct gs_hll *h, unsigned p);
 
+/* The most members gs_hll_pack() packs (a bucket's set at p = 10 holds
+ * at most 64). */
+#define GS_HLL_PACK_MAX 64
+
+/*
+ * Packs a set of 2..GS_HLL_PACK_MAX members into a sorted array of exactly
+ * their words, for a sketch that is mostly read from now on (an old
+ * bucket's): 8 n bytes instead of a table of 8 (cap + 1), 2 to 3 times
+ * that. Everything reads a packed sketch as before (the same members,
+ * estimate, merges and saved form); adding to it or merging into it turns
+ * it back into a table first (which may fail: GS_ENOMEM). A no-op for
+ * other sketches. Returns 0, or GS_ENOMEM with h unchanged.
+ */
+int gs_hll_pack(struct gs_hll *h);
+
 /* The number of distinct hashes: exact in set mode, else Ertl's estimate. */
 double gs_hll_estimate(const struct gs_hll *h);
 
@@ -110,7 +126,7 @@ uint32_t gs_hll_exact_max(unsigned p);
 
 /*
  * Heap bytes h holds: 0 when empty or holding one hash, 8 * (cap + 1) for a
- * set (at most 2^p + 8 for p >= 6), 2^p when dense.
+ * set (at most 2^p + 8 for p >= 6), 8 n for a packed one, 2^p when dense.
  */
 size_t gs_hll_bytes(const struct gs_hll *h);
 
