@@ -91,6 +91,7 @@ struct gs_members {
 	pthread_cond_t cv; /* anything changed: workers and reader wait */
 	pthread_t th[MAX_WORKERS];
 	unsigned nth;
+	size_t task_bytes, chunk_bytes;
 	size_t next; /* next task for a worker */
 	size_t cur;  /* the task being read */
 	unsigned in_flight, cap;
@@ -236,7 +237,7 @@ static int find_tasks(struct gs_members *m)
 {
 	size_t cap = 0;
 	int rc = add_task(m, 0, &cap);
-	int64_t p = 0, target = TASK_BYTES;
+	int64_t p = 0, target = (int64_t)m->task_bytes;
 	if (m->codec == ZSTD) {
 		while (!rc && p < m->size) {
 			int64_t q = zstd_frame_end(m, p);
@@ -245,7 +246,7 @@ static int find_tasks(struct gs_members *m)
 			p = q;
 			if (p >= target && p < m->size) {
 				rc = add_task(m, p, &cap);
-				target = p + TASK_BYTES;
+				target = p + (int64_t)m->task_bytes;
 			}
 		}
 		return rc;
@@ -261,7 +262,7 @@ static int find_tasks(struct gs_members *m)
 			p += bs;
 			if (p >= target && p < m->size) {
 				rc = add_task(m, p, &cap);
-				target = p + TASK_BYTES;
+				target = p + (int64_t)m->task_bytes;
 			}
 			continue;
 		}
@@ -270,7 +271,7 @@ static int find_tasks(struct gs_members *m)
 			break;
 		rc = add_task(m, q, &cap);
 		p = q;
-		target = q + TASK_BYTES;
+		target = q + (int64_t)m->task_bytes;
 	}
 	free(buf);
 	return rc;
@@ -316,7 +317,7 @@ static struct chunk *get_chunk(struct gs_members *m, size_t ti, int *nomem)
 		if (c)
 			m->free = c->next;
 		else
-			c = malloc(sizeof *c + CHUNK_BYTES);
+			c = malloc(sizeof *c + m->chunk_bytes);
 		if (c) {
 			m->in_flight++;
 			c->len = 0;
@@ -466,7 +467,7 @@ static void run_task(struct worker *w, size_t ti)
 				live = 1;
 			}
 		}
-		if (!c || c->len == CHUNK_BYTES) {
+		if (!c || c->len == m->chunk_bytes) {
 			if (c)
 				put_chunk(m, t, c);
 			c = get_chunk(m, ti, &nomem);
@@ -476,7 +477,7 @@ static void run_task(struct worker *w, size_t ti)
 				goto out;
 			}
 		}
-		size_t room = CHUNK_BYTES - c->len;
+		size_t room = m->chunk_bytes - c->len;
 		if (m->codec == GZIP) {
 			w->z.next_in = w->raw + raw_pos;
 			w->z.avail_in = (uInt)(raw_fill - raw_pos);
@@ -548,7 +549,19 @@ static void *worker_main(void *arg)
 struct gs_members *gs_members_open(const char *path, unsigned threads,
 				   int *err)
 {
+	return gs_members_open_sized(path, threads, TASK_BYTES, CHUNK_BYTES,
+				     err);
+}
+
+struct gs_members *gs_members_open_sized(const char *path, unsigned threads,
+					 size_t task_bytes, size_t chunk_bytes,
+					 int *err)
+{
 	*err = 0;
+	if (!task_bytes || !chunk_bytes || chunk_bytes > UINT32_MAX) {
+		*err = GS_EUSAGE;
+		return NULL;
+	}
 	if (strcmp(path, "-") == 0)
 		return NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -573,6 +586,8 @@ struct gs_members *gs_members_open(const char *path, unsigned threads,
 	}
 	m->fd = fd;
 	m->size = st.st_size;
+	m->task_bytes = task_bytes;
+	m->chunk_bytes = chunk_bytes;
 	m->codec = h[0] == 0x1f ? GZIP : ZSTD;
 	int rc = find_tasks(m);
 	if (rc || m->ntasks < 2) {

@@ -32,6 +32,16 @@ struct gs_members *gs_members_open(const char *path, unsigned threads,
 				   int *err);
 
 /*
+ * gs_members_open() with tasks of at least task_bytes compressed bytes
+ * (gs_members_open: 256 KB) and chunks of chunk_bytes decoded bytes
+ * (256 KB): tiny sizes, for tests and fuzzing, make a small file many
+ * tasks and chunks. GS_EUSAGE for 0.
+ */
+struct gs_members *gs_members_open_sized(const char *path, unsigned threads,
+					 size_t task_bytes, size_t chunk_bytes,
+					 int *err);
+
+/*
  * Up to n decoded bytes into dst, in file order. Returns the count, 0 at
  * the end, or a negative code: GS_EDECOMPRESS for damaged input (cut
  * short, corrupt, trailing garbage), returned only once every byte decoded
