@@ -53,12 +53,14 @@ static void make_data(size_t n)
 	char line[300];
 	size_t lineno = 0;
 	while (data.n < n) {
-		int k = snprintf(line, sizeof line, "{\"n\":%zu,\"t\":\"", ++lineno);
+		int k = snprintf(line, sizeof line, "{\"n\":%zu,\"t\":\"",
+				 ++lineno);
 		int words = 3 + (int)(x % 20);
 		for (int w = 0; w < words; w++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			k += snprintf(line + k, sizeof line - (size_t)k, "%s%llx",
-				      w ? " " : "", (unsigned long long)(x % 0xfffff));
+			k += snprintf(line + k, sizeof line - (size_t)k,
+				      "%s%llx", w ? " " : "",
+				      (unsigned long long)(x % 0xfffff));
 		}
 		k += snprintf(line + k, sizeof line - (size_t)k, "\"}\n");
 		put(&data, line, (size_t)k);
@@ -70,7 +72,8 @@ static void gz_member(struct buf *out, const unsigned char *d, size_t n,
 		      int level, int bgzf)
 {
 	z_stream z = {0};
-	if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		exit(2);
 	size_t cap = deflateBound(&z, n) + 64;
 	unsigned char *c = malloc(cap);
@@ -151,8 +154,8 @@ static const char *write_file(const char *name, const struct buf *b)
  * in *rc and its damage text in damage. */
 static size_t task_bytes, chunk_bytes; /* 0: gs_members_open's */
 
-static struct buf read_members(const char *path, unsigned threads,
-			       int *opened, int *rc, char *damage, size_t dsize)
+static struct buf read_members(const char *path, unsigned threads, int *opened,
+			       int *rc, char *damage, size_t dsize)
 {
 	struct buf b = {0};
 	int err = 1;
@@ -219,13 +222,14 @@ static void check_whole(const char *what, const char *path,
 	char dmg[200];
 	int opened, rc;
 	for (unsigned th = 1; th <= 3; th++) {
-		struct buf got = read_members(path, th, &opened, &rc, dmg, sizeof dmg);
+		struct buf got =
+			read_members(path, th, &opened, &rc, dmg, sizeof dmg);
 		TAP_OK(opened && rc == 0 && same(&got, want->p, want->n),
 		       "%s: %u thread%s decode in pieces the same bytes", what,
 		       th, th > 1 ? "s" : "");
 		if (!same(&got, want->p, want->n))
-			printf("#   got %zu bytes, want %zu (rc %d, %s)\n", got.n,
-			       want->n, rc, dmg);
+			printf("#   got %zu bytes, want %zu (rc %d, %s)\n",
+			       got.n, want->n, rc, dmg);
 		free(got.p);
 	}
 	/* tiny tasks and chunks: many false splits, tasks decoding on into
@@ -280,8 +284,10 @@ static void check_damaged(const char *what, const char *path,
 	TAP_OK(seq_rc == GS_EDECOMPRESS && strstr(seq_dmg, want_kind),
 	       "%s: the sequential reader finds it (%s)", what, seq_dmg);
 	for (unsigned th = 1; th <= 3; th++) {
-		struct buf got = read_members(path, th, &opened, &rc, dmg, sizeof dmg);
-		int prefix = got.n >= seq.n && memcmp(got.p, seq.p, seq.n) == 0 &&
+		struct buf got =
+			read_members(path, th, &opened, &rc, dmg, sizeof dmg);
+		int prefix = got.n >= seq.n &&
+			     memcmp(got.p, seq.p, seq.n) == 0 &&
 			     !memchr(got.p + seq.n, '\n', got.n - seq.n);
 		TAP_OK(opened && rc == GS_EDECOMPRESS && prefix,
 		       "%s: %u thread%s hand out every byte before the damage, then the error",
@@ -290,7 +296,8 @@ static void check_damaged(const char *what, const char *path,
 			printf("#   got %zu bytes rc %d, reader %zu bytes\n",
 			       got.n, rc, seq.n);
 		char a[200], b[200];
-		TAP_EQ_STR(masked(dmg, a, sizeof a), masked(seq_dmg, b, sizeof b),
+		TAP_EQ_STR(masked(dmg, a, sizeof a),
+			   masked(seq_dmg, b, sizeof b),
 			   "%s: %u threads: damage said as the reader says it",
 			   what, th);
 		free(got.p);
@@ -306,16 +313,19 @@ static void check_damaged(const char *what, const char *path,
 	TAP_OK(opened && rc == GS_EDECOMPRESS && tiny_prefix && at && seq_at &&
 		       at - dmg == seq_at - seq_dmg &&
 		       memcmp(dmg, seq_dmg, (size_t)(at - dmg)) == 0,
-	       "%s: tasks of 3 KB, chunks of 1 KB: the bytes before, the damage", what);
+	       "%s: tasks of 3 KB, chunks of 1 KB: the bytes before, the damage",
+	       what);
 	if (!tiny_prefix || rc != GS_EDECOMPRESS)
-		printf("#   got %zu bytes rc %d (%s), reader %zu (%s)\n", tiny.n, rc, dmg, seq.n, seq_dmg);
+		printf("#   got %zu bytes rc %d (%s), reader %zu (%s)\n",
+		       tiny.n, rc, dmg, seq.n, seq_dmg);
 	free(tiny.p);
 	struct buf thr = read_lines(path, 3, &thr_rc, thr_dmg, sizeof thr_dmg);
 	char a[200], b[200];
 	TAP_OK(thr_rc == GS_EDECOMPRESS && same(&thr, seq.p, seq.n) &&
 		       strcmp(masked(thr_dmg, a, sizeof a),
 			      masked(seq_dmg, b, sizeof b)) == 0,
-	       "%s: a reader on 3 threads gives the same lines and damage", what);
+	       "%s: a reader on 3 threads gives the same lines and damage",
+	       what);
 	free(thr.p);
 	free(seq.p);
 }
@@ -363,7 +373,8 @@ int main(void)
 	struct buf split = {0};
 	for (size_t o = 0; o < n; o += 300001)
 		gz_member(&split, d + o, n - o < 300001 ? n - o : 300001, 6, 0);
-	check_whole("split + gzip + cat", write_file("split.gz", &split), &data);
+	check_whole("split + gzip + cat", write_file("split.gz", &split),
+		    &data);
 
 	/* a stored member (gzip -0) holding a whole gzip file and bare fake
 	 * headers in its data, past the first task: the false splits must
@@ -440,7 +451,8 @@ int main(void)
 	/* damage: cut short inside a later member, corrupt, garbage after */
 	struct buf cut = {0};
 	put(&cut, bg.p, bg.n * 2 / 3);
-	check_damaged("bgzip cut short", write_file("cut.gz", &cut), "truncated");
+	check_damaged("bgzip cut short", write_file("cut.gz", &cut),
+		      "truncated");
 	struct buf bad = {0};
 	put(&bad, bg.p, bg.n);
 	for (size_t i = bg.n / 2; i < bg.n / 2 + 64; i++)
@@ -453,7 +465,8 @@ int main(void)
 		      "trailing garbage");
 	struct buf zcut = {0};
 	put(&zcut, zc.p, zc.n * 2 / 3);
-	check_damaged("zstd cut short", write_file("cut.zst", &zcut), "truncated");
+	check_damaged("zstd cut short", write_file("cut.zst", &zcut),
+		      "truncated");
 	struct buf zbad = {0};
 	put(&zbad, zc.p, zc.n);
 	for (size_t i = zc.n / 2; i < zc.n / 2 + 64; i++)
@@ -465,9 +478,10 @@ int main(void)
 	check_damaged("zstd trailing garbage", write_file("trail.zst", &ztrail),
 		      "trailing garbage");
 	(void)fake1;
-	struct buf *all[] = {&data, &bg, &cat, &split, &fake, &inner, &planted,
-			     &zc, &pz, &sk, &one, &onez, &small, &cut, &bad,
-			     &trail, &zcut, &zbad, &ztrail};
+	struct buf *all[] = {&data,  &bg,      &cat,   &split, &fake,
+			     &inner, &planted, &zc,    &pz,    &sk,
+			     &one,   &onez,    &small, &cut,   &bad,
+			     &trail, &zcut,    &zbad,  &ztrail};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
 		free(all[i]->p);
 

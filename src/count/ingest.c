@@ -177,8 +177,8 @@ struct part {
 	const char *path;
 	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
 	int ranged;
-	unsigned decoders;  /* threads decoding a compressed file of several
-			       members or frames (gs_reader_open_threads) */
+	unsigned decoders; /* threads decoding a compressed file of several
+			      members or frames (gs_reader_open_threads) */
 	const struct gs_ingest_options *o;
 	struct gs_engine *e; /* NULL when only a sink is fed */
 	const struct gs_ingest_sink *sink;
@@ -326,9 +326,11 @@ static void *read_part(void *arg)
 	struct part *p = arg;
 	const struct gs_ingest_options *o = p->o;
 	int err;
-	struct gs_reader *r = p->ranged
-		? gs_reader_open_range(p->path, o->max_line, p->start, p->end, &err)
-		: gs_reader_open_threads(p->path, o->max_line, p->decoders, &err);
+	struct gs_reader *r =
+		p->ranged ? gs_reader_open_range(p->path, o->max_line, p->start,
+						 p->end, &err)
+			  : gs_reader_open_threads(p->path, o->max_line,
+						   p->decoders, &err);
 	if (!r) {
 		p->open_errno = errno;
 		p->rc = err;
@@ -958,15 +960,18 @@ static int read_files(struct gs_engine *e, char *const *paths, size_t n,
 			atomic_init(&stop[started], 0);
 			p->stop = &stop[started];
 			p->maxbad = o->strict ? 1 : o->max_shown;
-			p->bad = calloc(p->maxbad ? p->maxbad : 1, sizeof *p->bad);
+			p->bad = calloc(p->maxbad ? p->maxbad : 1,
+					sizeof *p->bad);
 			p->decoders = 1; /* the threads read files */
 			p->e = e ? gs_engine_new_like(e) : NULL;
 			if (p->e && total_bytes)
-				gs_engine_set_max_bytes(p->e, total_bytes / window);
+				gs_engine_set_max_bytes(p->e,
+							total_bytes / window);
 			p->sink = sink;
 			p->sctx = sink ? sink->part_new(sink->ctx) : NULL;
 			if (!p->bad || (e && !p->e) || (sink && !p->sctx) ||
-			    pthread_create(&th[started], NULL, read_part, p) != 0) {
+			    pthread_create(&th[started], NULL, read_part, p) !=
+				    0) {
 				gs_engine_free(p->e);
 				p->e = NULL;
 				if (p->sctx)
@@ -1038,8 +1043,8 @@ int gs_ingest_files(struct gs_engine *e, char *const *paths, size_t n,
 			j++;
 		int r;
 		if (j - i >= 2) {
-			r = read_files(e, paths + i, j - i, threads, o, st, sink,
-				       &noposts);
+			r = read_files(e, paths + i, j - i, threads, o, st,
+				       sink, &noposts);
 			i = j;
 		} else {
 			r = gs_ingest_file_sink(e, paths[i], o, st, sink);

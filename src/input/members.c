@@ -49,14 +49,15 @@
 
 #include "groundswell.h"
 
-#define TASK_BYTES (256u << 10) /* compressed bytes per task, at least */
-#define CHUNK_BYTES (256u << 10) /* decoded bytes per chunk */
-#define CHUNKS_PER_WORKER 16	 /* the cap: chunks in flight per worker */
-#define HEAD_CHUNKS 4		 /* queued on the task being read, always */
-#define RAW_BYTES (128u << 10)	 /* compressed bytes read at once */
-#define ZSTD_SLICE (16u << 10)	 /* as reader.c: blocks before a damaged
-				    one come out of calls of their own */
-#define SCAN_BYTES (256u << 10)
+#define TASK_BYTES	  (256u << 10) /* compressed bytes per task, at least */
+#define CHUNK_BYTES	  (256u << 10) /* decoded bytes per chunk */
+#define CHUNKS_PER_WORKER 16 /* the cap: chunks in flight per worker */
+#define HEAD_CHUNKS	  4  /* queued on the task being read, always */
+#define RAW_BYTES	  (128u << 10) /* compressed bytes read at once */
+#define ZSTD_SLICE                                                             \
+	(16u << 10) /* as reader.c: blocks before a damaged                    \
+		       one come out of calls of their own */
+#define SCAN_BYTES  (256u << 10)
 #define MAX_WORKERS 64
 
 enum codec { GZIP, ZSTD };
@@ -400,12 +401,12 @@ static void run_task(struct worker *w, size_t ti)
 	} else {
 		ZSTD_DCtx_reset(w->zs, ZSTD_reset_session_only);
 	}
-#define DAMAGE(what)                                                   \
-	do {                                                           \
-		t->err = GS_EDECOMPRESS;                               \
-		t->damage = (what);                                    \
-		t->damage_at = pos - (int64_t)(raw_fill - raw_pos);    \
-		goto out;                                              \
+#define DAMAGE(what)                                                           \
+	do {                                                                   \
+		t->err = GS_EDECOMPRESS;                                       \
+		t->damage = (what);                                            \
+		t->damage_at = pos - (int64_t)(raw_fill - raw_pos);            \
+		goto out;                                                      \
 	} while (0)
 	for (;;) {
 		if (atomic_load(&t->cancel))
@@ -546,8 +547,7 @@ static void *worker_main(void *arg)
 
 /* ---- the reader's side --------------------------------------------------- */
 
-struct gs_members *gs_members_open(const char *path, unsigned threads,
-				   int *err)
+struct gs_members *gs_members_open(const char *path, unsigned threads, int *err)
 {
 	return gs_members_open_sized(path, threads, TASK_BYTES, CHUNK_BYTES,
 				     err);
@@ -573,8 +573,7 @@ struct gs_members *gs_members_open_sized(const char *path, unsigned threads,
 	unsigned char h[4] = {0};
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    pread(fd, h, 4, 0) != 4 ||
-	    !((h[0] == 0x1f && h[1] == 0x8b) ||
-	      starts_member(ZSTD, h, 4))) {
+	    !((h[0] == 0x1f && h[1] == 0x8b) || starts_member(ZSTD, h, 4))) {
 		close(fd);
 		return NULL;
 	}

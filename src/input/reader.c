@@ -324,8 +324,7 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 		r->limit -= k;
 	const unsigned char *m = r->raw;
 	if (r->limit >= 0 && k >= 2 &&
-	    ((m[0] == 0x1f && m[1] == 0x8b) ||
-	     (k >= 4 && zstd_magic(m)))) {
+	    ((m[0] == 0x1f && m[1] == 0x8b) || (k >= 4 && zstd_magic(m)))) {
 		*err = GS_EUSAGE; /* a range of a compressed file */
 		gs_reader_close(r);
 		return NULL;
