@@ -798,7 +798,8 @@ static int finish_file(struct gs_engine *e, const char *path,
 }
 
 int gs_ingest_file(struct gs_engine *e, const char *path,
-		   const struct gs_ingest_options *o, struct gs_ingest_state *st)
+		   const struct gs_ingest_options *o,
+		   struct gs_ingest_state *st)
 {
 	return gs_ingest_file_sink(e, path, o, st, NULL);
 }
@@ -814,9 +815,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	int64_t size = -1;
 	struct stat sb;
 	unsigned threads = o->threads ? o->threads : cpus();
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode)) {
 		size = sb.st_size;
-		if (threads > 1 && size >= SPLIT_MIN && gs_file_is_compressed(path) == 0) {
+		if (threads > 1 && size >= SPLIT_MIN &&
+		    gs_file_is_compressed(path) == 0) {
 			nparts = (size_t)(size / PART_MIN);
 			if (nparts > threads)
 				nparts = threads;
@@ -857,8 +860,14 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		p->decoders = threads;
 		p->jsonl = i > 0 && jsonl;
 		p->start = prev;
-		p->end = i + 1 == nparts ? -1
-			 : (fd >= 0 ? line_start(fd, size * (int64_t)(i + 1) / (int64_t)nparts, size) : -1);
+		p->end = i + 1 == nparts
+				 ? -1
+				 : (fd >= 0 ? line_start(
+						      fd,
+						      size * (int64_t)(i + 1) /
+							      (int64_t)nparts,
+						      size)
+					    : -1);
 		if (p->end >= 0 && p->end < p->start)
 			p->end = p->start;
 		prev = p->end;
@@ -866,7 +875,9 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		if (p->e && nparts > 1) /* the parts share the bound */
 			gs_engine_set_max_bytes(p->e, total_bytes / nparts);
 		p->sink = sink;
-		p->sctx = !sink ? NULL : i == 0 ? sink->ctx : sink->part_new(sink->ctx);
+		p->sctx = !sink	   ? NULL
+			  : i == 0 ? sink->ctx
+				   : sink->part_new(sink->ctx);
 		if (!p->bad || (e && !p->e) || (sink && !p->sctx))
 			rc = GS_ENOMEM;
 	}
