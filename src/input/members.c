@@ -96,6 +96,7 @@ struct gs_members {
 	size_t next; /* next task for a worker */
 	size_t cur;  /* the task being read */
 	unsigned in_flight, cap;
+	size_t joined; /* task starts found false: decoded into */
 	struct chunk *free;
 	int stop;
 	/* the reader's */
@@ -377,6 +378,7 @@ static int64_t extend(struct gs_members *m, size_t next)
 	struct task *u = &m->tasks[next];
 	pthread_mutex_lock(&m->mu);
 	atomic_store(&u->cancel, 1);
+	m->joined++;
 	if (u->state == DONE)
 		drain(m, u);
 	pthread_cond_broadcast(&m->cv);
@@ -502,10 +504,14 @@ static void run_task(struct worker *w, size_t ti)
 			size_t zr = ZSTD_decompressStream(w->zs, &out, &in);
 			raw_pos = in.pos;
 			c->len += out.pos;
-			zs_full = out.pos == room;
 			if (ZSTD_isError(zr))
 				DAMAGE("corrupt data");
+			/* 0: the frame is decoded and flushed, nothing held
+			 * back even if the output was filled (a call without
+			 * input would then start the next frame, and a clean
+			 * end would look cut short) */
 			live = zr != 0;
+			zs_full = live && out.pos == room;
 		}
 	}
 #undef DAMAGE
@@ -728,6 +734,14 @@ uint64_t gs_members_offset(const struct gs_members *m)
 size_t gs_members_pieces(const struct gs_members *m)
 {
 	return m->ntasks;
+}
+
+size_t gs_members_joined(struct gs_members *m)
+{
+	pthread_mutex_lock(&m->mu);
+	size_t n = m->joined;
+	pthread_mutex_unlock(&m->mu);
+	return n;
 }
 
 void gs_members_close(struct gs_members *m)

@@ -63,6 +63,11 @@ uint64_t gs_members_offset(const struct gs_members *m);
 /* Number of pieces the file was split into for decoding (>= 2). */
 size_t gs_members_pieces(const struct gs_members *m);
 
+/* How many of those pieces' starts were found false so far (the piece
+ * before decoded on into them): 0 for bgzip, pzstd and cat'd files; each
+ * costs time, never output. */
+size_t gs_members_joined(struct gs_members *m);
+
 /* Stops the threads and frees everything; NULL is allowed. */
 void gs_members_close(struct gs_members *m);
 
