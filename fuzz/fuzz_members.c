@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct out got = {malloc(OUT_MAX), 0}, want = {malloc(OUT_MAX), 0};
 	char buf[1000];
-	ssize_t k;
+	ssize_t k = 0;
 	while (got.n < OUT_MAX && (k = gs_members_read(m, buf, sizeof buf)) > 0)
 		add(&got, buf, (size_t)k);
 	int seq = sequential(data, size, &want);
