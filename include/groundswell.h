@@ -284,6 +284,16 @@ struct gs_reader *gs_reader_open(const char *path, size_t max_line, int *err);
 struct gs_reader *gs_reader_open_range(const char *path, size_t max_line,
 				       int64_t start, int64_t end, int *err);
 
+/*
+ * Like gs_reader_open(), but a regular gzip file of several members (bgzip,
+ * cat of .gz files) or zstd file of several frames (pzstd, cat of .zst
+ * files) is decoded on up to threads threads (src/input/members.h), with
+ * the same lines and the same damage as one thread gives. threads < 2, or
+ * a file of one member or frame: exactly gs_reader_open().
+ */
+struct gs_reader *gs_reader_open_threads(const char *path, size_t max_line,
+					 unsigned threads, int *err);
+
 /* 1 when the file's first bytes are gzip or zstd magic, 0 if not, GS_EIO. */
 int gs_file_is_compressed(const char *path);
 

@@ -174,21 +174,22 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 			fclose(probe);
 		}
 	}
+	/* several files are read at once, reported and merged in order */
 	int rc = 0;
-	for (int i = 0; i < nfiles && !rc; i++) {
-		int r = gs_ingest_file_sink(e, files[i], &c->ing, &st, sink);
-		if (r == GS_ENOMEM)
-			cli_error("out of memory");
-		if (r == GS_ENOPOSTS) /* diagnosed; the other files go on */
-			late_status = EXIT_NOPOSTS;
-		else if (r == GS_EDECOMPRESS && c->ing.strict &&
-			 st.files_damaged) /* damaged: refused */
-			rc = EXIT_STRICT;
-		else if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
-			rc = EXIT_USAGE;
-		else if (r)
-			rc = EXIT_STRICT;
-	}
+	int r = gs_ingest_files(e, files, (size_t)nfiles, &c->ing, &st, sink);
+	if (r == GS_ENOMEM)
+		cli_error("out of memory");
+	if (st.files_without_posts) /* diagnosed; the other files went on */
+		late_status = EXIT_NOPOSTS;
+	if (r == GS_ENOPOSTS)
+		;
+	else if (r == GS_EDECOMPRESS && c->ing.strict &&
+		 st.files_damaged) /* damaged: refused */
+		rc = EXIT_STRICT;
+	else if (r == GS_EIO || r == GS_EDECOMPRESS || r == GS_ENOMEM)
+		rc = EXIT_USAGE;
+	else if (r)
+		rc = EXIT_STRICT;
 	for (int k = 0; k < GS_NONPOST_COUNT; k++)
 		c->nonpost[k] += st.nonpost[k];
 	c->out_of_window += st.out_of_window;

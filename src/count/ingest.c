@@ -177,6 +177,8 @@ struct part {
 	const char *path;
 	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
 	int ranged;
+	unsigned decoders; /* threads decoding a compressed file of several
+			      members or frames (gs_reader_open_threads) */
 	const struct gs_ingest_options *o;
 	struct gs_engine *e; /* NULL when only a sink is fed */
 	const struct gs_ingest_sink *sink;
@@ -324,9 +326,11 @@ static void *read_part(void *arg)
 	struct part *p = arg;
 	const struct gs_ingest_options *o = p->o;
 	int err;
-	struct gs_reader *r = p->ranged
-		? gs_reader_open_range(p->path, o->max_line, p->start, p->end, &err)
-		: gs_reader_open(p->path, o->max_line, &err);
+	struct gs_reader *r =
+		p->ranged ? gs_reader_open_range(p->path, o->max_line, p->start,
+						 p->end, &err)
+			  : gs_reader_open_threads(p->path, o->max_line,
+						   p->decoders, &err);
 	if (!r) {
 		p->open_errno = errno;
 		p->rc = err;
@@ -663,104 +667,21 @@ static unsigned cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-int gs_ingest_file(struct gs_engine *e, const char *path,
-		   const struct gs_ingest_options *o, struct gs_ingest_state *st)
+/*
+ * What follows the reading of a file's parts: their read errors, damage and
+ * bad lines reported in file order with absolute line numbers, the counts
+ * added to st, a diagnosis when the file gave no post, and parts[own..]'s
+ * engines and sink contexts merged into e and the sink in file order
+ * (parts[0..own) fed e and the sink directly). rc: an error met while
+ * setting up. Returns what gs_ingest_file_sink returns.
+ */
+static int finish_file(struct gs_engine *e, const char *path,
+		       const struct gs_ingest_options *o,
+		       struct gs_ingest_state *st,
+		       const struct gs_ingest_sink *sink, struct part *parts,
+		       size_t nparts, size_t own, size_t total_bytes, int rc)
 {
-	return gs_ingest_file_sink(e, path, o, st, NULL);
-}
-
-int gs_ingest_file_sink(struct gs_engine *e, const char *path,
-			const struct gs_ingest_options *o,
-			struct gs_ingest_state *st,
-			const struct gs_ingest_sink *sink)
-{
-	if (!e && !sink)
-		return GS_EUSAGE;
 	const char *shown_path = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	size_t nparts = 1;
-	int64_t size = -1;
-	struct stat sb;
-	unsigned threads = o->threads ? o->threads : cpus();
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		size = sb.st_size;
-		if (threads > 1 && size >= SPLIT_MIN && gs_file_is_compressed(path) == 0) {
-			nparts = (size_t)(size / PART_MIN);
-			if (nparts > threads)
-				nparts = threads;
-			if (nparts > MAX_PARTS)
-				nparts = MAX_PARTS;
-			if (nparts < 1)
-				nparts = 1;
-		}
-	}
-	struct part *parts = calloc(nparts, sizeof *parts);
-	pthread_t *th = calloc(nparts, sizeof *th);
-	atomic_int stop = 0;
-	int rc = 0;
-	if (!parts || !th) {
-		free(parts);
-		free(th);
-		return GS_ENOMEM;
-	}
-	/* the engines of the parts live at once: each gets its share of e's
-	 * memory bound, and the merged engine the whole of it again */
-	size_t total_bytes = e ? gs_engine_set_max_bytes(e, 0) : 0;
-	if (e)
-		gs_engine_set_max_bytes(e, total_bytes);
-	int first = nparts > 1 ? first_byte(path) : 0;
-	if (first == '[') /* maybe one document: read whole */
-		nparts = 1;
-	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	int64_t prev = 0;
-	int jsonl = first == '{';
-	for (size_t i = 0; i < nparts; i++) {
-		struct part *p = &parts[i];
-		p->path = path;
-		p->o = o;
-		p->stop = &stop;
-		p->maxbad = o->strict ? 1 : o->max_shown;
-		p->bad = calloc(p->maxbad ? p->maxbad : 1, sizeof *p->bad);
-		p->ranged = nparts > 1;
-		p->jsonl = i > 0 && jsonl;
-		p->start = prev;
-		p->end = i + 1 == nparts ? -1
-			 : (fd >= 0 ? line_start(fd, size * (int64_t)(i + 1) / (int64_t)nparts, size) : -1);
-		if (p->end >= 0 && p->end < p->start)
-			p->end = p->start;
-		prev = p->end;
-		p->e = !e ? NULL : i == 0 ? e : gs_engine_new_like(e);
-		if (p->e && nparts > 1) /* the parts share the bound */
-			gs_engine_set_max_bytes(p->e, total_bytes / nparts);
-		p->sink = sink;
-		p->sctx = !sink ? NULL : i == 0 ? sink->ctx : sink->part_new(sink->ctx);
-		if (!p->bad || (e && !p->e) || (sink && !p->sctx))
-			rc = GS_ENOMEM;
-	}
-	if (fd >= 0)
-		close(fd);
-	/* Part 0 is read on the calling thread: its engine (the caller's)
-	 * then grows in the main malloc arena, which extends with brk, not
-	 * with an mprotect per page as a thread's arena does (2% of a
-	 * one-thread run); the other parts get a thread each. */
-	size_t started = 1;
-	for (size_t i = 1; !rc && i < nparts; i++, started++)
-		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
-			rc = GS_ENOMEM;
-			break;
-		}
-	struct progress_ctx pc = {o, st, parts, nparts, 0};
-	pthread_t pth;
-	int with_progress = !rc && o->progress &&
-			    pthread_create(&pth, NULL, progress_main, &pc) == 0;
-	if (!rc)
-		read_part(&parts[0]);
-	for (size_t i = 1; i < started; i++)
-		pthread_join(th[i], NULL);
-	if (with_progress) {
-		atomic_store(&pc.done, 1);
-		pthread_join(pth, NULL);
-	}
-
 	/* Report in file order with absolute line numbers. */
 	uint64_t base = 0;
 	for (size_t i = 0; i < nparts; i++) {
@@ -843,8 +764,11 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		st->files_without_posts++;
 		rc = GS_ENOPOSTS;
 	}
-	for (size_t i = 1; i < nparts; i++) {
-		if (!rc && parts[i].e) {
+	/* A file without posts still counts its malformed and non-post
+	 * lines, as a sequential read into e does. */
+	int keep = !rc || rc == GS_ENOPOSTS;
+	for (size_t i = own; i < nparts; i++) {
+		if (keep && parts[i].e) {
 			/* taken apart as it goes, so the peak stays near the
 			 * engines' sizes at the end of reading */
 			int r = gs_engine_absorb(e, parts[i].e);
@@ -854,7 +778,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			gs_engine_free(parts[i].e);
 		}
 		if (parts[i].sctx) {
-			if (!rc) {
+			if (keep) {
 				int r = sink->merge(sink->ctx, parts[i].sctx);
 				if (r)
 					rc = r;
@@ -862,11 +786,128 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			sink->part_free(parts[i].sctx);
 		}
 	}
-	if (e && nparts > 1) {
+	if (e && nparts > own) {
 		gs_engine_set_max_bytes(e, total_bytes);
-		if (!rc)
-			rc = gs_engine_fit_memory(e);
+		if (keep) {
+			int r = gs_engine_fit_memory(e);
+			if (r)
+				rc = r;
+		}
 	}
+	return rc;
+}
+
+int gs_ingest_file(struct gs_engine *e, const char *path,
+		   const struct gs_ingest_options *o,
+		   struct gs_ingest_state *st)
+{
+	return gs_ingest_file_sink(e, path, o, st, NULL);
+}
+
+int gs_ingest_file_sink(struct gs_engine *e, const char *path,
+			const struct gs_ingest_options *o,
+			struct gs_ingest_state *st,
+			const struct gs_ingest_sink *sink)
+{
+	if (!e && !sink)
+		return GS_EUSAGE;
+	size_t nparts = 1;
+	int64_t size = -1;
+	struct stat sb;
+	unsigned threads = o->threads ? o->threads : cpus();
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
+	    S_ISREG(sb.st_mode)) {
+		size = sb.st_size;
+		if (threads > 1 && size >= SPLIT_MIN &&
+		    gs_file_is_compressed(path) == 0) {
+			nparts = (size_t)(size / PART_MIN);
+			if (nparts > threads)
+				nparts = threads;
+			if (nparts > MAX_PARTS)
+				nparts = MAX_PARTS;
+			if (nparts < 1)
+				nparts = 1;
+		}
+	}
+	struct part *parts = calloc(nparts, sizeof *parts);
+	pthread_t *th = calloc(nparts, sizeof *th);
+	atomic_int stop = 0;
+	int rc = 0;
+	if (!parts || !th) {
+		free(parts);
+		free(th);
+		return GS_ENOMEM;
+	}
+	/* the engines of the parts live at once: each gets its share of e's
+	 * memory bound, and the merged engine the whole of it again */
+	size_t total_bytes = e ? gs_engine_set_max_bytes(e, 0) : 0;
+	if (e)
+		gs_engine_set_max_bytes(e, total_bytes);
+	int first = nparts > 1 ? first_byte(path) : 0;
+	if (first == '[') /* maybe one document: read whole */
+		nparts = 1;
+	int fd = nparts > 1 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	int64_t prev = 0;
+	int jsonl = first == '{';
+	for (size_t i = 0; i < nparts; i++) {
+		struct part *p = &parts[i];
+		p->path = path;
+		p->o = o;
+		p->stop = &stop;
+		p->maxbad = o->strict ? 1 : o->max_shown;
+		p->bad = calloc(p->maxbad ? p->maxbad : 1, sizeof *p->bad);
+		p->ranged = nparts > 1;
+		p->decoders = threads;
+		p->jsonl = i > 0 && jsonl;
+		p->start = prev;
+		p->end = i + 1 == nparts
+				 ? -1
+				 : (fd >= 0 ? line_start(
+						      fd,
+						      size * (int64_t)(i + 1) /
+							      (int64_t)nparts,
+						      size)
+					    : -1);
+		if (p->end >= 0 && p->end < p->start)
+			p->end = p->start;
+		prev = p->end;
+		p->e = !e ? NULL : i == 0 ? e : gs_engine_new_like(e);
+		if (p->e && nparts > 1) /* the parts share the bound */
+			gs_engine_set_max_bytes(p->e, total_bytes / nparts);
+		p->sink = sink;
+		p->sctx = !sink	   ? NULL
+			  : i == 0 ? sink->ctx
+				   : sink->part_new(sink->ctx);
+		if (!p->bad || (e && !p->e) || (sink && !p->sctx))
+			rc = GS_ENOMEM;
+	}
+	if (fd >= 0)
+		close(fd);
+	/* Part 0 is read on the calling thread: its engine (the caller's)
+	 * then grows in the main malloc arena, which extends with brk, not
+	 * with an mprotect per page as a thread's arena does (2% of a
+	 * one-thread run); the other parts get a thread each. */
+	size_t started = 1;
+	for (size_t i = 1; !rc && i < nparts; i++, started++)
+		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
+			rc = GS_ENOMEM;
+			break;
+		}
+	struct progress_ctx pc = {o, st, parts, nparts, 0};
+	pthread_t pth;
+	int with_progress = !rc && o->progress &&
+			    pthread_create(&pth, NULL, progress_main, &pc) == 0;
+	if (!rc)
+		read_part(&parts[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (with_progress) {
+		atomic_store(&pc.done, 1);
+		pthread_join(pth, NULL);
+	}
+
+	rc = finish_file(e, path, o, st, sink, parts, nparts, 1, total_bytes,
+			 rc);
 #ifdef __GLIBC__
 	/* The parts' engines lived in their threads' malloc arenas: give
 	 * those pages back now, or what comes next grows the process anew. */
@@ -878,4 +919,154 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	free(parts);
 	free(th);
 	return rc;
+}
+
+/* A file read by one thread whatever the thread count (compressed, or
+ * plain below SPLIT_MIN), so that it can be read beside others: a regular
+ * file, not stdin (which can be read once only). */
+static int one_part(const char *path)
+{
+	struct stat sb;
+	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return 0;
+	return sb.st_size < SPLIT_MIN || gs_file_is_compressed(path) == 1;
+}
+
+/*
+ * Reads paths[0..n), files of one part each, up to `threads` at once, each
+ * into an engine and sink context of its own, and finishes them (reports,
+ * merge into e and the sink) in the order given, each as soon as it and
+ * the ones before it are read. The files being read or waiting for their
+ * turn share e's memory bound. Stops at the first file whose result is
+ * neither 0 nor GS_ENOPOSTS, as reading them one after another does: the
+ * files after it are stopped and neither reported nor merged.
+ */
+static int read_files(struct gs_engine *e, char *const *paths, size_t n,
+		      unsigned threads, const struct gs_ingest_options *o,
+		      struct gs_ingest_state *st,
+		      const struct gs_ingest_sink *sink, int *noposts)
+{
+	struct part *parts = calloc(n, sizeof *parts);
+	pthread_t *th = calloc(n, sizeof *th);
+	atomic_int *stop = calloc(n, sizeof *stop);
+	if (!parts || !th || !stop) {
+		free(parts);
+		free(th);
+		free(stop);
+		return GS_ENOMEM;
+	}
+	size_t window = threads < n ? threads : n;
+	size_t total_bytes = e ? gs_engine_set_max_bytes(e, 0) : 0;
+	if (e)
+		gs_engine_set_max_bytes(e, total_bytes);
+	int rc = 0;
+	size_t started = 0;
+	for (size_t m = 0; m < n; m++) {
+		/* start files until `window` are read or wait their turn */
+		while (!rc && started < n && started < m + window) {
+			struct part *p = &parts[started];
+			p->path = paths[started];
+			p->o = o;
+			atomic_init(&stop[started], 0);
+			p->stop = &stop[started];
+			p->maxbad = o->strict ? 1 : o->max_shown;
+			p->bad = calloc(p->maxbad ? p->maxbad : 1,
+					sizeof *p->bad);
+			p->decoders = 1; /* the threads read files */
+			p->e = e ? gs_engine_new_like(e) : NULL;
+			if (p->e && total_bytes)
+				gs_engine_set_max_bytes(p->e,
+							total_bytes / window);
+			p->sink = sink;
+			p->sctx = sink ? sink->part_new(sink->ctx) : NULL;
+			if (!p->bad || (e && !p->e) || (sink && !p->sctx) ||
+			    pthread_create(&th[started], NULL, read_part, p) !=
+				    0) {
+				gs_engine_free(p->e);
+				p->e = NULL;
+				if (p->sctx)
+					sink->part_free(p->sctx);
+				p->sctx = NULL;
+				rc = GS_ENOMEM;
+				break;
+			}
+			started++;
+		}
+		if (m >= started)
+			break;
+		if (o->progress) {
+			/* drawn from here: st changes on this thread only */
+			for (;;) {
+				struct timespec ts;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				ts.tv_nsec += 100 * 1000 * 1000;
+				if (ts.tv_nsec >= 1000000000) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000;
+				}
+				if (pthread_timedjoin_np(th[m], NULL, &ts) == 0)
+					break;
+				progress(o, st, &parts[m], started - m);
+			}
+		} else {
+			pthread_join(th[m], NULL);
+		}
+		if (rc) {
+			/* stopped: not reported, not merged */
+			gs_engine_free(parts[m].e);
+			if (parts[m].sctx)
+				sink->part_free(parts[m].sctx);
+		} else {
+			int r = finish_file(e, paths[m], o, st, sink, &parts[m],
+					    1, 0, total_bytes, 0);
+			if (r == GS_ENOPOSTS)
+				*noposts = 1;
+			else if (r) {
+				rc = r;
+				for (size_t k = m + 1; k < started; k++)
+					atomic_store(&stop[k], 1);
+			}
+		}
+		free(parts[m].bad);
+	}
+#ifdef __GLIBC__
+	malloc_trim(0); /* the files' engines lived in threads' arenas */
+#endif
+	free(parts);
+	free(th);
+	free(stop);
+	return rc;
+}
+
+int gs_ingest_files(struct gs_engine *e, char *const *paths, size_t n,
+		    const struct gs_ingest_options *o,
+		    struct gs_ingest_state *st,
+		    const struct gs_ingest_sink *sink)
+{
+	if (!e && !sink)
+		return GS_EUSAGE;
+	unsigned threads = o->threads ? o->threads : cpus();
+	int noposts = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (threads > 1 && j < n && one_part(paths[j]))
+			j++;
+		int r;
+		if (j - i >= 2) {
+			r = read_files(e, paths + i, j - i, threads, o, st,
+				       sink, &noposts);
+			i = j;
+		} else {
+			r = gs_ingest_file_sink(e, paths[i], o, st, sink);
+			i++;
+			if (r == GS_ENOPOSTS) {
+				noposts = 1;
+				r = 0;
+			}
+		}
+		if (r)
+			return r;
+	}
+	return noposts ? GS_ENOPOSTS : 0;
 }

@@ -149,6 +149,24 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			struct gs_ingest_state *st,
 			const struct gs_ingest_sink *sink);
 
+/*
+ * gs_ingest_file_sink() on each of paths[0..n) in turn, with the same
+ * reports in the same order, the same counts in e, the sink and st, and
+ * the same stop: at the first file whose result is neither 0 nor
+ * GS_ENOPOSTS, which is returned (the files after it are not reported).
+ * Files read by one thread anyway (compressed, or plain below 16 MB) are
+ * read o->threads at once, each into an engine and sink context of its
+ * own, merged into e and the sink in the order given; a big plain file
+ * still splits into parts, and a lone compressed file of several members
+ * or frames is decoded on o->threads threads. Returns 0, GS_ENOPOSTS when
+ * some file gave no post (st->files_without_posts counts them), or the
+ * first other error.
+ */
+int gs_ingest_files(struct gs_engine *e, char *const *paths, size_t n,
+		    const struct gs_ingest_options *o,
+		    struct gs_ingest_state *st,
+		    const struct gs_ingest_sink *sink);
+
 /* Reports GS_INGEST_PROGRESS_END if a progress report was sent. */
 void gs_ingest_progress_end(const struct gs_ingest_options *o,
 			    struct gs_ingest_state *st);

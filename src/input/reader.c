@@ -27,6 +27,7 @@
 
 #include "groundswell.h"
 #include "inflate.h"
+#include "input/members.h"
 
 #define CHUNK (1u << 20)
 #define RAW_CHUNK (256u << 10)
@@ -62,6 +63,7 @@ struct gs_reader {
 	uint64_t damage_at;  /* compressed byte where the damage was seen */
 	uint64_t damage_out; /* decompressed bytes before it */
 	const char *damage;  /* what was wrong, NULL while nothing is */
+	struct gs_members *members; /* decodes instead, on threads */
 };
 
 /* Notes damage of compressed input at the bytes consumed so far; returns
@@ -129,6 +131,15 @@ static int zlib_reread(struct gs_reader *r)
 	return 1;
 }
 
+/* m[0..4) starts a zstd frame, or a skippable frame (pzstd starts its
+ * output with one). */
+static int zstd_magic(const unsigned char *m)
+{
+	return (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
+		m[3] == 0x18);
+}
+
 static ssize_t read_fd(int fd, void *dst, size_t n)
 {
 	for (;;) {
@@ -157,6 +168,8 @@ static int raw_refill(struct gs_reader *r)
 static ssize_t decode(struct gs_reader *r, char *dst, size_t n)
 {
 	int e;
+	if (r->members)
+		return gs_members_read(r->members, dst, n);
 	if (r->pending) {
 		e = r->pending;
 		r->pending = 0;
@@ -304,7 +317,7 @@ int gs_file_is_compressed(const char *path)
 	if (k < 0)
 		return GS_EIO;
 	return (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) ||
-	       (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd);
+	       (k >= 4 && zstd_magic(m));
 }
 
 static struct gs_reader *open_impl(const char *path, size_t max_line,
@@ -376,8 +389,7 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 		r->limit -= k;
 	const unsigned char *m = r->raw;
 	if (r->limit >= 0 && k >= 2 &&
-	    ((m[0] == 0x1f && m[1] == 0x8b) ||
-	     (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd))) {
+	    ((m[0] == 0x1f && m[1] == 0x8b) || (k >= 4 && zstd_magic(m)))) {
 		*err = GS_EUSAGE; /* a range of a compressed file */
 		gs_reader_close(r);
 		return NULL;
@@ -391,8 +403,7 @@ static struct gs_reader *open_impl(const char *path, size_t max_line,
 		}
 		r->z_live = 0; /* the first member starts at byte 0 */
 		r->raw_fill = (size_t)k;
-	} else if (k >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f &&
-		   m[3] == 0xfd) {
+	} else if (k >= 4 && zstd_magic(m)) {
 		r->codec = ZSTD;
 		r->zs = ZSTD_createDStream();
 		if (!r->zs) {
@@ -484,6 +495,8 @@ int gs_reader_next(struct gs_reader *r, const char **line, size_t *len)
 
 int gs_reader_damage(const struct gs_reader *r, char *buf, size_t size)
 {
+	if (r->members)
+		return gs_members_damage(r->members, buf, size);
 	if (!r->damage) {
 		if (size)
 			buf[0] = 0;
@@ -504,7 +517,7 @@ uint64_t gs_reader_lineno(const struct gs_reader *r)
 
 uint64_t gs_reader_offset(const struct gs_reader *r)
 {
-	return r->offset;
+	return r->members ? gs_members_offset(r->members) : r->offset;
 }
 
 int64_t gs_reader_size(const struct gs_reader *r)
@@ -521,7 +534,22 @@ void gs_reader_close(struct gs_reader *r)
 	gs_inflate_free(r->gz);
 	if (r->zs)
 		ZSTD_freeDStream(r->zs);
+	gs_members_close(r->members);
 	free(r->buf);
 	free(r->raw);
 	free(r);
+}
+
+struct gs_reader *gs_reader_open_threads(const char *path, size_t max_line,
+					 unsigned threads, int *err)
+{
+	struct gs_reader *r = gs_reader_open(path, max_line, err);
+	if (!r || r->codec == PLAIN || threads < 2)
+		return r;
+	r->members = gs_members_open(path, threads, err);
+	if (!r->members && *err) {
+		gs_reader_close(r);
+		return NULL;
+	}
+	return r;
 }
