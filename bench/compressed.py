@@ -142,8 +142,13 @@ def main():
 
     checks = []  # (what, measured, bound, ok)
 
-    def check(what, got, bound, detail=""):
-        checks.append((what, got, bound, got <= bound, detail))
+    def check(what, got, bound, detail="", ids=()):
+        """A ratio check; one of ids (the runs it compares) failing fails
+        it, whatever its figure."""
+        bad = [f"{i} exited {failed_runs[i]}" for i in ids if i in failed_runs]
+        if bad:
+            detail = "run failed: " + ", ".join(bad) + "; " + detail
+        checks.append((what, got, bound, got <= bound and not bad, detail))
 
     datasets = []
     for fid in order:
@@ -155,26 +160,29 @@ def main():
         g = lambda i: best(i)[0]  # noqa: E731
         check(f"{ds}: report on `.gz` / DuckDB on `.gz`",
               g(f"gs.{k}_gz") / g(f"dd.{k}_gz"), GZ_VS_DUCKDB,
-              f"{g(f'gs.{k}_gz'):.3f} s / {g(f'dd.{k}_gz'):.3f} s")
+              f"{g(f'gs.{k}_gz'):.3f} s / {g(f'dd.{k}_gz'):.3f} s",
+              (f"gs.{k}_gz", f"dd.{k}_gz"))
         check(f"{ds}: report on `.zst` / DuckDB on `.zst`",
               g(f"gs.{k}_zst") / g(f"dd.{k}_zst"), ZST_VS_DUCKDB,
-              f"{g(f'gs.{k}_zst'):.3f} s / {g(f'dd.{k}_zst'):.3f} s")
+              f"{g(f'gs.{k}_zst'):.3f} s / {g(f'dd.{k}_zst'):.3f} s",
+              (f"gs.{k}_zst", f"dd.{k}_zst"))
         check(f"{ds}: report on `.gz` / on plain",
               g(f"gs.{k}_gz") / g(f"gs.{k}_plain"), GZ_VS_PLAIN,
-              f"{g(f'gs.{k}_gz'):.3f} s / {g(f'gs.{k}_plain'):.3f} s")
+              f"{g(f'gs.{k}_gz'):.3f} s / {g(f'gs.{k}_plain'):.3f} s",
+              (f"gs.{k}_gz", f"gs.{k}_plain"))
         worst, wi = 0.0, ""
         for i in runs:
             t, _, fid = i.partition(".")
             if t not in ("gs", "gs1", "gsz", "gsz1") or fid not in forms:
                 continue
-            if forms[fid][0] != ds or fid.endswith("_plain"):
-                continue
+            if forms[fid][0] != ds or fid.endswith("_plain") or i in failed_runs:
+                continue  # (a failed run fails the identity check)
             base = f"{'gs1' if t in ('gs1', 'gsz1') else 'gs'}.{k}_plain"
             r = best(i)[1] / best(base)[1]
             if r > worst:
                 worst, wi = r, f"worst: {i}, {best(i)[1]:.0f} MiB / {best(base)[1]:.0f} MiB"
         check(f"{ds}: peak memory, compressed / plain (every form, same threads)",
-              worst, PEAK_VS_PLAIN, wi)
+              worst, PEAK_VS_PLAIN, wi, (f"gs.{k}_plain", f"gs1.{k}_plain"))
         ref = os.path.join(out, f"gs.{k}_plain.json")
         differ, n = [], 0
         for i in sorted(runs):
@@ -211,7 +219,7 @@ def main():
               f"{datasets[0]} (default options)", b / a, BIG10_PEAK,
               f"{b:.0f} MiB / {a:.0f} MiB ({best('b10.big10')[0]:.1f} s / "
               f"{best('b10.big')[0]:.1f} s); --threads 1: {b1:.0f} / {a1:.0f} MiB = "
-              f"{b1 / a1:.2f}")
+              f"{b1 / a1:.2f}", ("b10.big", "b10.big10"))
     w("## Checks")
     w("")
     w("| check | measured | bound | result | detail |")

@@ -185,7 +185,7 @@ run1() {
 		tail -n 3 "$OUT/$id.err" >&2
 		# groundswell failing on a form is a result (the checks fail);
 		# a reference tool failing means the bench cannot run
-		case $id in gs*) echo "$id $rc" >>"$OUT/failed.txt" ;; *) exit 2 ;; esac
+		case $id in gs* | b10*) echo "$id $rc" >>"$OUT/failed.txt" ;; *) exit 2 ;; esac
 	fi
 	t1=$(date +%s%N)
 	if [ "$n" != /dev/null ]; then

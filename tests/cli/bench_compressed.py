@@ -121,7 +121,7 @@ for k in ("twitter1", "jetstream"):
 
 
 # ---- the table writer on made-up figures ------------------------------------
-def fake(tweak=lambda t: t, differ=None, unstable=None):
+def fake(tweak=lambda t: t, differ=None, unstable=None, failed=None):
     """compressed.py on OUT's files with made-up times (all within bounds,
     then tweak(dict id -> [wall s, peak KB])); returns (exit, checks)."""
     d = os.path.join(tmp, "fake")
@@ -148,6 +148,9 @@ def fake(tweak=lambda t: t, differ=None, unstable=None):
     if unstable:
         with open(os.path.join(d, "unstable.txt"), "w") as f:
             f.write(unstable + "\n")
+    if failed:
+        with open(os.path.join(d, "failed.txt"), "w") as f:
+            f.write(failed + " 4\n")
     q = subprocess.run([sys.executable, "bench/compressed.py", d, os.path.join(d, "r.md")],
                        cwd=ROOT, capture_output=True, text=True)
     c = re.findall(r"^\| (.*) \| (\S+) \| (\S+) \| (pass|\*\*FAIL\*\*) \|", q.stdout, re.M)
@@ -193,6 +196,12 @@ rc, failed, n = fake(unstable="gs.twitter1_pzst")
 ok(rc == 1 and len(failed) == 1 and failed[0][0].startswith("twitter1") and
    "identical" in failed[0][0], "fails alone: an output changed between rounds",
    (rc, failed))
+
+rc, failed, n = fake(failed="gs.jetstream_gz")
+ok(rc == 1 and sorted(w.split(":")[1].split("/")[0].strip() for w, m in failed) ==
+   ["`report --json` identical across forms, threads and GROUNDSWELL_INFLATE=zlib (runs that differ)",
+    "report on `.gz`", "report on `.gz`"] and all(w.startswith("jetstream") for w, m in failed),
+   "a failed run fails the checks that use it (its figures within bounds)", (rc, failed))
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()
