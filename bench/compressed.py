@@ -14,6 +14,7 @@ import filecmp
 import json
 import os
 import sys
+import traceback
 
 # the issue's bounds
 GZ_VS_DUCKDB = 0.5
@@ -193,9 +194,12 @@ def main():
         g = lambda i: best(i)[0]  # noqa: E731
 
         def times(i, j):
+            """wall and cpu of run i against run j, for a check's detail"""
+            ci, cj = best(i)[2], best(j)[2]
+            r = f"{ci / cj:.2f}" if cj else "n/a"
             return (f"{best(i)[0]:.3f} s / {best(j)[0]:.3f} s wall; cpu "
-                    f"{best(i)[2]:.2f} s / {best(j)[2]:.2f} s = "
-                    f"{best(i)[2] / best(j)[2]:.2f}")
+                    f"{ci:.2f} s / {cj:.2f} s = {r}")
+
         check(f"{ds}: report on `.gz` / DuckDB on `.gz`",
               g(f"gs.{k}_gz") / g(f"dd.{k}_gz"), GZ_VS_DUCKDB,
               times(f"gs.{k}_gz", f"dd.{k}_gz"),
@@ -293,4 +297,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:  # a bug here is not a failed check: exit 2
+        traceback.print_exc()
+        sys.exit(2)

@@ -28,7 +28,8 @@
 # (500M), SEED (1); BIG10 (unset; 11000M as run.sh): also report --top 20 on
 # twitter1-$BIG10 against twitter1-$BIG for memory as archives grow;
 # RESULTS (bench/compressed.md); NOTE: a line put at the top of the results.
-# Exit status: 0 all checks pass, 1 a check failed, 2 could not run.
+# Exit status: 0 all checks pass, 1 a check failed, 2 could not run (or
+# compressed.py failed).
 set -eu
 
 cd "$(dirname "$0")/.."

@@ -60,10 +60,11 @@ if p.returncode == 2 and "missing prerequisites" in p.stderr:
     print("1..0 # SKIP " + p.stderr.strip().splitlines()[0])
     sys.exit(0)
 ok(p.returncode in (0, 1), "compressed.sh ran (exit 0 or 1)",
-   f"exit {p.returncode}\n{p.stderr[-3000:]}")
+   f"exit {p.returncode}\n{p.stderr[-1500:]}")
 out = os.path.join(data2, "out-compressed")
 md = open(res, encoding="utf-8").read() if os.path.exists(res) else ""
-ok(md and p.stdout == md, "the results are printed and written to RESULTS")
+ok(md and p.stdout == md, "the results are printed and written to RESULTS",
+   p.stderr[-1500:])
 ok("**smoke test**" in md, "NOTE heads the results")
 
 # the inputs: DATA's files used and left alone, the other forms in DATA2
