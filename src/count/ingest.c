@@ -23,7 +23,7 @@
  * A sink (gs_ingest_file_sink, e.g. a network) is split the same way: each
  * part gets a context of its own, merged into the caller's in file order.
  */
-#include "ingest.h"
+#include "ingest_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,33 +168,6 @@ int gs_line_counter_feed(struct gs_line_counter *lc, int got, const char *line,
 
 /* ---- reading a file ---------------------------------------------------- */
 
-struct bad {
-	uint64_t line;
-	char why[160];
-};
-
-struct part {
-	const char *path;
-	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
-	int ranged;
-	const struct gs_ingest_options *o;
-	struct gs_engine *e; /* NULL when only a sink is fed */
-	const struct gs_ingest_sink *sink;
-	void *sctx;         /* the sink's context for this part */
-	atomic_int *stop;   /* set by a part that failed under --strict */
-	struct gs_line_counter lc; /* posts, non-posts, bad lines (malformed) */
-	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
-	size_t nbad, maxbad;
-	uint64_t lines;
-	int jsonl;          /* the file's first line is JSON: no SSE */
-	char first_why[160]; /* the first bad line's reason, for a diagnosis */
-	uint64_t first_why_line;
-	char head[512];     /* the start of the first non-blank line */
-	atomic_ullong bytes, posts;
-	int rc, open_errno;
-	char damage[160]; /* gs_reader_damage, when rc is GS_EDECOMPRESS */
-};
-
 /* The line counter's bad: kept, to be reported in file order once every
  * part is read. (lc.malformed already counts this one.) */
 static void note_bad(void *ctx, const struct gs_bad_line *b)
@@ -224,7 +197,7 @@ static int part_post(void *ctx, const struct gs_post *post)
 
 /* Keeps the start of the file's first non-blank line (printable bytes) for
  * a diagnosis, should the file give no post. */
-static void keep_head(struct part *p, const char *line, size_t len)
+void ingest_keep_head(struct part *p, const char *line, size_t len)
 {
 	size_t i = 0, k = 0;
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
@@ -256,7 +229,7 @@ static int first_byte(const char *path)
  * json.dump with indent, jq, JSON.stringify, browsers) open an array. A
  * longer line that fails is a damaged line of JSON Lines instead, and the
  * lines after it must not be swallowed into a document. */
-static int opens_document(const char *h)
+int ingest_opens_document(const char *h)
 {
 	if (h[0] != '[')
 		return 0;
@@ -319,15 +292,16 @@ static int read_document(struct part *p, struct gs_reader *r,
 	return gs_parser_parse(ps, b, n, posts);
 }
 
-static void *read_part(void *arg)
+void *ingest_read_part(void *arg)
 {
 	struct part *p = arg;
 	const struct gs_ingest_options *o = p->o;
-	int err;
-	struct gs_reader *r = p->ranged
+	int err = 0;
+	struct gs_reader *r = p->block ? NULL /* a block: no reader */
+		: p->ranged
 		? gs_reader_open_range(p->path, o->max_line, p->start, p->end, &err)
 		: gs_reader_open(p->path, o->max_line, &err);
-	if (!r) {
+	if (!r && !p->block) {
 		p->open_errno = errno;
 		p->rc = err;
 		return NULL;
@@ -357,7 +331,8 @@ static void *read_part(void *arg)
 	uint64_t n = 0;
 	char *doc = NULL; /* a JSON document over many lines (read_document) */
 	for (;;) {
-		int k = gs_reader_next(r, &line, &len);
+		int k = p->block ? gs_block_lines_next(p->block, &line, &len)
+				 : gs_reader_next(r, &line, &len);
 		if (k == 0)
 			break;
 		if (k < 0 && k != GS_ETOOLONG) {
@@ -367,9 +342,10 @@ static void *read_part(void *arg)
 		}
 		int first = k > 0 && !p->head[0] && p->start == 0;
 		if (first)
-			keep_head(p, line, len);
-		uint64_t at = gs_reader_lineno(r);
-		if (first && !p->ranged && opens_document(p->head)) {
+			ingest_keep_head(p, line, len);
+		uint64_t at = p->block ? gs_block_lines_lineno(p->block)
+				       : gs_reader_lineno(r);
+		if (first && !p->ranged && ingest_opens_document(p->head)) {
 			/* maybe the first line of one document over many */
 			const struct gs_post *posts;
 			int np = gs_parser_parse(ps, line, len, &posts);
@@ -407,7 +383,8 @@ static void *read_part(void *arg)
 		if (k == 1)
 			continue;
 		if ((++n & 4095) == 0) {
-			atomic_store(&p->bytes, gs_reader_offset(r));
+			if (r)
+				atomic_store(&p->bytes, gs_reader_offset(r));
 			atomic_fetch_add(&p->posts, 4096);
 			if (atomic_load(p->stop))
 				break;
@@ -416,9 +393,13 @@ static void *read_part(void *arg)
 	free(doc);
 	if (p->rc && o->strict)
 		atomic_store(p->stop, 1);
-	p->lines = gs_reader_lineno(r);
-	atomic_store(&p->bytes, gs_reader_offset(r));
-	gs_reader_close(r);
+	if (p->block) {
+		p->lines = gs_block_lines_lineno(p->block);
+	} else {
+		p->lines = gs_reader_lineno(r);
+		atomic_store(&p->bytes, gs_reader_offset(r));
+		gs_reader_close(r);
+	}
 	gs_parser_free(ps);
 	return NULL;
 }
@@ -573,7 +554,7 @@ static void diagnose(const struct gs_ingest_options *o, const char *path,
 			     "groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n");
 		return;
 	}
-	if (opens_document(h)) {
+	if (ingest_opens_document(h)) {
 		addf(f,
 		     "groundswell: it is one JSON array over several lines (a saved API answer?), read as one "
 		     "document, and it is damaged (%s); jq -c '.[]' '%s' shows where, and makes JSON Lines "
@@ -678,6 +659,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 		return GS_EUSAGE;
 	const char *shown_path = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	size_t nparts = 1;
+	int pipe = 0;
 	int64_t size = -1;
 	struct stat sb;
 	unsigned threads = o->threads ? o->threads : cpus();
@@ -692,6 +674,8 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			if (nparts < 1)
 				nparts = 1;
 		}
+		/* one decoder and parsers on other threads (ingest_pipe.c) */
+		pipe = threads > 1 && gs_file_is_compressed(path) == 1;
 	}
 	struct part *parts = calloc(nparts, sizeof *parts);
 	pthread_t *th = calloc(nparts, sizeof *th);
@@ -744,7 +728,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	 * one-thread run); the other parts get a thread each. */
 	size_t started = 1;
 	for (size_t i = 1; !rc && i < nparts; i++, started++)
-		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
+		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) != 0) {
 			rc = GS_ENOMEM;
 			break;
 		}
@@ -752,8 +736,10 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	pthread_t pth;
 	int with_progress = !rc && o->progress &&
 			    pthread_create(&pth, NULL, progress_main, &pc) == 0;
-	if (!rc)
-		read_part(&parts[0]);
+	if (!rc && pipe) /* decoded here, parsed on other threads */
+		ingest_pipe_read(&parts[0], threads);
+	else if (!rc)
+		ingest_read_part(&parts[0]);
 	for (size_t i = 1; i < started; i++)
 		pthread_join(th[i], NULL);
 	if (with_progress) {
