@@ -72,7 +72,8 @@ static int cut(struct gs_block_cutter *c, struct gs_block *b)
 		c->carry = t;
 		c->carry_cap = rest;
 	}
-	memcpy(c->carry, b->text + n, rest);
+	if (rest)
+		memcpy(c->carry, b->text + n, rest);
 	c->carry_len = rest;
 	b->len = n;
 	return n > 0 || b->toolong_first;
@@ -87,7 +88,8 @@ int gs_block_cutter_next(struct gs_block_cutter *c, struct gs_block *b)
 		return c->err;
 	if (reserve(b, c->size > c->carry_len ? c->size : c->carry_len + 1))
 		return GS_ENOMEM;
-	memcpy(b->text, c->carry, c->carry_len);
+	if (c->carry_len)
+		memcpy(b->text, c->carry, c->carry_len);
 	b->len = c->carry_len;
 	c->carry_len = 0;
 	for (;;) {
@@ -118,7 +120,7 @@ int gs_block_cutter_next(struct gs_block_cutter *c, struct gs_block *b)
 			int r = cut(c, b);
 			if (r)
 				return r;
-			/* one partial line fills the block */
+			/* one partial line fills the block (never empty) */
 			memcpy(b->text, c->carry, c->carry_len);
 			b->len = c->carry_len;
 			c->carry_len = 0;
