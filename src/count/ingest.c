@@ -22,6 +22,8 @@
  * Bluesky reposts of posts in an earlier part resolvable (gs_engine_merge).
  * A sink (gs_ingest_file_sink, e.g. a network) is split the same way: each
  * part gets a context of its own, merged into the caller's in file order.
+ * A compressed file cannot be cut into ranges: its one part is decoded on
+ * this thread and parsed in blocks on others (ingest_pipe.c).
  */
 #include "ingest_int.h"
 
