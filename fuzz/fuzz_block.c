@@ -99,7 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int j;
 		while ((j = gs_block_lines_next(&l, &got, &gn)) != 0) {
 			int w = want_next(s, wlen, &wpos, max_line, &want, &wn);
-			if (w != j || (j == 1 && (gn != wn || memcmp(got, want, gn))))
+			if (w != j ||
+			    (j == 1 && (gn != wn || memcmp(got, want, gn))))
 				abort();
 		}
 	}

@@ -24,7 +24,8 @@
 
 struct mem {
 	const char *s;
-	size_t len, pos, step, fail_at; /* fail_at: fail there (SIZE_MAX: never) */
+	size_t len, pos, step,
+		fail_at; /* fail_at: fail there (SIZE_MAX: never) */
 	int reads_after_fail;
 };
 
@@ -68,8 +69,7 @@ static void put(struct out *o, uint64_t lineno, int k, const char *line,
 static char path[64];
 
 /* What gs_reader_next makes of s[0..len). */
-static void by_reader(const char *s, size_t len, size_t max_line,
-		      struct out *o)
+static void by_reader(const char *s, size_t len, size_t max_line, struct out *o)
 {
 	FILE *f = fopen(path, "wb");
 	fwrite(s, 1, len, f);
@@ -90,8 +90,7 @@ static void by_reader(const char *s, size_t len, size_t max_line,
 }
 
 /* What the cutter and the blocks' lines make of the source m. */
-static int by_blocks(struct mem *m, size_t size, size_t max_line,
-		     struct out *o)
+static int by_blocks(struct mem *m, size_t size, size_t max_line, struct out *o)
 {
 	struct gs_byte_source src = {mem_read, NULL, m};
 	struct gs_block_cutter c;
@@ -150,21 +149,28 @@ int main(void)
 		size_t len = strlen(s);
 		for (size_t a = 0; a < sizeof lines / sizeof *lines; a++) {
 			by_reader(s, len, lines[a], &want);
-			for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++)
+			for (size_t b = 0; b < sizeof sizes / sizeof *sizes;
+			     b++)
 				for (size_t step = 1; step <= 7; step += 3) {
-					struct mem m = {s, len, 0, step, SIZE_MAX, 0};
-					int n = by_blocks(&m, sizes[b], lines[a], &got);
+					struct mem m = {s,    len,	0,
+							step, SIZE_MAX, 0};
+					int n = by_blocks(&m, sizes[b],
+							  lines[a], &got);
 					checks++;
-					if (n < 0 || strcmp(want.s, got.s) != 0) {
+					if (n < 0 ||
+					    strcmp(want.s, got.s) != 0) {
 						if (!mismatches++)
 							printf("# input %zu, max_line %zu, block %zu, step %zu:\n#  reader %s\n#  blocks %s\n",
-							     i, lines[a], sizes[b], step, want.s, got.s);
+							       i, lines[a],
+							       sizes[b], step,
+							       want.s, got.s);
 					}
 				}
 		}
 	}
-	TAP_OK(mismatches == 0, "the blocks' lines are gs_reader_next's (%d of %d differ)",
-	   mismatches, checks);
+	TAP_OK(mismatches == 0,
+	       "the blocks' lines are gs_reader_next's (%d of %d differ)",
+	       mismatches, checks);
 
 	/* A source failing after n bytes: the lines complete before n, then
 	 * the error (the partial line is dropped, as the reader drops it). */
@@ -177,7 +183,8 @@ int main(void)
 			while (keep && s[keep - 1] != '\n')
 				keep--;
 			by_reader(s, keep, 10, &want);
-			/* the error comes after the lines, numbered as the last */
+			/* the error comes after the lines, numbered as the last
+			 */
 			uint64_t last = 0;
 			for (size_t k = 0; k < keep; k++)
 				last += s[k] == '\n';
@@ -185,16 +192,18 @@ int main(void)
 			snprintf(tail, sizeof tail, "%llu:E%d|",
 				 (unsigned long long)last, GS_EDECOMPRESS);
 			strcat(want.s, tail);
-			for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+			for (size_t b = 0; b < sizeof sizes / sizeof *sizes;
+			     b++) {
 				struct mem m = {s, len, 0, 3, cut, 0};
 				by_blocks(&m, sizes[b], 10, &got);
 				if (strcmp(want.s, got.s) != 0 && !mismatches++)
 					printf("# input %zu cut at %zu, block %zu:\n#  want %s\n#  got  %s\n",
-					     i, cut, sizes[b], want.s, got.s);
+					       i, cut, sizes[b], want.s, got.s);
 			}
 		}
 	}
-	TAP_OK(mismatches == 0, "a failing source: the complete lines, then the error");
+	TAP_OK(mismatches == 0,
+	       "a failing source: the complete lines, then the error");
 
 	/* The cutter is bounded: a line of 1 MB under max_line 100 never
 	 * grows a block of 64 bytes past max_line + 2. */
@@ -215,8 +224,8 @@ int main(void)
 			n++;
 		}
 		TAP_OK(k == 0 && most <= 102 && c.carry_cap <= 102,
-		   "a 1 MB line under max_line 100: blocks of at most 102 bytes (%zu), %d blocks",
-		   most, n);
+		       "a 1 MB line under max_line 100: blocks of at most 102 bytes (%zu), %d blocks",
+		       most, n);
 		gs_block_free(&b);
 		gs_block_cutter_release(&c);
 		free(s);

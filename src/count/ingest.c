@@ -299,10 +299,11 @@ void *ingest_read_part(void *arg)
 	struct part *p = arg;
 	const struct gs_ingest_options *o = p->o;
 	int err = 0;
-	struct gs_reader *r = p->block ? NULL /* a block: no reader */
-		: p->ranged
-		? gs_reader_open_range(p->path, o->max_line, p->start, p->end, &err)
-		: gs_reader_open(p->path, o->max_line, &err);
+	struct gs_reader *r =
+		p->block    ? NULL /* a block: no reader */
+		: p->ranged ? gs_reader_open_range(p->path, o->max_line,
+						   p->start, p->end, &err)
+			    : gs_reader_open(p->path, o->max_line, &err);
 	if (!r && !p->block) {
 		p->open_errno = errno;
 		p->rc = err;
@@ -730,7 +731,8 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	 * one-thread run); the other parts get a thread each. */
 	size_t started = 1;
 	for (size_t i = 1; !rc && i < nparts; i++, started++)
-		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) != 0) {
+		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) !=
+		    0) {
 			rc = GS_ENOMEM;
 			break;
 		}

@@ -110,7 +110,8 @@ struct gs_ingest_state {
  * the engines are merged into e in file order; the counts are those of a
  * sequential read. A regular .gz or .zst file, when o->threads > 1, is
  * decoded on the calling thread and parsed in blocks of lines on the
- * others, merged in file order the same way (ingest_pipe.c). Bad lines are reported (GS_INGEST_BAD_LINE, at most
+ * others, merged in file order the same way (ingest_pipe.c).
+ * Bad lines are reported (GS_INGEST_BAD_LINE, at most
  * o->max_shown over the files sharing st, and under strict mode the
  * first) in file order after the file.
  * Non-post lines are counted by kind in st->nonpost. A file that gives no

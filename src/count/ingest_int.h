@@ -21,7 +21,8 @@ struct bad {
 
 struct part {
 	const char *path;
-	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
+	int64_t start,
+		end; /* end < 0: to the end (also for stdin/compressed) */
 	int ranged;
 	/* a block of a pipelined read (ingest_pipe.c): its lines are read,
 	 * not the file (ranged must be set: no JSON document over lines) */
@@ -29,16 +30,16 @@ struct part {
 	const struct gs_ingest_options *o;
 	struct gs_engine *e; /* NULL when only a sink is fed */
 	const struct gs_ingest_sink *sink;
-	void *sctx;         /* the sink's context for this part */
-	atomic_int *stop;   /* set by a part that failed under --strict */
+	void *sctx;	  /* the sink's context for this part */
+	atomic_int *stop; /* set by a part that failed under --strict */
 	struct gs_line_counter lc; /* posts, non-posts, bad lines (malformed) */
-	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
+	struct bad *bad; /* the first max_shown (1 under strict) bad lines */
 	size_t nbad, maxbad;
 	uint64_t lines;
-	int jsonl;          /* the file's first line is JSON: no SSE */
+	int jsonl;	     /* the file's first line is JSON: no SSE */
 	char first_why[160]; /* the first bad line's reason, for a diagnosis */
 	uint64_t first_why_line;
-	char head[512];     /* the start of the first non-blank line */
+	char head[512]; /* the start of the first non-blank line */
 	atomic_ullong bytes, posts;
 	int rc, open_errno;
 	char damage[160]; /* gs_reader_damage, when rc is GS_EDECOMPRESS */

@@ -25,11 +25,26 @@
  * engines, whatever the file's size: the peak stays near a plain read's.
  * A line longer than a block makes its block longer (up to max_line + 2).
  *
+ * Merging: gs_engine_absorb recounts the memory of every tag of its
+ * destination, a pass over the whole engine per block (a third of the CPU
+ * time on a 1.1 GB file in 4 MB blocks, perf): blocks are gathered in a
+ * run of RUN_BLOCKS and the run is absorbed into the caller's engine (see
+ * absorb()).
+ *
  * Thread budget: threads - 1 parser threads besides the decoder; when
  * every slot is taken the decoder parses the oldest block not yet taken
  * itself instead of waiting, so no core idles when parsing is the slower
- * side. Measured on 2 cores (report, 1.1 GB twitter1 file): see
- * docs/architecture.md.
+ * side. Measured on this 2-core machine (report --json --top 0 --threads 2
+ * on the 1.1 GB twitter1 bench file, 2 runs each, under a load of 9 to 13
+ * from other jobs, so wall times are indicative only): .zst, decoder + 1
+ * parser: 30-33 s wall, 5.0-5.2 s CPU, 63 MB; decoder + 2 parsers: 19-26
+ * s, 5.1 s, 74 MB; decoder + 1 parser, the decoder parsing when starved:
+ * 22 s, 4.8-4.9 s, 65 MB. .gz (zlib: decoding is the slower side): 23-30
+ * s, 6.4-6.7 s, 61 MB; 18-24 s, 6.3-6.5 s, 72 MB; 21-35 s, 6.2-6.4 s,
+ * 62 MB. The last is kept: no more CPU than the others, 10 MB less than
+ * two parsers (whose ring is 6 slots, not 4, and which oversubscribe two
+ * cores), and no core idle when parsing is the slower side, as it is for
+ * zstd (and for gzip once inflate is ISA-L's).
  *
  * Strict mode: a block that fails stops the decoder from cutting more;
  * the blocks before it are merged, the ones after it are dropped, so the
@@ -48,8 +63,9 @@
 
 #include "ingest_int.h"
 
-#define PIPE_BLOCK (4u << 20)
+#define PIPE_BLOCK  (4u << 20)
 #define MAX_WORKERS 16
+#define RUN_BLOCKS  4 /* blocks gathered in a run before it joins the engine */
 
 enum slot_state { FREE, READY, TAKEN, DONE };
 
@@ -67,20 +83,65 @@ struct pipe {
 	struct slot *slots;
 	size_t nslots;
 	pthread_mutex_t mu;
-	pthread_cond_t work; /* a block is ready, or the input is over */
-	pthread_cond_t room; /* a slot is free */
-	uint64_t cut;	     /* blocks cut */
-	uint64_t taken;	     /* blocks taken by a parser */
-	uint64_t merged;     /* blocks merged */
-	int merging;	     /* a thread is merging */
-	int end;	     /* no more blocks */
-	atomic_int failed;   /* a block failed (strict, out of memory) */
-	size_t max_bytes;    /* the caller's engine's bound (0: none) */
+	pthread_cond_t work;   /* a block is ready, or the input is over */
+	pthread_cond_t room;   /* a slot is free */
+	uint64_t cut;	       /* blocks cut */
+	uint64_t taken;	       /* blocks taken by a parser */
+	uint64_t merged;       /* blocks merged */
+	int merging;	       /* a thread is merging */
+	int end;	       /* no more blocks */
+	atomic_int failed;     /* a block failed (strict, out of memory) */
+	size_t max_bytes;      /* the caller's engine's bound (0: none) */
+	struct gs_engine *run; /* blocks merged, not yet into whole->e */
+	unsigned run_blocks;
 };
 
 static struct slot *slot_of(struct pipe *pp, uint64_t i)
 {
 	return &pp->slots[i % pp->nslots];
+}
+
+/* The run's blocks into the caller's engine (the run is freed); 0 or a
+ * GS_E* code. */
+static int flush(struct pipe *pp)
+{
+	int rc = 0;
+	if (pp->run) {
+		rc = gs_engine_absorb(pp->whole->e, pp->run);
+		if (!rc && pp->max_bytes)
+			rc = gs_engine_fit_memory(pp->whole->e);
+	}
+	pp->run = NULL;
+	pp->run_blocks = 0;
+	return rc;
+}
+
+/*
+ * Block engine e, the next in file order, into the caller's: through the
+ * run. Absorbing recounts the memory of all of its destination's tags, so
+ * a block goes first into the run (a few blocks' tags), and the run into
+ * the caller's engine every RUN_BLOCKS blocks: that recount is then paid a
+ * quarter as often. A block with reposts it could not resolve (Bluesky
+ * reposts of posts before it) must meet every post before it: the run is
+ * flushed first and the block goes straight in. Counts are the same either
+ * way (merges are exact).
+ */
+static int absorb(struct pipe *pp, struct gs_engine *e)
+{
+	struct gs_summary s;
+	gs_engine_summary(e, &s);
+	int rc;
+	if (s.reposts_unresolved) {
+		if ((rc = flush(pp)))
+			return rc;
+		pp->run = e;
+		return flush(pp);
+	}
+	if (!pp->run)
+		pp->run = e;
+	else if ((rc = gs_engine_absorb(pp->run, e)))
+		return rc;
+	return ++pp->run_blocks >= RUN_BLOCKS ? flush(pp) : 0;
 }
 
 /* Folds block b, the next in file order, into the whole file's part. */
@@ -119,10 +180,8 @@ static void merge(struct pipe *pp, struct part *b)
 	w->lines += b->lines;
 	atomic_fetch_add(&w->posts, atomic_load(&b->posts));
 	if (b->e && !rc) {
-		rc = gs_engine_absorb(w->e, b->e);
+		rc = absorb(pp, b->e);
 		b->e = NULL;
-		if (!rc && pp->max_bytes)
-			rc = gs_engine_fit_memory(w->e);
 	}
 	if (b->sctx && !rc)
 		rc = b->sink->merge(w->sctx, b->sctx);
@@ -283,8 +342,8 @@ void ingest_pipe_read(struct part *p, unsigned threads)
 	int rc = pp.slots ? 0 : GS_ENOMEM;
 	size_t maxbad = o->strict ? 1 : o->max_shown;
 	for (size_t i = 0; !rc && i < pp.nslots; i++) {
-		pp.slots[i].part.bad = calloc(maxbad ? maxbad : 1,
-					      sizeof(struct bad));
+		pp.slots[i].part.bad =
+			calloc(maxbad ? maxbad : 1, sizeof(struct bad));
 		if (!pp.slots[i].part.bad)
 			rc = GS_ENOMEM;
 	}
@@ -363,6 +422,9 @@ void ingest_pipe_read(struct part *p, unsigned threads)
 		worker_main(&pp);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	int fr = flush(&pp);
+	if (fr && !p->rc)
+		p->rc = fr;
 	/* every block cut was merged: the error after them comes last */
 	if (rc && !p->rc) {
 		p->rc = rc;

@@ -120,15 +120,14 @@ int gs_block_cutter_next(struct gs_block_cutter *c, struct gs_block *b)
 			int r = cut(c, b);
 			if (r)
 				return r;
-			/* one partial line fills the block (never empty) */
+			/* one partial line fills the block (never empty; no
+			 * dropped line before it: cut returned 1 for one) */
 			memcpy(b->text, c->carry, c->carry_len);
 			b->len = c->carry_len;
 			c->carry_len = 0;
 			if (b->len > c->max_line + 1) {
 				c->skipping = 1;
 				b->len = 0;
-				if (b->toolong_first)
-					return 1; /* a dropped line, then another */
 				continue;
 			}
 			size_t most = c->max_line + 2;
