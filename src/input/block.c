@@ -86,6 +86,11 @@ int gs_block_cutter_next(struct gs_block_cutter *c, struct gs_block *b)
 	b->toolong_first = 0;
 	if (c->eof)
 		return c->err;
+	if (c->carry_len > c->max_line + 1) {
+		/* a partial line after a dropped one, already too long */
+		c->skipping = 1;
+		c->carry_len = 0;
+	}
 	if (reserve(b, c->size > c->carry_len ? c->size : c->carry_len + 1))
 		return GS_ENOMEM;
 	if (c->carry_len)
