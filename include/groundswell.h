@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h> /* ssize_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -309,6 +310,15 @@ int gs_inflate_env_check(void);
  * GS_EIO or GS_EDECOMPRESS when reading failed (reading stops).
  */
 int gs_reader_next(struct gs_reader *r, const char **line, size_t *len);
+/*
+ * The decoded bytes, no line splitting (for a reader that cuts lines
+ * itself, e.g. the pipelined read of compressed input): up to n into dst.
+ * Returns the count, 0 at the end, GS_EIO or GS_EDECOMPRESS when reading
+ * failed (then again on every later call; gs_reader_damage says what and
+ * where; every byte decoded before the damage was returned). Not to be
+ * mixed with gs_reader_next on the same reader.
+ */
+ssize_t gs_reader_read(struct gs_reader *r, char *dst, size_t n);
 /*
  * After GS_EDECOMPRESS: what was wrong with the compressed input and where,
  * as "gzip truncated at compressed byte N (decompressed byte M)" (or

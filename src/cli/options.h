@@ -136,7 +136,8 @@ enum cli_opt {
 	"      --max-memory SIZE  memory for the tags, about (default 256M; 0:\n" \
 	"                         none); past it the rarest tags are evicted\n" \
 	"      --show-errors N    malformed lines printed (default 10)\n"      \
-	"      --threads N        threads for big plain files (default: CPUs)\n" \
+	"      --threads N        threads for big plain and .gz/.zst files\n"  \
+	"                         (default: CPUs)\n"                           \
 	"      --hll-precision P  distinct-account sketch: 2^P registers, exact\n" \
 	"                         up to 2^P/16, then 1.04/sqrt(2^P) error ("    \
 	CLI_STR(GS_HLL_P_DEFAULT) ")\n"                                        \

@@ -22,8 +22,10 @@
  * Bluesky reposts of posts in an earlier part resolvable (gs_engine_merge).
  * A sink (gs_ingest_file_sink, e.g. a network) is split the same way: each
  * part gets a context of its own, merged into the caller's in file order.
+ * A compressed file cannot be cut into ranges: its one part is decoded on
+ * this thread and parsed in blocks on others (ingest_pipe.c).
  */
-#include "ingest.h"
+#include "ingest_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,35 +170,6 @@ int gs_line_counter_feed(struct gs_line_counter *lc, int got, const char *line,
 
 /* ---- reading a file ---------------------------------------------------- */
 
-struct bad {
-	uint64_t line;
-	char why[160];
-};
-
-struct part {
-	const char *path;
-	int64_t start, end; /* end < 0: to the end (also for stdin/compressed) */
-	int ranged;
-	unsigned decoders; /* threads decoding a compressed file of several
-			      members or frames (gs_reader_open_threads) */
-	const struct gs_ingest_options *o;
-	struct gs_engine *e; /* NULL when only a sink is fed */
-	const struct gs_ingest_sink *sink;
-	void *sctx;         /* the sink's context for this part */
-	atomic_int *stop;   /* set by a part that failed under --strict */
-	struct gs_line_counter lc; /* posts, non-posts, bad lines (malformed) */
-	struct bad *bad;    /* the first max_shown (1 under strict) bad lines */
-	size_t nbad, maxbad;
-	uint64_t lines;
-	int jsonl;          /* the file's first line is JSON: no SSE */
-	char first_why[160]; /* the first bad line's reason, for a diagnosis */
-	uint64_t first_why_line;
-	char head[512];     /* the start of the first non-blank line */
-	atomic_ullong bytes, posts;
-	int rc, open_errno;
-	char damage[160]; /* gs_reader_damage, when rc is GS_EDECOMPRESS */
-};
-
 /* The line counter's bad: kept, to be reported in file order once every
  * part is read. (lc.malformed already counts this one.) */
 static void note_bad(void *ctx, const struct gs_bad_line *b)
@@ -226,7 +199,7 @@ static int part_post(void *ctx, const struct gs_post *post)
 
 /* Keeps the start of the file's first non-blank line (printable bytes) for
  * a diagnosis, should the file give no post. */
-static void keep_head(struct part *p, const char *line, size_t len)
+void ingest_keep_head(struct part *p, const char *line, size_t len)
 {
 	size_t i = 0, k = 0;
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
@@ -258,7 +231,7 @@ static int first_byte(const char *path)
  * json.dump with indent, jq, JSON.stringify, browsers) open an array. A
  * longer line that fails is a damaged line of JSON Lines instead, and the
  * lines after it must not be swallowed into a document. */
-static int opens_document(const char *h)
+int ingest_opens_document(const char *h)
 {
 	if (h[0] != '[')
 		return 0;
@@ -321,17 +294,18 @@ static int read_document(struct part *p, struct gs_reader *r,
 	return gs_parser_parse(ps, b, n, posts);
 }
 
-static void *read_part(void *arg)
+void *ingest_read_part(void *arg)
 {
 	struct part *p = arg;
 	const struct gs_ingest_options *o = p->o;
-	int err;
+	int err = 0;
 	struct gs_reader *r =
-		p->ranged ? gs_reader_open_range(p->path, o->max_line, p->start,
-						 p->end, &err)
-			  : gs_reader_open_threads(p->path, o->max_line,
-						   p->decoders, &err);
-	if (!r) {
+		p->block    ? NULL /* a block: no reader */
+		: p->ranged ? gs_reader_open_range(p->path, o->max_line,
+						   p->start, p->end, &err)
+			    : gs_reader_open_threads(p->path, o->max_line,
+						     p->decoders, &err);
+	if (!r && !p->block) {
 		p->open_errno = errno;
 		p->rc = err;
 		return NULL;
@@ -361,7 +335,8 @@ static void *read_part(void *arg)
 	uint64_t n = 0;
 	char *doc = NULL; /* a JSON document over many lines (read_document) */
 	for (;;) {
-		int k = gs_reader_next(r, &line, &len);
+		int k = p->block ? gs_block_lines_next(p->block, &line, &len)
+				 : gs_reader_next(r, &line, &len);
 		if (k == 0)
 			break;
 		if (k < 0 && k != GS_ETOOLONG) {
@@ -371,9 +346,10 @@ static void *read_part(void *arg)
 		}
 		int first = k > 0 && !p->head[0] && p->start == 0;
 		if (first)
-			keep_head(p, line, len);
-		uint64_t at = gs_reader_lineno(r);
-		if (first && !p->ranged && opens_document(p->head)) {
+			ingest_keep_head(p, line, len);
+		uint64_t at = p->block ? gs_block_lines_lineno(p->block)
+				       : gs_reader_lineno(r);
+		if (first && !p->ranged && ingest_opens_document(p->head)) {
 			/* maybe the first line of one document over many */
 			const struct gs_post *posts;
 			int np = gs_parser_parse(ps, line, len, &posts);
@@ -411,7 +387,8 @@ static void *read_part(void *arg)
 		if (k == 1)
 			continue;
 		if ((++n & 4095) == 0) {
-			atomic_store(&p->bytes, gs_reader_offset(r));
+			if (r)
+				atomic_store(&p->bytes, gs_reader_offset(r));
 			atomic_fetch_add(&p->posts, 4096);
 			if (atomic_load(p->stop))
 				break;
@@ -420,9 +397,13 @@ static void *read_part(void *arg)
 	free(doc);
 	if (p->rc && o->strict)
 		atomic_store(p->stop, 1);
-	p->lines = gs_reader_lineno(r);
-	atomic_store(&p->bytes, gs_reader_offset(r));
-	gs_reader_close(r);
+	if (p->block) {
+		p->lines = gs_block_lines_lineno(p->block);
+	} else {
+		p->lines = gs_reader_lineno(r);
+		atomic_store(&p->bytes, gs_reader_offset(r));
+		gs_reader_close(r);
+	}
 	gs_parser_free(ps);
 	return NULL;
 }
@@ -577,7 +558,7 @@ static void diagnose(const struct gs_ingest_options *o, const char *path,
 			     "groundswell: (twarc2 users, followers, counts and lists output carries no tweets: read what twarc2 search, timeline or stream wrote)\n");
 		return;
 	}
-	if (opens_document(h)) {
+	if (ingest_opens_document(h)) {
 		addf(f,
 		     "groundswell: it is one JSON array over several lines (a saved API answer?), read as one "
 		     "document, and it is damaged (%s); jq -c '.[]' '%s' shows where, and makes JSON Lines "
@@ -812,6 +793,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	if (!e && !sink)
 		return GS_EUSAGE;
 	size_t nparts = 1;
+	int pipe = 0;
 	int64_t size = -1;
 	struct stat sb;
 	unsigned threads = o->threads ? o->threads : cpus();
@@ -828,6 +810,8 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 			if (nparts < 1)
 				nparts = 1;
 		}
+		/* one decoder and parsers on other threads (ingest_pipe.c) */
+		pipe = threads > 1 && gs_file_is_compressed(path) == 1;
 	}
 	struct part *parts = calloc(nparts, sizeof *parts);
 	pthread_t *th = calloc(nparts, sizeof *th);
@@ -889,7 +873,7 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	 * one-thread run); the other parts get a thread each. */
 	size_t started = 1;
 	for (size_t i = 1; !rc && i < nparts; i++, started++)
-		if (pthread_create(&th[i], NULL, read_part, &parts[i]) != 0) {
+		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) != 0) {
 			rc = GS_ENOMEM;
 			break;
 		}
@@ -897,8 +881,10 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	pthread_t pth;
 	int with_progress = !rc && o->progress &&
 			    pthread_create(&pth, NULL, progress_main, &pc) == 0;
-	if (!rc)
-		read_part(&parts[0]);
+	if (!rc && pipe) /* decoded here, parsed on other threads */
+		ingest_pipe_read(&parts[0], threads);
+	else if (!rc)
+		ingest_read_part(&parts[0]);
 	for (size_t i = 1; i < started; i++)
 		pthread_join(th[i], NULL);
 	if (with_progress) {
@@ -981,7 +967,7 @@ static int read_files(struct gs_engine *e, char *const *paths, size_t n,
 			p->sink = sink;
 			p->sctx = sink ? sink->part_new(sink->ctx) : NULL;
 			if (!p->bad || (e && !p->e) || (sink && !p->sctx) ||
-			    pthread_create(&th[started], NULL, read_part, p) !=
+			    pthread_create(&th[started], NULL, ingest_read_part, p) !=
 				    0) {
 				gs_engine_free(p->e);
 				p->e = NULL;

@@ -69,8 +69,9 @@ struct gs_ingest_options {
 	void *report_ctx;
 	int progress;	       /* send GS_INGEST_PROGRESS about 4 times a
 				  second (for a terminal) */
-	unsigned threads;      /* parts of a big plain file read at once;
-				  0: one per online CPU */
+	unsigned threads;      /* parts of a big plain file read at once,
+				  or for a .gz/.zst file its decoder and
+				  threads - 1 parsers; 0: one per online CPU */
 	/* the time window, ms, both ends included: a post dated outside it
 	 * is counted as out of window and not handed on (window_from ==
 	 * window_to == 0: no window); see struct gs_line_counter */
@@ -107,7 +108,10 @@ struct gs_ingest_state {
  * file of at least 16 MB is split at line boundaries into up to
  * o->threads parts, each read by its own thread into its own engine, and
  * the engines are merged into e in file order; the counts are those of a
- * sequential read. Bad lines are reported (GS_INGEST_BAD_LINE, at most
+ * sequential read. A regular .gz or .zst file, when o->threads > 1, is
+ * decoded on the calling thread and parsed in blocks of lines on the
+ * others, merged in file order the same way (ingest_pipe.c).
+ * Bad lines are reported (GS_INGEST_BAD_LINE, at most
  * o->max_shown over the files sharing st, and under strict mode the
  * first) in file order after the file.
  * Non-post lines are counted by kind in st->nonpost. A file that gives no

@@ -553,3 +553,26 @@ struct gs_reader *gs_reader_open_threads(const char *path, size_t max_line,
 	}
 	return r;
 }
+
+/* The decoded bytes, no line split: first what open_impl buffered while
+ * sniffing (plain input), then decode()'s output. Errors are kept, so a
+ * second call after one returns it again. */
+ssize_t gs_reader_read(struct gs_reader *r, char *dst, size_t n)
+{
+	if (r->err)
+		return r->err;
+	if (r->pos < r->fill) {
+		size_t k = r->fill - r->pos < n ? r->fill - r->pos : n;
+		memcpy(dst, r->buf + r->pos, k);
+		r->pos += k;
+		return (ssize_t)k;
+	}
+	if (r->eof || n == 0)
+		return 0;
+	ssize_t k = decode(r, dst, n);
+	if (k < 0)
+		r->err = (int)k;
+	else if (k == 0)
+		r->eof = 1;
+	return k;
+}

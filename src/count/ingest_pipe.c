@@ -1,0 +1,452 @@
+/*
+ * ingest_pipe.c - a compressed file read on all cores: decoded on one
+ * thread, parsed on the others (see ingest_int.h).
+ *
+ * A gzip or zstd stream can only be decoded in order, by one thread, so a
+ * compressed file cannot be cut into byte ranges as a plain one is
+ * (ingest.c). Instead the calling thread decodes it (struct
+ * gs_byte_source over gs_reader_read: another decoder with the same
+ * contract plugs in there) and cuts the decoded bytes into blocks of whole
+ * lines (block.h) of PIPE_BLOCK bytes, handed in file order to parser
+ * threads through a ring of slots. Each block is read as a part of a plain
+ * file is (ingest_read_part): a parser, an engine (gs_engine_new_like) and
+ * a sink context of its own, line numbers relative to the block. As soon
+ * as the oldest block not yet merged is parsed, the thread that parsed it
+ * merges it, and every parsed block after it, in file order: its engine
+ * absorbed into the caller's (gs_engine_absorb, so a Bluesky repost of a
+ * post in an earlier block resolves as in a sequential read), its sink
+ * context merged, its counts added, its bad lines renumbered by the lines
+ * of the blocks before it. So the outcome, bad lines and FILE:LINE
+ * included, is that of one thread reading the file.
+ *
+ * Bounds: at most nslots = 2 * workers + 2 blocks are in flight (cut and
+ * not yet merged); the decoder waits for a free slot. Memory beyond the
+ * caller's engine is then at most nslots blocks of text and their small
+ * engines, whatever the file's size: the peak stays near a plain read's.
+ * A line longer than a block makes its block longer (up to max_line + 2).
+ *
+ * Merging: gs_engine_absorb recounts the memory of every tag of its
+ * destination, a pass over the whole engine per block (a third of the CPU
+ * time on a 1.1 GB file in 4 MB blocks, perf): blocks are gathered in a
+ * run of RUN_BLOCKS and the run is absorbed into the caller's engine (see
+ * absorb()).
+ *
+ * Thread budget: threads - 1 parser threads besides the decoder; when
+ * every slot is taken the decoder parses the oldest block not yet taken
+ * itself instead of waiting, so no core idles when parsing is the slower
+ * side. Measured on this 2-core machine (report --json --top 0 --threads 2
+ * on the 1.1 GB twitter1 bench file, 2 runs each, under a load of 9 to 13
+ * from other jobs, so wall times are indicative only): .zst, decoder + 1
+ * parser: 30-33 s wall, 5.0-5.2 s CPU, 63 MB; decoder + 2 parsers: 19-26
+ * s, 5.1 s, 74 MB; decoder + 1 parser, the decoder parsing when starved:
+ * 22 s, 4.8-4.9 s, 65 MB. .gz (zlib: decoding is the slower side): 23-30
+ * s, 6.4-6.7 s, 61 MB; 18-24 s, 6.3-6.5 s, 72 MB; 21-35 s, 6.2-6.4 s,
+ * 62 MB. The last is kept: no more CPU than the others, 10 MB less than
+ * two parsers (whose ring is 6 slots, not 4, and which oversubscribe two
+ * cores), and no core idle when parsing is the slower side, as it is for
+ * zstd (and for gzip once inflate is ISA-L's).
+ *
+ * Strict mode: a block that fails stops the decoder from cutting more;
+ * the blocks before it are merged, the ones after it are dropped, so the
+ * first bad line in file order is the one reported. Damage (truncated or
+ * corrupt input, trailing garbage) ends the cutting after the last
+ * complete line, every block before it is merged, and the damage is
+ * recorded in the part as a sequential read records it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "ingest_int.h"
+
+#define PIPE_BLOCK  (4u << 20)
+#define MAX_WORKERS 16
+#define RUN_BLOCKS  4 /* blocks gathered in a run before it joins the engine */
+
+enum slot_state { FREE, READY, TAKEN, DONE };
+
+struct slot {
+	struct gs_block block;
+	struct gs_block_lines lines;
+	struct part part;
+	atomic_int stop; /* the part's own: blocks stop in the pipe's way */
+	enum slot_state state;
+};
+
+struct pipe {
+	struct part *whole; /* the file's part: the caller's */
+	const struct gs_ingest_options *o;
+	struct slot *slots;
+	size_t nslots;
+	pthread_mutex_t mu;
+	pthread_cond_t work;   /* a block is ready, or the input is over */
+	pthread_cond_t room;   /* a slot is free */
+	uint64_t cut;	       /* blocks cut */
+	uint64_t taken;	       /* blocks taken by a parser */
+	uint64_t merged;       /* blocks merged */
+	int merging;	       /* a thread is merging */
+	int end;	       /* no more blocks */
+	atomic_int failed;     /* a block failed (strict, out of memory) */
+	size_t max_bytes;      /* the caller's engine's bound (0: none) */
+	struct gs_engine *run; /* blocks merged, not yet into whole->e */
+	unsigned run_blocks;
+};
+
+static struct slot *slot_of(struct pipe *pp, uint64_t i)
+{
+	return &pp->slots[i % pp->nslots];
+}
+
+/* The run's blocks into the caller's engine (the run is freed); 0 or a
+ * GS_E* code. */
+static int flush(struct pipe *pp)
+{
+	int rc = 0;
+	if (pp->run) {
+		rc = gs_engine_absorb(pp->whole->e, pp->run);
+		if (!rc && pp->max_bytes)
+			rc = gs_engine_fit_memory(pp->whole->e);
+	}
+	pp->run = NULL;
+	pp->run_blocks = 0;
+	return rc;
+}
+
+/*
+ * Block engine e, the next in file order, into the caller's: through the
+ * run. Absorbing recounts the memory of all of its destination's tags, so
+ * a block goes first into the run (a few blocks' tags), and the run into
+ * the caller's engine every RUN_BLOCKS blocks: that recount is then paid a
+ * quarter as often. A block with reposts it could not resolve (Bluesky
+ * reposts of posts before it) must meet every post before it: the run is
+ * flushed first and the block goes straight in. Counts are the same either
+ * way (merges are exact).
+ */
+static int absorb(struct pipe *pp, struct gs_engine *e)
+{
+	struct gs_summary s;
+	gs_engine_summary(e, &s);
+	int rc;
+	if (s.reposts_unresolved) {
+		if ((rc = flush(pp)))
+			return rc;
+		pp->run = e;
+		return flush(pp);
+	}
+	if (!pp->run)
+		pp->run = e;
+	else if ((rc = gs_engine_absorb(pp->run, e)))
+		return rc;
+	return ++pp->run_blocks >= RUN_BLOCKS ? flush(pp) : 0;
+}
+
+/* Folds block b, the next in file order, into the whole file's part. */
+static void merge(struct pipe *pp, struct part *b)
+{
+	struct part *w = pp->whole;
+	int rc = 0;
+	if (pp->failed || b->rc) {
+		if (!pp->failed && b->rc) {
+			pp->failed = 1;
+			rc = b->rc; /* counted as far as it was read */
+		} else {
+			goto drop;
+		}
+	}
+	uint64_t base = w->lines;
+	for (size_t k = 0; k < b->nbad && w->nbad < w->maxbad; k++) {
+		w->bad[w->nbad] = b->bad[k];
+		w->bad[w->nbad++].line += base;
+	}
+	if (b->lc.malformed && !w->lc.malformed) {
+		memcpy(w->first_why, b->first_why, sizeof w->first_why);
+		w->first_why_line = base + b->first_why_line;
+	}
+	if (!w->head[0])
+		memcpy(w->head, b->head, sizeof w->head);
+	w->lc.posts += b->lc.posts;
+	w->lc.malformed += b->lc.malformed;
+	w->lc.out_of_window += b->lc.out_of_window;
+	if (b->lc.malformed)
+		w->lc.err = b->lc.err;
+	for (int k = 0; k < GS_NONPOST_COUNT; k++)
+		w->lc.nonpost[k] += b->lc.nonpost[k];
+	for (int k = 0; k < GS_FILTER_REASONS; k++)
+		w->lc.filtered[k] += b->lc.filtered[k];
+	w->lines += b->lines;
+	atomic_fetch_add(&w->posts, atomic_load(&b->posts));
+	if (b->e && !rc) {
+		rc = absorb(pp, b->e);
+		b->e = NULL;
+	}
+	if (b->sctx && !rc)
+		rc = b->sink->merge(w->sctx, b->sctx);
+	if (rc) {
+		pp->failed = 1;
+		if (!w->rc)
+			w->rc = rc;
+	}
+drop:
+	gs_engine_free(b->e);
+	b->e = NULL;
+	if (b->sctx)
+		b->sink->part_free(b->sctx);
+	b->sctx = NULL;
+}
+
+/* Parses block i (taken, in its slot), then merges what is next in file
+ * order if no other thread is merging. Called without the lock. */
+static void parse(struct pipe *pp, uint64_t i)
+{
+	struct slot *s = slot_of(pp, i);
+	struct part *p = &s->part;
+	pthread_mutex_lock(&pp->mu);
+	int skip = pp->failed;
+	pthread_mutex_unlock(&pp->mu);
+	if (!skip) {
+		const struct part *w = pp->whole;
+		p->e = w->e ? gs_engine_new_like(w->e) : NULL;
+		p->sctx = w->sink ? w->sink->part_new(w->sctx) : NULL;
+		if ((w->e && !p->e) || (w->sink && !p->sctx))
+			p->rc = GS_ENOMEM;
+		else
+			ingest_read_part(p);
+	}
+	pthread_mutex_lock(&pp->mu);
+	s->state = DONE;
+	if (pp->merging) {
+		pthread_mutex_unlock(&pp->mu);
+		return;
+	}
+	pp->merging = 1;
+	for (;;) {
+		struct slot *m = slot_of(pp, pp->merged);
+		if (pp->merged == pp->cut || m->state != DONE)
+			break;
+		pthread_mutex_unlock(&pp->mu);
+		merge(pp, &m->part);
+		if (m->block.cap > 2 * (size_t)PIPE_BLOCK)
+			gs_block_free(&m->block); /* a long line's: not kept */
+		pthread_mutex_lock(&pp->mu);
+		m->state = FREE;
+		pp->merged++;
+		pthread_cond_signal(&pp->room);
+	}
+	pp->merging = 0;
+	pthread_mutex_unlock(&pp->mu);
+}
+
+static void *worker_main(void *arg)
+{
+	struct pipe *pp = arg;
+	pthread_mutex_lock(&pp->mu);
+	for (;;) {
+		while (pp->taken == pp->cut && !pp->end)
+			pthread_cond_wait(&pp->work, &pp->mu);
+		if (pp->taken == pp->cut)
+			break;
+		uint64_t i = pp->taken++;
+		slot_of(pp, i)->state = TAKEN;
+		pthread_mutex_unlock(&pp->mu);
+		parse(pp, i);
+		pthread_mutex_lock(&pp->mu);
+	}
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+static ssize_t source_read(void *ctx, char *dst, size_t n)
+{
+	return gs_reader_read(ctx, dst, n);
+}
+
+static int source_damage(void *ctx, char *buf, size_t size)
+{
+	return gs_reader_damage(ctx, buf, size);
+}
+
+/* The block size: PIPE_BLOCK, or for tests only GS_PIPE_BLOCK (bytes),
+ * so that small files span many blocks. */
+static size_t block_size(void)
+{
+	const char *v = getenv("GS_PIPE_BLOCK");
+	long n = v ? strtol(v, NULL, 10) : 0;
+	return n > 0 ? (size_t)n : PIPE_BLOCK;
+}
+
+/* 1 when the file's first non-blank line opens a JSON document over many
+ * lines (read whole by ingest_read_part, as a sequential read would), or
+ * it cannot be told (damaged at once: read sequentially too). */
+static int sequential_only(struct part *p)
+{
+	int err;
+	struct gs_reader *r = gs_reader_open(p->path, p->o->max_line, &err);
+	if (!r)
+		return 1;
+	struct part t;
+	t.head[0] = 0;
+	const char *line;
+	size_t len;
+	int k, seq = 1;
+	while ((k = gs_reader_next(r, &line, &len)) != 0) {
+		if (k == GS_ETOOLONG)
+			continue;
+		if (k < 0)
+			break;
+		ingest_keep_head(&t, line, len);
+		if (t.head[0])
+			break;
+	}
+	if (k >= 0 || k == GS_ETOOLONG)
+		seq = ingest_opens_document(t.head);
+	gs_reader_close(r);
+	return seq;
+}
+
+/* The first byte that is not blank in b (0: none). */
+static int first_byte(const struct gs_block *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (b->text[i] != ' ' && b->text[i] != '\t' &&
+		    b->text[i] != '\r' && b->text[i] != '\n')
+			return (unsigned char)b->text[i];
+	return 0;
+}
+
+void ingest_pipe_read(struct part *p, unsigned threads)
+{
+	if (sequential_only(p)) {
+		ingest_read_part(p);
+		return;
+	}
+	const struct gs_ingest_options *o = p->o;
+	int err;
+	/* a file of many members or frames is decoded on p->decoders
+	 * threads (members.c) and handed on here in file order */
+	struct gs_reader *r = gs_reader_open_threads(p->path, o->max_line,
+						     p->decoders, &err);
+	if (!r) {
+		p->open_errno = errno;
+		p->rc = err;
+		return;
+	}
+	struct pipe pp = {.whole = p, .o = o};
+	size_t workers = threads > 1 ? threads - 1 : 1;
+	if (workers > MAX_WORKERS)
+		workers = MAX_WORKERS;
+	pp.nslots = 2 * workers + 2;
+	pp.slots = calloc(pp.nslots, sizeof *pp.slots);
+	pthread_t th[MAX_WORKERS];
+	size_t started = 0;
+	int rc = pp.slots ? 0 : GS_ENOMEM;
+	size_t maxbad = o->strict ? 1 : o->max_shown;
+	for (size_t i = 0; !rc && i < pp.nslots; i++) {
+		pp.slots[i].part.bad =
+			calloc(maxbad ? maxbad : 1, sizeof(struct bad));
+		if (!pp.slots[i].part.bad)
+			rc = GS_ENOMEM;
+	}
+	if (p->e) {
+		pp.max_bytes = gs_engine_set_max_bytes(p->e, 0);
+		gs_engine_set_max_bytes(p->e, pp.max_bytes);
+	}
+	pthread_mutex_init(&pp.mu, NULL);
+	pthread_cond_init(&pp.work, NULL);
+	pthread_cond_init(&pp.room, NULL);
+	for (; !rc && started < workers; started++)
+		if (pthread_create(&th[started], NULL, worker_main, &pp)) {
+			if (!started)
+				rc = GS_ENOMEM;
+			break;
+		}
+
+	struct gs_byte_source src = {source_read, source_damage, r};
+	struct gs_block_cutter c;
+	size_t size = block_size();
+	gs_block_cutter_init(&c, &src, size, o->max_line);
+	int first = 0; /* the first non-blank byte of the file */
+	for (uint64_t i = 0; !rc; i++) {
+		struct slot *s = slot_of(&pp, i);
+		pthread_mutex_lock(&pp.mu);
+		while (s->state != FREE && !pp.failed) {
+			if (pp.taken < pp.cut) {
+				/* the parsers are behind: parse one here */
+				uint64_t j = pp.taken++;
+				slot_of(&pp, j)->state = TAKEN;
+				pthread_mutex_unlock(&pp.mu);
+				parse(&pp, j);
+				pthread_mutex_lock(&pp.mu);
+			} else {
+				pthread_cond_wait(&pp.room, &pp.mu);
+			}
+		}
+		int failed = pp.failed;
+		pthread_mutex_unlock(&pp.mu);
+		if (failed)
+			break;
+		int k = gs_block_cutter_next(&c, &s->block);
+		atomic_store(&p->bytes, gs_reader_offset(r));
+		if (k <= 0) {
+			rc = k;
+			break;
+		}
+		if (!first)
+			first = first_byte(&s->block);
+		struct part *b = &s->part;
+		struct bad *bad = b->bad;
+		memset(b, 0, sizeof *b);
+		b->bad = bad;
+		b->maxbad = maxbad;
+		b->path = p->path;
+		b->o = o;
+		b->ranged = 1;
+		b->end = -1;
+		b->jsonl = i > 0 && first == '{';
+		b->sink = p->sink;
+		atomic_store(&s->stop, 0);
+		b->stop = &s->stop;
+		gs_block_lines_init(&s->lines, &s->block, o->max_line);
+		b->block = &s->lines;
+		pthread_mutex_lock(&pp.mu);
+		s->state = READY;
+		pp.cut++;
+		pthread_cond_signal(&pp.work);
+		pthread_mutex_unlock(&pp.mu);
+	}
+	pthread_mutex_lock(&pp.mu);
+	pp.end = 1;
+	pthread_cond_broadcast(&pp.work);
+	pthread_mutex_unlock(&pp.mu);
+	if (!started) /* no thread: the blocks cut are parsed here */
+		worker_main(&pp);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	int fr = flush(&pp);
+	if (fr && !p->rc)
+		p->rc = fr;
+	/* every block cut was merged: the error after them comes last */
+	if (rc && !p->rc) {
+		p->rc = rc;
+		if (rc == GS_EDECOMPRESS)
+			src.damage(src.ctx, p->damage, sizeof p->damage);
+	}
+	atomic_store(&p->bytes, gs_reader_offset(r));
+	gs_block_cutter_release(&c);
+	for (size_t i = 0; pp.slots && i < pp.nslots; i++) {
+		gs_block_free(&pp.slots[i].block);
+		free(pp.slots[i].part.bad);
+	}
+	free(pp.slots);
+	pthread_mutex_destroy(&pp.mu);
+	pthread_cond_destroy(&pp.work);
+	pthread_cond_destroy(&pp.room);
+	gs_reader_close(r);
+#ifdef __GLIBC__
+	/* the blocks' engines lived in the parsers' malloc arenas */
+	malloc_trim(0);
+#endif
+}
