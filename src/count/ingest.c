@@ -873,7 +873,8 @@ int gs_ingest_file_sink(struct gs_engine *e, const char *path,
 	 * one-thread run); the other parts get a thread each. */
 	size_t started = 1;
 	for (size_t i = 1; !rc && i < nparts; i++, started++)
-		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) != 0) {
+		if (pthread_create(&th[i], NULL, ingest_read_part, &parts[i]) !=
+		    0) {
 			rc = GS_ENOMEM;
 			break;
 		}
@@ -967,8 +968,8 @@ static int read_files(struct gs_engine *e, char *const *paths, size_t n,
 			p->sink = sink;
 			p->sctx = sink ? sink->part_new(sink->ctx) : NULL;
 			if (!p->bad || (e && !p->e) || (sink && !p->sctx) ||
-			    pthread_create(&th[started], NULL, ingest_read_part, p) !=
-				    0) {
+			    pthread_create(&th[started], NULL, ingest_read_part,
+					   p) != 0) {
 				gs_engine_free(p->e);
 				p->e = NULL;
 				if (p->sctx)

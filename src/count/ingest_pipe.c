@@ -327,8 +327,8 @@ void ingest_pipe_read(struct part *p, unsigned threads)
 	int err;
 	/* a file of many members or frames is decoded on p->decoders
 	 * threads (members.c) and handed on here in file order */
-	struct gs_reader *r = gs_reader_open_threads(p->path, o->max_line,
-						     p->decoders, &err);
+	struct gs_reader *r =
+		gs_reader_open_threads(p->path, o->max_line, p->decoders, &err);
 	if (!r) {
 		p->open_errno = errno;
 		p->rc = err;
