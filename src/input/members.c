@@ -711,19 +711,25 @@ ssize_t gs_members_read(struct gs_members *m, char *dst, size_t n)
 	}
 }
 
-int gs_members_damage(const struct gs_members *m, char *buf, size_t size)
+int gs_damage_text(char *buf, size_t size, int gzip, const char *what,
+		   uint64_t at, uint64_t out)
 {
-	if (!m->damage) {
+	if (!what) {
 		if (size)
 			buf[0] = 0;
 		return 0;
 	}
 	snprintf(buf, size,
 		 "%s %s at compressed byte %llu (decompressed byte %llu)",
-		 m->codec == GZIP ? "gzip" : "zstd", m->damage,
-		 (unsigned long long)m->damage_at,
-		 (unsigned long long)m->damage_out);
+		 gzip ? "gzip" : "zstd", what, (unsigned long long)at,
+		 (unsigned long long)out);
 	return 1;
+}
+
+int gs_members_damage(const struct gs_members *m, char *buf, size_t size)
+{
+	return gs_damage_text(buf, size, m->codec == GZIP, m->damage,
+			      m->damage_at, m->damage_out);
 }
 
 uint64_t gs_members_offset(const struct gs_members *m)

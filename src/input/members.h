@@ -57,6 +57,13 @@ ssize_t gs_members_read(struct gs_members *m, char *dst, size_t n);
  */
 int gs_members_damage(const struct gs_members *m, char *buf, size_t size);
 
+/* The one wording of damage found in compressed input, for the reader and
+ * for gs_members_damage (both must say the same): "gzip|zstd WHAT at
+ * compressed byte AT (decompressed byte OUT)" into buf; 0 and "" when
+ * what is NULL (no damage), else 1. */
+int gs_damage_text(char *buf, size_t size, int gzip, const char *what,
+		   uint64_t at, uint64_t out);
+
 /* Compressed bytes of the file decoded and handed out so far (about). */
 uint64_t gs_members_offset(const struct gs_members *m);
 

@@ -497,17 +497,8 @@ int gs_reader_damage(const struct gs_reader *r, char *buf, size_t size)
 {
 	if (r->members)
 		return gs_members_damage(r->members, buf, size);
-	if (!r->damage) {
-		if (size)
-			buf[0] = 0;
-		return 0;
-	}
-	snprintf(buf, size,
-		 "%s %s at compressed byte %llu (decompressed byte %llu)",
-		 r->codec == GZIP ? "gzip" : "zstd", r->damage,
-		 (unsigned long long)r->damage_at,
-		 (unsigned long long)r->damage_out);
-	return 1;
+	return gs_damage_text(buf, size, r->codec == GZIP, r->damage,
+			      r->damage_at, r->damage_out);
 }
 
 uint64_t gs_reader_lineno(const struct gs_reader *r)
