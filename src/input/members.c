@@ -359,16 +359,20 @@ struct worker {
 	ZSTD_DStream *zs;
 };
 
-/* Is m[0..n) the start of another member or frame (reader.c's rule)? 1 when
- * too few bytes are there to tell. */
-static int starts_member(enum codec codec, const unsigned char *m, size_t n)
+int gs_member_starts(int gzip, const unsigned char *m, size_t n)
 {
-	if (codec == GZIP)
+	if (gzip)
 		return n < 2 || (m[0] == 0x1f && m[1] == 0x8b);
+	/* zstd frames (28 b5 2f fd) and skippable frames (5? 2a 4d 18) */
 	return n < 4 ||
 	       (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
 	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
 		m[3] == 0x18);
+}
+
+static int starts_member(enum codec codec, const unsigned char *m, size_t n)
+{
+	return gs_member_starts(codec == GZIP, m, n);
 }
 
 /* Task ti's end was not a clean split: it takes in the next task's bytes,

@@ -57,6 +57,13 @@ ssize_t gs_members_read(struct gs_members *m, char *dst, size_t n);
  */
 int gs_members_damage(const struct gs_members *m, char *buf, size_t size);
 
+/* Is m[0..n) the start of a gzip member (gzip) or of a zstd or skippable
+ * frame (pzstd starts its output with one)? What may follow a complete
+ * member or frame: anything else is trailing garbage. 1 also when n is too
+ * small to tell (fewer than 2 or 4 bytes). The one rule for the reader and
+ * for finding pieces here. */
+int gs_member_starts(int gzip, const unsigned char *m, size_t n);
+
 /* The one wording of damage found in compressed input, for the reader and
  * for gs_members_damage (both must say the same): "gzip|zstd WHAT at
  * compressed byte AT (decompressed byte OUT)" into buf; 0 and "" when

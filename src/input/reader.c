@@ -83,15 +83,8 @@ static int damaged(struct gs_reader *r, const char *what)
  * or when too few bytes are there to tell. */
 static int starts_member(const struct gs_reader *r)
 {
-	const unsigned char *m = r->raw + r->raw_pos;
-	size_t n = r->raw_fill - r->raw_pos;
-	if (r->codec == GZIP)
-		return n < 2 || (m[0] == 0x1f && m[1] == 0x8b);
-	/* zstd frames (28 b5 2f fd) and skippable frames (5? 2a 4d 18) */
-	return n < 4 ||
-	       (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
-	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
-		m[3] == 0x18);
+	return gs_member_starts(r->codec == GZIP, r->raw + r->raw_pos,
+				r->raw_fill - r->raw_pos);
 }
 
 /*
@@ -135,9 +128,7 @@ static int zlib_reread(struct gs_reader *r)
  * output with one). */
 static int zstd_magic(const unsigned char *m)
 {
-	return (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
-	       ((m[0] & 0xf0) == 0x50 && m[1] == 0x2a && m[2] == 0x4d &&
-		m[3] == 0x18);
+	return gs_member_starts(0, m, 4);
 }
 
 static ssize_t read_fd(int fd, void *dst, size_t n)
