@@ -81,15 +81,15 @@ struct pipe {
 	struct slot *slots;
 	size_t nslots;
 	pthread_mutex_t mu;
-	pthread_cond_t work;   /* a block is ready, or the input is over */
-	pthread_cond_t room;   /* a slot is free */
-	uint64_t cut;	       /* blocks cut */
-	uint64_t taken;	       /* blocks taken by a parser */
-	uint64_t merged;       /* blocks merged */
-	int merging;	       /* a thread is merging */
-	int end;	       /* no more blocks */
-	atomic_int failed;     /* a block failed (strict, out of memory) */
-	size_t max_bytes;      /* the caller's engine's bound (0: none) */
+	pthread_cond_t work; /* a block is ready, or the input is over */
+	pthread_cond_t room; /* a slot is free */
+	uint64_t cut;	     /* blocks cut */
+	uint64_t taken;	     /* blocks taken by a parser */
+	uint64_t merged;     /* blocks merged */
+	int merging;	     /* a thread is merging */
+	int end;	     /* no more blocks */
+	atomic_int failed;   /* a block failed (strict, out of memory) */
+	size_t max_bytes;    /* the caller's engine's bound (0: none) */
 };
 
 static struct slot *slot_of(struct pipe *pp, uint64_t i)
