@@ -112,7 +112,9 @@ demo: $(DEPS_STAMP)
 	  "$(BUILD)/groundswell serve --source stream.jsonl --close-idle 5s; open http://127.0.0.1:8080/"
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): web/package-lock.json scripts/install-deps.sh $(if $(wildcard web/node_modules/.package-lock.json),,FORCE)
+$(DEPS_STAMP): web/package-lock.json bench/package-lock.json scripts/install-deps.sh \
+  $(if $(wildcard web/node_modules/.package-lock.json),,FORCE) \
+  $(if $(wildcard bench/node_modules/.package-lock.json),,FORCE)
 	@sh scripts/install-deps.sh
 	@if [ -z "$(GS_NO_INSTALL)" ]; then mkdir -p $(dir $@) && touch $@; fi
 

@@ -3,7 +3,8 @@
 # dashboard and to run every test, when it is missing; does nothing (and
 # touches no network) when everything is there. `make demo`, `make test`
 # and `make deps` run it once, then again only when web/package-lock.json
-# or this script changes, or web/node_modules goes (build/.deps-stamp).
+# or bench/package-lock.json or this script changes, or web/node_modules
+# or bench/node_modules goes (build/.deps-stamp).
 #
 #   - Debian packages (checked with dpkg-query): the build's libraries,
 #     python3, zstd, gzip, git, python3-yaml; chromium (the browser tests:
@@ -14,9 +15,11 @@
 #     terminal); when neither can be used it prints the exact apt-get line
 #     and fails.
 #   - web/node_modules (uPlot, which the dashboard embeds; playwright-core
-#     and masto for the browser and Mastodon-client tests): `npm ci` in
-#     web/ when a package of web/package-lock.json is missing there or has
-#     another version (checked offline, from each package.json).
+#     and masto for the browser and Mastodon-client tests) and
+#     bench/node_modules (DuckDB, which the benchmarks and their smoke test
+#     tests/cli/bench_compressed.sh run beside groundswell): `npm ci` in
+#     that folder when a package of its package-lock.json is missing there
+#     or has another version (checked offline, from each package.json).
 #   - the real-data corpus, tests/real/<format>/ (scripts/fetch-real.sh,
 #     from the pinned commits of tests/real/SOURCES; git, python3-yaml),
 #     when it is missing; a failure there is a warning, not an error.
@@ -35,19 +38,20 @@ have node || PKGS="$PKGS nodejs"
 have npm || PKGS="$PKGS npm"
 [ -n "$GS_EXTRA_PKGS" ] && PKGS="$PKGS $GS_EXTRA_PKGS"
 
-# 0 when every package web/package-lock.json pins is in web/node_modules
+# 0 when every package DIR/package-lock.json pins is in DIR/node_modules
 # at its version (no network: npm is not asked)
-web_current() {
-	[ -f web/package-lock.json ] || return 0
+node_current() {
+	[ -f "$1/package-lock.json" ] || return 0
 	have python3 || return 1
-	python3 - <<'EOF'
+	python3 - "$1" <<'EOF'
 import json, os, sys
-lock = json.load(open("web/package-lock.json"))
+top = sys.argv[1]
+lock = json.load(open(os.path.join(top, "package-lock.json")))
 for path, meta in lock.get("packages", {}).items():
     if not path or meta.get("optional") or meta.get("link"):
         continue
     try:
-        with open(os.path.join("web", path, "package.json")) as f:
+        with open(os.path.join(top, path, "package.json")) as f:
             ok = json.load(f).get("version") == meta.get("version")
     except (OSError, ValueError):
         ok = False
@@ -70,7 +74,8 @@ fi
 
 if [ -n "$GS_NO_INSTALL" ]; then
 	[ -n "$missing" ] && echo "groundswell: GS_NO_INSTALL is set; not installing the missing Debian packages:$missing" >&2
-	web_current || echo "groundswell: GS_NO_INSTALL is set; web/node_modules is missing or stale, not running: cd web && npm ci (the dashboard page then says it was not built; the browser tests skip)" >&2
+	node_current web || echo "groundswell: GS_NO_INSTALL is set; web/node_modules is missing or stale, not running: cd web && npm ci (the dashboard page then says it was not built; the browser tests skip)" >&2
+	node_current bench || echo "groundswell: GS_NO_INSTALL is set; bench/node_modules is missing or stale, not running: cd bench && npm ci (the benchmarks' DuckDB side and their smoke test skip)" >&2
 	[ -d tests/real/twitter1 ] || [ -n "$GS_REAL_CORPUS" ] || echo "groundswell: GS_NO_INSTALL is set; the real-data corpus is missing, not running: sh scripts/fetch-real.sh (the real-data tests skip)" >&2
 	exit 0
 fi
@@ -93,14 +98,15 @@ if [ -n "$missing" ]; then
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi
 
-if ! web_current; then
+for dir in web bench; do
+	node_current $dir && continue
 	if ! have npm; then
-		echo "groundswell: npm is needed for web/node_modules (the dashboard and its tests): apt-get install npm, then: cd web && npm ci" >&2
+		echo "groundswell: npm is needed for $dir/node_modules (web: the dashboard and its tests; bench: DuckDB beside groundswell): apt-get install npm, then: cd $dir && npm ci" >&2
 		exit 1
 	fi
-	echo "groundswell: cd web && npm ci" >&2
-	(cd web && npm ci --no-audit --no-fund)
-fi
+	echo "groundswell: cd $dir && npm ci" >&2
+	(cd $dir && npm ci --no-audit --no-fund)
+done
 
 # the real-data corpus (third-party files, not in git): when it cannot be
 # fetched, the tests that read it skip, listed at the end of make test

@@ -1,11 +1,11 @@
 #!/bin/sh
 # make deps (which make test and make demo run first) and
 # scripts/install-deps.sh, on a copy of the Makefile, the script and web's
-# package files, with fake dpkg-query, apt-get, sudo, id, npm and git that log
+# and bench's package files, with fake dpkg-query, apt-get, sudo, id, npm and git that log
 # their calls, on a PATH that holds only the tools the script needs: the
 # stamp makes a second run call none of them; a changed lock file or a
-# removed web/node_modules runs the check again and npm ci only where
-# needed; missing packages are installed as root, through sudo, or named in
+# removed web/ or bench/node_modules runs the check again and npm ci only
+# where needed; missing packages are installed as root, through sudo, or named in
 # the exact command to run (failing); GS_NO_INSTALL=1 installs nothing and
 # says what is missing; a node older than playwright-core needs, and a
 # real-data corpus that cannot be fetched, are warned about. TAP output.
@@ -21,10 +21,11 @@ ok() {
 	fi
 }
 
-mkdir -p "$T/src/scripts" "$T/src/web" "$T/fake" "$T/bin"
+mkdir -p "$T/src/scripts" "$T/src/web" "$T/src/bench" "$T/fake" "$T/bin"
 cp "$here/Makefile" "$T/src/"
 cp "$here/scripts/install-deps.sh" "$T/src/scripts/"
 cp "$here/web/package.json" "$here/web/package-lock.json" "$T/src/web/"
+cp "$here/bench/package.json" "$here/bench/package-lock.json" "$T/src/bench/"
 mkdir -p "$T/src/tests/real"
 cp "$here/scripts/fetch-real.sh" "$T/src/scripts/"
 cp "$here/tests/real/convert.py" "$T/src/tests/real/"
@@ -103,6 +104,8 @@ ok "$(cat "$T/rc")" "fresh: make deps succeeds" "$(cat "$T/out")"
 ok $? "fresh, every package there: apt-get not called" "$(logged)"
 grep -q '^npm ci --no-audit --no-fund in web$' "$LOG"
 ok $? "fresh: npm ci in web/" "$(logged)"
+grep -q '^npm ci --no-audit --no-fund in bench$' "$LOG"
+ok $? "fresh: npm ci in bench/ (DuckDB, for the benchmarks' smoke test)" "$(logged)"
 [ -f build/.deps-stamp ]
 ok $? "the stamp is written"
 grep -q '^git .*fetch -q --depth 1 --filter=blob:none origin [0-9a-f]\{40\}$' "$LOG" &&
@@ -127,6 +130,12 @@ ok $? "web/node_modules removed: npm ci again; the corpus there: no git" "$(logg
 run
 [ ! -s "$LOG" ]
 ok $? "then nothing again" "$(logged)"
+
+rm -rf bench/node_modules
+run
+[ "$(cat "$T/rc")" = 0 ] && grep -q '^npm ci --no-audit --no-fund in bench$' "$LOG" &&
+	! grep -q 'in web$' "$LOG"
+ok $? "bench/node_modules removed: npm ci in bench/ only" "$(logged)"
 
 # missing packages, as root: apt-get installs them; chromium and nodejs
 # are asked for as packages because no chromium or node command is on PATH,
@@ -155,13 +164,14 @@ ok $? "not root, with sudo: apt-get through sudo" "$(logged)"
 
 # GS_NO_INSTALL: nothing installed, what is missing said, no stamp
 rm -f build/.deps-stamp
-rm -rf web/node_modules
+rm -rf web/node_modules bench/node_modules
 : >"$LOG"
 make --no-print-directory deps GS_NO_INSTALL=1 >"$T/out" 2>&1
 rc=$?
 [ $rc = 0 ] && ! grep -q -e apt-get -e npm "$LOG" && [ ! -f build/.deps-stamp ] &&
 	grep -q 'not installing the missing Debian packages: libsodium-dev zstd chromium nodejs' "$T/out" &&
-	grep -q 'not running: cd web && npm ci' "$T/out"
+	grep -q 'not running: cd web && npm ci' "$T/out" &&
+	grep -q 'not running: cd bench && npm ci' "$T/out"
 ok $? "GS_NO_INSTALL=1: installs nothing, names what is missing, leaves no stamp" "$(cat "$T/out") $(logged)"
 
 # a node older than playwright-core's engines (16; it takes 18): said, not fatal
