@@ -77,6 +77,11 @@
 #include "engine_int.h"
 #include "input/fold.h"
 
+/* An absorbed engine of at least this many bytes gives its freed pages
+ * back as it is merged (merge_impl); a smaller one (a pipelined read's
+ * block) is not worth the trims, which lock every malloc arena. */
+#define TRIM_MIN (16u << 20)
+
 static uint64_t sat_add64(uint64_t a, uint64_t b)
 {
 	return a + b < a ? UINT64_MAX : a + b;
@@ -1345,6 +1350,9 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	dst->global->tl_old = 0;
 	gs_engine_pack_old(dst, dst->global);
 	dst->mem = mem0 + tag_bytes(dst->global) - before;
+#ifdef __GLIBC__
+	int trim = consume && consume->mem >= TRIM_MIN;
+#endif
 	for (size_t i = 0; i < src->nslots; i++) {
 		const struct tag *st = src->slots[i];
 		if (!st)
@@ -1366,8 +1374,11 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 			/* src grew in its thread's malloc arena, which dst's
 			 * growth here cannot reuse: its freed pages go back
 			 * to the system as the merge goes (16 times), or the
-			 * peak holds both engines whole plus what dst gains */
-			if ((i + 1) % (src->nslots / 16 + 1) == 0)
+			 * peak holds both engines whole plus what dst gains;
+			 * not for a small src (TRIM_MIN): a pipelined read's
+			 * blocks made 1,136 madvise calls and 3% more page
+			 * faults per 200 MB of .zst, for no lower peak */
+			if (trim && (i + 1) % (src->nslots / 16 + 1) == 0)
 				malloc_trim(0);
 #endif
 		}
