@@ -115,6 +115,14 @@ static int storable(const struct gs_state_info *s)
 	return 1;
 }
 
+int gs_state_save_info(FILE *f, const struct gs_state_info *info)
+{
+	if (!storable(info) || !(info->has_engine || info->has_network) ||
+	    !info->states)
+		return GS_EUSAGE;
+	return gs_snap_write(f, MAGIC, GS_STATE_VERSION, body, info);
+}
+
 int gs_state_save(FILE *f, struct gs_state_info *info,
 		  const struct gs_engine *e, const struct gs_network *n)
 {
@@ -122,9 +130,7 @@ int gs_state_save(FILE *f, struct gs_state_info *info,
 		return GS_EUSAGE;
 	info->has_engine = e != NULL;
 	info->has_network = n != NULL;
-	if (!storable(info))
-		return GS_EUSAGE;
-	int r = gs_snap_write(f, MAGIC, GS_STATE_VERSION, body, info);
+	int r = gs_state_save_info(f, info);
 	if (!r && e)
 		r = gs_engine_save(e, f);
 	if (!r && n)

@@ -70,6 +70,11 @@ void gs_state_info_release(struct gs_state_info *s);
 int gs_state_save(FILE *f, struct gs_state_info *info,
 		  const struct gs_engine *e, const struct gs_network *n);
 
+/* The container section of info alone (as gs_state_save writes it
+ * first, has_engine and has_network as they are). 0, GS_EIO, GS_ENOMEM,
+ * GS_EUSAGE. */
+int gs_state_save_info(FILE *f, const struct gs_state_info *info);
+
 /*
  * Reads the container section at the start of f into *info (released
  * first is not needed: it is overwritten; release it after use). 0, or

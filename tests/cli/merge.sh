@@ -82,7 +82,7 @@ for f in twitter1 twitter2-flat jetstream mastodon; do
 	cut_lines "$T/$f.jsonl" "$T/$f.l"
 	check "$f by lines" report --json
 	check "$f by lines" tag metoo --json --top 16
-	shown="--shown co_tags=5"
+	shown="--shown co_tags=5 --shown examples=3"
 	check "$f by lines" trends --json
 	shown=
 	check "$f by lines" network --format json
