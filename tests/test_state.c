@@ -41,7 +41,8 @@ static const int64_t T0 = INT64_C(1507852800000);
 /* posts i in [from, to) of a small stream: 50 accounts, 7 tags */
 static void feed(struct gs_engine *e, struct gs_network *n, int from, int to)
 {
-	static const char *tags[] = {"MeToo", "news", "music", "a", "b", "c", "d"};
+	static const char *tags[] = {"MeToo", "news", "music", "a",
+				     "b",     "c",    "d"};
 	for (int i = from; i < to; i++) {
 		char acc[16];
 		snprintf(acc, sizeof acc, "%d", 100 + i % 50);
@@ -114,49 +115,59 @@ static void test_round_trip(void)
 	struct gs_engine *le = NULL;
 	struct gs_network *ln = NULL;
 	TAP_EQ_INT(load(b, len, &t, &le, &ln, why), 0, "state loaded");
-	TAP_OK(le && !ln && t.has_engine && !t.has_network, "an engine, no network");
+	TAP_OK(le && !ln && t.has_engine && !t.has_network,
+	       "an engine, no network");
 	TAP_OK(!strcmp(t.command, "tag") && !strcmp(t.operand, "MeToo") &&
 		       t.nargs == 2 && !strcmp(t.args[1], "--top") &&
 		       !strcmp(t.program, GS_VERSION),
 	       "command, operand, options, version");
-	TAP_OK(t.eng.bucket_ms == s.eng.bucket_ms && t.eng.hll_p == s.eng.hll_p &&
+	TAP_OK(t.eng.bucket_ms == s.eng.bucket_ms &&
+		       t.eng.hll_p == s.eng.hll_p &&
 		       t.eng.max_tags == s.eng.max_tags &&
 		       t.eng.max_bytes == s.eng.max_bytes,
 	       "engine settings");
 	TAP_OK(!strcmp(t.key_fp, s.key_fp) && !strcmp(t.filters, "--lang en"),
 	       "key fingerprint, filters");
-	TAP_OK(t.posts_read == 1000 && t.out_of_window == 3 && t.malformed == 7 &&
-		       t.nonpost[1] == 11 && t.filtered[1] == 13 && t.states == 1,
+	TAP_OK(t.posts_read == 1000 && t.out_of_window == 3 &&
+		       t.malformed == 7 && t.nonpost[1] == 11 &&
+		       t.filtered[1] == 13 && t.states == 1,
 	       "counters");
-	TAP_OK(!gs_state_differs(&s, &t, why, sizeof why), "a loaded state agrees with the saved one");
+	TAP_OK(!gs_state_differs(&s, &t, why, sizeof why),
+	       "a loaded state agrees with the saved one");
 	struct gs_summary a, c;
 	gs_engine_summary(e, &a);
 	gs_engine_summary(le, &c);
-	TAP_OK(a.posts == 300 && c.posts == a.posts && c.accounts == a.accounts &&
+	TAP_OK(a.posts == 300 && c.posts == a.posts &&
+		       c.accounts == a.accounts &&
 		       c.tags_tracked == a.tags_tracked,
 	       "the loaded engine answers as the saved one");
 	size_t len2;
 	unsigned char *b2 = save(&t, le, NULL, &len2);
-	TAP_OK(len2 == len && !memcmp(b, b2, len), "saved again: the same bytes");
+	TAP_OK(len2 == len && !memcmp(b, b2, len),
+	       "saved again: the same bytes");
 	free(b2);
 
 	/* two halves, saved and merged = the whole */
-	struct gs_engine *h1 = gs_engine_new(&s.eng), *h2 = gs_engine_new(&s.eng);
+	struct gs_engine *h1 = gs_engine_new(&s.eng),
+			 *h2 = gs_engine_new(&s.eng);
 	feed(h1, NULL, 0, 150);
 	feed(h2, NULL, 150, 300);
 	size_t l1, l2;
-	unsigned char *b1 = save(&s, h1, NULL, &l1), *bb2 = save(&s, h2, NULL, &l2);
+	unsigned char *b1 = save(&s, h1, NULL, &l1),
+		      *bb2 = save(&s, h2, NULL, &l2);
 	struct gs_state_info i1, i2;
 	struct gs_engine *e1, *e2;
 	struct gs_network *n1, *n2;
-	TAP_OK(!load(b1, l1, &i1, &e1, &n1, why) && !load(bb2, l2, &i2, &e2, &n2, why),
+	TAP_OK(!load(b1, l1, &i1, &e1, &n1, why) &&
+		       !load(bb2, l2, &i2, &e2, &n2, why),
 	       "halves loaded");
 	struct gs_engine *m = gs_engine_new(&s.eng);
-	TAP_OK(!gs_engine_absorb(m, e1) && !gs_engine_absorb(m, e2), "halves merged");
+	TAP_OK(!gs_engine_absorb(m, e1) && !gs_engine_absorb(m, e2),
+	       "halves merged");
 	gs_engine_summary(m, &c);
 	TAP_OK(c.posts == a.posts && c.accounts == a.accounts &&
-		       c.tags_tracked == a.tags_tracked && c.first_ms == a.first_ms &&
-		       c.last_ms == a.last_ms,
+		       c.tags_tracked == a.tags_tracked &&
+		       c.first_ms == a.first_ms && c.last_ms == a.last_ms,
 	       "merged halves = the whole");
 	gs_state_add_counts(&i1, &i2);
 	TAP_OK(i1.states == 2 && i1.posts_read == 2000 && i1.nonpost[1] == 22,
@@ -184,24 +195,31 @@ static void test_round_trip(void)
 			gs_state_info_release(&x);
 		}
 	}
-	TAP_OK(refused && reasons, "a state cut anywhere is refused, saying why");
+	TAP_OK(refused && reasons,
+	       "a state cut anywhere is refused, saying why");
 	unsigned char *fl = malloc(len + 1);
 	memcpy(fl, b, len);
 	fl[len / 2] ^= 4;
 	struct gs_state_info x;
 	struct gs_engine *xe = NULL;
 	struct gs_network *xn = NULL;
-	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT, "a flipped byte refused");
-	TAP_OK(strstr(why, "checksum mismatch") != NULL, "... as a checksum mismatch: %s", why);
+	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT,
+		   "a flipped byte refused");
+	TAP_OK(strstr(why, "checksum mismatch") != NULL,
+	       "... as a checksum mismatch: %s", why);
 	memcpy(fl, b, len);
 	fl[len] = 0;
-	TAP_EQ_INT(load(fl, len + 1, &x, &xe, &xn, why), GS_EFORMAT, "a byte after the end refused");
-	TAP_OK(strstr(why, "trailing") != NULL, "... as trailing bytes: %s", why);
+	TAP_EQ_INT(load(fl, len + 1, &x, &xe, &xn, why), GS_EFORMAT,
+		   "a byte after the end refused");
+	TAP_OK(strstr(why, "trailing") != NULL, "... as trailing bytes: %s",
+	       why);
 	memcpy(fl, b, len);
 	fl[4] = 2; /* version 2 */
-	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT, "another version refused");
+	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT,
+		   "another version refused");
 	memcpy(fl, "GSEN", 4);
-	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT, "another magic refused");
+	TAP_EQ_INT(load(fl, len, &x, &xe, &xn, why), GS_EFORMAT,
+		   "another magic refused");
 	free(fl);
 	free(b);
 	gs_engine_free(e);
@@ -220,7 +238,8 @@ static void test_bounds(void)
 	size_t len;
 	unsigned char *b = save(&s, e, NULL, &len);
 	/* the payload starts at 16: u16 len of the program version */
-	size_t at = GS_SNAP_HEADER + 2 + strlen(GS_VERSION); /* command length */
+	size_t at =
+		GS_SNAP_HEADER + 2 + strlen(GS_VERSION); /* command length */
 	b[at] = 200;
 	uint64_t L = gs_le64(b + 8);
 	uint32_t crc = (uint32_t)crc32(0, b, (uInt)(GS_SNAP_HEADER + L));
@@ -228,16 +247,20 @@ static void test_bounds(void)
 		b[GS_SNAP_HEADER + L + i] = (unsigned char)(crc >> (8 * i));
 	struct gs_engine *le = NULL;
 	struct gs_network *ln = NULL;
-	TAP_EQ_INT(load(b, len, &t, &le, &ln, why), GS_EFORMAT, "a command of 200 bytes refused");
-	TAP_OK(strstr(why, "invalid content in section 'GSST'") != NULL, "... saying where: %s", why);
+	TAP_EQ_INT(load(b, len, &t, &le, &ln, why), GS_EFORMAT,
+		   "a command of 200 bytes refused");
+	TAP_OK(strstr(why, "invalid content in section 'GSST'") != NULL,
+	       "... saying where: %s", why);
 	free(b);
 	free(s.command);
 	s.command = strdup("x");
 	s.nargs = GS_STATE_MAX_ARGS + 1;
 	FILE *f = tmpfile();
-	TAP_EQ_INT(gs_state_save(f, &s, e, NULL), GS_EUSAGE, "too many options: not saved");
+	TAP_EQ_INT(gs_state_save(f, &s, e, NULL), GS_EUSAGE,
+		   "too many options: not saved");
 	s.nargs = 2;
-	TAP_EQ_INT(gs_state_save(f, &s, NULL, NULL), GS_EUSAGE, "no engine, no network: not saved");
+	TAP_EQ_INT(gs_state_save(f, &s, NULL, NULL), GS_EUSAGE,
+		   "no engine, no network: not saved");
 	fclose(f);
 	gs_engine_free(e);
 	gs_state_info_release(&s);
@@ -260,12 +283,15 @@ static void test_network_and_differs(void)
 	unsigned char *b = save(&s, NULL, n, &len);
 	struct gs_engine *le = NULL;
 	struct gs_network *ln = NULL;
-	TAP_EQ_INT(load(b, len, &t, &le, &ln, why), 0, "a network's state loaded");
-	TAP_OK(!le && ln && t.has_network && t.net_kinds == GS_NET_COTAGS, "a network, no engine");
+	TAP_EQ_INT(load(b, len, &t, &le, &ln, why), 0,
+		   "a network's state loaded");
+	TAP_OK(!le && ln && t.has_network && t.net_kinds == GS_NET_COTAGS,
+	       "a network, no engine");
 	struct gs_network_stats x, y;
 	gs_network_stats(n, &x);
 	gs_network_stats(ln, &y);
-	TAP_OK(x.posts == y.posts && x.nodes_held == y.nodes_held && x.edges_held == y.edges_held && x.edges_held > 0,
+	TAP_OK(x.posts == y.posts && x.nodes_held == y.nodes_held &&
+		       x.edges_held == y.edges_held && x.edges_held > 0,
 	       "the loaded network as the saved one");
 	free(b);
 	gs_network_free(n);
@@ -275,30 +301,37 @@ static void test_network_and_differs(void)
 	info_init(&a, "report");
 	info_init(&c, "report");
 	a.has_engine = c.has_engine = 1;
-	TAP_OK(!gs_state_differs(&a, &c, why, sizeof why), "the same settings agree");
+	TAP_OK(!gs_state_differs(&a, &c, why, sizeof why),
+	       "the same settings agree");
 	c.eng.bucket_ms = 300000;
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && !strcmp(why, "--bucket: 1h against 5m"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       !strcmp(why, "--bucket: 1h against 5m"),
 	       "another bucket: %s", why);
 	c.eng.bucket_ms = a.eng.bucket_ms;
 	c.eng.hll_p = 12;
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && strstr(why, "--hll-precision"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       strstr(why, "--hll-precision"),
 	       "another precision: %s", why);
 	c.eng.hll_p = a.eng.hll_p;
 	c.eng.max_tags = 5000;
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && strstr(why, "--max-tags"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       strstr(why, "--max-tags"),
 	       "another cap: %s", why);
 	c.eng.max_tags = a.eng.max_tags;
 	c.key_fp[3] = 'f';
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && strstr(why, "another key"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       strstr(why, "another key"),
 	       "another key: %s", why);
 	strcpy(c.key_fp, a.key_fp);
 	free(c.filters);
 	c.filters = strdup("");
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && strstr(why, "filters"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       strstr(why, "filters"),
 	       "other filters: %s", why);
 	free(c.program);
 	c.program = strdup("0.0.1");
-	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) && strstr(why, "version"),
+	TAP_OK(gs_state_differs(&a, &c, why, sizeof why) &&
+		       strstr(why, "version"),
 	       "another version: %s", why);
 	gs_state_info_release(&a);
 	gs_state_info_release(&c);

@@ -64,10 +64,9 @@ static int (*command_fn(const char *name))(int, char **)
  * one of them. */
 static int own_option(const char *a)
 {
-	static const char *const valued[] = {"--save-state",
-					      "--pseudonymize-key",
-					      "--pseudonymize-key-file",
-					      "--threads"};
+	static const char *const valued[] = {
+		"--save-state", "--pseudonymize-key", "--pseudonymize-key-file",
+		"--threads"};
 	static const char *const plain[] = {"--no-output", "--progress",
 					    "--no-progress"};
 	size_t n = strcspn(a, "=");
@@ -103,7 +102,8 @@ static int network_shape(const char *a)
 
 int cmd_merge(int argc, char **argv)
 {
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(help, stdout);
 		return 0;
 	}

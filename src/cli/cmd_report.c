@@ -46,7 +46,7 @@ static const char help[] =
 	"                         display, posts, originals, reposts, replies,\n"
 	"                         accounts, accounts_error, over the input's range\n"
 	"                         with zero buckets (--csv, --json, or a table)\n" CLI_COMMON_HELP
-	CLI_STATE_HELP;
+		CLI_STATE_HELP;
 
 /* ---- the tags of --tags FILE and --tag T (issue 12 part 3) ------------- */
 

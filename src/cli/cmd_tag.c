@@ -38,7 +38,7 @@ static const char help[] =
 	"                         order (Bluesky: at:// URIs), as a dataset to\n"
 	"                         rehydrate; an id seen again among the last\n"
 	"                         1,000,000 written is not written twice\n" CLI_COMMON_HELP
-	CLI_STATE_HELP;
+		CLI_STATE_HELP;
 
 /* ---- --ids (issue 12 part 5) ----------------------------------------------
  *

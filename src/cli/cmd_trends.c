@@ -42,7 +42,7 @@ static const char help[] =
 	"      --mastodon-threshold S  held score for --scorer mastodon (5)\n"
 	"      --live             run bucket by bucket as posts arrive (checks\n"
 	"                         that the answer equals the batch one)\n" CLI_COMMON_HELP
-	CLI_STATE_HELP;
+		CLI_STATE_HELP;
 
 int trends_warmup_note(const struct gs_engine *e,
 		       const struct gs_trend_options *o, char *buf, size_t n,

@@ -205,9 +205,11 @@ static int record_args(struct cli_state_run *r, struct text *t, int argc,
 	int saved_optind = optind, saved_opterr = opterr, rc = 0, o;
 	optind = 0; /* glibc: start afresh */
 	opterr = 0;
-	while (!rc && (o = getopt_long(argc, v, optstring, longopts, NULL)) != -1) {
+	while (!rc &&
+	       (o = getopt_long(argc, v, optstring, longopts, NULL)) != -1) {
 		char name[80];
-		snprintf(name, sizeof name, "--%s", cli_option_name(longopts, o));
+		snprintf(name, sizeof name, "--%s",
+			 cli_option_name(longopts, o));
 		if (o == OPT_LANG || o == OPT_ACCOUNTS ||
 		    o == OPT_EXCLUDE_ACCOUNTS || o == OPT_EXCLUDE_IDS) {
 			char h[32];
@@ -222,7 +224,8 @@ static int record_args(struct cli_state_run *r, struct text *t, int argc,
 		}
 		if (reading_option(o))
 			continue;
-		if (push_arg(&r->info, name) || (optarg && push_arg(&r->info, optarg)))
+		if (push_arg(&r->info, name) ||
+		    (optarg && push_arg(&r->info, optarg)))
 			rc = -1;
 	}
 	optind = saved_optind;
@@ -237,7 +240,8 @@ int cli_state_begin(struct cli_common *c, const char *cmd, int argc,
 		    const char *refuse)
 {
 	if (c->no_output && !c->save_state) {
-		cli_error("--no-output writes nothing without --save-state FILE");
+		cli_error(
+			"--no-output writes nothing without --save-state FILE");
 		return EXIT_USAGE;
 	}
 	if (refuse && (c->save_state || merge.on)) {
@@ -258,7 +262,8 @@ int cli_state_begin(struct cli_common *c, const char *cmd, int argc,
 	r->info.program = strdup(GS_VERSION);
 	r->info.command = strdup(cmd);
 	r->info.operand = operand ? strdup(operand) : NULL;
-	if (!r->info.program || !r->info.command || (operand && !r->info.operand))
+	if (!r->info.program || !r->info.command ||
+	    (operand && !r->info.operand))
 		goto nomem;
 	if (record_args(r, &t, argc, argv, longopts, optstring)) {
 		free(t.s);
@@ -288,8 +293,8 @@ int cli_state_begin(struct cli_common *c, const char *cmd, int argc,
 	if (t.nomem)
 		goto nomem;
 	/* under merge the states' filters go on: merge itself has none */
-	r->info.filters = merge.on ? strdup(merge.ref.filters)
-				   : (t.s ? t.s : strdup(""));
+	r->info.filters =
+		merge.on ? strdup(merge.ref.filters) : (t.s ? t.s : strdup(""));
 	if (merge.on)
 		free(t.s);
 	if (!r->info.filters)
@@ -371,9 +376,10 @@ static int check_state(const struct cli_common *c, const char *path,
 		return EXIT_USAGE;
 	}
 	if (c->net && !in->has_network) {
-		cli_error("'%s' holds tag counts (made by '%s'), not a network: "
-			  "only states of 'network' merge into one",
-			  path, in->command);
+		cli_error(
+			"'%s' holds tag counts (made by '%s'), not a network: "
+			"only states of 'network' merge into one",
+			path, in->command);
 		return EXIT_USAGE;
 	}
 	if (e) {
@@ -388,10 +394,13 @@ static int check_state(const struct cli_common *c, const char *path,
 		}
 	}
 	if (strcmp(fp, in->key_fp)) {
-		cli_error(!in->key_fp[0] ? "'%s' was made without a pseudonymisation key: merge it without one"
-			  : !fp[0] ? "'%s' was made with a pseudonymisation key: give merge the same --pseudonymize-key or --pseudonymize-key-file"
-				   : "'%s' was made with another pseudonymisation key than merge was given",
-			  path);
+		cli_error(
+			!in->key_fp[0]
+				? "'%s' was made without a pseudonymisation key: merge it without one"
+			: !fp[0]
+				? "'%s' was made with a pseudonymisation key: give merge the same --pseudonymize-key or --pseudonymize-key-file"
+				: "'%s' was made with another pseudonymisation key than merge was given",
+			path);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -436,9 +445,10 @@ static int merge_one(struct cli_common *c, const char *path,
 	gs_engine_free(pe);
 	gs_network_free(pn);
 	if (!rc && r) {
-		cli_error(r == GS_EUSAGE ? "'%s' does not merge with the states "
-					   "before it: its settings differ (%s)"
-					 : "cannot merge '%s': %s",
+		cli_error(r == GS_EUSAGE
+				  ? "'%s' does not merge with the states "
+				    "before it: its settings differ (%s)"
+				  : "cannot merge '%s': %s",
 			  path,
 			  r == GS_EUSAGE ? "a damaged or edited file"
 					 : gs_strerror(r));

@@ -1293,9 +1293,11 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 			if (np) {
 				np->engine.ah = pd->engine.ah;
 				if (pd->engine.lid) {
-					const char *l = src->langs[pd->engine.lid - 1];
+					const char *l =
+						src->langs[pd->engine.lid - 1];
 					struct gs_str ls = {l, strlen(l)};
-					np->engine.lid = (uint16_t)lang_id(dst, ls);
+					np->engine.lid =
+						(uint16_t)lang_id(dst, ls);
 				}
 			}
 			continue;

@@ -176,15 +176,16 @@ static char *rd_str16(struct gs_rd *r, size_t max, int *nomem)
 static int decode(struct gs_rd *r, struct gs_state_info *s, const char **what)
 {
 	int nomem = 0;
-#define FAIL(w)                                                               \
-	do {                                                                  \
-		*what = (w);                                                  \
-		return nomem ? GS_ENOMEM : GS_EFORMAT;                        \
+#define FAIL(w)                                                                \
+	do {                                                                   \
+		*what = (w);                                                   \
+		return nomem ? GS_ENOMEM : GS_EFORMAT;                         \
 	} while (0)
 	if (!(s->program = rd_str16(r, 255, &nomem)))
 		FAIL("program version");
 	uint8_t cn = gs_rd_u8(r);
-	if (r->err || cn == 0 || cn > 31 || !(s->command = rd_str(r, cn, &nomem)))
+	if (r->err || cn == 0 || cn > 31 ||
+	    !(s->command = rd_str(r, cn, &nomem)))
 		FAIL("command");
 	uint8_t has = gs_rd_u8(r);
 	if (r->err || has > 1)
@@ -201,7 +202,8 @@ static int decode(struct gs_rd *r, struct gs_state_info *s, const char **what)
 		FAIL("options");
 	}
 	for (; s->nargs < na; s->nargs++)
-		if (!(s->args[s->nargs] = rd_str16(r, GS_STATE_MAX_ARG, &nomem)))
+		if (!(s->args[s->nargs] =
+			      rd_str16(r, GS_STATE_MAX_ARG, &nomem)))
 			FAIL("options");
 	uint8_t he = gs_rd_u8(r), hn = gs_rd_u8(r);
 	if (r->err || he > 1 || hn > 1 || !(he || hn))
@@ -258,8 +260,7 @@ static int decode(struct gs_rd *r, struct gs_state_info *s, const char **what)
 	return 0;
 }
 
-int gs_state_read_info(FILE *f, struct gs_state_info *info, char *why,
-		       size_t n)
+int gs_state_read_info(FILE *f, struct gs_state_info *info, char *why, size_t n)
 {
 	unsigned char *p = NULL;
 	size_t len = 0;
@@ -268,7 +269,7 @@ int gs_state_read_info(FILE *f, struct gs_state_info *info, char *why,
 	if (r) {
 		snprintf(why, n, "%s",
 			 r == GS_EFORMAT && gs_snap_why()[0] ? gs_snap_why()
-							    : gs_strerror(r));
+							     : gs_strerror(r));
 		return r;
 	}
 	struct gs_rd rd = {p, p + len, 0};
@@ -300,7 +301,7 @@ int gs_state_read_rest(FILE *f, const struct gs_state_info *info,
 	if (r) {
 		snprintf(why, nwhy, "%s",
 			 r == GS_EFORMAT && gs_snap_why()[0] ? gs_snap_why()
-							    : gs_strerror(r));
+							     : gs_strerror(r));
 		gs_engine_free(*e);
 		gs_network_free(*n);
 		*e = NULL;
@@ -323,19 +324,22 @@ int gs_state_differs(const struct gs_state_info *a,
 			 b->program);
 		return 1;
 	}
-	if (a->has_engine != b->has_engine || a->has_network != b->has_network) {
-		snprintf(why, n, "what they hold: %s against %s (made by '%s' and '%s')",
-			 a->has_engine ? "tag counts" : "a network",
-			 b->has_engine ? "tag counts" : "a network",
-			 a->command, b->command);
+	if (a->has_engine != b->has_engine ||
+	    a->has_network != b->has_network) {
+		snprintf(
+			why, n,
+			"what they hold: %s against %s (made by '%s' and '%s')",
+			a->has_engine ? "tag counts" : "a network",
+			b->has_engine ? "tag counts" : "a network", a->command,
+			b->command);
 		return 1;
 	}
-#define DIFF(field, name)                                                     \
-	if (a->field != b->field) {                                           \
-		snprintf(why, n, "%s: %llu against %llu", name,               \
-			 (unsigned long long)a->field,                        \
-			 (unsigned long long)b->field);                       \
-		return 1;                                                     \
+#define DIFF(field, name)                                                      \
+	if (a->field != b->field) {                                            \
+		snprintf(why, n, "%s: %llu against %llu", name,                \
+			 (unsigned long long)a->field,                         \
+			 (unsigned long long)b->field);                        \
+		return 1;                                                      \
 	}
 	if (a->has_engine) {
 		if (a->eng.bucket_ms != b->eng.bucket_ms) {
@@ -356,9 +360,11 @@ int gs_state_differs(const struct gs_state_info *a,
 		DIFF(net_max_edges, "--max-edges")
 		DIFF(net_max_nodes, "--max-nodes")
 		if (a->net_bucket_ms != b->net_bucket_ms) {
-			snprintf(why, n, "network spells (--dynamic, --bucket): %s against %s",
-				 a->net_bucket_ms ? "kept" : "none",
-				 b->net_bucket_ms ? "kept" : "none");
+			snprintf(
+				why, n,
+				"network spells (--dynamic, --bucket): %s against %s",
+				a->net_bucket_ms ? "kept" : "none",
+				b->net_bucket_ms ? "kept" : "none");
 			if (a->net_bucket_ms && b->net_bucket_ms) {
 				gs_duration_format(a->net_bucket_ms, x);
 				gs_duration_format(b->net_bucket_ms, y);
@@ -391,8 +397,7 @@ int gs_state_differs(const struct gs_state_info *a,
 	return 0;
 }
 
-void gs_state_add_counts(struct gs_state_info *a,
-			 const struct gs_state_info *b)
+void gs_state_add_counts(struct gs_state_info *a, const struct gs_state_info *b)
 {
 	a->states += b->states;
 	a->posts_read += b->posts_read;

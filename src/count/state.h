@@ -28,10 +28,10 @@
 #include "count/network.h"
 
 #define GS_STATE_VERSION  1
-#define GS_STATE_MAX_ARGS 256	  /* options recorded */
-#define GS_STATE_MAX_ARG  4096	  /* bytes of one of them */
-#define GS_STATE_MAX_TEXT 65536	  /* bytes of the filters' description */
-#define GS_STATE_FP_LEN	  17	  /* a key's fingerprint: "u" + 16 hex */
+#define GS_STATE_MAX_ARGS 256	/* options recorded */
+#define GS_STATE_MAX_ARG  4096	/* bytes of one of them */
+#define GS_STATE_MAX_TEXT 65536 /* bytes of the filters' description */
+#define GS_STATE_FP_LEN	  17	/* a key's fingerprint: "u" + 16 hex */
 
 struct gs_state_info {
 	/* who made it: the program's version, the command ("report",
@@ -47,7 +47,7 @@ struct gs_state_info {
 	unsigned net_kinds;
 	uint64_t net_max_edges, net_max_nodes;
 	int64_t net_bucket_ms;
-	char *net_tag; /* folded --tag of network, or NULL */
+	char *net_tag;			  /* folded --tag of network, or NULL */
 	char key_fp[GS_STATE_FP_LEN + 1]; /* "" without pseudonymisation */
 	char *filters; /* the filters and window in force, as text ("" none) */
 	/* what the run read besides the engine's own counts */

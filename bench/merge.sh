@@ -1,0 +1,90 @@
+#!/bin/sh
+# bench/merge.sh - `groundswell merge` of N state files (issue 14 part 4)
+# beside one run over the whole: the file is cut into N shards by lines,
+# each shard's state written with `report --json --save-state S
+# --no-output` (one thread each, as the jobs of a cluster), then merged;
+# prints a markdown table (wall, CPU user+sys, peak RSS) and writes it to
+# bench/merge.md. Also checks that the merged JSON equals the one run's,
+# Space-Saving lists past their cap aside (tests/cli/merge_cmp.py).
+#
+#   sh bench/merge.sh [FILE [N]]
+#
+# FILE: default /work/bench-data/twitter1-1100M.jsonl when present, else
+# bench/data/twitter1-1100M.jsonl, else generated as bench/run.sh does
+# (--seed 1 -f twitter1 --bytes-target 1100M); N: default 100. Shards and
+# states go to $MERGE_DATA (default ${TMPDIR:-/tmp}/groundswell-merge),
+# removed at the end. Timings on a busy machine are noisy: CPU time is the
+# figure to compare.
+set -eu
+
+cd "$(dirname "$0")/.."
+N=${2:-100}
+MERGE_DATA=${MERGE_DATA:-${TMPDIR:-/tmp}/groundswell-merge}
+GS=build/groundswell
+MD=bench/merge.md
+
+[ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install -y time)" >&2; exit 2; }
+make -s -j2 "$GS" >&2 || [ -x "$GS" ] || exit 2
+mkdir -p "$MERGE_DATA"
+trap 'rm -rf "$MERGE_DATA/shards" "$MERGE_DATA/states"' EXIT
+cp "$GS" "$MERGE_DATA/groundswell"
+GS=$MERGE_DATA/groundswell
+
+IN=${1:-}
+for f in /work/bench-data/twitter1-1100M.jsonl bench/data/twitter1-1100M.jsonl; do
+	if [ -z "$IN" ] && [ -s "$f" ]; then IN=$f; fi
+done
+if [ -z "$IN" ]; then
+	IN=$MERGE_DATA/twitter1-1100M.jsonl
+	[ -s "$IN" ] || "$GS" generate --seed 1 -f twitter1 --bytes-target 1100M -o "$IN"
+fi
+
+# "wall cpu rss_mb" of a command (stdout to $OUT)
+measure() {
+	/usr/bin/time -f "%e %U %S %M" -o "$MERGE_DATA/t" "$@" >"$OUT" 2>/dev/null
+	awk '{printf "%.2f %.2f %.0f", $1, $2 + $3, $4 / 1024}' "$MERGE_DATA/t"
+}
+
+rm -rf "$MERGE_DATA/shards" "$MERGE_DATA/states"
+mkdir -p "$MERGE_DATA/shards" "$MERGE_DATA/states"
+split -n "l/$N" -a 3 -d "$IN" "$MERGE_DATA/shards/s."
+
+OUT=$MERGE_DATA/one.json
+one=$(measure "$GS" report --json --threads 1 "$IN")
+one2=$(OUT=/dev/null measure "$GS" report --json "$IN")
+
+# the shard runs, one after the other (a cluster runs them at once)
+sw=0 scpu=0 srss=0
+OUT=/dev/null
+for s in "$MERGE_DATA"/shards/s.*; do
+	r=$(measure "$GS" report --json --threads 1 --save-state \
+		"$MERGE_DATA/states/$(basename "$s").state" --no-output "$s")
+	set -- $r
+	sw=$(echo "$sw + $1" | bc)
+	scpu=$(echo "$scpu + $2" | bc)
+	[ "$3" -gt "$srss" ] && srss=$3
+done
+states=$(du -cm "$MERGE_DATA"/states/*.state | tail -1 | cut -f1)
+OUT=$MERGE_DATA/merged.json
+m=$(measure "$GS" merge "$MERGE_DATA"/states/*.state)
+same=no
+python3 tests/cli/merge_cmp.py "$MERGE_DATA/one.json" "$MERGE_DATA/merged.json" && same=yes
+set -- $m
+mw=$1 mcpu=$2
+
+{
+	echo "# merge of $N states ($(date -u +%Y-%m-%d), $(nproc) cores, $(basename "$IN"), $(du -m "$IN" | cut -f1) MB)"
+	echo
+	echo "| what | wall s | CPU s (user+sys) | peak RSS MB |"
+	echo "|---|---:|---:|---:|"
+	set -- $one
+	echo "| one run, report --json --threads 1 | $1 | $2 | $3 |"
+	set -- $one2
+	echo "| one run, report --json (all cores) | $1 | $2 | $3 |"
+	echo "| $N shard runs with --save-state --no-output, summed (peak: the largest) | $sw | $scpu | $srss |"
+	set -- $m
+	echo "| merge of the $N states ($states MB) | $1 | $2 | $3 |"
+	echo "| shard runs + merge, summed | $(echo "$sw + $mw" | bc) | $(echo "$scpu + $mcpu" | bc) | |"
+	echo
+	echo "Merged JSON equal to the one run's (Space-Saving lists past their cap aside): $same."
+} | tee "$MD"
