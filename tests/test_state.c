@@ -339,8 +339,47 @@ static void test_network_and_differs(void)
 	gs_state_info_release(&t);
 }
 
+/* A Bluesky repost whose original is two parts back: merged C into B
+ * (its original unseen: it waits), then B+C into A, which holds the
+ * original, it finds its tags, as a sequential read would. Before the
+ * fix in engine.c's merge the wait was dropped: 0 reposts of #orig. */
+static void test_waiting_repost(void)
+{
+	struct gs_engine_options o;
+	gs_engine_options_init(&o);
+	struct gs_engine *a = gs_engine_new(&o), *b = gs_engine_new(&o),
+			 *c = gs_engine_new(&o);
+	struct gs_post p = mk("did:plc:alice", T0, "orig", NULL);
+	p.format = GS_FORMAT_JETSTREAM;
+	p.post_did = S("did:plc:alice");
+	p.post_rkey = S("3kabc");
+	gs_engine_add(a, &p);
+	struct gs_post q = mk("did:plc:bob", T0 + 60000, "other", NULL);
+	q.format = GS_FORMAT_JETSTREAM;
+	gs_engine_add(b, &q);
+	struct gs_post r = mk("did:plc:carol", T0 + 120000, "x", NULL);
+	r.format = GS_FORMAT_JETSTREAM;
+	r.ntags = 0;
+	r.flags = GS_POST_REPOST;
+	r.repost_did = S("did:plc:alice");
+	r.repost_rkey = S("3kabc");
+	gs_engine_add(c, &r);
+	TAP_OK(!gs_engine_absorb(b, c) && !gs_engine_absorb(a, b), "parts merged");
+	struct gs_tag_stats t;
+	struct gs_summary s;
+	gs_engine_summary(a, &s);
+	TAP_OK(gs_engine_tag(a, "orig", 4, &t) == 0 && t.posts == 2 &&
+		       t.reposts == 1 && s.reposts_unresolved == 0,
+	       "a repost waiting in a merged part finds its original two "
+	       "parts back (#orig: %llu posts, %llu unresolved)",
+	       (unsigned long long)t.posts,
+	       (unsigned long long)s.reposts_unresolved);
+	gs_engine_free(a);
+}
+
 int main(void)
 {
+	test_waiting_repost();
 	test_round_trip();
 	test_bounds();
 	test_network_and_differs();
