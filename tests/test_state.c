@@ -364,7 +364,8 @@ static void test_waiting_repost(void)
 	r.repost_did = S("did:plc:alice");
 	r.repost_rkey = S("3kabc");
 	gs_engine_add(c, &r);
-	TAP_OK(!gs_engine_absorb(b, c) && !gs_engine_absorb(a, b), "parts merged");
+	TAP_OK(!gs_engine_absorb(b, c) && !gs_engine_absorb(a, b),
+	       "parts merged");
 	struct gs_tag_stats t;
 	struct gs_summary s;
 	gs_engine_summary(a, &s);
