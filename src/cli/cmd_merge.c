@@ -118,8 +118,25 @@ int cmd_merge(int argc, char **argv)
 		if (is_state(argv[i]))
 			ref_path = argv[i];
 	if (!ref_path) {
-		cli_error("no state file among the arguments (files written by "
-			  "--save-state; see 'groundswell merge --help')");
+		/* say what the last operand is, when it is something */
+		const char *last = argc > first ? argv[argc - 1] : "";
+		FILE *g = last[0] && last[0] != '-' ? fopen(last, "rb") : NULL;
+		if (g)
+			fclose(g);
+		if (last[0] && last[0] != '-' && !g && errno != ENOENT)
+			cli_error("cannot read '%s': %s", last, strerror(errno));
+		else if (last[0] && last[0] != '-' && !g)
+			cli_error("cannot read '%s': %s (no state file among the "
+				  "arguments)",
+				  last, strerror(ENOENT));
+		else if (g)
+			cli_error("'%s' is not a state file (one written by "
+				  "--save-state; see 'groundswell merge --help')",
+				  last);
+		else
+			cli_error("no state file among the arguments (files "
+				  "written by --save-state; see 'groundswell "
+				  "merge --help')");
 		return EXIT_USAGE;
 	}
 	struct gs_state_info ref;

@@ -201,4 +201,10 @@ ok $? "--no-output without --save-state refused"
 "$BIN" trends --live --save-state "$T/y" "$T/twitter1.l.02" >/dev/null 2>&1
 [ $? -eq 2 ] && [ ! -e "$T/y" ]
 ok $? "trends --live with --save-state refused"
+"$BIN" merge "$T/twitter1.jsonl" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/twitter1.jsonl' is not a state file" "$T/err"
+ok $? "an input file given to merge refused: not a state file"
+"$BIN" merge "$T/r.1" "$T/twitter1.jsonl" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/twitter1.jsonl' is not a state file of this version, or it is damaged" "$T/err"
+ok $? "an input file among states refused, naming it"
 echo "1..$n"
