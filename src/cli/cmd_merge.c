@@ -124,15 +124,18 @@ int cmd_merge(int argc, char **argv)
 		if (g)
 			fclose(g);
 		if (last[0] && last[0] != '-' && !g && errno != ENOENT)
-			cli_error("cannot read '%s': %s", last, strerror(errno));
+			cli_error("cannot read '%s': %s", last,
+				  strerror(errno));
 		else if (last[0] && last[0] != '-' && !g)
-			cli_error("cannot read '%s': %s (no state file among the "
-				  "arguments)",
-				  last, strerror(ENOENT));
+			cli_error(
+				"cannot read '%s': %s (no state file among the "
+				"arguments)",
+				last, strerror(ENOENT));
 		else if (g)
-			cli_error("'%s' is not a state file (one written by "
-				  "--save-state; see 'groundswell merge --help')",
-				  last);
+			cli_error(
+				"'%s' is not a state file (one written by "
+				"--save-state; see 'groundswell merge --help')",
+				last);
 		else
 			cli_error("no state file among the arguments (files "
 				  "written by --save-state; see 'groundswell "

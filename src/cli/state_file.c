@@ -308,6 +308,10 @@ nomem:
 int cli_state_write(struct cli_common *c, const struct gs_engine *e,
 		    uint64_t malformed)
 {
+	if (!c->state) { /* a command that never called cli_state_begin */
+		cli_error("--save-state: this command cannot write a state");
+		return EXIT_USAGE;
+	}
 	struct gs_state_info *s = &c->state->info;
 	s->eng = c->eng;
 	if (c->net) {
