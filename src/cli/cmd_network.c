@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
+#include "state_file.h"
 #include "input/fold.h"
 #include "count/network.h"
 #include "out/network_write.h"
@@ -52,7 +53,7 @@ static const char help[] =
 	"  -n, --top N            accounts (tags) in the summary's top list (10)\n"
 	"\n"
 	"--max-tags, --max-memory and --hll-precision bound the tag engine of the\n"
-	"other commands and are refused here.\n" CLI_COMMON_HELP;
+	"other commands and are refused here.\n" CLI_COMMON_HELP CLI_STATE_HELP;
 
 static int parse_kinds(const char *arg, unsigned *out)
 {
@@ -145,6 +146,7 @@ int cmd_network(int argc, char **argv)
 	cli_options_init(&opts);
 	cli_options_add(&opts, own);
 	cli_options_add_common(&opts, CLI_COMMON_ALL);
+	cli_options_add_state(&opts);
 	struct cli_common c;
 	struct gs_network_options no;
 	struct gs_network_output out;
@@ -300,7 +302,12 @@ int cmd_network(int argc, char **argv)
 		out.name = pseudonym;
 		out.name_ctx = &c;
 	}
-	rc = read_inputs(&c, net, argc - optind, argv + optind, &out.malformed);
+	c.net = net; /* for --save-state and merge */
+	rc = cli_state_begin(&c, "network", argc, argv, opts.v,
+			     "hk:t:F:o:n:" CLI_COMMON_SHORT, NULL, NULL);
+	if (!rc)
+		rc = read_inputs(&c, net, argc - optind, argv + optind,
+				 &out.malformed);
 	out.out_of_window = c.out_of_window;
 	memcpy(out.filtered, c.filtered, sizeof out.filtered);
 	struct gs_network_stats st;
@@ -309,7 +316,7 @@ int cmd_network(int argc, char **argv)
 		cli_error("tag '%s' was not used in the input", no.tag);
 		rc = EXIT_NOMATCH;
 	}
-	if (!rc) {
+	if (!rc && !c.no_output) {
 		FILE *f = stdout;
 		if (output && strcmp(output, "-") != 0) {
 			f = fopen(output, "w");

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "conflict.h"
 #include "html.h"
+#include "state_file.h"
 #include "base/timeutil.h"
 #include "detect/trend.h"
 #include "input/fold.h"
@@ -44,7 +45,8 @@ static const char help[] =
 	"      --timeline         one row per (bucket, tag) instead: time, tag,\n"
 	"                         display, posts, originals, reposts, replies,\n"
 	"                         accounts, accounts_error, over the input's range\n"
-	"                         with zero buckets (--csv, --json, or a table)\n" CLI_COMMON_HELP;
+	"                         with zero buckets (--csv, --json, or a table)\n" CLI_COMMON_HELP
+		CLI_STATE_HELP;
 
 /* ---- the tags of --tags FILE and --tag T (issue 12 part 3) ------------- */
 
@@ -690,6 +692,7 @@ int cmd_report(int argc, char **argv)
 	cli_options_init(&opts);
 	cli_options_add(&opts, own);
 	cli_options_add_common(&opts, CLI_COMMON_ALL);
+	cli_options_add_state(&opts);
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 20;
@@ -743,13 +746,16 @@ int cmd_report(int argc, char **argv)
 	/* report shows no account: handles are read only for an account
 	 * list that names some (--accounts, --exclude-accounts) */
 	c.ing.no_handles = !c.filter.want_handles && !c.filter.drop_handles;
-	rc = cli_read_inputs(&c, argc - optind, argv + optind);
-	if (!rc) {
+	rc = cli_state_begin(&c, "report", argc, argv, opts.v,
+			     "hn:" CLI_COMMON_SHORT, NULL, NULL);
+	if (!rc)
+		rc = cli_read_inputs(&c, argc - optind, argv + optind);
+	if (!rc && !c.no_output) {
 		struct gs_summary s;
 		gs_engine_summary(c.engine, &s);
 		rc = cli_span_check(&c, s.first_ms, s.last_ms);
 	}
-	if (!rc)
+	if (!rc && !c.no_output)
 		rc = report_write_sel(&c, (size_t)top, html, &sel);
 	tag_list_release(&list);
 	cli_common_release_at_exit(&c);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
+#include "state_file.h"
 #include "count/handles.h"
 #include "count/recent.h"
 #include "input/fold.h"
@@ -36,7 +37,8 @@ static const char help[] =
 	"                         the tag, reposts included, one per line in input\n"
 	"                         order (Bluesky: at:// URIs), as a dataset to\n"
 	"                         rehydrate; an id seen again among the last\n"
-	"                         1,000,000 written is not written twice\n" CLI_COMMON_HELP;
+	"                         1,000,000 written is not written twice\n" CLI_COMMON_HELP
+		CLI_STATE_HELP;
 
 /* ---- --ids (issue 12 part 5) ----------------------------------------------
  *
@@ -387,6 +389,7 @@ int cmd_tag(int argc, char **argv)
 	cli_options_init(&opts);
 	cli_options_add(&opts, own);
 	cli_options_add_common(&opts, CLI_COMMON_ALL);
+	cli_options_add_state(&opts);
 	struct cli_common c;
 	cli_common_init(&c);
 	long top = 10;
@@ -423,6 +426,12 @@ int cmd_tag(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *tag = argv[optind++];
+	rc = cli_state_begin(&c, "tag", argc, argv, opts.v,
+			     "hn:" CLI_COMMON_SHORT, tag, ids ? "--ids" : NULL);
+	if (rc) {
+		cli_common_release(&c);
+		return rc;
+	}
 	if (ids) {
 		rc = write_ids(&c, tag, argc - optind, argv + optind);
 		cli_common_release_at_exit(&c);
@@ -438,7 +447,7 @@ int cmd_tag(int argc, char **argv)
 		rc = cli_read_into(&c, argc - optind, argv + optind, c.engine,
 				   NULL, NULL);
 	}
-	if (!rc)
+	if (!rc && !c.no_output)
 		rc = print_tag(&c, tag, (size_t)top);
 	cli_common_release_at_exit(&c);
 	return rc;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
+#include "state_file.h"
 #include "base/timeutil.h"
 #include "detect/trend.h"
 #include "out/trend_json.h"
@@ -40,7 +41,8 @@ static const char help[] =
 	"      --posts-threshold N  posts per bucket for --scorer posts (100)\n"
 	"      --mastodon-threshold S  held score for --scorer mastodon (5)\n"
 	"      --live             run bucket by bucket as posts arrive (checks\n"
-	"                         that the answer equals the batch one)\n" CLI_COMMON_HELP;
+	"                         that the answer equals the batch one)\n" CLI_COMMON_HELP
+		CLI_STATE_HELP;
 
 int trends_warmup_note(const struct gs_engine *e,
 		       const struct gs_trend_options *o, char *buf, size_t n,
@@ -142,6 +144,10 @@ static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 				(unsigned long long)x.l.late_posts);
 	} else {
 		rc = cli_read_inputs(c, nfiles, files);
+		if (!rc && c->no_output) { /* the state alone */
+			gs_trend_free(t);
+			return 0;
+		}
 		if (!rc) {
 			struct gs_summary s;
 			gs_engine_summary(c->engine, &s);
@@ -243,6 +249,7 @@ int cmd_trends(int argc, char **argv)
 	cli_options_add_trend(&opts);
 	cli_options_add(&opts, tail);
 	cli_options_add_common(&opts, CLI_COMMON_ALL);
+	cli_options_add_state(&opts);
 	struct cli_common c;
 	struct gs_trend_options to;
 	struct cli_given g = {0};
@@ -270,7 +277,11 @@ int cmd_trends(int argc, char **argv)
 		cli_common_release(&c);
 		return EXIT_USAGE;
 	}
-	int rc = run(&c, &to, live, argc - optind, argv + optind);
+	int rc = cli_state_begin(&c, "trends", argc, argv, opts.v,
+				 "h" CLI_COMMON_SHORT, NULL,
+				 live ? "--live" : NULL);
+	if (!rc)
+		rc = run(&c, &to, live, argc - optind, argv + optind);
 	cli_common_release_at_exit(&c);
 	return rc;
 }

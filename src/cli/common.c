@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "cli.h"
+#include "state_file.h"
 #include "base/timeutil.h"
 #include "out/trend_json.h"
 
@@ -45,6 +46,7 @@ void cli_common_init(struct cli_common *c)
 	gs_filter_init(&c->filter);
 	c->since_ms = INT64_MIN;
 	c->until_ms = INT64_MAX;
+	cli_state_common_init(c); /* merge: the states' settings */
 }
 
 /* Engines left to the exit (cli_common_release_at_exit); kept here, so
@@ -70,6 +72,8 @@ void cli_common_release(struct cli_common *c)
 		gs_pseudo_release(&c->pseudo);
 	c->ing.filter = NULL;
 	gs_filter_release(&c->filter);
+	cli_state_free(c->state);
+	c->state = NULL;
 }
 
 /* EXIT_NOPOSTS once a file gave no post: the command's own output still
@@ -138,6 +142,8 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 		  uint64_t *malformed)
 {
 	static char *stdin_only[] = {"-"};
+	if (cli_state_merging()) /* merge: the inputs are state files */
+		return cli_state_merge(c, nfiles, files, e, malformed);
 	if (nfiles == 0) {
 		if (isatty(0)) {
 			cli_error("no input files (give FILE... or - for stdin; see --help)");
@@ -234,6 +240,8 @@ int cli_read_into(struct cli_common *c, int nfiles, char **files,
 			st.files_damaged == 1 ? "it" : "each");
 	if (malformed)
 		*malformed = st.shown;
+	if (!rc && c->save_state)
+		rc = cli_state_write(c, e, st.shown);
 	return rc;
 }
 

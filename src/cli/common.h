@@ -50,6 +50,13 @@ struct cli_common {
 	int64_t since_ms, until_ms;
 	const char *since_arg, *until_arg; /* as given, for messages */
 	uint64_t posts_read, filtered[GS_FILTER_REASONS];
+	/* issue 14 part 4 (state_file.h): --save-state FILE, --no-output,
+	 * the network a network command counts into (NULL for the others),
+	 * and what the state records (set by cli_state_begin) */
+	const char *save_state;
+	int no_output;
+	struct gs_network *net;
+	struct cli_state_run *state;
 };
 
 /* --window-from's default: 2006-03-21T00:00:00Z, the first post on

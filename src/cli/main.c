@@ -42,6 +42,7 @@ static const struct {
 	{"serve", serve_exec, "follow live sources and serve trends over HTTP"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
+	{"merge", cmd_merge, "combine the states of runs (--save-state) into one output"},
 };
 
 static void usage(FILE *f)

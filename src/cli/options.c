@@ -71,6 +71,12 @@ static const struct option trend_options[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const struct option state_options[] = {
+	{"save-state", required_argument, NULL, OPT_SAVE_STATE},
+	{"no-output", no_argument, NULL, OPT_NO_OUTPUT},
+	{NULL, 0, NULL, 0},
+};
+
 /* ---- tables -------------------------------------------------------------- */
 
 void cli_options_init(struct cli_options *s)
@@ -121,6 +127,11 @@ void cli_options_add_common(struct cli_options *s, enum cli_common_set set)
 void cli_options_add_trend(struct cli_options *s)
 {
 	cli_options_add(s, trend_options);
+}
+
+void cli_options_add_state(struct cli_options *s)
+{
+	cli_options_add(s, state_options);
 }
 
 const char *cli_option_name(const struct option *t, int id)
@@ -373,6 +384,12 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg)
 		}
 		return 1;
 	}
+	case OPT_SAVE_STATE:
+		c->save_state = arg;
+		return 1;
+	case OPT_NO_OUTPUT:
+		c->no_output = 1;
+		return 1;
 	}
 	return 0;
 }

@@ -115,6 +115,9 @@ enum cli_opt {
 	OPT_RETRACT_WINDOW, /* issue 12 part 5 */
 	/* tag */
 	OPT_IDS, /* issue 12 part 5 */
+	/* report, trends, tag, network: state files (issue 14 part 4) */
+	OPT_SAVE_STATE,
+	OPT_NO_OUTPUT,
 };
 
 /* The short options of the common group, for getopt_long's optstring. */
@@ -174,6 +177,14 @@ enum cli_common_set {
 			     --pseudonymize-key (a file only) or --threads */
 };
 
+/* The state options' help (report, trends, tag, network). */
+// clang-format off
+#define CLI_STATE_HELP                                                         \
+	"State (for 'groundswell merge'; docs/state.md):\n"                    \
+	"      --save-state FILE  also write the run's counting state to FILE\n" \
+	"      --no-output        with --save-state: write the state only\n"
+// clang-format on
+
 /* Makes s an empty table. */
 void cli_options_init(struct cli_options *s);
 
@@ -184,6 +195,10 @@ void cli_options_add(struct cli_options *s, const struct option *t);
 
 /* Appends the common options of set, always in the same order. */
 void cli_options_add_common(struct cli_options *s, enum cli_common_set set);
+
+/* Appends the state options (--save-state, --no-output), which
+ * cli_common_option takes into struct cli_common. */
+void cli_options_add_state(struct cli_options *s);
 
 /* Appends the trend options (--scorer ... --mastodon-threshold). */
 void cli_options_add_trend(struct cli_options *s);

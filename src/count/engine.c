@@ -1289,7 +1289,25 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		struct tag *tags[GS_REPOST_TAGS];
 		uint8_t slots[GS_REPOST_TAGS];
 		size_t nt = repost_tags(dst, pd->key, tags, slots);
-		if (nt == 0 || nt == (size_t)-1)
+		if (nt == 0) {
+			/* unseen still: it waits in dst, for a part merged
+			 * before dst (a .gz file's later blocks, a state
+			 * file; it was dropped, issue 14 part 4) */
+			struct gs_repost_pending *np = gs_repost_cache_pend(
+				&dst->rc, pd->key, pd->time_ms);
+			if (np) {
+				np->engine.ah = pd->engine.ah;
+				if (pd->engine.lid) {
+					const char *l =
+						src->langs[pd->engine.lid - 1];
+					struct gs_str ls = {l, strlen(l)};
+					np->engine.lid =
+						(uint16_t)lang_id(dst, ls);
+				}
+			}
+			continue;
+		}
+		if (nt == (size_t)-1)
 			continue;
 		for (size_t k = 0; k < nt; k++)
 			if (slots[k] != 0xFF && tags[k]->sp[slots[k]])

@@ -1,0 +1,107 @@
+/*
+ * fuzz_state.c - libFuzzer target for the state file loader
+ * (count/state.h: gs_state_read_info, then gs_state_read_rest): a state
+ * file handed to 'groundswell merge' is untrusted input.
+ *
+ * Each input is offered as it is, and again with the CRC of its first
+ * section recomputed (so that the fuzzer reaches the field checks),
+ * through fmemopen(). When the container loads, it must save again to
+ * the same section bytes (the format is canonical) and compare equal to
+ * itself; when the rest loads too, the engine and network are used
+ * (summary, merged into a fresh one). Failures must be GS_EFORMAT,
+ * GS_EIO or GS_ENOMEM with a reason, never a crash; ASan and UBSan watch.
+ *
+ *   make fuzz && build-fuzz/fuzz_state -max_total_time=20
+ * Seeds: fuzz/corpus/state (states written by report and network).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "groundswell.h"
+#include "count/network.h"
+#include "count/snapio.h"
+#include "count/state.h"
+
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c))                                                      \
+			__builtin_trap();                                      \
+	} while (0)
+
+static void try_state(const uint8_t *data, size_t size)
+{
+	FILE *f = fmemopen((void *)data, size, "rb");
+	if (!f)
+		return;
+	struct gs_state_info s;
+	char why[256];
+	int r = gs_state_read_info(f, &s, why, sizeof why);
+	if (r) {
+		CHECK(r == GS_EFORMAT || r == GS_EIO || r == GS_ENOMEM);
+		CHECK(why[0]);
+		fclose(f);
+		return;
+	}
+	long at = ftell(f);
+	CHECK(!gs_state_differs(&s, &s, why, sizeof why));
+	struct gs_engine *e = NULL;
+	struct gs_network *n = NULL;
+	r = gs_state_read_rest(f, &s, &e, &n, why, sizeof why);
+	fclose(f);
+	if (r) {
+		CHECK(!e && !n && why[0]);
+	} else {
+		CHECK(!!e == s.has_engine && !!n == s.has_network);
+		if (e) {
+			struct gs_summary sm;
+			gs_engine_summary(e, &sm);
+			struct gs_engine *m = gs_engine_new_like(e);
+			if (m) {
+				(void)gs_engine_merge(m, e);
+				gs_engine_free(m);
+			}
+		}
+		if (n) {
+			struct gs_network *m = gs_network_new_like(n);
+			if (m) {
+				(void)gs_network_merge(m, n);
+				gs_network_free(m);
+			}
+		}
+	}
+	/* canonical: the container saves to the bytes it came from */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&buf, &len);
+	CHECK(o);
+	CHECK(gs_state_save_info(o, &s) == 0);
+	fclose(o);
+	CHECK(len == (size_t)at && memcmp(buf, data, len) == 0);
+	free(buf);
+	gs_engine_free(e);
+	gs_network_free(n);
+	gs_state_info_release(&s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	try_state(data, size);
+	if (size >= GS_SNAP_HEADER + 4) {
+		uint64_t L = gs_le64(data + 8);
+		if (L <= size - GS_SNAP_HEADER - 4) {
+			size_t sec = (size_t)L + GS_SNAP_HEADER + 4;
+			uint8_t *c = malloc(size);
+			CHECK(c);
+			memcpy(c, data, size);
+			uint32_t crc = (uint32_t)crc32(0, c, (uInt)(sec - 4));
+			for (int i = 0; i < 4; i++)
+				c[sec - 4 + i] = (uint8_t)(crc >> (8 * i));
+			try_state(c, size);
+			free(c);
+		}
+	}
+	return 0;
+}
