@@ -94,8 +94,8 @@ int gs_langs_only(struct gs_langs *l, const char *list)
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		char k[GS_LANG_CODE_MAX + 1];
-		if (gs_lang_key((struct gs_str){p, n}, k) != n)
-			return GS_EUSAGE; /* not letters, or with a region */
+		if (!n || gs_lang_key((struct gs_str){p, n}, k) != n)
+			return GS_EUSAGE; /* empty, not letters, or a region */
 		for (size_t i = 0; i < l->n; i++)
 			if (!strcmp(l->v[i].code, k))
 				return GS_EUSAGE;
