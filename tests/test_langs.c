@@ -14,12 +14,12 @@
 #include "groundswell.h"
 #include "tap.h"
 
-static struct gs_str S(const char *s)
-{
+static struct gs_str S(const char *s) {
 	return (struct gs_str){s, strlen(s)};
 }
 
-static void test_key(void)
+static void
+test_key(void)
 {
 	char k[GS_LANG_CODE_MAX + 1];
 	TAP_EQ_INT(gs_lang_key(S("pt"), k), 2, "pt is a key");
@@ -30,7 +30,8 @@ static void test_key(void)
 	TAP_EQ_INT(gs_lang_key(S(""), k), 0, "empty: none");
 	TAP_EQ_INT(gs_lang_key(S("e"), k), 0, "one letter: none");
 	TAP_EQ_INT(gs_lang_key(S("p1"), k), 0, "a digit: none");
-	TAP_EQ_INT(gs_lang_key(S("pt_BR"), k), 0, "an underscore: none (--lang neither)");
+	TAP_EQ_INT(gs_lang_key(S("pt_BR"), k), 0,
+		   "an underscore: none (--lang neither)");
 	TAP_EQ_INT(gs_lang_key(S("abcdefghi"), k), 0, "nine letters: none");
 	TAP_EQ_STR(k, "", "... and the key is empty");
 	TAP_EQ_INT(gs_lang_key(S("abcdefgh"), k), 8, "eight letters: a key");
@@ -75,7 +76,8 @@ static void test_route(void)
 	TAP_OK(l == NULL, "no engine options: NULL");
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);
-	TAP_OK(gs_langs_new(&o, 0) == NULL && gs_langs_new(&o, GS_LANGS_MAX + 1) == NULL,
+	TAP_OK(gs_langs_new(&o, 0) == NULL &&
+		       gs_langs_new(&o, GS_LANGS_MAX + 1) == NULL,
 	       "max 0 or past GS_LANGS_MAX: NULL");
 	l = gs_langs_new(&o, 3);
 	struct gs_post a = post_of("a1", 0, "pt", "pt-BR", "en");
@@ -84,12 +86,14 @@ static void test_route(void)
 	struct gs_post d = post_of("a4", 1, "es", NULL, NULL);
 	struct gs_post e = post_of("a5", 2, "fr", NULL, NULL);
 	struct gs_post f = post_of("a6", 2, "x1", NULL, NULL);
-	TAP_EQ_INT(gs_langs_add(l, &a), 0, "a post in pt, pt-BR and en is counted");
+	TAP_EQ_INT(gs_langs_add(l, &a), 0,
+		   "a post in pt, pt-BR and en is counted");
 	TAP_EQ_INT(posts_in(l, "pt"), 1, "... once in pt (pt-BR is pt)");
 	TAP_EQ_INT(posts_in(l, "en"), 1, "... and once in en");
 	gs_langs_add(l, &b);
 	gs_langs_add(l, &f);
-	TAP_EQ_INT(l->no_lang, 2, "no language, or an invalid one: in none, counted");
+	TAP_EQ_INT(l->no_lang, 2,
+		   "no language, or an invalid one: in none, counted");
 	gs_langs_add(l, &c);
 	TAP_EQ_INT(posts_in(l, "en"), 2, "EN is en");
 	TAP_EQ_INT(posts_in(l, "EN"), 2, "found in any case");
@@ -98,17 +102,20 @@ static void test_route(void)
 	TAP_EQ_INT(l->n, 3, "the cap: three languages tracked");
 	TAP_EQ_STR(l->v[0].code, "pt", "in order of appearance: pt");
 	TAP_EQ_STR(l->v[2].code, "es", "... es third");
-	TAP_EQ_INT(posts_in(l, "fr"), UINT64_MAX, "fr, the fourth, is not tracked");
+	TAP_EQ_INT(posts_in(l, "fr"), UINT64_MAX,
+		   "fr, the fourth, is not tracked");
 	TAP_EQ_INT(l->other_posts, 1, "... its post counted as other");
 	TAP_OK(l->overflow, "... and the cap met is flagged");
 	size_t order[3];
 	gs_langs_sorted(l, order);
-	TAP_OK(!strcmp(l->v[order[0]].code, "en") && !strcmp(l->v[order[1]].code, "es") &&
+	TAP_OK(!strcmp(l->v[order[0]].code, "en") &&
+		       !strcmp(l->v[order[1]].code, "es") &&
 		       !strcmp(l->v[order[2]].code, "pt"),
 	       "sorted by code: en, es, pt");
 	gs_langs_cap(l, 1);
 	TAP_EQ_INT(l->n, 1, "gs_langs_cap 1 keeps the first");
-	TAP_EQ_INT(l->other_posts, 1 + 2 + 1, "... and folds the others' posts into other");
+	TAP_EQ_INT(l->other_posts, 1 + 2 + 1,
+		   "... and folds the others' posts into other");
 	TAP_EQ_INT(l->other_langs, 2, "... counting their languages");
 	gs_langs_free(l);
 }
@@ -118,13 +125,16 @@ static void test_only(void)
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);
 	struct gs_langs *l = gs_langs_new(&o, 4);
-	TAP_EQ_INT(gs_langs_only(l, "pt,pt"), GS_EUSAGE, "a code given twice: refused");
+	TAP_EQ_INT(gs_langs_only(l, "pt,pt"), GS_EUSAGE,
+		   "a code given twice: refused");
 	gs_langs_free(l);
 	l = gs_langs_new(&o, 4);
-	TAP_EQ_INT(gs_langs_only(l, "pt-BR"), GS_EUSAGE, "a region: refused (--lang takes them)");
+	TAP_EQ_INT(gs_langs_only(l, "pt-BR"), GS_EUSAGE,
+		   "a region: refused (--lang takes them)");
 	gs_langs_free(l);
 	l = gs_langs_new(&o, 4);
-	TAP_EQ_INT(gs_langs_only(l, "pt,"), GS_EUSAGE, "an empty code: refused");
+	TAP_EQ_INT(gs_langs_only(l, "pt,"), GS_EUSAGE,
+		   "an empty code: refused");
 	gs_langs_free(l);
 	l = gs_langs_new(&o, 2);
 	TAP_EQ_INT(gs_langs_only(l, "a1,en"), GS_EUSAGE, "a digit: refused");
@@ -135,8 +145,9 @@ static void test_only(void)
 	struct gs_post b = post_of("a2", 0, "pt-PT", NULL, NULL);
 	gs_langs_add(l, &a);
 	gs_langs_add(l, &b);
-	TAP_OK(l->n == 2 && !strcmp(l->v[0].code, "es") && posts_in(l, "pt") == 1 &&
-		       l->other_posts == 1 && !l->overflow,
+	TAP_OK(l->n == 2 && !strcmp(l->v[0].code, "es") &&
+		       posts_in(l, "pt") == 1 && l->other_posts == 1 &&
+		       !l->overflow,
 	       "only es and pt tracked; en is other, no overflow");
 	gs_langs_free(l);
 }
@@ -146,18 +157,20 @@ static void test_only(void)
  * must agree, also once capped. */
 static void test_parts(void)
 {
-	static const char *const codes[] = {"en", "pt", "es", "ja", "fr", "de", "it", "nl"};
+	static const char *const codes[] = {"en", "pt", "es", "ja",
+					    "fr", "de", "it", "nl"};
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);
 	enum { N = 400 };
 	struct gs_post *ps = calloc(N, sizeof *ps);
-	char (*acct)[16] = calloc(N, 16);
+	char(*acct)[16] = calloc(N, 16);
 	unsigned x = 7;
 	for (int i = 0; i < N; i++) {
 		x = x * 1103515245u + 12345u;
 		snprintf(acct[i], 16, "u%u", (x >> 8) % 50);
 		const char *l0 = codes[(x >> 16) % 8];
-		const char *l1 = (x >> 4) % 5 == 0 ? codes[(x >> 20) % 8] : NULL;
+		const char *l1 =
+			(x >> 4) % 5 == 0 ? codes[(x >> 20) % 8] : NULL;
 		ps[i] = post_of(acct[i], i / 20, l0, l1, NULL);
 	}
 	for (size_t cap = 2; cap <= 8; cap += 3) {
@@ -189,22 +202,28 @@ static void test_parts(void)
 			gs_engine_summary(all->v[i].e, &b);
 			same = !strcmp(seq->v[i].code, all->v[i].code) &&
 			       a.posts == b.posts && a.accounts == b.accounts &&
-			       a.first_ms == b.first_ms && a.last_ms == b.last_ms;
+			       a.first_ms == b.first_ms &&
+			       a.last_ms == b.last_ms;
 		}
-		TAP_OK(same, "cap %zu: five parts absorbed in order equal a sequential count", cap);
+		TAP_OK(same,
+		       "cap %zu: five parts absorbed in order equal a sequential count",
+		       cap);
 		/* the detectors, batch over the capped set, and live */
 		struct gs_trend_options to;
 		gs_trend_options_init(&to);
 		to.warmup = 2;
 		struct gs_trend_langs *tb = gs_trend_langs_new(all, &to, 0);
-		TAP_OK(tb && gs_trend_langs_run_batch(tb) == 0 && tb->n == all->n,
-		       "cap %zu: a detector per language, run over each engine", cap);
+		TAP_OK(tb && gs_trend_langs_run_batch(tb) == 0 &&
+			       tb->n == all->n,
+		       "cap %zu: a detector per language, run over each engine",
+		       cap);
 		struct gs_langs *lv = gs_langs_new(&o, cap);
 		struct gs_trend_langs *tl = gs_trend_langs_new(lv, &to, 0);
 		for (int i = 0; i < N; i++)
 			gs_trend_langs_add(tl, &ps[i]);
 		gs_trend_langs_finish(tl);
-		int evsame = lv->n == all->n && lv->other_posts == all->other_posts;
+		int evsame =
+			lv->n == all->n && lv->other_posts == all->other_posts;
 		for (size_t i = 0; evsame && i < lv->n; i++) {
 			const struct gs_trend_event *ea, *eb;
 			size_t na = gs_trend_langs_events(tb, i, &ea);
@@ -217,7 +236,8 @@ static void test_parts(void)
 					 ea[k].status == eb[k].status &&
 					 ea[k].score == eb[k].score;
 		}
-		TAP_OK(evsame, "cap %zu: live, capped as it goes, equals batch", cap);
+		TAP_OK(evsame, "cap %zu: live, capped as it goes, equals batch",
+		       cap);
 		gs_trend_langs_free(tl);
 		gs_langs_free(lv);
 		gs_trend_langs_free(tb);

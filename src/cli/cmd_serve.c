@@ -373,8 +373,9 @@ int cmd_serve(int argc, char **argv)
 		case OPT_MAX_LANGUAGES: {
 			uint64_t v;
 			if (cli_parse_count(optarg, 1, GS_LANGS_MAX, &v)) {
-				cli_error("invalid --max-languages '%s' (1 to %d)",
-					  optarg, GS_LANGS_MAX);
+				cli_error(
+					"invalid --max-languages '%s' (1 to %d)",
+					optarg, GS_LANGS_MAX);
 				goto out;
 			}
 			so.languages = (size_t)v;

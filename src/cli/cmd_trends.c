@@ -85,8 +85,7 @@ static void print_json(struct cli_common *c, const struct gs_engine *e,
 		       const struct gs_trend_row *x, enum gs_scorer scorer,
 		       const char *lang)
 {
-	gs_trend_json(stdout, e, x, scorer,
-		      c->have_pseudo ? &c->pseudo : NULL);
+	gs_trend_json(stdout, e, x, scorer, c->have_pseudo ? &c->pseudo : NULL);
 	if (lang)
 		printf(",\"language\":\"%s\"", lang);
 	fputs("}\n", stdout);
@@ -182,13 +181,15 @@ static int print_trends(struct cli_common *c, const struct gs_engine *e,
 	} else {
 		if (lang)
 			printf("%slanguage %s: ", first ? "" : "\n", lang);
-		printf("%zu trend%s (scorer: %s)\n\n", n, n == 1 ? "" : "s", scorer);
+		printf("%zu trend%s (scorer: %s)\n\n", n, n == 1 ? "" : "s",
+		       scorer);
 		if (short_input) {
 			printf("  none could start: %s (--warmup)\n", note);
 			goto done;
 		}
-		printf("  %-24s %-20s  %-20s  %-20s  %-8s %8s %9s %9s\n", "tag", "start (UTC)",
-		       "peak", "end", "status", "score", "posts", "accounts");
+		printf("  %-24s %-20s  %-20s  %-20s  %-8s %8s %9s %9s\n", "tag",
+		       "start (UTC)", "peak", "end", "status", "score", "posts",
+		       "accounts");
 		for (size_t i = 0; i < n; i++) {
 			char name[300], a[32], b[32], d[32] = "-";
 			snprintf(name, sizeof name, "#%s", x[i].display);
@@ -198,16 +199,16 @@ static int print_trends(struct cli_common *c, const struct gs_engine *e,
 				gs_time_text(d, ev[i].end_ms);
 			fputs("  ", stdout);
 			print_padded(stdout, name, 24, 0);
-			printf(" %-20s  %-20s  %-20s  %-8s %8.1f %9llu %9.0f\n", a, b, d,
-			       gs_trend_status_name(ev[i].status), ev[i].score,
-			       (unsigned long long)x[i].posts, x[i].accounts);
+			printf(" %-20s  %-20s  %-20s  %-8s %8.1f %9llu %9.0f\n",
+			       a, b, d, gs_trend_status_name(ev[i].status),
+			       ev[i].score, (unsigned long long)x[i].posts,
+			       x[i].accounts);
 		}
 	}
 done:
 	free(x);
 	return 0;
 }
-
 
 static int run(struct cli_common *c, struct gs_trend_options *to, int live,
 	       int nfiles, char **files)
@@ -483,8 +484,9 @@ int cmd_trends(int argc, char **argv)
 		}
 		if (o == OPT_MAX_LANGUAGES) {
 			if (cli_parse_count(optarg, 1, GS_LANGS_MAX, &v)) {
-				cli_error("invalid --max-languages '%s' (1 to %d)",
-					  optarg, GS_LANGS_MAX);
+				cli_error(
+					"invalid --max-languages '%s' (1 to %d)",
+					optarg, GS_LANGS_MAX);
 				cli_common_release(&c);
 				return EXIT_USAGE;
 			}

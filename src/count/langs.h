@@ -37,9 +37,9 @@
 #include "groundswell.h"
 #include "ingest.h"
 
-#define GS_LANG_CODE_MAX 8	/* letters of a primary language subtag */
-#define GS_LANGS_DEFAULT_MAX 32 /* languages tracked by default */
-#define GS_LANGS_MAX 256	/* the most that can be asked for */
+#define GS_LANG_CODE_MAX     8	 /* letters of a primary language subtag */
+#define GS_LANGS_DEFAULT_MAX 32	 /* languages tracked by default */
+#define GS_LANGS_MAX	     256 /* the most that can be asked for */
 
 struct gs_lang {
 	char code[GS_LANG_CODE_MAX + 1];

@@ -26,10 +26,10 @@ struct gs_trend_langs {
 	struct gs_langs *langs; /* borrowed */
 	struct gs_trend_options o;
 	int64_t lateness_buckets;
-	size_t n;		   /* detectors made (for langs->v[0..n)) */
-	struct gs_trend **t;	   /* langs->max of them */
+	size_t n;		    /* detectors made (for langs->v[0..n)) */
+	struct gs_trend **t;	    /* langs->max of them */
 	struct gs_trend_live *live; /* langs->max of them */
-	uint64_t late_posts;	   /* over every language (live) */
+	uint64_t late_posts;	    /* over every language (live) */
 };
 
 /* NULL on invalid options or no memory. */

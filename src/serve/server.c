@@ -332,10 +332,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 				   ? gs_langs_new(&s->o.engine, o->languages)
 				   : NULL;
 		s->tlangs = s->langs ? gs_trend_langs_new(s->langs, &s->o.trend,
-							 s->o.lateness)
+							  s->o.lateness)
 				     : NULL;
 		if (!s->tlangs) {
-			snprintf(err, errlen, "invalid --max-languages %zu (1 to %d)",
+			snprintf(err, errlen,
+				 "invalid --max-languages %zu (1 to %d)",
 				 o->languages, GS_LANGS_MAX);
 			free_server(s);
 			return GS_EUSAGE;
@@ -381,9 +382,10 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			return r;
 		}
 		if (s->langs && s->l.started) /* never silent */
-			gs_server_log(s, "warning: the languages' counts are not "
-					 "in snapshots: ?language= answers count "
-					 "from this start on (docs/languages.md)");
+			gs_server_log(s,
+				      "warning: the languages' counts are not "
+				      "in snapshots: ?language= answers count "
+				      "from this start on (docs/languages.md)");
 	}
 	for (size_t i = 0; i < o->nsources; i++) {
 		const struct saved_source *sv = NULL;

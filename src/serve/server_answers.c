@@ -262,8 +262,8 @@ static void tag_history(const struct gs_engine *e, FILE *f, const char *key,
 }
 
 void gs_server_mtag_entry(struct gs_server *s, const struct gs_engine *e,
-			 FILE *f, const struct gs_trend_event *ev,
-			 int64_t today)
+			  FILE *f, const struct gs_trend_event *ev,
+			  int64_t today)
 {
 	struct gs_tag_stats st;
 	const char *name = ev->key;

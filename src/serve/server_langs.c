@@ -22,8 +22,7 @@
 /* The index of language code in s->langs, or fills r (400 for an invalid
  * code or languages not counted, 404 for a language without posts) and
  * returns -1. The read lock held. */
-static ptrdiff_t lang_of(struct gs_server *s, const char *code,
-			 struct reply *r)
+static ptrdiff_t lang_of(struct gs_server *s, const char *code, struct reply *r)
 {
 	char k[GS_LANG_CODE_MAX + 1], msg[160];
 	if (!s->langs) {
@@ -60,8 +59,8 @@ static void page_link(struct gs_server *s, struct reply *r, const char *code,
 		return;
 	int any = 0;
 	if (limit > 0 && shown == (size_t)limit) {
-		fprintf(lk.f, "<%s/api/v1/trends/tags?language=%s&", s->public_url,
-			code);
+		fprintf(lk.f, "<%s/api/v1/trends/tags?language=%s&",
+			s->public_url, code);
 		if (ls)
 			fprintf(lk.f, "limit=%ld&", limit);
 		fprintf(lk.f, "offset=%ld>; rel=\"next\"", offset + limit);
@@ -96,10 +95,11 @@ static void mtags_page(struct gs_server *s, struct MHD_Connection *c,
 	long limit = 10, offset = 0;
 	if ((ls && (limit = parse_uint(ls)) < 0) ||
 	    (os && (offset = parse_uint(os)) < 0)) {
-		gs_server_reply_error(r, 400,
-				      ls && limit < 0
-					      ? "limit must be a non-negative integer"
-					      : "offset must be a non-negative integer");
+		gs_server_reply_error(
+			r, 400,
+			ls && limit < 0
+				? "limit must be a non-negative integer"
+				: "offset must be a non-negative integer");
 		return;
 	}
 	if (limit > 20)

@@ -64,8 +64,7 @@ static const char index_json[] =
 	"\"/api/v1/trends/tags\",\"" API "/trends\",\"" API
 	"/tags/NAME\",\"" API "/stats\","
 	"\"" API "/network\",\"" API "/stream\",\"/metrics\",\"" API
-	"/languages\",\"" API
-	"/admin/tags\","
+	"/languages\",\"" API "/admin/tags\","
 	"\"" API "/admin/tags/NAME/{approve,hide,ban}\"]}\n";
 
 /* ---- the route table ---------------------------------------------------- */
@@ -123,8 +122,8 @@ static struct MHD_Response *h_mtags(struct gs_server *s,
 				    struct reply *r)
 {
 	(void)arg;
-	const char *lang = MHD_lookup_connection_value(
-		c, MHD_GET_ARGUMENT_KIND, "language");
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						       "language");
 	if (lang)
 		gs_server_lang_trends(s, c, r, lang, 1);
 	else
@@ -137,8 +136,8 @@ static struct MHD_Response *h_trends(struct gs_server *s,
 				     struct reply *r)
 {
 	(void)arg;
-	const char *lang = MHD_lookup_connection_value(
-		c, MHD_GET_ARGUMENT_KIND, "language");
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						       "language");
 	if (lang)
 		gs_server_lang_trends(s, c, r, lang, 0);
 	else
