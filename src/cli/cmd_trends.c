@@ -302,8 +302,10 @@ static void langs_said(const struct gs_langs *L, const struct lang_ask *a)
 			L->no_lang == 1 ? "" : "s");
 }
 
-/* The languages' engines, left to the exit (run_langs). */
-static struct gs_langs *langs_at_exit;
+/* The languages' engines, left to the exit (run_langs); volatile, or the
+ * store to a variable never read is optimised away and leak checkers see
+ * the engines unreachable. */
+static struct gs_langs *volatile langs_at_exit;
 
 /* trends --language / --by-language: an engine and a detector per
  * language (count/langs.h, detect/trend_langs.h), batch or --live. */
