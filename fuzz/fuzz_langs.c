@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct gs_str s = q ? p->langs[q - 1] : p->lang;
 			char key[GS_LANG_CODE_MAX + 1];
 			size_t n = gs_lang_key(s, key);
-			CHECK(n == strlen(key) && (n == 0 || (n >= 2 && n <= 8)));
+			CHECK(n == strlen(key) &&
+			      (n == 0 || (n >= 2 && n <= 8)));
 			for (size_t c = 0; c < n; c++)
 				CHECK(key[c] >= 'a' && key[c] <= 'z');
 			size_t d = 0;
