@@ -13,6 +13,7 @@
 #include "conflict.h"
 #include "serve/server.h"
 #include "base/timeutil.h"
+#include "count/langs.h"
 #include "detect/trend.h"
 
 /* Bounds of serve's own options (the messages state them). */
@@ -82,6 +83,12 @@ static const char help[] =
 	"                           delete retracts from the counts (default 128M,\n"
 	"                           about 600,000 Bluesky posts; 0: deletes are\n"
 	"                           only counted)\n"
+	"Languages (docs/languages.md):\n"
+	"      --by-language        count each language apart, with its own\n"
+	"                           baseline, for ?language=CODE on .../trends and\n"
+	"                           /api/v1/trends/tags, and .../languages\n"
+	"      --max-languages N    languages tracked, the first to appear\n"
+	"                           (default 32; implies --by-language)\n"
 	"HTTP:\n"
 	"  -l, --listen ADDR:PORT   default 127.0.0.1:8080 (loopback); port 0 picks\n"
 	"                           a free port\n"
@@ -185,6 +192,8 @@ int cmd_serve(int argc, char **argv)
 		{"tag-network-edges", required_argument, NULL,
 		 OPT_TAG_NETWORK_EDGES},
 		{"retract-window", required_argument, NULL, OPT_RETRACT_WINDOW},
+		{"by-language", no_argument, NULL, OPT_BY_LANGUAGE},
+		{"max-languages", required_argument, NULL, OPT_MAX_LANGUAGES},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -355,6 +364,21 @@ int cmd_serve(int argc, char **argv)
 				goto out;
 			}
 			so.retract_window = z;
+			continue;
+		}
+		case OPT_BY_LANGUAGE: /* issue 13 part 3 */
+			if (!so.languages)
+				so.languages = GS_LANGS_DEFAULT_MAX;
+			continue;
+		case OPT_MAX_LANGUAGES: {
+			uint64_t v;
+			if (cli_parse_count(optarg, 1, GS_LANGS_MAX, &v)) {
+				cli_error(
+					"invalid --max-languages '%s' (1 to %d)",
+					optarg, GS_LANGS_MAX);
+				goto out;
+			}
+			so.languages = (size_t)v;
 			continue;
 		}
 		}

@@ -69,6 +69,10 @@ enum cli_opt {
 	OPT_MASTODON_THRESHOLD,
 	/* trends */
 	OPT_LIVE,
+	/* trends, serve (issue 13 part 3: per language) */
+	OPT_LANGUAGE,
+	OPT_BY_LANGUAGE,
+	OPT_MAX_LANGUAGES,
 	/* report, demo */
 	OPT_HTML,
 	/* report (issue 12 part 3) */

@@ -245,10 +245,13 @@ int cli_state_begin(struct cli_common *c, const char *cmd, int argc,
 		return EXIT_USAGE;
 	}
 	if (refuse && (c->save_state || merge.on)) {
+		const char *what = !strcmp(refuse, "--live")
+					   ? "the live path's verdicts"
+				   : !strcmp(refuse, "--ids")
+					   ? "the posts' ids"
+					   : "the languages' own counts";
 		cli_error("%s cannot go with %s: a state holds counts, not %s",
-			  refuse, merge.on ? "merge" : "--save-state",
-			  !strcmp(refuse, "--live") ? "the live path's verdicts"
-						    : "the posts' ids");
+			  refuse, merge.on ? "merge" : "--save-state", what);
 		return EXIT_USAGE;
 	}
 	if (!c->save_state)

@@ -33,7 +33,8 @@ void cli_state_free(struct cli_state_run *r);
  * reading and of the engine are left out, the filters and the time window
  * kept apart as what merging must agree on), the operand (tag's TAG) when
  * not NULL. refuse, when not NULL, names an option of cmd that cannot go
- * with --save-state or merge (trends --live, tag --ids). Also refuses
+ * with --save-state or merge (trends --live, --language, --by-language,
+ * tag --ids). Also refuses
  * --no-output without --save-state. 0, or EXIT_USAGE after saying why.
  * getopt's optind is left as it was.
  */

@@ -183,6 +183,9 @@ static void free_server(struct gs_server *s)
 	gs_parser_free(s->ps);
 	gs_trend_free(s->t);
 	gs_engine_free(s->e);
+	gs_trend_langs_free(s->tlangs);
+	gs_langs_free(s->langs);
+	pthread_mutex_destroy(&s->lang_mu);
 	gs_network_free(s->net);
 	gs_network_free(s->tagnet);
 	gs_recent_release(&s->recent);
@@ -270,6 +273,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	pthread_mutex_init(&s->ac_trends.mu, NULL);
 	pthread_mutex_init(&s->ac_mtags.mu, NULL);
 	pthread_mutex_init(&s->view_mu, NULL);
+	pthread_mutex_init(&s->lang_mu, NULL);
 	if (gs_server_answers_init(s) != 0) {
 		free_server(s);
 		snprintf(err, errlen, "cannot create an eventfd: %s",
@@ -323,6 +327,21 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		return GS_EUSAGE;
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
+	if (o->languages) { /* issue 13 part 3: ?language= */
+		s->langs = o->languages <= GS_LANGS_MAX
+				   ? gs_langs_new(&s->o.engine, o->languages)
+				   : NULL;
+		s->tlangs = s->langs ? gs_trend_langs_new(s->langs, &s->o.trend,
+							  s->o.lateness)
+				     : NULL;
+		if (!s->tlangs) {
+			snprintf(err, errlen,
+				 "invalid --max-languages %zu (1 to %d)",
+				 o->languages, GS_LANGS_MAX);
+			free_server(s);
+			return GS_EUSAGE;
+		}
+	}
 	if (o->admin_token && *o->admin_token) {
 		crypto_generichash(s->token_hash, sizeof s->token_hash,
 				   (const unsigned char *)o->admin_token, strlen(o->admin_token),
@@ -362,6 +381,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			free_server(s);
 			return r;
 		}
+		if (s->langs && s->l.started) /* never silent */
+			gs_server_log(s,
+				      "warning: the languages' counts are not "
+				      "in snapshots: ?language= answers count "
+				      "from this start on (docs/languages.md)");
 	}
 	for (size_t i = 0; i < o->nsources; i++) {
 		const struct saved_source *sv = NULL;

@@ -95,6 +95,9 @@ struct gs_server_options {
 	 * delete can retract (count/recent.h; GS_RECENT_DEFAULT_BYTES);
 	 * 0: deletes are counted, never applied */
 	size_t retract_window;
+	/* issue 13 part 3: languages tracked apart, each with its own engine
+	 * and live detector, for ?language= (count/langs.h); 0: none */
+	size_t languages;
 };
 
 void gs_server_options_init(struct gs_server_options *o);

@@ -188,13 +188,6 @@ static void tag_url_json(FILE *f, const char *base, const char *name)
 	free(u);
 }
 
-/* Events visible to the public, ranked for Mastodon's list: open events
- * first, then those ended within a day of the newest post; by score. */
-struct ranked {
-	const struct gs_trend_event *ev;
-	int open;
-};
-
 static int cmp_ranked(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
@@ -207,19 +200,21 @@ static int cmp_ranked(const void *a, const void *b)
 	return strcmp(x->ev->key, y->ev->key);
 }
 
-static size_t mastodon_trends(struct gs_server *s, struct ranked **out)
+size_t gs_server_ranked(struct gs_server *s, const struct gs_engine *eng,
+			const struct gs_trend_event *ev, size_t nev,
+			struct ranked **out)
 {
 	struct gs_summary sum;
-	gs_engine_summary(s->e, &sum);
-	struct ranked *v = calloc(s->nev ? s->nev : 1, sizeof *v);
+	gs_engine_summary(eng, &sum);
+	struct ranked *v = calloc(nev ? nev : 1, sizeof *v);
 	size_t n = 0;
 	if (!v) {
 		*out = NULL;
 		return 0;
 	}
 	int64_t recent = sum.posts ? sum.last_ms - GS_MS_DAY : INT64_MAX;
-	for (size_t i = 0; i < s->nev; i++) {
-		const struct gs_trend_event *e = &s->ev[i];
+	for (size_t i = 0; i < nev; i++) {
+		const struct gs_trend_event *e = &ev[i];
 		int open = e->end_ms < 0;
 		if (!open && e->end_ms + s->o.engine.bucket_ms <= recent)
 			continue;
@@ -241,9 +236,14 @@ static size_t mastodon_trends(struct gs_server *s, struct ranked **out)
 	return m;
 }
 
+static size_t mastodon_trends(struct gs_server *s, struct ranked **out)
+{
+	return gs_server_ranked(s, s->e, s->ev, s->nev, out);
+}
+
 /* history: 7 UTC days, newest first, counted back from the newest post's
  * day (event time, so that a replayed archive shows its own days). */
-static void tag_history(struct gs_server *s, FILE *f, const char *key,
+static void tag_history(const struct gs_engine *e, FILE *f, const char *key,
 			int64_t today)
 {
 	fputs("[", f);
@@ -251,7 +251,7 @@ static void tag_history(struct gs_server *s, FILE *f, const char *key,
 		int64_t day = today - (int64_t)i * GS_MS_DAY;
 		uint64_t posts = 0;
 		double accounts = 0;
-		gs_engine_span(s->e, key, day, day + GS_MS_DAY - 1, &posts,
+		gs_engine_span(e, key, day, day + GS_MS_DAY - 1, &posts,
 			       &accounts);
 		fprintf(f,
 			"%s{\"day\":\"%lld\",\"accounts\":\"%.0f\",\"uses\":\"%llu\"}",
@@ -261,20 +261,20 @@ static void tag_history(struct gs_server *s, FILE *f, const char *key,
 	fputs("]", f);
 }
 
-/* One entry of Mastodon's list (the read lock held). */
-static void mtag_entry(struct gs_server *s, FILE *f,
-		       const struct gs_trend_event *ev, int64_t today)
+void gs_server_mtag_entry(struct gs_server *s, const struct gs_engine *e,
+			  FILE *f, const struct gs_trend_event *ev,
+			  int64_t today)
 {
 	struct gs_tag_stats st;
 	const char *name = ev->key;
-	if (gs_engine_tag(s->e, name, strlen(name), &st) == 0)
+	if (gs_engine_tag(e, name, strlen(name), &st) == 0)
 		name = st.display;
 	fputs("{\"name\":", f);
 	gs_json_str(f, name);
 	fputs(",\"url\":", f);
 	tag_url_json(f, s->public_url, name);
 	fputs(",\"history\":", f);
-	tag_history(s, f, ev->key, today);
+	tag_history(e, f, ev->key, today);
 	fputs(",\"following\":false}", f);
 }
 
@@ -415,7 +415,7 @@ static struct answer *build_mtags(struct gs_server *s, size_t upto)
 		struct out o;
 		if (out_open(&o))
 			break;
-		mtag_entry(s, o.f, v[i].ev, today);
+		gs_server_mtag_entry(s, s->e, o.f, v[i].ev, today);
 		if (!(a->ent[i] = out_close(&o, NULL)))
 			break;
 		a->nent = i + 1;

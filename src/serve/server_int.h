@@ -13,6 +13,7 @@
  *   server_admin.c     moderation states, the admin API, the admin log
  *   server_metrics.c   /stats and /metrics
  *   server_snapshot.c  the state snapshot (GSSV) and its restoration
+ *   server_langs.c     answers per language (?language=, /languages)
  *
  * Ownership: struct gs_server owns everything it points to (freed by
  * free_server in server.c). Which lock guards which field is said beside
@@ -34,6 +35,7 @@
 #include "count/ingest.h"
 #include "count/network.h"
 #include "count/recent.h"
+#include "detect/trend_langs.h"
 #include "input/fold.h" /* GS_TAG_MAX */
 
 #define BUCKET_TOP 10 /* tags per bucket event */
@@ -196,6 +198,12 @@ struct gs_server {
 	struct gs_parser *ps;
 	struct source *src;
 	size_t nsrc;
+	/* issue 13 part 3: an engine and live detector per language
+	 * (--by-language), or NULL; lang_mu orders the answers' reads of the
+	 * detectors' events (gs_trend_events sorts them) under the read lock */
+	struct gs_langs *langs;
+	struct gs_trend_langs *tlangs;
+	pthread_mutex_t lang_mu;
 	struct gs_trend_event *ev; /* the detector's events, as of the last
 				      closed bucket */
 	size_t nev;
@@ -492,6 +500,31 @@ void gs_server_notify_conn(void *cls, struct MHD_Connection *c,
 			   enum MHD_ConnectionNotificationCode toe);
 
 /* ---- server_answers.c -------------------------------------------------- */
+
+/* Events visible to the public, ranked for Mastodon's list: open events
+ * first, then those ended within a day of the newest post; by score. */
+struct ranked {
+	const struct gs_trend_event *ev;
+	int open;
+};
+
+/* Mastodon's list of engine e's events ev[0..nev) (the read lock held):
+ * the visible ones ranked, one per tag, into *out (malloc'd; NULL and 0
+ * when out of memory); their number. */
+size_t gs_server_ranked(struct gs_server *s, const struct gs_engine *e,
+			const struct gs_trend_event *ev, size_t nev,
+			struct ranked **out);
+/* One entry of Mastodon's list, a Tag with its history in engine e. */
+void gs_server_mtag_entry(struct gs_server *s, const struct gs_engine *e,
+			  FILE *f, const struct gs_trend_event *ev,
+			  int64_t today);
+
+/* issue 13 part 3 (server_langs.c): GET .../trends?language=CODE and
+ * /api/v1/trends/tags?language=CODE, from that language's engine and
+ * detector (taking the read lock); GET .../languages. */
+void gs_server_lang_trends(struct gs_server *s, struct MHD_Connection *c,
+			   struct reply *r, const char *code, int mastodon);
+void gs_server_languages(struct gs_server *s, struct reply *r);
 
 /* The trend events as "groundswell trends --json" writes them, in an array;
  * admin: every event, with "visible" (the read lock held). */

@@ -345,6 +345,8 @@ static int take_post(void *ctx, const struct gs_post *p)
 		gs_server_log(s, "out of memory");
 	if (r == 0 && s->recent.max_bytes)
 		remember(s, p, hs, nh);
+	if (s->tlangs && gs_trend_langs_add(s->tlangs, p) == GS_ENOMEM)
+		gs_server_log(s, "out of memory (languages)");
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
 	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
@@ -484,7 +486,9 @@ void *gs_server_pipeline(void *arg)
 			    (double)s->o.close_idle_ms) {
 			write_lock(s);
 			int64_t before = s->l.started ? s->l.next : INT64_MIN;
-			if (gs_trend_live_finish(&s->l) == GS_ENOMEM)
+			if (gs_trend_live_finish(&s->l) == GS_ENOMEM ||
+			    (s->tlangs &&
+			     gs_trend_langs_finish(s->tlangs) == GS_ENOMEM))
 				gs_server_log(s, "out of memory");
 			note_closed(s, before);
 			flush_closed(s);

@@ -64,7 +64,7 @@ static const char index_json[] =
 	"\"/api/v1/trends/tags\",\"" API "/trends\",\"" API
 	"/tags/NAME\",\"" API "/stats\","
 	"\"" API "/network\",\"" API "/stream\",\"/metrics\",\"" API
-	"/admin/tags\","
+	"/languages\",\"" API "/admin/tags\","
 	"\"" API "/admin/tags/NAME/{approve,hide,ban}\"]}\n";
 
 /* ---- the route table ---------------------------------------------------- */
@@ -122,7 +122,12 @@ static struct MHD_Response *h_mtags(struct gs_server *s,
 				    struct reply *r)
 {
 	(void)arg;
-	gs_server_mtags(s, c, r);
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						       "language");
+	if (lang)
+		gs_server_lang_trends(s, c, r, lang, 1);
+	else
+		gs_server_mtags(s, c, r);
 	return NULL;
 }
 
@@ -131,7 +136,22 @@ static struct MHD_Response *h_trends(struct gs_server *s,
 				     struct reply *r)
 {
 	(void)arg;
-	gs_server_trends(s, c, r);
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						       "language");
+	if (lang)
+		gs_server_lang_trends(s, c, r, lang, 0);
+	else
+		gs_server_trends(s, c, r);
+	return NULL;
+}
+
+/* GET .../languages: the languages counted apart (issue 13 part 3) */
+static struct MHD_Response *h_languages(struct gs_server *s,
+					struct MHD_Connection *c, char *arg,
+					struct reply *r)
+{
+	(void)c, (void)arg;
+	gs_server_languages(s, r);
 	return NULL;
 }
 
@@ -206,6 +226,7 @@ static const struct route routes[] = {
 	{"/api/v1/trends/tags", MATCH_EXACT, METHOD_GET, 0, h_mtags},
 	{"/api/v1/trends", MATCH_EXACT, METHOD_GET, 0, h_mtags},
 	{API "/trends", MATCH_EXACT, METHOD_GET, 0, h_trends},
+	{API "/languages", MATCH_EXACT, METHOD_GET, 0, h_languages},
 	{API "/tags/", MATCH_NAME, METHOD_GET, 0, h_tag},
 	{API "/stats", MATCH_EXACT, METHOD_GET, 0, h_stats},
 	{API "/network", MATCH_EXACT, METHOD_GET, 0, h_network},

@@ -201,6 +201,12 @@ ok $? "--no-output without --save-state refused"
 "$BIN" trends --live --save-state "$T/y" "$T/twitter1.l.02" >/dev/null 2>&1
 [ $? -eq 2 ] && [ ! -e "$T/y" ]
 ok $? "trends --live with --save-state refused"
+"$BIN" trends --by-language --save-state "$T/y" "$T/twitter1.l.02" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ ! -e "$T/y" ] && grep -q "the languages' own counts" "$T/err"
+ok $? "trends --by-language with --save-state refused: a state holds no language's counts"
+"$BIN" trends --language en --save-state "$T/y" "$T/twitter1.l.02" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && [ ! -e "$T/y" ] && grep -q "^groundswell: --language cannot go with --save-state" "$T/err"
+ok $? "trends --language with --save-state refused"
 "$BIN" merge "$T/twitter1.jsonl" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "'$T/twitter1.jsonl' is not a state file" "$T/err"
 ok $? "an input file given to merge refused: not a state file"
