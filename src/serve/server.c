@@ -73,6 +73,7 @@
 
 #include "base/timeutil.h"
 #include "count/handles.h"
+#include "kafkasource.h"
 #include "netsource.h"
 
 #define HTTP_THREADS_MAX    8  /* HTTP threads: one per CPU, 2 to this */
@@ -167,6 +168,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *hos
 
 static void free_server(struct gs_server *s)
 {
+	gs_kafka_close(s->kafka); /* publishes its states: before the rest */
 	for (size_t i = 0; i < s->nsrc; i++) {
 		gs_follow_close(s->src[i].f);
 		free(s->src[i].path);
@@ -363,7 +365,22 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			return r;
 		}
 	}
-	for (size_t i = 0; i < o->nsources; i++) {
+	size_t nfollow = o->nsources;
+	for (size_t i = 0; i < o->nsources; i++) /* issue 14 */
+		if (gs_kafka_kind(o->sources[i])) {
+			int r = o->nsources != 1 || o->state_dir ? GS_EUSAGE : gs_server_kafka_open(s, o->sources[i], err, errlen);
+			if (r == GS_EUSAGE && (o->nsources != 1 || o->state_dir))
+				snprintf(err, errlen, "a kafka:// source is the only source, and keeps its state in Kafka (no --state)");
+			if (r) {
+				for (size_t j = 0; j < nsaved; j++)
+					free(saved[j].path);
+				free(saved);
+				free_server(s);
+				return r;
+			}
+			nfollow = 0;
+		}
+	for (size_t i = 0; i < nfollow; i++) {
 		const struct saved_source *sv = NULL;
 		for (size_t j = 0; j < nsaved && !sv; j++)
 			if (!strcmp(saved[j].path, o->sources[i]) && strcmp(o->sources[i], "-"))

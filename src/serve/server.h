@@ -95,6 +95,11 @@ struct gs_server_options {
 	 * delete can retract (count/recent.h; GS_RECENT_DEFAULT_BYTES);
 	 * 0: deletes are counted, never applied */
 	size_t retract_window;
+	/* issue 14: a kafka:// source (kafkasource.h, docs/kafka.md): the
+	 * librdkafka properties file (NULL: none), and how often a moving
+	 * partition's state is published (0: 1 s) */
+	const char *kafka_config;
+	int64_t kafka_publish_ms;
 };
 
 void gs_server_options_init(struct gs_server_options *o);
