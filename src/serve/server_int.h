@@ -31,6 +31,7 @@
 
 #include "server.h"
 #include "follow.h"
+#include "kafkasource.h"
 #include "count/ingest.h"
 #include "count/network.h"
 #include "count/recent.h"
@@ -155,6 +156,8 @@ struct view {
 	int finished;
 	size_t nev, open_trends;
 	struct view_net net, tagnet;
+	int kafka_on; /* issue 14: a kafka:// source, and what it did */
+	struct gs_kafka_info kafka;
 	size_t nsrc;
 	struct gs_follow_info src[]; /* each source's, as s->src[i].info */
 };

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import tap
@@ -139,12 +140,21 @@ def trial(d, data, nlines, want_posts, want, seed):
     conf = os.path.join(d, "k.conf")
     args = ["--source", m.url(), "--kafka-config", conf, "--close-idle", "1s", "--kafka-publish", "200ms"]
     srvs = [Server(d, *args) for _ in range(3)]
-    half = nlines // 2
-    m.produce(data, 0, half)
-    time.sleep(rnd.uniform(0.5, 6))
+    # the topic fills in ten steps while it is read, so that the kill
+    # falls at a random point of the reading
+    step = nlines // 10 + 1
+    feeder = threading.Thread(target=lambda: [(m.produce(data, i * step, step), time.sleep(0.4))
+                                              for i in range(10)])
     victim = rnd.randrange(3)
+    deadline = time.time() + 30  # the group formed: 8 partitions owned
+    while time.time() < deadline and sum((answer(s)[2] or {}).get("kafka", {}).get("owned", 0) for s in srvs) != 8:
+        time.sleep(0.1)
+    feeder.start()
+    after = rnd.uniform(0.2, 4.5)
+    time.sleep(after)
+    read = (answer(srvs[victim])[2] or {}).get("lines")
     srvs[victim].stop(signal.SIGKILL)
-    m.produce(data, half, -1)
+    feeder.join()
     live = [s for i, s in enumerate(srvs) if i != victim]
     restarted = rnd.random() < 0.5
     if restarted:
@@ -154,10 +164,12 @@ def trial(d, data, nlines, want_posts, want, seed):
     for s in live:
         s.stop()
     m.stop()
-    return len(good) == len(live), restarted
+    return len(good) == len(live), f"instance {victim + 1} killed {after:.1f} s into the feed, having read {read} messages, " + \
+        ("restarted" if restarted else "not restarted")
 
 
 def main(d):
+    only_trials = os.environ.get("GS_KAFKA_ONLY_TRIALS") == "1"  # bench/kafka.sh
     # ---- usage ---------------------------------------------------------
     for url, what in [("kafka://", "no broker"), ("kafka://h:1", "no topic"), ("kafka://h:1/", "empty topic"),
                       ("kafka://h:1/a b", "a bad topic"), ("kafka://h:1/t?grp=x", "an unknown parameter")]:
@@ -193,6 +205,9 @@ def main(d):
     with open(os.path.join(d, "k.conf"), "w") as f:
         f.write(CONF)
     conf = os.path.join(d, "k.conf")
+
+    if only_trials:
+        return kill_trials(d, data, nlines, want_posts, want)
 
     # ---- one instance ---------------------------------------------------
     m = Mock(d)
@@ -233,18 +248,24 @@ def main(d):
         ok(len(good) == n, f"{n} instances: each serves the answer of all the messages", lines)
         ok(sum(lines) >= nlines and all(0 < x < nlines for x in lines),
            f"{n} instances share the partitions (messages read: {lines})")
-        for s in srvs:
-            s.stop()
+        ks = [answer(s)[2].get("kafka") or {} for s in srvs]
+        owned = [k.get("owned") for k in ks]
+        ok(all(k.get("partitions") == 8 and k.get("with_state") == 8 for k in ks) and sum(owned) == 8 and
+           all(owned), f"/stats: {n} instances own {owned} of the 8 partitions, each holds 8 states", ks)
+        rcs = [s.stop() for s in srvs]
+        ok(rcs == [0] * n, f"{n} instances stop cleanly", rcs)
         m.stop()
+    kill_trials(d, data, nlines, want_posts, want)
 
-    # ---- kill -9 -----------------------------------------------------------
+
+def kill_trials(d, data, nlines, want_posts, want):
     trials = int(os.environ.get("GS_KAFKA_TRIALS", "2"))
     seed = int(os.environ.get("GS_KAFKA_SEED", str(random.randrange(10**6))))
     matched = 0
     for i in range(trials):
         good, restarted = trial(d, data, nlines, want_posts, want, seed + i)
         matched += good
-        print(f"# trial {i + 1} (seed {seed + i}, {'restarted' if restarted else 'not restarted'}): "
+        print(f"# trial {i + 1} (seed {seed + i}, {restarted}): "
               f"{'matched' if good else 'DIFFERED'}", flush=True)
     ok(matched == trials, f"kill -9 trials: {matched} of {trials} matched the batch answer (seed {seed})")
 
