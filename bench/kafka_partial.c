@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: kafka_partial N [P]\n");
 		return 2;
 	}
-	size_t n = strtoul(argv[1], NULL, 10), np = argc > 2 ? strtoul(argv[2], NULL, 10) : 8;
+	size_t n = strtoul(argv[1], NULL, 10),
+	       np = argc > 2 ? strtoul(argv[2], NULL, 10) : 8;
 	struct gs_engine_options o;
 	gs_engine_options_init(&o);
 	o.max_tags = 2 * n + 1000;
@@ -48,16 +49,20 @@ int main(int argc, char **argv)
 				struct gs_post q;
 				memset(&q, 0, sizeof q);
 				q.format = GS_FORMAT_TWITTER1;
-				q.time_ms = t0 + (int64_t)((i * 3 + (size_t)j) % 3600000);
+				q.time_ms = t0 + (int64_t)((i * 3 + (size_t)j) %
+							   3600000);
 				snprintf(tag, sizeof tag, "tag%zu", i);
-				snprintf(acct, sizeof acct, "%zu", (p * n + i) * 3 + (size_t)j);
-				snprintf(id, sizeof id, "%llu", (unsigned long long)posts);
+				snprintf(acct, sizeof acct, "%zu",
+					 (p * n + i) * 3 + (size_t)j);
+				snprintf(id, sizeof id, "%llu",
+					 (unsigned long long)posts);
 				q.id = (struct gs_str){id, strlen(id)};
 				q.account = (struct gs_str){acct, strlen(acct)};
 				q.ntags = 1;
 				q.tags[0] = (struct gs_str){tag, strlen(tag)};
 				if (gs_engine_add(parts[p], &q)) {
-					fprintf(stderr, "kafka_partial: cannot add\n");
+					fprintf(stderr,
+						"kafka_partial: cannot add\n");
 					return 1;
 				}
 				posts++;
@@ -80,7 +85,8 @@ int main(int argc, char **argv)
 	fclose(f);
 	double load_s = cpu() - a;
 	if (!l) {
-		fprintf(stderr, "kafka_partial: cannot load: %s\n", gs_strerror(err));
+		fprintf(stderr, "kafka_partial: cannot load: %s\n",
+			gs_strerror(err));
 		return 1;
 	}
 	a = cpu();
@@ -91,8 +97,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	double merge_s = cpu() - a;
-	printf("%zu %zu %llu %zu %zu %.3f %.3f\n", n, np, (unsigned long long)posts, len,
-	       ZSTD_isError(zn) ? 0 : zn, load_s, merge_s);
+	printf("%zu %zu %llu %zu %zu %.3f %.3f\n", n, np,
+	       (unsigned long long)posts, len, ZSTD_isError(zn) ? 0 : zn,
+	       load_s, merge_s);
 	gs_engine_free(g);
 	gs_engine_free(l);
 	for (size_t p = 0; p < np; p++)

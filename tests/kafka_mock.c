@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 	char err[512], state[512];
 	snprintf(state, sizeof state, "%s.gs-state", topic);
 	rd_kafka_conf_t *cf = rd_kafka_conf_new();
-	rd_kafka_t *owner = rd_kafka_new(RD_KAFKA_PRODUCER, cf, err, sizeof err);
+	rd_kafka_t *owner =
+		rd_kafka_new(RD_KAFKA_PRODUCER, cf, err, sizeof err);
 	if (!owner) {
 		fprintf(stderr, "kafka_mock: %s\n", err);
 		return 1;

@@ -373,7 +373,9 @@ int cmd_serve(int argc, char **argv)
 			continue;
 		case OPT_KAFKA_PUBLISH:
 			if (gs_duration_parse(optarg, &ms) || ms < 100) {
-				cli_error("invalid --kafka-publish '%s' (100ms or more, e.g. 1s)", optarg);
+				cli_error(
+					"invalid --kafka-publish '%s' (100ms or more, e.g. 1s)",
+					optarg);
 				goto out;
 			}
 			so.kafka_publish_ms = ms;

@@ -93,7 +93,8 @@ static double mono(void)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void say(struct gs_kafka *k, const char *fmt, ...)
+static void
+say(struct gs_kafka *k, const char *fmt, ...)
 {
 	if (!k->log)
 		return;
@@ -226,9 +227,10 @@ static int parse_url(const char *url, char **brokers, char **topic,
 {
 	const char *b = url + 8, *sl = strchr(b, '/');
 	if (!sl || sl == b) {
-		snprintf(err, errlen,
-			 "invalid kafka source '%s' (kafka://BROKER[,BROKER...]/TOPIC?group=GROUP)",
-			 url);
+		snprintf(
+			err, errlen,
+			"invalid kafka source '%s' (kafka://BROKER[,BROKER...]/TOPIC?group=GROUP)",
+			url);
 		return -1;
 	}
 	const char *t = sl + 1, *q = strchr(t, '?');
@@ -243,9 +245,10 @@ static int parse_url(const char *url, char **brokers, char **topic,
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
 		      c == '-')) {
-			snprintf(err, errlen,
-				 "invalid kafka source '%s': a topic is made of letters, digits, '.', '_' and '-'",
-				 url);
+			snprintf(
+				err, errlen,
+				"invalid kafka source '%s': a topic is made of letters, digits, '.', '_' and '-'",
+				url);
 			return -1;
 		}
 	}
@@ -254,9 +257,10 @@ static int parse_url(const char *url, char **brokers, char **topic,
 	if (q) {
 		if (strncmp(q + 1, "group=", 6) || !q[7] ||
 		    strchr(q + 7, '&')) {
-			snprintf(err, errlen,
-				 "invalid kafka source '%s': the one parameter is ?group=GROUP",
-				 url);
+			snprintf(
+				err, errlen,
+				"invalid kafka source '%s': the one parameter is ?group=GROUP",
+				url);
 			return -1;
 		}
 		g = q + 7;
@@ -311,7 +315,8 @@ static void publish(struct gs_kafka *k, int32_t p)
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
 	if (!f) {
-		say(k, "kafka: cannot publish the state of partition %d: out of memory",
+		say(k,
+		    "kafka: cannot publish the state of partition %d: out of memory",
 		    (int)p);
 		return;
 	}
@@ -330,7 +335,8 @@ static void publish(struct gs_kafka *k, int32_t p)
 	if (r || n > STATE_MAX_BYTES) {
 		say(k, "kafka: cannot publish the state of partition %d: %s",
 		    (int)p,
-		    r ? gs_strerror(r) : "larger than 64 MB (message.max.bytes)");
+		    r ? gs_strerror(r)
+		      : "larger than 64 MB (message.max.bytes)");
 		k->st.publish_failed++;
 		free(buf);
 		return;
@@ -362,8 +368,7 @@ static void publish(struct gs_kafka *k, int32_t p)
 	k->st.state_bytes = n;
 }
 
-static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m,
-		      void *opaque)
+static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	(void)rk;
 	(void)opaque;
@@ -412,18 +417,19 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 	if (!b || m->len < STATE_HEAD || memcmp(b, STATE_MAGIC, 4) ||
 	    get_u32(b + 4) != STATE_VERSION) {
 		k->st.states_bad++;
-		say(k, "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
+		say(k,
+		    "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
 		    k->state_topic, (int)m->partition, (long long)m->offset);
 		return;
 	}
 	uint32_t p = get_u32(b + 8);
 	int64_t next = get_i64(b + 16), max_ms = get_i64(b + 24);
-	struct part *pt = p < GS_KAFKA_MAX_PARTITIONS
-				  ? part_at(k, (int32_t)p)
-				  : NULL;
+	struct part *pt =
+		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
 	if (!pt || next < -1) {
 		k->st.states_bad++;
-		say(k, "kafka: %s[%d]@%lld: a state of partition %u at offset %lld is out of range; skipped",
+		say(k,
+		    "kafka: %s[%d]@%lld: a state of partition %u at offset %lld is out of range; skipped",
 		    k->state_topic, (int)m->partition, (long long)m->offset, p,
 		    (long long)next);
 		return;
@@ -437,7 +443,8 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 		fclose(f);
 	if (!e) {
 		k->st.states_bad++;
-		say(k, "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
+		say(k,
+		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
 		    k->state_topic, (int)m->partition, (long long)m->offset, p,
 		    gs_strerror(err));
 		return;
@@ -493,7 +500,8 @@ static void catch_up(struct gs_kafka *k)
 		while (k->state_end[i] < hi && mono() < end)
 			read_states(k, 100);
 		if (k->state_end[i] < hi)
-			say(k, "kafka: '%s' partition %zu not read to its end (%lld of %lld) within %d s",
+			say(k,
+			    "kafka: '%s' partition %zu not read to its end (%lld of %lld) within %d s",
 			    k->state_topic, i, (long long)k->state_end[i],
 			    (long long)hi, CATCH_UP_MS / 1000);
 	}
@@ -509,7 +517,8 @@ static void revoke_all(struct gs_kafka *k)
 	/* the states of what goes must be stored before another instance
 	 * takes it over */
 	if (k->pr && rd_kafka_flush(k->pr, 10000))
-		say(k, "kafka: states not acknowledged within 10 s before a rebalance");
+		say(k,
+		    "kafka: states not acknowledged within 10 s before a rebalance");
 	commit_acked(k);
 	for (size_t i = 0; i < k->nparts; i++)
 		k->parts[i].owned = 0;
@@ -549,15 +558,14 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		pt->owned = 1;
 		pt->moved = 0;
 		pt->acked = pt->committed = -1;
-		tp->offset = pt->next >= 0 ? pt->next
-					   : RD_KAFKA_OFFSET_BEGINNING;
+		tp->offset =
+			pt->next >= 0 ? pt->next : RD_KAFKA_OFFSET_BEGINNING;
 	}
 	rd_kafka_assign(rk, l);
 }
 
 /* The partitions of topic (0: not known, or no such topic). */
-static size_t partitions_of(rd_kafka_t *rk, const char *topic,
-			    int timeout_ms)
+static size_t partitions_of(rd_kafka_t *rk, const char *topic, int timeout_ms)
 {
 	size_t n = 0;
 	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
@@ -616,9 +624,13 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 	memcpy(k->state_topic, k->topic, tn);
 	memcpy(k->state_topic + tn, STATE_SUFFIX, sizeof STATE_SUFFIX);
 
-	static const char *const cdef[] = {
-		"enable.auto.commit", "false", "auto.offset.reset", "earliest",
-		"enable.auto.offset.store", "false", NULL};
+	static const char *const cdef[] = {"enable.auto.commit",
+					   "false",
+					   "auto.offset.reset",
+					   "earliest",
+					   "enable.auto.offset.store",
+					   "false",
+					   NULL};
 	rd_kafka_conf_t *cf = conf_new(brokers, config, cdef, err, errlen);
 	if (!cf || conf_set(cf, "group.id", group, err, errlen)) {
 		if (cf)
@@ -633,9 +645,15 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		goto fail;
 	}
 
-	static const char *const pdef[] = {
-		"message.max.bytes", "67108864", "acks", "all", "linger.ms",
-		"5", "compression.codec", "zstd", NULL};
+	static const char *const pdef[] = {"message.max.bytes",
+					   "67108864",
+					   "acks",
+					   "all",
+					   "linger.ms",
+					   "5",
+					   "compression.codec",
+					   "zstd",
+					   NULL};
 	if (!(cf = conf_new(brokers, config, pdef, err, errlen)))
 		goto fail;
 	rd_kafka_conf_set_dr_msg_cb(cf, delivered);
@@ -645,15 +663,21 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		goto fail;
 	}
 
-	static const char *const sdef[] = {
-		"enable.auto.commit", "false", "auto.offset.reset", "earliest",
-		"fetch.max.bytes", "67108864", "max.partition.fetch.bytes",
-		"67108864", "receive.message.max.bytes", "134217728", NULL};
+	static const char *const sdef[] = {"enable.auto.commit",
+					   "false",
+					   "auto.offset.reset",
+					   "earliest",
+					   "fetch.max.bytes",
+					   "67108864",
+					   "max.partition.fetch.bytes",
+					   "67108864",
+					   "receive.message.max.bytes",
+					   "134217728",
+					   NULL};
 	if (!(cf = conf_new(brokers, config, sdef, err, errlen)))
 		goto fail;
 	/* a reader, not a member: a group of its own, never committed */
-	if (conf_set(cf, "group.id", "groundswell-state-reader", err,
-		     errlen)) {
+	if (conf_set(cf, "group.id", "groundswell-state-reader", err, errlen)) {
 		rd_kafka_conf_destroy(cf);
 		goto fail;
 	}
@@ -664,9 +688,10 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 	}
 	k->sparts = partitions_of(k->sr, k->state_topic, 10000);
 	if (!k->sparts || k->sparts > GS_KAFKA_MAX_PARTITIONS) {
-		snprintf(err, errlen,
-			 "kafka: no state topic '%s' (create it with cleanup.policy=compact and as many partitions as '%s'; docs/kafka.md)",
-			 k->state_topic, k->topic);
+		snprintf(
+			err, errlen,
+			"kafka: no state topic '%s' (create it with cleanup.policy=compact and as many partitions as '%s'; docs/kafka.md)",
+			k->state_topic, k->topic);
 		goto fail;
 	}
 	rd_kafka_topic_partition_list_t *l =
@@ -678,8 +703,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		goto fail;
 	}
 	for (size_t i = 0; i < k->sparts; i++)
-		rd_kafka_topic_partition_list_add(l, k->state_topic,
-						  (int32_t)i)
+		rd_kafka_topic_partition_list_add(l, k->state_topic, (int32_t)i)
 			->offset = RD_KAFKA_OFFSET_BEGINNING;
 	rd_kafka_resp_err_t re = rd_kafka_assign(k->sr, l);
 	rd_kafka_topic_partition_list_destroy(l);
@@ -692,8 +716,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	rd_kafka_topic_partition_list_add(l, k->topic,
-					  RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_add(l, k->topic, RD_KAFKA_PARTITION_UA);
 	re = rd_kafka_subscribe(k->c, l);
 	rd_kafka_topic_partition_list_destroy(l);
 	if (re) {
@@ -791,8 +814,7 @@ int gs_kafka_maintain(struct gs_kafka *k, int force)
 	return k->changed;
 }
 
-int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst,
-		   int64_t *clock_ms)
+int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst, int64_t *clock_ms)
 {
 	k->changed = 0;
 	int64_t clock = k->topic_parts ? INT64_MAX : INT64_MIN;

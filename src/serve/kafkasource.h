@@ -34,18 +34,18 @@ struct gs_kafka;
 
 /* What the source has done (gs_kafka_info). */
 struct gs_kafka_info {
-	size_t partitions;	/* of the input topic (0: not known yet) */
-	size_t owned;		/* assigned to this instance now */
-	size_t with_state;	/* partitions with a state (own or others') */
-	uint64_t messages;	/* given by gs_kafka_next */
-	uint64_t too_long;	/* skipped for their length */
-	uint64_t published;	/* states sent to the state topic */
-	uint64_t acked;		/* ... acknowledged by the brokers */
-	uint64_t publish_failed;/* ... refused or lost */
-	uint64_t states_read;	/* others' states taken from the state topic */
-	uint64_t states_bad;	/* state records refused (damaged) */
-	uint64_t rebalances;	/* assignments and revocations */
-	uint64_t state_bytes;	/* bytes of the last state published */
+	size_t partitions;	 /* of the input topic (0: not known yet) */
+	size_t owned;		 /* assigned to this instance now */
+	size_t with_state;	 /* partitions with a state (own or others') */
+	uint64_t messages;	 /* given by gs_kafka_next */
+	uint64_t too_long;	 /* skipped for their length */
+	uint64_t published;	 /* states sent to the state topic */
+	uint64_t acked;		 /* ... acknowledged by the brokers */
+	uint64_t publish_failed; /* ... refused or lost */
+	uint64_t states_read;	 /* others' states taken from the state topic */
+	uint64_t states_bad;	 /* state records refused (damaged) */
+	uint64_t rebalances;	 /* assignments and revocations */
+	uint64_t state_bytes;	 /* bytes of the last state published */
 };
 
 /* Nonzero when path is a kafka:// URL. */

@@ -368,9 +368,15 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	size_t nfollow = o->nsources;
 	for (size_t i = 0; i < o->nsources; i++) /* issue 14 */
 		if (gs_kafka_kind(o->sources[i])) {
-			int r = o->nsources != 1 || o->state_dir ? GS_EUSAGE : gs_server_kafka_open(s, o->sources[i], err, errlen);
-			if (r == GS_EUSAGE && (o->nsources != 1 || o->state_dir))
-				snprintf(err, errlen, "a kafka:// source is the only source, and keeps its state in Kafka (no --state)");
+			int r = o->nsources != 1 || o->state_dir
+					? GS_EUSAGE
+					: gs_server_kafka_open(s, o->sources[i],
+							       err, errlen);
+			if (r == GS_EUSAGE &&
+			    (o->nsources != 1 || o->state_dir))
+				snprintf(
+					err, errlen,
+					"a kafka:// source is the only source, and keeps its state in Kafka (no --state)");
 			if (r) {
 				for (size_t j = 0; j < nsaved; j++)
 					free(saved[j].path);
