@@ -25,12 +25,14 @@
 #include "kafkasource.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STATE_MAGIC	"GSKP"
 #define STATE_VERSION	1
@@ -38,6 +40,7 @@
 #define STATE_SUFFIX	".gs-state"
 #define POLL_MAX	1024 /* messages looked at per gs_kafka_next call */
 #define CATCH_UP_MS	30000
+#define CLOSE_MS	15000 /* leaving the group, at most */
 #define STATE_MAX_BYTES (64u << 20) /* a record's most, as produced */
 #define CONF_LINE_MAX	4096
 
@@ -71,6 +74,9 @@ struct gs_kafka {
 	size_t nparts;	    /* parts allocated */
 	size_t topic_parts; /* of the input topic, from its metadata */
 	rd_kafka_message_t *msg;
+	rd_kafka_queue_t *q; /* the consumer's, written to wake[1] when it
+				gets messages: the pipeline polls wake[0] */
+	int wake[2];
 	int32_t cur;
 	int64_t *state_end; /* the next offset to read of each partition of
 			       the state topic */
@@ -484,27 +490,43 @@ static void read_states(struct gs_kafka *k, int wait_ms)
  * a partition assigned next starts from its latest state. */
 static void catch_up(struct gs_kafka *k)
 {
-	double end = mono() + CATCH_UP_MS / 1000.0;
-	for (size_t i = 0; i < k->sparts; i++) {
-		int64_t lo = 0, hi = 0;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-			k->sr, k->state_topic, (int32_t)i, &lo, &hi, 10000);
-		if (e) {
-			say(k, "kafka: cannot ask for the end of '%s': %s",
-			    k->state_topic, rd_kafka_err2str(e));
-			return;
-		}
-		/* a record removed by retention is not waited for */
-		if (k->state_end[i] < lo)
-			k->state_end[i] = lo;
-		while (k->state_end[i] < hi && mono() < end)
-			read_states(k, 100);
-		if (k->state_end[i] < hi)
-			say(k,
-			    "kafka: '%s' partition %zu not read to its end (%lld of %lld) within %d s",
-			    k->state_topic, i, (long long)k->state_end[i],
-			    (long long)hi, CATCH_UP_MS / 1000);
+	/* the ends of every state partition in one request (ListOffsets
+	 * with the "latest" timestamp), not one round trip each */
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new((int)k->sparts);
+	if (!l)
+		return;
+	for (size_t i = 0; i < k->sparts; i++)
+		rd_kafka_topic_partition_list_add(l, k->state_topic,
+						  (int32_t)i)
+			->offset = RD_KAFKA_OFFSET_END;
+	rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(k->sr, l, 10000);
+	if (e) {
+		say(k, "kafka: cannot ask for the end of '%s': %s",
+		    k->state_topic, rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
 	}
+	double end = mono() + CATCH_UP_MS / 1000.0;
+	for (;;) {
+		size_t behind = 0;
+		for (int i = 0; i < l->cnt; i++) {
+			const rd_kafka_topic_partition_t *tp = &l->elems[i];
+			if (tp->err || tp->partition < 0 ||
+			    (size_t)tp->partition >= k->sparts)
+				continue;
+			behind += k->state_end[tp->partition] < tp->offset;
+		}
+		if (!behind)
+			break;
+		if (mono() >= end) {
+			say(k, "kafka: '%s' not read to its end within %d s (%zu partitions behind)",
+			    k->state_topic, CATCH_UP_MS / 1000, behind);
+			break;
+		}
+		read_states(k, 100);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* ---- the group ---------------------------------------------------------- */
@@ -535,11 +557,17 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		k->msg = NULL;
 	}
 	if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		double t0 = mono();
 		revoke_all(k);
+		say(k, "kafka: %d partitions of '%s' revoked; their states stored in %.1f s",
+		    l->cnt, k->topic, mono() - t0);
 		rd_kafka_assign(rk, NULL);
 		return;
 	}
+	double t0 = mono();
 	catch_up(k);
+	say(k, "kafka: %d partitions of '%s' assigned; states read up to the end in %.1f s",
+	    l->cnt, k->topic, mono() - t0);
 	for (int i = 0; i < l->cnt; i++) {
 		rd_kafka_topic_partition_t *tp = &l->elems[i];
 		struct part *pt = part_at(k, tp->partition);
@@ -610,6 +638,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 	}
 	k->log = log;
 	k->log_ctx = log_ctx;
+	k->wake[0] = k->wake[1] = -1;
 	k->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
 	k->publish_ms = publish_ms > 0 ? publish_ms : 1000;
 	k->cur = -1;
@@ -724,6 +753,13 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 			 k->topic, rd_kafka_err2str(re));
 		goto fail;
 	}
+	if (pipe2(k->wake, O_NONBLOCK | O_CLOEXEC) != 0 ||
+	    !(k->q = rd_kafka_queue_get_consumer(k->c))) {
+		snprintf(err, errlen, "kafka: cannot make a pipe: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	rd_kafka_queue_io_event_enable(k->q, k->wake[1], "1", 1);
 	metadata(k, 5000);
 	free(brokers);
 	free(group);
@@ -742,6 +778,11 @@ int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
 		rd_kafka_message_destroy(k->msg);
 		k->msg = NULL;
 	}
+	/* emptied before the queue is: a message coming after the last poll
+	 * writes again */
+	char drain[64];
+	while (k->wake[0] >= 0 && read(k->wake[0], drain, sizeof drain) > 0)
+		;
 	for (int i = 0; i < POLL_MAX; i++) {
 		rd_kafka_message_t *m = rd_kafka_consumer_poll(k->c, 0);
 		if (!m)
@@ -782,6 +823,11 @@ int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
 		return 1;
 	}
 	return 0;
+}
+
+int gs_kafka_pollfd(const struct gs_kafka *k)
+{
+	return k->wake[0];
 }
 
 const char *gs_kafka_where(const struct gs_kafka *k)
@@ -852,19 +898,39 @@ void gs_kafka_close(struct gs_kafka *k)
 	if (k->msg)
 		rd_kafka_message_destroy(k->msg);
 	k->msg = NULL;
+	if (k->q) {
+		rd_kafka_queue_io_event_enable(k->q, -1, NULL, 0);
+		rd_kafka_queue_destroy(k->q); /* before consumer_close */
+	}
 	if (k->c) {
-		/* leaving the group revokes: the states are published */
-		rd_kafka_consumer_close(k->c);
-		rd_kafka_destroy(k->c);
+		/* leaving the group revokes: the states are published; but
+		 * brokers out of reach must not hold the stop for ever */
+		rd_kafka_queue_t *cq = rd_kafka_queue_new(k->c);
+		rd_kafka_error_t *e =
+			cq ? rd_kafka_consumer_close_queue(k->c, cq) : NULL;
+		double end = mono() + CLOSE_MS / 1000.0;
+		while (cq && !e && !rd_kafka_consumer_closed(k->c) &&
+		       mono() < end)
+			rd_kafka_queue_poll_callback(cq, 100);
+		if (!cq || e || !rd_kafka_consumer_closed(k->c)) {
+			say(k, "kafka: the group not left within %d s; publishing the states without it",
+			    CLOSE_MS / 1000);
+			revoke_all(k);
+		}
+		if (e)
+			rd_kafka_error_destroy(e);
+		if (cq)
+			rd_kafka_queue_destroy(cq);
+		rd_kafka_destroy_flags(k->c,
+				       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 	}
 	if (k->pr) {
 		rd_kafka_flush(k->pr, 5000);
 		rd_kafka_destroy(k->pr);
 	}
-	if (k->sr) {
-		rd_kafka_consumer_close(k->sr);
-		rd_kafka_destroy(k->sr);
-	}
+	if (k->sr) /* a reader, never a member */
+		rd_kafka_destroy_flags(k->sr,
+				       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 	for (size_t i = 0; i < k->nparts; i++)
 		gs_engine_free(k->parts[i].e);
 	free(k->parts);
@@ -872,5 +938,8 @@ void gs_kafka_close(struct gs_kafka *k)
 	free(k->topic);
 	free(k->state_topic);
 	free(k->state_end);
+	for (int i = 0; i < 2; i++)
+		if (k->wake[i] >= 0)
+			close(k->wake[i]);
 	free(k);
 }

@@ -73,6 +73,10 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
 		  struct gs_engine **e);
 
+/* A file descriptor readable when messages may be waiting (poll it
+ * between calls to gs_kafka_next that returned 0). */
+int gs_kafka_pollfd(const struct gs_kafka *k);
+
 /* "TOPIC[PARTITION]@OFFSET" of the last message given, for reports. */
 const char *gs_kafka_where(const struct gs_kafka *k);
 
