@@ -5,6 +5,7 @@ instances of "groundswell serve --source kafka://..." in one group read
 them all; the time from the start to every message read (wall) and the
 instances' CPU seconds (user+sys, /proc), beside "groundswell report" over
 the same file. Usage: python3 bench/kafka_rate.py FILE [PARTS]
+(GS_KAFKA_ARGS: more serve options, e.g. "--kafka-publish 10s").
 """
 import json, os, subprocess, sys, tempfile, time, urllib.request
 
@@ -46,7 +47,8 @@ with tempfile.TemporaryDirectory() as d:
         for i in range(inst):
             pf = os.path.join(d, f"p{inst}{i}")
             p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", pf, "--source",
-                                  f"kafka://{boot}/posts?group=b", "--kafka-config", conf],
+                                  f"kafka://{boot}/posts?group=b", "--kafka-config", conf,
+                                  *os.environ.get("GS_KAFKA_ARGS", "").split()],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             srvs.append((p, pf))
         ports = []
