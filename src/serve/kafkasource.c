@@ -40,7 +40,7 @@
 #define STATE_SUFFIX	".gs-state"
 #define POLL_MAX	1024 /* messages looked at per gs_kafka_next call */
 #define CATCH_UP_MS	30000
-#define CLOSE_MS	15000 /* leaving the group, at most */
+#define CLOSE_MS	15000	    /* leaving the group, at most */
 #define STATE_MAX_BYTES (64u << 20) /* a record's most, as produced */
 #define CONF_LINE_MAX	4096
 
@@ -497,8 +497,7 @@ static void catch_up(struct gs_kafka *k)
 	if (!l)
 		return;
 	for (size_t i = 0; i < k->sparts; i++)
-		rd_kafka_topic_partition_list_add(l, k->state_topic,
-						  (int32_t)i)
+		rd_kafka_topic_partition_list_add(l, k->state_topic, (int32_t)i)
 			->offset = RD_KAFKA_OFFSET_END;
 	rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(k->sr, l, 10000);
 	if (e) {
@@ -520,7 +519,8 @@ static void catch_up(struct gs_kafka *k)
 		if (!behind)
 			break;
 		if (mono() >= end) {
-			say(k, "kafka: '%s' not read to its end within %d s (%zu partitions behind)",
+			say(k,
+			    "kafka: '%s' not read to its end within %d s (%zu partitions behind)",
 			    k->state_topic, CATCH_UP_MS / 1000, behind);
 			break;
 		}
@@ -559,14 +559,16 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		double t0 = mono();
 		revoke_all(k);
-		say(k, "kafka: %d partitions of '%s' revoked; their states stored in %.1f s",
+		say(k,
+		    "kafka: %d partitions of '%s' revoked; their states stored in %.1f s",
 		    l->cnt, k->topic, mono() - t0);
 		rd_kafka_assign(rk, NULL);
 		return;
 	}
 	double t0 = mono();
 	catch_up(k);
-	say(k, "kafka: %d partitions of '%s' assigned; states read up to the end in %.1f s",
+	say(k,
+	    "kafka: %d partitions of '%s' assigned; states read up to the end in %.1f s",
 	    l->cnt, k->topic, mono() - t0);
 	for (int i = 0; i < l->cnt; i++) {
 		rd_kafka_topic_partition_t *tp = &l->elems[i];
@@ -913,7 +915,8 @@ void gs_kafka_close(struct gs_kafka *k)
 		       mono() < end)
 			rd_kafka_queue_poll_callback(cq, 100);
 		if (!cq || e || !rd_kafka_consumer_closed(k->c)) {
-			say(k, "kafka: the group not left within %d s; publishing the states without it",
+			say(k,
+			    "kafka: the group not left within %d s; publishing the states without it",
 			    CLOSE_MS / 1000);
 			revoke_all(k);
 		}

@@ -508,9 +508,9 @@ void *gs_server_pipeline(void *arg)
 		}
 		int files = n < s->nsrc;
 		if (s->kafka) /* issue 14: messages arrived */
-			pf[n++] = (struct pollfd){
-				.fd = gs_kafka_pollfd(s->kafka),
-				.events = POLLIN};
+			pf[n++] =
+				(struct pollfd){.fd = gs_kafka_pollfd(s->kafka),
+						.events = POLLIN};
 		pf[n++] = (struct pollfd){.fd = s->jobs_efd, .events = POLLIN};
 		poll(pf, n, files ? 100 : 200);
 	}
