@@ -70,8 +70,8 @@ int main(void)
 			     "kafka://h:1/a b", "kafka://h:1/t?x=1"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		err[0] = 0;
-		struct gs_kafka *k = gs_kafka_open(bad[i], NULL, like, 0, 0,
-						   quiet, NULL, err, sizeof err);
+		struct gs_kafka *k = gs_kafka_open(
+			bad[i], NULL, like, 0, 0, quiet, NULL, err, sizeof err);
 		TAP_OK(!k && strstr(err, "kafka source"), "'%s' refused: %s",
 		       bad[i], err);
 	}
@@ -112,8 +112,8 @@ int main(void)
 	}
 	char url[1024];
 	snprintf(url, sizeof url, "kafka://%s/t?group=g", boot);
-	struct gs_kafka *k = gs_kafka_open(url, conf, like, 0, 200, quiet,
-					   NULL, err, sizeof err);
+	struct gs_kafka *k = gs_kafka_open(url, conf, like, 0, 200, quiet, NULL,
+					   err, sizeof err);
 	TAP_OK(k != NULL, "the source opens: %s", k ? "" : err);
 	int per[2] = {0, 0}, where_ok = 1;
 	int got = k ? drain(k, 5, 30, per, &where_ok) : 0;
@@ -132,7 +132,9 @@ int main(void)
 			  sizeof err);
 	per[0] = per[1] = 0;
 	got = k ? drain(k, 1, 8, per, &where_ok) : -1;
-	TAP_EQ_INT(got, 0, "a later source of the group resumes from the states: nothing given again");
+	TAP_EQ_INT(
+		got, 0,
+		"a later source of the group resumes from the states: nothing given again");
 	if (k) {
 		gs_kafka_info(k, &in);
 		TAP_OK(in.owned == 2 && in.with_state == 2,
