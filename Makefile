@@ -18,8 +18,8 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 WARN     = -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 CPPFLAGS += -Iinclude -Isrc
-PKGS     = libutf8proc libzstd zlib libisal libxxhash libsodium libmicrohttpd libwebsockets libcurl
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lisal -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl) -lm -pthread
+PKGS     = libutf8proc libzstd zlib libisal libxxhash libsodium libmicrohttpd libwebsockets libcurl rdkafka
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lzstd -lz -lisal -lxxhash -lsodium -lmicrohttpd -lwebsockets -lcurl -lrdkafka) -lm -pthread
 
 # The layers, in the order a post flows (docs/architecture.md). The core
 # library is every layer but serve: it links no HTTP, WebSocket or TLS library.
@@ -91,7 +91,7 @@ $(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(BUILD)/libgroundswell.a $
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -DGS_FUZZ_NAME='"$*"' -o $@ fuzz/replay.c fuzz/fuzz_$*.c $(BUILD)/libgroundswell.a $(CORE_LIBS)
 
-tests: $(TESTS) $(REPLAYS) $(BUILD)/groundswell $(BUILD)/groundswell-serve
+tests: $(TESTS) $(REPLAYS) $(BUILD)/groundswell $(BUILD)/groundswell-serve $(BUILD)/tests/kafka_mock
 
 # test and demo first install what is missing (scripts/install-deps.sh:
 # Debian packages, chromium, node, web/node_modules, the real-data corpus),

@@ -31,7 +31,7 @@
 # end of `make test`.
 # Run from the checkout's top (web/ is found there).
 set -e
-PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libisal-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev python3 zstd gzip git python3-yaml"
+PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libisal-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev librdkafka-dev kcat python3 zstd gzip git python3-yaml"
 have() { command -v "$1" >/dev/null 2>&1; }
 have chromium || PKGS="$PKGS chromium"
 have node || PKGS="$PKGS nodejs"

@@ -55,6 +55,15 @@ static const char help[] =
 	"                           Jetstream; ws:// too), or\n"
 	"                           https://HOST/api/v1/streaming/public (Mastodon\n"
 	"                           streaming; http:// too); both reconnect with backoff\n"
+	"                           kafka://BROKER[,BROKER...]/TOPIC?group=GROUP: a\n"
+	"                           Kafka topic, one line a message; the instances\n"
+	"                           of a group share its partitions and each serves\n"
+	"                           the answer of all of them (docs/kafka.md); the\n"
+	"                           only source, without --state\n"
+	"      --kafka-config FILE  librdkafka properties (key=value lines: TLS,\n"
+	"                           SASL, tuning) for a kafka:// source\n"
+	"      --kafka-publish D    publish each moving partition's state this often\n"
+	"                           (default 1s)\n"
 	"      --token-file FILE    Mastodon access token (else $GS_MASTODON_TOKEN)\n"
 	"      --lateness N         buckets a post may come late (default 1)\n"
 	"      --close-idle D       judge the open buckets once every source has been\n"
@@ -194,6 +203,8 @@ int cmd_serve(int argc, char **argv)
 		{"retract-window", required_argument, NULL, OPT_RETRACT_WINDOW},
 		{"by-language", no_argument, NULL, OPT_BY_LANGUAGE},
 		{"max-languages", required_argument, NULL, OPT_MAX_LANGUAGES},
+		{"kafka-config", required_argument, NULL, OPT_KAFKA_CONFIG},
+		{"kafka-publish", required_argument, NULL, OPT_KAFKA_PUBLISH},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -381,6 +392,18 @@ int cmd_serve(int argc, char **argv)
 			so.languages = (size_t)v;
 			continue;
 		}
+		case OPT_KAFKA_CONFIG:
+			so.kafka_config = optarg;
+			continue;
+		case OPT_KAFKA_PUBLISH:
+			if (gs_duration_parse(optarg, &ms) || ms < 100) {
+				cli_error(
+					"invalid --kafka-publish '%s' (100ms or more, e.g. 1s)",
+					optarg);
+				goto out;
+			}
+			so.kafka_publish_ms = ms;
+			continue;
 		}
 		if (cli_take_shared(&c, NULL, &so.trend, o, optarg, "serve"))
 			goto out;

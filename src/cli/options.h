@@ -117,6 +117,8 @@ enum cli_opt {
 	OPT_MAX_PER_ADDRESS,
 	OPT_MAX_STREAMS,
 	OPT_RETRACT_WINDOW, /* issue 12 part 5 */
+	OPT_KAFKA_CONFIG,   /* issue 14 */
+	OPT_KAFKA_PUBLISH,  /* issue 14 */
 	/* tag */
 	OPT_IDS, /* issue 12 part 5 */
 	/* report, trends, tag, network: state files (issue 14 part 4) */

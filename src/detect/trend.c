@@ -726,6 +726,11 @@ int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p)
 	return r ? r : gs_engine_add(l->engine, p);
 }
 
+int gs_trend_live_close_to(struct gs_trend_live *l, int64_t last)
+{
+	return l->started ? live_close_to(l, last) : 0;
+}
+
 int gs_trend_live_finish(struct gs_trend_live *l)
 {
 	struct gs_summary s;

@@ -123,6 +123,10 @@ void gs_trend_live_init(struct gs_trend_live *l, struct gs_engine *e,
 int gs_trend_live_add(struct gs_trend_live *l, const struct gs_post *p);
 /* Closes every bucket up to the last post's (end of input). */
 int gs_trend_live_finish(struct gs_trend_live *l);
+/* Closes every bucket up to and including last, on a clock the caller
+ * keeps (serve's Kafka source: the slowest partition's; docs/kafka.md).
+ * Nothing before the first post (started). 0 or GS_ENOMEM. */
+int gs_trend_live_close_to(struct gs_trend_live *l, int64_t last);
 
 /* ---- Snapshots (see docs/snapshot.md) ---- */
 

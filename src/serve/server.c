@@ -73,6 +73,7 @@
 
 #include "base/timeutil.h"
 #include "count/handles.h"
+#include "kafkasource.h"
 #include "netsource.h"
 
 #define HTTP_THREADS_MAX    8  /* HTTP threads: one per CPU, 2 to this */
@@ -167,6 +168,7 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, char *hos
 
 static void free_server(struct gs_server *s)
 {
+	gs_kafka_close(s->kafka); /* publishes its states: before the rest */
 	for (size_t i = 0; i < s->nsrc; i++) {
 		gs_follow_close(s->src[i].f);
 		free(s->src[i].path);
@@ -387,7 +389,28 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 				      "in snapshots: ?language= answers count "
 				      "from this start on (docs/languages.md)");
 	}
-	for (size_t i = 0; i < o->nsources; i++) {
+	size_t nfollow = o->nsources;
+	for (size_t i = 0; i < o->nsources; i++) /* issue 14 */
+		if (gs_kafka_kind(o->sources[i])) {
+			int alone = o->nsources == 1 && !o->state_dir &&
+				    !o->languages;
+			int r = !alone ? GS_EUSAGE
+				       : gs_server_kafka_open(s, o->sources[i],
+							      err, errlen);
+			if (!alone)
+				snprintf(
+					err, errlen,
+					"a kafka:// source is the only source, and keeps its state in Kafka (no --state; no --by-language yet: the partitions' states hold no language's counts)");
+			if (r) {
+				for (size_t j = 0; j < nsaved; j++)
+					free(saved[j].path);
+				free(saved);
+				free_server(s);
+				return r;
+			}
+			nfollow = 0;
+		}
+	for (size_t i = 0; i < nfollow; i++) {
 		const struct saved_source *sv = NULL;
 		for (size_t j = 0; j < nsaved && !sv; j++)
 			if (!strcmp(saved[j].path, o->sources[i]) && strcmp(o->sources[i], "-"))

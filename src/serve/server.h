@@ -98,6 +98,11 @@ struct gs_server_options {
 	/* issue 13 part 3: languages tracked apart, each with its own engine
 	 * and live detector, for ?language= (count/langs.h); 0: none */
 	size_t languages;
+	/* issue 14: a kafka:// source (kafkasource.h, docs/kafka.md): the
+	 * librdkafka properties file (NULL: none), and how often a moving
+	 * partition's state is published (0: 1 s) */
+	const char *kafka_config;
+	int64_t kafka_publish_ms;
 };
 
 void gs_server_options_init(struct gs_server_options *o);

@@ -32,6 +32,7 @@
 
 #include "server.h"
 #include "follow.h"
+#include "kafkasource.h"
 #include "count/ingest.h"
 #include "count/network.h"
 #include "count/recent.h"
@@ -157,6 +158,8 @@ struct view {
 	int finished;
 	size_t nev, open_trends;
 	struct view_net net, tagnet;
+	int kafka_on; /* issue 14: a kafka:// source, and what it did */
+	struct gs_kafka_info kafka;
 	size_t nsrc;
 	struct gs_follow_info src[]; /* each source's, as s->src[i].info */
 };
@@ -301,6 +304,14 @@ struct gs_server {
 	pthread_mutex_t snap_mu; /* guards snap (taken last, alone) */
 	struct snap_health snap;
 	struct snap_chunks chunks;
+	/* issue 14: a kafka:// source (server_kafka.c), the pipeline's alone
+	 * but for kafka_info (under lock). kafka_redo: data came into a
+	 * judged bucket, the detector runs again over the merged engine;
+	 * kafka_start: the detector's first bucket */
+	struct gs_kafka *kafka;
+	int kafka_redo;
+	int64_t kafka_start;
+	double kafka_merged; /* gs_now() of the last merge */
 };
 
 /*
@@ -447,6 +458,19 @@ struct saved_source {
 	unsigned kind;
 	uint64_t offset, dev, ino, lines, too_long, rotations, truncations;
 };
+
+/* server_kafka.c: one round of a kafka source (read a batch, keep the
+ * states, merge the partitions' engines into the served one when due).
+ * Returns the messages read. */
+unsigned gs_server_kafka_round(struct gs_server *s);
+int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
+			 size_t errlen);
+/* server_pipeline.c, for server_kafka.c: buckets closed since before (the
+ * detector's next bucket then), to be announced by flush_closed; the
+ * posts of a second */
+void gs_server_note_closed(struct gs_server *s, int64_t before);
+void gs_server_flush_closed(struct gs_server *s);
+void gs_server_count_posts_sec(struct gs_server *s, uint64_t n);
 
 /* ---- server.c ---------------------------------------------------------- */
 

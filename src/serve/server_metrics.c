@@ -186,6 +186,9 @@ void gs_server_view_publish(struct gs_server *s, int force)
 	v->nsrc = s->nsrc;
 	for (size_t i = 0; i < s->nsrc; i++)
 		v->src[i] = s->src[i].info;
+	v->kafka_on = s->kafka != NULL;
+	if (s->kafka)
+		gs_kafka_info(s->kafka, &v->kafka);
 	pthread_mutex_lock(&s->view_mu);
 	s->view = v;
 	pthread_mutex_unlock(&s->view_mu);
@@ -330,6 +333,24 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 	fputs(",\"tags\":", f);
 	net_stats_json(f, &v->tagnet);
 	fputc('}', f);
+	if (v->kafka_on) {
+		const struct gs_kafka_info *k = &v->kafka;
+		fprintf(f,
+			",\"kafka\":{\"partitions\":%zu,\"owned\":%zu,\"with_state\":%zu,"
+			"\"messages\":%llu,\"too_long\":%llu,\"states_published\":%llu,"
+			"\"states_acked\":%llu,\"states_failed\":%llu,\"states_read\":%llu,"
+			"\"states_bad\":%llu,\"rebalances\":%llu,\"state_bytes\":%llu}",
+			k->partitions, k->owned, k->with_state,
+			(unsigned long long)k->messages,
+			(unsigned long long)k->too_long,
+			(unsigned long long)k->published,
+			(unsigned long long)k->acked,
+			(unsigned long long)k->publish_failed,
+			(unsigned long long)k->states_read,
+			(unsigned long long)k->states_bad,
+			(unsigned long long)k->rebalances,
+			(unsigned long long)k->state_bytes);
+	}
 	gs_server_snapshot_stats(s, f);
 	fputs("}\n", f);
 	view_put(v);

@@ -201,7 +201,7 @@ static void announce(struct gs_server *s, int64_t from, int64_t to)
 	refresh_trends(s);
 }
 
-static void note_closed(struct gs_server *s, int64_t before)
+void gs_server_note_closed(struct gs_server *s, int64_t before)
 {
 	if (before == INT64_MIN || s->l.next == before)
 		return;
@@ -210,7 +210,7 @@ static void note_closed(struct gs_server *s, int64_t before)
 	s->pend_to = s->l.next;
 }
 
-static void flush_closed(struct gs_server *s)
+void gs_server_flush_closed(struct gs_server *s)
 {
 	if (s->pend_from != INT64_MIN) {
 		announce(s, s->pend_from, s->pend_to);
@@ -224,7 +224,7 @@ static int reason_index(int err)
 	return i > 0 && i < REASONS ? i : 0;
 }
 
-static void count_posts_sec(struct gs_server *s, uint64_t n)
+void gs_server_count_posts_sec(struct gs_server *s, uint64_t n)
 {
 	int64_t sec = (int64_t)gs_now();
 	int slot = (int)(sec % 60);
@@ -350,7 +350,7 @@ static int take_post(void *ctx, const struct gs_post *p)
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
 	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
-	note_closed(s, before);
+	gs_server_note_closed(s, before);
 	s->finished = 0;
 	return 0;
 }
@@ -402,7 +402,7 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 		s->filtered[i] += lc.filtered[i];
 	if (lc.posts) {
 		s->posts_in += lc.posts;
-		count_posts_sec(s, lc.posts);
+		gs_server_count_posts_sec(s, lc.posts);
 	}
 	gs_server_source_info(src);
 	/* like tail -F: say when a followed path goes and comes back */
@@ -457,11 +457,13 @@ void *gs_server_pipeline(void *arg)
 		unsigned got = 0;
 		int full = 0;
 		lock_probe(s);
+		if (s->kafka)
+			got = gs_server_kafka_round(s);
 		for (size_t i = 0; i < s->nsrc && !atomic_load(&s->stop); i++) {
 			write_lock(s);
 			unsigned k = read_batch(s, &s->src[i]);
 			int closed = s->pend_from != INT64_MIN;
-			flush_closed(s);
+			gs_server_flush_closed(s);
 			/* cached answers: stale now; "more" lets them lag a
 			 * little while input keeps coming (answer_fresh) */
 			full |= k == BATCH_LINES;
@@ -490,8 +492,8 @@ void *gs_server_pipeline(void *arg)
 			    (s->tlangs &&
 			     gs_trend_langs_finish(s->tlangs) == GS_ENOMEM))
 				gs_server_log(s, "out of memory");
-			note_closed(s, before);
-			flush_closed(s);
+			gs_server_note_closed(s, before);
+			gs_server_flush_closed(s);
 			s->finished = 1;
 			atomic_store(&s->more, 0);
 			atomic_fetch_add(&s->data_gen, 1);
@@ -509,6 +511,10 @@ void *gs_server_pipeline(void *arg)
 							  .events = POLLIN};
 		}
 		int files = n < s->nsrc;
+		if (s->kafka) /* issue 14: messages arrived */
+			pf[n++] =
+				(struct pollfd){.fd = gs_kafka_pollfd(s->kafka),
+						.events = POLLIN};
 		pf[n++] = (struct pollfd){.fd = s->jobs_efd, .events = POLLIN};
 		poll(pf, n, files ? 100 : 200);
 	}

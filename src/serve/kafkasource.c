@@ -1,0 +1,948 @@
+/*
+ * kafkasource.c - a Kafka topic as serve's source, with per-partition state
+ * kept in Kafka (kafkasource.h; the design: docs/kafka.md).
+ *
+ * Three librdkafka clients: the group consumer of the input topic, a
+ * producer of states, and a reader of the state topic (no group: it reads
+ * every partition of TOPIC.gs-state from its beginning, always). A state
+ * record is keyed by the input partition (decimal) so that a compacted
+ * topic keeps the latest one of each, and goes to state partition
+ * p mod (its partitions): co-partitioned as Kafka Streams' changelogs, so
+ * that with as many state partitions as input ones a partition's latest
+ * state is the last record of its own, whatever the retention. Its value
+ * (little-endian):
+ *   "GSKP" u32 version (1) u32 partition u32 0 i64 next_offset i64 max_ms
+ *   then the partition's engine, one gs_engine_save section (checked,
+ *   versioned, CRC32: docs/snapshot.md).
+ * Records are untrusted: a bad one is counted (states_bad) and skipped.
+ *
+ * Order of what is durable: a partition's engine and the offset of the
+ * next message it has not counted travel in one record, so a new owner
+ * that resumes at that offset from that engine counts every message once.
+ * Offsets are committed to the group (for lag monitoring; resumption uses
+ * the state's) only from delivery reports of the states.
+ */
+#include "kafkasource.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATE_MAGIC	"GSKP"
+#define STATE_VERSION	1
+#define STATE_HEAD	32
+#define STATE_SUFFIX	".gs-state"
+#define POLL_MAX	1024 /* messages looked at per gs_kafka_next call */
+#define CATCH_UP_MS	30000
+#define CLOSE_MS	15000	    /* leaving the group, at most */
+#define STATE_MAX_BYTES (64u << 20) /* a record's most, as produced */
+#define CONF_LINE_MAX	4096
+
+struct part {
+	struct gs_engine *e; /* NULL: no state yet */
+	int64_t next;	     /* offset of the first message not counted in e
+				(-1: none counted) */
+	int64_t max_ms;	     /* latest post time counted; INT64_MIN: none */
+	int owned;	     /* assigned to this instance now */
+	int moved;	     /* counted since its last publication */
+	int64_t acked;	     /* owned: the next offset of the latest
+				acknowledged state, to commit (-1: none) */
+	int64_t committed;   /* ... and the last one committed */
+};
+
+struct ticket {
+	struct gs_kafka *k;
+	int32_t p;
+	int64_t next;
+};
+
+struct gs_kafka {
+	rd_kafka_t *c;	/* the group consumer of the input */
+	rd_kafka_t *pr; /* the states' producer */
+	rd_kafka_t *sr; /* the state topic's reader */
+	char *topic, *state_topic;
+	struct gs_engine *tmpl; /* empty, the options of every engine */
+	size_t max_line;
+	int64_t publish_ms;
+	struct part *parts;
+	size_t nparts;	    /* parts allocated */
+	size_t topic_parts; /* of the input topic, from its metadata */
+	rd_kafka_message_t *msg;
+	rd_kafka_queue_t *q; /* the consumer's, written to wake[1] when it
+				gets messages: the pipeline polls wake[0] */
+	int wake[2];
+	int32_t cur;
+	int64_t *state_end; /* the next offset to read of each partition of
+			       the state topic */
+	size_t sparts;	    /* its partitions */
+	double last_publish, last_meta;
+	int changed;
+	char where[512];
+	struct gs_kafka_info st;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+say(struct gs_kafka *k, const char *fmt, ...)
+{
+	if (!k->log)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	k->log(k->log_ctx, buf);
+}
+
+int gs_kafka_kind(const char *path)
+{
+	return path && !strncmp(path, "kafka://", 8);
+}
+
+/* The part of partition p, grown to hold it; NULL when p is out of range
+ * or memory is short. */
+static struct part *part_at(struct gs_kafka *k, int32_t p)
+{
+	if (p < 0 || p >= GS_KAFKA_MAX_PARTITIONS)
+		return NULL;
+	if ((size_t)p >= k->nparts) {
+		size_t n = (size_t)p + 1 < 8 ? 8 : (size_t)p + 1;
+		struct part *v = realloc(k->parts, n * sizeof *v);
+		if (!v)
+			return NULL;
+		for (size_t i = k->nparts; i < n; i++)
+			v[i] = (struct part){NULL, -1, INT64_MIN, 0, 0, -1, -1};
+		k->parts = v;
+		k->nparts = n;
+	}
+	return &k->parts[p];
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int conf_set(rd_kafka_conf_t *cf, const char *key, const char *val,
+		    char *err, size_t errlen)
+{
+	char e[256];
+	if (rd_kafka_conf_set(cf, key, val, e, sizeof e) != RD_KAFKA_CONF_OK) {
+		snprintf(err, errlen, "kafka property '%.64s': %s", key, e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Applies the key=value lines of path ("#" comments, blank lines). */
+static int conf_file(rd_kafka_conf_t *cf, const char *path, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot read '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	char line[CONF_LINE_MAX];
+	unsigned no = 0;
+	int r = 0;
+	while (!r && fgets(line, sizeof line, f)) {
+		no++;
+		size_t n = strlen(line);
+		if (n == sizeof line - 1 && line[n - 1] != '\n') {
+			snprintf(err, errlen, "%s:%u: line too long", path, no);
+			r = -1;
+			break;
+		}
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+			     line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = 0;
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen,
+				 "%s:%u: expected key=value, found '%.60s'",
+				 path, no, s);
+			r = -1;
+			break;
+		}
+		char *ke = eq;
+		while (ke > s && (ke[-1] == ' ' || ke[-1] == '\t'))
+			ke--;
+		*ke = 0;
+		char *v = eq + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		char e[384];
+		if (conf_set(cf, s, v, e, sizeof e)) {
+			snprintf(err, errlen, "%.100s:%u: %s", path, no, e);
+			r = -1;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* A client's configuration: defaults, then the user's file, then the
+ * brokers (the URL's word is the last). NULL with err set. */
+static rd_kafka_conf_t *conf_new(const char *brokers, const char *file,
+				 const char *const *defaults, char *err,
+				 size_t errlen)
+{
+	rd_kafka_conf_t *cf = rd_kafka_conf_new();
+	if (!cf) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; defaults[i]; i += 2)
+		if (conf_set(cf, defaults[i], defaults[i + 1], err, errlen))
+			goto fail;
+	if (file && conf_file(cf, file, err, errlen))
+		goto fail;
+	if (conf_set(cf, "bootstrap.servers", brokers, err, errlen))
+		goto fail;
+	return cf;
+fail:
+	rd_kafka_conf_destroy(cf);
+	return NULL;
+}
+
+/* kafka://BROKERS/TOPIC?group=GROUP into its parts (malloc'd). */
+static int parse_url(const char *url, char **brokers, char **topic,
+		     char **group, char *err, size_t errlen)
+{
+	const char *b = url + 8, *sl = strchr(b, '/');
+	if (!sl || sl == b) {
+		snprintf(
+			err, errlen,
+			"invalid kafka source '%s' (kafka://BROKER[,BROKER...]/TOPIC?group=GROUP)",
+			url);
+		return -1;
+	}
+	const char *t = sl + 1, *q = strchr(t, '?');
+	size_t tn = q ? (size_t)(q - t) : strlen(t);
+	if (!tn || tn > 249) {
+		snprintf(err, errlen, "invalid kafka source '%s': no topic",
+			 url);
+		return -1;
+	}
+	for (size_t i = 0; i < tn; i++) {
+		char c = t[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-')) {
+			snprintf(
+				err, errlen,
+				"invalid kafka source '%s': a topic is made of letters, digits, '.', '_' and '-'",
+				url);
+			return -1;
+		}
+	}
+	const char *g = "groundswell";
+	size_t gn = strlen(g);
+	if (q) {
+		if (strncmp(q + 1, "group=", 6) || !q[7] ||
+		    strchr(q + 7, '&')) {
+			snprintf(
+				err, errlen,
+				"invalid kafka source '%s': the one parameter is ?group=GROUP",
+				url);
+			return -1;
+		}
+		g = q + 7;
+		gn = strlen(g);
+	}
+	*brokers = strndup(b, (size_t)(sl - b));
+	*topic = strndup(t, tn);
+	*group = strndup(g, gn);
+	if (!*brokers || !*topic || !*group) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- states ------------------------------------------------------------- */
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_i64(unsigned char *b, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char)(u >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *b)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static int64_t get_i64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+/* Sends partition p's state; the delivery report acknowledges it. */
+static void publish(struct gs_kafka *k, int32_t p)
+{
+	struct part *pt = &k->parts[p];
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	if (!f) {
+		say(k,
+		    "kafka: cannot publish the state of partition %d: out of memory",
+		    (int)p);
+		return;
+	}
+	unsigned char h[STATE_HEAD];
+	memcpy(h, STATE_MAGIC, 4);
+	put_u32(h + 4, STATE_VERSION);
+	put_u32(h + 8, (uint32_t)p);
+	put_u32(h + 12, 0);
+	put_i64(h + 16, pt->next);
+	put_i64(h + 24, pt->max_ms);
+	int r = fwrite(h, 1, sizeof h, f) == sizeof h ? 0 : GS_EIO;
+	if (!r)
+		r = gs_engine_save(pt->e, f);
+	if (fclose(f) != 0 && !r)
+		r = GS_EIO;
+	if (r || n > STATE_MAX_BYTES) {
+		say(k, "kafka: cannot publish the state of partition %d: %s",
+		    (int)p,
+		    r ? gs_strerror(r)
+		      : "larger than 64 MB (message.max.bytes)");
+		k->st.publish_failed++;
+		free(buf);
+		return;
+	}
+	struct ticket *t = malloc(sizeof *t);
+	if (!t) {
+		free(buf);
+		return;
+	}
+	*t = (struct ticket){k, p, pt->next};
+	char key[16];
+	int kn = snprintf(key, sizeof key, "%d", (int)p);
+	rd_kafka_resp_err_t e = rd_kafka_producev(
+		k->pr, RD_KAFKA_V_TOPIC(k->state_topic),
+		RD_KAFKA_V_PARTITION((int32_t)((size_t)p % k->sparts)),
+		RD_KAFKA_V_KEY(key, (size_t)kn), RD_KAFKA_V_VALUE(buf, n),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(t),
+		RD_KAFKA_V_END);
+	if (e) {
+		say(k, "kafka: cannot publish the state of partition %d: %s",
+		    (int)p, rd_kafka_err2str(e));
+		k->st.publish_failed++;
+		free(buf);
+		free(t);
+		return;
+	}
+	pt->moved = 0;
+	k->st.published++;
+	k->st.state_bytes = n;
+}
+
+static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	struct ticket *t = m->_private;
+	if (!t)
+		return;
+	struct gs_kafka *k = t->k;
+	if (m->err) {
+		k->st.publish_failed++;
+		say(k, "kafka: the state of partition %d was not stored: %s",
+		    (int)t->p, rd_kafka_err2str(m->err));
+	} else {
+		k->st.acked++;
+		struct part *pt = part_at(k, t->p);
+		if (pt && pt->owned && t->next > pt->acked)
+			pt->acked = t->next;
+	}
+	free(t);
+}
+
+/* Commits the acknowledged offsets of the owned partitions (async). */
+static void commit_acked(struct gs_kafka *k)
+{
+	rd_kafka_topic_partition_list_t *l = NULL;
+	for (size_t i = 0; i < k->nparts; i++) {
+		struct part *pt = &k->parts[i];
+		if (!pt->owned || pt->acked < 0 || pt->acked == pt->committed)
+			continue;
+		if (!l && !(l = rd_kafka_topic_partition_list_new(8)))
+			return;
+		rd_kafka_topic_partition_list_add(l, k->topic, (int32_t)i)
+			->offset = pt->acked;
+		pt->committed = pt->acked;
+	}
+	if (l) {
+		rd_kafka_commit(k->c, l, 1);
+		rd_kafka_topic_partition_list_destroy(l);
+	}
+}
+
+/* A record of the state topic: another instance's (or an earlier run's)
+ * state of a partition, kept when this instance does not own it. */
+static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
+{
+	const unsigned char *b = m->payload;
+	if (!b || m->len < STATE_HEAD || memcmp(b, STATE_MAGIC, 4) ||
+	    get_u32(b + 4) != STATE_VERSION) {
+		k->st.states_bad++;
+		say(k,
+		    "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
+		    k->state_topic, (int)m->partition, (long long)m->offset);
+		return;
+	}
+	uint32_t p = get_u32(b + 8);
+	int64_t next = get_i64(b + 16), max_ms = get_i64(b + 24);
+	struct part *pt =
+		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
+	if (!pt || next < -1) {
+		k->st.states_bad++;
+		say(k,
+		    "kafka: %s[%d]@%lld: a state of partition %u at offset %lld is out of range; skipped",
+		    k->state_topic, (int)m->partition, (long long)m->offset, p,
+		    (long long)next);
+		return;
+	}
+	if (pt->owned)
+		return; /* this instance's own engine is newer */
+	FILE *f = fmemopen((void *)(b + STATE_HEAD), m->len - STATE_HEAD, "r");
+	int err = GS_ENOMEM;
+	struct gs_engine *e = f ? gs_engine_load(f, &err) : NULL;
+	if (f)
+		fclose(f);
+	if (!e) {
+		k->st.states_bad++;
+		say(k,
+		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
+		    k->state_topic, (int)m->partition, (long long)m->offset, p,
+		    gs_strerror(err));
+		return;
+	}
+	if (pt->e)
+		gs_engine_free(pt->e);
+	pt->e = e;
+	pt->next = next;
+	pt->max_ms = max_ms;
+	k->st.states_read++;
+	k->changed = 1;
+}
+
+/* Reads what the state topic has (waiting up to wait_ms for the first). */
+static void read_states(struct gs_kafka *k, int wait_ms)
+{
+	for (int i = 0; i < 4096; i++) {
+		rd_kafka_message_t *m =
+			rd_kafka_consumer_poll(k->sr, i ? 0 : wait_ms);
+		if (!m)
+			return;
+		if (m->err) {
+			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				say(k, "kafka: reading '%s': %s",
+				    k->state_topic, rd_kafka_message_errstr(m));
+		} else {
+			take_state(k, m);
+			if (m->partition >= 0 &&
+			    (size_t)m->partition < k->sparts)
+				k->state_end[m->partition] = m->offset + 1;
+		}
+		rd_kafka_message_destroy(m);
+	}
+}
+
+/* Reads the state topic up to its end as the brokers have it now, so that
+ * a partition assigned next starts from its latest state. */
+static void catch_up(struct gs_kafka *k)
+{
+	/* the ends of every state partition in one request (ListOffsets
+	 * with the "latest" timestamp), not one round trip each */
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new((int)k->sparts);
+	if (!l)
+		return;
+	for (size_t i = 0; i < k->sparts; i++)
+		rd_kafka_topic_partition_list_add(l, k->state_topic, (int32_t)i)
+			->offset = RD_KAFKA_OFFSET_END;
+	rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(k->sr, l, 10000);
+	if (e) {
+		say(k, "kafka: cannot ask for the end of '%s': %s",
+		    k->state_topic, rd_kafka_err2str(e));
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
+	double end = mono() + CATCH_UP_MS / 1000.0;
+	for (;;) {
+		size_t behind = 0;
+		for (int i = 0; i < l->cnt; i++) {
+			const rd_kafka_topic_partition_t *tp = &l->elems[i];
+			if (tp->err || tp->partition < 0 ||
+			    (size_t)tp->partition >= k->sparts)
+				continue;
+			behind += k->state_end[tp->partition] < tp->offset;
+		}
+		if (!behind)
+			break;
+		if (mono() >= end) {
+			say(k,
+			    "kafka: '%s' not read to its end within %d s (%zu partitions behind)",
+			    k->state_topic, CATCH_UP_MS / 1000, behind);
+			break;
+		}
+		read_states(k, 100);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* ---- the group ---------------------------------------------------------- */
+
+static void revoke_all(struct gs_kafka *k)
+{
+	for (size_t i = 0; i < k->nparts; i++)
+		if (k->parts[i].owned && k->parts[i].moved)
+			publish(k, (int32_t)i);
+	/* the states of what goes must be stored before another instance
+	 * takes it over */
+	if (k->pr && rd_kafka_flush(k->pr, 10000))
+		say(k,
+		    "kafka: states not acknowledged within 10 s before a rebalance");
+	commit_acked(k);
+	for (size_t i = 0; i < k->nparts; i++)
+		k->parts[i].owned = 0;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+		      rd_kafka_topic_partition_list_t *l, void *opaque)
+{
+	struct gs_kafka *k = opaque;
+	k->st.rebalances++;
+	k->changed = 1;
+	if (k->msg) { /* its partition may go: it was counted already */
+		rd_kafka_message_destroy(k->msg);
+		k->msg = NULL;
+	}
+	if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		double t0 = mono();
+		revoke_all(k);
+		say(k,
+		    "kafka: %d partitions of '%s' revoked; their states stored in %.1f s",
+		    l->cnt, k->topic, mono() - t0);
+		rd_kafka_assign(rk, NULL);
+		return;
+	}
+	double t0 = mono();
+	catch_up(k);
+	say(k,
+	    "kafka: %d partitions of '%s' assigned; states read up to the end in %.1f s",
+	    l->cnt, k->topic, mono() - t0);
+	for (int i = 0; i < l->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &l->elems[i];
+		struct part *pt = part_at(k, tp->partition);
+		if (!pt) {
+			say(k, "kafka: partition %d is out of range; not read",
+			    (int)tp->partition);
+			tp->offset = RD_KAFKA_OFFSET_END;
+			continue;
+		}
+		if (!pt->e && !(pt->e = gs_engine_new_like(k->tmpl))) {
+			say(k, "kafka: out of memory for partition %d",
+			    (int)tp->partition);
+			tp->offset = RD_KAFKA_OFFSET_END;
+			continue;
+		}
+		pt->owned = 1;
+		pt->moved = 0;
+		pt->acked = pt->committed = -1;
+		tp->offset =
+			pt->next >= 0 ? pt->next : RD_KAFKA_OFFSET_BEGINNING;
+	}
+	rd_kafka_assign(rk, l);
+}
+
+/* The partitions of topic (0: not known, or no such topic). */
+static size_t partitions_of(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+	size_t n = 0;
+	rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+	const struct rd_kafka_metadata *md = NULL;
+	if (!t)
+		return 0;
+	if (!rd_kafka_metadata(rk, 0, t, &md, timeout_ms) && md) {
+		if (md->topic_cnt == 1 && !md->topics[0].err &&
+		    md->topics[0].partition_cnt > 0)
+			n = (size_t)md->topics[0].partition_cnt;
+		rd_kafka_metadata_destroy(md);
+	}
+	rd_kafka_topic_destroy(t);
+	return n;
+}
+
+static void metadata(struct gs_kafka *k, int timeout_ms)
+{
+	k->last_meta = mono();
+	k->topic_parts = partitions_of(k->c, k->topic, timeout_ms);
+	if (k->topic_parts > GS_KAFKA_MAX_PARTITIONS) {
+		say(k, "kafka: '%s' has %zu partitions; at most %d are read",
+		    k->topic, k->topic_parts, GS_KAFKA_MAX_PARTITIONS);
+		k->topic_parts = GS_KAFKA_MAX_PARTITIONS;
+	}
+}
+
+/* ---- the source --------------------------------------------------------- */
+
+struct gs_kafka *gs_kafka_open(const char *url, const char *config,
+			       const struct gs_engine *like, size_t max_line,
+			       int64_t publish_ms,
+			       void (*log)(void *ctx, const char *msg),
+			       void *log_ctx, char *err, size_t errlen)
+{
+	struct gs_kafka *k = calloc(1, sizeof *k);
+	char *brokers = NULL, *group = NULL;
+	char e[512];
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	k->log = log;
+	k->log_ctx = log_ctx;
+	k->wake[0] = k->wake[1] = -1;
+	k->max_line = max_line ? max_line : GS_DEFAULT_MAX_LINE;
+	k->publish_ms = publish_ms > 0 ? publish_ms : 1000;
+	k->cur = -1;
+	if (parse_url(url, &brokers, &k->topic, &group, err, errlen))
+		goto fail;
+	size_t tn = strlen(k->topic);
+	if (!(k->state_topic = malloc(tn + sizeof STATE_SUFFIX)) ||
+	    !(k->tmpl = gs_engine_new_like(like))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memcpy(k->state_topic, k->topic, tn);
+	memcpy(k->state_topic + tn, STATE_SUFFIX, sizeof STATE_SUFFIX);
+
+	static const char *const cdef[] = {"enable.auto.commit",
+					   "false",
+					   "auto.offset.reset",
+					   "earliest",
+					   "enable.auto.offset.store",
+					   "false",
+					   NULL};
+	rd_kafka_conf_t *cf = conf_new(brokers, config, cdef, err, errlen);
+	if (!cf || conf_set(cf, "group.id", group, err, errlen)) {
+		if (cf)
+			rd_kafka_conf_destroy(cf);
+		goto fail;
+	}
+	rd_kafka_conf_set_rebalance_cb(cf, rebalance);
+	rd_kafka_conf_set_opaque(cf, k);
+	if (!(k->c = rd_kafka_new(RD_KAFKA_CONSUMER, cf, e, sizeof e))) {
+		rd_kafka_conf_destroy(cf);
+		snprintf(err, errlen, "kafka consumer: %s", e);
+		goto fail;
+	}
+
+	static const char *const pdef[] = {"message.max.bytes",
+					   "67108864",
+					   "acks",
+					   "all",
+					   "linger.ms",
+					   "5",
+					   "compression.codec",
+					   "zstd",
+					   NULL};
+	if (!(cf = conf_new(brokers, config, pdef, err, errlen)))
+		goto fail;
+	rd_kafka_conf_set_dr_msg_cb(cf, delivered);
+	if (!(k->pr = rd_kafka_new(RD_KAFKA_PRODUCER, cf, e, sizeof e))) {
+		rd_kafka_conf_destroy(cf);
+		snprintf(err, errlen, "kafka producer: %s", e);
+		goto fail;
+	}
+
+	static const char *const sdef[] = {"enable.auto.commit",
+					   "false",
+					   "auto.offset.reset",
+					   "earliest",
+					   "fetch.max.bytes",
+					   "67108864",
+					   "max.partition.fetch.bytes",
+					   "67108864",
+					   "receive.message.max.bytes",
+					   "134217728",
+					   NULL};
+	if (!(cf = conf_new(brokers, config, sdef, err, errlen)))
+		goto fail;
+	/* a reader, not a member: a group of its own, never committed */
+	if (conf_set(cf, "group.id", "groundswell-state-reader", err, errlen)) {
+		rd_kafka_conf_destroy(cf);
+		goto fail;
+	}
+	if (!(k->sr = rd_kafka_new(RD_KAFKA_CONSUMER, cf, e, sizeof e))) {
+		rd_kafka_conf_destroy(cf);
+		snprintf(err, errlen, "kafka state reader: %s", e);
+		goto fail;
+	}
+	k->sparts = partitions_of(k->sr, k->state_topic, 10000);
+	if (!k->sparts || k->sparts > GS_KAFKA_MAX_PARTITIONS) {
+		snprintf(
+			err, errlen,
+			"kafka: no state topic '%s' (create it with cleanup.policy=compact and as many partitions as '%s'; docs/kafka.md)",
+			k->state_topic, k->topic);
+		goto fail;
+	}
+	rd_kafka_topic_partition_list_t *l =
+		rd_kafka_topic_partition_list_new((int)k->sparts);
+	if (!l || !(k->state_end = calloc(k->sparts, sizeof *k->state_end))) {
+		if (l)
+			rd_kafka_topic_partition_list_destroy(l);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < k->sparts; i++)
+		rd_kafka_topic_partition_list_add(l, k->state_topic, (int32_t)i)
+			->offset = RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_resp_err_t re = rd_kafka_assign(k->sr, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (re) {
+		snprintf(err, errlen, "kafka: cannot read '%s': %s",
+			 k->state_topic, rd_kafka_err2str(re));
+		goto fail;
+	}
+	if (!(l = rd_kafka_topic_partition_list_new(1))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rd_kafka_topic_partition_list_add(l, k->topic, RD_KAFKA_PARTITION_UA);
+	re = rd_kafka_subscribe(k->c, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	if (re) {
+		snprintf(err, errlen, "kafka: cannot subscribe to '%s': %s",
+			 k->topic, rd_kafka_err2str(re));
+		goto fail;
+	}
+	if (pipe2(k->wake, O_NONBLOCK | O_CLOEXEC) != 0 ||
+	    !(k->q = rd_kafka_queue_get_consumer(k->c))) {
+		snprintf(err, errlen, "kafka: cannot make a pipe: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	rd_kafka_queue_io_event_enable(k->q, k->wake[1], "1", 1);
+	metadata(k, 5000);
+	free(brokers);
+	free(group);
+	return k;
+fail:
+	free(brokers);
+	free(group);
+	gs_kafka_close(k);
+	return NULL;
+}
+
+int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
+		  struct gs_engine **e)
+{
+	if (k->msg) {
+		rd_kafka_message_destroy(k->msg);
+		k->msg = NULL;
+	}
+	/* emptied before the queue is: a message coming after the last poll
+	 * writes again */
+	char drain[64];
+	while (k->wake[0] >= 0 && read(k->wake[0], drain, sizeof drain) > 0)
+		;
+	for (int i = 0; i < POLL_MAX; i++) {
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(k->c, 0);
+		if (!m)
+			return 0;
+		if (m->err) {
+			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				say(k, "kafka: '%s': %s", k->topic,
+				    rd_kafka_message_errstr(m));
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		struct part *pt = part_at(k, m->partition);
+		/* not ours (any more), or counted already */
+		if (!pt || !pt->owned || !pt->e ||
+		    (pt->next >= 0 && m->offset < pt->next)) {
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		pt->next = m->offset + 1;
+		pt->moved = 1;
+		k->changed = 1;
+		k->cur = m->partition;
+		k->msg = m;
+		k->st.messages++;
+		snprintf(k->where, sizeof k->where, "%s[%d]@%lld", k->topic,
+			 (int)m->partition, (long long)m->offset);
+		size_t n = m->len;
+		const char *s = m->payload ? m->payload : "";
+		while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+			n--;
+		if (n > k->max_line) {
+			k->st.too_long++;
+			return GS_ETOOLONG;
+		}
+		*line = s;
+		*len = n;
+		*e = pt->e;
+		return 1;
+	}
+	return 0;
+}
+
+int gs_kafka_pollfd(const struct gs_kafka *k)
+{
+	return k->wake[0];
+}
+
+const char *gs_kafka_where(const struct gs_kafka *k)
+{
+	return k->where;
+}
+
+void gs_kafka_saw(struct gs_kafka *k, int64_t time_ms)
+{
+	if (k->cur >= 0 && (size_t)k->cur < k->nparts &&
+	    time_ms > k->parts[k->cur].max_ms)
+		k->parts[k->cur].max_ms = time_ms;
+}
+
+int gs_kafka_maintain(struct gs_kafka *k, int force)
+{
+	rd_kafka_poll(k->pr, 0);
+	read_states(k, 0);
+	double now = mono();
+	if (!k->topic_parts && now - k->last_meta >= 1)
+		metadata(k, 1000);
+	if (force || (now - k->last_publish) * 1000 >= (double)k->publish_ms) {
+		k->last_publish = now;
+		for (size_t i = 0; i < k->nparts; i++)
+			if (k->parts[i].owned && k->parts[i].moved)
+				publish(k, (int32_t)i);
+		rd_kafka_poll(k->pr, 0);
+	}
+	commit_acked(k);
+	return k->changed;
+}
+
+int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst, int64_t *clock_ms)
+{
+	k->changed = 0;
+	int64_t clock = k->topic_parts ? INT64_MAX : INT64_MIN;
+	for (size_t i = 0; i < k->nparts; i++) {
+		const struct part *pt = &k->parts[i];
+		if (pt->e) {
+			int r = gs_engine_merge(dst, pt->e);
+			if (r)
+				return r;
+		}
+		if (i < k->topic_parts && pt->max_ms < clock)
+			clock = pt->max_ms;
+	}
+	if (k->nparts < k->topic_parts)
+		clock = INT64_MIN; /* a partition without any state */
+	*clock_ms = clock;
+	return 0;
+}
+
+void gs_kafka_info(const struct gs_kafka *k, struct gs_kafka_info *o)
+{
+	*o = k->st;
+	o->partitions = k->topic_parts;
+	o->owned = o->with_state = 0;
+	for (size_t i = 0; i < k->nparts; i++) {
+		o->owned += k->parts[i].owned != 0;
+		o->with_state += k->parts[i].e != NULL;
+	}
+}
+
+void gs_kafka_close(struct gs_kafka *k)
+{
+	if (!k)
+		return;
+	if (k->msg)
+		rd_kafka_message_destroy(k->msg);
+	k->msg = NULL;
+	if (k->q) {
+		rd_kafka_queue_io_event_enable(k->q, -1, NULL, 0);
+		rd_kafka_queue_destroy(k->q); /* before consumer_close */
+	}
+	if (k->c) {
+		/* leaving the group revokes: the states are published; but
+		 * brokers out of reach must not hold the stop for ever */
+		rd_kafka_queue_t *cq = rd_kafka_queue_new(k->c);
+		rd_kafka_error_t *e =
+			cq ? rd_kafka_consumer_close_queue(k->c, cq) : NULL;
+		double end = mono() + CLOSE_MS / 1000.0;
+		while (cq && !e && !rd_kafka_consumer_closed(k->c) &&
+		       mono() < end)
+			rd_kafka_queue_poll_callback(cq, 100);
+		if (!cq || e || !rd_kafka_consumer_closed(k->c)) {
+			say(k,
+			    "kafka: the group not left within %d s; publishing the states without it",
+			    CLOSE_MS / 1000);
+			revoke_all(k);
+		}
+		if (e)
+			rd_kafka_error_destroy(e);
+		if (cq)
+			rd_kafka_queue_destroy(cq);
+		rd_kafka_destroy_flags(k->c,
+				       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+	}
+	if (k->pr) {
+		rd_kafka_flush(k->pr, 5000);
+		rd_kafka_destroy(k->pr);
+	}
+	if (k->sr) /* a reader, never a member */
+		rd_kafka_destroy_flags(k->sr,
+				       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+	for (size_t i = 0; i < k->nparts; i++)
+		gs_engine_free(k->parts[i].e);
+	free(k->parts);
+	gs_engine_free(k->tmpl);
+	free(k->topic);
+	free(k->state_topic);
+	free(k->state_end);
+	for (int i = 0; i < 2; i++)
+		if (k->wake[i] >= 0)
+			close(k->wake[i]);
+	free(k);
+}

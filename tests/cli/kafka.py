@@ -1,0 +1,288 @@
+"""kafka.py - groundswell serve with a kafka:// source (issue 14;
+docs/kafka.md), against librdkafka's mock cluster (build/tests/kafka_mock:
+3 brokers on loopback, the topic with 8 partitions), every process started
+and stopped here. Checks:
+  - bad kafka:// URLs, a kafka source beside another one, a missing or bad
+    --kafka-config: exit 2 with what was wrong;
+  - one instance: its trends (the exact fields) and a tag's timeline equal
+    the batch commands' over the same file; bad messages are reported with
+    TOPIC[PARTITION]@OFFSET, counted and skipped; a second instance started
+    after it stopped resumes from the states in Kafka (reads nothing again);
+  - two and three instances in one group share the partitions (each reads
+    some, none all) and each serves the answer of all the messages;
+  - kill -9 trials: three instances, one killed at a random point while the
+    topic is read (restarted or not); once drained, every instance left
+    equals the batch answer. GS_KAFKA_TRIALS sets how many (default 2;
+    bench/kafka.sh runs 10 and more); the count that matched is printed.
+"""
+
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import tap
+from tap import BIN, ok
+
+MOCK = os.path.join(os.environ.get("GS_TESTS", "build/tests"), "kafka_mock")
+EXACT = ("tag", "start", "peak", "end", "status", "score", "posts", "accounts", "peak_accounts", "peak_posts")
+procs = []
+
+
+class Mock:
+    """The mock cluster, with TOPIC (and TOPIC.gs-state) of 8 partitions."""
+
+    def __init__(self, d, topic="posts", partitions=8):
+        self.topic = topic
+        self.p = subprocess.Popen([MOCK, "--partitions", str(partitions), topic], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=open(os.path.join(d, "mock.err"), "ab"),
+                                  text=True)
+        procs.append(self.p)
+        self.boot = self.p.stdout.readline().strip()
+
+    def produce(self, path, first=0, count=-1):
+        self.p.stdin.write(f"produce {path} {first} {count}\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
+    def url(self, group="g"):
+        return f"kafka://{self.boot}/{self.topic}?group={group}"
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.write("quit\n")
+                self.p.stdin.flush()
+                self.p.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.p.kill()
+                self.p.wait()
+
+
+class Server:
+    n = 0
+
+    def __init__(self, d, *args):
+        Server.n += 1
+        self.portfile = os.path.join(d, f"srv{Server.n}.port")
+        self.errfile = os.path.join(d, f"srv{Server.n}.err")
+        self.p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", self.portfile, *args],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=open(self.errfile, "ab"))
+        procs.append(self.p)
+        self.port = tap.wait_port(self.p, self.portfile, 30)
+
+    def json(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, json.loads(r.read() or b"null")
+        finally:
+            c.close()
+
+    def stderr(self):
+        with open(self.errfile, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(30)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+
+def exact(trends):
+    return [{k: t.get(k) for k in EXACT} for t in trends or []]
+
+
+def answer(srv):
+    """(posts counted, trends' exact fields) as srv serves them now."""
+    try:
+        st = srv.json("/api/groundswell/v1/stats")[1]
+        tr = srv.json("/api/groundswell/v1/trends")[1]
+        return st.get("posts"), exact(tr), st
+    except (OSError, ValueError, http.client.HTTPException):
+        return None, None, None
+
+
+def converge(srvs, want_posts, want, limit=90):
+    """Waits until every server's answer is the batch one; returns the
+    servers whose answer is (all of them, or fewer at the deadline)."""
+    deadline = time.time() + limit
+    good = []
+    while time.time() < deadline:
+        good = [s for s in srvs if answer(s)[:2] == (want_posts, want)]
+        if len(good) == len(srvs):
+            break
+        time.sleep(0.3)
+    return good
+
+
+CONF = "session.timeout.ms=6000\nheartbeat.interval.ms=500\n# a comment\n\n"
+
+
+def trial(d, data, nlines, want_posts, want, seed):
+    """Three instances; one killed with SIGKILL at a random point (and
+    restarted half the time). True when all left equal the batch answer."""
+    rnd = random.Random(seed)
+    m = Mock(d)
+    conf = os.path.join(d, "k.conf")
+    args = ["--source", m.url(), "--kafka-config", conf, "--close-idle", "1s", "--kafka-publish", "200ms"]
+    srvs = [Server(d, *args) for _ in range(3)]
+    # the topic fills in ten steps while it is read, so that the kill
+    # falls at a random point of the reading
+    step = nlines // 10 + 1
+    feeder = threading.Thread(target=lambda: [(m.produce(data, i * step, step), time.sleep(0.4))
+                                              for i in range(10)])
+    victim = rnd.randrange(3)
+    deadline = time.time() + 30  # the group formed: 8 partitions owned
+    while time.time() < deadline and sum((answer(s)[2] or {}).get("kafka", {}).get("owned", 0) for s in srvs) != 8:
+        time.sleep(0.1)
+    feeder.start()
+    after = rnd.uniform(0.2, 4.5)
+    time.sleep(after)
+    read = (answer(srvs[victim])[2] or {}).get("lines")
+    srvs[victim].stop(signal.SIGKILL)
+    feeder.join()
+    live = [s for i, s in enumerate(srvs) if i != victim]
+    restarted = rnd.random() < 0.5
+    if restarted:
+        time.sleep(rnd.uniform(0, 3))
+        live.append(Server(d, *args))
+    good = converge(live, want_posts, want)
+    for s in live:
+        s.stop()
+    m.stop()
+    return len(good) == len(live), f"instance {victim + 1} killed {after:.1f} s into the feed, having read {read} messages, " + \
+        ("restarted" if restarted else "not restarted")
+
+
+def main(d):
+    only_trials = os.environ.get("GS_KAFKA_ONLY_TRIALS") == "1"  # bench/kafka.sh
+    # ---- usage ---------------------------------------------------------
+    for url, what in [("kafka://", "no broker"), ("kafka://h:1", "no topic"), ("kafka://h:1/", "empty topic"),
+                      ("kafka://h:1/a b", "a bad topic"), ("kafka://h:1/t?grp=x", "an unknown parameter")]:
+        p = tap.run("serve", "--source", url, "--listen", "127.0.0.1:0", timeout=60)
+        ok(p.returncode == 2 and "kafka source" in p.stderr, f"{what} in the URL: exit 2", p.stderr)
+    p = tap.run("serve", "--source", "kafka://h:1/t", "--source", "x.jsonl", "--listen", "127.0.0.1:0",
+                timeout=60)
+    ok(p.returncode == 2 and "only source" in p.stderr, "a kafka source beside another: exit 2", p.stderr)
+    p = tap.run("serve", "--source", "kafka://h:1/t", "--by-language", "--listen", "127.0.0.1:0", timeout=60)
+    ok(p.returncode == 2 and "no --by-language" in p.stderr,
+       "a kafka source with --by-language: exit 2 (the partitions' states hold no language)", p.stderr)
+    p = tap.run("serve", "--source", "kafka://h:1/t", "--kafka-config", os.path.join(d, "nope"),
+                "--listen", "127.0.0.1:0", timeout=60)
+    ok(p.returncode == 2 and "cannot read" in p.stderr and "nope" in p.stderr,
+       "a missing --kafka-config: exit 2", p.stderr)
+    bad = os.path.join(d, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("# tuning\nfetch.wait.max.ms=10\nno.such.property=1\n")
+    p = tap.run("serve", "--source", "kafka://h:1/t", "--kafka-config", bad, "--listen", "127.0.0.1:0",
+                timeout=60)
+    ok(p.returncode == 2 and "bad.conf:3" in p.stderr and "no.such.property" in p.stderr,
+       "an unknown property: exit 2, FILE:LINE and the property", p.stderr)
+
+    # ---- the data and the batch answer -----------------------------------
+    data = os.path.join(d, "posts.jsonl")
+    g = tap.run("generate", "--seed", "4", "--hours", "48", "--rate", "0.2", "--malformed", "0.001",
+                "--output", data)
+    ok(g.returncode == 0, "generate exits 0", g.stderr)
+    with open(data, "rb") as f:
+        nlines = sum(1 for _ in f)
+    rep = json.loads(tap.run("report", "--json", data).stdout)
+    want_posts = rep["summary"]["posts"] if "summary" in rep else rep.get("posts")
+    batch = [json.loads(l) for l in tap.run("trends", "--json", "--live", data).stdout.splitlines() if l.strip()]
+    want = exact(batch)
+    ok(len(want) >= 3 and want_posts, f"the batch answer: {len(want)} trends, {want_posts} posts")
+    with open(os.path.join(d, "k.conf"), "w") as f:
+        f.write(CONF)
+    conf = os.path.join(d, "k.conf")
+
+    if only_trials:
+        return kill_trials(d, data, nlines, want_posts, want)
+
+    # ---- one instance ---------------------------------------------------
+    m = Mock(d)
+    ok(m.boot.count(",") == 2, "the mock cluster has 3 brokers", m.boot)
+    ok(m.produce(data) == f"produced {nlines}", f"{nlines} messages produced over 8 partitions")
+    args = ["--source", m.url(), "--kafka-config", conf, "--close-idle", "1s"]
+    s1 = Server(d, *args)
+    ok(s1.port, "an instance starts", s1.stderr())
+    good = converge([s1], want_posts, want)
+    posts, tr, st = answer(s1)
+    ok(good == [s1], "one instance: its trends equal 'trends --json --live' (exact fields), its posts the batch's",
+       (posts, want_posts, tr, want))
+    ok(st and st.get("lines") == nlines, "one instance read every message", st and st.get("lines"))
+    tag = next((t["tag"] for t in batch), "metoo")
+    cli = json.loads(tap.run("tag", "--json", tag, data).stdout)
+    stt, served = s1.json(f"/api/groundswell/v1/tags/{tag}")
+    same = stt == 200 and all(served.get(k) == cli.get(k) for k in ("posts", "accounts", "timeline") if k in cli)
+    ok(same and "timeline" in cli, f"tags/{tag}: posts, accounts and timeline equal 'tag --json'",
+       (stt, {k: served.get(k) for k in ("posts", "accounts")}, {k: cli.get(k) for k in ("posts", "accounts")}))
+    err = s1.stderr()
+    ok(f"{m.topic}[" in err and "]@" in err, "a bad message is reported as TOPIC[PARTITION]@OFFSET", err[-600:])
+    ok(s1.stop() == 0, "SIGTERM: the instance publishes its states and exits 0")
+    s2 = Server(d, *args)
+    good = converge([s2], want_posts, want, 60)
+    _, _, st = answer(s2)
+    ok(good == [s2] and st.get("lines") == 0,
+       "restarted: resumes from the states in Kafka, reads nothing again, same answer", st and st.get("lines"))
+    s2.stop()
+    m.stop()
+
+    # ---- two and three instances in a group ---------------------------------
+    for n in (2, 3):
+        m = Mock(d)
+        srvs = [Server(d, "--source", m.url(), "--kafka-config", conf, "--close-idle", "1s") for _ in range(n)]
+        m.produce(data)
+        good = converge(srvs, want_posts, want)
+        lines = [answer(s)[2].get("lines") for s in srvs]
+        ok(len(good) == n, f"{n} instances: each serves the answer of all the messages", lines)
+        ok(sum(lines) >= nlines and all(0 < x < nlines for x in lines),
+           f"{n} instances share the partitions (messages read: {lines})")
+        ks = [answer(s)[2].get("kafka") or {} for s in srvs]
+        owned = [k.get("owned") for k in ks]
+        ok(all(k.get("partitions") == 8 and k.get("with_state") == 8 for k in ks) and sum(owned) == 8 and
+           all(owned), f"/stats: {n} instances own {owned} of the 8 partitions, each holds 8 states", ks)
+        rcs = [s.stop() for s in srvs]
+        ok(rcs == [0] * n, f"{n} instances stop cleanly", rcs)
+        m.stop()
+    kill_trials(d, data, nlines, want_posts, want)
+
+
+def kill_trials(d, data, nlines, want_posts, want):
+    trials = int(os.environ.get("GS_KAFKA_TRIALS", "2"))
+    seed = int(os.environ.get("GS_KAFKA_SEED", str(random.randrange(10**6))))
+    matched = 0
+    for i in range(trials):
+        good, restarted = trial(d, data, nlines, want_posts, want, seed + i)
+        matched += good
+        print(f"# trial {i + 1} (seed {seed + i}, {restarted}): "
+              f"{'matched' if good else 'DIFFERED'}", flush=True)
+    ok(matched == trials, f"kill -9 trials: {matched} of {trials} matched the batch answer (seed {seed})")
+
+
+if __name__ == "__main__":
+    if not os.path.exists(MOCK):
+        tap.skip("kafka", f"{MOCK} not built (librdkafka-dev)")
+        tap.done()
+    with tempfile.TemporaryDirectory(prefix="gs-kafka-") as d:
+        try:
+            main(d)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+    tap.done()
