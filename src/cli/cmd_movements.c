@@ -574,6 +574,9 @@ int cmd_movements(int argc, char **argv)
 	}
 	struct gs_cooccur_stats cs;
 	gs_cooccur_stats(cc, &cs);
+	if (getenv("GS_MOVEMENTS_DEBUG"))
+		fprintf(stderr, "counter: %zu tags, %zu combos, %zu bytes, %llu multi-tag posts\n",
+			cs.tags, cs.combos, cs.bytes, (unsigned long long)cs.multi_posts);
 	size_t all = mv.n;
 	if (!x.nd && mv.n > (size_t)top)
 		mv.n = (size_t)top;

@@ -96,6 +96,7 @@ void gs_cooccur_free(struct gs_cooccur *c)
 	for (size_t i = 0; c->tags && i < c->ntslots; i++)
 		if (c->tags[i]) {
 			gs_kmv_release(&c->tags[i]->acc);
+			free(c->tags[i]->langs);
 			free(c->tags[i]);
 		}
 	for (size_t i = 0; c->combos && i < c->ncslots; i++)
@@ -157,7 +158,8 @@ static int tag_cmp(const void *a, const void *b)
 
 static size_t tag_bytes(const struct gs_cooccur_tag *t)
 {
-	return sizeof *t + t->keylen + 1 + gs_kmv_bytes(&t->acc);
+	return sizeof *t + t->keylen + 1 + gs_kmv_bytes(&t->acc) +
+	       t->caplangs * sizeof *t->langs;
 }
 
 static int tags_evict(struct gs_cooccur *c)
@@ -178,6 +180,7 @@ static int tags_evict(struct gs_cooccur *c)
 			c->s.evicted_max_posts = v[i]->posts;
 		c->bytes -= tag_bytes(v[i]);
 		gs_kmv_release(&v[i]->acc);
+		free(v[i]->langs);
 		free(v[i]);
 	}
 	c->s.tags_evicted += drop;
@@ -224,9 +227,10 @@ const struct gs_cooccur_tag *gs_cooccur_tag(const struct gs_cooccur *c,
 
 /* Adds (or merges) a language's first time and posts into t; with more
  * than GS_COOCCUR_LANGS languages, the one with the fewest posts (then the
- * latest, then the largest code) makes way, as a merge would choose. */
-static void lang_add(struct gs_cooccur_tag *t, const char *code, size_t n,
-		     int64_t first, uint64_t posts)
+ * latest, then the largest code) makes way, as a merge would choose.
+ * 0 or GS_ENOMEM (t unchanged). */
+static int lang_add(struct gs_cooccur *c, struct gs_cooccur_tag *t,
+		    const char *code, size_t n, int64_t first, uint64_t posts)
 {
 	char k[16];
 	if (n > 15)
@@ -238,7 +242,7 @@ static void lang_add(struct gs_cooccur_tag *t, const char *code, size_t n,
 			if (first < t->langs[i].first_ms)
 				t->langs[i].first_ms = first;
 			t->langs[i].posts += posts;
-			return;
+			return 0;
 		}
 	uint32_t at = t->nlangs;
 	if (at == GS_COOCCUR_LANGS) {
@@ -252,14 +256,26 @@ static void lang_add(struct gs_cooccur_tag *t, const char *code, size_t n,
 				w = i;
 		}
 		if (t->langs[w].posts > posts)
-			return;
+			return 0;
 		at = w;
 	} else {
+		if (t->nlangs == t->caplangs) {
+			uint16_t cap = t->caplangs ? 2 * t->caplangs : 1;
+			if (cap > GS_COOCCUR_LANGS)
+				cap = GS_COOCCUR_LANGS;
+			struct gs_cooccur_lang *l = realloc(t->langs, cap * sizeof *l);
+			if (!l)
+				return GS_ENOMEM;
+			c->bytes += (cap - t->caplangs) * sizeof *l;
+			t->langs = l;
+			t->caplangs = cap;
+		}
 		t->nlangs++;
 	}
 	memcpy(t->langs[at].code, k, n + 1);
 	t->langs[at].first_ms = first;
 	t->langs[at].posts = posts;
+	return 0;
 }
 
 /* ---- combinations ------------------------------------------------------- */
@@ -441,7 +457,7 @@ static int sh_add(struct gs_cooccur *c, const struct gs_cooccur_shared *x)
 		s->reposts += x->reposts;
 		return 0;
 	}
-	if ((c->nshared + 1) * 2 > c->nshslots) {
+	if ((c->nshared + 1) * 4 > c->nshslots * 3) { /* 3/4 full at most */
 		if (sh_rehash(c, c->nshslots * 2))
 			return GS_ENOMEM;
 		s = sh_slot(c->sh, c->nshslots, x->key, x->id);
@@ -525,7 +541,8 @@ int gs_cooccur_add(struct gs_cooccur *c, const struct gs_post *p)
 		if (gs_kmv_add(&t->acc, ah))
 			return GS_ENOMEM;
 		c->bytes += gs_kmv_bytes(&t->acc) - before;
-		lang_add(t, p->lang.p, p->lang.n, p->time_ms, 1);
+		if (lang_add(c, t, p->lang.p, p->lang.n, p->time_ms, 1))
+			return GS_ENOMEM;
 	}
 	if (!nh)
 		return 0;
@@ -581,8 +598,10 @@ int gs_cooccur_merge(struct gs_cooccur *dst, const struct gs_cooccur *src)
 			return r;
 		dst->bytes += gs_kmv_bytes(&t->acc) - before;
 		for (uint32_t l = 0; l < s->nlangs; l++)
-			lang_add(t, s->langs[l].code, strlen(s->langs[l].code),
-				 s->langs[l].first_ms, s->langs[l].posts);
+			if (lang_add(dst, t, s->langs[l].code,
+				     strlen(s->langs[l].code),
+				     s->langs[l].first_ms, s->langs[l].posts))
+				return GS_ENOMEM;
 	}
 	for (size_t i = 0; i < src->ncslots; i++) {
 		const struct combo *x = src->combos[i];

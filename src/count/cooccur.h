@@ -47,8 +47,8 @@
 #include "kmv.h"
 
 #define GS_COOCCUR_LANGS 16 /* languages whose onset a tag keeps */
-#define GS_COOCCUR_SHARED_TAGS 4 /* tags kept of a reposted post */
-#define GS_COOCCUR_ID_MAX 47     /* longest post id kept (longer: skipped) */
+#define GS_COOCCUR_SHARED_TAGS 2 /* tags kept of a reposted post */
+#define GS_COOCCUR_ID_MAX 31     /* longest post id kept (longer: skipped) */
 
 struct gs_cooccur_options {
 	int64_t bucket_ms;  /* default 1 hour */
@@ -72,8 +72,8 @@ struct gs_cooccur_tag {
 	uint64_t posts;
 	int64_t first_ms;
 	struct gs_kmv acc;
-	uint32_t nlangs;
-	struct gs_cooccur_lang langs[GS_COOCCUR_LANGS];
+	uint16_t nlangs, caplangs; /* most tags have one or two */
+	struct gs_cooccur_lang *langs;
 	uint16_t keylen;
 	char key[]; /* folded, NUL-terminated */
 };

@@ -213,8 +213,12 @@ int gs_kmv_overlap(const struct gs_kmv *a, const struct gs_kmv *b,
 	double ru = 1.0 / sqrt((double)k - 2.0);
 	o->inter_se = sqrt(o->jaccard_se * o->jaccard_se * o->uni * o->uni +
 			   o->inter * o->inter * ru * ru);
-	/* a shared count below what both sketches prove: never below the
-	 * members seen in both */
+	/* never more than either set, never fewer than the members seen in
+	 * both */
+	if (o->inter > o->a)
+		o->inter = o->a;
+	if (o->inter > o->b)
+		o->inter = o->b;
 	if (o->inter < both)
 		o->inter = both;
 	return 0;
