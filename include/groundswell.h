@@ -585,9 +585,9 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
  * starting at bucket_ms (the buckets' sketches). *rse gets the relative
  * standard error (0 when exact). The estimate is never above the posts
  * counted. 0 or GS_ENOMEM. */
-int gs_engine_union_accounts(const struct gs_engine *e,
-			     const char *const *keys, size_t n,
-			     int64_t bucket_ms, double *accounts, double *rse);
+int gs_engine_union_accounts(const struct gs_engine *e, const char *const *keys,
+			     size_t n, int64_t bucket_ms, double *accounts,
+			     double *rse);
 
 /* Representative posts of a tag: the ids of its most reposted posts, then
  * of its earliest post; up to max written; names belong to the engine. */

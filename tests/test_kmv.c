@@ -55,11 +55,13 @@ int main(void)
 	gs_kmv_init(&a, 256);
 	gs_kmv_init(&b, 256);
 	fill(&a, &b, 200, 150, 7);
-	TAP_OK(gs_kmv_is_exact(&a) && gs_kmv_is_exact(&b), "small sets are held whole");
+	TAP_OK(gs_kmv_is_exact(&a) && gs_kmv_is_exact(&b),
+	       "small sets are held whole");
 	TAP_EQ_INT(gs_kmv_estimate(&a), 200, "exact count");
 	TAP_EQ_INT(gs_kmv_overlap(&a, &b, &o), 0, "overlap");
 	TAP_OK(o.exact && o.inter == 7 && o.uni == 343 && o.jaccard_se == 0,
-	       "exact intersection 7 and union 343 (got %g, %g)", o.inter, o.uni);
+	       "exact intersection 7 and union 343 (got %g, %g)", o.inter,
+	       o.uni);
 	gs_kmv_release(&a);
 	gs_kmv_release(&b);
 
@@ -78,11 +80,13 @@ int main(void)
 	TAP_EQ_INT(gs_kmv_merge(&d, &b), 0, "merge into empty");
 	TAP_EQ_INT(gs_kmv_merge(&d, &a), 0, "merge the other half");
 	TAP_EQ_INT(gs_kmv_merge(&a, &b), 0, "merge");
-	TAP_OK(same(&a, &c) && same(&d, &c), "merges equal the sketch of the whole");
+	TAP_OK(same(&a, &c) && same(&d, &c),
+	       "merges equal the sketch of the whole");
 	struct gs_kmv e;
 	gs_kmv_init(&e, 128);
 	TAP_EQ_INT(gs_kmv_merge(&e, &a), GS_EUSAGE, "different k refused");
-	TAP_EQ_INT(gs_kmv_overlap(&e, &a, &o), GS_EUSAGE, "overlap of different k refused");
+	TAP_EQ_INT(gs_kmv_overlap(&e, &a, &o), GS_EUSAGE,
+		   "overlap of different k refused");
 	gs_kmv_release(&a);
 	gs_kmv_release(&b);
 	gs_kmv_release(&c);
@@ -117,10 +121,14 @@ int main(void)
 	printf("# within 2 SE: |A| %d, union %d, jaccard %d, intersection %d of %d;"
 	       " worst relative error of a small (<5%%) intersection %.2f\n",
 	       ok_n, ok_u, ok_j, ok_i, trials, worst_small);
-	TAP_OK(ok_n >= trials * 9 / 10, "|A| within 2 RSE in >= 90%% of trials (%d)", ok_n);
-	TAP_OK(ok_u >= trials * 9 / 10, "|A u B| within 2 RSE in >= 90%% (%d)", ok_u);
-	TAP_OK(ok_j >= trials * 9 / 10, "Jaccard within 2 SE in >= 90%% (%d)", ok_j);
-	TAP_OK(ok_i >= trials * 9 / 10, "|A n B| within 2 SE in >= 90%% (%d)", ok_i);
+	TAP_OK(ok_n >= trials * 9 / 10,
+	       "|A| within 2 RSE in >= 90%% of trials (%d)", ok_n);
+	TAP_OK(ok_u >= trials * 9 / 10, "|A u B| within 2 RSE in >= 90%% (%d)",
+	       ok_u);
+	TAP_OK(ok_j >= trials * 9 / 10, "Jaccard within 2 SE in >= 90%% (%d)",
+	       ok_j);
+	TAP_OK(ok_i >= trials * 9 / 10, "|A n B| within 2 SE in >= 90%% (%d)",
+	       ok_i);
 	TAP_OK(ok_n < trials && ok_i < trials,
 	       "the bounds are not vacuous (some trials fall outside)");
 	return TAP_DONE();

@@ -14,7 +14,7 @@
 #include "groundswell.h"
 #include "tap.h"
 
-#define T0 INT64_C(1507852800000) /* 2017-10-13T00:00:00Z */
+#define T0   INT64_C(1507852800000) /* 2017-10-13T00:00:00Z */
 #define HOUR INT64_C(3600000)
 
 static uint64_t rs = 12345;
@@ -79,7 +79,8 @@ int main(void)
 	f->c[0] = gs_cooccur_new(NULL);
 	f->half[0] = gs_cooccur_new(NULL);
 	f->half[1] = gs_cooccur_new(NULL);
-	TAP_OK(f->e && f->c[0] && f->half[0] && f->half[1], "engine and counters");
+	TAP_OK(f->e && f->c[0] && f->half[0] && f->half[1],
+	       "engine and counters");
 
 	char vocab[100][8];
 	for (int i = 0; i < 100; i++)
@@ -95,36 +96,45 @@ int main(void)
 		/* a steady tag, often beside background tags */
 		for (int i = 0; i < 40; i++) {
 			const char *t[2] = {"news", vocab[rnd(100)]};
-			post(f, base + i * 60000 + 7, 1000 + rnd(5000), "en", t, 2, NULL);
+			post(f, base + i * 60000 + 7, 1000 + rnd(5000), "en", t,
+			     2, NULL);
 		}
 		if (h >= 24 && h < 28) {
 			/* the family: alpha (en) and beta (fr) share a pool of
 			 * 150 accounts, and a fifth of alpha carries beta */
 			for (int i = 0; i < 80; i++) {
-				const char *t[2] = {i % 7 ? "alpha" : "Alpha", "beta"};
-				unsigned a = rnd(2) ? 10000 + rnd(150) : 11000 + rnd(100);
-				post(f, base + i * 40000 + 3, a, "en", t, rnd(5) ? 1 : 2, NULL);
+				const char *t[2] = {i % 7 ? "alpha" : "Alpha",
+						    "beta"};
+				unsigned a = rnd(2) ? 10000 + rnd(150)
+						    : 11000 + rnd(100);
+				post(f, base + i * 40000 + 3, a, "en", t,
+				     rnd(5) ? 1 : 2, NULL);
 				const char *u[1] = {"beta"};
-				unsigned b = rnd(2) ? 10000 + rnd(150) : 12000 + rnd(100);
-				post(f, base + i * 40000 + 5, b, "fr", u, 1, NULL);
+				unsigned b = rnd(2) ? 10000 + rnd(150)
+						    : 12000 + rnd(100);
+				post(f, base + i * 40000 + 5, b, "fr", u, 1,
+				     NULL);
 			}
-			/* an unrelated trend at the same time, its own accounts */
+			/* an unrelated trend at the same time, its own accounts
+			 */
 			for (int i = 0; i < 80; i++) {
 				const char *t[2] = {"gamma", vocab[rnd(100)]};
-				post(f, base + i * 40000 + 9, 13000 + rnd(200), "es", t, 2, NULL);
+				post(f, base + i * 40000 + 9, 13000 + rnd(200),
+				     "es", t, 2, NULL);
 			}
 			/* reposts of the first alpha post */
 			const char *t[1] = {"alpha"};
 			for (int i = 0; i < 3; i++)
-				post(f, base + 3000000 + i, 14000 + rnd(100), "en", t, 1, "42");
+				post(f, base + 3000000 + i, 14000 + rnd(100),
+				     "en", t, 1, "42");
 		}
 		if (h == 25) {
 			/* a spam flood: 25 accounts (enough to trend), 400
 			 * posts, some with alpha */
 			for (int i = 0; i < 400; i++) {
 				const char *t[2] = {"spam", "alpha"};
-				post(f, base + i * 8000 + 1, 15000 + rnd(25), "en", t,
-				     i % 10 ? 1 : 2, NULL);
+				post(f, base + i * 8000 + 1, 15000 + rnd(25),
+				     "en", t, i % 10 ? 1 : 2, NULL);
 			}
 		}
 	}
@@ -142,11 +152,12 @@ int main(void)
 	hs[0] = ca->hash, hs[1] = cb->hash;
 	own[0] = ta.posts, own[1] = tb.posts;
 	gs_cooccur_overlap(f->c[0], hs, 2, 0, 0, NULL, &over, pair);
-	TAP_EQ_INT(own[0] + own[1] - over, f->posts_ab, "posts using alpha or beta, exactly");
+	TAP_EQ_INT(own[0] + own[1] - over, f->posts_ab,
+		   "posts using alpha or beta, exactly");
 	TAP_OK(pair[1] == over && pair[2] == over && pair[1] > 0,
 	       "the pair count is the overlap of two tags");
 	TAP_OK(ca->nlangs == 1 && !strcmp(ca->langs[0].code, "en") &&
-	       cb->nlangs == 2 && ca->langs[0].first_ms == ca->first_ms,
+		       cb->nlangs == 2 && ca->langs[0].first_ms == ca->first_ms,
 	       "languages with their onsets");
 	const struct gs_cooccur_shared *sh[3];
 	size_t ns = gs_cooccur_shared(f->c[0], hs, 2, sh, 3);
@@ -164,10 +175,10 @@ int main(void)
 	gs_cooccur_stats(f->c[0], &s1);
 	gs_cooccur_stats(m, &s2);
 	TAP_OK(over2 == over && ma && ma->posts == ca->posts &&
-	       ma->first_ms == ca->first_ms && ma->acc.n == ca->acc.n &&
-	       !memcmp(ma->acc.h, ca->acc.h, ca->acc.n * 8) &&
-	       s1.tags == s2.tags && s1.combos == s2.combos &&
-	       s1.tagged_posts == s2.tagged_posts,
+		       ma->first_ms == ca->first_ms && ma->acc.n == ca->acc.n &&
+		       !memcmp(ma->acc.h, ca->acc.h, ca->acc.n * 8) &&
+		       s1.tags == s2.tags && s1.combos == s2.combos &&
+		       s1.tagged_posts == s2.tagged_posts,
 	       "merged halves equal the counter of the whole");
 
 	/* the grouping */
@@ -184,37 +195,42 @@ int main(void)
 	struct gs_movement_options mo;
 	gs_movement_options_init(&mo);
 	struct gs_movements mv = {0};
-	TAP_EQ_INT(gs_movements_find(f->e, f->c[0], ev, nev, &mo, &mv), 0, "find");
+	TAP_EQ_INT(gs_movements_find(f->e, f->c[0], ev, nev, &mo, &mv), 0,
+		   "find");
 	TAP_EQ_INT(mv.n, 1, "one movement");
 	if (mv.n == 1) {
 		struct gs_movement *x = &mv.v[0];
 		TAP_OK(x->ntags == 2 && !strcmp(x->tags[0].key, "alpha") &&
-		       !strcmp(x->tags[1].key, "beta"),
+			       !strcmp(x->tags[1].key, "beta"),
 		       "alpha and beta, no foreign tag (spam, news, gamma)");
 		TAP_OK(x->npairs == 1 && (x->pairs[0].signals & GS_MV_POSTS) &&
-		       (x->pairs[0].signals & GS_MV_ACCOUNTS) &&
-		       (x->pairs[0].signals & GS_MV_TIME),
+			       (x->pairs[0].signals & GS_MV_ACCOUNTS) &&
+			       (x->pairs[0].signals & GS_MV_TIME),
 		       "joined by posts, accounts and time");
 		TAP_EQ_INT(x->posts, f->posts_ab, "its posts are exact");
-		TAP_OK(x->accounts == (double)f->acc_union && x->accounts_error == 0,
-		       "its accounts are the exact union (%g, %llu)", x->accounts,
-		       (unsigned long long)f->acc_union);
+		TAP_OK(x->accounts == (double)f->acc_union &&
+			       x->accounts_error == 0,
+		       "its accounts are the exact union (%g, %llu)",
+		       x->accounts, (unsigned long long)f->acc_union);
 		TAP_OK(x->accounts < x->accounts_sum, "a union, not a sum");
 		TAP_OK(x->nlangs == 2 && !strcmp(x->langs[0].code, "en"),
 		       "languages by onset");
 	}
-	TAP_OK(mv.spam_left >= 1, "the spam flood could not join (%zu)", mv.spam_left);
+	TAP_OK(mv.spam_left >= 1, "the spam flood could not join (%zu)",
+	       mv.spam_left);
 	gs_movements_release(&mv);
 
 	/* a given movement: the same measures, any spelling */
 	const char *given[2] = {"#ALPHA", "beta"};
-	TAP_EQ_INT(gs_movement_define(f->e, f->c[0], ev, nev, &mo, "ab", given, 2, &mv),
+	TAP_EQ_INT(gs_movement_define(f->e, f->c[0], ev, nev, &mo, "ab", given,
+				      2, &mv),
 		   0, "define");
 	TAP_OK(mv.n == 1 && mv.v[0].defined && mv.v[0].posts == f->posts_ab &&
-	       mv.v[0].accounts == (double)f->acc_union,
+		       mv.v[0].accounts == (double)f->acc_union,
 	       "a defined movement: exact posts and accounts");
 	const char *twice[2] = {"alpha", "#Alpha"};
-	TAP_EQ_INT(gs_movement_define(f->e, f->c[0], ev, nev, &mo, "x", twice, 2, &mv),
+	TAP_EQ_INT(gs_movement_define(f->e, f->c[0], ev, nev, &mo, "x", twice,
+				      2, &mv),
 		   GS_EUSAGE, "a tag given twice is refused");
 	gs_movements_release(&mv);
 	(void)keys;

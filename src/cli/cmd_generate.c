@@ -210,7 +210,8 @@ int cmd_generate(int argc, char **argv)
 			break;
 		case GEN_OPT_FAMILIES: {
 			uint64_t nf;
-			if (parse_u64(optarg, &nf, 0) || nf > GS_GEN_FAMILIES_MAX) {
+			if (parse_u64(optarg, &nf, 0) ||
+			    nf > GS_GEN_FAMILIES_MAX) {
 				cli_error("--families: want 0 to %d, got %s",
 					  GS_GEN_FAMILIES_MAX, optarg);
 				return EXIT_USAGE;

@@ -21,9 +21,9 @@ enum {
 	MV_OPT_MAX_COMBOS,
 };
 
-#define MV_DEFINED_MAX 1024 /* --movement and --movements lines */
-#define MV_TAGS_MAX 256     /* tags of one defined movement */
-#define MV_LINE_MAX 65536   /* a --movements line */
+#define MV_DEFINED_MAX 1024  /* --movement and --movements lines */
+#define MV_TAGS_MAX    256   /* tags of one defined movement */
+#define MV_LINE_MAX    65536 /* a --movements line */
 
 static const char help[] =
 	"usage: groundswell movements [OPTIONS] FILE...\n"
@@ -106,7 +106,8 @@ static int parse_defined(struct ctx *x, const char *arg, const char **why)
 		while (n && (*s == ' ' || *s == '\t'))
 			s++, n--;
 		size_t m = n;
-		while (m && (s[m - 1] == ' ' || s[m - 1] == '\t' || s[m - 1] == '\r'))
+		while (m && (s[m - 1] == ' ' || s[m - 1] == '\t' ||
+			     s[m - 1] == '\r'))
 			m--;
 		if (m) {
 			if (d->ntags == MV_TAGS_MAX) {
@@ -147,7 +148,8 @@ static int read_defined_file(struct ctx *x, const char *path)
 		no++;
 		size_t n = strlen(line);
 		if (n == MV_LINE_MAX - 1 && line[n - 1] != '\n') {
-			cli_error("%s:%lu: line longer than %d bytes", path, no, MV_LINE_MAX - 1);
+			cli_error("%s:%lu: line longer than %d bytes", path, no,
+				  MV_LINE_MAX - 1);
 			rc = -1;
 			break;
 		}
@@ -206,16 +208,18 @@ static const char *signal_text(unsigned s, char *buf, size_t n)
 	return buf;
 }
 
-static void print_text(const struct gs_movements *mv, const struct gs_cooccur_stats *cs)
+static void print_text(const struct gs_movements *mv,
+		       const struct gs_cooccur_stats *cs)
 {
 	char a[64], b[64], t[32];
 	for (size_t i = 0; i < mv->n; i++) {
 		const struct gs_movement *m = &mv->v[i];
-		printf("%smovement %zu: %s (%s)\n", i ? "\n" : "", i + 1, m->name,
-		       m->defined ? "given" : "found");
+		printf("%smovement %zu: %s (%s)\n", i ? "\n" : "", i + 1,
+		       m->name, m->defined ? "given" : "found");
 		gs_text_count(a, sizeof a, m->posts);
 		gs_text_estimate(b, sizeof b, m->accounts);
-		printf("  %zu tags, %s posts, %s distinct accounts", m->ntags, a, b);
+		printf("  %zu tags, %s posts, %s distinct accounts", m->ntags,
+		       a, b);
 		if (m->accounts_error > 0)
 			printf(" (+-%.2f%%)", 100 * m->accounts_error);
 		else
@@ -230,9 +234,12 @@ static void print_text(const struct gs_movements *mv, const struct gs_cooccur_st
 			const struct gs_movement_tag *g = &m->tags[k];
 			gs_text_count(a, sizeof a, g->posts);
 			gs_text_estimate(b, sizeof b, g->accounts);
-			gs_time_text(t, g->onset_ms != INT64_MAX ? g->onset_ms : g->first_ms);
-			printf("    #%-24s %10s posts %10s accounts  %s %s\n", g->display, a, b,
-			       g->onset_ms != INT64_MAX ? "trending from" : "first post",
+			gs_time_text(t, g->onset_ms != INT64_MAX ? g->onset_ms
+								 : g->first_ms);
+			printf("    #%-24s %10s posts %10s accounts  %s %s\n",
+			       g->display, a, b,
+			       g->onset_ms != INT64_MAX ? "trending from"
+							: "first post",
 			       t[0] ? t : "-");
 		}
 		if (m->npairs)
@@ -240,31 +247,40 @@ static void print_text(const struct gs_movements *mv, const struct gs_cooccur_st
 		for (size_t k = 0; k < m->npairs; k++) {
 			const struct gs_movement_pair *p = &m->pairs[k];
 			char sg[32];
-			printf("    #%s + #%s: %s%s", m->tags[p->a].display, m->tags[p->b].display,
+			printf("    #%s + #%s: %s%s", m->tags[p->a].display,
+			       m->tags[p->b].display,
 			       signal_text(p->signals, sg, sizeof sg),
-			       p->signals & GS_MV_TIME ? ", trending together" : "");
+			       p->signals & GS_MV_TIME ? ", trending together"
+						       : "");
 			printf("; %llu posts carry both (lift %.1f, G %.0f)",
-			       (unsigned long long)p->posts_both, p->posts_lift, p->posts_g);
+			       (unsigned long long)p->posts_both, p->posts_lift,
+			       p->posts_g);
 			if (p->accounts_exact)
 				printf(", %.0f accounts post both (exact, lift %.1f, G %.0f)\n",
-				       p->accounts_both, p->accounts_lift, p->accounts_g);
+				       p->accounts_both, p->accounts_lift,
+				       p->accounts_g);
 			else
 				printf(", %.0f accounts post both (+-%.0f, lift %.1f, G %.0f)\n",
-				       p->accounts_both, 2 * p->accounts_both_se,
+				       p->accounts_both,
+				       2 * p->accounts_both_se,
 				       p->accounts_lift, p->accounts_g);
 		}
 		if (m->nlangs) {
 			printf("  languages, by onset:");
 			for (size_t k = 0; k < m->nlangs; k++) {
 				gs_time_text(t, m->langs[k].onset_ms);
-				printf("%s %s %s", k ? "," : "", m->langs[k].code[0] ? m->langs[k].code : "-", t);
+				printf("%s %s %s", k ? "," : "",
+				       m->langs[k].code[0] ? m->langs[k].code
+							   : "-",
+				       t);
 			}
 			printf("\n");
 		}
 		if (m->nshared) {
 			printf("  most shared posts:");
 			for (size_t k = 0; k < m->nshared; k++)
-				printf("%s %s (%llu reposts)", k ? "," : "", m->shared[k].name,
+				printf("%s %s (%llu reposts)", k ? "," : "",
+				       m->shared[k].name,
 				       (unsigned long long)m->shared[k].count);
 			printf("\n");
 		}
@@ -272,7 +288,8 @@ static void print_text(const struct gs_movements *mv, const struct gs_cooccur_st
 		for (size_t k = 0; k < m->nbuckets; k++) {
 			if (!m->bucket_posts[k])
 				continue;
-			gs_time_text(t, m->first_bucket_ms + (int64_t)k * m->bucket_ms);
+			gs_time_text(t, m->first_bucket_ms +
+						(int64_t)k * m->bucket_ms);
 			gs_text_count(a, sizeof a, m->bucket_posts[k]);
 			gs_text_estimate(b, sizeof b, m->bucket_accounts[k]);
 			printf("    %s %10s %10s\n", t, a, b);
@@ -315,10 +332,13 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 		const struct gs_movement *m = &mv->v[i];
 		fputs(i ? ",{\"name\":" : "{\"name\":", f);
 		gs_json_str(f, m->name);
-		fprintf(f, ",\"defined\":%s,\"posts\":%llu,\"posts_error\":%llu,"
-			   "\"tag_uses\":%llu,\"accounts\":",
-			m->defined ? "true" : "false", (unsigned long long)m->posts,
-			(unsigned long long)m->posts_error, (unsigned long long)m->tag_uses);
+		fprintf(f,
+			",\"defined\":%s,\"posts\":%llu,\"posts_error\":%llu,"
+			"\"tag_uses\":%llu,\"accounts\":",
+			m->defined ? "true" : "false",
+			(unsigned long long)m->posts,
+			(unsigned long long)m->posts_error,
+			(unsigned long long)m->tag_uses);
 		json_num(f, round(m->accounts));
 		fputs(",\"accounts_error\":", f);
 		json_num(f, m->accounts_error);
@@ -331,7 +351,8 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 			gs_json_str(f, g->key);
 			fputs(",\"display\":", f);
 			gs_json_str(f, g->display);
-			fprintf(f, ",\"posts\":%llu,\"accounts\":", (unsigned long long)g->posts);
+			fprintf(f, ",\"posts\":%llu,\"accounts\":",
+				(unsigned long long)g->posts);
 			json_num(f, round(g->accounts));
 			fputs(",\"accounts_error\":", f);
 			json_num(f, g->accounts_error);
@@ -350,8 +371,10 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 			gs_json_str(f, m->tags[p->b].key);
 			fputs(",\"signals\":", f);
 			signals_json(f, p->signals);
-			fprintf(f, ",\"joined\":%s,\"posts_both\":%llu,\"posts_expected\":",
-				p->joined ? "true" : "false", (unsigned long long)p->posts_both);
+			fprintf(f,
+				",\"joined\":%s,\"posts_both\":%llu,\"posts_expected\":",
+				p->joined ? "true" : "false",
+				(unsigned long long)p->posts_both);
 			json_num(f, p->posts_expected);
 			fputs(",\"posts_lift\":", f);
 			json_num(f, p->posts_lift);
@@ -371,7 +394,8 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 			json_num(f, p->jaccard);
 			fputs(",\"jaccard_error\":", f);
 			json_num(f, p->jaccard_se);
-			fprintf(f, ",\"accounts_exact\":%s}", p->accounts_exact ? "true" : "false");
+			fprintf(f, ",\"accounts_exact\":%s}",
+				p->accounts_exact ? "true" : "false");
 		}
 		fputs("],\"languages\":[", f);
 		for (size_t k = 0; k < m->nlangs; k++) {
@@ -379,13 +403,15 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 			gs_json_str(f, m->langs[k].code);
 			fputs(",\"onset\":", f);
 			gs_json_time(f, m->langs[k].onset_ms);
-			fprintf(f, ",\"tag_uses\":%llu}", (unsigned long long)m->langs[k].tag_uses);
+			fprintf(f, ",\"tag_uses\":%llu}",
+				(unsigned long long)m->langs[k].tag_uses);
 		}
 		fputs("],\"shared_posts\":[", f);
 		for (size_t k = 0; k < m->nshared; k++) {
 			fputs(k ? ",{\"id\":" : "{\"id\":", f);
 			gs_json_str(f, m->shared[k].name);
-			fprintf(f, ",\"reposts\":%llu}", (unsigned long long)m->shared[k].count);
+			fprintf(f, ",\"reposts\":%llu}",
+				(unsigned long long)m->shared[k].count);
 		}
 		fputs("],\"timeline\":[", f);
 		const char *sep = "";
@@ -394,8 +420,10 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 				continue;
 			fprintf(f, "%s{\"time\":", sep);
 			sep = ",";
-			gs_json_time(f, m->first_bucket_ms + (int64_t)k * m->bucket_ms);
-			fprintf(f, ",\"posts\":%llu,\"accounts\":", (unsigned long long)m->bucket_posts[k]);
+			gs_json_time(f, m->first_bucket_ms +
+						(int64_t)k * m->bucket_ms);
+			fprintf(f, ",\"posts\":%llu,\"accounts\":",
+				(unsigned long long)m->bucket_posts[k]);
 			json_num(f, round(m->bucket_accounts[k]));
 			fputs(",\"accounts_error\":", f);
 			json_num(f, m->bucket_accounts_error[k]);
@@ -403,32 +431,38 @@ static void print_json(FILE *f, const struct gs_movements *mv,
 		}
 		fputs("]}", f);
 	}
-	fprintf(f, "],\"candidates\":%zu,\"candidates_left\":%zu,\"spam_left\":%zu,"
-		   "\"tags_evicted\":%llu,\"combos_evicted\":%llu}\n",
+	fprintf(f,
+		"],\"candidates\":%zu,\"candidates_left\":%zu,\"spam_left\":%zu,"
+		"\"tags_evicted\":%llu,\"combos_evicted\":%llu}\n",
 		mv->candidates, mv->candidates_left, mv->spam_left,
-		(unsigned long long)cs->tags_evicted, (unsigned long long)cs->combos_evicted);
+		(unsigned long long)cs->tags_evicted,
+		(unsigned long long)cs->combos_evicted);
 }
 
 /* One row per tag of each movement, the movement's figures repeated. */
 static void print_csv(FILE *f, const struct gs_movements *mv)
 {
 	fputs("movement,defined,movement_posts,movement_accounts,movement_accounts_error,"
-	      "movement_accounts_sum,tag,display,posts,accounts,first_seen,onset\n", f);
+	      "movement_accounts_sum,tag,display,posts,accounts,first_seen,onset\n",
+	      f);
 	for (size_t i = 0; i < mv->n; i++) {
 		const struct gs_movement *m = &mv->v[i];
 		for (size_t k = 0; k < m->ntags; k++) {
 			const struct gs_movement_tag *g = &m->tags[k];
 			char t1[32], t2[32];
 			gs_csv_str(f, m->name);
-			fprintf(f, ",%s,%llu,%.0f,%.6g,%.0f,", m->defined ? "true" : "false",
-				(unsigned long long)m->posts, round(m->accounts),
-				m->accounts_error, round(m->accounts_sum));
+			fprintf(f, ",%s,%llu,%.0f,%.6g,%.0f,",
+				m->defined ? "true" : "false",
+				(unsigned long long)m->posts,
+				round(m->accounts), m->accounts_error,
+				round(m->accounts_sum));
 			gs_csv_str(f, g->key);
 			fputc(',', f);
 			gs_csv_str(f, g->display);
 			gs_time_text(t1, g->first_ms);
 			gs_time_text(t2, g->onset_ms);
-			fprintf(f, ",%llu,%.0f,%s,%s\n", (unsigned long long)g->posts,
+			fprintf(f, ",%llu,%.0f,%s,%s\n",
+				(unsigned long long)g->posts,
 				round(g->accounts), t1, t2);
 		}
 	}
@@ -441,7 +475,8 @@ int cmd_movements(int argc, char **argv)
 		{"top", required_argument, NULL, 'n'},
 		{"movement", required_argument, NULL, MV_OPT_MOVEMENT},
 		{"movements", required_argument, NULL, MV_OPT_MOVEMENTS},
-		{"min-tag-accounts", required_argument, NULL, MV_OPT_MIN_TAG_ACCOUNTS},
+		{"min-tag-accounts", required_argument, NULL,
+		 MV_OPT_MIN_TAG_ACCOUNTS},
 		{"min-lift", required_argument, NULL, MV_OPT_MIN_LIFT},
 		{"min-g", required_argument, NULL, MV_OPT_MIN_G},
 		{"max-combos", required_argument, NULL, MV_OPT_MAX_COMBOS},
@@ -466,7 +501,8 @@ int cmd_movements(int argc, char **argv)
 	uint64_t v;
 	int o, rc = 0;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts.v, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hn:" CLI_COMMON_SHORT, opts.v,
+				NULL)) != -1) {
 		const char *bad = NULL, *why = NULL;
 		char *end;
 		switch (o) {
@@ -481,7 +517,8 @@ int cmd_movements(int argc, char **argv)
 			break;
 		case MV_OPT_MOVEMENT:
 			if (parse_defined(&x, optarg, &why)) {
-				cli_error("invalid --movement '%s': %s", optarg, why);
+				cli_error("invalid --movement '%s': %s", optarg,
+					  why);
 				rc = EXIT_USAGE;
 			}
 			break;
@@ -497,12 +534,14 @@ int cmd_movements(int argc, char **argv)
 			break;
 		case MV_OPT_MIN_LIFT:
 			mo.min_lift = strtod(optarg, &end);
-			if (*end || end == optarg || !(mo.min_lift >= 1) || mo.min_lift > 1e6)
+			if (*end || end == optarg || !(mo.min_lift >= 1) ||
+			    mo.min_lift > 1e6)
 				bad = "--min-lift (1 or more)";
 			break;
 		case MV_OPT_MIN_G:
 			mo.min_g = strtod(optarg, &end);
-			if (*end || end == optarg || !(mo.min_g >= 0) || mo.min_g > 1e9)
+			if (*end || end == optarg || !(mo.min_g >= 0) ||
+			    mo.min_g > 1e9)
 				bad = "--min-g (0 or more)";
 			break;
 		case MV_OPT_MAX_COMBOS:
@@ -512,7 +551,8 @@ int cmd_movements(int argc, char **argv)
 				co.max_combos = (size_t)v;
 			break;
 		default:
-			if (cli_take_shared(&c, &g, &to, o, optarg, "movements"))
+			if (cli_take_shared(&c, &g, &to, o, optarg,
+					    "movements"))
 				rc = EXIT_USAGE;
 		}
 		if (bad) {
@@ -535,8 +575,10 @@ int cmd_movements(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	struct gs_ingest_sink sink = {cc, part_new, part_post, part_merge, part_free};
-	rc = cli_read_into(&c, argc - optind, argv + optind, c.engine, &sink, NULL);
+	struct gs_ingest_sink sink = {cc, part_new, part_post, part_merge,
+				      part_free};
+	rc = cli_read_into(&c, argc - optind, argv + optind, c.engine, &sink,
+			   NULL);
 	if (rc)
 		goto done;
 	struct gs_summary s;
@@ -554,13 +596,15 @@ int cmd_movements(int argc, char **argv)
 	int r = 0;
 	if (x.nd) {
 		for (size_t i = 0; i < x.nd && !r; i++) {
-			r = gs_movement_define(c.engine, cc, ev, nev, &mo, x.d[i].name,
+			r = gs_movement_define(c.engine, cc, ev, nev, &mo,
+					       x.d[i].name,
 					       (const char *const *)x.d[i].tags,
 					       x.d[i].ntags, &mv);
 			if (r == GS_EUSAGE)
-				cli_error("movement '%s': a tag that is not a hashtag, or "
-					  "a tag given twice",
-					  x.d[i].name);
+				cli_error(
+					"movement '%s': a tag that is not a hashtag, or "
+					"a tag given twice",
+					x.d[i].name);
 		}
 	} else {
 		r = gs_movements_find(c.engine, cc, ev, nev, &mo, &mv);
@@ -574,9 +618,6 @@ int cmd_movements(int argc, char **argv)
 	}
 	struct gs_cooccur_stats cs;
 	gs_cooccur_stats(cc, &cs);
-	if (getenv("GS_MOVEMENTS_DEBUG"))
-		fprintf(stderr, "counter: %zu tags, %zu combos, %zu bytes, %llu multi-tag posts\n",
-			cs.tags, cs.combos, cs.bytes, (unsigned long long)cs.multi_posts);
 	size_t all = mv.n;
 	if (!x.nd && mv.n > (size_t)top)
 		mv.n = (size_t)top;
@@ -593,8 +634,8 @@ int cmd_movements(int argc, char **argv)
 			"could join (%zu had too few accounts or too many posts each), "
 			"and no two of those trended together with shared posts or "
 			"accounts beyond chance\n",
-			mv.candidates + mv.spam_left + mv.candidates_left, mv.candidates,
-			mv.spam_left);
+			mv.candidates + mv.spam_left + mv.candidates_left,
+			mv.candidates, mv.spam_left);
 		rc = EXIT_NOMATCH;
 	}
 	gs_movements_release(&mv);

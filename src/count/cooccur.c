@@ -147,8 +147,9 @@ static int tags_rehash(struct gs_cooccur *c, size_t nslots)
  * hash, so that the same tags go whatever the order they came in. */
 static int tag_cmp(const void *a, const void *b)
 {
-	const struct gs_cooccur_tag *x = *(const struct gs_cooccur_tag *const *)a,
-				    *y = *(const struct gs_cooccur_tag *const *)b;
+	const struct gs_cooccur_tag
+		*x = *(const struct gs_cooccur_tag *const *)a,
+		*y = *(const struct gs_cooccur_tag *const *)b;
 	if (x->posts != y->posts)
 		return x->posts < y->posts ? -1 : 1;
 	if (x->first_ms != y->first_ms)
@@ -172,7 +173,8 @@ static int tags_evict(struct gs_cooccur *c)
 		if (c->tags[i])
 			v[n++] = c->tags[i];
 	qsort(v, n, sizeof *v, tag_cmp);
-	size_t drop = c->o.max_tags / 10 + (n > c->o.max_tags ? n - c->o.max_tags : 0);
+	size_t drop = c->o.max_tags / 10 +
+		      (n > c->o.max_tags ? n - c->o.max_tags : 0);
 	if (drop > n)
 		drop = n;
 	for (size_t i = 0; i < drop; i++) {
@@ -248,11 +250,13 @@ static int lang_add(struct gs_cooccur *c, struct gs_cooccur_tag *t,
 	if (at == GS_COOCCUR_LANGS) {
 		uint32_t w = 0;
 		for (uint32_t i = 1; i < at; i++) {
-			const struct gs_cooccur_lang *a = &t->langs[i], *b = &t->langs[w];
+			const struct gs_cooccur_lang *a = &t->langs[i],
+						     *b = &t->langs[w];
 			if (a->posts < b->posts ||
 			    (a->posts == b->posts &&
 			     (a->first_ms > b->first_ms ||
-			      (a->first_ms == b->first_ms && strcmp(a->code, b->code) > 0))))
+			      (a->first_ms == b->first_ms &&
+			       strcmp(a->code, b->code) > 0))))
 				w = i;
 		}
 		if (t->langs[w].posts > posts)
@@ -263,7 +267,8 @@ static int lang_add(struct gs_cooccur *c, struct gs_cooccur_tag *t,
 			uint16_t cap = t->caplangs ? 2 * t->caplangs : 1;
 			if (cap > GS_COOCCUR_LANGS)
 				cap = GS_COOCCUR_LANGS;
-			struct gs_cooccur_lang *l = realloc(t->langs, cap * sizeof *l);
+			struct gs_cooccur_lang *l =
+				realloc(t->langs, cap * sizeof *l);
 			if (!l)
 				return GS_ENOMEM;
 			c->bytes += (cap - t->caplangs) * sizeof *l;
@@ -309,7 +314,8 @@ static int combos_rehash(struct gs_cooccur *c, size_t nslots)
 	for (size_t i = 0; i < c->ncslots; i++)
 		if (c->combos[i]) {
 			struct combo *x = c->combos[i];
-			*combo_slot(s, nslots, x->key, x->bucket, x->t, x->n) = x;
+			*combo_slot(s, nslots, x->key, x->bucket, x->t, x->n) =
+				x;
 		}
 	free(c->combos);
 	c->combos = s;
@@ -363,7 +369,8 @@ static int combo_add(struct gs_cooccur *c, int64_t bucket, const uint64_t *t,
 		     uint32_t n, uint64_t count)
 {
 	uint64_t key = combo_key(bucket, t, n);
-	struct combo **sl = combo_slot(c->combos, c->ncslots, key, bucket, t, n);
+	struct combo **sl =
+		combo_slot(c->combos, c->ncslots, key, bucket, t, n);
 	if (*sl) {
 		(*sl)->count += count;
 		return 0;
@@ -393,7 +400,8 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* ---- shared posts --------------------------------------------------------- */
+/* ---- shared posts ---------------------------------------------------------
+ */
 
 static struct gs_cooccur_shared *sh_slot(struct gs_cooccur_shared *v,
 					 size_t nslots, uint64_t key,
@@ -412,7 +420,8 @@ static int sh_rehash(struct gs_cooccur *c, size_t nslots)
 		return GS_ENOMEM;
 	for (size_t i = 0; i < c->nshslots; i++)
 		if (c->sh[i].key)
-			*sh_slot(v, nslots, c->sh[i].key, c->sh[i].id) = c->sh[i];
+			*sh_slot(v, nslots, c->sh[i].key, c->sh[i].id) =
+				c->sh[i];
 	free(c->sh);
 	c->sh = v;
 	c->nshslots = nslots;
@@ -452,7 +461,8 @@ static int sh_evict(struct gs_cooccur *c)
 
 static int sh_add(struct gs_cooccur *c, const struct gs_cooccur_shared *x)
 {
-	struct gs_cooccur_shared *s = sh_slot(c->sh, c->nshslots, x->key, x->id);
+	struct gs_cooccur_shared *s =
+		sh_slot(c->sh, c->nshslots, x->key, x->id);
 	if (s->key) {
 		s->reposts += x->reposts;
 		return 0;
@@ -469,8 +479,9 @@ static int sh_add(struct gs_cooccur *c, const struct gs_cooccur_shared *x)
 
 static int sh_order(const void *a, const void *b)
 {
-	const struct gs_cooccur_shared *x = *(const struct gs_cooccur_shared *const *)a,
-				       *y = *(const struct gs_cooccur_shared *const *)b;
+	const struct gs_cooccur_shared
+		*x = *(const struct gs_cooccur_shared *const *)a,
+		*y = *(const struct gs_cooccur_shared *const *)b;
 	if (x->reposts != y->reposts)
 		return x->reposts > y->reposts ? -1 : 1;
 	return strcmp(x->id, y->id);
@@ -492,7 +503,8 @@ size_t gs_cooccur_shared(const struct gs_cooccur *c, const uint64_t *hs,
 			continue;
 		if (k == cap) {
 			cap = cap ? 2 * cap : 64;
-			const struct gs_cooccur_shared **w = realloc(v, cap * sizeof *v);
+			const struct gs_cooccur_shared **w =
+				realloc(v, cap * sizeof *v);
 			if (!w)
 				break;
 			v = w;
@@ -577,7 +589,8 @@ int gs_cooccur_add(struct gs_cooccur *c, const struct gs_post *p)
 
 int gs_cooccur_merge(struct gs_cooccur *dst, const struct gs_cooccur *src)
 {
-	if (dst->o.bucket_ms != src->o.bucket_ms || dst->o.kmv_k != src->o.kmv_k ||
+	if (dst->o.bucket_ms != src->o.bucket_ms ||
+	    dst->o.kmv_k != src->o.kmv_k ||
 	    dst->o.max_tags != src->o.max_tags ||
 	    dst->o.max_combos != src->o.max_combos ||
 	    dst->o.max_shared != src->o.max_shared)
@@ -587,7 +600,8 @@ int gs_cooccur_merge(struct gs_cooccur *dst, const struct gs_cooccur *src)
 		const struct gs_cooccur_tag *s = src->tags[i];
 		if (!s)
 			continue;
-		struct gs_cooccur_tag *t = tag_get(dst, s->hash, s->key, s->keylen);
+		struct gs_cooccur_tag *t =
+			tag_get(dst, s->hash, s->key, s->keylen);
 		if (!t)
 			return GS_ENOMEM;
 		t->posts += s->posts;
@@ -645,12 +659,13 @@ struct hidx {
 
 static int hidx_cmp(const void *a, const void *b)
 {
-	return u64_cmp(&((const struct hidx *)a)->h, &((const struct hidx *)b)->h);
+	return u64_cmp(&((const struct hidx *)a)->h,
+		       &((const struct hidx *)b)->h);
 }
 
-int gs_cooccur_overlap(const struct gs_cooccur *c, const uint64_t *hs,
-		       size_t n, int64_t first_ms, size_t nbuckets,
-		       uint64_t *per_bucket, uint64_t *overlap, uint64_t *pair)
+int gs_cooccur_overlap(const struct gs_cooccur *c, const uint64_t *hs, size_t n,
+		       int64_t first_ms, size_t nbuckets, uint64_t *per_bucket,
+		       uint64_t *overlap, uint64_t *pair)
 {
 	*overlap = 0;
 	if (per_bucket)

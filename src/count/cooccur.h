@@ -46,16 +46,16 @@
 #include "groundswell.h"
 #include "kmv.h"
 
-#define GS_COOCCUR_LANGS 16 /* languages whose onset a tag keeps */
-#define GS_COOCCUR_SHARED_TAGS 2 /* tags kept of a reposted post */
-#define GS_COOCCUR_ID_MAX 31     /* longest post id kept (longer: skipped) */
+#define GS_COOCCUR_LANGS       16 /* languages whose onset a tag keeps */
+#define GS_COOCCUR_SHARED_TAGS 2  /* tags kept of a reposted post */
+#define GS_COOCCUR_ID_MAX      31 /* longest post id kept (longer: skipped) */
 
 struct gs_cooccur_options {
-	int64_t bucket_ms;  /* default 1 hour */
-	unsigned kmv_k;     /* default GS_KMV_K_DEFAULT */
-	size_t max_tags;    /* default 200,000 */
-	size_t max_combos;  /* default 2,000,000 */
-	size_t max_shared;  /* reposted posts held; default 200,000 */
+	int64_t bucket_ms; /* default 1 hour */
+	unsigned kmv_k;	   /* default GS_KMV_K_DEFAULT */
+	size_t max_tags;   /* default 200,000 */
+	size_t max_combos; /* default 2,000,000 */
+	size_t max_shared; /* reposted posts held; default 200,000 */
 };
 
 void gs_cooccur_options_init(struct gs_cooccur_options *o);
@@ -79,7 +79,7 @@ struct gs_cooccur_tag {
 };
 
 struct gs_cooccur_stats {
-	uint64_t posts;        /* posts counted (tags or not) */
+	uint64_t posts;	       /* posts counted (tags or not) */
 	uint64_t tagged_posts; /* posts with at least one tag */
 	uint64_t multi_posts;  /* posts with two tags or more */
 	uint64_t tags_evicted, evicted_max_posts;
@@ -117,9 +117,9 @@ const struct gs_cooccur_tag *gs_cooccur_tag(const struct gs_cooccur *c,
  * entries), pair[i * n + j] and pair[j * n + i] get the posts that used
  * both tag i and tag j. Returns 0.
  */
-int gs_cooccur_overlap(const struct gs_cooccur *c, const uint64_t *hs,
-		       size_t n, int64_t first_ms, size_t nbuckets,
-		       uint64_t *per_bucket, uint64_t *overlap, uint64_t *pair);
+int gs_cooccur_overlap(const struct gs_cooccur *c, const uint64_t *hs, size_t n,
+		       int64_t first_ms, size_t nbuckets, uint64_t *per_bucket,
+		       uint64_t *overlap, uint64_t *pair);
 
 /* A reposted post as held. */
 struct gs_cooccur_shared {

@@ -13,9 +13,9 @@
 
 #include <stdlib.h>
 
-int gs_engine_union_accounts(const struct gs_engine *e,
-			     const char *const *keys, size_t n,
-			     int64_t bucket_ms, double *accounts, double *rse)
+int gs_engine_union_accounts(const struct gs_engine *e, const char *const *keys,
+			     size_t n, int64_t bucket_ms, double *accounts,
+			     double *rse)
 {
 	struct gs_hll u;
 	int all = bucket_ms == INT64_MIN;

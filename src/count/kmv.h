@@ -21,13 +21,13 @@
 /* The k used for a tag's accounts unless told otherwise: 8 KB once full,
  * exact up to 1,024 accounts, 3.1% relative standard error past that. */
 #define GS_KMV_K_DEFAULT 1024
-#define GS_KMV_K_MIN 16
-#define GS_KMV_K_MAX 65536
+#define GS_KMV_K_MIN	 16
+#define GS_KMV_K_MAX	 65536
 
 struct gs_kmv {
-	uint64_t *h;   /* the n smallest hashes, ascending, distinct */
-	uint32_t n;    /* held, at most k */
-	uint32_t cap;  /* allocated (grows by doubling up to k) */
+	uint64_t *h;  /* the n smallest hashes, ascending, distinct */
+	uint32_t n;   /* held, at most k */
+	uint32_t cap; /* allocated (grows by doubling up to k) */
 	uint32_t k;
 };
 
@@ -58,17 +58,17 @@ double gs_kmv_rse(const struct gs_kmv *s);
 
 /* What two sketches of one k say of their sets A and B. */
 struct gs_kmv_overlap {
-	double a, b;         /* |A|, |B| (gs_kmv_estimate) */
-	double uni;          /* |A u B| */
-	double inter;        /* |A n B| = jaccard * uni */
-	double jaccard;      /* |A n B| / |A u B| */
-	double jaccard_se;   /* standard error of jaccard: 0 when exact, else
-				sqrt(J (1 - J) / k') with k' the hashes the
-				estimate is drawn from */
-	double inter_se;     /* standard error of inter (0 when exact) */
-	uint32_t sample;     /* k': hashes of the union sketch looked at */
-	uint32_t shared;     /* of them, those in both sets */
-	int exact;           /* 1: both sketches hold all their hashes */
+	double a, b;	   /* |A|, |B| (gs_kmv_estimate) */
+	double uni;	   /* |A u B| */
+	double inter;	   /* |A n B| = jaccard * uni */
+	double jaccard;	   /* |A n B| / |A u B| */
+	double jaccard_se; /* standard error of jaccard: 0 when exact, else
+			      sqrt(J (1 - J) / k') with k' the hashes the
+			      estimate is drawn from */
+	double inter_se;   /* standard error of inter (0 when exact) */
+	uint32_t sample;   /* k': hashes of the union sketch looked at */
+	uint32_t shared;   /* of them, those in both sets */
+	int exact;	   /* 1: both sketches hold all their hashes */
 };
 
 /* Fills *o from sketches a and b (same k). 0, GS_EUSAGE (k differs). */

@@ -125,20 +125,25 @@ static int window_of(const struct gs_trend_event *ev, size_t nev,
 
 /* Evaluates the signals between tags x and y (engine stats and counter
  * tags; ct may be NULL when the counter lost a tag). */
-static void pair_eval(struct gs_movement_pair *p, const struct gs_movement_options *o,
-		      const struct gs_movement_tag *x, const struct gs_movement_tag *y,
-		      const struct gs_cooccur_tag *cx, const struct gs_cooccur_tag *cy,
-		      uint64_t both, double tagged_posts, double universe)
+static void
+pair_eval(struct gs_movement_pair *p, const struct gs_movement_options *o,
+	  const struct gs_movement_tag *x, const struct gs_movement_tag *y,
+	  const struct gs_cooccur_tag *cx, const struct gs_cooccur_tag *cy,
+	  uint64_t both, double tagged_posts, double universe)
 {
 	p->signals = 0;
 	if (x->onset_ms != INT64_MAX && y->onset_ms != INT64_MAX &&
 	    x->onset_ms <= y->trend_end_ms && y->onset_ms <= x->trend_end_ms)
 		p->signals |= GS_MV_TIME;
 	p->posts_both = both;
-	p->posts_expected = tagged_posts > 0 ? (double)x->posts * (double)y->posts / tagged_posts : 0;
+	p->posts_expected =
+		tagged_posts > 0
+			? (double)x->posts * (double)y->posts / tagged_posts
+			: 0;
 	p->posts_lift = p->posts_expected > 0 ? both / p->posts_expected : 0;
 	p->posts_g = g_stat((double)both, p->posts_expected);
-	if (both >= o->min_shared && p->posts_lift >= o->min_lift && p->posts_g >= o->min_g)
+	if (both >= o->min_shared && p->posts_lift >= o->min_lift &&
+	    p->posts_g >= o->min_g)
 		p->signals |= GS_MV_POSTS;
 	if (cx && cy) {
 		struct gs_kmv_overlap ov;
@@ -148,11 +153,15 @@ static void pair_eval(struct gs_movement_pair *p, const struct gs_movement_optio
 			p->jaccard = ov.jaccard;
 			p->jaccard_se = ov.jaccard_se;
 			p->accounts_exact = ov.exact;
-			p->accounts_expected = universe > 0 ? ov.a * ov.b / universe : 0;
+			p->accounts_expected =
+				universe > 0 ? ov.a * ov.b / universe : 0;
 			double low = ov.inter - 2 * ov.inter_se;
 			if (low < ov.shared)
 				low = ov.shared;
-			p->accounts_lift = p->accounts_expected > 0 ? ov.inter / p->accounts_expected : 0;
+			p->accounts_lift =
+				p->accounts_expected > 0
+					? ov.inter / p->accounts_expected
+					: 0;
 			p->accounts_g = g_stat(low, p->accounts_expected);
 			if (low >= o->min_shared &&
 			    low >= o->min_lift * p->accounts_expected &&
@@ -243,7 +252,8 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 		if (t->accounts > maxacc)
 			maxacc = t->accounts;
 		struct gs_tag_stats ts;
-		if (t->posts && gs_engine_tag(e, t->key, strlen(t->key), &ts) == 0) {
+		if (t->posts &&
+		    gs_engine_tag(e, t->key, strlen(t->key), &ts) == 0) {
 			if (ts.first_ms < first)
 				first = ts.first_ms;
 			if (ts.last_ms > last)
@@ -260,19 +270,23 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 	uint64_t overlap = 0;
 	m->bucket_posts = calloc(nb ? nb : 1, sizeof *m->bucket_posts);
 	m->bucket_accounts = calloc(nb ? nb : 1, sizeof *m->bucket_accounts);
-	m->bucket_accounts_error = calloc(nb ? nb : 1, sizeof *m->bucket_accounts_error);
+	m->bucket_accounts_error =
+		calloc(nb ? nb : 1, sizeof *m->bucket_accounts_error);
 	uint64_t *over_b = calloc(nb ? nb : 1, sizeof *over_b);
 	int r = GS_ENOMEM;
-	if (!m->bucket_posts || !m->bucket_accounts || !m->bucket_accounts_error || !over_b)
+	if (!m->bucket_posts || !m->bucket_accounts ||
+	    !m->bucket_accounts_error || !over_b)
 		goto out;
 	m->first_bucket_ms = first;
 	m->bucket_ms = bms;
 	m->nbuckets = nb;
 	gs_cooccur_overlap(c, hs, n, first, nb, over_b, &overlap, pair);
-	m->posts = m->tag_uses - (overlap < m->tag_uses ? overlap : m->tag_uses);
+	m->posts =
+		m->tag_uses - (overlap < m->tag_uses ? overlap : m->tag_uses);
 	m->posts_error = cs.combos_evicted_posts;
 	double rse;
-	if ((r = gs_engine_union_accounts(e, keys, n, INT64_MIN, &m->accounts, &rse)))
+	if ((r = gs_engine_union_accounts(e, keys, n, INT64_MIN, &m->accounts,
+					  &rse)))
 		goto out;
 	m->accounts_error = rse;
 	if (m->accounts > (double)m->posts)
@@ -285,7 +299,8 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 			continue;
 		struct gs_bucket_stats *tl = NULL;
 		enum gs_timeline_cover cover;
-		ptrdiff_t k = gs_engine_timeline_cover(e, m->tags[i].key, &tl, &cover);
+		ptrdiff_t k = gs_engine_timeline_cover(e, m->tags[i].key, &tl,
+						       &cover);
 		if (k < 0) {
 			r = (int)k;
 			goto out;
@@ -300,12 +315,15 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 		free(tl);
 	}
 	for (size_t b = 0; b < nb; b++) {
-		m->bucket_posts[b] -= over_b[b] < m->bucket_posts[b] ? over_b[b] : m->bucket_posts[b];
+		m->bucket_posts[b] -= over_b[b] < m->bucket_posts[b]
+					      ? over_b[b]
+					      : m->bucket_posts[b];
 		if (!m->bucket_posts[b])
 			continue;
-		if ((r = gs_engine_union_accounts(e, keys, n, first + (int64_t)b * bms,
-						  &m->bucket_accounts[b],
-						  &m->bucket_accounts_error[b])))
+		if ((r = gs_engine_union_accounts(
+			     e, keys, n, first + (int64_t)b * bms,
+			     &m->bucket_accounts[b],
+			     &m->bucket_accounts_error[b])))
 			goto out;
 		/* a bucket's union is within the whole's (more precise) */
 		if (m->bucket_accounts[b] > (double)m->bucket_posts[b])
@@ -322,13 +340,14 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 		}
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = i + 1; j < n; j++) {
-				struct gs_movement_pair *p = &m->pairs[m->npairs++];
+				struct gs_movement_pair *p =
+					&m->pairs[m->npairs++];
 				p->a = i, p->b = j;
 				pair_eval(p, o, &m->tags[i], &m->tags[j],
 					  gs_cooccur_tag(c, m->tags[i].key),
 					  gs_cooccur_tag(c, m->tags[j].key),
-					  pair[i * n + j], (double)cs.tagged_posts,
-					  s.accounts);
+					  pair[i * n + j],
+					  (double)cs.tagged_posts, s.accounts);
 			}
 	}
 	/* languages: first post of each, over the tags */
@@ -339,16 +358,21 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct gs_cooccur_tag *ct = gs_cooccur_tag(c, m->tags[i].key);
+		const struct gs_cooccur_tag *ct =
+			gs_cooccur_tag(c, m->tags[i].key);
 		for (uint32_t l = 0; ct && l < ct->nlangs; l++) {
 			size_t k;
-			for (k = 0; k < m->nlangs && strcmp(m->langs[k].code, ct->langs[l].code); k++)
+			for (k = 0; k < m->nlangs &&
+				    strcmp(m->langs[k].code, ct->langs[l].code);
+			     k++)
 				;
 			if (k == m->nlangs) {
-				memcpy(m->langs[k].code, ct->langs[l].code, sizeof m->langs[k].code);
+				memcpy(m->langs[k].code, ct->langs[l].code,
+				       sizeof m->langs[k].code);
 				m->langs[k].onset_ms = ct->langs[l].first_ms;
 				m->nlangs++;
-			} else if (ct->langs[l].first_ms < m->langs[k].onset_ms) {
+			} else if (ct->langs[l].first_ms <
+				   m->langs[k].onset_ms) {
 				m->langs[k].onset_ms = ct->langs[l].first_ms;
 			}
 			m->langs[k].tag_uses += ct->langs[l].posts;
@@ -358,7 +382,8 @@ static int measure(const struct gs_engine *e, const struct gs_cooccur *c,
 	/* the most shared posts: the most reposted originals carrying one
 	 * of its tags (counted exactly by the counter) */
 	size_t want = o->max_shared_posts;
-	const struct gs_cooccur_shared **sv = malloc((want ? want : 1) * sizeof *sv);
+	const struct gs_cooccur_shared **sv =
+		malloc((want ? want : 1) * sizeof *sv);
 	m->shared = calloc(want ? want : 1, sizeof *m->shared);
 	if (!m->shared || !sv) {
 		free(sv);
@@ -466,7 +491,8 @@ static int cand_score_order(const void *a, const void *b)
 
 static int cand_key_order(const void *a, const void *b)
 {
-	return strcmp(((const struct cand *)a)->t.key, ((const struct cand *)b)->t.key);
+	return strcmp(((const struct cand *)a)->t.key,
+		      ((const struct cand *)b)->t.key);
 }
 
 static int mv_order(const void *a, const void *b)
@@ -556,14 +582,16 @@ int gs_movements_find(const struct gs_engine *e, const struct gs_cooccur *c,
 			memset(&p, 0, sizeof p);
 			p.a = i, p.b = j;
 			pair_eval(&p, o, &v[i].t, &v[j].t, v[i].ct, v[j].ct,
-				  pair[i * n + j], (double)cs.tagged_posts, s.accounts);
+				  pair[i * n + j], (double)cs.tagged_posts,
+				  s.accounts);
 			if (!(p.signals & GS_MV_TIME) ||
 			    !(p.signals & (GS_MV_POSTS | GS_MV_ACCOUNTS)))
 				continue;
 			p.joined = 1;
 			if (np == pcap) {
 				pcap = pcap ? 2 * pcap : 64;
-				struct gs_movement_pair *t = realloc(pv, pcap * sizeof *pv);
+				struct gs_movement_pair *t =
+					realloc(pv, pcap * sizeof *pv);
 				if (!t) {
 					free(pv), free(hs), free(pair);
 					r = GS_ENOMEM;
@@ -593,7 +621,8 @@ int gs_movements_find(const struct gs_engine *e, const struct gs_cooccur *c,
 			continue;
 		struct gs_movement m;
 		memset(&m, 0, sizeof m);
-		size_t cnt = size[root] < o->max_tags ? size[root] : o->max_tags;
+		size_t cnt =
+			size[root] < o->max_tags ? size[root] : o->max_tags;
 		m.tags = calloc(cnt, sizeof *m.tags);
 		size_t *idx = calloc(n, sizeof *idx); /* candidate -> tag + 1 */
 		if (!m.tags || !idx) {
@@ -606,7 +635,8 @@ int gs_movements_find(const struct gs_engine *e, const struct gs_cooccur *c,
 			size_t best = SIZE_MAX;
 			for (size_t j = 0; j < n; j++)
 				if (find(v, j) == root && !idx[j] &&
-				    (best == SIZE_MAX || v[j].t.accounts > v[best].t.accounts))
+				    (best == SIZE_MAX ||
+				     v[j].t.accounts > v[best].t.accounts))
 					best = j;
 			if (best == SIZE_MAX)
 				break;
@@ -668,7 +698,8 @@ int gs_movements_find(const struct gs_engine *e, const struct gs_cooccur *c,
 	free(size);
 	free(pv);
 	if (!r)
-		qsort(out->v + first_new, out->n - first_new, sizeof *out->v, mv_order);
+		qsort(out->v + first_new, out->n - first_new, sizeof *out->v,
+		      mv_order);
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].t.key);

@@ -27,16 +27,16 @@
 #include "trend.h"
 
 struct gs_movement_options {
-	unsigned min_accounts;   /* a tag needs this many distinct accounts
-				    to join (20): a spam flood has few */
+	unsigned min_accounts;	      /* a tag needs this many distinct accounts
+					 to join (20): a spam flood has few */
 	double max_posts_per_account; /* nor more posts per account (5) */
-	double min_lift;         /* observed / expected by chance (2) */
-	double min_g;            /* log-likelihood ratio G (Poisson, one
-				    sided) a signal needs (30: p < 5e-8) */
-	unsigned min_shared;     /* posts (accounts) shared, at least (5) */
-	size_t max_candidates;   /* trending tags compared pairwise (2000) */
+	double min_lift;	      /* observed / expected by chance (2) */
+	double min_g;		      /* log-likelihood ratio G (Poisson, one
+					 sided) a signal needs (30: p < 5e-8) */
+	unsigned min_shared;	 /* posts (accounts) shared, at least (5) */
+	size_t max_candidates;	 /* trending tags compared pairwise (2000) */
 	size_t max_shared_posts; /* most shared posts listed (5) */
-	size_t max_tags;         /* tags of a found movement (32) */
+	size_t max_tags;	 /* tags of a found movement (32) */
 };
 
 void gs_movement_options_init(struct gs_movement_options *o);
@@ -45,22 +45,22 @@ void gs_movement_options_init(struct gs_movement_options *o);
 enum {
 	GS_MV_POSTS = 1,    /* posts carry both more than chance */
 	GS_MV_ACCOUNTS = 2, /* the same accounts post both, more than chance */
-	GS_MV_TIME = 4,     /* their trend windows overlap */
+	GS_MV_TIME = 4,	    /* their trend windows overlap */
 };
 
 struct gs_movement_tag {
 	char *key, *display;
 	uint64_t posts;
 	double accounts, accounts_error; /* error: relative standard error */
-	int64_t first_ms;        /* first post */
-	int64_t onset_ms;        /* first trend start; INT64_MAX: none */
-	int64_t trend_end_ms;    /* last trend's end (or last bucket) */
+	int64_t first_ms;		 /* first post */
+	int64_t onset_ms;     /* first trend start; INT64_MAX: none */
+	int64_t trend_end_ms; /* last trend's end (or last bucket) */
 };
 
 struct gs_movement_pair {
-	size_t a, b;      /* indices into tags, a < b */
+	size_t a, b;	  /* indices into tags, a < b */
 	unsigned signals; /* GS_MV_* that hold */
-	int joined;       /* this pair joined the movement (found ones) */
+	int joined;	  /* this pair joined the movement (found ones) */
 	uint64_t posts_both;
 	double posts_expected, posts_lift, posts_g;
 	double accounts_both, accounts_both_se, accounts_expected,
@@ -81,14 +81,14 @@ struct gs_movement {
 	struct gs_movement_tag *tags; /* by onset, then first post, then key */
 	size_t npairs;
 	struct gs_movement_pair *pairs;
-	uint64_t posts;          /* posts using at least one tag: exact but
-				    for evicted combinations */
-	uint64_t posts_error;    /* at most this many fewer (evictions) */
-	uint64_t tag_uses;       /* sum of the tags' posts */
-	double accounts;         /* distinct accounts across the tags */
-	double accounts_error;   /* its relative standard error; 0: exact */
-	double accounts_sum;     /* the tags' accounts added: what a union
-				    is not */
+	uint64_t posts;	       /* posts using at least one tag: exact but
+				  for evicted combinations */
+	uint64_t posts_error;  /* at most this many fewer (evictions) */
+	uint64_t tag_uses;     /* sum of the tags' posts */
+	double accounts;       /* distinct accounts across the tags */
+	double accounts_error; /* its relative standard error; 0: exact */
+	double accounts_sum;   /* the tags' accounts added: what a union
+				  is not */
 	size_t nlangs;
 	struct gs_movement_lang *langs; /* by onset */
 	int64_t first_bucket_ms, bucket_ms;
@@ -102,10 +102,10 @@ struct gs_movement {
 struct gs_movements {
 	size_t n;
 	struct gs_movement *v;
-	size_t candidates;       /* trending tags compared */
-	size_t candidates_left;  /* trending tags left out (max_candidates) */
-	size_t spam_left;        /* trending tags that could not join:
-				    few accounts or many posts each */
+	size_t candidates;	/* trending tags compared */
+	size_t candidates_left; /* trending tags left out (max_candidates) */
+	size_t spam_left;	/* trending tags that could not join:
+				   few accounts or many posts each */
 };
 
 /*

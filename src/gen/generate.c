@@ -627,7 +627,8 @@ static int run(struct gen *g)
 	for (int64_t sec = g->start;; sec++) {
 		if (g->timed && sec >= end)
 			break;
-		double t = (double)sec + 0.5, lam[NCOMP + NFAM * FAM_TAGS], total = 0;
+		double t = (double)sec + 0.5, lam[NCOMP + NFAM * FAM_TAGS],
+		       total = 0;
 		unsigned ncomp = NCOMP + g->nfam * FAM_TAGS;
 		lam[0] = g->o.rate * g->bgscale * daily(t);
 		for (int i = 0; i < NMOV; i++)
@@ -718,9 +719,9 @@ int gs_generate(FILE *out, FILE *truth, const struct gs_generate_options *o)
 	if (!(o->rate > 0 && o->rate <= 100000) ||
 	    !(o->hours >= 0 && o->hours <= 24 * 3650) ||
 	    !(o->malformed >= 0 && o->malformed <= 0.9) ||
-	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ ||
-	    o->start < 0 || o->start > 250000000000LL ||
-	    o->posts > (1ULL << 40) || o->families > GS_GEN_FAMILIES_MAX)
+	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ || o->start < 0 ||
+	    o->start > 250000000000LL || o->posts > (1ULL << 40) ||
+	    o->families > GS_GEN_FAMILIES_MAX)
 		return GS_EUSAGE;
 	struct gen *g = calloc(1, sizeof *g);
 	if (!g)

@@ -30,7 +30,8 @@ static const struct {
 	 {"CleanRivers", "RiosLimpios", "RiosLimposJa", "KireinaKawa"},
 	 {L_EN, L_ES, L_PT, L_JA}},
 	{"nightshift",
-	 {"NightShiftVoices", "VocesDelTurno", "NachtschichtStimmen", "VozesDoTurno"},
+	 {"NightShiftVoices", "VocesDelTurno", "NachtschichtStimmen",
+	  "VozesDoTurno"},
 	 {L_EN, L_ES, L_DE, L_PT}},
 };
 
@@ -54,7 +55,8 @@ int gs_gen_family_init(struct gen *g)
 		double stagger = 0.03 * W;
 		for (unsigned k = 0; k < FAM_TAGS; k++) {
 			double x = (0.40 + 0.12 * i) * W + k * stagger;
-			f->onset[k] = S + (W >= 3600 ? floor(x / 60) * 60 : floor(x));
+			f->onset[k] =
+				S + (W >= 3600 ? floor(x / 60) * 60 : floor(x));
 		}
 		f->rise = 0.02 * W;
 		f->plateau = 0.06 * W;
@@ -62,7 +64,8 @@ int gs_gen_family_init(struct gen *g)
 		f->peak_rate = 0.06 * R;
 		/* pools sized to the posts a tag gets, so that accounts
 		 * repeat a little and a tag's accounts grow with the stream */
-		double posts = f->peak_rate * (f->rise / 2 + f->plateau + f->fall / 2);
+		double posts =
+			f->peak_rate * (f->rise / 2 + f->plateau + f->fall / 2);
 		double n = posts * 0.6;
 		f->shared_n = n < 30 ? 30 : n > 1e6 ? 1000000 : (uint32_t)n;
 		f->own_n = f->shared_n / 2 < 20 ? 20 : f->shared_n / 2;
@@ -97,5 +100,6 @@ uint32_t gs_gen_family_account(struct gen *g, unsigned c)
 		return base + rng_below(&g->lr, f->shared_n);
 	if (u < f->p_shared + f->p_bg)
 		return (uint32_t)rng_below(&g->lr, g->P);
-	return base + 2000000u * (1 + c % FAM_TAGS) + rng_below(&g->lr, f->own_n);
+	return base + 2000000u * (1 + c % FAM_TAGS) +
+	       rng_below(&g->lr, f->own_n);
 }

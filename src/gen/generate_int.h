@@ -331,13 +331,13 @@ struct movement {
  * in several languages, sharing accounts, carried together, trending one
  * after the other. Component FAM_COMP0 + f * FAM_TAGS + k posts tag k of
  * family f. */
-#define NFAM 3
-#define FAM_TAGS 4
+#define NFAM	  3
+#define FAM_TAGS  4
 #define FAM_COMP0 NCOMP
-#define POOL_FAM 100000000u
+#define POOL_FAM  100000000u
 struct family {
 	const char *name;
-	uint32_t sp[FAM_TAGS];  /* spelling id of each tag */
+	uint32_t sp[FAM_TAGS];	/* spelling id of each tag */
 	uint8_t lang[FAM_TAGS]; /* each tag's language */
 	double onset[FAM_TAGS]; /* absolute seconds */
 	double rise, plateau, fall, peak_rate;

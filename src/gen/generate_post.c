@@ -746,12 +746,14 @@ struct gpost *gs_gen_make_post(struct gen *g, int comp, int64_t t_us)
 			}
 		}
 	} else if (comp >= FAM_COMP0) {
-		struct family *f = &g->fam[((unsigned)comp - FAM_COMP0) / FAM_TAGS];
+		struct family *f =
+			&g->fam[((unsigned)comp - FAM_COMP0) / FAM_TAGS];
 		author = gs_gen_family_account(g, (unsigned)comp - FAM_COMP0);
 		if (f->nrecent > 0 && rng_chance(r, 0.3)) {
 			uint32_t n = f->nrecent < 64 ? f->nrecent : 64;
-			uint64_t c = f->recent[(f->nrecent - 1 -
-						rng_below(r, n)) % 64];
+			uint64_t c =
+				f->recent[(f->nrecent - 1 - rng_below(r, n)) %
+					  64];
 			if (pickable(g, c) && ring_get(g, c)) {
 				target = c;
 				kind = K_REPOST;
@@ -817,7 +819,9 @@ struct gpost *gs_gen_make_post(struct gen *g, int comp, int64_t t_us)
 		if (m)
 			m->recent[m->nrecent++ % 64] = p->oseq;
 		if (comp >= FAM_COMP0) {
-			struct family *f = &g->fam[((unsigned)comp - FAM_COMP0) / FAM_TAGS];
+			struct family *f =
+				&g->fam[((unsigned)comp - FAM_COMP0) /
+					FAM_TAGS];
 			f->recent[f->nrecent++ % 64] = p->oseq;
 		}
 	}
