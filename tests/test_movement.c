@@ -82,7 +82,7 @@ int main(void)
 	TAP_OK(f->e && f->c[0] && f->half[0] && f->half[1],
 	       "engine and counters");
 
-	char vocab[100][8];
+	char vocab[100][16];
 	for (int i = 0; i < 100; i++)
 		snprintf(vocab[i], sizeof vocab[i], "w%d", i);
 	for (int h = 0; h < 40; h++) {

@@ -27,6 +27,7 @@
 
 #include "base/timeutil.h"
 #include "input/fold.h"
+#include "repost_cache.h"
 
 struct combo {
 	uint64_t key;
@@ -44,6 +45,7 @@ struct gs_cooccur {
 	size_t ncslots, ncombos;
 	struct gs_cooccur_shared *sh;
 	size_t nshslots, nshared;
+	struct gs_repost_cache rc;
 	struct gs_cooccur_stats s;
 	size_t bytes;
 };
@@ -55,6 +57,7 @@ void gs_cooccur_options_init(struct gs_cooccur_options *o)
 	o->max_tags = 200000;
 	o->max_combos = 2000000;
 	o->max_shared = 200000;
+	o->repost_cache = 262144;
 }
 
 struct gs_cooccur *gs_cooccur_new(const struct gs_cooccur_options *opt)
@@ -65,12 +68,13 @@ struct gs_cooccur *gs_cooccur_new(const struct gs_cooccur_options *opt)
 		opt = &def;
 	}
 	if (opt->bucket_ms <= 0 || opt->max_tags < 16 || opt->max_combos < 16 ||
-	    opt->max_shared < 16)
+	    opt->max_shared < 16 || opt->repost_cache > (1u << 30))
 		return NULL;
 	struct gs_cooccur *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->o = *opt;
+	gs_repost_cache_init(&c->rc, opt->repost_cache);
 	c->ntslots = 1024;
 	c->ncslots = 1024;
 	c->tags = calloc(c->ntslots, sizeof *c->tags);
@@ -104,6 +108,7 @@ void gs_cooccur_free(struct gs_cooccur *c)
 	free(c->tags);
 	free(c->combos);
 	free(c->sh);
+	gs_repost_cache_release(&c->rc);
 	free(c);
 }
 
@@ -523,12 +528,72 @@ size_t gs_cooccur_shared(const struct gs_cooccur *c, const uint64_t *hs,
 
 /* ---- adding and merging ------------------------------------------------- */
 
+/* A tag by its hash alone (the repost cache keeps hashes), or NULL. */
+static struct gs_cooccur_tag *tag_by_hash(const struct gs_cooccur *c,
+					  uint64_t h)
+{
+	size_t mask = c->ntslots - 1;
+	for (size_t i = (size_t)h & mask; c->tags[i]; i = (i + 1) & mask)
+		if (c->tags[i]->hash == h)
+			return c->tags[i];
+	return NULL;
+}
+
+/* Counts a resolved Bluesky repost by account ah at time ms under its
+ * original's tags tags[0..n) (distinct; tags no longer held are skipped
+ * but still make the combination). */
+static int count_repost(struct gs_cooccur *c, const uint64_t *tags, size_t n,
+			uint64_t ah, int64_t ms)
+{
+	uint64_t hs[GS_REPOST_TAGS];
+	uint32_t nh = 0;
+	for (size_t i = 0; i < n && i < GS_REPOST_TAGS; i++) {
+		struct gs_cooccur_tag *t = tag_by_hash(c, tags[i]);
+		hs[nh++] = tags[i];
+		if (!t)
+			continue;
+		t->posts++;
+		if (ms < t->first_ms)
+			t->first_ms = ms;
+		size_t before = gs_kmv_bytes(&t->acc);
+		if (gs_kmv_add(&t->acc, ah))
+			return GS_ENOMEM;
+		c->bytes += gs_kmv_bytes(&t->acc) - before;
+		if (lang_add(c, t, "", 0, ms, 1))
+			return GS_ENOMEM;
+	}
+	c->s.tagged_posts++;
+	if (nh < 2)
+		return 0;
+	c->s.multi_posts++;
+	qsort(hs, nh, sizeof *hs, u64_cmp);
+	int r = combo_add(c, gs_time_bucket(ms, c->o.bucket_ms), hs, nh, 1);
+	if (!r && c->ncombos > c->o.max_combos)
+		r = combos_evict(c);
+	return r;
+}
+
 int gs_cooccur_add(struct gs_cooccur *c, const struct gs_post *p)
 {
 	c->s.posts++;
+	uint64_t ah = XXH3_64bits(p->account.p, p->account.n);
+	if (p->format == GS_FORMAT_JETSTREAM && (p->flags & GS_POST_REPOST) &&
+	    p->ntags == 0 && p->repost_rkey.n) {
+		/* a Bluesky repost: its original's tags, if seen */
+		uint64_t key = gs_repost_key(p->repost_did, p->repost_rkey);
+		const struct gs_repost_ent *e =
+			gs_repost_cache_find(&c->rc, key);
+		if (e)
+			return count_repost(c, e->tags, e->n, ah, p->time_ms);
+		struct gs_repost_pending *pd =
+			gs_repost_cache_pend(&c->rc, key, p->time_ms);
+		if (pd)
+			pd->engine.ah = ah;
+		c->s.reposts_unresolved++;
+		return 0;
+	}
 	if (!p->ntags)
 		return 0;
-	uint64_t ah = XXH3_64bits(p->account.p, p->account.n);
 	uint64_t hs[GS_POST_MAX_TAGS];
 	uint32_t nh = 0;
 	char key[GS_TAG_MAX];
@@ -558,6 +623,16 @@ int gs_cooccur_add(struct gs_cooccur *c, const struct gs_post *p)
 	}
 	if (!nh)
 		return 0;
+	if (p->format == GS_FORMAT_JETSTREAM && p->post_rkey.n) {
+		/* remembered for its reposts, its first tags */
+		struct gs_repost_ent e;
+		memset(&e, 0, sizeof e);
+		e.key = gs_repost_key(p->post_did, p->post_rkey);
+		for (uint32_t i = 0; i < nh && i < GS_REPOST_TAGS; i++)
+			e.tags[e.n++] = hs[i];
+		if (gs_repost_cache_put(&c->rc, &e))
+			return GS_ENOMEM;
+	}
 	c->s.tagged_posts++;
 	if ((p->flags & GS_POST_REPOST) && p->repost_id.n &&
 	    p->repost_id.n <= GS_COOCCUR_ID_MAX) {
@@ -593,7 +668,8 @@ int gs_cooccur_merge(struct gs_cooccur *dst, const struct gs_cooccur *src)
 	    dst->o.kmv_k != src->o.kmv_k ||
 	    dst->o.max_tags != src->o.max_tags ||
 	    dst->o.max_combos != src->o.max_combos ||
-	    dst->o.max_shared != src->o.max_shared)
+	    dst->o.max_shared != src->o.max_shared ||
+	    dst->o.repost_cache != src->o.repost_cache)
 		return GS_EUSAGE;
 	int r;
 	for (size_t i = 0; i < src->ntslots; i++) {
@@ -626,6 +702,28 @@ int gs_cooccur_merge(struct gs_cooccur *dst, const struct gs_cooccur *src)
 		if (src->sh[i].key && (r = sh_add(dst, &src->sh[i])))
 			return r;
 	dst->s.shared_evicted += src->s.shared_evicted;
+	/* src's Bluesky reposts of posts it never saw: dst, which read what
+	 * came before, may know them (its cache is still the earlier part's
+	 * here); every count is a sum, so counting them now is counting them
+	 * in place */
+	uint64_t resolved = 0;
+	for (size_t i = 0; i < src->rc.npending; i++) {
+		const struct gs_repost_pending *pd = &src->rc.pending[i];
+		const struct gs_repost_ent *e =
+			gs_repost_cache_find(&dst->rc, pd->key);
+		if (!e)
+			continue;
+		resolved++;
+		struct gs_repost_ent copy = *e; /* count_repost may evict */
+		if ((r = count_repost(dst, copy.tags, copy.n, pd->engine.ah,
+				      pd->time_ms)))
+			return r;
+	}
+	dst->s.reposts_unresolved += src->s.reposts_unresolved - resolved;
+	/* src's tagged Bluesky posts, for reposts in what dst reads next */
+	for (size_t i = 0; i < src->rc.n; i++)
+		(void)gs_repost_cache_put(&dst->rc,
+					  gs_repost_cache_oldest(&src->rc, i));
 	dst->s.posts += src->s.posts;
 	dst->s.tagged_posts += src->s.tagged_posts;
 	dst->s.multi_posts += src->s.multi_posts;

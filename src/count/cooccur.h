@@ -29,9 +29,11 @@
  * 100 bytes per tag plus 8 per account up to k; 64 + 8 per tag per
  * combination.
  *
- * Bluesky reposts carry no tags of their own and are not counted here
- * (the engine resolves them; their accounts are missing from the
- * overlaps).
+ * Bluesky reposts carry no tags of their own: as the engine, the counter
+ * remembers the last repost_cache tagged Bluesky posts (repost_cache.h) and
+ * counts a repost under its original's first 7 tags; a repost whose
+ * original it has not seen waits until a merge, where the counter of the
+ * earlier part may know it (reposts_unresolved counts those never found).
  *
  * Ownership: the caller owns what gs_cooccur_new returns
  * (gs_cooccur_free); tag keys handed out belong to the counter.
@@ -56,6 +58,8 @@ struct gs_cooccur_options {
 	size_t max_tags;   /* default 200,000 */
 	size_t max_combos; /* default 2,000,000 */
 	size_t max_shared; /* reposted posts held; default 200,000 */
+	size_t repost_cache; /* Bluesky tagged posts remembered for their
+				reposts; default 262,144 (the engine's) */
 };
 
 void gs_cooccur_options_init(struct gs_cooccur_options *o);
@@ -85,6 +89,7 @@ struct gs_cooccur_stats {
 	uint64_t tags_evicted, evicted_max_posts;
 	uint64_t combos_evicted, combos_evicted_posts;
 	uint64_t shared_evicted;
+	uint64_t reposts_unresolved; /* Bluesky reposts of unknown posts */
 	size_t tags, combos, bytes;
 };
 

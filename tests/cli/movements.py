@@ -81,6 +81,7 @@ def main():
            f"want {want}, found {found}")
     ok(len(mv) == len(fams), "no other movement", found)
     joined = {t for g in found for t in g}
+    fam_tags = {t["tag"] for f in fams for t in f["tags"]}
     for s in truth["spam"]:
         ok(s["tag"] not in joined, f"spam tag {s['tag']} joins nothing")
     for s in truth["steady"]:
@@ -177,6 +178,22 @@ def main():
                               STREAM + ".gz").stdout)
         ok(len(outs[0]) > 100 and all(o == outs[0] for o in outs),
            f"movements {fmt}: --threads 1/2/3 and .gz identical")
+
+    # Bluesky reposts name their original: the same stream as Jetstream
+    # (same seed: the same posts and tags) gives the same posts, whatever
+    # the threads (a repost resolved in a merge, as in one read)
+    js = os.path.join(T, "js.jsonl")
+    run("generate", "--seed", "4", "--hours", "6", "--rate", "1",
+        "--families", "3", "-f", "jetstream", "-o", js)
+    outs = [run_bytes("movements", *BUCKET, "--json", "--threads", str(k), js).stdout
+            for k in (1, 3)]
+    jm = json.loads(outs[0])["movements"]
+    want = sorted((m["name"], m["posts"], m["tag_uses"]) for m in mv)
+    have = sorted((m["name"], m["posts"], m["tag_uses"]) for m in jm
+                  if any(t["tag"] in fam_tags for t in m["tags"]))
+    ok(have == want, "Jetstream: the same families and exact posts as Mastodon",
+       (have, want))
+    ok(outs[0] == outs[1], "Jetstream: --threads 1 and 3 identical")
 
     # nothing found: said, non-zero
     small = os.path.join(T, "small.jsonl")
