@@ -242,7 +242,8 @@ static int lang_add(struct gs_cooccur *c, struct gs_cooccur_tag *t,
 	char k[16];
 	if (n > 15)
 		n = 15;
-	memcpy(k, code, n);
+	if (n)
+		memcpy(k, code, n);
 	k[n] = 0;
 	for (uint32_t i = 0; i < t->nlangs; i++)
 		if (!strcmp(t->langs[i].code, k)) {

@@ -697,7 +697,7 @@ int gs_movements_find(const struct gs_engine *e, const struct gs_cooccur *c,
 	}
 	free(size);
 	free(pv);
-	if (!r)
+	if (!r && out->n > first_new)
 		qsort(out->v + first_new, out->n - first_new, sizeof *out->v,
 		      mv_order);
 out:
