@@ -227,7 +227,8 @@ static void print_text(const struct gs_movements *mv,
 		gs_text_estimate(a, sizeof a, m->accounts_sum);
 		printf("; the tags' accounts add up to %s\n", a);
 		if (m->posts_error)
-			printf("  posts may lack up to %llu shared posts (evicted combinations)\n",
+			printf("  posts: at most %llu fewer (tag combinations "
+			       "were evicted: --max-combos)\n",
 			       (unsigned long long)m->posts_error);
 		printf("  tags, by onset:\n");
 		for (size_t k = 0; k < m->ntags; k++) {
@@ -628,6 +629,19 @@ int cmd_movements(int argc, char **argv)
 	else
 		print_text(&mv, &cs);
 	mv.n = all;
+	/* given movements: a tag never used, or a movement with no post at
+	 * all, is said (the latter exits 1, as 'tag' does) */
+	for (size_t i = 0; x.nd && i < mv.n; i++) {
+		const struct gs_movement *m = &mv.v[i];
+		for (size_t k = 0; k < m->ntags; k++)
+			if (!m->tags[k].posts)
+				fprintf(stderr,
+					"groundswell: movement '%s': tag '%s' was "
+					"not used in the input\n",
+					m->name, m->tags[k].display);
+		if (!m->posts)
+			rc = EXIT_NOMATCH;
+	}
 	if (!x.nd && !mv.n) {
 		fprintf(stderr,
 			"groundswell: no movement found: %zu tags trended, %zu of them "

@@ -162,6 +162,13 @@ def main():
     q = run("movements", "--movements", path, STREAM)
     ok(q.returncode == 2 and f"{path}:2:" in q.stderr,
        "a bad --movements line is named by file:line", q.stderr)
+    q = run("movements", *BUCKET, "--movement", "ghost=NeverUsedTag", "--movement",
+            spec, STREAM)
+    ok(q.returncode == 1 and "tag 'neverusedtag' was not used" in q.stderr,
+       "a given movement without a post: said, exit 1", q.stderr)
+    q = run("movements", *BUCKET, "--movement", spec + ",NeverUsedTag", STREAM)
+    ok(q.returncode == 0 and "tag 'neverusedtag' was not used" in q.stderr,
+       "a given tag never used: said", q.stderr)
     q = run("movements", "--movement", "=a,b", STREAM)
     ok(q.returncode == 2 and "--movement" in q.stderr, "--movement without a name refused",
        q.stderr)
