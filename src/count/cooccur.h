@@ -53,11 +53,11 @@
 #define GS_COOCCUR_ID_MAX      31 /* longest post id kept (longer: skipped) */
 
 struct gs_cooccur_options {
-	int64_t bucket_ms; /* default 1 hour */
-	unsigned kmv_k;	   /* default GS_KMV_K_DEFAULT */
-	size_t max_tags;   /* default 200,000 */
-	size_t max_combos; /* default 2,000,000 */
-	size_t max_shared; /* reposted posts held; default 200,000 */
+	int64_t bucket_ms;   /* default 1 hour */
+	unsigned kmv_k;	     /* default GS_KMV_K_DEFAULT */
+	size_t max_tags;     /* default 200,000 */
+	size_t max_combos;   /* default 2,000,000 */
+	size_t max_shared;   /* reposted posts held; default 200,000 */
 	size_t repost_cache; /* Bluesky tagged posts remembered for their
 				reposts; default 262,144 (the engine's) */
 };
