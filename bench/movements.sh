@@ -12,6 +12,9 @@
 # generated once (--seed 1 -f twitter1 --bytes-target 1100M) into
 # $MV_DATA (default ${TMPDIR:-/tmp}/groundswell-bench). Each command runs
 # RUNS times (default 3), alternating; the run of least CPU time is kept.
+# With CALLGRIND=1 (and valgrind installed), the instructions of both on
+# the file's first 30 MB (--threads 1) are counted too: the same for the
+# same binary and input, whatever else the machine runs.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -82,5 +85,16 @@ best() { sort -n "$T/$1" | head -1; }
 			printf "| %s | movements | %.2f | %.2f | %.0f | %.2f | %.2f |\n", th, mc, mw, mm / 1024, mc / rc, mm / rm
 		}'
 	done
+	if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+		head -c 30000000 "$IN" >"$T/slice.jsonl"
+		for c in report movements; do
+			valgrind --tool=callgrind --callgrind-out-file="$T/cg" "$GS" $c \
+				--threads 1 --no-progress "$T/slice.jsonl" >/dev/null 2>"$T/cg.err" || true
+			sed -n 's/.*Collected : //p' "$T/cg.err" >"$T/ir.$c"
+		done
+		awk -v r="$(cat "$T/ir.report")" -v m="$(cat "$T/ir.movements")" 'BEGIN {
+			printf "\nInstructions on the first 30 MB (callgrind, --threads 1): report %.1f M, movements %.1f M: %.2f x.\n", r / 1e6, m / 1e6, m / r
+		}'
+	fi
 } | tee "$MD.tmp"
 mv "$MD.tmp" "$MD"
