@@ -578,6 +578,17 @@ int64_t gs_engine_next_bucket(const struct gs_engine *e, int64_t from_ms);
 int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 		   int64_t to, uint64_t *posts, double *accounts);
 
+/* Issue 13: distinct accounts across the tags keys[0..n) (folded keys; a
+ * tag not tracked adds nothing): the union of their sketches (exact sets'
+ * union, registers' maximum; never a sum), over all time (bucket_ms
+ * INT64_MIN: the tags' own sketches, precision hll_p) or in the bucket
+ * starting at bucket_ms (the buckets' sketches). *rse gets the relative
+ * standard error (0 when exact). The estimate is never above the posts
+ * counted. 0 or GS_ENOMEM. */
+int gs_engine_union_accounts(const struct gs_engine *e, const char *const *keys,
+			     size_t n, int64_t bucket_ms, double *accounts,
+			     double *rse);
+
 /* Representative posts of a tag: the ids of its most reposted posts, then
  * of its earliest post; up to max written; names belong to the engine. */
 size_t gs_engine_examples(const struct gs_engine *e, const char *key,

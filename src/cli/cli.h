@@ -24,6 +24,7 @@ int cmd_report(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_trends(int argc, char **argv);
 int cmd_network(int argc, char **argv);
+int cmd_movements(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -14,6 +14,9 @@
 #include "cli.h"
 #include "options.h"
 #include "gen/generate.h"
+
+/* issue 13: an option of generate's own, apart from options.h's ids */
+enum { GEN_OPT_FAMILIES = 0x4d10 };
 #include "groundswell.h"
 
 static const char usage[] =
@@ -64,6 +67,9 @@ static const char usage[] =
 	"  --truth FILE         write the exact per-tag counts and the planted\n"
 	"                       movements as JSON (memory grows with distinct\n"
 	"                       tag/account pairs: avoid on huge outputs)\n"
+	"  --families N         plant N (0-3) movement families: four tags in four\n"
+	"                       languages each, sharing accounts, carried together,\n"
+	"                       started one after the other (truth: \"families\")\n"
 	"  -h, --help           this text\n";
 
 static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
@@ -120,6 +126,7 @@ int cmd_generate(int argc, char **argv)
 		{"malformed", required_argument, NULL, OPT_MALFORMED},
 		{"posts", required_argument, NULL, OPT_POSTS},
 		{"truth", required_argument, NULL, OPT_TRUTH},
+		{"families", required_argument, NULL, GEN_OPT_FAMILIES},
 		{"bytes-target", required_argument, NULL, OPT_BYTES_TARGET},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
@@ -201,6 +208,17 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case GEN_OPT_FAMILIES: {
+			uint64_t nf;
+			if (parse_u64(optarg, &nf, 0) ||
+			    nf > GS_GEN_FAMILIES_MAX) {
+				cli_error("--families: want 0 to %d, got %s",
+					  GS_GEN_FAMILIES_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			o.families = (unsigned)nf;
+			break;
+		}
 		case OPT_TRUTH:
 			truth_path = optarg;
 			break;

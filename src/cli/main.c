@@ -30,6 +30,7 @@ static int serve_exec(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+// clang-format off
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
@@ -39,11 +40,13 @@ static const struct {
 	{"trends", cmd_trends, "what trended, when it started, peaked and ended"},
 	{"tag", cmd_tag, "one tag's full measurement: timeline, co-tags, languages"},
 	{"network", cmd_network, "who addressed whom: reply/mention/repost/co-tag networks"},
+	{"movements", cmd_movements, "tags that are one movement: their union of accounts, onsets"},
 	{"serve", serve_exec, "follow live sources and serve trends over HTTP"},
 	{"generate", cmd_generate, "write a synthetic stream with planted movements"},
 	{"demo", cmd_demo, "run the report on a built-in generated stream"},
 	{"merge", cmd_merge, "combine the states of runs (--save-state) into one output"},
 };
+// clang-format on
 
 static void usage(FILE *f)
 {

@@ -546,7 +546,7 @@ static bool emit(struct gen *g, int comp, int64_t t_us)
 	g->nquotes += p->kind == K_QUOTE && g->tw;
 	g->last_t_us = t_us;
 	g->last_sec = floor_div(t_us, 1000000);
-	if (comp > NMOV) {
+	if (comp > NMOV && comp < FAM_COMP0) {
 		struct spamflood *s = &g->sf[comp - 1 - NMOV];
 		s->posts++;
 		s->mask |= 1u << (p->author - s->pool);
@@ -627,13 +627,17 @@ static int run(struct gen *g)
 	for (int64_t sec = g->start;; sec++) {
 		if (g->timed && sec >= end)
 			break;
-		double t = (double)sec + 0.5, lam[NCOMP], total = 0;
+		double t = (double)sec + 0.5, lam[NCOMP + NFAM * FAM_TAGS],
+		       total = 0;
+		unsigned ncomp = NCOMP + g->nfam * FAM_TAGS;
 		lam[0] = g->o.rate * g->bgscale * daily(t);
 		for (int i = 0; i < NMOV; i++)
 			lam[1 + i] = mv_rate(g, i, t);
 		for (int j = 0; j < NSPAM; j++)
 			lam[1 + NMOV + j] = spam_rate(g, j, t);
-		for (int i = 0; i < NCOMP; i++)
+		for (unsigned i = 0; i < g->nfam * FAM_TAGS; i++)
+			lam[NCOMP + i] = gs_gen_family_rate(g, i, t);
+		for (unsigned i = 0; i < ncomp; i++)
 			total += lam[i];
 		uint64_t n = rng_poisson(&g->lr, total);
 		if (n == 0)
@@ -659,7 +663,7 @@ static int run(struct gen *g)
 		for (uint64_t k = 0; k < n; k++) {
 			acc += -log(1.0 - rng_unit(&g->lr));
 			offs[k] = acc;
-			comps[k] = (uint8_t)rng_pick(&g->lr, lam, NCOMP);
+			comps[k] = (uint8_t)rng_pick(&g->lr, lam, ncomp);
 		}
 		acc += -log(1.0 - rng_unit(&g->lr));
 		double scale = 1e6 / acc;
@@ -715,9 +719,9 @@ int gs_generate(FILE *out, FILE *truth, const struct gs_generate_options *o)
 	if (!(o->rate > 0 && o->rate <= 100000) ||
 	    !(o->hours >= 0 && o->hours <= 24 * 3650) ||
 	    !(o->malformed >= 0 && o->malformed <= 0.9) ||
-	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ ||
-	    o->start < 0 || o->start > 250000000000LL ||
-	    o->posts > (1ULL << 40))
+	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ || o->start < 0 ||
+	    o->start > 250000000000LL || o->posts > (1ULL << 40) ||
+	    o->families > GS_GEN_FAMILIES_MAX)
 		return GS_EUSAGE;
 	struct gen *g = calloc(1, sizeof *g);
 	if (!g)
@@ -757,6 +761,11 @@ int gs_generate(FILE *out, FILE *truth, const struct gs_generate_options *o)
 	int rc = gs_gen_dict_init(g);
 	if (!rc) {
 		schedule_init(g);
+		g->nfam = o->families;
+		if (g->nfam)
+			rc = gs_gen_family_init(g);
+	}
+	if (!rc) {
 		g->ring = calloc(RING, sizeof *g->ring);
 		if (!g->ring || !gs_gen_buf_grow(&g->ob, OBCAP))
 			rc = GS_ENOMEM;

@@ -106,9 +106,15 @@ struct gs_generate_options {
 	double malformed;    /* fraction of all lines that are malformed
 	                        extras, 0 <= f <= 0.9; default 0 */
 	uint64_t posts;      /* stop after this many counted posts; 0 = none */
+	/* issue 13: planted movement families (generate_family.c), 0 to
+	 * GS_GEN_FAMILIES_MAX; default 0 (none: the stream is unchanged) */
+	unsigned families;
 	uint64_t bytes_target; /* stop at the first line boundary at or past
 	                          this many bytes; 0 = none */
 };
+
+/* Most planted movement families (--families). */
+#define GS_GEN_FAMILIES_MAX 3
 
 /* Fills in the defaults above. */
 void gs_generate_options_init(struct gs_generate_options *o);

@@ -327,6 +327,26 @@ struct movement {
 	uint32_t nrecent;
 };
 
+/* issue 13: a planted movement family (generate_family.c): FAM_TAGS tags
+ * in several languages, sharing accounts, carried together, trending one
+ * after the other. Component FAM_COMP0 + f * FAM_TAGS + k posts tag k of
+ * family f. */
+#define NFAM	  3
+#define FAM_TAGS  4
+#define FAM_COMP0 NCOMP
+#define POOL_FAM  100000000u
+struct family {
+	const char *name;
+	uint32_t sp[FAM_TAGS];	/* spelling id of each tag */
+	uint8_t lang[FAM_TAGS]; /* each tag's language */
+	double onset[FAM_TAGS]; /* absolute seconds */
+	double rise, plateau, fall, peak_rate;
+	uint32_t shared_n, own_n; /* pool sizes */
+	double p_shared, p_bg, cop;
+	uint64_t recent[64];
+	uint32_t nrecent;
+};
+
 struct spamflood {
 	int tag;
 	uint32_t k, pool;
@@ -413,6 +433,8 @@ struct gen {
 	struct movement mv[NMOV];
 	struct spamflood sf[NSPAM];
 	double bgscale;
+	struct family fam[NFAM]; /* issue 13: the first nfam are planted */
+	unsigned nfam;
 
 	/* posts */
 	struct gpost *ring;
@@ -538,6 +560,19 @@ void gs_gen_acct_get(const struct gen *g, uint32_t idx, struct acct *a);
 void gs_gen_put_desc(struct buf *b, const struct acct *a, bool ascii);
 /* The account's Bluesky handle, "<name>.example.social". */
 void gs_gen_put_handle(struct buf *b, const struct acct *a);
+
+/* Interns spelling s[0..n) (its key too): its id, or GS_ENOMEM. */
+int64_t gs_gen_intern(struct gen *g, const char *s, size_t n);
+
+/* generate_family.c (issue 13) */
+/* Interns the families' tags and places them in the window (after the
+ * schedule); 0 or GS_ENOMEM. */
+int gs_gen_family_init(struct gen *g);
+/* Posts per second of family tag c (f * FAM_TAGS + k) at time t. */
+double gs_gen_family_rate(const struct gen *g, unsigned c, double t);
+/* An author for a post of family tag c: the family's shared pool, the
+ * tag's own, or now and then anyone. */
+uint32_t gs_gen_family_account(struct gen *g, unsigned c);
 
 /* generate_text.c */
 enum { RM_TW, RM_BS };		  /* render for twitter, bluesky */

@@ -113,6 +113,11 @@ static int64_t intern(struct gen *g, const char *s, size_t n)
 	return g->arena.oom ? -1 : (int64_t)id;
 }
 
+int64_t gs_gen_intern(struct gen *g, const char *s, size_t n)
+{
+	return intern(g, s, n);
+}
+
 int gs_gen_dict_init(struct gen *g)
 {
 	g->spcap = 2 * VOCAB + 256;
@@ -649,6 +654,20 @@ static void fill_content(struct gen *g, struct gpost *p, int comp)
 		if (rng_chance(r, m->p_bgtag))
 			item_tag(g, p, it, &nit, pick_vocab(g),
 				 tag_where(r, 0.0, 0.3), 0);
+	} else if (comp >= FAM_COMP0) {
+		/* a family's tag, now and then with its siblings that have
+		 * started */
+		unsigned c = (unsigned)comp - FAM_COMP0, k = c % FAM_TAGS;
+		struct family *f = &g->fam[c / FAM_TAGS];
+		double t = (double)p->t_us / 1e6;
+		item_tag(g, p, it, &nit, f->sp[k], tag_where(r, 0.15, 0.35), 0);
+		for (unsigned j = 0; j < FAM_TAGS; j++)
+			if (j != k && t >= f->onset[j] && rng_chance(r, f->cop))
+				item_tag(g, p, it, &nit, f->sp[j],
+					 tag_where(r, 0.0, 0.3), 0);
+		if (rng_chance(r, 0.12))
+			item_tag(g, p, it, &nit, pick_vocab(g),
+				 tag_where(r, 0.0, 0.3), 0);
 	} else {
 		struct spamflood *s = &g->sf[comp - 1 - NMOV];
 		item_tag(g, p, it, &nit, g->lt[s->tag].sp[0], 0, 0);
@@ -726,13 +745,27 @@ struct gpost *gs_gen_make_post(struct gen *g, int comp, int64_t t_us)
 				kind = u < m->p_repost ? K_REPOST : K_REPLY;
 			}
 		}
+	} else if (comp >= FAM_COMP0) {
+		struct family *f =
+			&g->fam[((unsigned)comp - FAM_COMP0) / FAM_TAGS];
+		author = gs_gen_family_account(g, (unsigned)comp - FAM_COMP0);
+		if (f->nrecent > 0 && rng_chance(r, 0.3)) {
+			uint32_t n = f->nrecent < 64 ? f->nrecent : 64;
+			uint64_t c =
+				f->recent[(f->nrecent - 1 - rng_below(r, n)) %
+					  64];
+			if (pickable(g, c) && ring_get(g, c)) {
+				target = c;
+				kind = K_REPOST;
+			}
+		}
 	} else {
 		struct spamflood *s = &g->sf[comp - 1 - NMOV];
 		uint32_t j = rng_below(r, s->k);
 		author = s->pool + j;
 	}
 
-	bool in_ring = kind != K_REPOST && comp <= NMOV;
+	bool in_ring = kind != K_REPOST && (comp <= NMOV || comp >= FAM_COMP0);
 	struct gpost *p = in_ring ? &g->ring[g->norig % RING] : &g->scratch;
 	p->t_us = t_us;
 	p->seq = g->nposts;
@@ -750,6 +783,11 @@ struct gpost *gs_gen_make_post(struct gen *g, int comp, int64_t t_us)
 	}
 	if (m) {
 		p->lang = (uint8_t)rng_pick(r, m->langw, NLANG);
+	} else if (comp >= FAM_COMP0) {
+		unsigned c = (unsigned)comp - FAM_COMP0;
+		p->lang = rng_chance(r, 0.85)
+				  ? g->fam[c / FAM_TAGS].lang[c % FAM_TAGS]
+				  : L_EN;
 	} else if (comp == 0) {
 		struct acct a;
 		gs_gen_acct_get(g, author, &a);
@@ -780,6 +818,12 @@ struct gpost *gs_gen_make_post(struct gen *g, int comp, int64_t t_us)
 		g->norig++;
 		if (m)
 			m->recent[m->nrecent++ % 64] = p->oseq;
+		if (comp >= FAM_COMP0) {
+			struct family *f =
+				&g->fam[((unsigned)comp - FAM_COMP0) /
+					FAM_TAGS];
+			f->recent[f->nrecent++ % 64] = p->oseq;
+		}
 	}
 	return p;
 }

@@ -300,7 +300,36 @@ int gs_gen_truth_write(struct gen *g, FILE *f)
 		b_u64(&b, t->ks[k].posts);
 		b_ch(&b, '}');
 	}
-	b_lit(&b, "],\"spam\":[");
+	b_ch(&b, ']');
+	/* issue 13: the planted families, when asked for: each tag's own
+	 * counts are in "tags"; the union of their accounts is left to
+	 * the reader to count from the stream (eval/movements.py does) */
+	if (g->nfam)
+		b_lit(&b, ",\"families\":[");
+	for (unsigned i = 0; i < g->nfam; i++) {
+		const struct family *fm = &g->fam[i];
+		if (i)
+			b_ch(&b, ',');
+		b_lit(&b, "{\"name\":\"");
+		b_str0(&b, fm->name);
+		b_lit(&b, "\",\"tags\":[");
+		for (unsigned k = 0; k < FAM_TAGS; k++) {
+			uint32_t key = g->sp[fm->sp[k]].key;
+			if (k)
+				b_ch(&b, ',');
+			b_lit(&b, "{\"tag\":");
+			b_key_str(g, &b, key);
+			b_lit(&b, ",\"lang\":\"");
+			b_str0(&b, gs_gen_lang_code[fm->lang[k]]);
+			b_lit(&b, "\",\"onset\":\"");
+			b_rfc3339(&b, (int64_t)fm->onset[k]);
+			b_lit(&b, "\"}");
+		}
+		b_lit(&b, "]}");
+	}
+	if (g->nfam)
+		b_ch(&b, ']');
+	b_lit(&b, ",\"spam\":[");
 	for (int j = 0; j < NSPAM; j++) {
 		const struct spamflood *s = &g->sf[j];
 		if (j)

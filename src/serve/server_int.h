@@ -601,6 +601,13 @@ struct MHD_Response *gs_server_stream(struct gs_server *s,
 				      struct MHD_Connection *c,
 				      struct reply *r);
 
+/* ---- server_movements.c (issue 13) ------------------------------------- */
+
+/* GET /movements?tags=A,B,...: a given movement from the live engine, under
+ * the read lock. */
+void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
+			struct reply *r);
+
 /* ---- server_admin.c ---------------------------------------------------- */
 
 /* Is an event of key starting at start_ms shown (start_ms INT64_MIN: the

@@ -197,6 +197,15 @@ static struct MHD_Response *h_metrics(struct gs_server *s,
 	return NULL;
 }
 
+static struct MHD_Response *h_movements(struct gs_server *s,
+					struct MHD_Connection *c, char *arg,
+					struct reply *r)
+{
+	(void)arg;
+	gs_server_movement(s, c, r);
+	return NULL;
+}
+
 static struct MHD_Response *h_admin_list(struct gs_server *s,
 					 struct MHD_Connection *c, char *arg,
 					 struct reply *r)
@@ -230,6 +239,7 @@ static const struct route routes[] = {
 	{API "/tags/", MATCH_NAME, METHOD_GET, 0, h_tag},
 	{API "/stats", MATCH_EXACT, METHOD_GET, 0, h_stats},
 	{API "/network", MATCH_EXACT, METHOD_GET, 0, h_network},
+	{API "/movements", MATCH_EXACT, METHOD_GET, ROUTE_LOCKED, h_movements},
 	{API "/stream", MATCH_EXACT, METHOD_GET, 0, h_stream},
 	{"/metrics", MATCH_EXACT, METHOD_GET, 0, h_metrics},
 	{NULL, MATCH_EXACT, METHOD_GET, 0, NULL},

@@ -1,0 +1,82 @@
+"""serve's /api/groundswell/v1/movements?tags=... (issue 13, TAP).
+
+serve follows a generated stream with planted families; once it has read
+it, the movement of a family's tags (any spelling, '#' optional, a tag
+never seen listed as missing) has the distinct accounts, tag uses and
+per-tag counts that the batch `movements --movement` gives for the same
+file; bad requests are 400. The server binds 127.0.0.1 with port 0 and is
+killed at the end whatever happens.
+"""
+import http.client
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import tap
+from tap import BIN, ok, run
+
+
+def get(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
+def main(d):
+    stream = os.path.join(d, "m.jsonl")
+    truth = os.path.join(d, "t.json")
+    run("generate", "--seed", "4", "--hours", "6", "--rate", "1", "--families", "1",
+        "-f", "mastodon", "--truth", truth, "-o", stream)
+    fam = [t["tag"] for t in json.load(open(truth))["families"][0]["tags"]]
+    b = run("movements", "--json", "--movement", "f=" + ",".join(fam), stream)
+    want = json.loads(b.stdout)["movements"][0]
+    portfile = os.path.join(d, "port")
+    p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", portfile,
+                          "--source", stream],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        port = tap.wait_port(p, portfile)
+        if not ok(port is not None, "serve starts"):
+            return
+        q = "/api/groundswell/v1/movements?name=f&tags=" + ",".join(
+            ["%23" + fam[0].upper()] + fam[1:] + ["NeverSeenTag"])
+        got = None
+        for _ in range(100):
+            code, got = get(port, q)
+            if code == 200 and got["tag_uses"] == want["tag_uses"]:
+                break
+            time.sleep(0.2)
+        ok(code == 200 and got["name"] == "f", "the movement answers", got)
+        ok(got["accounts"] == want["accounts"] and got["accounts_error"] == want["accounts_error"],
+           "distinct accounts across the tags equal the batch union",
+           (got["accounts"], want["accounts"]))
+        ok(got["accounts_sum"] == want["accounts_sum"] and got["accounts"] < got["accounts_sum"],
+           "a union, not a sum")
+        ok([(t["tag"], t["posts"], t["accounts"]) for t in got["tags"]] ==
+           [(t["tag"], t["posts"], t["accounts"]) for t in sorted(
+               want["tags"], key=lambda t: fam.index(t["tag"]))],
+           "each tag's own counts", (got["tags"], want["tags"]))
+        ok(got["missing"] == ["neverseentag"], "a tag never seen is listed as missing",
+           got["missing"])
+        ok(sum(x["tag_uses"] for x in got["timeline"]) == got["tag_uses"] and
+           all(x["accounts"] <= got["accounts"] for x in got["timeline"]),
+           "the timeline adds up, each bucket within the union")
+        for bad in ["", "?tags=", "?tags=a&buckets=721", "?tags=" + ",".join(
+                "t%d" % i for i in range(65))]:
+            code, body = get(port, "/api/groundswell/v1/movements" + bad)
+            ok(code == 400 and "error" in body, f"400 for '{bad[:30]}'", (code, body))
+    finally:
+        p.kill()
+        p.wait()
+
+
+with tempfile.TemporaryDirectory() as d:
+    main(d)
+tap.done()
