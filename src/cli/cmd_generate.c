@@ -64,6 +64,12 @@ static const char usage[] =
 	"  --truth FILE         write the exact per-tag counts and the planted\n"
 	"                       movements as JSON (memory grows with distinct\n"
 	"                       tag/account pairs: avoid on huge outputs)\n"
+	"  --voice N[:SHAPE[:HOURS[:AT]]]  replace the small movement by a\n"
+	"                       small voice of about N fresh accounts: burst (a\n"
+	"                       step held HOURS), slow (a rise over HOURS) or\n"
+	"                       flash (an hour); default burst, 6 h, onset AT =\n"
+	"                       0.5 of the window (shape \"voice-SHAPE\" in the\n"
+	"                       truth)\n"
 	"  -h, --help           this text\n";
 
 static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
@@ -109,6 +115,37 @@ static int parse_double(const char *s, double *out)
 	return 0;
 }
 
+/* --voice N[:SHAPE[:HOURS[:AT]]] into o; -1 when malformed. */
+static int parse_voice(const char *s, struct gs_generate_options *o)
+{
+	char buf[128], *f[5];
+	int n = 0;
+	if (!s || strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	for (char *p = buf; n < 5;) {
+		f[n++] = p;
+		p = strchr(p, ':');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	uint64_t v;
+	if (n > 4 || parse_u64(f[0], &v, 0) || v == 0 || v > 1000000)
+		return -1;
+	o->voice_accounts = (uint32_t)v;
+	if (n > 1 && (o->voice_shape = gs_gen_voice_parse(f[1])) ==
+			     GS_GEN_VOICE_COUNT_)
+		return -1;
+	if (n > 2 && (parse_double(f[2], &o->voice_hours) ||
+		      !(o->voice_hours > 0 && o->voice_hours <= 240)))
+		return -1;
+	if (n > 3 && (parse_double(f[3], &o->voice_at) ||
+		      !(o->voice_at >= 0 && o->voice_at < 1)))
+		return -1;
+	return 0;
+}
+
 int cmd_generate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -121,6 +158,7 @@ int cmd_generate(int argc, char **argv)
 		{"posts", required_argument, NULL, OPT_POSTS},
 		{"truth", required_argument, NULL, OPT_TRUTH},
 		{"bytes-target", required_argument, NULL, OPT_BYTES_TARGET},
+		{"voice", required_argument, NULL, OPT_VOICE},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -203,6 +241,15 @@ int cmd_generate(int argc, char **argv)
 			break;
 		case OPT_TRUTH:
 			truth_path = optarg;
+			break;
+		case OPT_VOICE:
+			if (parse_voice(optarg, &o)) {
+				cli_error("--voice: want N[:burst|slow|flash[:HOURS"
+					  "[:AT]]] with 0 < N <= 1000000, 0 < "
+					  "HOURS <= 240, 0 <= AT < 1; got %s",
+					  optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'o':
 			out_path = optarg;

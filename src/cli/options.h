@@ -86,6 +86,7 @@ enum cli_opt {
 	OPT_POSTS,
 	OPT_TRUTH,
 	OPT_BYTES_TARGET,
+	OPT_VOICE,
 	/* network */
 	OPT_DYNAMIC,
 	OPT_MIN_WEIGHT,
