@@ -74,6 +74,17 @@ struct gs_trend_event {
 	uint64_t peak_posts;
 };
 
+/*
+ * The significance scorer's statistic for one cell (see trend.c): x and mu
+ * (the baseline's EWMA) and var (its EWMVar) are distinct accounts scaled
+ * to the stream's level by scale = G_ref / G_t (> 0; anything else counts
+ * as 1), beta the noise floor in Poisson standard deviations:
+ *   (x - mu) / (sqrt(var) + beta * scale * sqrt(1 + mu / scale)).
+ * Pure; never fails.
+ */
+double gs_trend_significance(double x, double mu, double var, double scale,
+			     double beta);
+
 struct gs_trend;
 
 /* NULL on invalid options or no memory. */
