@@ -184,7 +184,8 @@ int main(void)
 	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 0, 3), 4) &&
 		       NEAR(gs_trend_significance(12, 0, 0, -1, 3), 4),
 	       "a scale that is not positive counts as 1");
-	TAP_OK(NEAR(gs_trend_significance(3, 4, 0, 1, 3), -0.2), "below the baseline: negative");
+	TAP_OK(NEAR(gs_trend_significance(3, 4, 0, 1, 3), -0.2),
+	       "below the baseline: negative");
 
 	/* a small voice at the stream's busiest hours: a never-seen tag with
 	 * 25 accounts a bucket while the stream has 2.5 times its usual
@@ -205,7 +206,8 @@ int main(void)
 		TAP_OK(c == 1 && e->start_ms == 30 * H,
 		       "25 accounts of 2,500 (1%%) on a new tag trend at once");
 		find(t, "bg", &c);
-		TAP_EQ_INT(c, 0, "the steady tag that follows the stream does not");
+		TAP_EQ_INT(c, 0,
+			   "the steady tag that follows the stream does not");
 		gs_trend_free(t);
 	}
 
@@ -214,9 +216,13 @@ int main(void)
 	{
 		gs_trend_options_init(&o);
 		t = gs_trend_new(&o, H);
-		static const double tail[16] = {2, 0, 1, 3, 9, 1, 0, 2, 4, 0, 1, 8, 2, 1, 0, 3};
+		static const double tail[16] = {2, 0, 1, 3, 9, 1, 0, 2,
+						4, 0, 1, 8, 2, 1, 0, 3};
 		for (int i = 0; i < 24 * 8; i++) {
-			double g = 1000 * (1.0 + 0.6 * ((i % 24) >= 8 && (i % 24) < 20 ? 1 : -1));
+			double g = 1000 *
+				   (1.0 + 0.6 * ((i % 24) >= 8 && (i % 24) < 20
+							 ? 1
+							 : -1));
 			struct gs_obs v[2];
 			size_t k = 0;
 			if (tail[i % 16] > 0)

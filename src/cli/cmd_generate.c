@@ -134,8 +134,8 @@ static int parse_voice(const char *s, struct gs_generate_options *o)
 	if (n > 4 || parse_u64(f[0], &v, 0) || v == 0 || v > 1000000)
 		return -1;
 	o->voice_accounts = (uint32_t)v;
-	if (n > 1 && (o->voice_shape = gs_gen_voice_parse(f[1])) ==
-			     GS_GEN_VOICE_COUNT_)
+	if (n > 1 &&
+	    (o->voice_shape = gs_gen_voice_parse(f[1])) == GS_GEN_VOICE_COUNT_)
 		return -1;
 	if (n > 2 && (parse_double(f[2], &o->voice_hours) ||
 		      !(o->voice_hours > 0 && o->voice_hours <= 240)))
@@ -244,10 +244,11 @@ int cmd_generate(int argc, char **argv)
 			break;
 		case OPT_VOICE:
 			if (parse_voice(optarg, &o)) {
-				cli_error("--voice: want N[:burst|slow|flash[:HOURS"
-					  "[:AT]]] with 0 < N <= 1000000, 0 < "
-					  "HOURS <= 240, 0 <= AT < 1; got %s",
-					  optarg);
+				cli_error(
+					"--voice: want N[:burst|slow|flash[:HOURS"
+					"[:AT]]] with 0 < N <= 1000000, 0 < "
+					"HOURS <= 240, 0 <= AT < 1; got %s",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -507,7 +507,8 @@ static int bucket_significance(struct gs_trend *t, int64_t b, int32_t idx,
 		double z = INFINITY;
 		for (int row = 0; row < ROWS; row++) {
 			uint32_t k = t->pos[i * ROWS + (size_t)row];
-			double zr = z_of(t, &t->cells[t->ci[k]], t->cx[k], scale);
+			double zr =
+				z_of(t, &t->cells[t->ci[k]], t->cx[k], scale);
 			if (zr < z)
 				z = zr;
 		}

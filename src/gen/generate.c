@@ -721,7 +721,9 @@ int gs_generate(FILE *out, FILE *truth, const struct gs_generate_options *o)
 	    !(o->malformed >= 0 && o->malformed <= 0.9) ||
 	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ ||
 	    o->start < 0 || o->start > 250000000000LL ||
-	    o->posts > (1ULL << 40) || o->voice_accounts > 1000000 ||
+	    o->posts > (1ULL << 40))
+		return GS_EUSAGE;
+	if (o->voice_accounts > 1000000 ||
 	    (unsigned)o->voice_shape >= GS_GEN_VOICE_COUNT_ ||
 	    !(o->voice_hours > 0 && o->voice_hours <= 240) ||
 	    !(o->voice_at >= 0 && o->voice_at < 1))

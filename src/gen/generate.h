@@ -98,8 +98,8 @@ enum gs_gen_format gs_gen_format_parse(const char *name);
 /* Shapes of a planted small voice (see voice.c). */
 enum gs_gen_voice {
 	GS_GEN_VOICE_BURST = 0, /* a step held voice_hours */
-	GS_GEN_VOICE_SLOW,      /* a linear rise over voice_hours */
-	GS_GEN_VOICE_FLASH,     /* an hour */
+	GS_GEN_VOICE_SLOW,	/* a linear rise over voice_hours */
+	GS_GEN_VOICE_FLASH,	/* an hour */
 	GS_GEN_VOICE_COUNT_
 };
 
@@ -123,9 +123,9 @@ struct gs_generate_options {
 	 * voice_accounts 0 = none (default) */
 	uint32_t voice_accounts;       /* expected participants, <= 10^6 */
 	enum gs_gen_voice voice_shape; /* default GS_GEN_VOICE_BURST */
-	double voice_hours;            /* length, 0 < h <= 240; default 6 */
-	double voice_at;               /* onset, fraction of the window in
-	                                  [0, 1); default 0.5 */
+	double voice_hours;	       /* length, 0 < h <= 240; default 6 */
+	double voice_at;	       /* onset, fraction of the window in
+					  [0, 1); default 0.5 */
 };
 
 /* Fills in the defaults above. */

@@ -21,7 +21,7 @@
 #include "generate_int.h"
 
 static const char *const voice_shapes[GS_GEN_VOICE_COUNT_] = {"burst", "slow",
-							       "flash"};
+							      "flash"};
 static const char *const voice_names[GS_GEN_VOICE_COUNT_] = {
 	"voice-burst", "voice-slow", "voice-flash"};
 
@@ -60,7 +60,8 @@ double gs_gen_voice_plan(struct gen *g)
 		break;
 	}
 	double at = o->voice_at * W;
-	m->onset = (double)g->start + (W >= 3600 ? floor(at / 60) * 60 : floor(at));
+	m->onset = (double)g->start +
+		   (W >= 3600 ? floor(at / 60) * 60 : floor(at));
 	m->end = m->onset + m->rise + m->plateau + m->fall;
 	return (double)o->voice_accounts / m->p_new;
 }
