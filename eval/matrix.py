@@ -18,17 +18,21 @@ and per rate: spam and steady tags flagged (must be 0) and false trends
 (events on any tag that is neither planted, a co-tag of a planted
 movement, spam nor steady) per 10M posts, over all of that rate's
 streams. The rate is given as a multiple of the evaluation's 3 posts/s
-(eval/run.py, eval/results.md); the last column per rate is the smallest
-share that was found in every stream, for each shape: the detection
-threshold and how it moves with the rate.
+(eval/run.py, eval/results.md). A second table gives, per rate and shape,
+the smallest share found in every stream with every larger one found
+too: the detection threshold and how it moves with the rate.
 
 Usage: python3 eval/matrix.py [--quick] [--seeds N] [--rates 0.1,1,10]
                               [--sizes 30,100,...] [--shapes burst,slow,flash]
-                              [--hours H] [--voice-hours H] [--extra OPTS]
-                              [--bin B] [--jobs J] [--md FILE]
---quick: rates 0.1, 1, 10, sizes 30, 300, 3000, one seed
-(27 streams). The default (full) matrix:
-rates 0.1, 0.3, 1, 3, 10, sizes 30, 100, 300, 1000, 3000, 2 seeds, 48 h.
+                              [--hours H] [--voice-hours H] [--onset H]
+                              [--extra OPTS] [--bin B] [--jobs J] [--md FILE]
+                              [--json FILE]
+Streams are 48 h; the voice starts at hour 40 (16:00 UTC) by default.
+--quick: rates 0.1, 1, 10, sizes 30, 300, 3000, one seed: 27 streams,
+about 40 minutes on 2 cores shared with other work (the 10x streams are
+4 GB each, written to the temporary directory and deleted). The default
+(full) matrix: rates 0.1, 0.3, 1, 3, 10, sizes 30, 100, 300, 1000, 3000,
+2 seeds.
 """
 import argparse
 import concurrent.futures as cf
