@@ -34,7 +34,7 @@ enum gs_scorer gs_scorer_parse(const char *name); /* COUNT_ if unknown */
 struct gs_trend_options {
 	enum gs_scorer scorer;
 	double halflife;       /* buckets; baseline memory (default 24) */
-	double beta;           /* noise floor, accounts of the bucket (3) */
+	double beta;	       /* noise floor, accounts of the bucket (3) */
 	double threshold;      /* z (or score) to start a trend (4) */
 	double end_threshold;  /* trend ends when the score falls below (1) */
 	unsigned min_accounts; /* distinct accounts a bucket needs (5) */
