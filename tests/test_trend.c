@@ -169,6 +169,75 @@ int main(void)
 	TAP_EQ_INT(c, 1, "posts: a steady heavy tag trends forever (why it is only a baseline)");
 	gs_trend_free(t);
 
+	/* the statistic: known values (trend.c's opening comment) */
+#define NEAR(a, b) ((a) - (b) < 1e-9 && (b) - (a) < 1e-9)
+	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 1, 3), 4),
+	       "a never-seen tag: 12 accounts over a floor of 3 give z = 4");
+	TAP_OK(NEAR(gs_trend_significance(12.5, 0, 0, 0.5, 3), 12.5 / 1.5),
+	       "the floor is in accounts of the bucket: 25 at twice the stream's level (scale 0.5) give 8.3");
+	TAP_OK(NEAR(gs_trend_significance(152, 100, 0, 1, 3), 4),
+	       "no deviation below Poisson's: 100 expected, 152 seen, sd 10 + floor 3 give 4");
+	TAP_OK(NEAR(gs_trend_significance(66, 50, 0, 2, 3), 1),
+	       "Poisson in raw accounts: mu 50 at scale 2 is 25 expected, sd 5 raw = 10 scaled");
+	TAP_OK(NEAR(gs_trend_significance(146, 100, 400, 1, 3), 2),
+	       "a wider EWMVar than Poisson's is used as it is (sd 20)");
+	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 0, 3), 4) &&
+		       NEAR(gs_trend_significance(12, 0, 0, -1, 3), 4),
+	       "a scale that is not positive counts as 1");
+	TAP_OK(NEAR(gs_trend_significance(3, 4, 0, 1, 3), -0.2),
+	       "below the baseline: negative");
+
+	/* a small voice at the stream's busiest hours: a never-seen tag with
+	 * 25 accounts a bucket while the stream has 2.5 times its usual
+	 * accounts (a fixed floor in scaled units saw 10 / 3 < 4) */
+	{
+		gs_trend_options_init(&o);
+		t = gs_trend_new(&o, H);
+		for (int i = 0; i < 48; i++) {
+			double g = i >= 30 && i < 36 ? 2500 : 1000;
+			struct gs_obs v[2];
+			size_t k = 0;
+			v[k++] = ob("bg", 2, i * H, 0.1 * g);
+			if (i >= 30 && i < 36)
+				v[k++] = ob("voice", 5, i * H, 25);
+			gs_trend_bucket(t, i * H, g, v, k);
+		}
+		e = find(t, "voice", &c);
+		TAP_OK(c == 1 && e->start_ms == 30 * H,
+		       "25 accounts of 2,500 (1%%) on a new tag trend at once");
+		find(t, "bg", &c);
+		TAP_EQ_INT(c, 0,
+			   "the steady tag that follows the stream does not");
+		gs_trend_free(t);
+	}
+
+	/* the long tail: a tag averaging 2 accounts, up to 9 in a bucket, never
+	 * trends; nor does a flood of 4 accounts */
+	{
+		gs_trend_options_init(&o);
+		t = gs_trend_new(&o, H);
+		static const double tail[16] = {2, 0, 1, 3, 9, 1, 0, 2,
+						4, 0, 1, 8, 2, 1, 0, 3};
+		for (int i = 0; i < 24 * 8; i++) {
+			double g = 1000 *
+				   (1.0 + 0.6 * ((i % 24) >= 8 && (i % 24) < 20
+							 ? 1
+							 : -1));
+			struct gs_obs v[2];
+			size_t k = 0;
+			if (tail[i % 16] > 0)
+				v[k++] = ob("tail", 6, i * H, tail[i % 16]);
+			if (i >= 100 && i < 104)
+				v[k++] = ob("spam", 7, i * H, 4);
+			gs_trend_bucket(t, i * H, g, v, k);
+		}
+		find(t, "tail", &c);
+		TAP_EQ_INT(c, 0, "long-tail fluctuations never trend");
+		find(t, "spam", &c);
+		TAP_EQ_INT(c, 0, "a flood of 4 accounts never trends");
+		gs_trend_free(t);
+	}
+
 	/* batch and live paths give identical events on a generated stream */
 	char path[] = "/tmp/gs-test-trend-XXXXXX";
 	int fd = mkstemp(path);

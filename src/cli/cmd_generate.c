@@ -15,8 +15,6 @@
 #include "options.h"
 #include "gen/generate.h"
 
-/* issue 13: an option of generate's own, apart from options.h's ids */
-enum { GEN_OPT_FAMILIES = 0x4d10 };
 #include "groundswell.h"
 
 static const char usage[] =
@@ -70,6 +68,12 @@ static const char usage[] =
 	"  --families N         plant N (0-3) movement families: four tags in four\n"
 	"                       languages each, sharing accounts, carried together,\n"
 	"                       started one after the other (truth: \"families\")\n"
+	"  --voice N[:SHAPE[:HOURS[:AT]]]  replace the small movement by a\n"
+	"                       small voice of about N fresh accounts: burst (a\n"
+	"                       step held HOURS), slow (a rise over HOURS) or\n"
+	"                       flash (an hour); default burst, 6 h, onset AT =\n"
+	"                       0.5 of the window (shape \"voice-SHAPE\" in the\n"
+	"                       truth)\n"
 	"  -h, --help           this text\n";
 
 static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
@@ -115,6 +119,37 @@ static int parse_double(const char *s, double *out)
 	return 0;
 }
 
+/* --voice N[:SHAPE[:HOURS[:AT]]] into o; -1 when malformed. */
+static int parse_voice(const char *s, struct gs_generate_options *o)
+{
+	char buf[128], *f[5];
+	int n = 0;
+	if (!s || strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	for (char *p = buf; n < 5;) {
+		f[n++] = p;
+		p = strchr(p, ':');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	uint64_t v;
+	if (n > 4 || parse_u64(f[0], &v, 0) || v == 0 || v > 1000000)
+		return -1;
+	o->voice_accounts = (uint32_t)v;
+	if (n > 1 &&
+	    (o->voice_shape = gs_gen_voice_parse(f[1])) == GS_GEN_VOICE_COUNT_)
+		return -1;
+	if (n > 2 && (parse_double(f[2], &o->voice_hours) ||
+		      !(o->voice_hours > 0 && o->voice_hours <= 240)))
+		return -1;
+	if (n > 3 && (parse_double(f[3], &o->voice_at) ||
+		      !(o->voice_at >= 0 && o->voice_at < 1)))
+		return -1;
+	return 0;
+}
+
 int cmd_generate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -126,8 +161,9 @@ int cmd_generate(int argc, char **argv)
 		{"malformed", required_argument, NULL, OPT_MALFORMED},
 		{"posts", required_argument, NULL, OPT_POSTS},
 		{"truth", required_argument, NULL, OPT_TRUTH},
-		{"families", required_argument, NULL, GEN_OPT_FAMILIES},
+		{"families", required_argument, NULL, OPT_FAMILIES},
 		{"bytes-target", required_argument, NULL, OPT_BYTES_TARGET},
+		{"voice", required_argument, NULL, OPT_VOICE},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -208,7 +244,7 @@ int cmd_generate(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case GEN_OPT_FAMILIES: {
+		case OPT_FAMILIES: {
 			uint64_t nf;
 			if (parse_u64(optarg, &nf, 0) ||
 			    nf > GS_GEN_FAMILIES_MAX) {
@@ -221,6 +257,16 @@ int cmd_generate(int argc, char **argv)
 		}
 		case OPT_TRUTH:
 			truth_path = optarg;
+			break;
+		case OPT_VOICE:
+			if (parse_voice(optarg, &o)) {
+				cli_error(
+					"--voice: want N[:burst|slow|flash[:HOURS"
+					"[:AT]]] with 0 < N <= 1000000, 0 < "
+					"HOURS <= 240, 0 <= AT < 1; got %s",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'o':
 			out_path = optarg;

@@ -90,6 +90,8 @@ enum cli_opt {
 	OPT_POSTS,
 	OPT_TRUTH,
 	OPT_BYTES_TARGET,
+	OPT_VOICE,
+	OPT_FAMILIES,
 	/* network */
 	OPT_DYNAMIC,
 	OPT_MIN_WEIGHT,

@@ -34,7 +34,7 @@ enum gs_scorer gs_scorer_parse(const char *name); /* COUNT_ if unknown */
 struct gs_trend_options {
 	enum gs_scorer scorer;
 	double halflife;       /* buckets; baseline memory (default 24) */
-	double beta;           /* noise floor added to the deviation (3) */
+	double beta;	       /* noise floor, accounts of the bucket (3) */
 	double threshold;      /* z (or score) to start a trend (4) */
 	double end_threshold;  /* trend ends when the score falls below (1) */
 	unsigned min_accounts; /* distinct accounts a bucket needs (5) */
@@ -73,6 +73,17 @@ struct gs_trend_event {
 	double peak_accounts;
 	uint64_t peak_posts;
 };
+
+/*
+ * The significance scorer's statistic for one cell (see trend.c): x and mu
+ * (the baseline's EWMA) and var (its EWMVar) are distinct accounts scaled
+ * to the stream's level by scale = G_ref / G_t (> 0; anything else counts
+ * as 1), beta the noise floor in Poisson standard deviations:
+ *   (x - mu) / (sqrt(var) + beta * scale * sqrt(1 + mu / scale)).
+ * Pure; never fails.
+ */
+double gs_trend_significance(double x, double mu, double var, double scale,
+			     double beta);
 
 struct gs_trend;
 

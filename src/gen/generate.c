@@ -181,7 +181,7 @@ static double mv_shape(const struct movement *m, int kind, double t)
 	if (x < m->plateau)
 		return 1;
 	x -= m->plateau;
-	if (kind == SH_FLASH)
+	if (kind == SH_FLASH || m->fall > 0) /* flash, or a voice */
 		return x < m->fall ? 1.0 - x / m->fall : 0;
 	return exp(-x / m->tau);
 }
@@ -280,15 +280,17 @@ static void schedule_init(struct gen *g)
 
 	/* Normalise: the small movement has a fixed expected size, and the
 	 * background fills the rest of the mean rate. */
+	double small_n = 450;
+	if (small_n > 0.015 * expected)
+		small_n = 0.015 * expected;
+	if (g->o.voice_accounts) /* sized by its participants instead */
+		small_n = gs_gen_voice_plan(g);
 	double area = 0, extra = 0;
 	double step = W / 20000 < 60 ? (W / 20000 > 1 ? W / 20000 : 1) : 60;
 	for (double t = S + step / 2; t < S + W; t += step) {
 		g->mv[SH_SMALL].peak_rate = 1;
 		area += mv_rate(g, SH_SMALL, t) * step;
 	}
-	double small_n = 450;
-	if (small_n > 0.015 * expected)
-		small_n = 0.015 * expected;
 	g->mv[SH_SMALL].peak_rate = area > 0 ? small_n / area : 0;
 	for (double t = S + step / 2; t < S + W; t += step) {
 		for (int i = 0; i < NMOV; i++)
@@ -533,6 +535,8 @@ void gs_generate_options_init(struct gs_generate_options *o)
 	o->rate = 2;
 	o->start = 1507852800; /* 2017-10-13T00:00:00Z */
 	o->format = GS_GEN_TWITTER1;
+	o->voice_hours = 6;
+	o->voice_at = 0.5;
 }
 
 /* Emits the post of component comp at t_us; returns true to stop. */
@@ -722,6 +726,11 @@ int gs_generate(FILE *out, FILE *truth, const struct gs_generate_options *o)
 	    (unsigned)o->format >= GS_GEN_FORMAT_COUNT_ || o->start < 0 ||
 	    o->start > 250000000000LL || o->posts > (1ULL << 40) ||
 	    o->families > GS_GEN_FAMILIES_MAX)
+		return GS_EUSAGE;
+	if (o->voice_accounts > 1000000 ||
+	    (unsigned)o->voice_shape >= GS_GEN_VOICE_COUNT_ ||
+	    !(o->voice_hours > 0 && o->voice_hours <= 240) ||
+	    !(o->voice_at >= 0 && o->voice_at < 1))
 		return GS_EUSAGE;
 	struct gen *g = calloc(1, sizeof *g);
 	if (!g)

@@ -95,6 +95,17 @@ const char *gs_gen_format_name(enum gs_gen_format f);
 /* Parses one of those names; GS_GEN_FORMAT_COUNT_ when unknown. */
 enum gs_gen_format gs_gen_format_parse(const char *name);
 
+/* Shapes of a planted small voice (see voice.c). */
+enum gs_gen_voice {
+	GS_GEN_VOICE_BURST = 0, /* a step held voice_hours */
+	GS_GEN_VOICE_SLOW,	/* a linear rise over voice_hours */
+	GS_GEN_VOICE_FLASH,	/* an hour */
+	GS_GEN_VOICE_COUNT_
+};
+
+/* "burst", "slow", "flash"; GS_GEN_VOICE_COUNT_ for anything else. */
+enum gs_gen_voice gs_gen_voice_parse(const char *name);
+
 struct gs_generate_options {
 	uint64_t seed;       /* default 1 */
 	double hours;        /* window length; default 72; 0 = derive it from
@@ -111,6 +122,13 @@ struct gs_generate_options {
 	unsigned families;
 	uint64_t bytes_target; /* stop at the first line boundary at or past
 	                          this many bytes; 0 = none */
+	/* a planted small voice in place of the small movement (voice.c);
+	 * voice_accounts 0 = none (default) */
+	uint32_t voice_accounts;       /* expected participants, <= 10^6 */
+	enum gs_gen_voice voice_shape; /* default GS_GEN_VOICE_BURST */
+	double voice_hours;	       /* length, 0 < h <= 240; default 6 */
+	double voice_at;	       /* onset, fraction of the window in
+					  [0, 1); default 0.5 */
 };
 
 /* Most planted movement families (--families). */

@@ -601,6 +601,10 @@ void gs_gen_page_begin(struct gen *g);
 void gs_gen_page_add(struct gen *g, const struct gpost *p);
 void gs_gen_page_flush(struct gen *g);
 
+/* voice.c: reshapes the small movement into the planted voice the
+ * options ask for (shape, onset, end); returns its expected posts. */
+double gs_gen_voice_plan(struct gen *g);
+
 /* generate_truth.c */
 int gs_gen_truth_init(struct gen *g); /* 0 or GS_ENOMEM */
 void gs_gen_truth_free(struct truth *t);

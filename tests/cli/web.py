@@ -272,7 +272,10 @@ def main():
                         colors.add(px)
                         off += px != bg
                 total = ((hgt + 3) // 4) * ((w + 3) // 4)
-                ok((w, hgt) == (1280, 900) and len(colors) > 50 and off > total * 0.3,
+                # a full page with 8 trends whose charts are one-hour
+                # spikes covers ~29.6% of the grid (issue 13's floor hears
+                # #año and #breaking here): 25% still tells it from blank
+                ok((w, hgt) == (1280, 900) and len(colors) > 50 and off > total * 0.25,
                    "dashboard: screenshot not blank", (w, hgt, len(colors), off / total))
             except Exception as e:  # noqa: BLE001
                 ok(False, "dashboard: screenshot not blank", e)
