@@ -11,16 +11,6 @@
 #include "count/cooccur.h"
 #include "detect/movement.h"
 
-/* the command's own options, apart from options.h's shared ids */
-enum {
-	MV_OPT_MOVEMENT = 0x4d00,
-	MV_OPT_MOVEMENTS,
-	MV_OPT_MIN_TAG_ACCOUNTS,
-	MV_OPT_MIN_LIFT,
-	MV_OPT_MIN_G,
-	MV_OPT_MAX_COMBOS,
-};
-
 #define MV_DEFINED_MAX 1024  /* --movement and --movements lines */
 #define MV_TAGS_MAX    256   /* tags of one defined movement */
 #define MV_LINE_MAX    65536 /* a --movements line */
@@ -474,13 +464,13 @@ int cmd_movements(int argc, char **argv)
 	static const struct option own[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"top", required_argument, NULL, 'n'},
-		{"movement", required_argument, NULL, MV_OPT_MOVEMENT},
-		{"movements", required_argument, NULL, MV_OPT_MOVEMENTS},
+		{"movement", required_argument, NULL, OPT_MOVEMENT},
+		{"movements", required_argument, NULL, OPT_MOVEMENTS},
 		{"min-tag-accounts", required_argument, NULL,
-		 MV_OPT_MIN_TAG_ACCOUNTS},
-		{"min-lift", required_argument, NULL, MV_OPT_MIN_LIFT},
-		{"min-g", required_argument, NULL, MV_OPT_MIN_G},
-		{"max-combos", required_argument, NULL, MV_OPT_MAX_COMBOS},
+		 OPT_MIN_TAG_ACCOUNTS},
+		{"min-lift", required_argument, NULL, OPT_MIN_LIFT},
+		{"min-g", required_argument, NULL, OPT_MIN_G},
+		{"max-combos", required_argument, NULL, OPT_MAX_COMBOS},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_options opts;
@@ -516,36 +506,36 @@ int cmd_movements(int argc, char **argv)
 			if (cli_parse_top(optarg, 0, 100000, &top))
 				rc = EXIT_USAGE;
 			break;
-		case MV_OPT_MOVEMENT:
+		case OPT_MOVEMENT:
 			if (parse_defined(&x, optarg, &why)) {
 				cli_error("invalid --movement '%s': %s", optarg,
 					  why);
 				rc = EXIT_USAGE;
 			}
 			break;
-		case MV_OPT_MOVEMENTS:
+		case OPT_MOVEMENTS:
 			if (read_defined_file(&x, optarg))
 				rc = EXIT_USAGE;
 			break;
-		case MV_OPT_MIN_TAG_ACCOUNTS:
+		case OPT_MIN_TAG_ACCOUNTS:
 			if (cli_parse_count(optarg, 1, UINT32_MAX, &v))
 				bad = "--min-tag-accounts";
 			else
 				mo.min_accounts = (unsigned)v;
 			break;
-		case MV_OPT_MIN_LIFT:
+		case OPT_MIN_LIFT:
 			mo.min_lift = strtod(optarg, &end);
 			if (*end || end == optarg || !(mo.min_lift >= 1) ||
 			    mo.min_lift > 1e6)
 				bad = "--min-lift (1 or more)";
 			break;
-		case MV_OPT_MIN_G:
+		case OPT_MIN_G:
 			mo.min_g = strtod(optarg, &end);
 			if (*end || end == optarg || !(mo.min_g >= 0) ||
 			    mo.min_g > 1e9)
 				bad = "--min-g (0 or more)";
 			break;
-		case MV_OPT_MAX_COMBOS:
+		case OPT_MAX_COMBOS:
 			if (cli_parse_count(optarg, 1024, INT32_MAX, &v))
 				bad = "--max-combos (1024 to 2147483647)";
 			else

@@ -126,6 +126,13 @@ enum cli_opt {
 	/* report, trends, tag, network: state files (issue 14 part 4) */
 	OPT_SAVE_STATE,
 	OPT_NO_OUTPUT,
+	/* movements (issue 13 part 1) */
+	OPT_MOVEMENT,
+	OPT_MOVEMENTS,
+	OPT_MIN_TAG_ACCOUNTS,
+	OPT_MIN_LIFT,
+	OPT_MIN_G,
+	OPT_MAX_COMBOS,
 };
 
 /* The short options of the common group, for getopt_long's optstring. */
