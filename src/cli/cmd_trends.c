@@ -525,10 +525,10 @@ int cmd_trends(int argc, char **argv)
 		cli_common_release(&c);
 		return EXIT_USAGE;
 	}
-	const char *refuse = live		? "--live"
-			     : la.only		? "--language"
-			     : by_language	? "--by-language"
-						: NULL;
+	const char *refuse = live	   ? "--live"
+			     : la.only	   ? "--language"
+			     : by_language ? "--by-language"
+					   : NULL;
 	int rc = cli_state_begin(&c, "trends", argc, argv, opts.v,
 				 "h" CLI_COMMON_SHORT, NULL, refuse);
 	if (!rc)

@@ -24,9 +24,9 @@
 #include "input/fold.h"
 #include "out/json_writer.h"
 
-#define MV_TAGS_MAX 64
+#define MV_TAGS_MAX	   64
 #define MV_BUCKETS_DEFAULT 48
-#define MV_BUCKETS_MAX 720
+#define MV_BUCKETS_MAX	   720
 
 void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			struct reply *r)
@@ -35,12 +35,12 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tags");
 	const char *name =
 		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
-	const char *bs =
-		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "buckets");
+	const char *bs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						     "buckets");
 	long nb = MV_BUCKETS_DEFAULT;
 	if (bs && ((nb = parse_uint(bs)) < 0 || nb > MV_BUCKETS_MAX)) {
-		gs_server_reply_error(r, 400,
-				      "buckets must be an integer from 0 to 720");
+		gs_server_reply_error(
+			r, 400, "buckets must be an integer from 0 to 720");
 		return;
 	}
 	if (!tags || !*tags) {
@@ -70,7 +70,8 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 		char k[GS_TAG_MAX + 1];
 		ssize_t kn = len <= GS_TAG_MAX ? gs_fold(t, len, k) : -1;
 		if (kn <= 0) {
-			gs_server_reply_error(r, 400, "a tag that is not a hashtag");
+			gs_server_reply_error(r, 400,
+					      "a tag that is not a hashtag");
 			return;
 		}
 		k[kn] = 0;
@@ -98,7 +99,8 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 	double acc = 0, rse = 0, sum = 0;
 	uint64_t uses = 0;
 	int64_t last = INT64_MIN;
-	if (n && gs_engine_union_accounts(s->e, keys, n, INT64_MIN, &acc, &rse)) {
+	if (n &&
+	    gs_engine_union_accounts(s->e, keys, n, INT64_MIN, &acc, &rse)) {
 		free(out_close(&o, NULL));
 		gs_server_reply_error(r, 500, "out of memory");
 		return;
@@ -118,7 +120,8 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 		gs_json_str(o.f, st[i].key);
 		fputs(",\"display\":", o.f);
 		gs_json_str(o.f, st[i].display);
-		fprintf(o.f, ",\"posts\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g,\"first_seen\":",
+		fprintf(o.f,
+			",\"posts\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g,\"first_seen\":",
 			(unsigned long long)st[i].posts, st[i].accounts,
 			st[i].accounts_error);
 		gs_json_time(o.f, st[i].first_ms);
@@ -132,8 +135,9 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			fputc(',', o.f);
 		gs_json_str(o.f, missing[i]);
 	}
-	fprintf(o.f, "],\"tag_uses\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g,"
-		     "\"accounts_sum\":%.0f,\"timeline\":[",
+	fprintf(o.f,
+		"],\"tag_uses\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g,"
+		"\"accounts_sum\":%.0f,\"timeline\":[",
 		(unsigned long long)uses, acc, rse, sum);
 	/* the last nb buckets up to the tags' newest post, those used */
 	struct gs_summary sm;
@@ -146,16 +150,19 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			uint64_t bu = 0, p;
 			double a;
 			for (size_t i = 0; i < n; i++)
-				if (gs_engine_span(s->e, keys[i], b, b, &p, &a) == 0)
+				if (gs_engine_span(s->e, keys[i], b, b, &p,
+						   &a) == 0)
 					bu += p;
 			if (!bu)
 				continue;
-			if (gs_engine_union_accounts(s->e, keys, n, b, &a, &rse))
+			if (gs_engine_union_accounts(s->e, keys, n, b, &a,
+						     &rse))
 				break;
 			fprintf(o.f, "%s{\"time\":", sep);
 			sep = ",";
 			gs_json_time(o.f, b);
-			fprintf(o.f, ",\"tag_uses\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g}",
+			fprintf(o.f,
+				",\"tag_uses\":%llu,\"accounts\":%.0f,\"accounts_error\":%.6g}",
 				(unsigned long long)bu, a > acc ? acc : a, rse);
 		}
 	}
