@@ -785,22 +785,31 @@ void gs_server_mtags(struct gs_server *s, struct MHD_Connection *c,
 	fputs("]\n", o.f);
 	gs_server_answer_put(a);
 	gs_server_reply_out(r, &o);
-	/* Link: as Mastodon's pagination (next when the page is full) */
+	gs_server_page_link(s, r, "", ls, limit, offset, shown);
+}
+
+/* The Link header of a page of Mastodon's trends/tags list, as Mastodon's
+ * pagination writes it: next when the page is full, prev past the first;
+ * query is put before limit and offset (e.g. "language=pt&", or ""). */
+void gs_server_page_link(struct gs_server *s, struct reply *r,
+			 const char *query, const char *ls, long limit,
+			 long offset, size_t shown)
+{
 	struct out lk;
 	if (r->status != 200 || out_open(&lk))
 		return;
 	int any = 0;
-	const char *base = s->public_url;
 	if (limit > 0 && shown == (size_t)limit) {
-		fprintf(lk.f, "<%s/api/v1/trends/tags?", base);
+		fprintf(lk.f, "<%s/api/v1/trends/tags?%s", s->public_url,
+			query);
 		if (ls)
 			fprintf(lk.f, "limit=%ld&", limit);
 		fprintf(lk.f, "offset=%ld>; rel=\"next\"", offset + limit);
 		any = 1;
 	}
 	if (offset > 0) {
-		fprintf(lk.f, "%s<%s/api/v1/trends/tags?", any ? ", " : "",
-			base);
+		fprintf(lk.f, "%s<%s/api/v1/trends/tags?%s", any ? ", " : "",
+			s->public_url, query);
 		if (ls)
 			fprintf(lk.f, "limit=%ld&", limit);
 		fprintf(lk.f, "offset=%ld>; rel=\"prev\"",

@@ -466,11 +466,14 @@ unsigned gs_server_kafka_round(struct gs_server *s);
 int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 			 size_t errlen);
 /* server_pipeline.c, for server_kafka.c: buckets closed since before (the
- * detector's next bucket then), to be announced by flush_closed; the
- * posts of a second */
+ * detector's next bucket then), to be announced by flush_closed; a read
+ * batch's counts (non-posts, filtered, out of window, posts and the
+ * posts of this second) added to s's, with the lock held */
 void gs_server_note_closed(struct gs_server *s, int64_t before);
 void gs_server_flush_closed(struct gs_server *s);
-void gs_server_count_posts_sec(struct gs_server *s, uint64_t n);
+struct gs_line_counter;
+void gs_server_count_batch(struct gs_server *s,
+			   const struct gs_line_counter *lc);
 
 /* ---- server.c ---------------------------------------------------------- */
 
@@ -578,6 +581,13 @@ void gs_server_answer_put(struct answer *a);
  * connection is suspended (r->suspend; see struct job). */
 void gs_server_mtags(struct gs_server *s, struct MHD_Connection *c,
 		     struct reply *r);
+/* The Link header of a page of /api/v1/trends/tags into r (none unless
+ * r->status is 200; none when there is no next or previous page): query
+ * ("" or e.g. "language=pt&") goes before limit (when ls, the asked limit,
+ * was given) and offset. */
+void gs_server_page_link(struct gs_server *s, struct reply *r,
+			 const char *query, const char *ls, long limit,
+			 long offset, size_t shown);
 void gs_server_trends(struct gs_server *s, struct MHD_Connection *c,
 		      struct reply *r);
 void gs_server_tag(struct gs_server *s, struct MHD_Connection *c,

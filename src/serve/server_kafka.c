@@ -108,15 +108,7 @@ static unsigned read_messages(struct gs_server *s)
 		lc.e = e;
 		gs_line_counter_feed(&lc, r, line, len, 0);
 	}
-	for (int i = 0; i < GS_NONPOST_COUNT; i++)
-		s->skipped_by[i] += lc.nonpost[i];
-	s->out_of_window += lc.out_of_window;
-	for (int i = 0; i < GS_FILTER_REASONS; i++)
-		s->filtered[i] += lc.filtered[i];
-	if (lc.posts) {
-		s->posts_in += lc.posts;
-		gs_server_count_posts_sec(s, lc.posts);
-	}
+	gs_server_count_batch(s, &lc);
 	return k;
 }
 

@@ -49,39 +49,6 @@ static ptrdiff_t lang_of(struct gs_server *s, const char *code, struct reply *r)
 	return i;
 }
 
-/* The Link header of a page of Mastodon's list, as gs_server_mtags writes
- * it, with the language kept. */
-static void page_link(struct gs_server *s, struct reply *r, const char *code,
-		      const char *ls, long limit, long offset, size_t shown)
-{
-	struct out lk;
-	if (r->status != 200 || out_open(&lk))
-		return;
-	int any = 0;
-	if (limit > 0 && shown == (size_t)limit) {
-		fprintf(lk.f, "<%s/api/v1/trends/tags?language=%s&",
-			s->public_url, code);
-		if (ls)
-			fprintf(lk.f, "limit=%ld&", limit);
-		fprintf(lk.f, "offset=%ld>; rel=\"next\"", offset + limit);
-		any = 1;
-	}
-	if (offset > 0) {
-		fprintf(lk.f, "%s<%s/api/v1/trends/tags?language=%s&",
-			any ? ", " : "", s->public_url, code);
-		if (ls)
-			fprintf(lk.f, "limit=%ld&", limit);
-		fprintf(lk.f, "offset=%ld>; rel=\"prev\"",
-			offset > limit ? offset - limit : 0);
-		any = 1;
-	}
-	char *link = out_close(&lk, NULL);
-	if (any)
-		r->link = link;
-	else
-		free(link);
-}
-
 /* Mastodon's list of one language's events, a page of it. */
 static void mtags_page(struct gs_server *s, struct MHD_Connection *c,
 		       struct reply *r, const struct gs_engine *e,
@@ -130,7 +97,9 @@ static void mtags_page(struct gs_server *s, struct MHD_Connection *c,
 	fputs("]\n", o.f);
 	free(v);
 	gs_server_reply_out(r, &o);
-	page_link(s, r, code, ls, limit, offset, shown);
+	char query[GS_LANG_CODE_MAX + 16];
+	snprintf(query, sizeof query, "language=%s&", code);
+	gs_server_page_link(s, r, query, ls, limit, offset, shown);
 }
 
 void gs_server_lang_trends(struct gs_server *s, struct MHD_Connection *c,

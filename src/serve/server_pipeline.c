@@ -224,15 +224,24 @@ static int reason_index(int err)
 	return i > 0 && i < REASONS ? i : 0;
 }
 
-void gs_server_count_posts_sec(struct gs_server *s, uint64_t n)
+void gs_server_count_batch(struct gs_server *s,
+			   const struct gs_line_counter *lc)
 {
+	for (int i = 0; i < GS_NONPOST_COUNT; i++)
+		s->skipped_by[i] += lc->nonpost[i];
+	s->out_of_window += lc->out_of_window;
+	for (int i = 0; i < GS_FILTER_REASONS; i++)
+		s->filtered[i] += lc->filtered[i];
+	if (!lc->posts)
+		return;
+	s->posts_in += lc->posts;
 	int64_t sec = (int64_t)gs_now();
 	int slot = (int)(sec % 60);
 	if (s->sec_stamp[slot] != sec) {
 		s->sec_stamp[slot] = sec;
 		s->sec_posts[slot] = 0;
 	}
-	s->sec_posts[slot] += n;
+	s->sec_posts[slot] += lc->posts;
 }
 
 /* What a batch's line counter hands its posts and bad lines to. */
@@ -395,15 +404,7 @@ static unsigned read_batch(struct gs_server *s, struct source *src)
 		s->lines++;
 		gs_line_counter_feed(&lc, r, line, len, 0);
 	}
-	for (int i = 0; i < GS_NONPOST_COUNT; i++)
-		s->skipped_by[i] += lc.nonpost[i];
-	s->out_of_window += lc.out_of_window;
-	for (int i = 0; i < GS_FILTER_REASONS; i++)
-		s->filtered[i] += lc.filtered[i];
-	if (lc.posts) {
-		s->posts_in += lc.posts;
-		gs_server_count_posts_sec(s, lc.posts);
-	}
+	gs_server_count_batch(s, &lc);
 	gs_server_source_info(src);
 	/* like tail -F: say when a followed path goes and comes back */
 	if (src->absent && src->info.state != GS_FOLLOW_MISSING) {
