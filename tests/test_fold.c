@@ -146,5 +146,29 @@ int main(void)
 			       "key(key(%s)) == key(%s)", samples[i], samples[i]);
 		}
 	}
+	/* A tag as a user types it: one mark, '#' or the full-width '＃'. */
+	{
+		char k[GS_TAG_MAX + 1];
+		TAP_EQ_INT((int)gs_fold_mark("#MeToo", 6), 1,
+			   "'#' is a mark of 1 byte");
+		TAP_EQ_INT((int)gs_fold_mark("\xEF\xBC\x83MeToo", 8), 3,
+			   "U+FF03 is a mark of 3 bytes");
+		TAP_EQ_INT((int)gs_fold_mark("MeToo", 5), 0, "no mark");
+		TAP_EQ_INT((int)gs_fold_mark("\xEF\xBC", 2), 0,
+			   "a cut U+FF03 is no mark");
+		ssize_t n = gs_fold_arg("#MeToo", 6, k);
+		TAP_OK(n == 5 && memcmp(k, "metoo", 5) == 0,
+		       "#MeToo folds to metoo");
+		n = gs_fold_arg("\xEF\xBC\x83MeToo", 8, k);
+		TAP_OK(n == 5 && memcmp(k, "metoo", 5) == 0,
+		       "＃MeToo folds to metoo");
+		n = gs_fold_arg("##x", 3, k);
+		TAP_OK(n == 2 && memcmp(k, "#x", 2) == 0,
+		       "one mark only: ##x is #x");
+		TAP_EQ_INT((int)gs_fold_arg("#", 1, k), GS_EUSAGE,
+			   "a mark alone: GS_EUSAGE");
+		TAP_EQ_INT((int)gs_fold_arg("", 0, k), GS_EUSAGE,
+			   "nothing: GS_EUSAGE");
+	}
 	return TAP_DONE();
 }

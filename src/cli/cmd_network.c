@@ -279,12 +279,7 @@ int cmd_network(int argc, char **argv)
 	}
 	if (no.tag) {
 		char key[GS_TAG_MAX];
-		const char *t = no.tag;
-		if (t[0] == '#')
-			t++;
-		else if (!strncmp(t, "\xEF\xBC\x83", 3))
-			t += 3;
-		if (gs_fold(t, strlen(t), key) <= 0) {
+		if (gs_fold_arg(no.tag, strlen(no.tag), key) <= 0) {
 			cli_error("invalid --tag '%s'", no.tag);
 			cli_common_release(&c);
 			return EXIT_USAGE;

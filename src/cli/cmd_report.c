@@ -77,12 +77,8 @@ static int tag_list_add(struct tag_list *l, const char *s, size_t n,
 			const char *where)
 {
 	char key[GS_TAG_MAX + 1];
-	const char *t = s;
-	size_t tn = n;
-	if (tn && t[0] == '#')
-		t++, tn--;
-	else if (tn >= 3 && memcmp(t, "\xEF\xBC\x83", 3) == 0)
-		t += 3, tn -= 3;
+	const char *t = s + gs_fold_mark(s, n);
+	size_t tn = n - (size_t)(t - s);
 	int space = 0;
 	for (size_t i = 0; i < tn; i++)
 		space |= t[i] == ' ' || t[i] == '\t' ||

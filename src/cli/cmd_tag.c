@@ -144,12 +144,8 @@ static int write_ids(struct cli_common *c, const char *tag, int nfiles,
 		return EXIT_USAGE;
 	}
 	static struct ids x;
-	const char *bare = tag; /* "#" optional, as gs_engine_tag has it */
-	if (bare[0] == '#')
-		bare++;
-	else if (!strncmp(bare, "\xEF\xBC\x83", 3))
-		bare += 3;
-	ssize_t k = gs_fold(bare, strlen(bare), x.key);
+	/* "#" optional, as gs_engine_tag has it */
+	ssize_t k = gs_fold_arg(tag, strlen(tag), x.key);
 	if (k <= 0) {
 		cli_error("'%s' is not a tag", tag);
 		return EXIT_USAGE;

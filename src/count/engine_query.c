@@ -105,11 +105,7 @@ int gs_engine_tag(const struct gs_engine *e, const char *tag, size_t len,
 		  struct gs_tag_stats *out)
 {
 	char key[GS_TAG_MAX + 1];
-	if (len && (tag[0] == '#'))
-		tag++, len--;
-	else if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
-		tag += 3, len -= 3;
-	ssize_t n = gs_fold(tag, len, key);
+	ssize_t n = gs_fold_arg(tag, len, key);
 	if (n <= 0)
 		return GS_ENOTFOUND;
 	key[n] = 0;

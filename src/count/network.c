@@ -73,17 +73,6 @@ static int kinds_valid(unsigned k)
 	return k == GS_NET_COTAGS || (k && !(k & ~(unsigned)GS_NET_ACCOUNTS));
 }
 
-/* Folds a tag given on the command line: an optional '#' or '＃' first. */
-static ssize_t fold_arg(const char *tag, char *key)
-{
-	size_t len = strlen(tag);
-	if (len && tag[0] == '#')
-		tag++, len--;
-	else if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
-		tag += 3, len -= 3;
-	return len ? gs_fold(tag, len, key) : GS_EUSAGE;
-}
-
 struct gs_network *gs_network_new(const struct gs_network_options *opt)
 {
 	struct gs_network_options def;
@@ -105,7 +94,7 @@ struct gs_network *gs_network_new(const struct gs_network_options *opt)
 	gs_repost_cache_init(&n->rc, opt->repost_cache);
 	gs_handles_init(&n->handles, opt->max_nodes);
 	if (opt->tag && opt->tag[0]) {
-		ssize_t k = fold_arg(opt->tag, n->tagkey);
+		ssize_t k = gs_fold_arg(opt->tag, strlen(opt->tag), n->tagkey);
 		if (k <= 0) {
 			free(n);
 			return NULL;

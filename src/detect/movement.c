@@ -415,17 +415,6 @@ static int push(struct gs_movements *out, struct gs_movement *m)
 	return 0;
 }
 
-/* Folds a tag as given on the command line ('#' or '＃' optional). */
-static ssize_t fold_arg(const char *tag, char *key)
-{
-	size_t len = strlen(tag);
-	if (len && tag[0] == '#')
-		tag++, len--;
-	else if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
-		tag += 3, len -= 3;
-	return len ? gs_fold(tag, len, key) : GS_EUSAGE;
-}
-
 int gs_movement_define(const struct gs_engine *e, const struct gs_cooccur *c,
 		       const struct gs_trend_event *ev, size_t nev,
 		       const struct gs_movement_options *o, const char *name,
@@ -442,7 +431,7 @@ int gs_movement_define(const struct gs_engine *e, const struct gs_cooccur *c,
 		goto fail;
 	for (size_t i = 0; i < ntags; i++) {
 		char key[GS_TAG_MAX + 1];
-		ssize_t k = fold_arg(tags[i], key);
+		ssize_t k = gs_fold_arg(tags[i], strlen(tags[i]), key);
 		if (k <= 0) {
 			r = GS_EUSAGE;
 			goto fail;

@@ -51,3 +51,18 @@ ssize_t gs_fold(const char *in, size_t len, char *out)
 	memcpy(out, cps, (size_t)n);
 	return (ssize_t)n;
 }
+
+size_t gs_fold_mark(const char *tag, size_t len)
+{
+	if (len && tag[0] == '#')
+		return 1;
+	if (len >= 3 && memcmp(tag, "\xEF\xBC\x83", 3) == 0)
+		return 3;
+	return 0;
+}
+
+ssize_t gs_fold_arg(const char *tag, size_t len, char *out)
+{
+	size_t m = gs_fold_mark(tag, len);
+	return len > m ? gs_fold(tag + m, len - m, out) : GS_EUSAGE;
+}

@@ -28,4 +28,13 @@
  */
 ssize_t gs_fold(const char *in, size_t len, char *out);
 
+/* Bytes of the mark a tag typed by a user (command line, list file,
+ * query) may start with: 1 for '#', 3 for the full-width '＃' (U+FF03),
+ * else 0. One mark only: "##x" keeps its second '#'. */
+size_t gs_fold_mark(const char *tag, size_t len);
+
+/* gs_fold() of tag[0..len) after its mark (gs_fold_mark): the key of a tag
+ * as a user types it. GS_EUSAGE when nothing is left after the mark. */
+ssize_t gs_fold_arg(const char *tag, size_t len, char *out);
+
 #endif
