@@ -72,14 +72,34 @@ static void try_state(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	/* canonical: the container saves to the bytes it came from */
+	/* canonical: the container saves to the bytes it came from, except
+	 * that counter lists shorter than today's (older writers) are read
+	 * with zeros and saved whole; so what it saves must load again, save
+	 * to the same bytes, and be the input when the lists were whole. */
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *o = open_memstream(&buf, &len);
 	CHECK(o);
 	CHECK(gs_state_save_info(o, &s) == 0);
 	fclose(o);
-	CHECK(len == (size_t)at && memcmp(buf, data, len) == 0);
+	CHECK(len >= (size_t)at);
+	if (len == (size_t)at)
+		CHECK(memcmp(buf, data, len) == 0);
+	FILE *f2 = fmemopen(buf, len, "rb");
+	CHECK(f2);
+	struct gs_state_info s2;
+	CHECK(gs_state_read_info(f2, &s2, why, sizeof why) == 0);
+	fclose(f2);
+	CHECK(!gs_state_differs(&s, &s2, why, sizeof why));
+	char *buf2 = NULL;
+	size_t len2 = 0;
+	o = open_memstream(&buf2, &len2);
+	CHECK(o);
+	CHECK(gs_state_save_info(o, &s2) == 0);
+	fclose(o);
+	CHECK(len2 == len && memcmp(buf2, buf, len) == 0);
+	free(buf2);
+	gs_state_info_release(&s2);
 	free(buf);
 	gs_engine_free(e);
 	gs_network_free(n);
