@@ -1,5 +1,6 @@
 /* test_trend.c - trend detection: lifecycle on hand-built series, the
  * scorers' rules, and batch versus live paths on a generated stream. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,21 +172,30 @@ int main(void)
 
 	/* the statistic: known values (trend.c's opening comment) */
 #define NEAR(a, b) ((a) - (b) < 1e-9 && (b) - (a) < 1e-9)
-	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 1, 3), 4),
+	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 1, 1, 3), 4),
 	       "a never-seen tag: 12 accounts over a floor of 3 give z = 4");
-	TAP_OK(NEAR(gs_trend_significance(12.5, 0, 0, 0.5, 3), 12.5 / 1.5),
+	TAP_OK(NEAR(gs_trend_significance(12.5, 0, 0, 0.5, 1, 3), 12.5 / 1.5),
 	       "the floor is in accounts of the bucket: 25 at twice the stream's level (scale 0.5) give 8.3");
-	TAP_OK(NEAR(gs_trend_significance(152, 100, 0, 1, 3), 4),
+	TAP_OK(NEAR(gs_trend_significance(152, 100, 0, 1, 1, 3), 4),
 	       "no deviation below Poisson's: 100 expected, 152 seen, sd 10 + floor 3 give 4");
-	TAP_OK(NEAR(gs_trend_significance(66, 50, 0, 2, 3), 1),
+	TAP_OK(NEAR(gs_trend_significance(66, 50, 0, 2, 1, 3), 1),
 	       "Poisson in raw accounts: mu 50 at scale 2 is 25 expected, sd 5 raw = 10 scaled");
-	TAP_OK(NEAR(gs_trend_significance(146, 100, 400, 1, 3), 2),
+	TAP_OK(NEAR(gs_trend_significance(146, 100, 400, 1, 1, 3), 2),
 	       "a wider EWMVar than Poisson's is used as it is (sd 20)");
-	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 0, 3), 4) &&
-		       NEAR(gs_trend_significance(12, 0, 0, -1, 3), 4),
+	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 0, 1, 3), 4) &&
+		       NEAR(gs_trend_significance(12, 0, 0, -1, 1, 3), 4),
 	       "a scale that is not positive counts as 1");
-	TAP_OK(NEAR(gs_trend_significance(3, 4, 0, 1, 3), -0.2),
+	TAP_OK(NEAR(gs_trend_significance(3, 4, 0, 1, 1, 3), -0.2),
 	       "below the baseline: negative");
+	TAP_OK(NEAR(gs_trend_significance(132, 100, 0, 1, 4, 3), 32.0 / 23),
+	       "an overdispersed stream (phi 4): 100 expected have sd 20, not 10");
+	TAP_OK(NEAR(gs_trend_significance(12, 0, 0, 1, 4, 3), 4),
+	       "phi leaves a never-seen tag alone: 12 accounts still give 4");
+	TAP_OK(NEAR(gs_trend_significance(152, 100, 0, 1, 0.5, 3), 4) &&
+		       NEAR(gs_trend_significance(152, 100, 0, 1, NAN, 3), 4),
+	       "a phi below 1 (or NaN) counts as 1: never narrower than Poisson");
+	TAP_OK(NEAR(gs_trend_significance(146, 100, 400, 1, 2, 3), 2),
+	       "the EWMVar is used where wider than phi's (sd 20 > sqrt(200))");
 
 	/* a small voice at the stream's busiest hours: a never-seen tag with
 	 * 25 accounts a bucket while the stream has 2.5 times its usual
@@ -235,6 +245,52 @@ int main(void)
 		TAP_EQ_INT(c, 0, "long-tail fluctuations never trend");
 		find(t, "spam", &c);
 		TAP_EQ_INT(c, 0, "a flood of 4 accounts never trends");
+		gs_trend_free(t);
+	}
+
+	/* a busy stream whose tags come in clusters (one post reposted by
+	 * several accounts: counts overdispersed, variance 4 times the mean)
+	 * flags none of its 80 steady tags of about 40 accounts a bucket in
+	 * a week, while a never-seen tag of 15 accounts a bucket is heard at
+	 * once. Each tag's own EWMVar, learnt from a few dozen buckets, is
+	 * now and then far below its true variance; before the stream's
+	 * dispersion was pooled over its tags, those moments flagged. */
+	{
+		gs_trend_options_init(&o);
+		t = gs_trend_new(&o, H);
+		uint64_t rs = 0x9e3779b97f4a7c15u;
+		char names[80][8];
+		struct gs_obs v[81];
+		for (int i = 0; i < 24 * 7; i++) {
+			size_t k = 0;
+			for (int j = 0; j < 80; j++) {
+				/* Poisson(10) clusters of 4 accounts */
+				double acc = 0, l = exp(-10.0), p = 1;
+				for (;;) {
+					rs ^= rs << 13;
+					rs ^= rs >> 7;
+					rs ^= rs << 17;
+					p *= (double)(rs >> 11) / 9007199254740992.0;
+					if (p <= l)
+						break;
+					acc += 4;
+				}
+				snprintf(names[j], sizeof names[j], "s%d", j);
+				if (acc > 0)
+					v[k++] = ob(names[j], 100 + (uint64_t)j, i * H, acc);
+			}
+			if (i >= 100 && i < 106)
+				v[k++] = ob("newvoice", 9, i * H, 15);
+			gs_trend_bucket(t, i * H, 100000, v, k);
+		}
+		const struct gs_trend_event *ev;
+		size_t n = gs_trend_events(t, &ev), steady = 0;
+		for (size_t q = 0; q < n; q++)
+			steady += ev[q].key[0] == 's';
+		TAP_EQ_INT(steady, 0, "overdispersed steady tags never trend");
+		e = find(t, "newvoice", &c);
+		TAP_OK(c == 1 && e->start_ms == 100 * H,
+		       "a never-seen tag of 15 accounts a bucket, sustained, trends at once");
 		gs_trend_free(t);
 	}
 

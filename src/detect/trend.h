@@ -78,12 +78,14 @@ struct gs_trend_event {
  * The significance scorer's statistic for one cell (see trend.c): x and mu
  * (the baseline's EWMA) and var (its EWMVar) are distinct accounts scaled
  * to the stream's level by scale = G_ref / G_t (> 0; anything else counts
- * as 1), beta the noise floor in Poisson standard deviations:
- *   (x - mu) / (sqrt(var) + beta * scale * sqrt(1 + mu / scale)).
+ * as 1), phi the stream's dispersion (variance over mean of a count of
+ * accounts; below 1 or NaN counts as 1), beta the noise floor in accounts
+ * of the bucket:
+ *   (x - mu) / (max(sqrt(var), sqrt(phi * mu * scale)) + beta * scale).
  * Pure; never fails.
  */
 double gs_trend_significance(double x, double mu, double var, double scale,
-			     double beta);
+			     double phi, double beta);
 
 struct gs_trend;
 
