@@ -270,14 +270,16 @@ int main(void)
 					rs ^= rs << 13;
 					rs ^= rs >> 7;
 					rs ^= rs << 17;
-					p *= (double)(rs >> 11) / 9007199254740992.0;
+					p *= (double)(rs >> 11) /
+					     9007199254740992.0;
 					if (p <= l)
 						break;
 					acc += 4;
 				}
 				snprintf(names[j], sizeof names[j], "s%d", j);
 				if (acc > 0)
-					v[k++] = ob(names[j], 100 + (uint64_t)j, i * H, acc);
+					v[k++] = ob(names[j], 100 + (uint64_t)j,
+						    i * H, acc);
 			}
 			if (i >= 100 && i < 106)
 				v[k++] = ob("newvoice", 9, i * H, 15);

@@ -126,10 +126,10 @@
 
 #define ROWS 2
 #define MAX_CATCHUP 512 /* empty updates after which a baseline is ~0 */
-#define DISP_MIN_E 10      /* raw accounts a cell expects to count (phi) */
+#define DISP_MIN_E     10  /* raw accounts a cell expects to count (phi) */
 #define DISP_MIN_CELLS 30  /* cells needed for a dispersion estimate */
-#define DISP_MAX 16        /* phi's cap */
-#define CHI2_1_MEDIAN 0.45493642311957 /* median of chi-squared, 1 df */
+#define DISP_MAX       16  /* phi's cap */
+#define CHI2_1_MEDIAN  0.45493642311957 /* median of chi-squared, 1 df */
 
 struct cell {
 	float mu, var;
@@ -162,7 +162,7 @@ struct gs_trend {
 	double *cx;    /* their sums */
 	uint32_t *pos; /* observation i, row r -> its cell's index in ci */
 	uint64_t *pk, *pk2; /* (cell << 32 | i * ROWS + r), radix sorted */
-	double *res;   /* Pearson residuals squared (dispersion()) */
+	double *res;	    /* Pearson residuals squared (dispersion()) */
 	size_t capscratch;
 };
 
@@ -610,8 +610,8 @@ static int bucket_significance(struct gs_trend *t, int64_t b, int32_t idx,
 		double z = INFINITY;
 		for (int row = 0; row < ROWS; row++) {
 			uint32_t k = t->pos[i * ROWS + (size_t)row];
-			double zr =
-				z_of(t, &t->cells[t->ci[k]], t->cx[k], scale, phi);
+			double zr = z_of(t, &t->cells[t->ci[k]], t->cx[k],
+					 scale, phi);
 			if (zr < z)
 				z = zr;
 		}
