@@ -26,13 +26,18 @@ Usage: python3 eval/matrix.py [--quick] [--seeds N] [--rates 0.1,1,10]
                               [--sizes 30,100,...] [--shapes burst,slow,flash]
                               [--hours H] [--voice-hours H] [--onset H]
                               [--extra OPTS] [--bin B] [--jobs J] [--md FILE]
-                              [--json FILE]
+                              [--json FILE] [--rows FILE] [--from-rows FILE...]
 Streams are 48 h; the voice starts at hour 40 (16:00 UTC) by default.
 --quick: rates 0.1, 1, 10, sizes 30, 300, 3000, one seed: 27 streams,
 about 40 minutes on 2 cores shared with other work (the 10x streams are
 4 GB each, written to the temporary directory and deleted). The default
 (full) matrix: rates 0.1, 0.3, 1, 3, 10, sizes 30, 100, 300, 1000, 3000,
 2 seeds.
+--rows FILE appends each stream's row to FILE as a JSON line as soon as
+it ends, so that a long run that is stopped keeps what it measured;
+--from-rows FILE... makes the tables from such files (several runs, e.g.
+one per rate, merged) without generating anything; --rates, --sizes and
+--shapes then pick the cells, and --seeds is read from the rows.
 """
 import argparse
 import concurrent.futures as cf
@@ -179,6 +184,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--md", default=None)
     ap.add_argument("--json", default=None, help="write the per-stream rows here")
+    ap.add_argument("--rows", default=None, help="append each row here as a JSON line")
+    ap.add_argument("--from-rows", nargs="+", default=None,
+                    help="make the tables from these --rows files")
     a = ap.parse_args()
     q = a.quick
     rates = [float(x) for x in (a.rates or ("0.1,1,10" if q else "0.1,0.3,1,3,10")).split(",")]
@@ -187,6 +195,14 @@ def main():
     seeds = a.seeds or (1 if q else 2)
     a.hours = a.hours or 48
     rows = []
+    if a.from_rows:
+        for fn in a.from_rows:
+            with open(fn, encoding="utf-8") as f:
+                rows += [json.loads(l) for l in f if l.strip()]
+        rows = [x for x in rows if x["rate"] in rates and x["size"] in sizes and x["shape"] in shapes]
+        seeds = max(len({x["seed"] for x in rows if x["rate"] == r and x["size"] == s
+                          and x["shape"] == sh}) for r in rates for s in sizes for sh in shapes)
+        return tables(a, rows, rates, sizes, shapes, seeds)
     with tempfile.TemporaryDirectory(prefix="gs-matrix-") as d:
         # the biggest streams first, so that the pool ends on small ones
         jobs = [(a, r, s, sh, seed, d) for r in sorted(rates, reverse=True)
@@ -194,6 +210,9 @@ def main():
         with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
             for row in ex.map(one, jobs):
                 rows.append(row)
+                if a.rows:
+                    with open(a.rows, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(row) + "\n")
                 print(f"# rate {row['rate']:g}x size {row['size']} {row['shape']} seed {row['seed']}: "
                       f"found={row['found']} delay={row['delay']} share={row['share']:.4f} "
                       f"false={row['false']} spam={row['spam']} steady={row['steady']}",
@@ -201,6 +220,10 @@ def main():
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump(rows, f, indent=1)
+    return tables(a, rows, rates, sizes, shapes, seeds)
+
+
+def tables(a, rows, rates, sizes, shapes, seeds):
     lines = []
     lines.append(f"Streams: Jetstream, {a.hours:g} h each, {seeds} seed(s) per cell; voice: "
                  f"`--voice N:SHAPE:{a.voice_hours:g}` (burst = a step held {a.voice_hours:g} h, "
@@ -218,11 +241,16 @@ def main():
         rr = [x for x in rows if x["rate"] == r]
         cells = []
         th = []
+        if not rr:
+            continue
         for sh in shapes:
             found_shares = []
             missed_shares = []
             for s in sizes:
                 c = [x for x in rr if x["size"] == s and x["shape"] == sh]
+                if not c:
+                    cells.append("not run")
+                    continue
                 f = sum(x["found"] for x in c)
                 ds = [x["delay"] for x in c if x["delay"] is not None]
                 share = statistics.median(x["share"] for x in c)

@@ -259,7 +259,7 @@ int main(void)
 		gs_trend_options_init(&o);
 		t = gs_trend_new(&o, H);
 		uint64_t rs = 0x9e3779b97f4a7c15u;
-		char names[80][8];
+		char names[80][16];
 		struct gs_obs v[81];
 		for (int i = 0; i < 24 * 7; i++) {
 			size_t k = 0;
