@@ -71,8 +71,9 @@
  *          as before. Clamped to [1, DISP_MAX = 16]. It uses the bucket
  *          being judged and the baselines before it (no look-ahead) and is
  *          no state: the same in batch, live and a restored snapshot.
- *          Measured (eval/results.md): on Jetstream streams at 30 posts/s
- *          phi is 1.6-5 (median about 2.5), at 3 posts/s about 1-2; the
+ *          Measured (eval/results.md): on generated Jetstream streams
+ *          phi is 1.6-5 (median 2.6) at 30 posts/s, 1.3-4 (2.2) at 3
+ *          posts/s and 1 at 0.3 posts/s (too few cells); the
  *          false trends of 30 posts/s (2.4 per 10M posts, tags whose raw
  *          count jumped to 77 against 40 expected) are gone, and a voice
  *          on a never-seen tag is heard exactly as before. Chosen over a
