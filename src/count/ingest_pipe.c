@@ -296,6 +296,15 @@ static size_t block_size(void)
 	return n > 0 ? (size_t)n : PIPE_BLOCK;
 }
 
+/* 1 unless GS_PIPE_HELP is 0 (for tests only: the decoder then never
+ * parses, so that with one parser every block is parsed in file order
+ * straight into the caller's engine, whatever the timing). */
+static int decoder_helps(void)
+{
+	const char *v = getenv("GS_PIPE_HELP");
+	return !v || strcmp(v, "0") != 0;
+}
+
 /* 1 when the file's first non-blank line opens a JSON document over many
  * lines (read whole by ingest_read_part, as a sequential read would), or
  * it cannot be told (damaged at once: read sequentially too). */
@@ -406,6 +415,7 @@ void ingest_pipe_read(struct part *p, unsigned threads)
 	struct gs_byte_source src = {source_read, source_damage, r};
 	struct gs_block_cutter c;
 	pp.block = block_size();
+	int help = decoder_helps();
 	gs_block_cutter_init(&c, &src, pp.block, o->max_line);
 	int first = 0; /* the first non-blank byte of the file */
 	for (uint64_t i = 0; !rc; i++) {
@@ -413,7 +423,7 @@ void ingest_pipe_read(struct part *p, unsigned threads)
 		pthread_mutex_lock(&pp.mu);
 		while (s->state != FREE && !pp.failed) {
 			uint64_t j;
-			if (take(&pp, 1, &j)) {
+			if (help && take(&pp, 1, &j)) {
 				/* the parsers are behind: parse one here, the
 				 * newest, so that they go on in file order
 				 * straight into the caller's engine (parse) */
