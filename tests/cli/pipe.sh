@@ -154,4 +154,22 @@ ok $? "a JSON array over many lines (.gz) is read as one document with --threads
 GS_PIPE_BLOCK=4096 "$BIN" report --json --top 0 --threads 2 --progress "$T/twitter1.jsonl.zst" >"$T/prog.json" 2>/dev/null
 cmp -s "$T/prog.json" "$T/twitter1.ref/report.json"
 ok $? "--progress: the same report"
+
+# 7. with one parser beside the decoder and the decoder not parsing
+# (GS_PIPE_HELP=0, a test-only knob), every block is parsed in file order
+# straight into the file's engine, as one thread reads it: even the
+# outputs that depend on how merges are grouped (tags evicted under
+# --max-tags, posts_error, Space-Saving lists) are --threads 1's, byte for
+# byte. Blocks with engines of their own, merged, gave other ones.
+tag=
+for fmt in twitter1 jetstream; do
+	run "$T/$fmt.jsonl" 1 "$T/$fmt.mt.ref" --max-tags 50
+	grep -q '"tags_evicted":[1-9]' "$T/$fmt.mt.ref/report.json"
+	ok $? "$fmt --max-tags 50: tags are evicted"
+	for z in gz zst; do
+		GS_PIPE_HELP=0 GS_PIPE_BLOCK=4096 run "$T/$fmt.jsonl.$z" 2 "$T/$fmt.mt.$z" --max-tags 50
+		diff -r "$T/$fmt.mt.ref" "$T/$fmt.mt.$z" >"$T/diff" 2>&1
+		ok $? "$fmt .$z --threads 2 --max-tags 50, blocks parsed in order: outputs, evictions included, as --threads 1's"
+	done
+done
 echo "1..$n"
