@@ -347,6 +347,8 @@ static int evict(struct gs_engine *e)
 	return r == 1 ? 0 : r; /* nothing evictable: exceed by one post's tags */
 }
 
+static int tag_materialize(struct tag *t);
+
 /* Shrinks the sketches of every tag's old buckets to precision p (see
  * COMPACT_P1 in engine_int.h), and gives back the spare room of the timelines
  * of tags not used since. Returns 0 or GS_ENOMEM (what was shrunk stays shrunk;
@@ -365,6 +367,11 @@ static int compact(struct gs_engine *e, unsigned p)
 			if (h->p <= p ||
 			    (!h->dense && h->n <= gs_hll_exact_max(p)))
 				continue; /* already small */
+			if (t->acc_derived) { /* h turns dense */
+				if (tag_materialize(t))
+					return GS_ENOMEM;
+				e->mem += gs_hll_bytes(&t->accounts);
+			}
 			size_t bb = gs_hll_bytes(h);
 			if (gs_hll_reduce(h, p))
 				return GS_ENOMEM;
@@ -461,6 +468,7 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 	t->posts_err = e->s.evicted_max_posts;
 	e->mem += sizeof *t + n + 1;
 	gs_hll_init(&t->accounts, e->o.hll_p);
+	t->acc_derived = 1; /* no bucket yet: all sets */
 	gs_hll_add(&e->tagkeys, h);
 	*slot = t;
 	e->ntags++;
@@ -630,6 +638,68 @@ static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 	sp->s[n] = 0;
 	t->sp[i] = sp;
 	return (uint8_t)i;
+}
+
+int gs_engine_tag_union(const struct tag *t, struct gs_hll *out)
+{
+	gs_hll_init(out, t->accounts.p);
+	for (uint32_t i = 0; i < t->tl_n; i++) {
+		int r = gs_hll_add_members(out, &t->tl[i].acc);
+		if (r) {
+			gs_hll_release(out);
+			gs_hll_init(out, t->accounts.p);
+			return r;
+		}
+	}
+	return 0;
+}
+
+const struct gs_hll *gs_engine_tag_accounts(const struct tag *t,
+					    struct gs_hll *tmp)
+{
+	gs_hll_init(tmp, t->accounts.p);
+	if (!t->acc_derived)
+		return &t->accounts;
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		if (gs_hll_add_members(tmp, &t->tl[i].acc))
+			break; /* out of memory: a lower bound */
+	return tmp;
+}
+
+int gs_engine_tag_derive(struct tag *t)
+{
+	struct gs_hll u;
+	for (uint32_t i = 0; i < t->tl_n; i++)
+		if (t->tl[i].acc.dense)
+			return 0;
+	int r = gs_engine_tag_union(t, &u);
+	if (r)
+		return r == GS_EUSAGE ? 0 : r;
+	if (gs_hll_equal(&u, &t->accounts)) {
+		unsigned p = t->accounts.p;
+		gs_hll_release(&t->accounts);
+		gs_hll_init(&t->accounts, p);
+		t->acc_derived = 1;
+	}
+	gs_hll_release(&u);
+	return 0;
+}
+
+/* Gives the acc_derived t a sketch of its own, the union of its buckets
+ * (engine_int.h), before one of them can turn dense; the caller counts
+ * its bytes. 0 or GS_ENOMEM (t unchanged). */
+static int tag_materialize(struct tag *t)
+{
+	struct gs_hll u;
+	if (!t->acc_derived)
+		return 0;
+	int r = gs_engine_tag_union(t, &u);
+	if (r)
+		return r;
+	gs_hll_release(&t->accounts);
+	t->accounts = u;
+	t->acc_derived = 0;
+	return 0;
 }
 
 void gs_engine_pack_old(struct gs_engine *e, struct tag *t)
@@ -865,11 +935,19 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			t->first_ms = time_ms;
 		if (time_ms > t->last_ms)
 			t->last_ms = time_ms;
-		if ((r = gs_hll_add(&t->accounts, ah)))
+		if (!t->acc_derived && (r = gs_hll_add(&t->accounts, ah)))
 			return r;
 		struct bucket *bk = bucket_get(e, t, b);
 		if (!bk)
 			return GS_ENOMEM;
+		if (t->acc_derived && !bk->acc.dense &&
+		    bk->acc.n >= gs_hll_exact_max(bk->acc.p)) {
+			/* the bucket's set may turn dense: the tag's own
+			 * sketch first (its bytes: grown, below) */
+			if ((r = tag_materialize(t)) ||
+			    (r = gs_hll_add(&t->accounts, ah)))
+				return r;
+		}
 		bk->posts++;
 		if (repost)
 			bk->reposts += bk->reposts < UINT32_MAX;
@@ -1158,13 +1236,48 @@ static int topk_take(struct topk *d, struct topk *s)
 	return 1;
 }
 
+/* Whether merging s's buckets into d's could turn a bucket dense: two
+ * sets of the same bucket whose sizes add past what their precision keeps
+ * exact (acc_derived). */
+static int merge_may_densify(const struct tag *d, const struct tag *s)
+{
+	if (!s->tl_n || !d->tl_n || d->tl[d->tl_n - 1].t < s->tl[0].t)
+		return 0; /* no bucket in both (a later part's) */
+	for (uint32_t i = 0; i < s->tl_n; i++) {
+		uint32_t j = tl_lower_bound(d, s->tl[i].t);
+		if (j == d->tl_n || d->tl[j].t != s->tl[i].t)
+			continue;
+		const struct gs_hll *a = &d->tl[j].acc, *b = &s->tl[i].acc;
+		unsigned p = a->p < b->p ? a->p : b->p;
+		if (a->dense || b->dense ||
+		    (uint32_t)a->n + b->n > gs_hll_exact_max(p))
+			return 1;
+	}
+	return 0;
+}
+
 static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		     const struct gs_engine *se, struct tag *take)
 {
 	int r;
+	/* derived account sets (engine_int.h): d stays derived when s is
+	 * too and no merged bucket can turn dense; else both get a sketch
+	 * (s's union in sa), merged as before */
+	struct gs_hll sa;
+	const struct gs_hll *sacc = &s->accounts;
+	gs_hll_init(&sa, s->accounts.p);
+	if (d->acc_derived && (!s->acc_derived || merge_may_densify(d, s)) &&
+	    (r = tag_materialize(d)))
+		return r;
+	if (!d->acc_derived && s->acc_derived) {
+		if ((r = gs_engine_tag_union(s, &sa)))
+			return r;
+		sacc = &sa;
+	}
 	if (take) {
 		/* a tag new to d: what it holds is moved, not copied */
-		if (!d->accounts.dense && d->accounts.n == 0 &&
+		if (!s->acc_derived && !d->accounts.dense &&
+		    d->accounts.n == 0 &&
 		    d->accounts.p == s->accounts.p) {
 			gs_hll_release(&d->accounts);
 			d->accounts = take->accounts;
@@ -1187,8 +1300,9 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
-	if ((r = gs_hll_merge(&d->accounts, &s->accounts)) ||
-	    (r = timeline_merge(e, d, s, take)))
+	r = d->acc_derived ? 0 : gs_hll_merge(&d->accounts, sacc);
+	gs_hll_release(&sa);
+	if (r || (r = timeline_merge(e, d, s, take)))
 		return r;
 	d->tl_old = 0; /* merged buckets may be anywhere */
 	gs_engine_pack_old(e, d);
