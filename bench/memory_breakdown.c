@@ -19,7 +19,7 @@
 static size_t summaries(const struct tag *t, size_t *at_n)
 {
 	const struct topk *k[6] = {&t->cot, &t->langs, &t->ment,
-				   &t->rep, &t->urls, &t->doms};
+				   &t->rep, &t->urls,  &t->doms};
 	size_t b = 0;
 	*at_n = 0;
 	for (int i = 0; i < 6; i++) {
@@ -50,9 +50,9 @@ int main(int argc, char **argv)
 	printf("gs_engine_memory (MB): table %.1f tags %.1f accounts %.1f "
 	       "timelines %.1f timeline_sketches %.1f summaries %.1f "
 	       "repost_cache %.1f total %.1f\n",
-	       m.table / 1e6, m.tags / 1e6, m.accounts / 1e6,
-	       m.timelines / 1e6, m.timeline_sketches / 1e6,
-	       m.summaries / 1e6, m.repost_cache / 1e6, m.total / 1e6);
+	       m.table / 1e6, m.tags / 1e6, m.accounts / 1e6, m.timelines / 1e6,
+	       m.timeline_sketches / 1e6, m.summaries / 1e6,
+	       m.repost_cache / 1e6, m.total / 1e6);
 	size_t ntags = 0, nb = 0, slots = 0, old = 0, hist[6] = {0},
 	       tlh[6] = {0}, one = 0, tab = 0, packed = 0, dense = 0,
 	       members = 0, accs = 0, accd = 0, accs_b = 0, accd_b = 0,
@@ -68,8 +68,12 @@ int main(int argc, char **argv)
 		nb += t->tl_n;
 		slots += t->tl_cap;
 		old += t->tl_old;
-		tlh[t->tl_n <= 1 ? 0 : t->tl_n <= 4 ? 1 : t->tl_n <= 16 ? 2 :
-		    t->tl_n <= 64 ? 3 : t->tl_n <= 256 ? 4 : 5]++;
+		tlh[t->tl_n <= 1     ? 0
+		    : t->tl_n <= 4   ? 1
+		    : t->tl_n <= 16  ? 2
+		    : t->tl_n <= 64  ? 3
+		    : t->tl_n <= 256 ? 4
+				     : 5]++;
 		size_t ab = gs_hll_bytes(&t->accounts), sn,
 		       sb = summaries(t, &sn);
 		sum_b += sb;
@@ -81,9 +85,12 @@ int main(int argc, char **argv)
 		int anydense = 0;
 		for (uint32_t j = 0; j < t->tl_n; j++) {
 			const struct bucket *b = &t->tl[j];
-			hist[b->posts <= 1 ? 0 : b->posts <= 2 ? 1 :
-			     b->posts <= 4 ? 2 : b->posts <= 16 ? 3 :
-			     b->posts <= 64 ? 4 : 5]++;
+			hist[b->posts <= 1    ? 0
+			     : b->posts <= 2  ? 1
+			     : b->posts <= 4  ? 2
+			     : b->posts <= 16 ? 3
+			     : b->posts <= 64 ? 4
+					      : 5]++;
 			if (b->acc.dense)
 				dense++, anydense = 1;
 			else if (b->acc.packed)
@@ -109,8 +116,8 @@ int main(int argc, char **argv)
 	printf("buckets %zu in %zu slots (%zu bytes each), %zu old; "
 	       "posts per bucket <=1 %zu, 2 %zu, 3-4 %zu, 5-16 %zu, "
 	       "17-64 %zu, more %zu\n",
-	       nb, slots, sizeof(struct bucket), old, hist[0], hist[1],
-	       hist[2], hist[3], hist[4], hist[5]);
+	       nb, slots, sizeof(struct bucket), old, hist[0], hist[1], hist[2],
+	       hist[3], hist[4], hist[5]);
 	printf("buckets per tag: 1 %zu, 2-4 %zu, 5-16 %zu, 17-64 %zu, "
 	       "65-256 %zu, more %zu\n",
 	       tlh[0], tlh[1], tlh[2], tlh[3], tlh[4], tlh[5]);
@@ -123,8 +130,8 @@ int main(int argc, char **argv)
 	       nodense_acc / 1e6);
 	printf("summaries %.1f MB (%.1f MB at their entries); cold tags "
 	       "%zu: sets %.1f MB, summaries %.1f MB (%.1f at entries)\n",
-	       sum_b / 1e6, sum_n / 1e6, cold, cold_acc / 1e6,
-	       cold_sum / 1e6, cold_sum_n / 1e6);
+	       sum_b / 1e6, sum_n / 1e6, cold, cold_acc / 1e6, cold_sum / 1e6,
+	       cold_sum_n / 1e6);
 	struct mallinfo2 mi = mallinfo2();
 	printf("malloc: arenas %.1f MB, in use %.1f, free %.1f, mmapped "
 	       "%.1f\n",

@@ -1277,8 +1277,7 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	if (take) {
 		/* a tag new to d: what it holds is moved, not copied */
 		if (!s->acc_derived && !d->accounts.dense &&
-		    d->accounts.n == 0 &&
-		    d->accounts.p == s->accounts.p) {
+		    d->accounts.n == 0 && d->accounts.p == s->accounts.p) {
 			gs_hll_release(&d->accounts);
 			d->accounts = take->accounts;
 			gs_hll_init(&take->accounts, s->accounts.p);
