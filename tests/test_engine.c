@@ -1000,6 +1000,7 @@ int main(void)
 		       sw.accounts, sa.accounts);
 		gs_engine_free(w);
 		gs_engine_free(c);
+		gs_engine_free(d);
 		gs_engine_free(e2);
 		gs_engine_free(f);
 	}
