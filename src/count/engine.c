@@ -347,8 +347,6 @@ static int evict(struct gs_engine *e)
 	return r == 1 ? 0 : r; /* nothing evictable: exceed by one post's tags */
 }
 
-static int tag_materialize(struct tag *t);
-
 /* Shrinks the sketches of every tag's old buckets to precision p (see
  * COMPACT_P1 in engine_int.h), and gives back the spare room of the timelines
  * of tags not used since. Returns 0 or GS_ENOMEM (what was shrunk stays shrunk;
@@ -368,7 +366,7 @@ static int compact(struct gs_engine *e, unsigned p)
 			    (!h->dense && h->n <= gs_hll_exact_max(p)))
 				continue; /* already small */
 			if (t->acc_derived) { /* h turns dense */
-				if (tag_materialize(t))
+				if (gs_engine_tag_materialize(t))
 					return GS_ENOMEM;
 				e->mem += gs_hll_bytes(&t->accounts);
 			}
@@ -640,68 +638,6 @@ static uint8_t spelling_add(struct tag *t, const char *s, size_t n, uint64_t w)
 	return (uint8_t)i;
 }
 
-int gs_engine_tag_union(const struct tag *t, struct gs_hll *out)
-{
-	gs_hll_init(out, t->accounts.p);
-	for (uint32_t i = 0; i < t->tl_n; i++) {
-		int r = gs_hll_add_members(out, &t->tl[i].acc);
-		if (r) {
-			gs_hll_release(out);
-			gs_hll_init(out, t->accounts.p);
-			return r;
-		}
-	}
-	return 0;
-}
-
-const struct gs_hll *gs_engine_tag_accounts(const struct tag *t,
-					    struct gs_hll *tmp)
-{
-	gs_hll_init(tmp, t->accounts.p);
-	if (!t->acc_derived)
-		return &t->accounts;
-	for (uint32_t i = 0; i < t->tl_n; i++)
-		if (gs_hll_add_members(tmp, &t->tl[i].acc))
-			break; /* out of memory: a lower bound */
-	return tmp;
-}
-
-int gs_engine_tag_derive(struct tag *t)
-{
-	struct gs_hll u;
-	for (uint32_t i = 0; i < t->tl_n; i++)
-		if (t->tl[i].acc.dense)
-			return 0;
-	int r = gs_engine_tag_union(t, &u);
-	if (r)
-		return r == GS_EUSAGE ? 0 : r;
-	if (gs_hll_equal(&u, &t->accounts)) {
-		unsigned p = t->accounts.p;
-		gs_hll_release(&t->accounts);
-		gs_hll_init(&t->accounts, p);
-		t->acc_derived = 1;
-	}
-	gs_hll_release(&u);
-	return 0;
-}
-
-/* Gives the acc_derived t a sketch of its own, the union of its buckets
- * (engine_int.h), before one of them can turn dense; the caller counts
- * its bytes. 0 or GS_ENOMEM (t unchanged). */
-static int tag_materialize(struct tag *t)
-{
-	struct gs_hll u;
-	if (!t->acc_derived)
-		return 0;
-	int r = gs_engine_tag_union(t, &u);
-	if (r)
-		return r;
-	gs_hll_release(&t->accounts);
-	t->accounts = u;
-	t->acc_derived = 0;
-	return 0;
-}
-
 void gs_engine_pack_old(struct gs_engine *e, struct tag *t)
 {
 	if (!t->tl_n)
@@ -944,7 +880,7 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 		    bk->acc.n >= gs_hll_exact_max(bk->acc.p)) {
 			/* the bucket's set may turn dense: the tag's own
 			 * sketch first (its bytes: grown, below) */
-			if ((r = tag_materialize(t)) ||
+			if ((r = gs_engine_tag_materialize(t)) ||
 			    (r = gs_hll_add(&t->accounts, ah)))
 				return r;
 		}
@@ -1236,26 +1172,6 @@ static int topk_take(struct topk *d, struct topk *s)
 	return 1;
 }
 
-/* Whether merging s's buckets into d's could turn a bucket dense: two
- * sets of the same bucket whose sizes add past what their precision keeps
- * exact (acc_derived). */
-static int merge_may_densify(const struct tag *d, const struct tag *s)
-{
-	if (!s->tl_n || !d->tl_n || d->tl[d->tl_n - 1].t < s->tl[0].t)
-		return 0; /* no bucket in both (a later part's) */
-	for (uint32_t i = 0; i < s->tl_n; i++) {
-		uint32_t j = tl_lower_bound(d, s->tl[i].t);
-		if (j == d->tl_n || d->tl[j].t != s->tl[i].t)
-			continue;
-		const struct gs_hll *a = &d->tl[j].acc, *b = &s->tl[i].acc;
-		unsigned p = a->p < b->p ? a->p : b->p;
-		if (a->dense || b->dense ||
-		    (uint32_t)a->n + b->n > gs_hll_exact_max(p))
-			return 1;
-	}
-	return 0;
-}
-
 static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		     const struct gs_engine *se, struct tag *take)
 {
@@ -1266,8 +1182,8 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	struct gs_hll sa;
 	const struct gs_hll *sacc = &s->accounts;
 	gs_hll_init(&sa, s->accounts.p);
-	if (d->acc_derived && (!s->acc_derived || merge_may_densify(d, s)) &&
-	    (r = tag_materialize(d)))
+	if (d->acc_derived && (!s->acc_derived || gs_engine_may_densify(d, s)) &&
+	    (r = gs_engine_tag_materialize(d)))
 		return r;
 	if (!d->acc_derived && s->acc_derived) {
 		if ((r = gs_engine_tag_union(s, &sa)))

@@ -12,6 +12,7 @@
  *                      observations (sorted arrays, the bucket-by-bucket
  *                      iterator) and the day figures
  *   engine_snapshot.c  gs_engine_save() and gs_engine_load()
+ *   engine_accounts.c  derived account sets (acc_derived, below)
  *
  * Ownership: a struct gs_engine owns its table and every tag in it, and a
  * tag everything it points to (timeline, sketches, spellings, summaries,
@@ -212,6 +213,16 @@ int gs_engine_tag_union(const struct tag *t, struct gs_hll *out);
 /* A loaded tag: derived (acc_derived) when its buckets are all sets whose
  * union equals its sketch, which is then released. 0 or GS_ENOMEM. */
 int gs_engine_tag_derive(struct tag *t);
+
+/* Gives the acc_derived t a sketch of its own, the union of its buckets,
+ * before one of them can turn dense; the caller counts its bytes. 0 or
+ * GS_ENOMEM (t unchanged); a no-op for a tag with its own. */
+int gs_engine_tag_materialize(struct tag *t);
+
+/* Whether merging s's buckets into d's could turn a bucket dense: two
+ * sets of the same bucket whose sizes add past what their precision keeps
+ * exact (acc_derived). */
+int gs_engine_may_densify(const struct tag *d, const struct tag *s);
 
 /* Sets e->mem from scratch (after merges and loads). */
 void gs_engine_mem_recount(struct gs_engine *e);
