@@ -866,5 +866,143 @@ int main(void)
 		gs_engine_free(a);
 		gs_engine_free(small);
 	}
+
+	/* issue 17: a tag's distinct accounts derived from its buckets while
+	 * they are all exact sets (no sketch of its own: 0 bytes), and the
+	 * same answers as a tag with its own. x keeps buckets exact up to 64
+	 * accounts (the default), y up to 4 (bucket precision 4), so that its
+	 * buckets of 6 turn dense and its tag gets a sketch of its own; the
+	 * tag precision 10 keeps the 40 accounts exact, 6 (exact up to 4)
+	 * makes them registers */
+	for (int tp = 0; tp < 2; tp++) {
+		struct gs_engine_options ox, oy;
+		gs_engine_options_init(&ox);
+		ox.hll_p = tp ? 6 : 10;
+		oy = ox;
+		oy.bucket_hll_p = 4;
+		struct gs_engine *x = gs_engine_new(&ox), *y = gs_engine_new(&oy);
+		char acc[16];
+		for (int h = 0; h < 48; h++)
+			for (int i = 0; i < 6; i++) {
+				snprintf(acc, sizeof acc, "u%d", (h * 5 + i * 7) % 40);
+				struct gs_post q =
+					mk(acc, (int64_t)h * 3600000 + i, "d");
+				gs_engine_add(x, &q);
+				gs_engine_add(y, &q);
+			}
+		struct gs_memory mx, my;
+		struct gs_tag_stats sx, sy;
+		gs_engine_memory(x, &mx);
+		gs_engine_memory(y, &my);
+		int fx = gs_engine_tag(x, "d", 1, &sx),
+		    fy = gs_engine_tag(y, "d", 1, &sy);
+		TAP_OK(fx == 0 && fy == 0 && mx.accounts == 0 &&
+			       my.accounts > 0 && sx.accounts == sy.accounts &&
+			       sx.accounts_error == sy.accounts_error &&
+			       (tp || (sx.accounts == 40 && sx.accounts_error == 0)),
+		       "tag precision %u: accounts from the buckets (%zu bytes) "
+		       "as from a sketch of its own (%zu bytes): %.0f, %.0f",
+		       ox.hll_p, mx.accounts, my.accounts, sx.accounts,
+		       sy.accounts);
+		/* saved and loaded: derived again (y's keeps its sketch) */
+		for (int k = 0; k < 2; k++) {
+			struct gs_engine *src = k ? y : x;
+			char *buf = NULL;
+			size_t blen = 0;
+			FILE *f = open_memstream(&buf, &blen);
+			int saved = gs_engine_save(src, f);
+			fclose(f);
+			f = fmemopen(buf, blen, "rb");
+			int err = 0;
+			struct gs_engine *ld =
+				saved ? NULL : gs_engine_load(f, &err);
+			fclose(f);
+			struct gs_memory ml = {0};
+			struct gs_tag_stats sl = {0};
+			if (ld) {
+				gs_engine_memory(ld, &ml);
+				gs_engine_tag(ld, "d", 1, &sl);
+			}
+			TAP_OK(ld && sl.accounts == sx.accounts &&
+				       sl.accounts_error == sx.accounts_error &&
+				       (k ? ml.accounts == my.accounts
+					  : ml.accounts == 0),
+			       "tag precision %u, %s: saved and loaded alike "
+			       "(%zu bytes)",
+			       ox.hll_p, k ? "own sketch" : "derived",
+			       ml.accounts);
+			gs_engine_free(ld);
+			free(buf);
+		}
+		gs_engine_free(x);
+		gs_engine_free(y);
+	}
+	/* a bucket that outgrows its exact set, by counting and by merging
+	 * two parts' sets of 50 accounts each: the tag gets its own sketch
+	 * first, so its 100 accounts stay exact; a part with a derived tag
+	 * merged into one whose tag has its own, and the reverse */
+	{
+		struct gs_engine *w = gs_engine_new(NULL), *a = gs_engine_new(NULL),
+				 *b = gs_engine_new(NULL), *c = gs_engine_new(NULL),
+				 *d = gs_engine_new(NULL);
+		char acc[16];
+		for (int i = 0; i < 100; i++) {
+			snprintf(acc, sizeof acc, "v%d", i);
+			struct gs_post q = mk(acc, 1000 + i, "m");
+			gs_engine_add(w, &q);
+			gs_engine_add(i < 50 ? a : b, &q);
+			gs_engine_add(i < 50 ? c : d, &q);
+		}
+		for (int i = 0; i < 30; i++) { /* later, few a bucket */
+			snprintf(acc, sizeof acc, "v%d", 100 + i);
+			struct gs_post q =
+				mk(acc, 3600000LL * (2 + i) + 5, "m");
+			gs_engine_add(w, &q);
+			gs_engine_add(b, &q);
+			gs_engine_add(i < 15 ? c : d, &q);
+		}
+		struct gs_memory mw, ma;
+		gs_engine_memory(w, &mw);
+		gs_engine_memory(a, &ma);
+		TAP_OK(mw.accounts > 0 && ma.accounts == 0,
+		       "a bucket past 64 accounts: its tag has a sketch of its "
+		       "own (%zu bytes); 50 a bucket: none",
+		       mw.accounts);
+		TAP_EQ_INT(gs_engine_absorb(a, b), 0, "absorb a part");
+		TAP_EQ_INT(gs_engine_merge(c, d), 0, "merge a part");
+		struct gs_tag_stats sw, sa, sc;
+		gs_engine_tag(w, "m", 1, &sw);
+		gs_engine_tag(a, "m", 1, &sa);
+		gs_engine_tag(c, "m", 1, &sc);
+		TAP_OK(sw.accounts == 130 && sa.accounts == 130 &&
+			       sc.accounts == 130 && sa.accounts_error == 0,
+		       "merged parts' shared bucket past 64: 130 accounts "
+		       "exact (%.0f, %.0f, %.0f)",
+		       sw.accounts, sa.accounts, sc.accounts);
+		same_stats(w, a, "absorbed, a bucket grown dense");
+		same_stats(w, c, "merged, a bucket grown dense");
+		/* a derived tag (e: 3 buckets of 2) merged into one with its
+		 * own sketch (w), and w's into a derived one (f) */
+		struct gs_engine *e2 = gs_engine_new(NULL), *f = gs_engine_new(NULL);
+		for (int i = 0; i < 6; i++) {
+			snprintf(acc, sizeof acc, "w%d", i);
+			struct gs_post q =
+				mk(acc, 3600000LL * (40 + i / 2) + i, "m");
+			gs_engine_add(e2, &q);
+			gs_engine_add(f, &q);
+		}
+		TAP_EQ_INT(gs_engine_merge(w, e2), 0, "merge a derived tag into its own");
+		TAP_EQ_INT(gs_engine_absorb(f, a), 0, "absorb a tag with its own into a derived one");
+		gs_engine_tag(w, "m", 1, &sw);
+		gs_engine_tag(f, "m", 1, &sa);
+		TAP_OK(sw.accounts == 136 && sa.accounts == 136,
+		       "derived and own sketches merged: 136 accounts (%.0f, %.0f)",
+		       sw.accounts, sa.accounts);
+		gs_engine_free(w);
+		gs_engine_free(c);
+		gs_engine_free(d);
+		gs_engine_free(e2);
+		gs_engine_free(f);
+	}
 	return TAP_DONE();
 }

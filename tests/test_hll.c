@@ -537,5 +537,54 @@ int main(void)
 		       "a one-member set stays inline");
 		gs_hll_release(&one);
 	}
+	/* issue 17: gs_hll_add_members (a tag's accounts as the union of its
+	 * buckets' sets) gives what adding the hashes one by one gives, at
+	 * the destination's precision: a set, or registers once past it;
+	 * gs_hll_equal tells them apart */
+	{
+		int ok = 1, eq = 1;
+		for (unsigned dp = 6; dp <= 14; dp += 4)
+			for (uint64_t n = 1; n <= 300; n = n * 3 + 1) {
+				struct gs_hll direct, derived, bucket;
+				gs_hll_init(&direct, dp);
+				gs_hll_init(&derived, dp);
+				ok &= add_range(&direct, 77, 0, n) == 0;
+				/* buckets of precision 10 (exact up to 64),
+				 * overlapping by a third, some packed */
+				for (uint64_t b = 0; b < n; b += 40) {
+					gs_hll_init(&bucket, 10);
+					uint64_t lo = b >= 20 ? b - 20 : 0,
+						 hi = b + 40 < n ? b + 40 : n;
+					ok &= add_range(&bucket, 77, lo, hi) == 0;
+					if (b % 80)
+						ok &= gs_hll_pack(&bucket) == 0;
+					ok &= gs_hll_add_members(&derived, &bucket) == 0;
+					gs_hll_release(&bucket);
+				}
+				ok &= gs_hll_check(&derived) == 0;
+				eq &= same_sketch(&direct, &derived) &&
+				      gs_hll_equal(&direct, &derived) &&
+				      gs_hll_equal(&derived, &direct);
+				gs_hll_add(&derived, splitmix64(5));
+				eq &= n < gs_hll_exact_max(dp)
+					      ? !gs_hll_equal(&direct, &derived)
+					      : 1;
+				gs_hll_release(&direct);
+				gs_hll_release(&derived);
+			}
+		TAP_OK(ok, "members added from buckets' sets, tables and packed");
+		TAP_OK(eq, "the union of buckets' members equals the sketch fed "
+			   "every hash, set or registers; one more member differs");
+		struct gs_hll d, s;
+		gs_hll_init(&d, 10);
+		gs_hll_init(&s, 4);
+		add_range(&s, 1, 0, 100);
+		TAP_OK(gs_hll_add_members(&d, &s) == GS_EUSAGE &&
+			       gs_hll_count(&d) == 0,
+		       "a dense sketch has no members to add");
+		TAP_OK(!gs_hll_equal(&d, &s), "precision and mode differ: not equal");
+		gs_hll_release(&d);
+		gs_hll_release(&s);
+	}
 	return TAP_DONE();
 }

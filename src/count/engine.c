@@ -365,6 +365,11 @@ static int compact(struct gs_engine *e, unsigned p)
 			if (h->p <= p ||
 			    (!h->dense && h->n <= gs_hll_exact_max(p)))
 				continue; /* already small */
+			if (t->acc_derived) { /* h turns dense */
+				if (gs_engine_tag_materialize(t))
+					return GS_ENOMEM;
+				e->mem += gs_hll_bytes(&t->accounts);
+			}
 			size_t bb = gs_hll_bytes(h);
 			if (gs_hll_reduce(h, p))
 				return GS_ENOMEM;
@@ -461,6 +466,7 @@ static struct tag *tag_get(struct gs_engine *e, uint64_t h, const char *key,
 	t->posts_err = e->s.evicted_max_posts;
 	e->mem += sizeof *t + n + 1;
 	gs_hll_init(&t->accounts, e->o.hll_p);
+	t->acc_derived = 1; /* no bucket yet: all sets */
 	gs_hll_add(&e->tagkeys, h);
 	*slot = t;
 	e->ntags++;
@@ -865,11 +871,19 @@ static int count_tags(struct gs_engine *e, struct tag **tags, size_t nt,
 			t->first_ms = time_ms;
 		if (time_ms > t->last_ms)
 			t->last_ms = time_ms;
-		if ((r = gs_hll_add(&t->accounts, ah)))
+		if (!t->acc_derived && (r = gs_hll_add(&t->accounts, ah)))
 			return r;
 		struct bucket *bk = bucket_get(e, t, b);
 		if (!bk)
 			return GS_ENOMEM;
+		if (t->acc_derived && !bk->acc.dense &&
+		    bk->acc.n >= gs_hll_exact_max(bk->acc.p)) {
+			/* the bucket's set may turn dense: the tag's own
+			 * sketch first (its bytes: grown, below) */
+			if ((r = gs_engine_tag_materialize(t)) ||
+			    (r = gs_hll_add(&t->accounts, ah)))
+				return r;
+		}
 		bk->posts++;
 		if (repost)
 			bk->reposts += bk->reposts < UINT32_MAX;
@@ -1162,10 +1176,24 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		     const struct gs_engine *se, struct tag *take)
 {
 	int r;
+	/* derived account sets (engine_int.h): d stays derived when s is
+	 * too and no merged bucket can turn dense; else both get a sketch
+	 * (s's union in sa), merged as before */
+	struct gs_hll sa;
+	const struct gs_hll *sacc = &s->accounts;
+	gs_hll_init(&sa, s->accounts.p);
+	if (d->acc_derived && (!s->acc_derived || gs_engine_may_densify(d, s)) &&
+	    (r = gs_engine_tag_materialize(d)))
+		return r;
+	if (!d->acc_derived && s->acc_derived) {
+		if ((r = gs_engine_tag_union(s, &sa)))
+			return r;
+		sacc = &sa;
+	}
 	if (take) {
 		/* a tag new to d: what it holds is moved, not copied */
-		if (!d->accounts.dense && d->accounts.n == 0 &&
-		    d->accounts.p == s->accounts.p) {
+		if (!s->acc_derived && !d->accounts.dense &&
+		    d->accounts.n == 0 && d->accounts.p == s->accounts.p) {
 			gs_hll_release(&d->accounts);
 			d->accounts = take->accounts;
 			gs_hll_init(&take->accounts, s->accounts.p);
@@ -1187,8 +1215,9 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
-	if ((r = gs_hll_merge(&d->accounts, &s->accounts)) ||
-	    (r = timeline_merge(e, d, s, take)))
+	r = d->acc_derived ? 0 : gs_hll_merge(&d->accounts, sacc);
+	gs_hll_release(&sa);
+	if (r || (r = timeline_merge(e, d, s, take)))
 		return r;
 	d->tl_old = 0; /* merged buckets may be anywhere */
 	gs_engine_pack_old(e, d);

@@ -12,6 +12,7 @@
  *                      observations (sorted arrays, the bucket-by-bucket
  *                      iterator) and the day figures
  *   engine_snapshot.c  gs_engine_save() and gs_engine_load()
+ *   engine_accounts.c  derived account sets (acc_derived, below)
  *
  * Ownership: a struct gs_engine owns its table and every tag in it, and a
  * tag everything it points to (timeline, sketches, spellings, summaries,
@@ -73,6 +74,24 @@
  * set has the same members, estimate, unions and saved form. A late post
  * in an old bucket unpacks its set, adds, and packs it again. */
 #define PACK_AGE_MS (24 * GS_MS_HOUR)
+
+/* Issue 17, derived account sets: every post is added to its tag's
+ * all-time sketch and to its bucket's, so while all of a tag's buckets are
+ * exact sets the tag's distinct accounts are exactly their union, and a
+ * second copy of the members (8 to 21 bytes each in a table of up to 16
+ * KB) is not needed. Such a tag is acc_derived: t->accounts stays an
+ * empty sketch of the tag precision (no allocation, nothing added), and
+ * readers take gs_engine_tag_accounts(), the union of the buckets' members
+ * added at that precision: the same set, or once past its exact size the
+ * same registers (a register is the maximum over the members, whatever
+ * their order), so every answer is the one the tag's own sketch gave. The
+ * tag gets its own sketch (tag_materialize: the union, then every post
+ * added as before) just before one of its buckets could turn dense and
+ * lose its members: a post to a full bucket set, a memory bound shrinking
+ * a bucket, a merge of buckets whose sets could outgrow their exact size,
+ * or a merge with a tag that has its own. A loaded tag is derived again
+ * when its buckets are all sets and their union equals its saved sketch;
+ * a saved derived tag writes the union (the same format). */
 
 struct topk_ent {
 	uint64_t key;
@@ -137,6 +156,7 @@ struct tag {
 	uint32_t tl_n, tl_cap;
 	uint32_t tl_old; /* tl[0..tl_old) are old and packed where they can
 			    be (PACK_AGE_MS) */
+	uint8_t acc_derived; /* accounts are the buckets' union (above) */
 	/* in order of first use; a slot stays its spelling's for the tag's
 	 * life (the repost cache keeps slot numbers) */
 	struct spelling *sp[SPELLINGS_MAX];
@@ -177,6 +197,32 @@ struct gs_engine {
  * tl[t->tl_old] on (0: all of them; see PACK_AGE_MS), keeping e->mem;
  * out of memory, a set stays as it is. */
 void gs_engine_pack_old(struct gs_engine *e, struct tag *t);
+
+/* The sketch of t's distinct accounts: &t->accounts, or for an
+ * acc_derived tag tmp made the union of its buckets (out of memory: of
+ * some of them, a lower bound). tmp is initialised either way: the caller
+ * releases it after using the result. */
+const struct gs_hll *gs_engine_tag_accounts(const struct tag *t,
+					    struct gs_hll *tmp);
+
+/* Makes out, uninitialised on entry, the union of t's buckets' members at
+ * t's precision: 0, GS_ENOMEM or GS_EUSAGE (a bucket is dense), out then
+ * a valid empty sketch. */
+int gs_engine_tag_union(const struct tag *t, struct gs_hll *out);
+
+/* A loaded tag: derived (acc_derived) when its buckets are all sets whose
+ * union equals its sketch, which is then released. 0 or GS_ENOMEM. */
+int gs_engine_tag_derive(struct tag *t);
+
+/* Gives the acc_derived t a sketch of its own, the union of its buckets,
+ * before one of them can turn dense; the caller counts its bytes. 0 or
+ * GS_ENOMEM (t unchanged); a no-op for a tag with its own. */
+int gs_engine_tag_materialize(struct tag *t);
+
+/* Whether merging s's buckets into d's could turn a bucket dense: two
+ * sets of the same bucket whose sizes add past what their precision keeps
+ * exact (acc_derived). */
+int gs_engine_may_densify(const struct tag *d, const struct tag *s);
 
 /* Sets e->mem from scratch (after merges and loads). */
 void gs_engine_mem_recount(struct gs_engine *e);

@@ -57,9 +57,11 @@ static void stats_of(const struct gs_engine *e, const struct tag *t,
 	o->replies = t->replies;
 	o->quotes = t->quotes;
 	o->posts_error = t->posts_err;
-	o->accounts = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
-	o->accounts_error =
-		gs_hll_is_exact(&t->accounts) ? 0 : gs_hll_rse(e->o.hll_p);
+	struct gs_hll tmp;
+	const struct gs_hll *acc = gs_engine_tag_accounts(t, &tmp);
+	o->accounts = clamp_to(gs_hll_estimate(acc), t->posts);
+	o->accounts_error = gs_hll_is_exact(acc) ? 0 : gs_hll_rse(e->o.hll_p);
+	gs_hll_release(&tmp);
 	o->first_ms = t->first_ms;
 	o->last_ms = t->last_ms;
 	o->peak_ms = 0;
@@ -181,7 +183,10 @@ ptrdiff_t gs_engine_timeline_cover(const struct gs_engine *e, const char *key,
 	/* A bucket's accounts are among the tag's, whose figure is the more
 	 * precise: an estimate is never shown above an exact bound (65
 	 * accounts in one bucket, all of the tag's, showed 66). */
-	double all = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
+	struct gs_hll tmp;
+	double all = clamp_to(gs_hll_estimate(gs_engine_tag_accounts(t, &tmp)),
+			      t->posts);
+	gs_hll_release(&tmp);
 	if (c != GS_TIMELINE_USED) {
 		for (size_t i = 0; i < n; i++)
 			v[i].time_ms = b0 + (int64_t)i * w;
@@ -319,7 +324,10 @@ int gs_engine_span(const struct gs_engine *e, const char *key, int64_t from,
 		}
 	/* a span's accounts: at most its posts, and at most the tag's own
 	 * (all-time, more precise) accounts, which contain them */
-	double all = clamp_to(gs_hll_estimate(&t->accounts), t->posts);
+	struct gs_hll tmp;
+	double all = clamp_to(gs_hll_estimate(gs_engine_tag_accounts(t, &tmp)),
+			      t->posts);
+	gs_hll_release(&tmp);
 	double v = clamp_to(gs_hll_estimate(&h), *posts);
 	*accounts = v > all ? all : v;
 	gs_hll_release(&h);

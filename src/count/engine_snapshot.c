@@ -169,7 +169,15 @@ static void put_tag(struct gs_wr *w, const struct tag *t)
 	gs_wr_i64(w, t->first_ms);
 	gs_wr_i64(w, t->last_ms);
 	gs_wr_i64(w, t->first_id_ms);
-	put_hll(w, &t->accounts);
+	if (t->acc_derived) { /* saved as the sketch it stands for */
+		struct gs_hll u;
+		if (gs_engine_tag_union(t, &u) && !w->err)
+			w->err = GS_ENOMEM;
+		put_hll(w, &u);
+		gs_hll_release(&u);
+	} else {
+		put_hll(w, &t->accounts);
+	}
 	put_timeline(w, t);
 	int nsp = 0;
 	while (nsp < SPELLINGS_MAX && t->sp[nsp])
@@ -453,7 +461,7 @@ static int get_tag(struct gs_rd *rd, struct gs_engine *e, struct tag **slot,
 		  t->first_ms <= t->last_ms));
 	int r;
 	if ((r = get_hll(rd, &t->accounts, e->o.hll_p)) ||
-	    (r = get_timeline(rd, e, t)))
+	    (r = get_timeline(rd, e, t)) || (r = gs_engine_tag_derive(t)))
 		return r;
 	uint8_t nsp = gs_rd_u8(rd);
 	FAIL_IF(rd->err || nsp > SPELLINGS_MAX);

@@ -26,8 +26,10 @@ int gs_engine_union_accounts(const struct gs_engine *e, const char *const *keys,
 		if (!t)
 			continue;
 		const struct gs_hll *h = NULL;
+		struct gs_hll tmp; /* a derived tag's union (engine_int.h) */
+		gs_hll_init(&tmp, e->o.hll_p);
 		if (all) {
-			h = &t->accounts;
+			h = gs_engine_tag_accounts(t, &tmp);
 			posts += t->posts;
 		} else {
 			uint32_t b = tl_lower_bound(t, bucket_ms);
@@ -36,7 +38,9 @@ int gs_engine_union_accounts(const struct gs_engine *e, const char *const *keys,
 				posts += t->tl[b].posts;
 			}
 		}
-		if (h && gs_hll_merge(&u, h)) {
+		int r = h ? gs_hll_merge(&u, h) : 0;
+		gs_hll_release(&tmp);
+		if (r) {
 			gs_hll_release(&u);
 			return GS_ENOMEM;
 		}

@@ -268,6 +268,37 @@ static int set_next(struct set_iter *it, uint64_t *hash)
 	return 0;
 }
 
+int gs_hll_add_members(struct gs_hll *dst, const struct gs_hll *src)
+{
+	struct set_iter it = {src, 0};
+	uint64_t v;
+	int r;
+
+	if (src->dense)
+		return GS_EUSAGE;
+	while (set_next(&it, &v))
+		if ((r = gs_hll_add(dst, v)))
+			return r;
+	return 0;
+}
+
+int gs_hll_equal(const struct gs_hll *a, const struct gs_hll *b)
+{
+	struct set_iter it = {b, 0};
+	uint64_t v;
+
+	if (a->p != b->p || a->dense != b->dense)
+		return 0;
+	if (a->dense)
+		return memcmp(a->u.regs, b->u.regs, (size_t)1 << a->p) == 0;
+	if (a->n != b->n)
+		return 0;
+	while (set_next(&it, &v))
+		if (!set_has(a, v))
+			return 0;
+	return 1;
+}
+
 /* Smallest table (>= 4 slots, load <= 3/4) for want members. */
 static uint32_t table_cap_for(uint32_t want)
 {

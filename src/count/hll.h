@@ -106,6 +106,18 @@ int gs_hll_reduce(struct gs_hll *h, unsigned p);
  */
 int gs_hll_pack(struct gs_hll *h);
 
+/*
+ * Adds every member of the set-mode src (of any precision) to dst, at
+ * dst's precision: what adding the same hashes one by one gives. Returns
+ * 0, GS_EUSAGE when src is dense (its members are gone), or GS_ENOMEM
+ * with dst holding some of them.
+ */
+int gs_hll_add_members(struct gs_hll *dst, const struct gs_hll *src);
+
+/* 1 when a and b hold the same: precision, mode and members, or
+ * registers; else 0. */
+int gs_hll_equal(const struct gs_hll *a, const struct gs_hll *b);
+
 /* The number of distinct hashes: exact in set mode, else Ertl's estimate. */
 double gs_hll_estimate(const struct gs_hll *h);
 
