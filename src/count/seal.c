@@ -29,14 +29,15 @@ struct gs_seal {
 	const struct gs_seal_kind *kind;
 	int writing;
 	crypto_secretstream_xchacha20poly1305_state st;
-	unsigned char *plain; /* GS_SEAL_CHUNK bytes */
-	size_t n;	      /* plain bytes held */
-	size_t pos;	      /* reader: the next of them to hand out */
-	unsigned char *rec;   /* 4 + GS_SEAL_CHUNK + ABYTES bytes */
-	uint64_t at;	      /* bytes of the sealed file done */
-	uint64_t plain_at;    /* plain bytes handed out or taken */
-	int final;	      /* the final record was read or written */
-	int ended;	      /* reader: the end was checked */
+	unsigned char *plain; /* cap bytes, at most GS_SEAL_CHUNK */
+	size_t cap;
+	size_t n;	    /* plain bytes held */
+	size_t pos;	    /* reader: the next of them to hand out */
+	unsigned char *rec; /* 4 + cap + ABYTES bytes */
+	uint64_t at;	    /* bytes of the sealed file done */
+	uint64_t plain_at;  /* plain bytes handed out or taken */
+	int final;	    /* the final record was read or written */
+	int ended;	    /* reader: the end was checked */
 	int err;
 	char why[224];
 };
@@ -76,13 +77,38 @@ static struct gs_seal *seal_new(FILE *io, const struct gs_seal_kind *kind,
 	s->io = io;
 	s->kind = kind;
 	s->writing = writing;
-	s->plain = malloc(GS_SEAL_CHUNK);
-	s->rec = malloc(4 + GS_SEAL_CHUNK + ABYTES);
-	if (!s->plain || !s->rec) {
-		gs_seal_free(s);
-		return NULL;
-	}
 	return s;
+}
+
+/* Room for need plain bytes (need <= GS_SEAL_CHUNK) and their record,
+ * keeping the plain bytes held: a small file costs little, a large one
+ * one chunk. 0, or GS_ENOMEM (kept). */
+static int reserve(struct gs_seal *s, size_t need)
+{
+	if (need <= s->cap)
+		return 0;
+	size_t nc = s->cap ? s->cap : 65536;
+	while (nc < need)
+		nc *= 2;
+	if (nc > GS_SEAL_CHUNK)
+		nc = GS_SEAL_CHUNK;
+	unsigned char *p = malloc(nc), *r = malloc(4 + nc + ABYTES);
+	if (!p || !r) {
+		free(p);
+		free(r);
+		fail(s, GS_ENOMEM, "out of memory");
+		return s->err;
+	}
+	if (s->plain) {
+		memcpy(p, s->plain, s->n);
+		sodium_memzero(s->plain, s->cap);
+	}
+	free(s->plain);
+	free(s->rec);
+	s->plain = p;
+	s->rec = r;
+	s->cap = nc;
+	return 0;
 }
 
 void gs_seal_free(struct gs_seal *s)
@@ -91,7 +117,7 @@ void gs_seal_free(struct gs_seal *s)
 		return;
 	sodium_memzero(&s->st, sizeof s->st);
 	if (s->plain)
-		sodium_memzero(s->plain, GS_SEAL_CHUNK);
+		sodium_memzero(s->plain, s->cap);
 	free(s->plain);
 	free(s->rec);
 	free(s);
@@ -157,6 +183,8 @@ int gs_seal_write(struct gs_seal *s, const void *p, size_t n)
 		size_t m = GS_SEAL_CHUNK - s->n;
 		if (m > n)
 			m = n;
+		if (reserve(s, s->n + m))
+			return s->err;
 		memcpy(s->plain + s->n, b, m);
 		s->n += m;
 		s->plain_at += m;
@@ -173,7 +201,7 @@ int gs_seal_finish(struct gs_seal *s)
 	if (s->err)
 		return s->err;
 	s->final = 1;
-	if (push(s, T_FINAL))
+	if (reserve(s, 1) || push(s, T_FINAL))
 		return s->err;
 	if (fflush(s->io) != 0 || ferror(s->io))
 		fail(s, GS_EIO, "cannot write at byte %llu: %s",
@@ -242,6 +270,9 @@ static int pull(struct gs_seal *s)
 		     (unsigned long long)s->at);
 		return s->err;
 	}
+	s->n = s->pos = 0;
+	if (got == 4 && reserve(s, cl - ABYTES ? cl - ABYTES : 1))
+		return s->err;
 	size_t got2 = got == 4 ? fread(s->rec, 1, cl, s->io) : 0;
 	if (got < 4 || got2 < cl) {
 		fail(s, ferror(s->io) ? GS_EIO : GS_EFORMAT,

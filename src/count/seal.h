@@ -28,8 +28,9 @@
  *   last record tagged final, and nothing after it. A writer fills every
  *   chunk but the last.
  *
- * Bounds: a reader holds one chunk of plain and one record (8 MiB and a
- * bit), whatever the file says. Everything read is authenticated before
+ * Bounds: a reader or writer holds at most one chunk of plain and one
+ * record (8 MiB and a bit), whatever the file says, and no more than the
+ * largest record needs (from 64 KiB). Everything read is authenticated before
  * it is handed out; a wrong key, a flipped byte, a cut, a dropped or
  * moved record and trailing bytes are all refused with the byte offset.
  *
