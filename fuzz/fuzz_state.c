@@ -145,8 +145,8 @@ static void try_sealed(const uint8_t *data, size_t size)
 		unsigned char *p = NULL;
 		size_t n = 0;
 		CHECK(f);
-		int r = gs_seal_read_all(f, &gs_state_seal, ps.key, &p, &n,
-					 why, sizeof why);
+		int r = gs_seal_read_all(f, &gs_state_seal, ps.key, &p, &n, why,
+					 sizeof why);
 		fclose(f);
 		CHECK(r ? why[0] && !p : 1);
 		if (!r && n)
