@@ -40,7 +40,7 @@ static const char help[] =
 	"                         one merge); --no-output: that alone\n"
 	"      --pseudonymize-key KEY, --pseudonymize-key-file FILE\n"
 	"                         the key the states were made with (needed\n"
-	"                         again: a state records its fingerprint only)\n"
+	"                         again: such states are encrypted with it)\n"
 	"      --[no-]progress, --threads N  accepted, without effect\n";
 
 static const struct {
@@ -189,8 +189,8 @@ int cmd_merge(int argc, char **argv)
 	int sealed = in.sealed;
 	if (r)
 		cli_state_read_failed(&in, ref_path,
-				      "'%s' is not a state file of this "
-				      "version, or it is damaged: %s",
+				      "is not a state file of this version, "
+				      "or it is damaged",
 				      why);
 	cli_state_close(&in);
 	if (r)

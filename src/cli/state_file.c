@@ -435,13 +435,13 @@ int cli_state_open(struct cli_state_in *in, const char *path,
 }
 
 void cli_state_read_failed(const struct cli_state_in *in, const char *path,
-			   const char *fmt, const char *why)
+			   const char *what, const char *why)
 {
 	if (in->seal && gs_seal_error(in->seal))
 		cli_error("'%s' is encrypted and cannot be read: %s", path,
 			  gs_seal_why(in->seal));
 	else
-		cli_error(fmt, path, why);
+		cli_error("'%s' %s: %s", path, what, why);
 }
 
 void cli_state_close(struct cli_state_in *in)
@@ -519,15 +519,15 @@ static int merge_one(struct cli_common *c, const char *path,
 	int r = gs_state_read_info(sf.f, &in, why, sizeof why);
 	if (r) {
 		cli_state_read_failed(&sf, path,
-				      "'%s' is not a state file of this "
-				      "version, or it is damaged: %s",
+				      "is not a state file of this version, "
+				      "or it is damaged",
 				      why);
 		cli_state_close(&sf);
 		return EXIT_USAGE;
 	}
 	int rc = check_state(c, path, &in, e, fp);
 	if (!rc && gs_state_read_rest(sf.f, &in, &pe, &pn, why, sizeof why)) {
-		cli_state_read_failed(&sf, path, "'%s' is damaged: %s", why);
+		cli_state_read_failed(&sf, path, "is damaged", why);
 		rc = EXIT_USAGE;
 	}
 	cli_state_close(&sf);

@@ -96,10 +96,11 @@ int cli_state_open(struct cli_state_in *in, const char *path,
 		   const struct gs_pseudo *ps, const char *ref_path,
 		   int ref_sealed);
 
-/* Says that reading state path through in failed: why, or the
- * decryption's own failure when there was one (another key, damage). */
+/* Says that reading state path through in failed ("'PATH' WHAT: WHY"),
+ * or the decryption's own failure when there was one (another key,
+ * damage). */
 void cli_state_read_failed(const struct cli_state_in *in, const char *path,
-			   const char *fmt, const char *why);
+			   const char *what, const char *why);
 
 void cli_state_close(struct cli_state_in *in);
 void cli_state_merge_end(void);
