@@ -11,6 +11,13 @@
  * (summary, merged into a fresh one). Failures must be GS_EFORMAT,
  * GS_EIO or GS_ENOMEM with a reason, never a crash; ASan and UBSan watch.
  *
+ * States written under a pseudonymisation key are sealed (count/seal.h),
+ * here with a fixed test key (that of the secret "fuzz"): an input that
+ * is a sealed state is decrypted and its content tried as above (a seed
+ * is one, written by 'report --pseudonymize-key fuzz'); any other input
+ * is sealed and must load through the decrypting stream, which cannot
+ * seek, exactly as it loads plain.
+ *
  *   make fuzz && build-fuzz/fuzz_state -max_total_time=20
  * Seeds: fuzz/corpus/state (states written by report and network).
  */
@@ -22,8 +29,10 @@
 
 #include "groundswell.h"
 #include "count/network.h"
+#include "count/seal.h"
 #include "count/snapio.h"
 #include "count/state.h"
+#include "out/pseudo.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \
@@ -106,9 +115,77 @@ static void try_state(const uint8_t *data, size_t size)
 	gs_state_info_release(&s);
 }
 
+/* The code of loading a state from f: the container's, else the rest's. */
+static int load_code(FILE *f)
+{
+	struct gs_state_info s;
+	char why[256];
+	int r = gs_state_read_info(f, &s, why, sizeof why);
+	if (r)
+		return r;
+	struct gs_engine *e = NULL;
+	struct gs_network *n = NULL;
+	r = gs_state_read_rest(f, &s, &e, &n, why, sizeof why);
+	gs_engine_free(e);
+	gs_network_free(n);
+	gs_state_info_release(&s);
+	return r;
+}
+
+static void try_sealed(const uint8_t *data, size_t size)
+{
+	static struct gs_pseudo ps;
+	static int ready;
+	char why[256] = "";
+	if (!ready)
+		CHECK(gs_pseudo_init(&ps, "fuzz", 4) == 0);
+	ready = 1;
+	if (size >= 4 && !memcmp(data, gs_state_seal.magic, 4)) {
+		FILE *f = fmemopen((void *)data, size, "rb");
+		unsigned char *p = NULL;
+		size_t n = 0;
+		CHECK(f);
+		int r = gs_seal_read_all(f, &gs_state_seal, ps.key, &p, &n, why,
+					 sizeof why);
+		fclose(f);
+		CHECK(r ? why[0] && !p : 1);
+		if (!r && n)
+			try_state(p, n);
+		free(p);
+		return;
+	}
+	if (!size)
+		return;
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+	FILE *o = open_memstream(&buf, &len);
+	CHECK(o);
+	struct gs_seal *w = gs_seal_writer(o, &gs_state_seal, ps.key, &err);
+	CHECK(w && gs_seal_write(w, data, size) == 0 && gs_seal_finish(w) == 0);
+	gs_seal_free(w);
+	fclose(o);
+	FILE *plain = fmemopen((void *)data, size, "rb");
+	FILE *raw = fmemopen(buf, len, "rb");
+	CHECK(plain && raw);
+	struct gs_seal *rd = gs_seal_reader(raw, &gs_state_seal, ps.key, &err,
+					    why, sizeof why);
+	CHECK(rd);
+	FILE *sf = gs_seal_file(rd);
+	CHECK(sf);
+	CHECK(load_code(plain) == load_code(sf));
+	CHECK(!gs_seal_error(rd));
+	fclose(sf);
+	gs_seal_free(rd);
+	fclose(raw);
+	fclose(plain);
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	try_state(data, size);
+	try_sealed(data, size);
 	if (size >= GS_SNAP_HEADER + 4) {
 		uint64_t L = gs_le64(data + 8);
 		if (L <= size - GS_SNAP_HEADER - 4) {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "options.h"
 #include "state_file.h"
 #include "count/state.h"
 
@@ -39,7 +40,7 @@ static const char help[] =
 	"                         one merge); --no-output: that alone\n"
 	"      --pseudonymize-key KEY, --pseudonymize-key-file FILE\n"
 	"                         the key the states were made with (needed\n"
-	"                         again: a state records its fingerprint only)\n"
+	"                         again: such states are encrypted with it)\n"
 	"      --[no-]progress, --threads N  accepted, without effect\n";
 
 static const struct {
@@ -80,16 +81,47 @@ static int own_option(const char *a)
 }
 
 /* Whether path names a state file (its first bytes are the container's
- * magic): how the reference state is found among options and TAG. */
+ * magic, or a sealed state's): how the reference state is found among
+ * options and TAG. */
 static int is_state(const char *path)
 {
 	char m[4];
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	int yes = fread(m, 1, 4, f) == 4 && !memcmp(m, "GSST", 4);
+	int yes = fread(m, 1, 4, f) == 4 &&
+		  (!memcmp(m, "GSST", 4) || !memcmp(m, gs_state_seal.magic, 4));
 	fclose(f);
 	return yes;
+}
+
+/* The pseudonymisation key among argv[first..argc) into c (the last one
+ * given, as the command will take it): the first state is read with it
+ * before the command runs. 0, or -1 after saying why. */
+static int merge_key(struct cli_common *c, int first, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int opt;
+	} keys[] = {{"--pseudonymize-key", OPT_PSEUDONYMIZE_KEY},
+		    {"--pseudonymize-key-file", OPT_PSEUDONYMIZE_KEY_FILE}};
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+			size_t n = strlen(keys[k].name);
+			const char *a = argv[i], *v = NULL;
+			if (strncmp(a, keys[k].name, n))
+				continue;
+			if (a[n] == '=')
+				v = a + n + 1;
+			else if (!a[n] && i + 1 < argc)
+				v = argv[++i];
+			if (v && cli_common_option(c, keys[k].opt, v) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /* The options of network that shape the network counted (not only its
@@ -144,19 +176,25 @@ int cmd_merge(int argc, char **argv)
 	}
 	struct gs_state_info ref;
 	char why[512];
-	FILE *f = fopen(ref_path, "rb");
-	if (!f) {
-		cli_error("cannot read '%s': %s", ref_path, strerror(errno));
+	struct cli_common kc; /* the key, for a sealed state */
+	struct cli_state_in in;
+	cli_common_init(&kc);
+	int r = merge_key(&kc, first, argc, argv) ||
+		cli_state_open(&in, ref_path,
+			       kc.have_pseudo ? &kc.pseudo : NULL, NULL, 0);
+	cli_common_release(&kc);
+	if (r)
 		return EXIT_USAGE;
-	}
-	int r = gs_state_read_info(f, &ref, why, sizeof why);
-	fclose(f);
-	if (r) {
-		cli_error("'%s' is not a state file of this version, or it is "
-			  "damaged: %s",
-			  ref_path, why);
+	r = gs_state_read_info(in.f, &ref, why, sizeof why);
+	int sealed = in.sealed;
+	if (r)
+		cli_state_read_failed(&in, ref_path,
+				      "is not a state file of this version, "
+				      "or it is damaged",
+				      why);
+	cli_state_close(&in);
+	if (r)
 		return EXIT_USAGE;
-	}
 	if (strcmp(ref.program, GS_VERSION)) {
 		cli_error("'%s' was made by groundswell %s, this is %s: states "
 			  "merge within one version",
@@ -223,7 +261,7 @@ int cmd_merge(int argc, char **argv)
 		int (*fn)(int, char **) = command_fn(v[0]);
 		/* handed over with the strings v points to, which live
 		 * until the merge ends */
-		cli_state_merge_start(&ref, ref_path);
+		cli_state_merge_start(&ref, ref_path, sealed);
 		rc = fn(n, v);
 		cli_state_merge_end();
 	} else {

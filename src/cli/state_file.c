@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "common.h"
 #include "base/timeutil.h"
+#include "count/seal.h"
 #include "count/state.h"
 
 /* What a pseudonymisation key's fingerprint is the pseudonym of: keyed
@@ -35,6 +36,7 @@ static struct {
 	int on;
 	struct gs_state_info ref;
 	char *path;
+	int sealed;
 } merge;
 
 int cli_state_merging(void)
@@ -42,9 +44,11 @@ int cli_state_merging(void)
 	return merge.on;
 }
 
-void cli_state_merge_start(struct gs_state_info *ref, const char *path)
+void cli_state_merge_start(struct gs_state_info *ref, const char *path,
+			   int sealed)
 {
 	merge.on = 1;
+	merge.sealed = sealed;
 	merge.ref = *ref;
 	memset(ref, 0, sizeof *ref);
 	merge.path = strdup(path);
@@ -308,6 +312,29 @@ nomem:
 	return EXIT_USAGE;
 }
 
+/* gs_state_save through a sealing stream on f: 0, or an error with *err
+ * the errno of a failed write (0 when none). */
+static int save_sealed(FILE *f, const struct gs_pseudo *ps,
+		       struct gs_state_info *s, const struct gs_engine *e,
+		       const struct gs_network *n, int *err)
+{
+	int r;
+	*err = 0;
+	struct gs_seal *w = gs_seal_writer(f, &gs_state_seal, ps->key, &r);
+	if (!w) {
+		*err = errno;
+		return r;
+	}
+	FILE *sf = gs_seal_file(w);
+	r = sf ? gs_state_save(sf, s, e, n) : GS_ENOMEM;
+	if (sf && fclose(sf) != 0 && !r) /* the final record */
+		r = GS_EIO;
+	if (r == GS_EIO)
+		*err = errno;
+	gs_seal_free(w);
+	return r;
+}
+
 int cli_state_write(struct cli_common *c, const struct gs_engine *e,
 		    uint64_t malformed)
 {
@@ -348,8 +375,11 @@ int cli_state_write(struct cli_common *c, const struct gs_engine *e,
 	}
 	snprintf(tmp, n, "%s.tmp", c->save_state);
 	FILE *f = fopen(tmp, "wb");
-	int r = f ? gs_state_save(f, s, e, c->net) : GS_EIO;
-	int err = errno;
+	int r = f ? 0 : GS_EIO, err = errno;
+	if (f && c->have_pseudo) /* no id on disk: the whole file sealed */
+		r = save_sealed(f, &c->pseudo, s, e, c->net, &err);
+	else if (f)
+		r = gs_state_save(f, s, e, c->net), err = errno;
 	if (f && fclose(f) != 0 && !r)
 		r = GS_EIO, err = errno;
 	if (!r && rename(tmp, c->save_state) != 0)
@@ -362,6 +392,66 @@ int cli_state_write(struct cli_common *c, const struct gs_engine *e,
 	}
 	free(tmp);
 	return r ? EXIT_USAGE : 0;
+}
+
+int cli_state_open(struct cli_state_in *in, const char *path,
+		   const struct gs_pseudo *ps, const char *ref_path,
+		   int ref_sealed)
+{
+	memset(in, 0, sizeof *in);
+	in->raw = fopen(path, "rb");
+	if (!in->raw) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	in->sealed = gs_seal_sniff(in->raw, &gs_state_seal);
+	if (ref_path && in->sealed != ref_sealed)
+		cli_error("'%s' is %sencrypted and '%s' is %s: states made "
+			  "under a pseudonymisation key and without one do "
+			  "not merge",
+			  path, in->sealed ? "" : "not ", ref_path,
+			  ref_sealed ? "encrypted" : "not");
+	else if (in->sealed && !ps)
+		cli_error("'%s' was made with a pseudonymisation key and is "
+			  "encrypted with it: give merge the same "
+			  "--pseudonymize-key or --pseudonymize-key-file",
+			  path);
+	else if (!in->sealed) {
+		in->f = in->raw;
+		return 0;
+	} else {
+		char why[256];
+		int r;
+		in->seal = gs_seal_reader(in->raw, &gs_state_seal, ps->key, &r,
+					  why, sizeof why);
+		in->f = in->seal ? gs_seal_file(in->seal) : NULL;
+		if (in->f)
+			return 0;
+		cli_error("'%s' is encrypted and cannot be read: %s", path,
+			  in->seal ? "out of memory" : why);
+	}
+	cli_state_close(in);
+	return EXIT_USAGE;
+}
+
+void cli_state_read_failed(const struct cli_state_in *in, const char *path,
+			   const char *what, const char *why)
+{
+	if (in->seal && gs_seal_error(in->seal))
+		cli_error("'%s' is encrypted and cannot be read: %s", path,
+			  gs_seal_why(in->seal));
+	else
+		cli_error("'%s' %s: %s", path, what, why);
+}
+
+void cli_state_close(struct cli_state_in *in)
+{
+	if (in->f && in->f != in->raw)
+		fclose(in->f);
+	if (in->raw)
+		fclose(in->raw);
+	gs_seal_free(in->seal);
+	memset(in, 0, sizeof *in);
 }
 
 /* Says that state path, with settings of its own, cannot be merged here:
@@ -422,25 +512,25 @@ static int merge_one(struct cli_common *c, const char *path,
 	struct gs_state_info in;
 	struct gs_engine *pe = NULL;
 	struct gs_network *pn = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cli_error("cannot read '%s': %s", path, strerror(errno));
+	struct cli_state_in sf;
+	if (cli_state_open(&sf, path, c->have_pseudo ? &c->pseudo : NULL,
+			   merge.path, merge.sealed))
 		return EXIT_USAGE;
-	}
-	int r = gs_state_read_info(f, &in, why, sizeof why);
+	int r = gs_state_read_info(sf.f, &in, why, sizeof why);
 	if (r) {
-		cli_error("'%s' is not a state file of this version, or it is "
-			  "damaged: %s",
-			  path, why);
-		fclose(f);
+		cli_state_read_failed(&sf, path,
+				      "is not a state file of this version, "
+				      "or it is damaged",
+				      why);
+		cli_state_close(&sf);
 		return EXIT_USAGE;
 	}
 	int rc = check_state(c, path, &in, e, fp);
-	if (!rc && gs_state_read_rest(f, &in, &pe, &pn, why, sizeof why)) {
-		cli_error("'%s' is damaged: %s", path, why);
+	if (!rc && gs_state_read_rest(sf.f, &in, &pe, &pn, why, sizeof why)) {
+		cli_state_read_failed(&sf, path, "is damaged", why);
 		rc = EXIT_USAGE;
 	}
-	fclose(f);
+	cli_state_close(&sf);
 	if (!rc && e) {
 		r = gs_engine_absorb(e, pe); /* frees pe */
 		pe = NULL;

@@ -19,9 +19,12 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct cli_common;
 struct gs_engine;
+struct gs_pseudo;
+struct gs_seal;
 struct gs_state_info;
 
 struct cli_state_run;
@@ -68,8 +71,38 @@ int cli_state_merge(struct cli_common *c, int nfiles, char **files,
 		    struct gs_engine *e, uint64_t *malformed);
 
 /* cmd_merge: enters merge mode with reference state ref (taken over) read
- * from path; cli_state_merge_end() leaves it. */
-void cli_state_merge_start(struct gs_state_info *ref, const char *path);
+ * from path (sealed: 1 when it was encrypted); cli_state_merge_end()
+ * leaves it. */
+void cli_state_merge_start(struct gs_state_info *ref, const char *path,
+			   int sealed);
+
+/* A state file open for reading: f gives its plain bytes, decrypted when
+ * the file is sealed (count/seal.h; sealed is then 1). */
+struct cli_state_in {
+	FILE *raw, *f;
+	struct gs_seal *seal;
+	int sealed;
+};
+
+/*
+ * Opens the state file at path with the pseudonymisation key ps (NULL:
+ * none). ref_path, when not NULL, is the state it must agree with, sealed
+ * as ref_sealed says: an encrypted state and a plain one never merge. 0,
+ * or EXIT_USAGE after naming the file and saying why (cannot be read;
+ * encrypted, and no key or not as ref_path). Close it with
+ * cli_state_close.
+ */
+int cli_state_open(struct cli_state_in *in, const char *path,
+		   const struct gs_pseudo *ps, const char *ref_path,
+		   int ref_sealed);
+
+/* Says that reading state path through in failed ("'PATH' WHAT: WHY"),
+ * or the decryption's own failure when there was one (another key,
+ * damage). */
+void cli_state_read_failed(const struct cli_state_in *in, const char *path,
+			   const char *what, const char *why);
+
+void cli_state_close(struct cli_state_in *in);
 void cli_state_merge_end(void);
 
 #endif

@@ -31,6 +31,12 @@
 
 static const char MAGIC[4] = {'G', 'S', 'S', 'T'};
 
+const struct gs_seal_kind gs_state_seal = {
+	{'G', 'S', 'X', 'S'},
+	"groundswell/state/v1 state file key",
+	"pseudonymisation key",
+};
+
 void gs_state_info_release(struct gs_state_info *s)
 {
 	free(s->program);

@@ -26,6 +26,7 @@
 #include "groundswell.h"
 #include "count/filter.h"
 #include "count/network.h"
+#include "count/seal.h"
 
 #define GS_STATE_VERSION  1
 #define GS_STATE_MAX_ARGS 256	/* options recorded */
@@ -59,6 +60,12 @@ struct gs_state_info {
 };
 
 void gs_state_info_release(struct gs_state_info *s);
+
+/* Under a pseudonymisation key the whole state file (every section above)
+ * is sealed as this kind (count/seal.h: "GSXS", its own derived key), so
+ * that no account id, raw or hashed, is on disk; gs_state_save and the
+ * readers below take the plain stream (gs_seal_file). */
+extern const struct gs_seal_kind gs_state_seal;
 
 /*
  * Writes a state file to f: the container of info (has_engine and

@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count/seal.h"
 #include "count/snapio.h"
 #include "base/timeutil.h"
 #include "out/json_writer.h"
@@ -267,33 +267,17 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
  * counted would change the networks' slot layout (and so which ties an
  * eviction breaks) and the order of ties, so the answers would no longer
  * equal a batch run's; encrypting the bytes keeps every answer as it is and
- * leaves no id, raw or hashed, in the file. The key is derived from the
- * pseudonymisation key (BLAKE2b under its own context), so the same secret
- * restores the state and another is refused.
- *
- *   "GSXC", u32 version (1), the 24-byte secretstream header (libsodium,
- *   XChaCha20-Poly1305), then records: u32 length, that many bytes of one
- *   chunk (at most SNAP_CHUNK bytes of the plain snapshot, GS sections as
- *   above) with its 17-byte tag; the last record tagged final, nothing
- *   after it.
+ * leaves no id, raw or hashed, in the file. count/seal.h has the
+ * construction and the format ("GSXC", version 1: records of at most
+ * SNAP_CHUNK plain bytes, the last tagged final); the key is derived from
+ * the pseudonymisation key under this context, so the same secret restores
+ * the state and another is refused.
  */
-#define XC_MAGIC   "GSXC"
-#define XC_VERSION 1
-#define XC_HEAD	   (8 + crypto_secretstream_xchacha20poly1305_HEADERBYTES)
-#define XC_ABYTES  crypto_secretstream_xchacha20poly1305_ABYTES
-
-static void xc_key(const struct gs_pseudo *ps, unsigned char key[32])
-{
-	static const char ctx[] = "groundswell/serve/v1 state snapshot key";
-	crypto_generichash(key, 32, (const unsigned char *)ctx, sizeof ctx - 1,
-			   ps->key, sizeof ps->key);
-}
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
+static const struct gs_seal_kind xc_kind = {
+	{'G', 'S', 'X', 'C'},
+	"groundswell/serve/v1 state snapshot key",
+	"--pseudonymize-key-file",
+};
 
 /* Writes the chunks to f, encrypted (XC format) when ps is set: 0, or
  * errno. */
@@ -308,132 +292,18 @@ static int chunks_out(const struct snap_chunks *k, const struct gs_pseudo *ps,
 		}
 		return 0;
 	}
-	unsigned char key[32], head[XC_HEAD];
-	crypto_secretstream_xchacha20poly1305_state st;
-	xc_key(ps, key);
-	memcpy(head, XC_MAGIC, 4);
-	put_u32(head + 4, XC_VERSION);
-	crypto_secretstream_xchacha20poly1305_init_push(&st, head + 8, key);
-	sodium_memzero(key, sizeof key);
-	unsigned char *c = malloc(4 + SNAP_CHUNK + XC_ABYTES);
-	int e = c ? 0 : ENOMEM;
-	if (!e && fwrite(head, 1, sizeof head, f) != sizeof head)
-		e = errno ? errno : EIO;
+	int e;
+	struct gs_seal *x = gs_seal_writer(f, &xc_kind, ps->key, &e);
+	if (!x)
+		return e == GS_ENOMEM ? ENOMEM : errno ? errno : EIO;
 	for (size_t i = 0; i < k->n && !e; i++) {
 		size_t n = i + 1 < k->n ? SNAP_CHUNK : k->used;
-		unsigned long long cl;
-		crypto_secretstream_xchacha20poly1305_push(
-			&st, c + 4, &cl, (const unsigned char *)k->c[i], n,
-			NULL, 0,
-			i + 1 < k->n
-				? 0
-				: crypto_secretstream_xchacha20poly1305_TAG_FINAL);
-		put_u32(c, (uint32_t)cl);
-		if (fwrite(c, 1, 4 + (size_t)cl, f) != 4 + (size_t)cl)
-			e = errno ? errno : EIO;
+		e = gs_seal_write(x, k->c[i], n);
 	}
-	free(c);
-	sodium_memzero(&st, sizeof st);
-	return e;
-}
-
-/* Reads an encrypted snapshot (f after its magic) into *out (malloc'ed)
- * and *len: 0, or an error with why[] saying what was wrong. */
-static int xc_read(FILE *f, const struct gs_pseudo *ps, unsigned char **out,
-		   size_t *len, char *why, size_t whylen)
-{
-	*out = NULL;
-	*len = 0;
-	unsigned char head[XC_HEAD];
-	uint64_t at = 4;
-	memcpy(head, XC_MAGIC, 4);
-	size_t got = fread(head + 4, 1, sizeof head - 4, f);
-	if (got != sizeof head - 4) {
-		say(why, whylen, "truncated at byte %llu (in the header)",
-		    (unsigned long long)(at + got));
-		return ferror(f) ? GS_EIO : GS_EFORMAT;
-	}
-	if (gs_le32(head + 4) != XC_VERSION) {
-		say(why, whylen,
-		    "other version: encryption version %lu, this groundswell "
-		    "reads version %d",
-		    (unsigned long)gs_le32(head + 4), XC_VERSION);
-		return GS_EFORMAT;
-	}
-	at = sizeof head;
-	unsigned char key[32];
-	crypto_secretstream_xchacha20poly1305_state st;
-	xc_key(ps, key);
-	int bad = crypto_secretstream_xchacha20poly1305_init_pull(&st, head + 8,
-								  key);
-	sodium_memzero(key, sizeof key);
-	unsigned char *c = malloc(SNAP_CHUNK + XC_ABYTES), *m = NULL;
-	size_t mlen = 0, mcap = 0;
-	int r = bad ? GS_EFORMAT : c ? 0 : GS_ENOMEM;
-	if (bad)
-		say(why, whylen, "its encryption header is damaged");
-	unsigned char tag = 0;
-	while (!r && tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
-		unsigned char lb[4];
-		size_t got = fread(lb, 1, 4, f);
-		uint32_t cl = got == 4 ? gs_le32(lb) : 0;
-		if (got == 4 &&
-		    (cl < XC_ABYTES || cl > SNAP_CHUNK + XC_ABYTES)) {
-			say(why, whylen, "a damaged record length at byte %llu",
-			    (unsigned long long)at);
-			r = GS_EFORMAT;
-			break;
-		}
-		size_t got2 = got == 4 ? fread(c, 1, cl, f) : 0;
-		if (got < 4 || got2 < cl) {
-			say(why, whylen, "truncated at byte %llu",
-			    (unsigned long long)(at + got + got2));
-			r = ferror(f) ? GS_EIO : GS_EFORMAT;
-			break;
-		}
-		if (mcap - mlen < cl) {
-			size_t nc = mcap ? 2 * mcap : SNAP_CHUNK;
-			while (nc - mlen < cl)
-				nc *= 2;
-			unsigned char *nm = realloc(m, nc);
-			if (!nm) {
-				r = GS_ENOMEM;
-				break;
-			}
-			m = nm;
-			mcap = nc;
-		}
-		unsigned long long ml;
-		if (crypto_secretstream_xchacha20poly1305_pull(
-			    &st, m + mlen, &ml, &tag, c, cl, NULL, 0) != 0) {
-			say(why, whylen,
-			    "cannot decrypt the record at byte %llu: another "
-			    "--pseudonymize-key-file, or damage",
-			    (unsigned long long)at);
-			r = GS_EFORMAT;
-			break;
-		}
-		mlen += (size_t)ml;
-		at += 4 + cl;
-	}
-	free(c);
-	sodium_memzero(&st, sizeof st);
-	if (!r && fgetc(f) != EOF) {
-		say(why, whylen,
-		    "trailing bytes after byte %llu (the end of the encrypted "
-		    "stream)",
-		    (unsigned long long)at);
-		r = GS_EFORMAT;
-	}
-	if (r) {
-		free(m);
-		if (r == GS_ENOMEM)
-			say(why, whylen, "out of memory");
-		return r;
-	}
-	*out = m;
-	*len = mlen;
-	return 0;
+	if (!e)
+		e = gs_seal_finish(x);
+	gs_seal_free(x);
+	return e ? (errno ? errno : EIO) : 0;
 }
 
 /* Writes the chunks as DIR/state.snap (no lock held): .tmp, fsync, rename,
@@ -683,16 +553,18 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	/* encrypted (XC): decrypted into memory, then read as a plain one */
 	unsigned char magic[4], *plain = NULL;
 	size_t plen = 0;
-	if (fread(magic, 1, 4, f) == 4 && !memcmp(magic, XC_MAGIC, 4)) {
+	if (fread(magic, 1, 4, f) == 4 && !memcmp(magic, xc_kind.magic, 4)) {
 		char why[256];
 		int x = GS_EFORMAT;
 		if (!s->o.pseudo)
 			say(why, sizeof why,
 			    "it is encrypted (it was written under "
 			    "--pseudonymize-key-file): start with the same key");
-		else
-			x = xc_read(f, s->o.pseudo, &plain, &plen, why,
-				    sizeof why);
+		else {
+			rewind(f);
+			x = gs_seal_read_all(f, &xc_kind, s->o.pseudo->key,
+					     &plain, &plen, why, sizeof why);
+		}
 		fclose(f);
 		f = NULL;
 		if (x) {

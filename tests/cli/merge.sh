@@ -122,6 +122,85 @@ ok $? "pseudonymised: merge with another key refused"
 "$BIN" merge "$T/st.1" "$T/p.2" >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "pseudonymisation key" "$T/err"
 ok $? "states with and without a key refused together"
+# under a key no raw id is on disk (issue 14): the state is encrypted
+# whole; the accounts and handles of the input, found in a plain state,
+# are in none of the encrypted ones (before: all of them were)
+rawids() { # $1 input, $2 state: how many of the input's account ids and
+	# handles (of at least 6 bytes) the state holds
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+ids = set()
+for line in open(sys.argv[1], "rb"):
+    try:
+        p = json.loads(line)
+    except ValueError:
+        continue
+    if not isinstance(p, dict):
+        continue
+    users = [p.get("user")] + ((p.get("entities") or {}).get("user_mentions") or [])
+    for u in users:
+        for k in ("id_str", "screen_name"):
+            if isinstance(u, dict) and len(str(u.get(k, ""))) >= 6:
+                ids.add(str(u[k]).encode())
+st = open(sys.argv[2], "rb").read()
+print(sum(1 for i in ids if i in st))
+PY
+}
+s1=$T/twitter1.l.00
+"$BIN" network --format json --save-state "$T/np" --no-output "$s1" 2>/dev/null
+"$BIN" network --format json --pseudonymize-key-file "$T/k1" --save-state "$T/nk.1" --no-output "$s1" 2>/dev/null
+"$BIN" network --format json --pseudonymize-key secret-one --save-state "$T/nk.2" --no-output "$T/twitter1.l.02" 2>/dev/null
+"$BIN" network --format json --pseudonymize-key secret-one --save-state "$T/nk.3" --no-output "$T/jetstream.l.00" 2>/dev/null
+plain=$(rawids "$s1" "$T/np")
+[ "$plain" -gt 100 ] && [ "$(rawids "$s1" "$T/nk.1")" -eq 0 ] &&
+	[ "$(rawids "$s1" "$T/p.1")" -eq 0 ] &&
+	[ "$(head -c 4 "$T/nk.1")" = GSXS ] && [ "$(head -c 4 "$T/p.1")" = GSXS ] &&
+	[ "$(head -c 4 "$T/np")" = GSST ]
+ok $? "pseudonymised: no account id or handle in the state ($plain of them in a plain one)"
+did=$(grep -o 'did:plc:[a-z0-9]*' "$T/jetstream.l.00" | head -1)
+[ -n "$did" ] && grep -q "$did" "$T/jetstream.l.00" && ! grep -q "$did" "$T/nk.3"
+ok $? "pseudonymised: no Bluesky DID in a Jetstream state"
+"$BIN" network --format json --pseudonymize-key secret-one "$s1" "$T/twitter1.l.02" >"$T/one" 2>/dev/null
+"$BIN" merge --pseudonymize-key secret-one "$T/nk.1" "$T/nk.2" >"$T/merged" 2>"$T/err"
+[ -s "$T/one" ] && cmp -s "$T/one" "$T/merged"
+ok $? "pseudonymised: merge of encrypted network states (key and key file) = one run"
+# shellcheck disable=SC2086
+"$BIN" tag metoo --json --top 16 --pseudonymize-key-file "$T/k1" $shards >"$T/one.p" 2>/dev/null
+"$BIN" merge --pseudonymize-key-file "$T/k1" --save-state "$T/pm" --no-output "$T/p.1" "$T/p.2" 2>/dev/null
+"$BIN" merge --pseudonymize-key-file "$T/k1" "$T/pm" "$T/p.3" >"$T/mm" 2>/dev/null
+[ "$(head -c 4 "$T/pm")" = GSXS ] && [ "$(rawids "$s1" "$T/pm")" -eq 0 ] &&
+	[ -s "$T/mm" ] && same "$T/one.p" "$T/mm"
+ok $? "pseudonymised: merge --save-state writes an encrypted state; a merge of merges = one run"
+"$BIN" merge "$T/nk.1" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/nk.1' was made with a pseudonymisation key and is encrypted" "$T/err"
+ok $? "pseudonymised: an encrypted state without the key refused, naming the file"
+"$BIN" merge --pseudonymize-key secret-two "$T/nk.1" "$T/nk.2" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/nk.1' is encrypted and cannot be read: cannot decrypt the record at byte 32: another pseudonymisation key" "$T/err"
+ok $? "pseudonymised: another key refused, naming the file"
+"$BIN" merge --pseudonymize-key secret-one "$T/nk.1" "$T/np" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/np' is not encrypted and '$T/nk.1' is encrypted" "$T/err"
+ok $? "pseudonymised: a plain state after an encrypted one refused"
+"$BIN" merge "$T/np" "$T/nk.1" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/nk.1' is encrypted and '$T/np' is not" "$T/err"
+ok $? "pseudonymised: an encrypted state after a plain one refused"
+"$BIN" merge --pseudonymize-key secret-one "$T/np" "$T/nk.1" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/np' was made without a pseudonymisation key" "$T/err"
+ok $? "pseudonymised: a plain state first, with the key given, refused"
+size=$(wc -c <"$T/nk.1")
+for at in 6 40 $((size / 2)) $((size - 1)); do
+	head -c $at "$T/nk.1" >"$T/cut"
+	"$BIN" merge --pseudonymize-key secret-one "$T/nk.2" "$T/cut" >/dev/null 2>"$T/err"
+	[ $? -eq 2 ] && grep -q "'$T/cut' is encrypted and cannot be read: truncated at byte" "$T/err"
+	ok $? "pseudonymised: an encrypted state cut at byte $at refused"
+done
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[len(b)//2]^=1; open(sys.argv[2],"wb").write(b)' "$T/nk.1" "$T/flip"
+"$BIN" merge --pseudonymize-key secret-one "$T/nk.2" "$T/flip" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "'$T/flip' is encrypted and cannot be read: cannot decrypt the record at byte 32" "$T/err"
+ok $? "pseudonymised: a flipped byte of an encrypted state refused"
+{ cat "$T/nk.1"; printf x; } >"$T/twice"
+"$BIN" merge --pseudonymize-key secret-one "$T/twice" >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "trailing bytes after byte $size" "$T/err"
+ok $? "pseudonymised: a byte after an encrypted state refused"
 
 # filters: merged as one run with them; other filters refused
 check "filtered" report --json --lang en --since 2017-10-13T06:00:00Z
