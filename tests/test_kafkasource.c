@@ -40,8 +40,8 @@ static int drain(struct gs_kafka *k, int want, double secs, int per[2],
 	while (got < want && mono() < end) {
 		const char *line;
 		size_t len;
-		struct gs_engine *e = NULL;
-		int r = gs_kafka_next(k, &line, &len, &e);
+		struct gs_kafka_counters c = {NULL, NULL, NULL};
+		int r = gs_kafka_next(k, &line, &len, &c);
 		if (r != 1) {
 			gs_kafka_maintain(k, 0);
 			nanosleep(&(struct timespec){0, 20000000}, NULL);
@@ -52,7 +52,7 @@ static int drain(struct gs_kafka *k, int want, double secs, int per[2],
 			per[p]++;
 		/* a post dated by the line: partition 0 at 1000, 1 at 2000 */
 		gs_kafka_saw(k, p == 0 ? 1000 : 2000);
-		*where_ok &= e != NULL &&
+		*where_ok &= c.e != NULL &&
 			     !strncmp(gs_kafka_where(k), "t[", 2) &&
 			     strchr(gs_kafka_where(k), '@') != NULL;
 		got++;
@@ -71,7 +71,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		err[0] = 0;
 		struct gs_kafka *k = gs_kafka_open(
-			bad[i], NULL, like, 0, 0, quiet, NULL, err, sizeof err);
+			bad[i], NULL, like, NULL, NULL, 0, 0, quiet, NULL, err, sizeof err);
 		TAP_OK(!k && strstr(err, "kafka source"), "'%s' refused: %s",
 		       bad[i], err);
 	}
@@ -112,7 +112,7 @@ int main(void)
 	}
 	char url[1024];
 	snprintf(url, sizeof url, "kafka://%s/t?group=g", boot);
-	struct gs_kafka *k = gs_kafka_open(url, conf, like, 0, 200, quiet, NULL,
+	struct gs_kafka *k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, quiet, NULL,
 					   err, sizeof err);
 	TAP_OK(k != NULL, "the source opens: %s", k ? "" : err);
 	int per[2] = {0, 0}, where_ok = 1;
@@ -128,7 +128,7 @@ int main(void)
 		gs_kafka_close(k);
 	}
 
-	k = gs_kafka_open(url, conf, like, 0, 200, quiet, NULL, err,
+	k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, quiet, NULL, err,
 			  sizeof err);
 	per[0] = per[1] = 0;
 	got = k ? drain(k, 1, 8, per, &where_ok) : -1;
@@ -141,7 +141,7 @@ int main(void)
 		       "it owns both partitions, from their states");
 		struct gs_engine *g = gs_engine_new_like(like);
 		int64_t clock = 0;
-		TAP_OK(gs_kafka_merge(k, g, &clock) == 0 && clock == 1000,
+		TAP_OK(gs_kafka_merge(k, g, NULL, NULL, &clock) == 0 && clock == 1000,
 		       "the merge's clock is the slowest partition's latest post");
 		gs_engine_free(g);
 		gs_kafka_close(k);

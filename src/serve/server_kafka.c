@@ -4,7 +4,9 @@
  * (kafkasource.h), and the served engine made again, when something
  * changed, as the exact merge of every partition's (this instance's and the
  * states the others published), at most once a second while messages keep
- * coming and at once when they stop.
+ * coming and at once when they stop. The networks (/network) likewise:
+ * each partition counts its own, published with its engine, and the served
+ * ones are their merge.
  *
  * The detector runs over the merged engine on the clock of the slowest
  * partition: a bucket is closed once every partition of the topic has a
@@ -25,7 +27,7 @@
 
 struct kbatch {
 	struct gs_server *s;
-	struct gs_engine *e; /* the current message's partition's */
+	struct gs_kafka_counters c; /* the current message's partition's */
 	int64_t future_ms;
 };
 
@@ -38,7 +40,8 @@ int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 			 size_t errlen)
 {
 	s->kafka =
-		gs_kafka_open(url, s->o.kafka_config, s->e, s->o.max_line,
+		gs_kafka_open(url, s->o.kafka_config, s->e, s->net, s->tagnet,
+			      s->o.max_line,
 			      s->o.kafka_publish_ms, kafka_log, s, err, errlen);
 	s->kafka_start = INT64_MIN;
 	return s->kafka ? 0 : GS_EUSAGE;
@@ -72,11 +75,11 @@ static int kpost(void *ctx, const struct gs_post *p)
 	if (s->l.started &&
 	    gs_time_bucket(p->time_ms, s->o.engine.bucket_ms) < s->l.next)
 		s->kafka_redo = 1;
-	if (gs_engine_add(bt->e, p) == GS_ENOMEM)
+	if (gs_engine_add(bt->c.e, p) == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
 	gs_kafka_saw(s->kafka, p->time_ms);
-	if (gs_network_add(s->net, p) == GS_ENOMEM ||
-	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
+	if ((bt->c.net && gs_network_add(bt->c.net, p) == GS_ENOMEM) ||
+	    (bt->c.tagnet && gs_network_add(bt->c.tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
 	return 0;
 }
@@ -84,7 +87,8 @@ static int kpost(void *ctx, const struct gs_post *p)
 /* Reads up to BATCH_MESSAGES messages (the write lock held). */
 static unsigned read_messages(struct gs_server *s)
 {
-	struct kbatch bt = {s, NULL, (int64_t)(now_wall() * 1000) + GS_MS_DAY};
+	struct kbatch bt = {s, {NULL, NULL, NULL},
+			    (int64_t)(now_wall() * 1000) + GS_MS_DAY};
 	struct gs_line_counter lc = {0};
 	lc.ps = s->ps;
 	lc.max_line = s->o.max_line;
@@ -99,27 +103,33 @@ static unsigned read_messages(struct gs_server *s)
 	for (; k < BATCH_MESSAGES; k++) {
 		const char *line;
 		size_t len;
-		struct gs_engine *e = NULL;
-		int r = gs_kafka_next(s->kafka, &line, &len, &e);
+		struct gs_kafka_counters c = {NULL, NULL, NULL};
+		int r = gs_kafka_next(s->kafka, &line, &len, &c);
 		if (r == 0)
 			break;
 		s->lines++;
-		bt.e = e;
-		lc.e = e;
+		bt.c = c;
+		lc.e = c.e;
 		gs_line_counter_feed(&lc, r, line, len, 0);
 	}
 	gs_server_count_batch(s, &lc);
 	return k;
 }
 
-/* The served engine made again from every partition's; the detector
- * closes what the slowest partition's clock allows. */
+/* The served engine and networks made again from every partition's; the
+ * detector closes what the slowest partition's clock allows. */
 static void merge_view(struct gs_server *s)
 {
 	struct gs_engine *g = gs_engine_new_like(s->e);
+	struct gs_network *net = gs_network_new_like(s->net),
+			  *tagnet = s->tagnet ? gs_network_new_like(s->tagnet)
+					      : NULL;
 	int64_t clock;
-	if (!g || gs_kafka_merge(s->kafka, g, &clock)) {
+	if (!g || !net || (s->tagnet && !tagnet) ||
+	    gs_kafka_merge(s->kafka, g, net, tagnet, &clock)) {
 		gs_engine_free(g);
+		gs_network_free(net);
+		gs_network_free(tagnet);
 		gs_server_log(s, "out of memory (merging the partitions)");
 		return;
 	}
@@ -129,8 +139,11 @@ static void merge_view(struct gs_server *s)
 	gs_engine_summary(g, &sum);
 	write_lock(s);
 	struct gs_engine *old = s->e;
+	struct gs_network *old_net = s->net, *old_tagnet = s->tagnet;
 	s->e = g;
 	s->l.engine = g;
+	s->net = net;
+	s->tagnet = tagnet;
 	if (sum.posts && s->kafka_start != INT64_MIN &&
 	    gs_time_bucket(sum.first_ms, w) < s->kafka_start)
 		s->kafka_redo = 1; /* a post before the first bucket judged */
@@ -160,6 +173,8 @@ static void merge_view(struct gs_server *s)
 	atomic_fetch_add(&s->data_gen, 1);
 	pthread_rwlock_unlock(&s->lock);
 	gs_engine_free(old);
+	gs_network_free(old_net);
+	gs_network_free(old_tagnet);
 }
 
 unsigned gs_server_kafka_round(struct gs_server *s)
