@@ -94,9 +94,9 @@ static int replay_first(const char *boot, rd_kafka_t *p, const char *state,
 			struct first *x = &f[ip];
 			uint32_t seq = u32le(b + 48), count = u32le(b + 52);
 			if (seq == 0)
-				x->n = 0; /* (a set whose start is gone: anew) */
-			struct rec *nr =
-				realloc(x->r, (x->n + 1) * sizeof *nr);
+				x->n = 0; /* (a set whose start is gone: anew)
+					   */
+			struct rec *nr = realloc(x->r, (x->n + 1) * sizeof *nr);
 			if (nr) {
 				x->r = nr;
 				struct rec *r = &nr[x->n++];
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 			}
 			printf("replayed %d\n", n);
 		} else if (sscanf(cmd, "produce %4095s %ld %ld", path, &first,
-			   &count) >= 1) {
+				  &count) >= 1) {
 			int n = produce(p, topic, parts, path, first, count);
 			if (n < 0) {
 				rc = 1;

@@ -70,8 +70,9 @@ int main(void)
 			     "kafka://h:1/a b", "kafka://h:1/t?x=1"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		err[0] = 0;
-		struct gs_kafka *k = gs_kafka_open(
-			bad[i], NULL, like, NULL, NULL, 0, 0, quiet, NULL, err, sizeof err);
+		struct gs_kafka *k =
+			gs_kafka_open(bad[i], NULL, like, NULL, NULL, 0, 0,
+				      quiet, NULL, err, sizeof err);
 		TAP_OK(!k && strstr(err, "kafka source"), "'%s' refused: %s",
 		       bad[i], err);
 	}
@@ -112,8 +113,8 @@ int main(void)
 	}
 	char url[1024];
 	snprintf(url, sizeof url, "kafka://%s/t?group=g", boot);
-	struct gs_kafka *k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, quiet, NULL,
-					   err, sizeof err);
+	struct gs_kafka *k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200,
+					   quiet, NULL, err, sizeof err);
 	TAP_OK(k != NULL, "the source opens: %s", k ? "" : err);
 	int per[2] = {0, 0}, where_ok = 1;
 	int got = k ? drain(k, 5, 30, per, &where_ok) : 0;
@@ -141,7 +142,8 @@ int main(void)
 		       "it owns both partitions, from their states");
 		struct gs_engine *g = gs_engine_new_like(like);
 		int64_t clock = 0;
-		TAP_OK(gs_kafka_merge(k, g, NULL, NULL, &clock) == 0 && clock == 1000,
+		TAP_OK(gs_kafka_merge(k, g, NULL, NULL, &clock) == 0 &&
+			       clock == 1000,
 		       "the merge's clock is the slowest partition's latest post");
 		gs_engine_free(g);
 		gs_kafka_close(k);

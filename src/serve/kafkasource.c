@@ -53,21 +53,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC	   "GSKP"
-#define STATE_VERSION	   2
-#define STATE_HEAD	   64
-#define STATE_HEAD_V1	   32
-#define STATE_SUFFIX	   ".gs-state"
-#define POLL_MAX	   1024 /* messages looked at per gs_kafka_next call */
-#define CATCH_UP_MS	   30000
-#define CLOSE_MS	   15000 /* leaving the group, at most */
-#define STATE_MAX_BYTES	   ((size_t)1 << 30) /* a state's most, all chunks */
-#define PENDING_MAX_BYTES  ((size_t)2 << 30) /* all sets in assembly */
-#define CHUNK_OVERHEAD	   512 /* a record's bytes beside its value */
-#define CHUNK_DEFAULT	   "1000000" /* message.max.bytes, brokers' default */
-#define CONF_LINE_MAX	   4096
-#define FLAG_NET	   1u
-#define FLAG_TAGNET	   2u
+#define STATE_MAGIC	  "GSKP"
+#define STATE_VERSION	  2
+#define STATE_HEAD	  64
+#define STATE_HEAD_V1	  32
+#define STATE_SUFFIX	  ".gs-state"
+#define POLL_MAX	  1024 /* messages looked at per gs_kafka_next call */
+#define CATCH_UP_MS	  30000
+#define CLOSE_MS	  15000		    /* leaving the group, at most */
+#define STATE_MAX_BYTES	  ((size_t)1 << 30) /* a state's most, all chunks */
+#define PENDING_MAX_BYTES ((size_t)2 << 30) /* all sets in assembly */
+#define CHUNK_OVERHEAD	  512	    /* a record's bytes beside its value */
+#define CHUNK_DEFAULT	  "1000000" /* message.max.bytes, brokers' default */
+#define CONF_LINE_MAX	  4096
+#define FLAG_NET	  1u
+#define FLAG_TAGNET	  2u
 
 /* The chunks of a state in assembly (a reader's). */
 struct pending {
@@ -116,8 +116,8 @@ struct gs_kafka {
 	char *topic, *state_topic;
 	struct gs_engine *tmpl; /* empty, the options of every engine */
 	struct gs_network *net_tmpl, *tagnet_tmpl; /* ... networks, or NULL */
-	size_t chunk;	       /* a record's most value bytes, head included */
-	size_t pending_bytes;  /* held by sets in assembly */
+	size_t chunk;	      /* a record's most value bytes, head included */
+	size_t pending_bytes; /* held by sets in assembly */
 	int net_mismatch_said;
 	size_t max_line;
 	int64_t publish_ms;
@@ -412,8 +412,8 @@ static void publish(struct gs_kafka *k, int32_t p)
 		    (int)p);
 		return;
 	}
-	uint32_t flags = (pt->net ? FLAG_NET : 0) |
-			 (pt->tagnet ? FLAG_TAGNET : 0);
+	uint32_t flags =
+		(pt->net ? FLAG_NET : 0) | (pt->tagnet ? FLAG_TAGNET : 0);
 	int r = gs_engine_save(pt->e, f);
 	if (!r && pt->net)
 		r = gs_network_save(pt->net, f);
@@ -635,8 +635,8 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 	size_t len = m->len - head;
 	struct part *pt =
 		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
-	if (!pt || next < -1 || (flags & ~(FLAG_NET | FLAG_TAGNET)) ||
-	    !count || seq >= count || !total || total > STATE_MAX_BYTES ||
+	if (!pt || next < -1 || (flags & ~(FLAG_NET | FLAG_TAGNET)) || !count ||
+	    seq >= count || !total || total > STATE_MAX_BYTES ||
 	    count > total || len > total) {
 		k->st.states_bad++;
 		say(k,
@@ -693,8 +693,7 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 				       .max_ms = max_ms,
 				       .on = 1};
 	} else if (!pd->on || pd->epoch != epoch || pd->serial != serial ||
-		   pd->count != count || pd->total != total ||
-		   pd->seq != seq) {
+		   pd->count != count || pd->total != total || pd->seq != seq) {
 		if (pd->on) {
 			k->st.partial_dropped++;
 			pending_drop(k, pd);

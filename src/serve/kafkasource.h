@@ -55,7 +55,7 @@ struct gs_kafka_info {
 	uint64_t chunks;	 /* records the published states took */
 	uint64_t stale;		 /* records of an older epoch, ignored */
 	uint64_t partial_dropped; /* incomplete chunk sets given up */
-	uint64_t fenced;	 /* owned partitions a newer owner took */
+	uint64_t fenced;	  /* owned partitions a newer owner took */
 };
 
 /* Where the current message is counted: its partition's engine and
@@ -82,8 +82,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 			       const struct gs_engine *like,
 			       const struct gs_network *net_like,
 			       const struct gs_network *tagnet_like,
-			       size_t max_line,
-			       int64_t publish_ms,
+			       size_t max_line, int64_t publish_ms,
 			       void (*log)(void *ctx, const char *msg),
 			       void *log_ctx, char *err, size_t errlen);
 

@@ -39,10 +39,9 @@ static void kafka_log(void *ctx, const char *msg)
 int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 			 size_t errlen)
 {
-	s->kafka =
-		gs_kafka_open(url, s->o.kafka_config, s->e, s->net, s->tagnet,
-			      s->o.max_line,
-			      s->o.kafka_publish_ms, kafka_log, s, err, errlen);
+	s->kafka = gs_kafka_open(
+		url, s->o.kafka_config, s->e, s->net, s->tagnet, s->o.max_line,
+		s->o.kafka_publish_ms, kafka_log, s, err, errlen);
 	s->kafka_start = INT64_MIN;
 	return s->kafka ? 0 : GS_EUSAGE;
 }
@@ -87,7 +86,8 @@ static int kpost(void *ctx, const struct gs_post *p)
 /* Reads up to BATCH_MESSAGES messages (the write lock held). */
 static unsigned read_messages(struct gs_server *s)
 {
-	struct kbatch bt = {s, {NULL, NULL, NULL},
+	struct kbatch bt = {s,
+			    {NULL, NULL, NULL},
 			    (int64_t)(now_wall() * 1000) + GS_MS_DAY};
 	struct gs_line_counter lc = {0};
 	lc.ps = s->ps;
