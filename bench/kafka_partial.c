@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 	struct gs_network *ng = gs_network_new_like(nets[0]);
 	for (size_t p = 0; p < np; p++)
 		if (!nl || gs_network_merge(ng, nets[p])) {
-			fprintf(stderr, "kafka_partial: cannot merge networks\n");
+			fprintf(stderr,
+				"kafka_partial: cannot merge networks\n");
 			return 1;
 		}
 	double nmerge_s = cpu() - a;

@@ -54,12 +54,10 @@ static void chunk(rd_kafka_t *pr, uint32_t p, uint64_t epoch, uint64_t serial,
 		memcpy(v + 64, data, n);
 	char key[32];
 	snprintf(key, sizeof key, "%u/%u", p, seq);
-	rd_kafka_producev(pr, RD_KAFKA_V_TOPIC("t.gs-state"),
-			  RD_KAFKA_V_PARTITION(0),
-			  RD_KAFKA_V_KEY(key, strlen(key)),
-			  RD_KAFKA_V_VALUE(v, 64 + n),
-			  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-			  RD_KAFKA_V_END);
+	rd_kafka_producev(
+		pr, RD_KAFKA_V_TOPIC("t.gs-state"), RD_KAFKA_V_PARTITION(0),
+		RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(v, 64 + n),
+		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
 }
 
 static void quiet(void *ctx, const char *msg)
@@ -190,13 +188,14 @@ int main(void)
 			  RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE("junk", 4),
 			  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			  RD_KAFKA_V_END);
-	chunk(pr, 0, 0, 0, 1, 2, 10, "xx", 2);		/* epoch 0 < 1 */
+	chunk(pr, 0, 0, 0, 1, 2, 10, "xx", 2);		     /* epoch 0 < 1 */
 	chunk(pr, 9, 3, 0, 0, 2, (uint64_t)1 << 31, "x", 1); /* > 1 GB */
-	chunk(pr, 9, 3, 0, 0, 2, sn, snap, sn / 2);	/* broken off by */
-	chunk(pr, 9, 3, 1, 0, 2, sn, snap, sn / 2);	/* a newer set */
+	chunk(pr, 9, 3, 0, 0, 2, sn, snap, sn / 2);	     /* broken off by */
+	chunk(pr, 9, 3, 1, 0, 2, sn, snap, sn / 2);	     /* a newer set */
 	chunk(pr, 9, 3, 1, 1, 2, sn, snap + sn / 2, sn - sn / 2);
 	chunk(pr, 8, 3, 0, 0, 3, (uint64_t)1 << 29, "x", 1); /* never ends */
-	TAP_OK(rd_kafka_flush(pr, 10000) == 0, "untrusted state records produced");
+	TAP_OK(rd_kafka_flush(pr, 10000) == 0,
+	       "untrusted state records produced");
 	free(snap);
 	gs_engine_free(one);
 
@@ -224,8 +223,9 @@ int main(void)
 			       clock == 1000,
 		       "the merge's clock is the slowest partition's latest post");
 		gs_engine_summary(g, &sum);
-		TAP_EQ_INT((long long)sum.posts, 1,
-			   "the state in two chunks is read whole: its post merged");
+		TAP_EQ_INT(
+			(long long)sum.posts, 1,
+			"the state in two chunks is read whole: its post merged");
 		gs_engine_free(g);
 		gs_kafka_close(k);
 	}
