@@ -6,7 +6,9 @@
  * states the others published), at most once a second while messages keep
  * coming and at once when they stop. The networks (/network) likewise:
  * each partition counts its own, published with its engine, and the served
- * ones are their merge.
+ * ones are their merge, made again every NETS_EVERY_S while messages keep
+ * coming (their merge costs about as much as the engines') and at once
+ * when they stop.
  *
  * The detector runs over the merged engine on the clock of the slowest
  * partition: a bucket is closed once every partition of the topic has a
@@ -24,6 +26,7 @@
 
 #define BATCH_MESSAGES 512
 #define MERGE_EVERY_S  1.0 /* while messages keep coming */
+#define NETS_EVERY_S   5.0 /* the networks, likewise */
 
 struct kbatch {
 	struct gs_server *s;
@@ -118,14 +121,15 @@ static unsigned read_messages(struct gs_server *s)
 
 /* The served engine and networks made again from every partition's; the
  * detector closes what the slowest partition's clock allows. */
-static void merge_view(struct gs_server *s)
+static void merge_view(struct gs_server *s, int nets)
 {
 	struct gs_engine *g = gs_engine_new_like(s->e);
-	struct gs_network *net = gs_network_new_like(s->net),
-			  *tagnet = s->tagnet ? gs_network_new_like(s->tagnet)
-					      : NULL;
+	struct gs_network *net = nets ? gs_network_new_like(s->net) : NULL,
+			  *tagnet = nets && s->tagnet
+					    ? gs_network_new_like(s->tagnet)
+					    : NULL;
 	int64_t clock;
-	if (!g || !net || (s->tagnet && !tagnet) ||
+	if (!g || (nets && !net) || (nets && s->tagnet && !tagnet) ||
 	    gs_kafka_merge(s->kafka, g, net, tagnet, &clock)) {
 		gs_engine_free(g);
 		gs_network_free(net);
@@ -134,16 +138,23 @@ static void merge_view(struct gs_server *s)
 		return;
 	}
 	s->kafka_merged = gs_now();
+	s->kafka_nets_stale = !nets;
+	if (nets)
+		s->kafka_nets_merged = s->kafka_merged;
 	int64_t w = s->o.engine.bucket_ms;
 	struct gs_summary sum;
 	gs_engine_summary(g, &sum);
 	write_lock(s);
 	struct gs_engine *old = s->e;
-	struct gs_network *old_net = s->net, *old_tagnet = s->tagnet;
+	struct gs_network *old_net = NULL, *old_tagnet = NULL;
 	s->e = g;
 	s->l.engine = g;
-	s->net = net;
-	s->tagnet = tagnet;
+	if (nets) {
+		old_net = s->net;
+		old_tagnet = s->tagnet;
+		s->net = net;
+		s->tagnet = tagnet;
+	}
 	if (sum.posts && s->kafka_start != INT64_MIN &&
 	    gs_time_bucket(sum.first_ms, w) < s->kafka_start)
 		s->kafka_redo = 1; /* a post before the first bucket judged */
@@ -185,13 +196,14 @@ unsigned gs_server_kafka_round(struct gs_server *s)
 	if (k)
 		atomic_fetch_add(&s->data_gen, 1);
 	pthread_rwlock_unlock(&s->lock);
-	int changed = gs_kafka_maintain(s->kafka, 0);
+	int changed = gs_kafka_maintain(s->kafka, 0) || s->kafka_nets_stale;
 	if (changed && (!k || gs_now() - s->kafka_merged >= MERGE_EVERY_S)) {
 		/* new data after an idle close may fall in buckets it judged:
 		 * judge again; --close-idle closes again once it stops */
 		if (s->finished)
 			s->kafka_redo = 1;
-		merge_view(s);
+		merge_view(s, !k || gs_now() - s->kafka_nets_merged >=
+					    NETS_EVERY_S);
 		s->finished = 0;
 		s->last_input = gs_now();
 	}
