@@ -203,7 +203,7 @@ unsigned gs_server_kafka_round(struct gs_server *s)
 		if (s->finished)
 			s->kafka_redo = 1;
 		merge_view(s, !k || gs_now() - s->kafka_nets_merged >=
-					    NETS_EVERY_S);
+					      NETS_EVERY_S);
 		s->finished = 0;
 		s->last_input = gs_now();
 	}
