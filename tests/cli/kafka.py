@@ -202,11 +202,14 @@ def trial(d, data, nlines, want_posts, want, seed):
         time.sleep(rnd.uniform(0, 3))
         live.append(Server(d, *args))
     good = converge(live, want_posts, want)
+    why = "" if len(good) == len(live) else \
+        f" (posts {[answer(s)[0] for s in live]}, batch {want_posts}; " + \
+        f"stats {[(answer(s)[2] or {}).get('kafka') for s in live]})"
     for s in live:
         s.stop()
     m.stop()
     return len(good) == len(live), f"instance {victim + 1} killed {after:.1f} s into the feed, having read {read} messages, " + \
-        ("restarted" if restarted else "not restarted")
+        ("restarted" if restarted else "not restarted") + why
 
 
 def main(d):
@@ -320,8 +323,10 @@ def main(d):
                [answer(s)[:2] for s in srvs])
             bad = [networks(s, data, tag) for s in srvs]
             ok(bad == [[]] * n, "fencing: the networks stay", bad)
+        t0 = time.time()
         rcs = [s.stop() for s in srvs]
-        ok(rcs == [0] * n, f"{n} instances stop cleanly", rcs)
+        ok(rcs == [0] * n, f"{n} instances stop cleanly", (rcs, f"{time.time() - t0:.1f} s",
+                                                           [s.stderr()[-1500:] for s in srvs]))
         m.stop()
     kill_trials(d, data, nlines, want_posts, want)
 
