@@ -19,7 +19,7 @@ DATA=${DATA:-$TMP/jetstream.jsonl}
 [ -s "$DATA" ] || "$BIN" generate --seed 1 -f jetstream --posts 200000 -o "$DATA"
 cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc bench/kafka_partial.c build/libgroundswell.a \
 	$(pkg-config --libs libutf8proc libzstd zlib libisal libxxhash libsodium) -lm -pthread -o "$TMP/kafka_partial"
-echo "## states: N P posts bytes zstd_bytes load_cpu_s merge_cpu_s"
+echo "## states: N P posts bytes zstd_bytes load_cpu_s merge_cpu_s net_bytes net_zstd_bytes net_load_cpu_s net_merge_cpu_s"
 for np in "10000 8" "100000 8" "1000000 2"; do /usr/bin/time -f "#   %e s wall, %M KB max RSS" "$TMP/kafka_partial" $np; done
 echo "## rate"
 python3 bench/kafka_rate.py "$DATA" 32

@@ -4,23 +4,42 @@
  *
  * Three librdkafka clients: the group consumer of the input topic, a
  * producer of states, and a reader of the state topic (no group: it reads
- * every partition of TOPIC.gs-state from its beginning, always). A state
- * record is keyed by the input partition (decimal) so that a compacted
- * topic keeps the latest one of each, and goes to state partition
- * p mod (its partitions): co-partitioned as Kafka Streams' changelogs, so
- * that with as many state partitions as input ones a partition's latest
- * state is the last record of its own, whatever the retention. Its value
- * (little-endian):
- *   "GSKP" u32 version (1) u32 partition u32 0 i64 next_offset i64 max_ms
- *   then the partition's engine, one gs_engine_save section (checked,
- *   versioned, CRC32: docs/snapshot.md).
+ * every partition of TOPIC.gs-state from its beginning, always). A
+ * partition's state is the bytes of its engine's snapshot (gs_engine_save)
+ * followed by those of its networks (gs_network_save; flags say which),
+ * split into chunks of at most the producer's message.max.bytes: one
+ * record each, keyed "P/SEQ" (input partition, chunk number) so that a
+ * compacted topic keeps the latest chunk of each number, and sent to state
+ * partition P mod (its partitions): co-partitioned as Kafka Streams'
+ * changelogs, so that a partition's chunks keep their order. A record's
+ * value (little-endian):
+ *   "GSKP" u32 version (2) u32 partition u32 flags (1: the account
+ *   network follows the engine, 2: then the per-tag network)
+ *   i64 next_offset i64 max_ms u64 epoch u64 serial u32 seq u32 count
+ *   u64 total (the state's bytes, all chunks), then the chunk's bytes.
+ * Version 1 records (one record keyed "P", a 32-byte head without the
+ * fields from epoch on, the engine alone) are still read, as epoch 0.
+ * A reader accepts a state only when its chunks 0..count-1 of one (epoch,
+ * serial) arrived in order; a chunk that breaks the sequence drops the set.
+ * A set in assembly holds at most STATE_MAX_BYTES, all sets together at
+ * most PENDING_MAX_BYTES. Once a publication has fewer chunks than the
+ * previous one, tombstones delete the keys of the chunks it no longer has.
  * Records are untrusted: a bad one is counted (states_bad) and skipped.
  *
  * Order of what is durable: a partition's engine and the offset of the
- * next message it has not counted travel in one record, so a new owner
- * that resumes at that offset from that engine counts every message once.
+ * next message it has not counted travel in one state, so a new owner
+ * that resumes at that offset from that state counts every message once.
  * Offsets are committed to the group (for lag monitoring; resumption uses
- * the state's) only from delivery reports of the states.
+ * the state's) only once every chunk of the state is acknowledged.
+ *
+ * Fencing: a partition's epoch is one more than the highest epoch its
+ * new owner has read for it (after reading the state topic to its end),
+ * and every state it publishes carries it; it publishes a state at once
+ * (a claim). Readers keep the highest epoch seen per partition and ignore
+ * states of a lower one; an owner that reads a higher one stops counting
+ * and publishing the partition (it lost it); an owner that reads a lower
+ * one after its own publishes again, so that compaction keeps its state.
+ * An assignment lost (the session expired) is dropped without publishing.
  */
 #include "kafkasource.h"
 
@@ -34,18 +53,36 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC	"GSKP"
-#define STATE_VERSION	1
-#define STATE_HEAD	32
-#define STATE_SUFFIX	".gs-state"
-#define POLL_MAX	1024 /* messages looked at per gs_kafka_next call */
-#define CATCH_UP_MS	30000
-#define CLOSE_MS	15000	    /* leaving the group, at most */
-#define STATE_MAX_BYTES (64u << 20) /* a record's most, as produced */
-#define CONF_LINE_MAX	4096
+#define STATE_MAGIC	  "GSKP"
+#define STATE_VERSION	  2
+#define STATE_HEAD	  64
+#define STATE_HEAD_V1	  32
+#define STATE_SUFFIX	  ".gs-state"
+#define POLL_MAX	  1024 /* messages looked at per gs_kafka_next call */
+#define CATCH_UP_MS	  30000
+#define CLOSE_MS	  15000		    /* leaving the group, at most */
+#define STATE_MAX_BYTES	  ((size_t)1 << 30) /* a state's most, all chunks */
+#define PENDING_MAX_BYTES ((size_t)2 << 30) /* all sets in assembly */
+#define CHUNK_OVERHEAD	  512	    /* a record's bytes beside its value */
+#define CHUNK_DEFAULT	  "1000000" /* message.max.bytes, brokers' default */
+#define CONF_LINE_MAX	  4096
+#define FLAG_NET	  1u
+#define FLAG_TAGNET	  2u
+
+/* The chunks of a state in assembly (a reader's). */
+struct pending {
+	unsigned char *b;
+	size_t len, cap;
+	uint64_t epoch, serial, total;
+	uint32_t seq, count, flags; /* seq: the next chunk expected */
+	int64_t next, max_ms;
+	int on;
+};
 
 struct part {
 	struct gs_engine *e; /* NULL: no state yet */
+	struct gs_network *net, *tagnet; /* NULL: none kept, or none in the
+					    state */
 	int64_t next;	     /* offset of the first message not counted in e
 				(-1: none counted) */
 	int64_t max_ms;	     /* latest post time counted; INT64_MIN: none */
@@ -54,12 +91,22 @@ struct part {
 	int64_t acked;	     /* owned: the next offset of the latest
 				acknowledged state, to commit (-1: none) */
 	int64_t committed;   /* ... and the last one committed */
+	uint64_t epoch;	     /* the highest epoch seen for it; owned: this
+				instance's */
+	uint64_t serial;     /* owned: states published in this epoch;
+				else: the serial of the state taken */
+	uint32_t chunks;     /* of the latest state written or taken */
+	struct pending pd;
 };
 
+/* One publication in flight: its chunks' delivery reports count down. */
 struct ticket {
 	struct gs_kafka *k;
 	int32_t p;
 	int64_t next;
+	uint64_t epoch;
+	uint32_t left;
+	int failed;
 };
 
 struct gs_kafka {
@@ -68,6 +115,10 @@ struct gs_kafka {
 	rd_kafka_t *sr; /* the state topic's reader */
 	char *topic, *state_topic;
 	struct gs_engine *tmpl; /* empty, the options of every engine */
+	struct gs_network *net_tmpl, *tagnet_tmpl; /* ... networks, or NULL */
+	size_t chunk;	      /* a record's most value bytes, head included */
+	size_t pending_bytes; /* held by sets in assembly */
+	int net_mismatch_said;
 	size_t max_line;
 	int64_t publish_ms;
 	struct part *parts;
@@ -129,7 +180,10 @@ static struct part *part_at(struct gs_kafka *k, int32_t p)
 		if (!v)
 			return NULL;
 		for (size_t i = k->nparts; i < n; i++)
-			v[i] = (struct part){NULL, -1, INT64_MIN, 0, 0, -1, -1};
+			v[i] = (struct part){.next = -1,
+					     .max_ms = INT64_MIN,
+					     .acked = -1,
+					     .committed = -1};
 		k->parts = v;
 		k->nparts = n;
 	}
@@ -313,7 +367,39 @@ static int64_t get_i64(const unsigned char *b)
 	return (int64_t)v;
 }
 
-/* Sends partition p's state; the delivery report acknowledges it. */
+static void put_u64(unsigned char *b, uint64_t v)
+{
+	put_i64(b, (int64_t)v);
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+	return (uint64_t)get_i64(b);
+}
+
+/* Produces one record of the state topic; 0 or librdkafka's error. A full
+ * queue is waited for (a state of many chunks), a second at most. */
+static rd_kafka_resp_err_t send_record(struct gs_kafka *k, int32_t p,
+				       const char *key, size_t kn, void *val,
+				       size_t n, struct ticket *t)
+{
+	rd_kafka_resp_err_t e;
+	for (int tries = 0;; tries++) {
+		e = rd_kafka_producev(
+			k->pr, RD_KAFKA_V_TOPIC(k->state_topic),
+			RD_KAFKA_V_PARTITION((int32_t)((size_t)p % k->sparts)),
+			RD_KAFKA_V_KEY(key, kn), RD_KAFKA_V_VALUE(val, n),
+			RD_KAFKA_V_MSGFLAGS(val ? RD_KAFKA_MSG_F_FREE : 0),
+			RD_KAFKA_V_OPAQUE(t), RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries == 10)
+			return e;
+		rd_kafka_poll(k->pr, 100);
+	}
+}
+
+/* Sends partition p's state in chunks of at most k->chunk bytes; the
+ * delivery reports of all of them acknowledge it. Then tombstones for the
+ * chunk numbers the previous state had beyond this one's. */
 static void publish(struct gs_kafka *k, int32_t p)
 {
 	struct part *pt = &k->parts[p];
@@ -326,51 +412,86 @@ static void publish(struct gs_kafka *k, int32_t p)
 		    (int)p);
 		return;
 	}
-	unsigned char h[STATE_HEAD];
-	memcpy(h, STATE_MAGIC, 4);
-	put_u32(h + 4, STATE_VERSION);
-	put_u32(h + 8, (uint32_t)p);
-	put_u32(h + 12, 0);
-	put_i64(h + 16, pt->next);
-	put_i64(h + 24, pt->max_ms);
-	int r = fwrite(h, 1, sizeof h, f) == sizeof h ? 0 : GS_EIO;
-	if (!r)
-		r = gs_engine_save(pt->e, f);
+	uint32_t flags =
+		(pt->net ? FLAG_NET : 0) | (pt->tagnet ? FLAG_TAGNET : 0);
+	int r = gs_engine_save(pt->e, f);
+	if (!r && pt->net)
+		r = gs_network_save(pt->net, f);
+	if (!r && pt->tagnet)
+		r = gs_network_save(pt->tagnet, f);
 	if (fclose(f) != 0 && !r)
 		r = GS_EIO;
-	if (r || n > STATE_MAX_BYTES) {
+	if (r || n > STATE_MAX_BYTES || !n) {
 		say(k, "kafka: cannot publish the state of partition %d: %s",
-		    (int)p,
-		    r ? gs_strerror(r)
-		      : "larger than 64 MB (message.max.bytes)");
+		    (int)p, r ? gs_strerror(r) : "larger than 1 GB");
 		k->st.publish_failed++;
 		free(buf);
 		return;
 	}
+	size_t room = k->chunk - STATE_HEAD;
+	uint32_t count = (uint32_t)((n + room - 1) / room);
 	struct ticket *t = malloc(sizeof *t);
 	if (!t) {
 		free(buf);
+		say(k,
+		    "kafka: cannot publish the state of partition %d: out of memory",
+		    (int)p);
 		return;
 	}
-	*t = (struct ticket){k, p, pt->next};
-	char key[16];
-	int kn = snprintf(key, sizeof key, "%d", (int)p);
-	rd_kafka_resp_err_t e = rd_kafka_producev(
-		k->pr, RD_KAFKA_V_TOPIC(k->state_topic),
-		RD_KAFKA_V_PARTITION((int32_t)((size_t)p % k->sparts)),
-		RD_KAFKA_V_KEY(key, (size_t)kn), RD_KAFKA_V_VALUE(buf, n),
-		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_OPAQUE(t),
-		RD_KAFKA_V_END);
-	if (e) {
-		say(k, "kafka: cannot publish the state of partition %d: %s",
-		    (int)p, rd_kafka_err2str(e));
+	*t = (struct ticket){k, p, pt->next, pt->epoch, count, 0};
+	uint32_t sent = 0;
+	for (; sent < count; sent++) {
+		size_t at = (size_t)sent * room,
+		       len = n - at < room ? n - at : room;
+		unsigned char *v = malloc(STATE_HEAD + len);
+		rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__FAIL;
+		if (v) {
+			memcpy(v, STATE_MAGIC, 4);
+			put_u32(v + 4, STATE_VERSION);
+			put_u32(v + 8, (uint32_t)p);
+			put_u32(v + 12, flags);
+			put_i64(v + 16, pt->next);
+			put_i64(v + 24, pt->max_ms);
+			put_u64(v + 32, pt->epoch);
+			put_u64(v + 40, pt->serial);
+			put_u32(v + 48, sent);
+			put_u32(v + 52, count);
+			put_u64(v + 56, n);
+			memcpy(v + STATE_HEAD, buf + at, len);
+			char key[32];
+			int kn = snprintf(key, sizeof key, "%d/%u", (int)p,
+					  sent);
+			e = send_record(k, p, key, (size_t)kn, v,
+					STATE_HEAD + len, t);
+		}
+		if (e) {
+			free(v);
+			say(k,
+			    "kafka: cannot publish the state of partition %d: %s",
+			    (int)p, rd_kafka_err2str(e));
+			break;
+		}
+	}
+	free(buf);
+	if (sent < count) {
+		/* the chunks sent will not make a whole: a reader drops them */
 		k->st.publish_failed++;
-		free(buf);
-		free(t);
+		t->failed = 1;
+		t->left -= count - sent;
+		if (!t->left)
+			free(t);
 		return;
 	}
+	for (uint32_t i = count; i < pt->chunks; i++) {
+		char key[32];
+		int kn = snprintf(key, sizeof key, "%d/%u", (int)p, i);
+		send_record(k, p, key, (size_t)kn, NULL, 0, NULL);
+	}
+	pt->chunks = count;
+	pt->serial++;
 	pt->moved = 0;
 	k->st.published++;
+	k->st.chunks += count;
 	k->st.state_bytes = n;
 }
 
@@ -380,16 +501,21 @@ static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	(void)opaque;
 	struct ticket *t = m->_private;
 	if (!t)
-		return;
+		return; /* a tombstone */
 	struct gs_kafka *k = t->k;
-	if (m->err) {
+	if (m->err && !t->failed) {
+		t->failed = 1;
 		k->st.publish_failed++;
 		say(k, "kafka: the state of partition %d was not stored: %s",
 		    (int)t->p, rd_kafka_err2str(m->err));
-	} else {
+	}
+	if (--t->left)
+		return;
+	if (!t->failed) {
 		k->st.acked++;
 		struct part *pt = part_at(k, t->p);
-		if (pt && pt->owned && t->next > pt->acked)
+		if (pt && pt->owned && pt->epoch == t->epoch &&
+		    t->next > pt->acked)
 			pt->acked = t->next;
 	}
 	free(t);
@@ -415,39 +541,36 @@ static void commit_acked(struct gs_kafka *k)
 	}
 }
 
-/* A record of the state topic: another instance's (or an earlier run's)
- * state of a partition, kept when this instance does not own it. */
-static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
+static void pending_drop(struct gs_kafka *k, struct pending *pd)
 {
-	const unsigned char *b = m->payload;
-	if (!b || m->len < STATE_HEAD || memcmp(b, STATE_MAGIC, 4) ||
-	    get_u32(b + 4) != STATE_VERSION) {
-		k->st.states_bad++;
-		say(k,
-		    "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
-		    k->state_topic, (int)m->partition, (long long)m->offset);
-		return;
-	}
-	uint32_t p = get_u32(b + 8);
-	int64_t next = get_i64(b + 16), max_ms = get_i64(b + 24);
-	struct part *pt =
-		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
-	if (!pt || next < -1) {
-		k->st.states_bad++;
-		say(k,
-		    "kafka: %s[%d]@%lld: a state of partition %u at offset %lld is out of range; skipped",
-		    k->state_topic, (int)m->partition, (long long)m->offset, p,
-		    (long long)next);
-		return;
-	}
-	if (pt->owned)
-		return; /* this instance's own engine is newer */
-	FILE *f = fmemopen((void *)(b + STATE_HEAD), m->len - STATE_HEAD, "r");
+	k->pending_bytes -= pd->cap;
+	free(pd->b);
+	*pd = (struct pending){0};
+}
+
+/* A whole state of partition p (bytes b[0..n)): taken as its latest. */
+static void accept_state(struct gs_kafka *k, const rd_kafka_message_t *m,
+			 struct part *pt, uint32_t p, const unsigned char *b,
+			 size_t n, uint32_t flags, int64_t next, int64_t max_ms,
+			 uint64_t serial, uint32_t count)
+{
+	FILE *f = fmemopen((void *)b, n, "r");
 	int err = GS_ENOMEM;
 	struct gs_engine *e = f ? gs_engine_load(f, &err) : NULL;
+	struct gs_network *net = NULL, *tagnet = NULL;
+	if (e && (flags & FLAG_NET) && !(net = gs_network_load(f, &err))) {
+		gs_engine_free(e);
+		e = NULL;
+	}
+	if (e && (flags & FLAG_TAGNET) &&
+	    !(tagnet = gs_network_load(f, &err))) {
+		gs_engine_free(e);
+		e = NULL;
+	}
 	if (f)
 		fclose(f);
 	if (!e) {
+		gs_network_free(net);
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
@@ -455,13 +578,165 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 		    gs_strerror(err));
 		return;
 	}
-	if (pt->e)
-		gs_engine_free(pt->e);
+	/* networks this instance does not keep are not merged */
+	if (!k->net_tmpl) {
+		gs_network_free(net);
+		net = NULL;
+	}
+	if (!k->tagnet_tmpl) {
+		gs_network_free(tagnet);
+		tagnet = NULL;
+	}
+	gs_engine_free(pt->e);
+	gs_network_free(pt->net);
+	gs_network_free(pt->tagnet);
 	pt->e = e;
+	pt->net = net;
+	pt->tagnet = tagnet;
 	pt->next = next;
 	pt->max_ms = max_ms;
+	pt->chunks = count;
+	pt->serial = serial;
 	k->st.states_read++;
 	k->changed = 1;
+}
+
+/* A record of the state topic: a chunk of another instance's (or an
+ * earlier run's) state of a partition, kept when this instance does not
+ * own it and its epoch is not older than the partition's. */
+static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
+{
+	const unsigned char *b = m->payload;
+	if (!b)
+		return; /* a tombstone: compaction's business */
+	uint32_t version = m->len >= STATE_HEAD_V1 ? get_u32(b + 4) : 0;
+	if (m->len < STATE_HEAD_V1 || memcmp(b, STATE_MAGIC, 4) ||
+	    (version != 1 && version != STATE_VERSION) ||
+	    (version == STATE_VERSION && m->len < STATE_HEAD)) {
+		k->st.states_bad++;
+		say(k,
+		    "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
+		    k->state_topic, (int)m->partition, (long long)m->offset);
+		return;
+	}
+	uint32_t p = get_u32(b + 8), flags = 0, seq = 0, count = 1;
+	int64_t next = get_i64(b + 16), max_ms = get_i64(b + 24);
+	uint64_t epoch = 0, serial = 0, total = m->len - STATE_HEAD_V1;
+	size_t head = STATE_HEAD_V1;
+	if (version == STATE_VERSION) {
+		flags = get_u32(b + 12);
+		epoch = get_u64(b + 32);
+		serial = get_u64(b + 40);
+		seq = get_u32(b + 48);
+		count = get_u32(b + 52);
+		total = get_u64(b + 56);
+		head = STATE_HEAD;
+	}
+	size_t len = m->len - head;
+	struct part *pt =
+		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
+	if (!pt || next < -1 || (flags & ~(FLAG_NET | FLAG_TAGNET)) || !count ||
+	    seq >= count || !total || total > STATE_MAX_BYTES ||
+	    count > total || len > total) {
+		k->st.states_bad++;
+		say(k,
+		    "kafka: %s[%d]@%lld: a state chunk of partition %u is out of range; skipped",
+		    k->state_topic, (int)m->partition, (long long)m->offset, p);
+		return;
+	}
+	/* a writer that lost the partition since, or a state replayed */
+	if (epoch < pt->epoch ||
+	    (epoch == pt->epoch && !pt->owned && serial < pt->serial)) {
+		k->st.stale++;
+		if (pt->owned) /* compaction must keep the owner's, the last */
+			pt->moved = 1;
+		return;
+	}
+	if (pt->owned) {
+		if (epoch == pt->epoch)
+			return; /* this instance's own; its engine is newer */
+		k->st.fenced++;
+		say(k,
+		    "kafka: partition %u has a newer owner (epoch %llu, this instance's %llu): it stops counting and publishing it",
+		    p, (unsigned long long)epoch,
+		    (unsigned long long)pt->epoch);
+		pt->owned = 0;
+		pt->moved = 0;
+	}
+	if (epoch > pt->epoch)
+		pt->serial = 0;
+	pt->epoch = epoch;
+	struct pending *pd = &pt->pd;
+	if (seq == 0 && count == 1) {
+		if (pd->on) {
+			k->st.partial_dropped++;
+			pending_drop(k, pd);
+		}
+		if (len == total)
+			accept_state(k, m, pt, p, b + head, len, flags, next,
+				     max_ms, serial, count);
+		else
+			k->st.states_bad++;
+		return;
+	}
+	if (seq == 0) {
+		if (pd->on) {
+			k->st.partial_dropped++;
+			pending_drop(k, pd);
+		}
+		*pd = (struct pending){.epoch = epoch,
+				       .serial = serial,
+				       .total = total,
+				       .count = count,
+				       .flags = flags,
+				       .next = next,
+				       .max_ms = max_ms,
+				       .on = 1};
+	} else if (!pd->on || pd->epoch != epoch || pd->serial != serial ||
+		   pd->count != count || pd->total != total || pd->seq != seq) {
+		if (pd->on) {
+			k->st.partial_dropped++;
+			pending_drop(k, pd);
+		}
+		return; /* the rest of a set whose start is gone */
+	}
+	if (pd->len + len > total) {
+		k->st.states_bad++;
+		pending_drop(k, pd);
+		return;
+	}
+	if (pd->len + len > pd->cap) {
+		size_t cap = pd->cap ? pd->cap : len;
+		while (cap < pd->len + len)
+			cap *= 2;
+		if (cap > total)
+			cap = (size_t)total;
+		unsigned char *nb =
+			k->pending_bytes - pd->cap + cap <= PENDING_MAX_BYTES
+				? realloc(pd->b, cap)
+				: NULL;
+		if (!nb) {
+			say(k,
+			    "kafka: no room for the state of partition %u (%llu bytes) being read; skipped",
+			    p, (unsigned long long)total);
+			k->st.partial_dropped++;
+			pending_drop(k, pd);
+			return;
+		}
+		k->pending_bytes += cap - pd->cap;
+		pd->b = nb;
+		pd->cap = cap;
+	}
+	memcpy(pd->b + pd->len, b + head, len);
+	pd->len += len;
+	if (++pd->seq < count)
+		return;
+	if (pd->len == total)
+		accept_state(k, m, pt, p, pd->b, pd->len, pd->flags, pd->next,
+			     pd->max_ms, pd->serial, count);
+	else
+		k->st.states_bad++;
+	pending_drop(k, pd);
 }
 
 /* Reads what the state topic has (waiting up to wait_ms for the first). */
@@ -556,6 +831,18 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		rd_kafka_message_destroy(k->msg);
 		k->msg = NULL;
 	}
+	if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS &&
+	    rd_kafka_assignment_lost(rk)) {
+		/* the group gave them to others already: a state published
+		 * now would be a zombie's (readers would ignore it anyway) */
+		for (size_t i = 0; i < k->nparts; i++)
+			k->parts[i].owned = k->parts[i].moved = 0;
+		say(k,
+		    "kafka: %d partitions of '%s' lost (the session expired): dropped without publishing; their new owners resume from their last states",
+		    l->cnt, k->topic);
+		rd_kafka_assign(rk, NULL);
+		return;
+	}
 	if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		double t0 = mono();
 		revoke_all(k);
@@ -579,19 +866,34 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			tp->offset = RD_KAFKA_OFFSET_END;
 			continue;
 		}
-		if (!pt->e && !(pt->e = gs_engine_new_like(k->tmpl))) {
+		if ((!pt->e && !(pt->e = gs_engine_new_like(k->tmpl))) ||
+		    (k->net_tmpl && !pt->net &&
+		     !(pt->net = gs_network_new_like(k->net_tmpl))) ||
+		    (k->tagnet_tmpl && !pt->tagnet &&
+		     !(pt->tagnet = gs_network_new_like(k->tagnet_tmpl)))) {
 			say(k, "kafka: out of memory for partition %d",
 			    (int)tp->partition);
 			tp->offset = RD_KAFKA_OFFSET_END;
 			continue;
 		}
+		if (pt->pd.on)
+			pending_drop(k, &pt->pd);
 		pt->owned = 1;
-		pt->moved = 0;
+		pt->moved = 1; /* the claim of the new epoch, published below */
+		pt->epoch++;
+		pt->serial = 0;
 		pt->acked = pt->committed = -1;
 		tp->offset =
 			pt->next >= 0 ? pt->next : RD_KAFKA_OFFSET_BEGINNING;
 	}
 	rd_kafka_assign(rk, l);
+	/* claims: readers ignore the former owner's states from now on */
+	for (int i = 0; i < l->cnt; i++) {
+		int32_t p = l->elems[i].partition;
+		if (p >= 0 && (size_t)p < k->nparts && k->parts[p].owned &&
+		    k->parts[p].moved)
+			publish(k, p);
+	}
 }
 
 /* The partitions of topic (0: not known, or no such topic). */
@@ -626,8 +928,10 @@ static void metadata(struct gs_kafka *k, int timeout_ms)
 /* ---- the source --------------------------------------------------------- */
 
 struct gs_kafka *gs_kafka_open(const char *url, const char *config,
-			       const struct gs_engine *like, size_t max_line,
-			       int64_t publish_ms,
+			       const struct gs_engine *like,
+			       const struct gs_network *net_like,
+			       const struct gs_network *tagnet_like,
+			       size_t max_line, int64_t publish_ms,
 			       void (*log)(void *ctx, const char *msg),
 			       void *log_ctx, char *err, size_t errlen)
 {
@@ -648,7 +952,10 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		goto fail;
 	size_t tn = strlen(k->topic);
 	if (!(k->state_topic = malloc(tn + sizeof STATE_SUFFIX)) ||
-	    !(k->tmpl = gs_engine_new_like(like))) {
+	    !(k->tmpl = gs_engine_new_like(like)) ||
+	    (net_like && !(k->net_tmpl = gs_network_new_like(net_like))) ||
+	    (tagnet_like &&
+	     !(k->tagnet_tmpl = gs_network_new_like(tagnet_like)))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -677,7 +984,9 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 	}
 
 	static const char *const pdef[] = {"message.max.bytes",
-					   "67108864",
+					   CHUNK_DEFAULT,
+					   "enable.idempotence",
+					   "true",
 					   "acks",
 					   "all",
 					   "linger.ms",
@@ -688,6 +997,17 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 	if (!(cf = conf_new(brokers, config, pdef, err, errlen)))
 		goto fail;
 	rd_kafka_conf_set_dr_msg_cb(cf, delivered);
+	/* a state goes in records of at most message.max.bytes (the user's
+	 * setting, or the brokers' default) */
+	char mmb[32];
+	size_t mn = sizeof mmb;
+	long max_msg = rd_kafka_conf_get(cf, "message.max.bytes", mmb, &mn) ==
+				       RD_KAFKA_CONF_OK
+			       ? atol(mmb)
+			       : 0;
+	k->chunk = max_msg > STATE_HEAD + 2 * CHUNK_OVERHEAD
+			   ? (size_t)max_msg - CHUNK_OVERHEAD
+			   : STATE_HEAD + CHUNK_OVERHEAD;
 	if (!(k->pr = rd_kafka_new(RD_KAFKA_PRODUCER, cf, e, sizeof e))) {
 		rd_kafka_conf_destroy(cf);
 		snprintf(err, errlen, "kafka producer: %s", e);
@@ -774,7 +1094,7 @@ fail:
 }
 
 int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
-		  struct gs_engine **e)
+		  struct gs_kafka_counters *c)
 {
 	if (k->msg) {
 		rd_kafka_message_destroy(k->msg);
@@ -821,7 +1141,9 @@ int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
 		}
 		*line = s;
 		*len = n;
-		*e = pt->e;
+		c->e = pt->e;
+		c->net = pt->net;
+		c->tagnet = pt->tagnet;
 		return 1;
 	}
 	return 0;
@@ -862,7 +1184,9 @@ int gs_kafka_maintain(struct gs_kafka *k, int force)
 	return k->changed;
 }
 
-int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst, int64_t *clock_ms)
+int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst,
+		   struct gs_network *net_dst, struct gs_network *tagnet_dst,
+		   int64_t *clock_ms)
 {
 	k->changed = 0;
 	int64_t clock = k->topic_parts ? INT64_MAX : INT64_MIN;
@@ -872,6 +1196,21 @@ int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst, int64_t *clock_ms)
 			int r = gs_engine_merge(dst, pt->e);
 			if (r)
 				return r;
+		}
+		struct gs_network *const from[2] = {pt->net, pt->tagnet};
+		struct gs_network *const to[2] = {net_dst, tagnet_dst};
+		for (int j = 0; j < 2; j++) {
+			if (!from[j] || !to[j])
+				continue;
+			int r = gs_network_merge(to[j], from[j]);
+			if (r == GS_ENOMEM)
+				return r;
+			if (r && !k->net_mismatch_said) {
+				k->net_mismatch_said = 1;
+				say(k,
+				    "kafka: the network of partition %zu was made with other options (another instance's --tag-network-edges?); left out",
+				    i);
+			}
 		}
 		if (i < k->topic_parts && pt->max_ms < clock)
 			clock = pt->max_ms;
@@ -934,10 +1273,16 @@ void gs_kafka_close(struct gs_kafka *k)
 	if (k->sr) /* a reader, never a member */
 		rd_kafka_destroy_flags(k->sr,
 				       RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-	for (size_t i = 0; i < k->nparts; i++)
+	for (size_t i = 0; i < k->nparts; i++) {
 		gs_engine_free(k->parts[i].e);
+		gs_network_free(k->parts[i].net);
+		gs_network_free(k->parts[i].tagnet);
+		free(k->parts[i].pd.b);
+	}
 	free(k->parts);
 	gs_engine_free(k->tmpl);
+	gs_network_free(k->net_tmpl);
+	gs_network_free(k->tagnet_tmpl);
 	free(k->topic);
 	free(k->state_topic);
 	free(k->state_end);

@@ -312,6 +312,8 @@ struct gs_server {
 	int kafka_redo;
 	int64_t kafka_start;
 	double kafka_merged; /* gs_now() of the last merge */
+	double kafka_nets_merged; /* ... of the last one with the networks, */
+	int kafka_nets_stale;	  /* ... older than the last merge's data */
 };
 
 /*

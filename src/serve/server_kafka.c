@@ -4,7 +4,11 @@
  * (kafkasource.h), and the served engine made again, when something
  * changed, as the exact merge of every partition's (this instance's and the
  * states the others published), at most once a second while messages keep
- * coming and at once when they stop.
+ * coming and at once when they stop. The networks (/network) likewise:
+ * each partition counts its own, published with its engine, and the served
+ * ones are their merge, made again every NETS_EVERY_S while messages keep
+ * coming (their merge costs about as much as the engines') and at once
+ * when they stop.
  *
  * The detector runs over the merged engine on the clock of the slowest
  * partition: a bucket is closed once every partition of the topic has a
@@ -22,10 +26,11 @@
 
 #define BATCH_MESSAGES 512
 #define MERGE_EVERY_S  1.0 /* while messages keep coming */
+#define NETS_EVERY_S   5.0 /* the networks, likewise */
 
 struct kbatch {
 	struct gs_server *s;
-	struct gs_engine *e; /* the current message's partition's */
+	struct gs_kafka_counters c; /* the current message's partition's */
 	int64_t future_ms;
 };
 
@@ -37,9 +42,9 @@ static void kafka_log(void *ctx, const char *msg)
 int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 			 size_t errlen)
 {
-	s->kafka =
-		gs_kafka_open(url, s->o.kafka_config, s->e, s->o.max_line,
-			      s->o.kafka_publish_ms, kafka_log, s, err, errlen);
+	s->kafka = gs_kafka_open(
+		url, s->o.kafka_config, s->e, s->net, s->tagnet, s->o.max_line,
+		s->o.kafka_publish_ms, kafka_log, s, err, errlen);
 	s->kafka_start = INT64_MIN;
 	return s->kafka ? 0 : GS_EUSAGE;
 }
@@ -72,11 +77,11 @@ static int kpost(void *ctx, const struct gs_post *p)
 	if (s->l.started &&
 	    gs_time_bucket(p->time_ms, s->o.engine.bucket_ms) < s->l.next)
 		s->kafka_redo = 1;
-	if (gs_engine_add(bt->e, p) == GS_ENOMEM)
+	if (gs_engine_add(bt->c.e, p) == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
 	gs_kafka_saw(s->kafka, p->time_ms);
-	if (gs_network_add(s->net, p) == GS_ENOMEM ||
-	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
+	if ((bt->c.net && gs_network_add(bt->c.net, p) == GS_ENOMEM) ||
+	    (bt->c.tagnet && gs_network_add(bt->c.tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
 	return 0;
 }
@@ -84,7 +89,9 @@ static int kpost(void *ctx, const struct gs_post *p)
 /* Reads up to BATCH_MESSAGES messages (the write lock held). */
 static unsigned read_messages(struct gs_server *s)
 {
-	struct kbatch bt = {s, NULL, (int64_t)(now_wall() * 1000) + GS_MS_DAY};
+	struct kbatch bt = {s,
+			    {NULL, NULL, NULL},
+			    (int64_t)(now_wall() * 1000) + GS_MS_DAY};
 	struct gs_line_counter lc = {0};
 	lc.ps = s->ps;
 	lc.max_line = s->o.max_line;
@@ -99,38 +106,55 @@ static unsigned read_messages(struct gs_server *s)
 	for (; k < BATCH_MESSAGES; k++) {
 		const char *line;
 		size_t len;
-		struct gs_engine *e = NULL;
-		int r = gs_kafka_next(s->kafka, &line, &len, &e);
+		struct gs_kafka_counters c = {NULL, NULL, NULL};
+		int r = gs_kafka_next(s->kafka, &line, &len, &c);
 		if (r == 0)
 			break;
 		s->lines++;
-		bt.e = e;
-		lc.e = e;
+		bt.c = c;
+		lc.e = c.e;
 		gs_line_counter_feed(&lc, r, line, len, 0);
 	}
 	gs_server_count_batch(s, &lc);
 	return k;
 }
 
-/* The served engine made again from every partition's; the detector
- * closes what the slowest partition's clock allows. */
-static void merge_view(struct gs_server *s)
+/* The served engine and networks made again from every partition's; the
+ * detector closes what the slowest partition's clock allows. */
+static void merge_view(struct gs_server *s, int nets)
 {
 	struct gs_engine *g = gs_engine_new_like(s->e);
+	struct gs_network *net = nets ? gs_network_new_like(s->net) : NULL,
+			  *tagnet = nets && s->tagnet
+					    ? gs_network_new_like(s->tagnet)
+					    : NULL;
 	int64_t clock;
-	if (!g || gs_kafka_merge(s->kafka, g, &clock)) {
+	if (!g || (nets && !net) || (nets && s->tagnet && !tagnet) ||
+	    gs_kafka_merge(s->kafka, g, net, tagnet, &clock)) {
 		gs_engine_free(g);
+		gs_network_free(net);
+		gs_network_free(tagnet);
 		gs_server_log(s, "out of memory (merging the partitions)");
 		return;
 	}
 	s->kafka_merged = gs_now();
+	s->kafka_nets_stale = !nets;
+	if (nets)
+		s->kafka_nets_merged = s->kafka_merged;
 	int64_t w = s->o.engine.bucket_ms;
 	struct gs_summary sum;
 	gs_engine_summary(g, &sum);
 	write_lock(s);
 	struct gs_engine *old = s->e;
+	struct gs_network *old_net = NULL, *old_tagnet = NULL;
 	s->e = g;
 	s->l.engine = g;
+	if (nets) {
+		old_net = s->net;
+		old_tagnet = s->tagnet;
+		s->net = net;
+		s->tagnet = tagnet;
+	}
 	if (sum.posts && s->kafka_start != INT64_MIN &&
 	    gs_time_bucket(sum.first_ms, w) < s->kafka_start)
 		s->kafka_redo = 1; /* a post before the first bucket judged */
@@ -160,6 +184,8 @@ static void merge_view(struct gs_server *s)
 	atomic_fetch_add(&s->data_gen, 1);
 	pthread_rwlock_unlock(&s->lock);
 	gs_engine_free(old);
+	gs_network_free(old_net);
+	gs_network_free(old_tagnet);
 }
 
 unsigned gs_server_kafka_round(struct gs_server *s)
@@ -170,13 +196,14 @@ unsigned gs_server_kafka_round(struct gs_server *s)
 	if (k)
 		atomic_fetch_add(&s->data_gen, 1);
 	pthread_rwlock_unlock(&s->lock);
-	int changed = gs_kafka_maintain(s->kafka, 0);
+	int changed = gs_kafka_maintain(s->kafka, 0) || s->kafka_nets_stale;
 	if (changed && (!k || gs_now() - s->kafka_merged >= MERGE_EVERY_S)) {
 		/* new data after an idle close may fall in buckets it judged:
 		 * judge again; --close-idle closes again once it stops */
 		if (s->finished)
 			s->kafka_redo = 1;
-		merge_view(s);
+		merge_view(s, !k || gs_now() - s->kafka_nets_merged >=
+					      NETS_EVERY_S);
 		s->finished = 0;
 		s->last_input = gs_now();
 	}

@@ -339,7 +339,9 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 			",\"kafka\":{\"partitions\":%zu,\"owned\":%zu,\"with_state\":%zu,"
 			"\"messages\":%llu,\"too_long\":%llu,\"states_published\":%llu,"
 			"\"states_acked\":%llu,\"states_failed\":%llu,\"states_read\":%llu,"
-			"\"states_bad\":%llu,\"rebalances\":%llu,\"state_bytes\":%llu}",
+			"\"states_bad\":%llu,\"rebalances\":%llu,\"state_bytes\":%llu,"
+			"\"state_records\":%llu,\"states_stale\":%llu,"
+			"\"partial_dropped\":%llu,\"fenced\":%llu}",
 			k->partitions, k->owned, k->with_state,
 			(unsigned long long)k->messages,
 			(unsigned long long)k->too_long,
@@ -349,7 +351,11 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 			(unsigned long long)k->states_read,
 			(unsigned long long)k->states_bad,
 			(unsigned long long)k->rebalances,
-			(unsigned long long)k->state_bytes);
+			(unsigned long long)k->state_bytes,
+			(unsigned long long)k->chunks,
+			(unsigned long long)k->stale,
+			(unsigned long long)k->partial_dropped,
+			(unsigned long long)k->fenced);
 	}
 	gs_server_snapshot_stats(s, f);
 	fputs("}\n", f);

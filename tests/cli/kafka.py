@@ -9,7 +9,13 @@ and stopped here. Checks:
     TOPIC[PARTITION]@OFFSET, counted and skipped; a second instance started
     after it stopped resumes from the states in Kafka (reads nothing again);
   - two and three instances in one group share the partitions (each reads
-    some, none all) and each serves the answer of all the messages;
+    some, none all) and each serves the answer of all the messages, its
+    networks too (/network JSON and GEXF, /network?tag= equal 'network');
+  - states larger than message.max.bytes (20,000 here) go in several
+    records (state_records > states_published) and are read back whole;
+  - fencing: the first state of every partition written again after the
+    partitions changed hands (a zombie's late writes) is ignored by every
+    instance (states_stale), whose answer stays the batch one;
   - kill -9 trials: three instances, one killed at a random point while the
     topic is read (restarted or not); once drained, every instance left
     equals the batch answer. GS_KAFKA_TRIALS sets how many (default 2;
@@ -51,6 +57,11 @@ class Mock:
         self.p.stdin.flush()
         return self.p.stdout.readline().strip()
 
+    def replay_first(self):
+        self.p.stdin.write("replay-first\n")
+        self.p.stdin.flush()
+        return self.p.stdout.readline().strip()
+
     def url(self, group="g"):
         return f"kafka://{self.boot}/{self.topic}?group={group}"
 
@@ -78,14 +89,18 @@ class Server:
         procs.append(self.p)
         self.port = tap.wait_port(self.p, self.portfile, 30)
 
-    def json(self, path):
+    def req(self, path):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
         try:
             c.request("GET", path)
             r = c.getresponse()
-            return r.status, json.loads(r.read() or b"null")
+            return r.status, r.read()
         finally:
             c.close()
+
+    def json(self, path):
+        st, body = self.req(path)
+        return st, json.loads(body or b"null")
 
     def stderr(self):
         with open(self.errfile, encoding="utf-8", errors="replace") as f:
@@ -129,7 +144,33 @@ def converge(srvs, want_posts, want, limit=90):
     return good
 
 
-CONF = "session.timeout.ms=6000\nheartbeat.interval.ms=500\n# a comment\n\n"
+# message.max.bytes: states go in many records (the split path)
+CONF = "session.timeout.ms=6000\nheartbeat.interval.ms=500\n# a comment\n\nmessage.max.bytes=20000\n"
+
+
+def networks(srv, data, tag):
+    """The served networks that differ from the batch command's: [] when
+    /network (JSON, GEXF) and /network?tag= equal 'network' over data."""
+    bad = []
+    for q, args in (("", ["--format", "json"]), ("?format=gexf", ["--format", "gexf"]),
+                    ("?tag=" + tag, ["--format", "json", "--tag", tag])):
+        try:
+            stt, body = srv.req("/api/groundswell/v1/network" + q)
+        except (OSError, http.client.HTTPException) as e:
+            bad.append((q, str(e)))
+            continue
+        cli = tap.run("network", *args, data).stdout
+        if "json" in args:
+            a, b = json.loads(body or b"null"), json.loads(cli)
+            for x in (a, b):  # an instance's own bad lines only
+                if isinstance(x, dict):
+                    x.get("summary", {}).pop("malformed", None)
+            same = a == b
+        else:
+            same = body.decode() == cli
+        if stt != 200 or not same:
+            bad.append((q, stt, len(body), len(cli)))
+    return bad
 
 
 def trial(d, data, nlines, want_posts, want, seed):
@@ -161,11 +202,14 @@ def trial(d, data, nlines, want_posts, want, seed):
         time.sleep(rnd.uniform(0, 3))
         live.append(Server(d, *args))
     good = converge(live, want_posts, want)
+    why = "" if len(good) == len(live) else \
+        f" (posts {[answer(s)[0] for s in live]}, batch {want_posts}; " + \
+        f"stats {[(answer(s)[2] or {}).get('kafka') for s in live]})"
     for s in live:
         s.stop()
     m.stop()
     return len(good) == len(live), f"instance {victim + 1} killed {after:.1f} s into the feed, having read {read} messages, " + \
-        ("restarted" if restarted else "not restarted")
+        ("restarted" if restarted else "not restarted") + why
 
 
 def main(d):
@@ -244,7 +288,14 @@ def main(d):
     # ---- two and three instances in a group ---------------------------------
     for n in (2, 3):
         m = Mock(d)
-        srvs = [Server(d, "--source", m.url(), "--kafka-config", conf, "--close-idle", "1s") for _ in range(n)]
+        nargs = ["--source", m.url(), "--kafka-config", conf, "--close-idle", "1s", "--tag-network-edges", "1000000"]
+        srvs = [Server(d, *nargs)]
+        # the first owns every partition before the others join: the
+        # partitions change hands (a new epoch) as they do
+        deadline = time.time() + 30
+        while time.time() < deadline and (answer(srvs[0])[2] or {}).get("kafka", {}).get("owned") != 8:
+            time.sleep(0.1)
+        srvs += [Server(d, *nargs) for _ in range(n - 1)]
         m.produce(data)
         good = converge(srvs, want_posts, want)
         lines = [answer(s)[2].get("lines") for s in srvs]
@@ -255,8 +306,27 @@ def main(d):
         owned = [k.get("owned") for k in ks]
         ok(all(k.get("partitions") == 8 and k.get("with_state") == 8 for k in ks) and sum(owned) == 8 and
            all(owned), f"/stats: {n} instances own {owned} of the 8 partitions, each holds 8 states", ks)
+        bad = [networks(s, data, tag) for s in srvs]
+        ok(bad == [[]] * n, f"{n} instances: /network (JSON, GEXF) and /network?tag={tag} equal 'network' over "
+           "all the messages", bad)
+        recs = [(k.get("state_records"), k.get("states_published")) for k in ks]
+        ok(all(r > p > 0 for r, p in recs), f"{n} instances: states split into records of message.max.bytes "
+           f"(records, states: {recs})")
+        if n == 2:
+            r = m.replay_first()
+            ok(r.startswith("replayed ") and int(r.split()[1]) >= 8, f"a zombie's late writes: {r}")
+            time.sleep(1.5)
+            good = converge(srvs, want_posts, want, 30)
+            stale = [(answer(s)[2] or {}).get("kafka", {}).get("states_stale") for s in srvs]
+            ok(len(good) == n and all(x and x > 0 for x in stale),
+               f"fencing: the states of an older epoch are ignored (stale records: {stale}), the answer stays",
+               [answer(s)[:2] for s in srvs])
+            bad = [networks(s, data, tag) for s in srvs]
+            ok(bad == [[]] * n, "fencing: the networks stay", bad)
+        t0 = time.time()
         rcs = [s.stop() for s in srvs]
-        ok(rcs == [0] * n, f"{n} instances stop cleanly", rcs)
+        ok(rcs == [0] * n, f"{n} instances stop cleanly", (rcs, f"{time.time() - t0:.1f} s",
+                                                           [s.stderr()[-1500:] for s in srvs]))
         m.stop()
     kill_trials(d, data, nlines, want_posts, want)
 
