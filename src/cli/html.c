@@ -5,9 +5,10 @@
  * the input (tags, spellings) goes through html_esc().
  *
  * The page: a summary and how to read it; distinct accounts per bucket of
- * the top tags with their trend spans shaded; one card per top movement
+ * the top tags with their trend spans shaded; one card per top trend
  * (the trend events with the highest scores) with its own chart and the
- * tags used with it; the magnitude table; the trends table.
+ * tags used with it; the movements (html_movements.c: tags grouped into
+ * one); the magnitude table; the trends table.
  */
 #include "html.h"
 #include "html_int.h"

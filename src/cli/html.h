@@ -21,7 +21,7 @@ struct gs_cooccur;
  * Writes the page for c->engine and its trend events ev[0..nev) (as
  * gs_trend_events gives them) to f: the summary and how to read it; distinct
  * accounts per bucket of the top tags, trend spans shaded; a card for each
- * of the movements with the highest scores, with its chart and the tags
+ * of the trends with the highest scores, with its chart and the tags
  * used with it; the movements: groups of tags that are one movement
  * (html_movements.c), from the co-occurrence counter cc fed the same posts
  * (NULL: not counted, and the page says so); the magnitude table of the
