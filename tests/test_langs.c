@@ -330,7 +330,8 @@ static void test_snapshot(void)
 	fclose(f);
 	char *again = NULL;
 	size_t n2 = t ? save(l, t, &again) : 0;
-	TAP_OK(n2 == n && !memcmp(buf, again, n), "saved again: the same bytes");
+	TAP_OK(n2 == n && !memcmp(buf, again, n),
+	       "saved again: the same bytes");
 	free(again);
 	for (int i = N / 2 + 7; t && i < N; i++)
 		gs_trend_langs_add(t, &ps[i]);
@@ -378,7 +379,8 @@ static void test_snapshot(void)
 		if (k < 2) { /* the CRC recomputed: the content is checked */
 			size_t sec = 16;
 			for (int i = 0; i < 8; i++)
-				sec += (size_t)(unsigned char)c[8 + i] << (8 * i);
+				sec += (size_t)(unsigned char)c[8 + i]
+				       << (8 * i);
 			uint32_t crc = (uint32_t)crc32(
 				0, (const unsigned char *)c, (unsigned)sec);
 			for (int i = 0; i < 4; i++)
