@@ -17,6 +17,11 @@
  *     buckets are closed, and its snapshot must equal the section too;
  *   - to gs_engine_load() then gs_trend_load() on the same FILE, as a
  *     server's snapshot file holds them;
+ *   - to gs_langs_load() then gs_trend_langs_load() on the same FILE, as
+ *     serve's snapshot holds the languages (issue 13: "GSLA" and its
+ *     engines, "GSTL" and its detectors); when they succeed, every
+ *     language's summary and events are read, and saving them, loading
+ *     that and saving again gives the same bytes;
  *   - to gs_network_load(); when it succeeds, its snapshot must equal the
  *     section, it is written in every format (all kinds and a subset),
  *     a tag's network is extracted when it is a per-tag table, and more
@@ -39,7 +44,9 @@
 #include "count/hll.h"
 #include "count/network.h"
 #include "out/network_write.h"
+#include "count/langs.h"
 #include "detect/trend.h"
+#include "detect/trend_langs.h"
 
 #define CHECK(c)                                                               \
 	do {                                                                   \
@@ -301,8 +308,95 @@ static void use_network(struct gs_network *net)
 	gs_network_free(m);
 }
 
+/* The languages and their detectors saved to memory: *out (free it). */
+static size_t langs_bytes(const struct gs_langs *l,
+			  const struct gs_trend_langs *t, char **out)
+{
+	size_t on = 0;
+	*out = NULL;
+	FILE *f = open_memstream(out, &on);
+	CHECK(f);
+	int r = gs_langs_save(l, f);
+	if (!r)
+		r = gs_trend_langs_save(t, f);
+	CHECK(r == 0 || r == GS_ENOMEM);
+	fclose(f);
+	return r ? 0 : on;
+}
+
+/* Loads "GSLA" + engines then "GSTL" + detectors from f with this run's
+ * options (1-hour buckets); NULL and *tl NULL when either fails. */
+static struct gs_langs *langs_load(FILE *f, struct gs_trend_langs **tl)
+{
+	int err;
+	struct gs_engine_options eo;
+	gs_engine_options_init(&eo);
+	struct gs_trend_options to;
+	gs_trend_options_init(&to);
+	*tl = NULL;
+	struct gs_langs *l = gs_langs_load(f, &eo, &err);
+	if (!l) {
+		CHECK(err == GS_EFORMAT || err == GS_ENOMEM);
+		return NULL;
+	}
+	*tl = gs_trend_langs_load(f, l, &to, 1, &err);
+	if (!*tl) {
+		CHECK(err == GS_EFORMAT || err == GS_ENOMEM);
+		gs_langs_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+static void try_langs(const uint8_t *p, size_t n)
+{
+	FILE *f = open_in(p, n);
+	CHECK(f);
+	struct gs_trend_langs *tl;
+	struct gs_langs *l = langs_load(f, &tl);
+	fclose(f);
+	if (!l)
+		return;
+	CHECK(l->n <= l->max && tl->n <= l->n);
+	size_t *order = malloc((l->n ? l->n : 1) * sizeof *order);
+	CHECK(order);
+	gs_langs_sorted(l, order);
+	free(order);
+	for (size_t i = 0; i < l->n; i++) {
+		struct gs_summary s;
+		gs_engine_summary(l->v[i].e, &s);
+		CHECK(gs_langs_find(l, l->v[i].code) == (ptrdiff_t)i);
+		const struct gs_trend_event *ev;
+		size_t ne = gs_trend_langs_events(tl, i, &ev);
+		for (size_t k = 0; k < ne; k++)
+			CHECK(strlen(ev[k].key) < sizeof ev[k].key);
+	}
+	/* canonical from its first save on */
+	char *a, *b;
+	size_t na = langs_bytes(l, tl, &a);
+	gs_trend_langs_free(tl);
+	gs_langs_free(l);
+	if (na) {
+		f = fmemopen(a, na, "r");
+		CHECK(f);
+		l = langs_load(f, &tl);
+		fclose(f);
+		CHECK(l);
+		if (l) {
+			size_t nb = langs_bytes(l, tl, &b);
+			CHECK(nb == 0 || (nb == na && !memcmp(a, b, na)));
+			free(b);
+		}
+		gs_trend_langs_free(tl);
+		gs_langs_free(l);
+	}
+	free(a);
+}
+
 static void try_sections(const uint8_t *p, size_t n)
 {
+	try_langs(p, n);
+
 	int err;
 	FILE *f = open_in(p, n);
 	CHECK(f);

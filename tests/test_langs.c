@@ -2,12 +2,14 @@
  * test_langs.c - one engine per language (count/langs.h) and a detector
  * per language (detect/trend_langs.h): the language key, which languages a
  * post is in, the cap, the fixed list, and that parts absorbed in order
- * give exactly a sequential count, also when the cap is met. Fictional
- * accounts throughout.
+ * give exactly a sequential count, also when the cap is met; and serve's
+ * snapshot of them (saved half-way, loaded, fed the rest: as if never
+ * stopped; damaged sections refused). Fictional accounts throughout.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "count/langs.h"
 #include "detect/trend_langs.h"
@@ -248,11 +250,167 @@ static void test_parts(void)
 	free(acct);
 }
 
+/* Events of detector i of a and b the same (key, span, status, score). */
+static int same_events(const struct gs_trend_langs *a,
+		       const struct gs_trend_langs *b, size_t i)
+{
+	const struct gs_trend_event *ea, *eb;
+	size_t na = gs_trend_langs_events(a, i, &ea);
+	size_t nb = gs_trend_langs_events(b, i, &eb);
+	int same = na == nb;
+	for (size_t k = 0; same && k < na; k++)
+		same = !strcmp(ea[k].key, eb[k].key) &&
+		       ea[k].start_ms == eb[k].start_ms &&
+		       ea[k].end_ms == eb[k].end_ms &&
+		       ea[k].status == eb[k].status &&
+		       ea[k].score == eb[k].score;
+	return same;
+}
+
+/* Saves l and t to memory: the bytes in *out (free them), their length. */
+static size_t save(const struct gs_langs *l, const struct gs_trend_langs *t,
+		   char **out)
+{
+	size_t n = 0;
+	FILE *f = open_memstream(out, &n);
+	int r = gs_langs_save(l, f);
+	if (!r)
+		r = gs_trend_langs_save(t, f);
+	fclose(f);
+	return r ? 0 : n;
+}
+
+/* serve's restart (issue 13): the languages and their live detectors
+ * saved half-way, loaded, and fed the rest, answer as if never stopped;
+ * damaged sections are refused. */
+static void test_snapshot(void)
+{
+	static const char *const codes[] = {"en", "pt", "es"};
+	struct gs_engine_options o;
+	gs_engine_options_init(&o);
+	struct gs_trend_options to;
+	gs_trend_options_init(&to);
+	to.warmup = 2;
+	to.table_bits = 8; /* small sections (the default is 4 MB each) */
+	enum { N = 900 };
+	struct gs_post *ps = calloc(N, sizeof *ps);
+	char(*acct)[16] = calloc(N, 16);
+	unsigned x = 11;
+	for (int i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		int h = i / 30, burst = h >= 20 && (x >> 9) % 2;
+		if (burst) /* fresh accounts */
+			snprintf(acct[i], 16, "b%d", i);
+		else
+			snprintf(acct[i], 16, "u%u", (x >> 8) % 40);
+		ps[i] = post_of(acct[i], h, burst ? "pt" : codes[(x >> 16) % 3],
+				NULL, NULL);
+		if (burst) /* a new tag: trends in Portuguese */
+			ps[i].tags[ps[i].ntags++] = S("rise");
+	}
+	struct gs_langs *whole = gs_langs_new(&o, 8);
+	struct gs_trend_langs *tw = gs_trend_langs_new(whole, &to, 0);
+	struct gs_langs *half = gs_langs_new(&o, 8);
+	struct gs_trend_langs *th = gs_trend_langs_new(half, &to, 0);
+	for (int i = 0; i < N; i++)
+		gs_trend_langs_add(tw, &ps[i]);
+	gs_trend_langs_finish(tw);
+	for (int i = 0; i < N / 2 + 7; i++)
+		gs_trend_langs_add(th, &ps[i]);
+	char *buf = NULL;
+	size_t n = save(half, th, &buf);
+	TAP_OK(n > 0, "languages and detectors saved (%zu bytes)", n);
+	FILE *f = fmemopen(buf, n, "r");
+	int err = -1;
+	struct gs_langs *l = gs_langs_load(f, &o, &err);
+	struct gs_trend_langs *t =
+		l ? gs_trend_langs_load(f, l, &to, 0, &err) : NULL;
+	TAP_OK(l && t && err == 0 && fgetc(f) == EOF,
+	       "loaded back, exactly their bytes");
+	fclose(f);
+	char *again = NULL;
+	size_t n2 = t ? save(l, t, &again) : 0;
+	TAP_OK(n2 == n && !memcmp(buf, again, n),
+	       "saved again: the same bytes");
+	free(again);
+	for (int i = N / 2 + 7; t && i < N; i++)
+		gs_trend_langs_add(t, &ps[i]);
+	if (t)
+		gs_trend_langs_finish(t);
+	int same = t && l->n == whole->n && t->late_posts == tw->late_posts;
+	size_t events = 0;
+	for (size_t i = 0; same && i < l->n; i++) {
+		const struct gs_trend_event *ev;
+		events += gs_trend_langs_events(tw, i, &ev);
+		same = !strcmp(l->v[i].code, whole->v[i].code) &&
+		       posts_in(l, l->v[i].code) ==
+			       posts_in(whole, whole->v[i].code) &&
+		       same_events(t, tw, i);
+	}
+	TAP_OK(same && events > 0,
+	       "restored and fed the rest: every language's counts and %zu "
+	       "events as an uninterrupted run",
+	       events);
+	gs_trend_langs_free(t);
+	gs_langs_free(l);
+
+	/* damage: a code in upper case, a code twice, a cut file */
+	struct {
+		const char *what;
+		size_t at;
+		char c;
+		size_t len;
+	} bad[] = {{"a code not in lower case", 0, 'E', n},
+		   {"a code given twice", 0, 'p', n},
+		   {"a cut file", 0, 0, n - 9}};
+	/* the first code's first letter: after the 16-byte header and
+	 * max, fixed, n, three counters, overflow and the length byte */
+	size_t code0 = 16 + 4 + 1 + 4 + 24 + 1 + 1;
+	bad[0].at = bad[1].at = code0;
+	for (size_t k = 0; k < 3; k++) {
+		char *c = malloc(n);
+		memcpy(c, buf, n);
+		if (k == 0) {
+			c[bad[k].at] = bad[k].c;
+		} else if (k == 1) { /* the first code made the second */
+			c[bad[k].at] = half->v[1].code[0];
+			c[bad[k].at + 1] = half->v[1].code[1];
+		}
+		if (k < 2) { /* the CRC recomputed: the content is checked */
+			size_t sec = 16;
+			for (int i = 0; i < 8; i++)
+				sec += (size_t)(unsigned char)c[8 + i]
+				       << (8 * i);
+			uint32_t crc = (uint32_t)crc32(
+				0, (const unsigned char *)c, (unsigned)sec);
+			for (int i = 0; i < 4; i++)
+				c[sec + (size_t)i] = (char)(crc >> (8 * i));
+		}
+		f = fmemopen(c, bad[k].len, "r");
+		l = gs_langs_load(f, &o, &err);
+		t = l ? gs_trend_langs_load(f, l, &to, 0, &err) : NULL;
+		TAP_OK(!t && err == GS_EFORMAT, "%s: refused (GS_EFORMAT)",
+		       bad[k].what);
+		gs_trend_langs_free(t);
+		gs_langs_free(l);
+		fclose(f);
+		free(c);
+	}
+	free(buf);
+	gs_trend_langs_free(th);
+	gs_langs_free(half);
+	gs_trend_langs_free(tw);
+	gs_langs_free(whole);
+	free(ps);
+	free(acct);
+}
+
 int main(void)
 {
 	test_key();
 	test_route();
 	test_only();
 	test_parts();
+	test_snapshot();
 	return TAP_DONE();
 }

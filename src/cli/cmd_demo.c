@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "common.h"
 #include "conflict.h"
+#include "count/cooccur.h"
 #include "gen/generate.h"
 
 static const char help[] =
@@ -142,7 +143,8 @@ int cmd_demo(int argc, char **argv)
 	char path[32];
 	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
 	char *files[] = {path};
-	int rc = cli_read_inputs(&c, 1, files);
+	struct gs_cooccur *cc = NULL;
+	int rc = report_read(&c, 1, files, html != NULL, &cc);
 	pthread_join(th, NULL);
 	close(fds[0]);
 	if (!rc && job.rc) {
@@ -150,7 +152,8 @@ int cmd_demo(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (!rc)
-		rc = report_write(&c, (size_t)top, html);
+		rc = report_write(&c, (size_t)top, html, cc);
+	gs_cooccur_free(cc);
 	cli_common_release(&c);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "html.h"
 #include "state_file.h"
 #include "base/timeutil.h"
+#include "count/cooccur.h"
 #include "detect/trend.h"
 #include "input/fold.h"
 #include "out/timeline.h"
@@ -534,7 +535,8 @@ struct report_sel {
 };
 
 static int report_write_sel(struct cli_common *c, size_t top,
-			    const char *html_path, const struct report_sel *sel)
+			    const char *html_path, const struct report_sel *sel,
+			    const struct gs_cooccur *cc)
 {
 	struct gs_summary s;
 	struct gs_tag_stats *v, *rows, *sel_rows = NULL;
@@ -651,8 +653,8 @@ static int report_write_sel(struct cli_common *c, size_t top,
 	}
 	if (hf) {
 		int r = listed ? html_report_tags(hf, c, ev, nev, top, rows,
-						  (size_t)n)
-			       : html_report(hf, c, ev, nev, top);
+						  (size_t)n, cc)
+			       : html_report(hf, c, ev, nev, top, cc);
 		if (hf != stdout && fclose(hf) != 0 && !r)
 			r = GS_EIO;
 		if (r) {
@@ -668,10 +670,39 @@ out:
 	return rc;
 }
 
-int report_write(struct cli_common *c, size_t top, const char *html_path)
+int report_write(struct cli_common *c, size_t top, const char *html_path,
+		 const struct gs_cooccur *cc)
 {
-	return report_write_sel(c, top, html_path, NULL);
+	return report_write_sel(c, top, html_path, NULL, cc);
 }
+
+int report_read(struct cli_common *c, int nfiles, char **files, int html,
+		struct gs_cooccur **cc)
+{
+	*cc = NULL;
+	if (!html || cli_state_merging())
+		return cli_read_inputs(c, nfiles, files);
+	/* the movements section: co-occurrences of the same posts, counted
+	 * with the engine's bucket and tag bound (as `movements` does) */
+	struct gs_cooccur_options co;
+	gs_cooccur_options_init(&co);
+	co.bucket_ms = c->eng.bucket_ms;
+	co.max_tags = c->eng.max_tags;
+	*cc = gs_cooccur_new(&co);
+	c->engine = gs_engine_new(&c->eng);
+	if (!*cc || !c->engine) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	struct gs_ingest_sink sink = gs_cooccur_sink(*cc);
+	return cli_read_into(c, nfiles, files, c->engine, &sink, NULL);
+}
+
+/* The movements' counter, left to the exit as the engine is (freeing its
+ * tags one by one was 1% of a report --html); kept here, so that leak
+ * checkers see it still reachable (volatile: a store never read is
+ * otherwise dropped by the compiler). */
+static struct gs_cooccur *volatile at_exit_cooccur;
 
 int cmd_report(int argc, char **argv)
 {
@@ -744,15 +775,18 @@ int cmd_report(int argc, char **argv)
 	c.ing.no_handles = !c.filter.want_handles && !c.filter.drop_handles;
 	rc = cli_state_begin(&c, "report", argc, argv, opts.v,
 			     "hn:" CLI_COMMON_SHORT, NULL, NULL);
+	struct gs_cooccur *cc = NULL;
 	if (!rc)
-		rc = cli_read_inputs(&c, argc - optind, argv + optind);
+		rc = report_read(&c, argc - optind, argv + optind,
+				 html && !c.no_output, &cc);
 	if (!rc && !c.no_output) {
 		struct gs_summary s;
 		gs_engine_summary(c.engine, &s);
 		rc = cli_span_check(&c, s.first_ms, s.last_ms);
 	}
 	if (!rc && !c.no_output)
-		rc = report_write_sel(&c, (size_t)top, html, &sel);
+		rc = report_write_sel(&c, (size_t)top, html, &sel, cc);
+	at_exit_cooccur = cc;
 	tag_list_release(&list);
 	cli_common_release_at_exit(&c);
 	return rc;

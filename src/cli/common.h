@@ -111,10 +111,19 @@ const char *account_name(const struct cli_common *c, const char *id,
 			 char buf[64]);
 int display_width(const char *s);
 void print_padded(FILE *f, const char *s, int width, int right);
+struct gs_cooccur;
 /* Prints the report of c->engine with its trends (cmd_report.c), and the
  * HTML page written to html_path too when not NULL ("-": the page alone, on
- * stdout); returns an exit code. */
-int report_write(struct cli_common *c, size_t top, const char *html_path);
+ * stdout), its movements from cc (NULL: not counted); returns an exit
+ * code. */
+int report_write(struct cli_common *c, size_t top, const char *html_path,
+		 const struct gs_cooccur *cc);
+/* Reads the files into a new c->engine as cli_read_inputs does and, when
+ * html (the page's movements section), into a new co-occurrence counter
+ * *cc (the caller frees it) fed the same posts; *cc is NULL otherwise, and
+ * under merge, whose state files hold no co-occurrences. An exit code. */
+int report_read(struct cli_common *c, int nfiles, char **files, int html,
+		struct gs_cooccur **cc);
 /* When the input counted in engine e spans no more buckets than the
  * warm-up of trend options o (NULL: the defaults), so that no bucket could
  * flag: writes "the input spans N buckets; the first W never flag" into

@@ -5,11 +5,13 @@
  * the input (tags, spellings) goes through html_esc().
  *
  * The page: a summary and how to read it; distinct accounts per bucket of
- * the top tags with their trend spans shaded; one card per top movement
+ * the top tags with their trend spans shaded; one card per top trend
  * (the trend events with the highest scores) with its own chart and the
- * tags used with it; the magnitude table; the trends table.
+ * tags used with it; the movements (html_movements.c: tags grouped into
+ * one); the magnitude table; the trends table.
  */
 #include "html.h"
+#include "html_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,11 +27,10 @@
 #define COTAGS 6          /* co-occurring tags per card */
 #define TREND_ROWS 200    /* rows of the trends table at most */
 
-static const char *const palette[] = {
+const char *const html_palette[HTML_NPALETTE] = {
 	"#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed",
 	"#0891b2", "#b45309", "#dc2626", "#4d7c0f", "#475569",
 };
-#define NPALETTE (sizeof palette / sizeof palette[0])
 
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -79,7 +80,7 @@ static void utc_tm(int64_t ms, struct tm *tm)
 
 /* "2017-10-13 23:00" (seconds too when buckets are not whole minutes; the
  * date alone for midnight when buckets are whole days). */
-static void when(char buf[48], int64_t ms, int64_t bucket)
+void when(char buf[48], int64_t ms, int64_t bucket)
 {
 	struct tm tm;
 	if (ms == INT64_MAX || ms == INT64_MIN) {
@@ -94,7 +95,7 @@ static void when(char buf[48], int64_t ms, int64_t bucket)
 }
 
 /* The end of a span in the fewest words: "08:00" on the start's day. */
-static void when_after(char buf[48], int64_t from, int64_t ms, int64_t bucket)
+void when_after(char buf[48], int64_t from, int64_t ms, int64_t bucket)
 {
 	struct tm a, b;
 	utc_tm(from, &a);
@@ -124,7 +125,7 @@ static void compact(char buf[32], double v)
 		gs_text_estimate(buf, 32, v);
 }
 
-static void per_bucket(char buf[48], int64_t bucket)
+void per_bucket(char buf[48], int64_t bucket)
 {
 	char d[16];
 	if (bucket == GS_MS_HOUR)
@@ -145,8 +146,8 @@ static void per_bucket(char buf[48], int64_t bucket)
 
 /* The span a trend covers on a chart: first flagged bucket up to the one it
  * fell back in (or through the last bucket evaluated while open). */
-static void trend_span(const struct gs_trend_event *e, int64_t bucket,
-		       int64_t *from, int64_t *to)
+void trend_span(const struct gs_trend_event *e, int64_t bucket, int64_t *from,
+		int64_t *to)
 {
 	*from = e->start_ms;
 	*to = e->end_ms >= 0 ? e->end_ms : e->last_ms + bucket;
@@ -155,19 +156,6 @@ static void trend_span(const struct gs_trend_event *e, int64_t bucket,
 }
 
 /* ---- charts -------------------------------------------------------------- */
-
-struct series {
-	const char *key, *display, *color;
-	struct gs_bucket_stats *tl;
-	size_t n;
-};
-
-struct chart {
-	double w, h, ml, mr, mt, mb;
-	int64_t t0, t1, bucket;
-	double ymax, ystep;
-	double ytitle_y; /* baseline of the y-axis title; 0: above the plot */
-};
 
 static double nice_step(double raw)
 {
@@ -179,8 +167,8 @@ static double nice_step(double raw)
 	return m * e < 1 ? 1 : m * e;
 }
 
-static void chart_init(struct chart *ch, double w, double h, int64_t t0,
-		       int64_t t1, int64_t bucket, double vmax)
+void chart_init(struct chart *ch, double w, double h, int64_t t0, int64_t t1,
+		int64_t bucket, double vmax)
 {
 	ch->w = w;
 	ch->h = h;
@@ -198,13 +186,13 @@ static void chart_init(struct chart *ch, double w, double h, int64_t t0,
 		ch->ymax = ch->ystep;
 }
 
-static double cx(const struct chart *ch, int64_t t)
+double cx(const struct chart *ch, int64_t t)
 {
 	return ch->ml + (double)(t - ch->t0) / (double)(ch->t1 - ch->t0) *
 				(ch->w - ch->ml - ch->mr);
 }
 
-static double cy(const struct chart *ch, double v)
+double cy(const struct chart *ch, double v)
 {
 	return ch->h - ch->mb - v / ch->ymax * (ch->h - ch->mt - ch->mb);
 }
@@ -302,7 +290,7 @@ static void x_ticks(FILE *f, const struct chart *ch)
 	fprintf(f, "<text class=\"unit\" x=\"2\" y=\"%.1f\">UTC</text>", yb + 19);
 }
 
-static void chart_open(FILE *f, const struct chart *ch, const char *label)
+void chart_open(FILE *f, const struct chart *ch, const char *label)
 {
 	fprintf(f, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
 		   "role=\"img\" aria-label=\"",
@@ -313,7 +301,7 @@ static void chart_open(FILE *f, const struct chart *ch, const char *label)
 
 /* Grid, y ticks and their labels, the y-axis title, x ticks. Drawn before
  * the bands and lines, which lie over the grid. */
-static void chart_axes(FILE *f, const struct chart *ch, const char *ytitle)
+void chart_axes(FILE *f, const struct chart *ch, const char *ytitle)
 {
 	int k = 0;
 	for (double v = 0; v <= ch->ymax * (1 + 1e-9) && k < 50; v += ch->ystep, k++) {
@@ -334,8 +322,8 @@ static void chart_axes(FILE *f, const struct chart *ch, const char *ytitle)
 
 /* A trend span: shaded over the plot's height; card: stronger, with a strip
  * at the top and "trend" written in it when it is wide enough. */
-static void chart_band(FILE *f, const struct chart *ch, int64_t from, int64_t to,
-		       const char *color, const char *title, int card)
+void chart_band(FILE *f, const struct chart *ch, int64_t from, int64_t to,
+		const char *color, const char *title, int card)
 {
 	if (from < ch->t0)
 		from = ch->t0;
@@ -384,8 +372,8 @@ static double group_mid(const struct chart *ch, const struct gs_bucket_stats *tl
 	       (cx(ch, tl[last - 1].time_ms + ch->bucket) - cx(ch, tl[i].time_ms)) / 2;
 }
 
-static void chart_line(FILE *f, const struct chart *ch, const struct series *s,
-		       int area)
+void chart_line(FILE *f, const struct chart *ch, const struct series *s,
+		int area)
 {
 	size_t g = group_of(s->n, (size_t)(ch->w - ch->ml - ch->mr));
 	if (!s->n)
@@ -488,8 +476,8 @@ static void chart_lane(FILE *f, const struct chart *ch, double y,
 }
 
 /* Transparent columns with a tooltip each (no script: SVG <title>). */
-static void chart_hover(FILE *f, const struct chart *ch, const struct series *s,
-			size_t ns)
+void chart_hover(FILE *f, const struct chart *ch, const struct series *s,
+		 size_t ns)
 {
 	if (!ns || !s[0].n)
 		return;
@@ -573,6 +561,8 @@ static const char css[] =
 	".move .meta b{color:var(--fg);font-weight:600}"
 	".with{font-size:13px;margin-top:6px}"
 	".with .h{color:var(--muted);margin-bottom:2px}"
+	".mv{margin:0 0 18px}.mv .tablewrap{margin-top:8px}"
+	".mv ul.pairs{margin:2px 0;padding-left:18px}.mv .langs b{font-weight:600}"
 	".bar-row{display:grid;grid-template-columns:minmax(0,150px) minmax(0,1fr) 110px;gap:10px;align-items:center;padding:1px 0}"
 	".bar-row .name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}"
 	".bar-row .v{color:var(--muted);text-align:right;font-variant-numeric:tabular-nums}"
@@ -1061,15 +1051,17 @@ static void trends_table(FILE *f, const struct gs_trend_row *const *rows,
 	fputs("</tbody></table></div>", f);
 }
 
-int html_report(FILE *f, const struct cli_common *c, const struct gs_trend_event *ev,
-		size_t nev, size_t top)
+int html_report(FILE *f, const struct cli_common *c,
+		const struct gs_trend_event *ev, size_t nev, size_t top,
+		const struct gs_cooccur *cc)
 {
-	return html_report_tags(f, c, ev, nev, top, NULL, 0);
+	return html_report_tags(f, c, ev, nev, top, NULL, 0, cc);
 }
 
 int html_report_tags(FILE *f, const struct cli_common *c,
 		     const struct gs_trend_event *ev, size_t nev, size_t top,
-		     const struct gs_tag_stats *tags, size_t ntags)
+		     const struct gs_tag_stats *tags, size_t ntags,
+		     const struct gs_cooccur *cc)
 {
 	const struct gs_engine *e = c->engine;
 	struct gs_summary s;
@@ -1111,7 +1103,7 @@ int html_report_tags(FILE *f, const struct cli_common *c,
 		struct series *x = &ov[nov];
 		x->key = v[i].key;
 		x->display = v[i].display;
-		x->color = palette[nov];
+		x->color = html_palette[nov];
 		x->n = (size_t)timeline(e, v[i].key, &x->tl);
 		if (!x->n) {
 			free(x->tl);
@@ -1125,7 +1117,7 @@ int html_report_tags(FILE *f, const struct cli_common *c,
 	for (size_t i = 0; i < nev; i++)
 		order[i] = &tr[i];
 	qsort(order, nev, sizeof *order, by_score);
-	fputs("<h2>Top movements</h2><p class=\"lead\">The tags with the highest trend "
+	fputs("<h2>Top trends</h2><p class=\"lead\">The tags with the highest trend "
 	      "scores: distinct accounts per bucket, trend spans shaded, highest bucket "
 	      "labelled, and the tags posted with them.</p>",
 	      f);
@@ -1155,12 +1147,15 @@ int html_report_tags(FILE *f, const struct cli_common *c,
 			if (!strcmp(ov[k].key, order[i]->ev->key))
 				color = ov[k].color;
 		if (!color)
-			color = palette[extra++ % NPALETTE];
+			color = html_palette[extra++ % HTML_NPALETTE];
 		used[shown++] = order[i]->ev->key;
 		movement(f, e, order[i], tr, nev, color, bucket);
 	}
 	if (nev)
 		fputs("</div>", f);
+
+	/* the movements: tags grouped into one (issue 13) */
+	rc = html_movements(f, e, cc, ev, nev, !c->have_pseudo);
 
 	size_t k = top && (size_t)nt > top ? top : (size_t)nt;
 	magnitudes(f, e, v, k, tr, nev, bucket, ov, nov);
@@ -1179,7 +1174,7 @@ int html_report_tags(FILE *f, const struct cli_common *c,
 	free(v);
 	free(order);
 	free(tr);
-	if (ferror(f))
+	if (!rc && ferror(f))
 		rc = GS_EIO;
 	return rc;
 }

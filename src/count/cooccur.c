@@ -812,3 +812,32 @@ int gs_cooccur_overlap(const struct gs_cooccur *c, const uint64_t *hs, size_t n,
 	free(ix);
 	return 0;
 }
+
+/* ---- the ingest sink ----------------------------------------------------- */
+
+static void *sink_part_new(void *ctx)
+{
+	return gs_cooccur_new_like(ctx);
+}
+
+static int sink_post(void *part, const struct gs_post *p)
+{
+	return gs_cooccur_add(part, p);
+}
+
+static int sink_merge(void *ctx, void *part)
+{
+	return gs_cooccur_merge(ctx, part);
+}
+
+static void sink_part_free(void *part)
+{
+	gs_cooccur_free(part);
+}
+
+struct gs_ingest_sink gs_cooccur_sink(struct gs_cooccur *c)
+{
+	struct gs_ingest_sink s = {c, sink_part_new, sink_post, sink_merge,
+				   sink_part_free};
+	return s;
+}

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "groundswell.h"
+#include "ingest.h"
 #include "kmv.h"
 
 #define GS_COOCCUR_LANGS       16 /* languages whose onset a tag keeps */
@@ -141,6 +142,11 @@ struct gs_cooccur_shared {
 size_t gs_cooccur_shared(const struct gs_cooccur *c, const uint64_t *hs,
 			 size_t n, const struct gs_cooccur_shared **out,
 			 size_t max);
+
+/* A sink (ingest.h) counting every post into c, as gs_cooccur_add does;
+ * its parts are counters like c (gs_cooccur_new_like), merged in file
+ * order, so the result is the same whatever the threads. */
+struct gs_ingest_sink gs_cooccur_sink(struct gs_cooccur *c);
 
 /* The bucket width the counter was made with. */
 int64_t gs_cooccur_bucket_ms(const struct gs_cooccur *c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "langs.h"
+#include "snapio.h"
 
 size_t gs_lang_key(struct gs_str l, char out[GS_LANG_CODE_MAX + 1])
 {
@@ -318,4 +319,100 @@ struct gs_ingest_sink gs_langs_sink(struct gs_langs *l)
 	struct gs_ingest_sink s = {l, part_new, part_post, part_merge,
 				   part_free};
 	return s;
+}
+
+/* ---- snapshots (langs.h) -------------------------------------------------
+ */
+
+#define LA_MAGIC   "GSLA"
+#define LA_VERSION 1
+
+static void la_body(struct gs_wr *w, const void *obj)
+{
+	const struct gs_langs *l = obj;
+	gs_wr_u32(w, (uint32_t)l->max);
+	gs_wr_u8(w, (uint8_t)l->fixed);
+	gs_wr_u32(w, (uint32_t)l->n);
+	gs_wr_u64(w, l->other_posts);
+	gs_wr_u64(w, l->no_lang);
+	gs_wr_u64(w, l->other_langs);
+	gs_wr_u8(w, (uint8_t)l->overflow);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = strlen(l->v[i].code);
+		gs_wr_u8(w, (uint8_t)k);
+		gs_wr_bytes(w, l->v[i].code, k);
+	}
+}
+
+int gs_langs_save(const struct gs_langs *l, FILE *f)
+{
+	int r = gs_snap_write(f, LA_MAGIC, LA_VERSION, la_body, l);
+	for (size_t i = 0; i < l->n && !r; i++)
+		r = gs_engine_save(l->v[i].e, f);
+	return r;
+}
+
+struct gs_langs *gs_langs_load(FILE *f, const struct gs_engine_options *o,
+			       int *err)
+{
+	unsigned char *pl = NULL;
+	size_t len = 0;
+	int r = gs_snap_read(f, LA_MAGIC, LA_VERSION, &pl, &len);
+	struct gs_langs *l = NULL;
+	if (r)
+		goto out;
+	struct gs_rd rd = {pl, pl + len, 0};
+	uint32_t max = gs_rd_u32(&rd);
+	uint8_t fixed = gs_rd_u8(&rd);
+	uint32_t n = gs_rd_u32(&rd);
+	r = GS_EFORMAT;
+	if (rd.err || max < 1 || max > GS_LANGS_MAX || n > max || fixed > 1)
+		goto out;
+	l = gs_langs_new(o, max);
+	if (!l) {
+		r = GS_ENOMEM;
+		goto out;
+	}
+	l->fixed = fixed;
+	l->other_posts = gs_rd_u64(&rd);
+	l->no_lang = gs_rd_u64(&rd);
+	l->other_langs = gs_rd_u64(&rd);
+	uint8_t overflow = gs_rd_u8(&rd);
+	if (overflow > 1)
+		goto out;
+	l->overflow = overflow;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t k = gs_rd_u8(&rd);
+		const unsigned char *p = gs_rd_take(&rd, k);
+		char code[GS_LANG_CODE_MAX + 1];
+		if (!p ||
+		    gs_lang_key((struct gs_str){(const char *)p, k}, code) !=
+			    k ||
+		    memcmp(code, p, k) != 0 || gs_langs_find(l, code) >= 0)
+			goto out;
+		memcpy(l->v[i].code, code, (size_t)k + 1);
+		l->n = i + 1; /* engines come next: l->v[i].e is NULL */
+	}
+	if (rd.err || gs_rd_left(&rd))
+		goto out;
+	r = 0;
+	for (size_t i = 0; i < l->n && !r; i++) {
+		l->v[i].e = gs_engine_load(f, &r);
+		if (!l->v[i].e)
+			break;
+		struct gs_summary s;
+		gs_engine_summary(l->v[i].e, &s);
+		gs_engine_set_max_bytes(l->v[i].e, o->max_bytes);
+		if (s.bucket_ms != o->bucket_ms)
+			r = GS_EFORMAT;
+	}
+out:
+	free(pl);
+	if (r) {
+		gs_langs_free(l);
+		l = NULL;
+	}
+	if (err)
+		*err = r;
+	return l;
 }

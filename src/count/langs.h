@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "groundswell.h"
 #include "ingest.h"
@@ -106,6 +107,23 @@ ptrdiff_t gs_langs_find(const struct gs_langs *l, const char *code);
 
 /* The tracked languages' indexes sorted by code into order[0..l->n). */
 void gs_langs_sorted(const struct gs_langs *l, size_t *order);
+
+/*
+ * Snapshots (serve's state, issue 13): gs_langs_save writes a section
+ * "GSLA" (snapio.h; version 1: max u32, fixed u8, n u32, other_posts,
+ * no_lang, other_langs u64, overflow u8, then each code as u8 length and
+ * its letters, in order of appearance) followed by the n languages'
+ * engines (gs_engine_save). 0, GS_EIO or GS_ENOMEM.
+ *
+ * gs_langs_load reads them back (untrusted: each code must be a valid,
+ * distinct key, n at most max, max at most GS_LANGS_MAX, each engine's
+ * bucket o->bucket_ms), the set's engine options and each engine's memory
+ * bound taken from o (this run's). NULL with *err GS_EFORMAT, GS_EIO or
+ * GS_ENOMEM.
+ */
+int gs_langs_save(const struct gs_langs *l, FILE *f);
+struct gs_langs *gs_langs_load(FILE *f, const struct gs_engine_options *o,
+			       int *err);
 
 /* A sink (ingest.h) counting every post into l; its parts are sets of the
  * same options, absorbed in file order. */

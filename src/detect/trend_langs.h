@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "count/langs.h"
 #include "trend.h"
@@ -48,6 +49,23 @@ int gs_trend_langs_finish(struct gs_trend_langs *t);
 /* The batch path: each language's detector over every bucket its engine
  * counted (after gs_langs_cap, if any). 0 or a GS_E* error. */
 int gs_trend_langs_run_batch(struct gs_trend_langs *t);
+
+/*
+ * Snapshots (serve's state, issue 13): gs_trend_langs_save writes a
+ * section "GSTL" (snapio.h; version 1: n u32, late_posts u64, then for
+ * each detector its live position: next i64, started u8, late_posts u64)
+ * followed by the n detectors (gs_trend_save); the languages' engines are
+ * gs_langs_save's. 0, GS_EIO or GS_ENOMEM.
+ *
+ * gs_trend_langs_load reads them back over l (as gs_langs_load gave it,
+ * borrowed as by gs_trend_langs_new, with options o and lateness_buckets
+ * for the languages that appear later): untrusted, n at most l->n. NULL
+ * with *err GS_EFORMAT, GS_EUSAGE (invalid options), GS_EIO or GS_ENOMEM.
+ */
+int gs_trend_langs_save(const struct gs_trend_langs *t, FILE *f);
+struct gs_trend_langs *gs_trend_langs_load(FILE *f, struct gs_langs *l,
+					   const struct gs_trend_options *o,
+					   int64_t lateness_buckets, int *err);
 
 /* Language i's events (gs_trend_events); 0 when it has no detector. */
 size_t gs_trend_langs_events(const struct gs_trend_langs *t, size_t i,

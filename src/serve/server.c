@@ -383,11 +383,6 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 			free_server(s);
 			return r;
 		}
-		if (s->langs && s->l.started) /* never silent */
-			gs_server_log(s,
-				      "warning: the languages' counts are not "
-				      "in snapshots: ?language= answers count "
-				      "from this start on (docs/languages.md)");
 	}
 	size_t nfollow = o->nsources;
 	for (size_t i = 0; i < o->nsources; i++) /* issue 14 */

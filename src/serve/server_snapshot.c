@@ -23,7 +23,10 @@
  * a per-tag network table follows), then the engine ("GSEN"), the detector
  * ("GSTR"), the whole stream's network ("GSNW") and, when there is one,
  * the per-tag network table (another "GSNW"), from version 5 the table
- * of recent posts for retractions ("GSRC", rc_body), and nothing after it
+ * of recent posts for retractions ("GSRC", rc_body), then under
+ * --by-language the languages' counts ("GSLA" and its engines,
+ * gs_langs_save) and detectors ("GSTL", gs_trend_langs_save; issue 13:
+ * absent from older snapshots, which still load), and nothing after it
  * (encrypted under --pseudonymize-key-file: see "GSXC" below). All are
  * serialised under the read lock, so the sources' offsets are exactly those
  * of the lines the engine and the networks have counted; the bytes are then
@@ -250,6 +253,13 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
 		r = gs_network_save(s->tagnet, f);
 	if (!r)
 		r = gs_snap_write(f, RC_MAGIC, RC_VERSION, rc_body, &s->recent);
+	if (!r && s->langs) { /* issue 13: each language's counts, detectors */
+		pthread_mutex_lock(&s->lang_mu); /* readers sort the events */
+		r = gs_langs_save(s->langs, f);
+		if (!r)
+			r = gs_trend_langs_save(s->tlangs, f);
+		pthread_mutex_unlock(&s->lang_mu);
+	}
 	/* writing to memory fails only for want of memory */
 	if (r == GS_EIO)
 		r = GS_ENOMEM;
@@ -533,6 +543,20 @@ int gs_server_state_writable(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the next section of f is magic (f left where it was): the
+ * sections that only some snapshots have ("GSLA"). */
+static int next_is(FILE *f, const char magic[4])
+{
+	unsigned char m[4];
+	long at = ftell(f);
+	if (at < 0)
+		return 0;
+	size_t k = fread(m, 1, 4, f);
+	if (fseek(f, at, SEEK_SET) != 0)
+		return 0;
+	return k == 4 && !memcmp(m, magic, 4);
+}
+
 /* Restores DIR/state.snap when there is one: 0 (restored or none), or an
  * error with a message. Sources are opened by the caller from *saved. */
 int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
@@ -597,6 +621,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	struct gs_engine *e = NULL;
 	struct gs_trend *t = NULL;
 	struct gs_network *net = NULL, *tagnet = NULL;
+	struct gs_langs *langs = NULL;
+	struct gs_trend_langs *tlangs = NULL;
 	/* the record's last byte says whether a per-tag table follows */
 	int has_tagnet = !r && len && pl[len - 1] == 1;
 	if (!r) {
@@ -609,6 +635,15 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 			tagnet = gs_network_load(f, &r);
 		if (net && (!has_tagnet || tagnet) && version >= 5)
 			r = gs_snap_read(f, RC_MAGIC, RC_VERSION, &rc, &rclen);
+		/* issue 13: the languages (--by-language), when written */
+		if (net && (!has_tagnet || tagnet) && !r &&
+		    next_is(f, "GSLA")) {
+			langs = gs_langs_load(f, &s->o.engine, &r);
+			if (langs)
+				tlangs = gs_trend_langs_load(f, langs,
+							     &s->o.trend,
+							     s->o.lateness, &r);
+		}
 		if (net && (!has_tagnet || tagnet) && !r)
 			r = gs_snap_end(f);
 	}
@@ -630,6 +665,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_trend_free(t);
 		gs_network_free(net);
 		gs_network_free(tagnet);
+		gs_trend_langs_free(tlangs);
+		gs_langs_free(langs);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -726,6 +763,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_trend_free(t);
 		gs_network_free(net);
 		gs_network_free(tagnet);
+		gs_trend_langs_free(tlangs);
+		gs_langs_free(langs);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -755,6 +794,37 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 				"the per-tag networks start empty: '%s' has none",
 				fin);
 		gs_network_free(tagnet);
+	}
+	/* the languages: restored when this run counts them with the same
+	 * cap; never silently dropped or started afresh */
+	if (langs && s->langs && langs->max == s->langs->max) {
+		gs_trend_langs_free(s->tlangs);
+		gs_langs_free(s->langs);
+		s->langs = langs;
+		s->tlangs = tlangs;
+	} else {
+		if (langs && s->langs)
+			gs_server_log(
+				s,
+				"the per-language counts start empty: '%s' "
+				"tracked at most %zu languages, this run %zu "
+				"(--max-languages)",
+				fin, langs->max, s->langs->max);
+		else if (langs)
+			gs_server_log(
+				s,
+				"the per-language counts of '%s' are dropped: "
+				"this run has no --by-language",
+				fin);
+		else if (s->langs && started)
+			gs_server_log(
+				s,
+				"the per-language counts start empty: '%s' has "
+				"none (written without --by-language): "
+				"?language= answers count from this start on",
+				fin);
+		gs_trend_langs_free(tlangs);
+		gs_langs_free(langs);
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	s->l.next = next;

@@ -129,8 +129,11 @@ with tempfile.TemporaryDirectory() as d:
        and "title" in p.starts and 'charset="utf-8"' in raw, "one html, body, title, inline style, UTF-8")
     charts = [s for s in p.svgs if "chart" in s.get("class", "")]
     distinct = len({t["tag"] for t in trends or []})
-    ok(len(charts) == 1 + min(6, distinct) and all("viewbox" in s for s in charts),
-       f"an SVG per chart: top tags and {min(6, distinct)} movements", len(charts))
+    # the movements section (html_movements.py checks it) has one per card
+    cards = raw.count('<article class="panel move mv"')
+    ok(len(charts) == 1 + min(6, distinct) + cards and all("viewbox" in s for s in charts),
+       f"an SVG per chart: top tags, {min(6, distinct)} trends and {cards} movements",
+       len(charts))
     ok(raw.count("<polyline") >= len(charts), "each chart draws lines")
     text = "".join(p.text)
     ok("#MeToo" in text and "Trends" in text and "How to read this" in text,
