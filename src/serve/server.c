@@ -190,6 +190,7 @@ static void free_server(struct gs_server *s)
 	pthread_mutex_destroy(&s->lang_mu);
 	gs_network_free(s->net);
 	gs_network_free(s->tagnet);
+	gs_cooccur_free(s->cooc);
 	gs_recent_release(&s->recent);
 	free(s->listen_host);
 	free(s->public_url);
@@ -301,6 +302,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
 	s->net = gs_network_new(NULL);
+	struct gs_cooccur_options co; /* as 'movements' makes it */
+	gs_cooccur_options_init(&co);
+	co.bucket_ms = s->o.engine.bucket_ms;
+	co.max_tags = s->o.engine.max_tags;
+	s->cooc = gs_cooccur_new(&co);
 	gs_recent_init(&s->recent, o->retract_window);
 	if (o->tag_network_edges) {
 		struct gs_network_options no;
@@ -317,7 +323,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->ring = s->ring_cap ? calloc(s->ring_cap, sizeof *s->ring) : NULL;
 	s->src = calloc(o->nsources ? o->nsources : 1, sizeof *s->src);
 	if (!s->listen_host || (o->public_url && !s->public_url) || (o->cors && !s->cors) ||
-	    !s->e || !s->ps || !s->net || (s->ring_cap && !s->ring) || !s->src) {
+	    !s->e || !s->ps || !s->net || !s->cooc || (s->ring_cap && !s->ring) || !s->src) {
 		int bad_trend = s->e && !s->t; /* read before s is freed */
 		snprintf(err, errlen, bad_trend ? "invalid trend options" : "out of memory");
 		free_server(s);

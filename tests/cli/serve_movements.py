@@ -4,7 +4,9 @@ serve follows a generated stream with planted families; once it has read
 it, the movement of a family's tags (any spelling, '#' optional, a tag
 never seen listed as missing) has the distinct accounts, tag uses and
 per-tag counts that the batch `movements --movement` gives for the same
-file; bad requests are 400. The server binds 127.0.0.1 with port 0 and is
+file; bad requests are 400. Without tags=, serve's movements found over
+the finished file are the bytes of `movements --json` with the same
+options. The server binds 127.0.0.1 with port 0 and is
 killed at the end whatever happens.
 """
 import http.client
@@ -68,13 +70,63 @@ def main(d):
         ok(sum(x["tag_uses"] for x in got["timeline"]) == got["tag_uses"] and
            all(x["accounts"] <= got["accounts"] for x in got["timeline"]),
            "the timeline adds up, each bucket within the union")
-        for bad in ["", "?tags=", "?tags=a&buckets=721", "?tags=" + ",".join(
+        for bad in ["?tags=", "?tags=a&buckets=721", "?top=1001", "?top=x", "?tags=" + ",".join(
                 "t%d" % i for i in range(65))]:
             code, body = get(port, "/api/groundswell/v1/movements" + bad)
             ok(code == 400 and "error" in body, f"400 for '{bad[:30]}'", (code, body))
     finally:
         p.kill()
         p.wait()
+    found(d, stream, fam, "mastodon")
+    js = os.path.join(d, "j.jsonl")
+    run("generate", "--seed", "4", "--hours", "6", "--rate", "1", "--families", "1",
+        "-f", "jetstream", "-o", js)
+    found(d, js, fam, "jetstream")
+
+
+def found(d, stream, fam, fmt):
+    """Without tags=: the movements serve finds over a finished file are the
+    bytes `movements --json` writes for it with the same options."""
+    opts = ["--bucket", "10m"]
+    b = run("movements", "--json", *opts, stream)
+    want = b.stdout
+    mv = json.loads(want)["movements"]
+    ok(b.returncode == 0 and sorted(fam) in [sorted(t["tag"] for t in m["tags"]) for m in mv],
+       f"{fmt}: the batch command finds the planted family", want[:300])
+    top1 = run("movements", "--json", "-n", "1", *opts, stream).stdout
+    portfile = os.path.join(d, "port-" + fmt)
+    p = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:0", "--port-file", portfile,
+                          "--source", stream, "--close-idle", "1s", *opts],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        port = tap.wait_port(p, portfile)
+        if not ok(port is not None, f"{fmt}: serve starts (--close-idle)"):
+            return
+        got = None
+        for _ in range(150):
+            code, body = get_raw(port, "/api/groundswell/v1/movements")
+            if code == 200 and body == want:
+                break
+            time.sleep(0.2)
+        ok(code == 200 and body == want,
+           f"{fmt}: serve's movements over the finished file are the batch command's bytes",
+           (code, body[:300], want[:300]))
+        code, body = get_raw(port, "/api/groundswell/v1/movements?top=1")
+        ok(code == 200 and body == top1, f"{fmt}: top=1 is the batch command's -n 1", body[:300])
+    finally:
+        p.kill()
+        p.wait()
+
+
+def get_raw(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
 
 
 with tempfile.TemporaryDirectory() as d:
