@@ -44,6 +44,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "groundswell.h"
 #include "kmv.h"
@@ -141,6 +142,22 @@ struct gs_cooccur_shared {
 size_t gs_cooccur_shared(const struct gs_cooccur *c, const uint64_t *hs,
 			 size_t n, const struct gs_cooccur_shared **out,
 			 size_t max);
+
+/* Writes the counter as one snapshot section ("GSCO", snapio.h; the
+ * format is at the end of cooccur.c). 0, GS_EIO or GS_ENOMEM. */
+int gs_cooccur_save(const struct gs_cooccur *c, FILE *f);
+
+/* Reads a section gs_cooccur_save wrote into a new counter made with o
+ * (this run's bounds: past them, evictions as when counting; its bucket
+ * and k must be the saved ones). The counter, or NULL with *err (may be
+ * NULL) set: GS_EFORMAT (damaged, another bucket or k; gs_snap_why() says
+ * where when the section itself is), GS_EIO, GS_ENOMEM. */
+struct gs_cooccur *gs_cooccur_load(FILE *f, const struct gs_cooccur_options *o,
+				   int *err);
+
+/* The options the counter was made with. */
+void gs_cooccur_options_of(const struct gs_cooccur *c,
+			   struct gs_cooccur_options *o);
 
 /* The bucket width the counter was made with. */
 int64_t gs_cooccur_bucket_ms(const struct gs_cooccur *c);

@@ -146,4 +146,3 @@ void gs_movements_json(FILE *f, const struct gs_movements *mv,
 		(unsigned long long)cs->tags_evicted,
 		(unsigned long long)cs->combos_evicted);
 }
-

@@ -323,7 +323,7 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->ring = s->ring_cap ? calloc(s->ring_cap, sizeof *s->ring) : NULL;
 	s->src = calloc(o->nsources ? o->nsources : 1, sizeof *s->src);
 	if (!s->listen_host || (o->public_url && !s->public_url) || (o->cors && !s->cors) ||
-	    !s->e || !s->ps || !s->net || !s->cooc || (s->ring_cap && !s->ring) || !s->src) {
+	    !s->e || !s->ps || !s->net || (s->ring_cap && !s->ring) || !s->src) {
 		int bad_trend = s->e && !s->t; /* read before s is freed */
 		snprintf(err, errlen, bad_trend ? "invalid trend options" : "out of memory");
 		free_server(s);
@@ -333,6 +333,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		snprintf(err, errlen, "invalid trend options");
 		free_server(s);
 		return GS_EUSAGE;
+	}
+	if (!s->cooc) {
+		snprintf(err, errlen, "out of memory");
+		free_server(s);
+		return GS_ENOMEM;
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	if (o->languages) { /* issue 13 part 3: ?language= */

@@ -23,7 +23,9 @@
  * a per-tag network table follows), then the engine ("GSEN"), the detector
  * ("GSTR"), the whole stream's network ("GSNW") and, when there is one,
  * the per-tag network table (another "GSNW"), from version 5 the table
- * of recent posts for retractions ("GSRC", rc_body), and nothing after it
+ * of recent posts for retractions ("GSRC", rc_body), from issue 13 the
+ * co-occurrence counter ("GSCO", cooccur.c: an older snapshot ends before
+ * it and loads, the counter then starting empty), and nothing after it
  * (encrypted under --pseudonymize-key-file: see "GSXC" below). All are
  * serialised under the read lock, so the sources' offsets are exactly those
  * of the lines the engine and the networks have counted; the bytes are then
@@ -250,6 +252,8 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
 		r = gs_network_save(s->tagnet, f);
 	if (!r)
 		r = gs_snap_write(f, RC_MAGIC, RC_VERSION, rc_body, &s->recent);
+	if (!r)
+		r = gs_cooccur_save(s->cooc, f);
 	/* writing to memory fails only for want of memory */
 	if (r == GS_EIO)
 		r = GS_ENOMEM;
@@ -665,6 +669,30 @@ int gs_server_state_writable(const char *dir, char *err, size_t errlen)
 
 /* Restores DIR/state.snap when there is one: 0 (restored or none), or an
  * error with a message. Sources are opened by the caller from *saved. */
+/* After the GSRC section: the co-occurrence counter (GSCO) when the file
+ * has one, made with s->cooc's options but the engine e's bucket (another
+ * bucket than this run's is refused afterwards, saying so); NULL with *r 0
+ * when the file holds none (written before issue 13), or with the error. */
+static struct gs_cooccur *cooc_load(struct gs_server *s,
+				    const struct gs_engine *e, FILE *f, int *r)
+{
+	unsigned char m[4];
+	long at = ftell(f);
+	size_t got = at < 0 ? 0 : fread(m, 1, 4, f);
+	if (at < 0 || fseek(f, at, SEEK_SET)) {
+		*r = GS_EIO;
+		return NULL;
+	}
+	if (got < 4 || memcmp(m, "GSCO", 4))
+		return NULL; /* none; anything else is refused after */
+	struct gs_cooccur_options o;
+	gs_cooccur_options_of(s->cooc, &o);
+	struct gs_summary sum;
+	gs_engine_summary(e, &sum);
+	o.bucket_ms = sum.bucket_ms;
+	return gs_cooccur_load(f, &o, r);
+}
+
 int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 			    size_t *nsaved, char *err, size_t errlen)
 {
@@ -725,6 +753,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	struct gs_engine *e = NULL;
 	struct gs_trend *t = NULL;
 	struct gs_network *net = NULL, *tagnet = NULL;
+	struct gs_cooccur *cooc = NULL;
 	/* the record's last byte says whether a per-tag table follows */
 	int has_tagnet = !r && len && pl[len - 1] == 1;
 	if (!r) {
@@ -737,6 +766,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 			tagnet = gs_network_load(f, &r);
 		if (net && (!has_tagnet || tagnet) && version >= 5)
 			r = gs_snap_read(f, RC_MAGIC, RC_VERSION, &rc, &rclen);
+		if (net && (!has_tagnet || tagnet) && version >= 5 && !r)
+			cooc = cooc_load(s, e, f, &r);
 		if (net && (!has_tagnet || tagnet) && !r)
 			r = gs_snap_end(f);
 	}
@@ -758,6 +789,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_trend_free(t);
 		gs_network_free(net);
 		gs_network_free(tagnet);
+		gs_cooccur_free(cooc);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -854,6 +886,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_trend_free(t);
 		gs_network_free(net);
 		gs_network_free(tagnet);
+		gs_cooccur_free(cooc);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -883,6 +916,15 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 				"the per-tag networks start empty: '%s' has none",
 				fin);
 		gs_network_free(tagnet);
+	}
+	if (cooc) {
+		gs_cooccur_free(s->cooc);
+		s->cooc = cooc;
+	} else {
+		gs_server_log(s,
+			      "movements count the posts read from now on: "
+			      "'%s' has no co-occurrence counter",
+			      fin);
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	s->l.next = next;
