@@ -28,6 +28,7 @@
 #include "base/timeutil.h"
 #include "input/fold.h"
 #include "repost_cache.h"
+#include "snapio.h"
 
 struct combo {
 	uint64_t key;
@@ -110,6 +111,12 @@ void gs_cooccur_free(struct gs_cooccur *c)
 	free(c->sh);
 	gs_repost_cache_release(&c->rc);
 	free(c);
+}
+
+void gs_cooccur_options_of(const struct gs_cooccur *c,
+			   struct gs_cooccur_options *o)
+{
+	*o = c->o;
 }
 
 int64_t gs_cooccur_bucket_ms(const struct gs_cooccur *c)
@@ -840,4 +847,301 @@ struct gs_ingest_sink gs_cooccur_sink(struct gs_cooccur *c)
 	struct gs_ingest_sink s = {c, sink_part_new, sink_post, sink_merge,
 				   sink_part_free};
 	return s;
+}
+
+/* ---- snapshots ------------------------------------------------------------
+ *
+ * One section "GSCO" (snapio.h), version 1: the options (i64 bucket_ms,
+ * u32 kmv_k, u64 max_tags, max_combos, max_shared, repost_cache); the
+ * counts (u64 posts, tagged_posts, multi_posts, tags_evicted,
+ * evicted_max_posts, combos_evicted, combos_evicted_posts, shared_evicted,
+ * reposts_unresolved); u64 tags, each: u16 key length, the key, u64 posts,
+ * i64 first_ms, u32 hashes and each u64 (ascending), u16 languages, each:
+ * u8 code length, the code, i64 first_ms, u64 posts; u64 combinations,
+ * each: i64 bucket, u64 count, u32 tags, each u64 (ascending); u64 shared
+ * posts, each: u8 id length, the id, u64 reposts, u8 tags, each u64; u64
+ * remembered Bluesky posts, oldest first, each: u64 key, u8 tags, each
+ * u64; u64 pending reposts, each: u64 key, i64 time, u64 account hash.
+ * Loading puts each back as counting or merging would, into a counter made
+ * with this run's options, so its answers are those of the counter saved.
+ */
+#define CO_MAGIC   "GSCO"
+#define CO_VERSION 1
+
+#define FAIL_IF(c)                                                             \
+	do {                                                                   \
+		if (c)                                                         \
+			return GS_EFORMAT;                                     \
+	} while (0)
+
+static void co_body(struct gs_wr *w, const void *obj)
+{
+	const struct gs_cooccur *c = obj;
+	gs_wr_i64(w, c->o.bucket_ms);
+	gs_wr_u32(w, c->o.kmv_k);
+	gs_wr_u64(w, c->o.max_tags);
+	gs_wr_u64(w, c->o.max_combos);
+	gs_wr_u64(w, c->o.max_shared);
+	gs_wr_u64(w, c->o.repost_cache);
+	const struct gs_cooccur_stats *s = &c->s;
+	const uint64_t st[] = {s->posts,
+			       s->tagged_posts,
+			       s->multi_posts,
+			       s->tags_evicted,
+			       s->evicted_max_posts,
+			       s->combos_evicted,
+			       s->combos_evicted_posts,
+			       s->shared_evicted,
+			       s->reposts_unresolved};
+	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+		gs_wr_u64(w, st[i]);
+	gs_wr_u64(w, c->ntags);
+	for (size_t i = 0; i < c->ntslots; i++) {
+		const struct gs_cooccur_tag *t = c->tags[i];
+		if (!t)
+			continue;
+		gs_wr_u16(w, t->keylen);
+		gs_wr_bytes(w, t->key, t->keylen);
+		gs_wr_u64(w, t->posts);
+		gs_wr_i64(w, t->first_ms);
+		gs_wr_u32(w, t->acc.n);
+		for (uint32_t k = 0; k < t->acc.n; k++)
+			gs_wr_u64(w, t->acc.h[k]);
+		gs_wr_u16(w, t->nlangs);
+		for (uint32_t k = 0; k < t->nlangs; k++) {
+			size_t n = strlen(t->langs[k].code);
+			gs_wr_u8(w, (uint8_t)n);
+			gs_wr_bytes(w, t->langs[k].code, n);
+			gs_wr_i64(w, t->langs[k].first_ms);
+			gs_wr_u64(w, t->langs[k].posts);
+		}
+	}
+	gs_wr_u64(w, c->ncombos);
+	for (size_t i = 0; i < c->ncslots; i++) {
+		const struct combo *x = c->combos[i];
+		if (!x)
+			continue;
+		gs_wr_i64(w, x->bucket);
+		gs_wr_u64(w, x->count);
+		gs_wr_u32(w, x->n);
+		for (uint32_t k = 0; k < x->n; k++)
+			gs_wr_u64(w, x->t[k]);
+	}
+	gs_wr_u64(w, c->nshared);
+	for (size_t i = 0; i < c->nshslots; i++) {
+		const struct gs_cooccur_shared *x = &c->sh[i];
+		if (!x->key)
+			continue;
+		size_t n = strlen(x->id);
+		gs_wr_u8(w, (uint8_t)n);
+		gs_wr_bytes(w, x->id, n);
+		gs_wr_u64(w, x->reposts);
+		gs_wr_u8(w, x->ntags);
+		for (uint8_t k = 0; k < x->ntags; k++)
+			gs_wr_u64(w, x->tags[k]);
+	}
+	gs_wr_u64(w, c->rc.n);
+	for (size_t i = 0; i < c->rc.n; i++) {
+		const struct gs_repost_ent *e =
+			gs_repost_cache_oldest(&c->rc, i);
+		gs_wr_u64(w, e->key);
+		gs_wr_u8(w, e->n);
+		for (uint8_t k = 0; k < e->n; k++)
+			gs_wr_u64(w, e->tags[k]);
+	}
+	gs_wr_u64(w, c->rc.npending);
+	for (size_t i = 0; i < c->rc.npending; i++) {
+		const struct gs_repost_pending *pd = &c->rc.pending[i];
+		gs_wr_u64(w, pd->key);
+		gs_wr_i64(w, pd->time_ms);
+		gs_wr_u64(w, pd->engine.ah);
+	}
+}
+
+int gs_cooccur_save(const struct gs_cooccur *c, FILE *f)
+{
+	return gs_snap_write(f, CO_MAGIC, CO_VERSION, co_body, c);
+}
+
+/* u32 n, then n u64 strictly ascending into v (at most max); 0 or
+ * GS_EFORMAT. */
+static int get_sorted(struct gs_rd *rd, uint64_t *v, uint32_t *n, uint32_t max)
+{
+	*n = gs_rd_u32(rd);
+	FAIL_IF(rd->err || *n > max || gs_rd_left(rd) / 8 < *n);
+	for (uint32_t k = 0; k < *n; k++) {
+		v[k] = gs_rd_u64(rd);
+		FAIL_IF(k && v[k] <= v[k - 1]);
+	}
+	return rd->err;
+}
+
+static int get_tag(struct gs_rd *rd, struct gs_cooccur *c, uint64_t *hbuf)
+{
+	uint16_t kn = gs_rd_u16(rd);
+	const char *key = (const char *)gs_rd_take(rd, kn);
+	FAIL_IF(!key || !kn || kn > GS_TAG_MAX || memchr(key, 0, kn));
+	uint64_t h = XXH3_64bits(key, kn);
+	FAIL_IF(*tag_slot(c->tags, c->ntslots, h, key, kn)); /* twice */
+	struct gs_cooccur_tag *t = tag_get(c, h, key, kn);
+	if (!t)
+		return GS_ENOMEM;
+	t->posts = gs_rd_u64(rd);
+	t->first_ms = gs_rd_i64(rd);
+	uint32_t n;
+	if (get_sorted(rd, hbuf, &n, t->acc.k))
+		return GS_EFORMAT;
+	size_t before = gs_kmv_bytes(&t->acc);
+	for (uint32_t k = 0; k < n; k++)
+		if (gs_kmv_add(&t->acc, hbuf[k]))
+			return GS_ENOMEM;
+	c->bytes += gs_kmv_bytes(&t->acc) - before;
+	uint16_t nl = gs_rd_u16(rd);
+	FAIL_IF(rd->err || nl > GS_COOCCUR_LANGS);
+	for (uint16_t k = 0; k < nl; k++) {
+		uint8_t cn = gs_rd_u8(rd);
+		const char *code = (const char *)gs_rd_take(rd, cn);
+		int64_t first = gs_rd_i64(rd);
+		uint64_t posts = gs_rd_u64(rd);
+		FAIL_IF(rd->err || cn > 15 || memchr(code, 0, cn));
+		for (uint16_t j = 0; j < t->nlangs; j++)
+			FAIL_IF(strlen(t->langs[j].code) == cn &&
+				!memcmp(t->langs[j].code, code, cn));
+		if (lang_add(c, t, code, cn, first, posts))
+			return GS_ENOMEM;
+	}
+	return rd->err;
+}
+
+static int co_decode(struct gs_rd *rd, struct gs_cooccur *c)
+{
+	int64_t bucket = gs_rd_i64(rd);
+	uint32_t k = gs_rd_u32(rd);
+	for (int i = 0; i < 4; i++) /* this run's bounds apply */
+		(void)gs_rd_u64(rd);
+	FAIL_IF(rd->err || bucket != c->o.bucket_ms || k != c->o.kmv_k);
+	struct gs_cooccur_stats *s = &c->s;
+	uint64_t *st[] = {&s->posts,
+			  &s->tagged_posts,
+			  &s->multi_posts,
+			  &s->tags_evicted,
+			  &s->evicted_max_posts,
+			  &s->combos_evicted,
+			  &s->combos_evicted_posts,
+			  &s->shared_evicted,
+			  &s->reposts_unresolved};
+	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+		*st[i] = gs_rd_u64(rd);
+	uint64_t *hbuf = malloc((k > GS_POST_MAX_TAGS ? k : GS_POST_MAX_TAGS) *
+				sizeof *hbuf);
+	if (!hbuf)
+		return GS_ENOMEM;
+	int r = 0;
+	uint64_t n = gs_rd_u64(rd);
+	if (rd->err || gs_rd_left(rd) / 25 < n)
+		r = GS_EFORMAT;
+	for (uint64_t i = 0; i < n && !r; i++)
+		r = get_tag(rd, c, hbuf);
+	n = r ? 0 : gs_rd_u64(rd);
+	if (!r && (rd->err || gs_rd_left(rd) / 36 < n))
+		r = GS_EFORMAT;
+	for (uint64_t i = 0; i < n && !r; i++) {
+		int64_t b = gs_rd_i64(rd);
+		uint64_t count = gs_rd_u64(rd);
+		uint32_t m;
+		if (get_sorted(rd, hbuf, &m, GS_POST_MAX_TAGS) || m < 2 ||
+		    !count ||
+		    *combo_slot(c->combos, c->ncslots, combo_key(b, hbuf, m), b,
+				hbuf, m))
+			r = GS_EFORMAT;
+		else
+			r = combo_add(c, b, hbuf, m, count);
+	}
+	n = r ? 0 : gs_rd_u64(rd);
+	if (!r && (rd->err || gs_rd_left(rd) / 10 < n))
+		r = GS_EFORMAT;
+	for (uint64_t i = 0; i < n && !r; i++) {
+		struct gs_cooccur_shared x;
+		memset(&x, 0, sizeof x);
+		uint8_t idn = gs_rd_u8(rd);
+		const unsigned char *id = gs_rd_take(rd, idn);
+		x.reposts = gs_rd_u64(rd);
+		x.ntags = gs_rd_u8(rd);
+		if (rd->err || !idn || idn > GS_COOCCUR_ID_MAX ||
+		    memchr(id, 0, idn) || !x.reposts ||
+		    x.ntags > GS_COOCCUR_SHARED_TAGS) {
+			r = GS_EFORMAT;
+			break;
+		}
+		memcpy(x.id, id, idn);
+		x.key = XXH3_64bits(x.id, idn) | 1;
+		for (uint8_t j = 0; j < x.ntags; j++)
+			x.tags[j] = gs_rd_u64(rd);
+		if (rd->err || sh_slot(c->sh, c->nshslots, x.key, x.id)->key)
+			r = GS_EFORMAT;
+		else
+			r = sh_add(c, &x);
+	}
+	n = r ? 0 : gs_rd_u64(rd);
+	if (!r && (rd->err || gs_rd_left(rd) / 17 < n))
+		r = GS_EFORMAT;
+	for (uint64_t i = 0; i < n && !r; i++) {
+		struct gs_repost_ent e;
+		memset(&e, 0, sizeof e);
+		e.key = gs_rd_u64(rd);
+		e.n = gs_rd_u8(rd);
+		if (rd->err || !e.n || e.n > GS_REPOST_TAGS) {
+			r = GS_EFORMAT;
+			break;
+		}
+		for (uint8_t j = 0; j < e.n; j++)
+			e.tags[j] = gs_rd_u64(rd);
+		if (gs_repost_cache_put(&c->rc, &e))
+			r = GS_ENOMEM;
+	}
+	n = r ? 0 : gs_rd_u64(rd);
+	if (!r &&
+	    (rd->err || n > GS_REPOST_PENDING_MAX || gs_rd_left(rd) / 24 < n))
+		r = GS_EFORMAT;
+	for (uint64_t i = 0; i < n && !r; i++) {
+		uint64_t key = gs_rd_u64(rd);
+		int64_t ms = gs_rd_i64(rd);
+		struct gs_repost_pending *pd =
+			gs_repost_cache_pend(&c->rc, key, ms);
+		if (!pd)
+			r = GS_ENOMEM;
+		else
+			pd->engine.ah = gs_rd_u64(rd);
+	}
+	free(hbuf);
+	if (!r && (rd->err || gs_rd_left(rd)))
+		r = GS_EFORMAT;
+	if (!r && c->ncombos > c->o.max_combos)
+		r = combos_evict(c);
+	if (!r && c->ntags > c->o.max_tags)
+		r = tags_evict(c);
+	return r;
+}
+
+struct gs_cooccur *gs_cooccur_load(FILE *f, const struct gs_cooccur_options *o,
+				   int *err)
+{
+	unsigned char *pl = NULL;
+	size_t len = 0;
+	int r = gs_snap_read(f, CO_MAGIC, CO_VERSION, &pl, &len);
+	struct gs_cooccur *c = NULL;
+	if (!r && !(c = gs_cooccur_new(o)))
+		r = GS_ENOMEM;
+	if (!r) {
+		struct gs_rd rd = {pl, pl + len, 0};
+		r = co_decode(&rd, c);
+	}
+	free(pl);
+	if (r) {
+		gs_cooccur_free(c);
+		c = NULL;
+	}
+	if (err)
+		*err = r;
+	return c;
 }

@@ -44,6 +44,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "groundswell.h"
 #include "ingest.h"
@@ -147,6 +148,22 @@ size_t gs_cooccur_shared(const struct gs_cooccur *c, const uint64_t *hs,
  * its parts are counters like c (gs_cooccur_new_like), merged in file
  * order, so the result is the same whatever the threads. */
 struct gs_ingest_sink gs_cooccur_sink(struct gs_cooccur *c);
+
+/* Writes the counter as one snapshot section ("GSCO", snapio.h; the
+ * format is at the end of cooccur.c). 0, GS_EIO or GS_ENOMEM. */
+int gs_cooccur_save(const struct gs_cooccur *c, FILE *f);
+
+/* Reads a section gs_cooccur_save wrote into a new counter made with o
+ * (this run's bounds: past them, evictions as when counting; its bucket
+ * and k must be the saved ones). The counter, or NULL with *err (may be
+ * NULL) set: GS_EFORMAT (damaged, another bucket or k; gs_snap_why() says
+ * where when the section itself is), GS_EIO, GS_ENOMEM. */
+struct gs_cooccur *gs_cooccur_load(FILE *f, const struct gs_cooccur_options *o,
+				   int *err);
+
+/* The options the counter was made with. */
+void gs_cooccur_options_of(const struct gs_cooccur *c,
+			   struct gs_cooccur_options *o);
 
 /* The bucket width the counter was made with. */
 int64_t gs_cooccur_bucket_ms(const struct gs_cooccur *c);

@@ -190,6 +190,7 @@ static void free_server(struct gs_server *s)
 	pthread_mutex_destroy(&s->lang_mu);
 	gs_network_free(s->net);
 	gs_network_free(s->tagnet);
+	gs_cooccur_free(s->cooc);
 	gs_recent_release(&s->recent);
 	free(s->listen_host);
 	free(s->public_url);
@@ -301,6 +302,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 	s->t = s->e ? gs_trend_new(&s->o.trend, s->o.engine.bucket_ms) : NULL;
 	s->ps = gs_parser_new(o->format, o->max_line);
 	s->net = gs_network_new(NULL);
+	struct gs_cooccur_options co; /* as 'movements' makes it */
+	gs_cooccur_options_init(&co);
+	co.bucket_ms = s->o.engine.bucket_ms;
+	co.max_tags = s->o.engine.max_tags;
+	s->cooc = gs_cooccur_new(&co);
 	gs_recent_init(&s->recent, o->retract_window);
 	if (o->tag_network_edges) {
 		struct gs_network_options no;
@@ -327,6 +333,11 @@ int gs_server_start(const struct gs_server_options *o, struct gs_server **out,
 		snprintf(err, errlen, "invalid trend options");
 		free_server(s);
 		return GS_EUSAGE;
+	}
+	if (!s->cooc) {
+		snprintf(err, errlen, "out of memory");
+		free_server(s);
+		return GS_ENOMEM;
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	if (o->languages) { /* issue 13 part 3: ?language= */

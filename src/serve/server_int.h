@@ -33,6 +33,7 @@
 #include "server.h"
 #include "follow.h"
 #include "kafkasource.h"
+#include "count/cooccur.h"
 #include "count/ingest.h"
 #include "count/network.h"
 #include "count/recent.h"
@@ -198,6 +199,11 @@ struct gs_server {
 	struct gs_network *net;	   /* who addressed whom, the whole stream */
 	struct gs_network *tagnet; /* every tag's, in one bounded table
 				      (network.h, per_tag), or NULL: off */
+	/* issue 13: which tags posts carry together, per tag its accounts'
+	 * bottom-k sketch and languages (cooccur.h, bounded by its caps): fed
+	 * the engine's posts, for /movements to find movements as the batch
+	 * command does */
+	struct gs_cooccur *cooc;
 	struct gs_parser *ps;
 	struct source *src;
 	size_t nsrc;
@@ -615,8 +621,9 @@ struct MHD_Response *gs_server_stream(struct gs_server *s,
 
 /* ---- server_movements.c (issue 13) ------------------------------------- */
 
-/* GET /movements?tags=A,B,...: a given movement from the live engine, under
- * the read lock. */
+/* GET /movements: the movements found over the trends, as 'movements
+ * --json' writes them; ?tags=A,B,...: a given movement from the live
+ * engine. Under the read lock. */
 void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			struct reply *r);
 

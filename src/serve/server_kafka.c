@@ -83,6 +83,8 @@ static int kpost(void *ctx, const struct gs_post *p)
 	if ((bt->c.net && gs_network_add(bt->c.net, p) == GS_ENOMEM) ||
 	    (bt->c.tagnet && gs_network_add(bt->c.tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
+	if (gs_cooccur_add(s->cooc, p) == GS_ENOMEM)
+		gs_server_log(s, "out of memory (movements)");
 	return 0;
 }
 

@@ -1,19 +1,31 @@
 /*
- * server_movements.c - GET /api/groundswell/v1/movements?tags=A,B,...
- * (issue 13): a movement given by its tags, measured from the live engine
- * as one: each tag's own counts, the distinct accounts across all of them
- * (the union of the tags' sketches, with its relative standard error;
- * never the sum), their tag uses, and per bucket over the last `buckets`
- * (default 48, at most 720) the union's accounts and the tags' uses.
- * `name=N` names it in the answer. What the batch command adds (found
- * movements, exact union posts, overlaps, onsets per language) needs the
- * co-occurrence counter, which serve does not keep: the answer says
- * "tag_uses" (a post with two of the tags counts twice), not posts.
+ * server_movements.c - GET /api/groundswell/v1/movements (issue 13).
+ *
+ * Without tags=: the movements found over the current trends, as
+ * "groundswell movements --json" finds and writes them (the same finder,
+ * detect/movement.c, over the engine, the co-occurrence counter s->cooc fed
+ * the same posts, and the detector's events as of the last closed bucket;
+ * the same writer, out/movement_json.c), so that serve over a finished
+ * file answers the batch command's bytes. `top=N` (20, at most 1000) as
+ * its -n. A tag that is hidden or banned takes no part: its events are
+ * left out before the search, so it is in no movement. Deletes taken back
+ * from the engine are not taken back from the counter (it keeps no per
+ * post record): after deletes its posts and overlaps may count them.
+ *
+ * With tags=A,B,...: a movement given by its tags, measured from the live
+ * engine as one: each tag's own counts, the distinct accounts across all
+ * of them (the union of the tags' sketches, with its relative standard
+ * error; never the sum), their tag uses, and per bucket over the last
+ * `buckets` (default 48, at most 720) the union's accounts and the tags'
+ * uses. `name=N` names it in the answer. This answer keeps its own shape
+ * (it says "tag_uses": a post with two of the tags counts twice).
  *
  * A tag that is hidden or banned (moderation) or never seen is listed
  * under "missing" and adds nothing, as /tags/NAME answers 404 for both.
- * Runs under the read lock (ROUTE_LOCKED): a few tags' sketches are merged
- * per bucket, so it is cheap next to a pipeline's batch.
+ * Runs under the read lock (ROUTE_LOCKED): a given movement merges a few
+ * tags' sketches per bucket; the search compares the trending tags
+ * pairwise and passes once over the counter's combinations per movement,
+ * cheap next to a pipeline's batch while few tags trend.
  */
 #include "server_int.h"
 
@@ -23,10 +35,58 @@
 #include "base/timeutil.h"
 #include "input/fold.h"
 #include "out/json_writer.h"
+#include "out/movement_json.h"
 
 #define MV_TAGS_MAX	   64
 #define MV_BUCKETS_DEFAULT 48
 #define MV_BUCKETS_MAX	   720
+#define MV_TOP_DEFAULT	   20
+#define MV_TOP_MAX	   1000
+
+/* The movements found over the visible trends (the read lock held). */
+static void movements_found(struct gs_server *s, struct MHD_Connection *c,
+			    struct reply *r)
+{
+	const char *ts =
+		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top");
+	long top = MV_TOP_DEFAULT;
+	if (ts && ((top = parse_uint(ts)) < 0 || top > MV_TOP_MAX)) {
+		gs_server_reply_error(r, 400,
+				      "top must be an integer from 0 to 1000");
+		return;
+	}
+	struct gs_trend_event *ev = malloc((s->nev ? s->nev : 1) * sizeof *ev);
+	struct out o;
+	if (!ev || out_open(&o)) {
+		free(ev);
+		gs_server_reply_error(r, 500, "out of memory");
+		return;
+	}
+	size_t nev = 0;
+	for (size_t i = 0; i < s->nev; i++)
+		if (gs_server_visible(s, s->ev[i].key, s->ev[i].start_ms, 1))
+			ev[nev++] = s->ev[i];
+	struct gs_movement_options mo;
+	gs_movement_options_init(&mo);
+	struct gs_movements mv = {0};
+	int rc = gs_movements_find(s->e, s->cooc, ev, nev, &mo, &mv);
+	free(ev);
+	if (rc) {
+		gs_movements_release(&mv);
+		free(out_close(&o, NULL));
+		gs_server_reply_error(r, 500, gs_strerror(rc));
+		return;
+	}
+	struct gs_cooccur_stats cs;
+	gs_cooccur_stats(s->cooc, &cs);
+	size_t all = mv.n;
+	if (mv.n > (size_t)top)
+		mv.n = (size_t)top;
+	gs_movements_json(o.f, &mv, &cs);
+	mv.n = all;
+	gs_movements_release(&mv);
+	gs_server_reply_out(r, &o);
+}
 
 void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			struct reply *r)
@@ -43,7 +103,11 @@ void gs_server_movement(struct gs_server *s, struct MHD_Connection *c,
 			r, 400, "buckets must be an integer from 0 to 720");
 		return;
 	}
-	if (!tags || !*tags) {
+	if (!tags) {
+		movements_found(s, c, r);
+		return;
+	}
+	if (!*tags) {
 		gs_server_reply_error(r, 400,
 				      "tags=A,B,... names the movement's tags");
 		return;

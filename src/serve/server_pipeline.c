@@ -359,6 +359,8 @@ static int take_post(void *ctx, const struct gs_post *p)
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
 	    (s->tagnet && gs_network_add(s->tagnet, p) == GS_ENOMEM))
 		gs_server_log(s, "out of memory (network)");
+	if (gs_cooccur_add(s->cooc, p) == GS_ENOMEM)
+		gs_server_log(s, "out of memory (movements)");
 	gs_server_note_closed(s, before);
 	s->finished = 0;
 	return 0;

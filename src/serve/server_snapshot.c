@@ -25,8 +25,10 @@
  * the per-tag network table (another "GSNW"), from version 5 the table
  * of recent posts for retractions ("GSRC", rc_body), then under
  * --by-language the languages' counts ("GSLA" and its engines,
- * gs_langs_save) and detectors ("GSTL", gs_trend_langs_save; issue 13:
- * absent from older snapshots, which still load), and nothing after it
+ * gs_langs_save) and detectors ("GSTL", gs_trend_langs_save), then the
+ * co-occurrence counter ("GSCO", cooccur.c), and nothing after them (issue
+ * 13: GSLA/GSTL and GSCO are absent from older snapshots, which still
+ * load, the counts they hold starting empty, said)
  * (encrypted under --pseudonymize-key-file: see "GSXC" below). All are
  * serialised under the read lock, so the sources' offsets are exactly those
  * of the lines the engine and the networks have counted; the bytes are then
@@ -260,6 +262,8 @@ static int snapshot_serialize(struct gs_server *s, size_t *len)
 			r = gs_trend_langs_save(s->tlangs, f);
 		pthread_mutex_unlock(&s->lang_mu);
 	}
+	if (!r)
+		r = gs_cooccur_save(s->cooc, f);
 	/* writing to memory fails only for want of memory */
 	if (r == GS_EIO)
 		r = GS_ENOMEM;
@@ -544,7 +548,7 @@ int gs_server_state_writable(const char *dir, char *err, size_t errlen)
 }
 
 /* Whether the next section of f is magic (f left where it was): the
- * sections that only some snapshots have ("GSLA"). */
+ * sections that only some snapshots have ("GSLA", "GSCO"). */
 static int next_is(FILE *f, const char magic[4])
 {
 	unsigned char m[4];
@@ -555,6 +559,23 @@ static int next_is(FILE *f, const char magic[4])
 	if (fseek(f, at, SEEK_SET) != 0)
 		return 0;
 	return k == 4 && !memcmp(m, magic, 4);
+}
+
+/* After the GSRC section: the co-occurrence counter (GSCO) when the file
+ * has one, made with s->cooc's options but the engine e's bucket (another
+ * bucket than this run's is refused afterwards, saying so); NULL with *r 0
+ * when the file holds none (written before issue 13), or with the error. */
+static struct gs_cooccur *cooc_load(struct gs_server *s,
+				    const struct gs_engine *e, FILE *f, int *r)
+{
+	if (!next_is(f, "GSCO"))
+		return NULL; /* none; anything else is refused after */
+	struct gs_cooccur_options o;
+	gs_cooccur_options_of(s->cooc, &o);
+	struct gs_summary sum;
+	gs_engine_summary(e, &sum);
+	o.bucket_ms = sum.bucket_ms;
+	return gs_cooccur_load(f, &o, r);
 }
 
 /* Restores DIR/state.snap when there is one: 0 (restored or none), or an
@@ -623,6 +644,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 	struct gs_network *net = NULL, *tagnet = NULL;
 	struct gs_langs *langs = NULL;
 	struct gs_trend_langs *tlangs = NULL;
+	struct gs_cooccur *cooc = NULL;
 	/* the record's last byte says whether a per-tag table follows */
 	int has_tagnet = !r && len && pl[len - 1] == 1;
 	if (!r) {
@@ -644,6 +666,8 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 							     &s->o.trend,
 							     s->o.lateness, &r);
 		}
+		if (net && (!has_tagnet || tagnet) && version >= 5 && !r)
+			cooc = cooc_load(s, e, f, &r);
 		if (net && (!has_tagnet || tagnet) && !r)
 			r = gs_snap_end(f);
 	}
@@ -667,6 +691,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_network_free(tagnet);
 		gs_trend_langs_free(tlangs);
 		gs_langs_free(langs);
+		gs_cooccur_free(cooc);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -765,6 +790,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 		gs_network_free(tagnet);
 		gs_trend_langs_free(tlangs);
 		gs_langs_free(langs);
+		gs_cooccur_free(cooc);
 		snprintf(
 			err, errlen,
 			"cannot restore '%s': %s (move it away to start afresh)",
@@ -825,6 +851,14 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 				fin);
 		gs_trend_langs_free(tlangs);
 		gs_langs_free(langs);
+	if (cooc) {
+		gs_cooccur_free(s->cooc);
+		s->cooc = cooc;
+	} else {
+		gs_server_log(s,
+			      "movements count the posts read from now on: "
+			      "'%s' has no co-occurrence counter",
+			      fin);
 	}
 	gs_trend_live_init(&s->l, s->e, s->t, s->o.lateness);
 	s->l.next = next;

@@ -272,9 +272,11 @@ def main(d):
     snap = os.path.join(state, "state.snap")
     good = open(snap, "rb").read()
     secs = sections(good)
-    # issue 12 part 5: the table of recent posts for deletes (GSRC) last
-    ok([x[0] for x in secs] == [b"GSSV", b"GSEN", b"GSTR", b"GSNW", b"GSNW", b"GSRC"] and secs[-1][2] == len(good),
-       "the snapshot is its six sections, nothing after", [(x[0], x[1], x[2]) for x in secs])
+    # issue 12 part 5: the table of recent posts for deletes (GSRC), then
+    # issue 13's co-occurrence counter (GSCO) last
+    ok([x[0] for x in secs] == [b"GSSV", b"GSEN", b"GSTR", b"GSNW", b"GSNW", b"GSRC", b"GSCO"]
+       and secs[-1][2] == len(good),
+       "the snapshot is its seven sections, nothing after", [(x[0], x[1], x[2]) for x in secs])
     bad = os.path.join(d, "bad")
 
     def refused(blob, *extra):

@@ -195,7 +195,8 @@ def main():
         if not (have_node and have_pw and built and os.access(chromium, os.X_OK)) or old_node:
             for what in ("dashboard: trend list with MeToo and a status", "dashboard: charts drawn",
                          "dashboard: tag page with magnitude", "dashboard: screenshot not blank",
-                         "tag page: a 'Who addressed whom' panel", "charts label UTC times"):
+                         "tag page: a 'Who addressed whom' panel", "charts label UTC times",
+                         "dashboard: the movements panel shows the planted movement"):
                 skip(what, old_node or "missing: " + ", ".join(lacks) + "; make deps installs it")
         else:
             shot = os.environ.get("GS_WEB_SHOT") or os.path.join(d, "dashboard.png")
@@ -205,6 +206,10 @@ def main():
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", "/api/groundswell/v1/tags/MeToo")
             t = json.loads(c.getresponse().read())
+            c.close()
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/api/groundswell/v1/movements?top=5")
+            mvs = json.loads(c.getresponse().read())["movements"]
             c.close()
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", "/api/groundswell/v1/network?tag=MeToo&top_nodes=100")
@@ -238,6 +243,22 @@ def main():
                mag.get("accounts", "").replace(",", "") == str(t["accounts"]),
                "the magnitude shown equals /api/groundswell/v1/tags/MeToo", (mag, t["posts"], t["accounts"]))
             ok("#solidarity" in o.get("coTags", []), "co-tags listed (#solidarity)", o.get("coTags"))
+            # issue 13: the planted movement (#MeToo with #solidarity) in the
+            # movements panel, as /movements has it
+            shown = o.get("movements", [])
+            want = [m for m in mvs if m["name"] == "MeToo"]
+            got = [m for m in shown if m["name"] == "MeToo"]
+            ok(want and got and got[0]["tags"] == ["#" + x["display"] for x in want[0]["tags"]] and
+               {"#MeToo", "#solidarity"} <= set(got[0]["tags"]) and
+               got[0]["posts"].replace(",", "") == str(want[0]["posts"]) and
+               got[0]["accounts"].split(" ")[0].replace(",", "") == str(want[0]["accounts"]) and
+               ("±" in got[0]["accounts"]) == (want[0]["accounts_error"] > 0) and
+               "languages, by onset" in got[0]["langs"],
+               "dashboard: the movements panel shows the planted movement (#MeToo, #solidarity) with "
+               "its tags by onset, union accounts and error, posts, languages",
+               (shown, want[:1]))
+            ok([m["name"] for m in shown] == [m["name"] for m in mvs],
+               "the panel lists /movements' movements in its order", (shown, [m["name"] for m in mvs]))
             rows = o.get("addressed", [])
             ok(len(rows) >= 1 and "#MeToo" in o.get("addressedTitle", "") and most and
                rows[1 if rows and rows[0].startswith("account") else 0].startswith(who(most[0])) and

@@ -1,8 +1,9 @@
-/* groundswell serve's dashboard: the trending list, a distinct-accounts chart
- * per trending tag with its trend spans shaded, and a tag page (/tags/NAME)
- * with the tag's magnitude, co-tags, languages and mentions. It follows the
- * server-sent events stream (/api/groundswell/v1/stream) and refetches when a
- * trend changes or a bucket closes; without the stream it polls. uPlot draws
+/* groundswell serve's dashboard: the trending list, the movements found, a
+ * distinct-accounts chart per trending tag with its trend spans shaded, and
+ * a tag page (/tags/NAME) with the tag's magnitude, co-tags, languages and
+ * mentions. It follows the server-sent events stream
+ * (/api/groundswell/v1/stream) and refetches when a trend changes or a
+ * bucket closes; without the stream it polls. uPlot draws
  * the charts. Everything shown is text set with textContent (tag names come
  * from posts and are not trusted). */
 (function () {
@@ -188,6 +189,9 @@
           "The " + list.length + " leading trends; shaded: the trend's span, dashed: its peak. Click a tag for its page." :
           "No trend yet: charts appear when a movement is detected."));
         view.appendChild(intro);
+        var movements = el("div", "card movements");
+        view.appendChild(movements);
+        renderMovements(movements, seq);
         var grid = el("div", "charts");
         view.appendChild(grid);
         list.forEach(function (e, i) {
@@ -208,6 +212,63 @@
           chart(box, e.tag, t.timeline || [], COLORS[i % COLORS.length], 200, false);
         });
       });
+  }
+
+  // Movements (issue 13): tags that trend together and share posts or
+  // accounts beyond chance, found by serve as 'groundswell movements' finds
+  // them (/movements). Each with its tags in onset order, the distinct
+  // accounts across all of them (a union, with its error; never the sum),
+  // the posts using any of them, and the order in which languages joined.
+  function tagLink(t) {
+    var a = el("a", null, "#" + (t.display || t.tag));
+    a.href = "/tags/" + encodeURIComponent(t.display || t.tag);
+    a.addEventListener("click", function (ev) { ev.preventDefault(); go(a.getAttribute("href")); });
+    return a;
+  }
+  function accountsText(n, rse) {
+    // the relative standard error, as +- two of them (about 95%)
+    return fmt(n) + (rse > 0 ? " ± " + fmt(2 * rse * n) : " (exact)");
+  }
+  function renderMovements(box, seq) {
+    getJSON(API + "/movements?top=5").then(function (r) {
+      if (seq !== state.seq) return;
+      box.textContent = "";
+      box.appendChild(el("h2", null, "Movements"));
+      var mv = r.movements || [];
+      if (!mv.length) {
+        box.appendChild(el("p", "sub", "No movement yet: tags join one when they trend together and share " +
+          "posts or accounts beyond chance (" + fmt(r.candidates) + " trending tags compared)."));
+        return;
+      }
+      box.appendChild(el("p", "sub", "Tags that trend together and share posts or accounts beyond chance, " +
+        "measured as one: distinct accounts across all of their tags (±: two standard errors), not their sum."));
+      mv.forEach(function (m) {
+        var d = el("div", "movement");
+        d.dataset.name = m.name;
+        d.appendChild(el("h3", null, m.name));
+        var nums = el("p", "sub nums-line");
+        nums.appendChild(el("b", "accounts", accountsText(m.accounts, m.accounts_error)));
+        nums.appendChild(document.createTextNode(" accounts · "));
+        nums.appendChild(el("b", "posts", fmt(m.posts)));
+        nums.appendChild(document.createTextNode(" posts · the tags' own accounts add up to " + fmt(m.accounts_sum)));
+        d.appendChild(nums);
+        var ol = el("ol", "onsets");
+        (m.tags || []).forEach(function (t) {
+          var li = el("li");
+          li.dataset.tag = t.tag;
+          li.appendChild(tagLink(t));
+          li.appendChild(el("span", "meta", " " + fmt(t.accounts) + " accounts, " + fmt(t.posts) + " posts, " +
+            (t.onset ? "trending from " + when(t.onset) : "first post " + when(t.first_seen))));
+          ol.appendChild(li);
+        });
+        d.appendChild(ol);
+        if (m.languages && m.languages.length)
+          d.appendChild(el("p", "sub langs", "languages, by onset: " + m.languages.map(function (l) {
+            return (l.lang || "–") + " " + when(l.onset);
+          }).join(" → ")));
+        box.appendChild(d);
+      });
+    }).catch(function () { box.textContent = ""; });
   }
 
   function table(title, rows, cols, link) {

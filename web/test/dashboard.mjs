@@ -46,6 +46,15 @@ try {
     for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
     return { w: c.width, h: c.height, ink };
   }));
+  // the movements panel: each movement, its tags in onset order, its union
+  await page.waitForSelector(".movements .movement", { timeout: 20000 }).catch(() => {});
+  out.movements = await page.$$eval(".movements .movement", (ms) => ms.map((m) => ({
+    name: m.querySelector("h3").textContent,
+    tags: [...m.querySelectorAll(".onsets li a")].map((a) => a.textContent),
+    accounts: m.querySelector(".accounts").textContent,
+    posts: m.querySelector(".posts").textContent,
+    langs: (m.querySelector(".langs") || {}).textContent || "",
+  })));
   out.stats = await page.$$eval("#stats .stat", (s) => s.map((e) => e.textContent));
   out.live = await page.textContent("#live-text");
   await page.screenshot({ path: shot, fullPage: false });
