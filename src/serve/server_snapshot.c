@@ -851,6 +851,7 @@ int gs_server_snapshot_load(struct gs_server *s, struct saved_source **saved,
 				fin);
 		gs_trend_langs_free(tlangs);
 		gs_langs_free(langs);
+	}
 	if (cooc) {
 		gs_cooccur_free(s->cooc);
 		s->cooc = cooc;
