@@ -880,11 +880,13 @@ int main(void)
 		ox.hll_p = tp ? 6 : 10;
 		oy = ox;
 		oy.bucket_hll_p = 4;
-		struct gs_engine *x = gs_engine_new(&ox), *y = gs_engine_new(&oy);
+		struct gs_engine *x = gs_engine_new(&ox),
+				 *y = gs_engine_new(&oy);
 		char acc[16];
 		for (int h = 0; h < 48; h++)
 			for (int i = 0; i < 6; i++) {
-				snprintf(acc, sizeof acc, "u%d", (h * 5 + i * 7) % 40);
+				snprintf(acc, sizeof acc, "u%d",
+					 (h * 5 + i * 7) % 40);
 				struct gs_post q =
 					mk(acc, (int64_t)h * 3600000 + i, "d");
 				gs_engine_add(x, &q);
@@ -899,7 +901,8 @@ int main(void)
 		TAP_OK(fx == 0 && fy == 0 && mx.accounts == 0 &&
 			       my.accounts > 0 && sx.accounts == sy.accounts &&
 			       sx.accounts_error == sy.accounts_error &&
-			       (tp || (sx.accounts == 40 && sx.accounts_error == 0)),
+			       (tp ||
+				(sx.accounts == 40 && sx.accounts_error == 0)),
 		       "tag precision %u: accounts from the buckets (%zu bytes) "
 		       "as from a sketch of its own (%zu bytes): %.0f, %.0f",
 		       ox.hll_p, mx.accounts, my.accounts, sx.accounts,
@@ -942,8 +945,10 @@ int main(void)
 	 * first, so its 100 accounts stay exact; a part with a derived tag
 	 * merged into one whose tag has its own, and the reverse */
 	{
-		struct gs_engine *w = gs_engine_new(NULL), *a = gs_engine_new(NULL),
-				 *b = gs_engine_new(NULL), *c = gs_engine_new(NULL),
+		struct gs_engine *w = gs_engine_new(NULL),
+				 *a = gs_engine_new(NULL),
+				 *b = gs_engine_new(NULL),
+				 *c = gs_engine_new(NULL),
 				 *d = gs_engine_new(NULL);
 		char acc[16];
 		for (int i = 0; i < 100; i++) {
@@ -983,7 +988,8 @@ int main(void)
 		same_stats(w, c, "merged, a bucket grown dense");
 		/* a derived tag (e: 3 buckets of 2) merged into one with its
 		 * own sketch (w), and w's into a derived one (f) */
-		struct gs_engine *e2 = gs_engine_new(NULL), *f = gs_engine_new(NULL);
+		struct gs_engine *e2 = gs_engine_new(NULL),
+				 *f = gs_engine_new(NULL);
 		for (int i = 0; i < 6; i++) {
 			snprintf(acc, sizeof acc, "w%d", i);
 			struct gs_post q =
@@ -991,8 +997,10 @@ int main(void)
 			gs_engine_add(e2, &q);
 			gs_engine_add(f, &q);
 		}
-		TAP_EQ_INT(gs_engine_merge(w, e2), 0, "merge a derived tag into its own");
-		TAP_EQ_INT(gs_engine_absorb(f, a), 0, "absorb a tag with its own into a derived one");
+		TAP_EQ_INT(gs_engine_merge(w, e2), 0,
+			   "merge a derived tag into its own");
+		TAP_EQ_INT(gs_engine_absorb(f, a), 0,
+			   "absorb a tag with its own into a derived one");
 		gs_engine_tag(w, "m", 1, &sw);
 		gs_engine_tag(f, "m", 1, &sa);
 		TAP_OK(sw.accounts == 136 && sa.accounts == 136,

@@ -555,10 +555,12 @@ int main(void)
 					gs_hll_init(&bucket, 10);
 					uint64_t lo = b >= 20 ? b - 20 : 0,
 						 hi = b + 40 < n ? b + 40 : n;
-					ok &= add_range(&bucket, 77, lo, hi) == 0;
+					ok &= add_range(&bucket, 77, lo, hi) ==
+					      0;
 					if (b % 80)
 						ok &= gs_hll_pack(&bucket) == 0;
-					ok &= gs_hll_add_members(&derived, &bucket) == 0;
+					ok &= gs_hll_add_members(&derived,
+								 &bucket) == 0;
 					gs_hll_release(&bucket);
 				}
 				ok &= gs_hll_check(&derived) == 0;
@@ -572,9 +574,11 @@ int main(void)
 				gs_hll_release(&direct);
 				gs_hll_release(&derived);
 			}
-		TAP_OK(ok, "members added from buckets' sets, tables and packed");
-		TAP_OK(eq, "the union of buckets' members equals the sketch fed "
-			   "every hash, set or registers; one more member differs");
+		TAP_OK(ok,
+		       "members added from buckets' sets, tables and packed");
+		TAP_OK(eq,
+		       "the union of buckets' members equals the sketch fed "
+		       "every hash, set or registers; one more member differs");
 		struct gs_hll d, s;
 		gs_hll_init(&d, 10);
 		gs_hll_init(&s, 4);
@@ -582,7 +586,8 @@ int main(void)
 		TAP_OK(gs_hll_add_members(&d, &s) == GS_EUSAGE &&
 			       gs_hll_count(&d) == 0,
 		       "a dense sketch has no members to add");
-		TAP_OK(!gs_hll_equal(&d, &s), "precision and mode differ: not equal");
+		TAP_OK(!gs_hll_equal(&d, &s),
+		       "precision and mode differ: not equal");
 		gs_hll_release(&d);
 		gs_hll_release(&s);
 	}

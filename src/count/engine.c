@@ -1182,7 +1182,8 @@ static int tag_merge(struct gs_engine *e, struct tag *d, const struct tag *s,
 	struct gs_hll sa;
 	const struct gs_hll *sacc = &s->accounts;
 	gs_hll_init(&sa, s->accounts.p);
-	if (d->acc_derived && (!s->acc_derived || gs_engine_may_densify(d, s)) &&
+	if (d->acc_derived &&
+	    (!s->acc_derived || gs_engine_may_densify(d, s)) &&
 	    (r = gs_engine_tag_materialize(d)))
 		return r;
 	if (!d->acc_derived && s->acc_derived) {
