@@ -87,7 +87,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libgsserve.a $(BUILD)/libgroundswell.a $(HD
 
 # A fuzz target's saved inputs (fuzz/corpus/NAME, fuzz/regress/NAME) replayed
 # by fuzz/replay.c: built like the tests, so make test-asan sanitizes them.
-$(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c $(BUILD)/libgroundswell.a $(HDRS)
+$(BUILD)/tests/replay_%: fuzz/replay.c fuzz/fuzz_%.c fuzz/fuzz.h $(BUILD)/libgroundswell.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -DGS_FUZZ_NAME='"$*"' -o $@ fuzz/replay.c fuzz/fuzz_$*.c $(BUILD)/libgroundswell.a $(CORE_LIBS)
 
@@ -126,7 +126,7 @@ fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/src/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
-build-fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(HDRS)
+build-fuzz/%: fuzz/%.c fuzz/fuzz.h $(FUZZ_OBJ) $(HDRS)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer $(CPPFLAGS) -o $@ $< $(FUZZ_OBJ) $(CORE_LIBS)
 
 bench: all

@@ -19,24 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "groundswell.h"
 #include "count/cooccur.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			__builtin_trap();                                      \
-	} while (0)
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
+#include "fuzz.h"
 
 static void more_posts(struct gs_cooccur *c)
 {
@@ -142,14 +128,8 @@ static void try_load(const uint8_t *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	try_load(data, size);
-	if (size >= 20 && le64(data + 8) <= size - 20) {
-		size_t sec = (size_t)le64(data + 8) + 20;
-		uint8_t *c = malloc(size);
-		CHECK(c);
-		memcpy(c, data, size);
-		uint32_t crc = (uint32_t)crc32(0, c, (uInt)(sec - 4));
-		for (int i = 0; i < 4; i++)
-			c[sec - 4 + i] = (uint8_t)(crc >> (8 * i));
+	uint8_t *c = fuzz_crc_fixed(data, size);
+	if (c) {
 		try_load(c, size);
 		free(c);
 	}

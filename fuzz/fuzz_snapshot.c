@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "groundswell.h"
 #include "count/hll.h"
@@ -47,29 +46,7 @@
 #include "count/langs.h"
 #include "detect/trend.h"
 #include "detect/trend_langs.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			__builtin_trap();                                      \
-	} while (0)
-
-static uint64_t le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* Bytes of the section at the start of p, or 0 when it claims more. */
-static size_t section_len(const uint8_t *p, size_t n)
-{
-	if (n < 20)
-		return 0;
-	uint64_t len = le64(p + 8);
-	return len <= n - 20 ? (size_t)len + 20 : 0;
-}
+#include "fuzz.h"
 
 static FILE *open_in(const uint8_t *p, size_t n)
 {
@@ -84,7 +61,7 @@ static int same_as_input(const uint8_t *p, size_t n, int trend, const void *obj)
 	CHECK(f);
 	int r = trend ? gs_trend_save(obj, f) : gs_engine_save(obj, f);
 	fclose(f);
-	size_t sec = section_len(p, n);
+	size_t sec = fuzz_section_len(p, n);
 	int same = r == 0 && on == sec && memcmp(out, p, on) == 0;
 	/* a section of an older version still read is saved in the current
 	 * one: canonical only within a version */
@@ -170,7 +147,7 @@ static void use_engine(struct gs_engine *e, const uint8_t *p, size_t n)
 	/* go on counting. evict_pass() reads out of bounds when max_tags < 20
 	 * and no tag is old enough to evict (a bug of its own, reported), so
 	 * such engines are only read. */
-	if (le64(p + 24) >= 20) {
+	if (fuzz_le64(p + 24) >= 20) {
 		static char names[4][8] = {"MeToo", "metoo", "x", "y"};
 		struct gs_post post;
 		memset(&post, 0, sizeof post);
@@ -214,7 +191,7 @@ static void use_trend(struct gs_trend *t, const uint8_t *p)
 	for (size_t i = 0; i < ne; i++)
 		CHECK(strlen(ev[i].key) < sizeof ev[i].key);
 	/* the next bucket, then one after a gap of two */
-	int64_t w = (int64_t)le64(p + TREND_WIDTH_AT), b = (int64_t)le64(p + TREND_LAST_AT);
+	int64_t w = (int64_t)fuzz_le64(p + TREND_WIDTH_AT), b = (int64_t)fuzz_le64(p + TREND_LAST_AT);
 	if (w > INT64_C(1) << 58)
 		return; /* b + 4 w would overflow (b is within +-2^61) */
 	char key[sizeof ev->key] = "y";
@@ -239,7 +216,7 @@ static int net_same_as_input(const uint8_t *p, size_t n, const struct gs_network
 	CHECK(f);
 	int r = gs_network_save(net, f);
 	fclose(f);
-	size_t sec = section_len(p, n);
+	size_t sec = fuzz_section_len(p, n);
 	int same = r == 0 && on == sec && memcmp(out, p, on) == 0;
 	/* a section of an older version still read is saved in the current
 	 * one: canonical only within a version */
@@ -449,14 +426,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	try_sections(data, size);
 
-	size_t sec = section_len(data, size);
-	if (sec) {
-		uint8_t *c = malloc(size);
-		CHECK(c);
-		memcpy(c, data, size);
-		uint32_t crc = (uint32_t)crc32(0, c, (uInt)(sec - 4));
-		for (int i = 0; i < 4; i++)
-			c[sec - 4 + i] = (uint8_t)(crc >> (8 * i));
+	uint8_t *c = fuzz_crc_fixed(data, size);
+	if (c) {
 		try_sections(c, size);
 		free(c);
 	}
