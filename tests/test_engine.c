@@ -74,6 +74,27 @@ static void same_stats(struct gs_engine *a, struct gs_engine *b, const char *wha
 	free(y);
 }
 
+/* e saved to memory and loaded back: the engine, or NULL with *saved (the
+ * save's result) or *err (the load's) saying which failed. */
+static struct gs_engine *reloaded(const struct gs_engine *e, int *saved,
+				  int *err)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	*saved = gs_engine_save(e, f);
+	fclose(f);
+	*err = 0;
+	struct gs_engine *ld = NULL;
+	if (!*saved) {
+		f = fmemopen(buf, blen, "rb");
+		ld = gs_engine_load(f, err);
+		fclose(f);
+	}
+	free(buf);
+	return ld;
+}
+
 int main(void)
 {
 	struct gs_engine *e = gs_engine_new(NULL);
@@ -525,15 +546,9 @@ int main(void)
 		TAP_OK(m1.tracked == sum,
 		       "memory kept count of after merging mixed precisions");
 		/* snapshot round trip of compacted buckets */
-		char *buf = NULL;
-		size_t blen = 0;
-		FILE *f = open_memstream(&buf, &blen);
-		TAP_EQ_INT(gs_engine_save(g, f), 0, "a compacted engine saves");
-		fclose(f);
-		f = fmemopen(buf, blen, "rb");
-		int err = 0;
-		struct gs_engine *ld = gs_engine_load(f, &err);
-		fclose(f);
+		int saved, err;
+		struct gs_engine *ld = reloaded(g, &saved, &err);
+		TAP_EQ_INT(saved, 0, "a compacted engine saves");
 		TAP_OK(ld && err == 0, "and loads (%d)", err);
 		int same = ld != NULL;
 		for (int tg = 0; same && tg < 3; tg++) {
@@ -558,7 +573,6 @@ int main(void)
 			TAP_EQ_INT(t.posts, 24002,
 				   "a late and a new post count");
 		}
-		free(buf);
 		gs_engine_free(ld);
 		gs_engine_free(mg);
 		gs_engine_free(g);
@@ -827,16 +841,8 @@ int main(void)
 			       mb.timeline_sketches, mc.timeline_sketches);
 			free(tl);
 			/* saved and loaded: the same buckets packed */
-			char *buf = NULL;
-			size_t blen = 0;
-			FILE *f = open_memstream(&buf, &blen);
-			int saved = gs_engine_save(one, f);
-			fclose(f);
-			f = fmemopen(buf, blen, "rb");
-			int err = 0;
-			struct gs_engine *ld =
-				saved ? NULL : gs_engine_load(f, &err);
-			fclose(f);
+			int saved, err;
+			struct gs_engine *ld = reloaded(one, &saved, &err);
 			struct gs_memory ml = {0};
 			if (ld)
 				gs_engine_memory(ld, &ml);
@@ -850,7 +856,6 @@ int main(void)
 			if (ld)
 				same_stats(one, ld, "loaded");
 			gs_engine_free(ld);
-			free(buf);
 		}
 		/* what was moved still grows: a post in a moved bucket and
 		 * in a new one */
@@ -910,16 +915,8 @@ int main(void)
 		/* saved and loaded: derived again (y's keeps its sketch) */
 		for (int k = 0; k < 2; k++) {
 			struct gs_engine *src = k ? y : x;
-			char *buf = NULL;
-			size_t blen = 0;
-			FILE *f = open_memstream(&buf, &blen);
-			int saved = gs_engine_save(src, f);
-			fclose(f);
-			f = fmemopen(buf, blen, "rb");
-			int err = 0;
-			struct gs_engine *ld =
-				saved ? NULL : gs_engine_load(f, &err);
-			fclose(f);
+			int saved, err;
+			struct gs_engine *ld = reloaded(src, &saved, &err);
 			struct gs_memory ml = {0};
 			struct gs_tag_stats sl = {0};
 			if (ld) {
@@ -935,7 +932,6 @@ int main(void)
 			       ox.hll_p, k ? "own sketch" : "derived",
 			       ml.accounts);
 			gs_engine_free(ld);
-			free(buf);
 		}
 		gs_engine_free(x);
 		gs_engine_free(y);
