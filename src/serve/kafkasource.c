@@ -8,22 +8,14 @@
  * partition's state is the bytes of its engine's snapshot (gs_engine_save)
  * followed by those of its networks (gs_network_save; flags say which),
  * split into chunks of at most the producer's message.max.bytes: one
- * record each, keyed "P/SEQ" (input partition, chunk number) so that a
- * compacted topic keeps the latest chunk of each number, and sent to state
- * partition P mod (its partitions): co-partitioned as Kafka Streams'
- * changelogs, so that a partition's chunks keep their order. A record's
- * value (little-endian):
- *   "GSKP" u32 version (2) u32 partition u32 flags (1: the account
- *   network follows the engine, 2: then the per-tag network)
- *   i64 next_offset i64 max_ms u64 epoch u64 serial u32 seq u32 count
- *   u64 total (the state's bytes, all chunks), then the chunk's bytes.
- * Version 1 records (one record keyed "P", a 32-byte head without the
- * fields from epoch on, the engine alone) are still read, as epoch 0.
- * A reader accepts a state only when its chunks 0..count-1 of one (epoch,
- * serial) arrived in order; a chunk that breaks the sequence drops the set.
- * A set in assembly holds at most STATE_MAX_BYTES, all sets together at
- * most PENDING_MAX_BYTES. Once a publication has fewer chunks than the
- * previous one, tombstones delete the keys of the chunks it no longer has.
+ * record each (the format and its assembly: count/partstate.h), keyed
+ * "P/SEQ" (input partition, chunk number) so that a compacted topic keeps
+ * the latest chunk of each number, and sent to state partition P mod (its
+ * partitions): co-partitioned as Kafka Streams' changelogs, so that a
+ * partition's chunks keep their order. A set in assembly holds at most
+ * GS_PARTSTATE_MAX bytes, all sets together at most PENDING_MAX_BYTES.
+ * Once a publication has fewer chunks than the previous one, tombstones
+ * delete the keys of the chunks it no longer has.
  * Records are untrusted: a bad one is counted (states_bad) and skipped.
  *
  * Order of what is durable: a partition's engine and the offset of the
@@ -42,6 +34,7 @@
  * An assignment lost (the session expired) is dropped without publishing.
  */
 #include "kafkasource.h"
+#include "count/partstate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,31 +46,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STATE_MAGIC	  "GSKP"
-#define STATE_VERSION	  2
-#define STATE_HEAD	  64
-#define STATE_HEAD_V1	  32
 #define STATE_SUFFIX	  ".gs-state"
 #define POLL_MAX	  1024 /* messages looked at per gs_kafka_next call */
 #define CATCH_UP_MS	  30000
 #define CLOSE_MS	  15000		    /* leaving the group, at most */
-#define STATE_MAX_BYTES	  ((size_t)1 << 30) /* a state's most, all chunks */
 #define PENDING_MAX_BYTES ((size_t)2 << 30) /* all sets in assembly */
 #define CHUNK_OVERHEAD	  512	    /* a record's bytes beside its value */
 #define CHUNK_DEFAULT	  "1000000" /* message.max.bytes, brokers' default */
 #define CONF_LINE_MAX	  4096
-#define FLAG_NET	  1u
-#define FLAG_TAGNET	  2u
-
-/* The chunks of a state in assembly (a reader's). */
-struct pending {
-	unsigned char *b;
-	size_t len, cap;
-	uint64_t epoch, serial, total;
-	uint32_t seq, count, flags; /* seq: the next chunk expected */
-	int64_t next, max_ms;
-	int on;
-};
 
 struct part {
 	struct gs_engine *e; /* NULL: no state yet */
@@ -96,7 +72,7 @@ struct part {
 	uint64_t serial;     /* owned: states published in this epoch;
 				else: the serial of the state taken */
 	uint32_t chunks;     /* of the latest state written or taken */
-	struct pending pd;
+	struct gs_partstate_set pd; /* a state in assembly */
 };
 
 /* One publication in flight: its chunks' delivery reports count down. */
@@ -117,7 +93,7 @@ struct gs_kafka {
 	struct gs_engine *tmpl; /* empty, the options of every engine */
 	struct gs_network *net_tmpl, *tagnet_tmpl; /* ... networks, or NULL */
 	size_t chunk;	      /* a record's most value bytes, head included */
-	size_t pending_bytes; /* held by sets in assembly */
+	struct gs_partstate_pool pool; /* held by sets in assembly */
 	int net_mismatch_said;
 	size_t max_line;
 	int64_t publish_ms;
@@ -338,45 +314,6 @@ static int parse_url(const char *url, char **brokers, char **topic,
 
 /* ---- states ------------------------------------------------------------- */
 
-static void put_u32(unsigned char *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_i64(unsigned char *b, int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(u >> (8 * i));
-}
-
-static uint32_t get_u32(const unsigned char *b)
-{
-	uint32_t v = 0;
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static int64_t get_i64(const unsigned char *b)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return (int64_t)v;
-}
-
-static void put_u64(unsigned char *b, uint64_t v)
-{
-	put_i64(b, (int64_t)v);
-}
-
-static uint64_t get_u64(const unsigned char *b)
-{
-	return (uint64_t)get_i64(b);
-}
-
 /* Produces one record of the state topic; 0 or librdkafka's error. A full
  * queue is waited for (a state of many chunks), a second at most. */
 static rd_kafka_resp_err_t send_record(struct gs_kafka *k, int32_t p,
@@ -412,8 +349,8 @@ static void publish(struct gs_kafka *k, int32_t p)
 		    (int)p);
 		return;
 	}
-	uint32_t flags =
-		(pt->net ? FLAG_NET : 0) | (pt->tagnet ? FLAG_TAGNET : 0);
+	uint32_t flags = (pt->net ? GS_PARTSTATE_NET : 0) |
+			 (pt->tagnet ? GS_PARTSTATE_TAGNET : 0);
 	int r = gs_engine_save(pt->e, f);
 	if (!r && pt->net)
 		r = gs_network_save(pt->net, f);
@@ -421,14 +358,14 @@ static void publish(struct gs_kafka *k, int32_t p)
 		r = gs_network_save(pt->tagnet, f);
 	if (fclose(f) != 0 && !r)
 		r = GS_EIO;
-	if (r || n > STATE_MAX_BYTES || !n) {
+	if (r || n > GS_PARTSTATE_MAX || !n) {
 		say(k, "kafka: cannot publish the state of partition %d: %s",
 		    (int)p, r ? gs_strerror(r) : "larger than 1 GB");
 		k->st.publish_failed++;
 		free(buf);
 		return;
 	}
-	size_t room = k->chunk - STATE_HEAD;
+	size_t room = k->chunk - GS_PARTSTATE_HEAD;
 	uint32_t count = (uint32_t)((n + room - 1) / room);
 	struct ticket *t = malloc(sizeof *t);
 	if (!t) {
@@ -443,26 +380,27 @@ static void publish(struct gs_kafka *k, int32_t p)
 	for (; sent < count; sent++) {
 		size_t at = (size_t)sent * room,
 		       len = n - at < room ? n - at : room;
-		unsigned char *v = malloc(STATE_HEAD + len);
+		unsigned char *v = malloc(GS_PARTSTATE_HEAD + len);
 		rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__FAIL;
 		if (v) {
-			memcpy(v, STATE_MAGIC, 4);
-			put_u32(v + 4, STATE_VERSION);
-			put_u32(v + 8, (uint32_t)p);
-			put_u32(v + 12, flags);
-			put_i64(v + 16, pt->next);
-			put_i64(v + 24, pt->max_ms);
-			put_u64(v + 32, pt->epoch);
-			put_u64(v + 40, pt->serial);
-			put_u32(v + 48, sent);
-			put_u32(v + 52, count);
-			put_u64(v + 56, n);
-			memcpy(v + STATE_HEAD, buf + at, len);
+			struct gs_partstate_head h = {
+				.partition = (uint32_t)p,
+				.flags = flags,
+				.next = pt->next,
+				.max_ms = pt->max_ms,
+				.epoch = pt->epoch,
+				.serial = pt->serial,
+				.seq = sent,
+				.count = count,
+				.total = n,
+			};
+			gs_partstate_head_write(v, &h);
+			memcpy(v + GS_PARTSTATE_HEAD, buf + at, len);
 			char key[32];
 			int kn = snprintf(key, sizeof key, "%d/%u", (int)p,
 					  sent);
 			e = send_record(k, p, key, (size_t)kn, v,
-					STATE_HEAD + len, t);
+					GS_PARTSTATE_HEAD + len, t);
 		}
 		if (e) {
 			free(v);
@@ -541,41 +479,19 @@ static void commit_acked(struct gs_kafka *k)
 	}
 }
 
-static void pending_drop(struct gs_kafka *k, struct pending *pd)
-{
-	k->pending_bytes -= pd->cap;
-	free(pd->b);
-	*pd = (struct pending){0};
-}
-
-/* A whole state of partition p (bytes b[0..n)): taken as its latest. */
+/* A whole state of partition p (w): taken as its latest. */
 static void accept_state(struct gs_kafka *k, const rd_kafka_message_t *m,
-			 struct part *pt, uint32_t p, const unsigned char *b,
-			 size_t n, uint32_t flags, int64_t next, int64_t max_ms,
-			 uint64_t serial, uint32_t count)
+			 struct part *pt, const struct gs_partstate_whole *w)
 {
-	FILE *f = fmemopen((void *)b, n, "r");
-	int err = GS_ENOMEM;
-	struct gs_engine *e = f ? gs_engine_load(f, &err) : NULL;
-	struct gs_network *net = NULL, *tagnet = NULL;
-	if (e && (flags & FLAG_NET) && !(net = gs_network_load(f, &err))) {
-		gs_engine_free(e);
-		e = NULL;
-	}
-	if (e && (flags & FLAG_TAGNET) &&
-	    !(tagnet = gs_network_load(f, &err))) {
-		gs_engine_free(e);
-		e = NULL;
-	}
-	if (f)
-		fclose(f);
-	if (!e) {
-		gs_network_free(net);
+	struct gs_engine *e;
+	struct gs_network *net, *tagnet;
+	int err = gs_partstate_load(w->b, w->n, w->h.flags, &e, &net, &tagnet);
+	if (err) {
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
-		    k->state_topic, (int)m->partition, (long long)m->offset, p,
-		    gs_strerror(err));
+		    k->state_topic, (int)m->partition, (long long)m->offset,
+		    w->h.partition, gs_strerror(err));
 		return;
 	}
 	/* networks this instance does not keep are not merged */
@@ -593,10 +509,10 @@ static void accept_state(struct gs_kafka *k, const rd_kafka_message_t *m,
 	pt->e = e;
 	pt->net = net;
 	pt->tagnet = tagnet;
-	pt->next = next;
-	pt->max_ms = max_ms;
-	pt->chunks = count;
-	pt->serial = serial;
+	pt->next = w->h.next;
+	pt->max_ms = w->h.max_ms;
+	pt->chunks = w->h.count;
+	pt->serial = w->h.serial;
 	k->st.states_read++;
 	k->changed = 1;
 }
@@ -609,35 +525,18 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 	const unsigned char *b = m->payload;
 	if (!b)
 		return; /* a tombstone: compaction's business */
-	uint32_t version = m->len >= STATE_HEAD_V1 ? get_u32(b + 4) : 0;
-	if (m->len < STATE_HEAD_V1 || memcmp(b, STATE_MAGIC, 4) ||
-	    (version != 1 && version != STATE_VERSION) ||
-	    (version == STATE_VERSION && m->len < STATE_HEAD)) {
+	struct gs_partstate_head h;
+	if (gs_partstate_head_read(b, m->len, &h)) {
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: not a groundswell state (or another version); skipped",
 		    k->state_topic, (int)m->partition, (long long)m->offset);
 		return;
 	}
-	uint32_t p = get_u32(b + 8), flags = 0, seq = 0, count = 1;
-	int64_t next = get_i64(b + 16), max_ms = get_i64(b + 24);
-	uint64_t epoch = 0, serial = 0, total = m->len - STATE_HEAD_V1;
-	size_t head = STATE_HEAD_V1;
-	if (version == STATE_VERSION) {
-		flags = get_u32(b + 12);
-		epoch = get_u64(b + 32);
-		serial = get_u64(b + 40);
-		seq = get_u32(b + 48);
-		count = get_u32(b + 52);
-		total = get_u64(b + 56);
-		head = STATE_HEAD;
-	}
-	size_t len = m->len - head;
+	uint32_t p = h.partition;
 	struct part *pt =
 		p < GS_KAFKA_MAX_PARTITIONS ? part_at(k, (int32_t)p) : NULL;
-	if (!pt || next < -1 || (flags & ~(FLAG_NET | FLAG_TAGNET)) || !count ||
-	    seq >= count || !total || total > STATE_MAX_BYTES ||
-	    count > total || len > total) {
+	if (!pt || gs_partstate_head_check(&h, m->len)) {
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: a state chunk of partition %u is out of range; skipped",
@@ -645,98 +544,49 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 		return;
 	}
 	/* a writer that lost the partition since, or a state replayed */
-	if (epoch < pt->epoch ||
-	    (epoch == pt->epoch && !pt->owned && serial < pt->serial)) {
+	if (h.epoch < pt->epoch ||
+	    (h.epoch == pt->epoch && !pt->owned && h.serial < pt->serial)) {
 		k->st.stale++;
 		if (pt->owned) /* compaction must keep the owner's, the last */
 			pt->moved = 1;
 		return;
 	}
 	if (pt->owned) {
-		if (epoch == pt->epoch)
+		if (h.epoch == pt->epoch)
 			return; /* this instance's own; its engine is newer */
 		k->st.fenced++;
 		say(k,
 		    "kafka: partition %u has a newer owner (epoch %llu, this instance's %llu): it stops counting and publishing it",
-		    p, (unsigned long long)epoch,
+		    p, (unsigned long long)h.epoch,
 		    (unsigned long long)pt->epoch);
 		pt->owned = 0;
 		pt->moved = 0;
 	}
-	if (epoch > pt->epoch)
+	if (h.epoch > pt->epoch)
 		pt->serial = 0;
-	pt->epoch = epoch;
-	struct pending *pd = &pt->pd;
-	if (seq == 0 && count == 1) {
-		if (pd->on) {
-			k->st.partial_dropped++;
-			pending_drop(k, pd);
-		}
-		if (len == total)
-			accept_state(k, m, pt, p, b + head, len, flags, next,
-				     max_ms, serial, count);
-		else
-			k->st.states_bad++;
-		return;
-	}
-	if (seq == 0) {
-		if (pd->on) {
-			k->st.partial_dropped++;
-			pending_drop(k, pd);
-		}
-		*pd = (struct pending){.epoch = epoch,
-				       .serial = serial,
-				       .total = total,
-				       .count = count,
-				       .flags = flags,
-				       .next = next,
-				       .max_ms = max_ms,
-				       .on = 1};
-	} else if (!pd->on || pd->epoch != epoch || pd->serial != serial ||
-		   pd->count != count || pd->total != total || pd->seq != seq) {
-		if (pd->on) {
-			k->st.partial_dropped++;
-			pending_drop(k, pd);
-		}
-		return; /* the rest of a set whose start is gone */
-	}
-	if (pd->len + len > total) {
+	pt->epoch = h.epoch;
+	int dropped;
+	struct gs_partstate_whole w;
+	switch (gs_partstate_set_add(&pt->pd, &k->pool, &h, b + h.len,
+				     m->len - h.len, &dropped, &w)) {
+	case GS_PARTSTATE_MORE:
+	case GS_PARTSTATE_STRAY:
+		break;
+	case GS_PARTSTATE_WHOLE:
+		accept_state(k, m, pt, &w);
+		if (pt->pd.on)
+			gs_partstate_set_drop(&pt->pd, &k->pool);
+		break;
+	case GS_PARTSTATE_BAD:
 		k->st.states_bad++;
-		pending_drop(k, pd);
-		return;
+		break;
+	case GS_PARTSTATE_NOROOM:
+		say(k,
+		    "kafka: no room for the state of partition %u (%llu bytes) being read; skipped",
+		    p, (unsigned long long)h.total);
+		break;
 	}
-	if (pd->len + len > pd->cap) {
-		size_t cap = pd->cap ? pd->cap : len;
-		while (cap < pd->len + len)
-			cap *= 2;
-		if (cap > total)
-			cap = (size_t)total;
-		unsigned char *nb =
-			k->pending_bytes - pd->cap + cap <= PENDING_MAX_BYTES
-				? realloc(pd->b, cap)
-				: NULL;
-		if (!nb) {
-			say(k,
-			    "kafka: no room for the state of partition %u (%llu bytes) being read; skipped",
-			    p, (unsigned long long)total);
-			k->st.partial_dropped++;
-			pending_drop(k, pd);
-			return;
-		}
-		k->pending_bytes += cap - pd->cap;
-		pd->b = nb;
-		pd->cap = cap;
-	}
-	memcpy(pd->b + pd->len, b + head, len);
-	pd->len += len;
-	if (++pd->seq < count)
-		return;
-	if (pd->len == total)
-		accept_state(k, m, pt, p, pd->b, pd->len, pd->flags, pd->next,
-			     pd->max_ms, pd->serial, count);
-	else
-		k->st.states_bad++;
-	pending_drop(k, pd);
+	k->st.partial_dropped += (uint64_t)dropped;
 }
 
 /* Reads what the state topic has (waiting up to wait_ms for the first). */
@@ -877,7 +727,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			continue;
 		}
 		if (pt->pd.on)
-			pending_drop(k, &pt->pd);
+			gs_partstate_set_drop(&pt->pd, &k->pool);
 		pt->owned = 1;
 		pt->moved = 1; /* the claim of the new epoch, published below */
 		pt->epoch++;
@@ -942,6 +792,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	k->pool.max = PENDING_MAX_BYTES;
 	k->log = log;
 	k->log_ctx = log_ctx;
 	k->wake[0] = k->wake[1] = -1;
@@ -1005,9 +856,9 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 				       RD_KAFKA_CONF_OK
 			       ? atol(mmb)
 			       : 0;
-	k->chunk = max_msg > STATE_HEAD + 2 * CHUNK_OVERHEAD
+	k->chunk = max_msg > GS_PARTSTATE_HEAD + 2 * CHUNK_OVERHEAD
 			   ? (size_t)max_msg - CHUNK_OVERHEAD
-			   : STATE_HEAD + CHUNK_OVERHEAD;
+			   : GS_PARTSTATE_HEAD + CHUNK_OVERHEAD;
 	if (!(k->pr = rd_kafka_new(RD_KAFKA_PRODUCER, cf, e, sizeof e))) {
 		rd_kafka_conf_destroy(cf);
 		snprintf(err, errlen, "kafka producer: %s", e);
