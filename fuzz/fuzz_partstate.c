@@ -8,15 +8,18 @@
  * through what take_state does with it: the head read and checked, the
  * chunk added to the set of its partition (four sets, by partition mod 4),
  * in two pools: one of the reader's size and a small one (64 KiB), so that
- * sets run out of room. A whole state is loaded (engine and networks).
+ * sets run out of room. A whole state is loaded (engine and networks),
+ * unsealed first with a fixed test key when its flags say it is sealed.
  * Checks:
  *   - a version 2 head written again from what was read reads back alike;
  *   - a pool holds exactly its sets' capacities, never past its max, and a
  *     set never more than its state's total; dropping every set empties it;
  *   - a whole state's bytes are its head's total;
+ *   - a sealed state is refused without a key, a plain one with a key;
  *   - a state that loads is whole as its flags say and saves again; those
- *     bytes, cut into chunks of 1 to 4096 bytes under a fresh head and fed
- *     to a fresh set, come out whole and equal;
+ *     bytes (sealed again when it was), cut into chunks of 1 to 4096 bytes
+ *     under a fresh head and fed to a fresh set, come out whole and equal,
+ *     and load again;
  *   - failures are GS_EFORMAT, GS_ENOMEM or GS_EIO, never a crash; ASan and
  *     UBSan watch every step.
  *
@@ -34,6 +37,24 @@
 #include "fuzz.h"
 
 #define SETS 4
+
+static const unsigned char test_key[GS_PARTSTATE_KEY] = {
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a};
+
+static const unsigned char *key_for(uint32_t flags)
+{
+	return flags & GS_PARTSTATE_SEALED ? test_key : NULL;
+}
+
+static void free_parts(struct gs_engine *e, struct gs_network *net,
+		       struct gs_network *tagnet)
+{
+	gs_engine_free(e);
+	gs_network_free(net);
+	gs_network_free(tagnet);
+}
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -122,6 +143,13 @@ static void republished(const unsigned char *b, size_t n, uint32_t flags,
 		CHECK(t == GS_PARTSTATE_WHOLE && w.n == n &&
 		      !memcmp(w.b, b, n) && w.h.flags == flags &&
 		      w.h.next == 41 && w.h.epoch == 3 && w.h.count == count);
+		struct gs_engine *e;
+		struct gs_network *net, *tagnet;
+		char why[256];
+		int lr = gs_partstate_load(w.b, w.n, flags, key_for(flags), &e,
+					   &net, &tagnet, why, sizeof why);
+		CHECK(lr == 0 || lr == GS_ENOMEM);
+		free_parts(e, net, tagnet);
 		whole = 1;
 	}
 	CHECK(whole);
@@ -135,10 +163,19 @@ static void loaded(const struct gs_partstate_whole *w, size_t room)
 	CHECK(w->n == w->h.total);
 	struct gs_engine *e;
 	struct gs_network *net, *tagnet;
-	int err = gs_partstate_load(w->b, w->n, w->h.flags, &e, &net, &tagnet);
+	char why[256];
+	uint32_t flags = w->h.flags;
+	/* the key's presence must match the seal's */
+	int err =
+		gs_partstate_load(w->b, w->n, flags,
+				  flags & GS_PARTSTATE_SEALED ? NULL : test_key,
+				  &e, &net, &tagnet, why, sizeof why);
+	CHECK(err == GS_EUSAGE && !e && !net && !tagnet && *why);
+	err = gs_partstate_load(w->b, w->n, flags, key_for(flags), &e, &net,
+				&tagnet, why, sizeof why);
 	if (err) {
 		CHECK(err == GS_EFORMAT || err == GS_ENOMEM || err == GS_EIO);
-		CHECK(!e && !net && !tagnet);
+		CHECK(!e && !net && !tagnet && *why);
 		return;
 	}
 	CHECK(e);
@@ -148,12 +185,19 @@ static void loaded(const struct gs_partstate_whole *w, size_t room)
 	gs_engine_summary(e, &sum);
 	size_t n;
 	unsigned char *b = saved(e, net, tagnet, &n);
+	if (b && (flags & GS_PARTSTATE_SEALED)) {
+		unsigned char *sb;
+		size_t sn;
+		int r = gs_partstate_seal(b, n, test_key, &sb, &sn);
+		CHECK(r == 0 || r == GS_ENOMEM);
+		free(b);
+		b = r ? NULL : sb;
+		n = sn;
+	}
 	if (b)
-		republished(b, n, w->h.flags, room);
+		republished(b, n, flags, room);
 	free(b);
-	gs_engine_free(e);
-	gs_network_free(net);
-	gs_network_free(tagnet);
+	free_parts(e, net, tagnet);
 }
 
 static void run(const uint8_t *data, size_t size, size_t max)

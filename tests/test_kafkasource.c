@@ -108,7 +108,7 @@ int main(void)
 		err[0] = 0;
 		struct gs_kafka *k =
 			gs_kafka_open(bad[i], NULL, like, NULL, NULL, 0, 0,
-				      quiet, NULL, err, sizeof err);
+				      NULL, quiet, NULL, err, sizeof err);
 		TAP_OK(!k && strstr(err, "kafka source"), "'%s' refused: %s",
 		       bad[i], err);
 	}
@@ -150,7 +150,7 @@ int main(void)
 	char url[1024];
 	snprintf(url, sizeof url, "kafka://%s/t?group=g", boot);
 	struct gs_kafka *k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200,
-					   quiet, NULL, err, sizeof err);
+					   NULL, quiet, NULL, err, sizeof err);
 	TAP_OK(k != NULL, "the source opens: %s", k ? "" : err);
 	int per[2] = {0, 0}, where_ok = 1;
 	int got = k ? drain(k, 5, 30, per, &where_ok) : 0;
@@ -199,8 +199,8 @@ int main(void)
 	free(snap);
 	gs_engine_free(one);
 
-	k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, quiet, NULL, err,
-			  sizeof err);
+	k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, NULL, quiet,
+			  NULL, err, sizeof err);
 	per[0] = per[1] = 0;
 	got = k ? drain(k, 1, 8, per, &where_ok) : -1;
 	TAP_EQ_INT(

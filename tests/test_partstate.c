@@ -28,8 +28,8 @@ static void feed(struct gs_engine *e, struct gs_network *n, int posts)
 	static const char *tags[] = {"MeToo", "news", "music", "a", "b"};
 	for (int i = 0; i < posts; i++) {
 		char acc[16], to[16];
-		snprintf(acc, sizeof acc, "%d", 100 + i % 40);
-		snprintf(to, sizeof to, "%d", 100 + (i * 7) % 40);
+		snprintf(acc, sizeof acc, "fict-%d", 100 + i % 40);
+		snprintf(to, sizeof to, "fict-%d", 100 + (i * 7) % 40);
 		struct gs_post p;
 		memset(&p, 0, sizeof p);
 		p.account = (struct gs_str){acc, strlen(acc)};
@@ -186,7 +186,7 @@ static void test_head(void)
 	struct gs_partstate_head x;
 	x = ok, x.next = -2;
 	TAP_EQ_INT(gs_partstate_head_check(&x, n), GS_EFORMAT, "next -2");
-	x = ok, x.flags = 4;
+	x = ok, x.flags = 8;
 	TAP_EQ_INT(gs_partstate_head_check(&x, n), GS_EFORMAT,
 		   "an unknown flag");
 	x = ok, x.count = 0;
@@ -264,7 +264,9 @@ static void test_round_trip(void)
 		       flags, n, most);
 		struct gs_engine *le;
 		struct gs_network *ln, *lt;
-		int r = gs_partstate_load(b, n, flags, &le, &ln, &lt);
+		char why[256];
+		int r = gs_partstate_load(b, n, flags, NULL, &le, &ln, &lt, why,
+					  sizeof why);
 		size_t n2 = 0;
 		unsigned char *b2 = r ? NULL : state_bytes(le, ln, lt, &n2);
 		TAP_OK(!r && le && !!ln == !!(flags & GS_PARTSTATE_NET) &&
@@ -280,18 +282,21 @@ static void test_round_trip(void)
 		/* flags that say otherwise: a network's bytes missing, or
 		 * one's bytes after the last part read */
 		uint32_t other = flags == 3 ? GS_PARTSTATE_NET : 3;
-		r = gs_partstate_load(b, n, other, &le, &ln, &lt);
+		r = gs_partstate_load(b, n, other, NULL, &le, &ln, &lt, why,
+				      sizeof why);
 		TAP_OK(r == GS_EFORMAT && !le && !ln && !lt,
 		       "flags %u read as %u: refused, nothing kept", flags,
 		       other);
 		unsigned char *longer = malloc(n + 1);
 		memcpy(longer, b, n);
 		longer[n] = 'x';
-		r = gs_partstate_load(longer, n + 1, flags, &le, &ln, &lt);
+		r = gs_partstate_load(longer, n + 1, flags, NULL, &le, &ln, &lt,
+				      why, sizeof why);
 		TAP_OK(r == GS_EFORMAT && !le && !ln && !lt,
 		       "flags %u: a byte after the last part: refused", flags);
 		free(longer);
-		r = gs_partstate_load(b, n - 1, flags, &le, &ln, &lt);
+		r = gs_partstate_load(b, n - 1, flags, NULL, &le, &ln, &lt, why,
+				      sizeof why);
 		TAP_OK(r && !le && !ln && !lt,
 		       "flags %u: the last byte missing: refused (%s)", flags,
 		       gs_strerror(r));
@@ -391,10 +396,96 @@ static void test_sequence(void)
 	TAP_OK(d && !s.on && small.held == 0, "dropped: the pool is empty");
 }
 
+/* Under a key: sealed before it is cut, read back whole, opened with the
+ * same key only; a plain state is refused where there is a key. */
+static void test_sealed(void)
+{
+	struct gs_engine_options eo;
+	gs_engine_options_init(&eo);
+	struct gs_engine *e = gs_engine_new(&eo);
+	struct gs_network_options no;
+	gs_network_options_init(&no);
+	struct gs_network *net = gs_network_new(&no);
+	feed(e, net, 300);
+	size_t n, sn = 0;
+	unsigned char *b = state_bytes(e, net, NULL, &n), *sb = NULL;
+	unsigned char key[GS_PARTSTATE_KEY], other[GS_PARTSTATE_KEY];
+	memset(key, 7, sizeof key);
+	memset(other, 8, sizeof other);
+	TAP_OK(b && memmem(b, n, "fict-1", 6),
+	       "the plain state names accounts (fict-...)");
+	TAP_EQ_INT(gs_partstate_seal(b, n, key, &sb, &sn), 0, "sealed");
+	TAP_OK(sb && sn > n && !memmem(sb, sn, "fict-", 5) &&
+		       !memcmp(sb, "GSXK", 4),
+	       "sealed: %zu bytes (plain %zu), 'GSXK', no account id", sn, n);
+	uint32_t flags = GS_PARTSTATE_NET | GS_PARTSTATE_SEALED;
+	struct gs_partstate_pool pool = {0, (size_t)1 << 30};
+	struct gs_partstate_set set = {0};
+	struct gs_partstate_whole w = {0};
+	size_t room = 1000;
+	uint32_t count = (uint32_t)((sn + room - 1) / room);
+	int ok = 1;
+	for (uint32_t q = 0; q < count && ok; q++) {
+		size_t len;
+		unsigned char *r = record(sb, sn, room, q, flags, 1, 0, &len);
+		struct gs_partstate_head h;
+		int d;
+		ok = !gs_partstate_head_read(r, len, &h) &&
+		     !gs_partstate_head_check(&h, len) &&
+		     gs_partstate_set_add(&set, &pool, &h, r + h.len,
+					  len - h.len, &d, &w) ==
+			     (q + 1 < count ? GS_PARTSTATE_MORE
+					    : GS_PARTSTATE_WHOLE);
+		free(r);
+	}
+	TAP_OK(ok && w.n == sn && !memcmp(w.b, sb, sn) && w.h.flags == flags,
+	       "in %u chunks, whole again with the sealed flag", count);
+	struct gs_engine *le;
+	struct gs_network *ln, *lt;
+	char why[256];
+	int r = gs_partstate_load(w.b, w.n, flags, key, &le, &ln, &lt, why,
+				  sizeof why);
+	size_t n2 = 0;
+	unsigned char *b2 = r ? NULL : state_bytes(le, ln, NULL, &n2);
+	TAP_OK(!r && le && ln && !lt && n2 == n && !memcmp(b2, b, n),
+	       "opened with the key: the same engine and network (%s)", why);
+	free(b2);
+	gs_engine_free(le);
+	gs_network_free(ln);
+	r = gs_partstate_load(w.b, w.n, flags, other, &le, &ln, &lt, why,
+			      sizeof why);
+	TAP_OK(r == GS_EFORMAT && !le && !ln && *why,
+	       "another key: refused (%s)", why);
+	r = gs_partstate_load(w.b, w.n, flags, NULL, &le, &ln, &lt, why,
+			      sizeof why);
+	TAP_OK(r == GS_EUSAGE && !le && strstr(why, "has none"),
+	       "no key: refused (%s)", why);
+	r = gs_partstate_load(b, n, GS_PARTSTATE_NET, key, &le, &ln, &lt, why,
+			      sizeof why);
+	TAP_OK(r == GS_EUSAGE && !le && strstr(why, "not sealed"),
+	       "a plain state where there is a key: refused (%s)", why);
+	unsigned char *bad = malloc(sn);
+	memcpy(bad, sb, sn);
+	bad[sn / 2] ^= 1;
+	r = gs_partstate_load(bad, sn, flags, key, &le, &ln, &lt, why,
+			      sizeof why);
+	TAP_OK(r == GS_EFORMAT && !le, "a flipped byte: refused (%s)", why);
+	r = gs_partstate_load(sb, sn - 1, flags, key, &le, &ln, &lt, why,
+			      sizeof why);
+	TAP_OK(r && !le, "cut by a byte: refused (%s)", why);
+	free(bad);
+	gs_partstate_set_drop(&set, &pool);
+	free(sb);
+	free(b);
+	gs_engine_free(e);
+	gs_network_free(net);
+}
+
 int main(void)
 {
 	test_head();
 	test_round_trip();
 	test_sequence();
+	test_sealed();
 	return TAP_DONE();
 }

@@ -11,6 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count/seal.h"
+#include "count/snapio.h"
+
+/* Kafka states' own key, derived from the pseudonymisation key: never
+ * usable as a snapshot's or a state file's. */
+static const struct gs_seal_kind xk_kind = {
+	{'G', 'S', 'X', 'K'},
+	"groundswell/serve/v1 kafka state key",
+	"--pseudonymize-key-file",
+};
+
 static void put_u32(unsigned char *b, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -89,7 +100,8 @@ int gs_partstate_head_check(const struct gs_partstate_head *h, size_t n)
 {
 	size_t len = n - h->len;
 	if (n < h->len || h->next < -1 ||
-	    (h->flags & ~(GS_PARTSTATE_NET | GS_PARTSTATE_TAGNET)) ||
+	    (h->flags &
+	     ~(GS_PARTSTATE_NET | GS_PARTSTATE_TAGNET | GS_PARTSTATE_SEALED)) ||
 	    !h->count || h->seq >= h->count || !h->total ||
 	    h->total > GS_PARTSTATE_MAX || h->count > h->total ||
 	    len > h->total)
@@ -179,12 +191,41 @@ gs_partstate_set_add(struct gs_partstate_set *s, struct gs_partstate_pool *pool,
 	return GS_PARTSTATE_WHOLE;
 }
 
-int gs_partstate_load(const unsigned char *b, size_t n, uint32_t flags,
-		      struct gs_engine **e, struct gs_network **net,
-		      struct gs_network **tagnet)
+int gs_partstate_seal(const unsigned char *p, size_t n,
+		      const unsigned char *key, unsigned char **out,
+		      size_t *len)
 {
-	*e = NULL;
-	*net = *tagnet = NULL;
+	char *buf = NULL;
+	size_t blen = 0;
+	*out = NULL;
+	*len = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	if (!f)
+		return GS_ENOMEM;
+	int err = 0;
+	struct gs_seal *x = gs_seal_writer(f, &xk_kind, key, &err);
+	if (x) {
+		err = gs_seal_write(x, p, n);
+		if (!err)
+			err = gs_seal_finish(x);
+		gs_seal_free(x);
+	}
+	if (fclose(f) && !err)
+		err = GS_ENOMEM;
+	if (err) {
+		free(buf);
+		return err == GS_EUSAGE ? err : GS_ENOMEM; /* memory's only */
+	}
+	*out = (unsigned char *)buf;
+	*len = blen;
+	return 0;
+}
+
+/* The engine and networks of the plain bytes b[0..n), as flags say. */
+static int load_plain(const unsigned char *b, size_t n, uint32_t flags,
+		      struct gs_engine **e, struct gs_network **net,
+		      struct gs_network **tagnet, char *why, size_t nwhy)
+{
 	FILE *f = fmemopen((void *)b, n, "r");
 	if (!f)
 		return GS_ENOMEM;
@@ -199,15 +240,61 @@ int gs_partstate_load(const unsigned char *b, size_t n, uint32_t flags,
 		    (!(flags & GS_PARTSTATE_TAGNET) || *tagnet);
 	if (whole && fgetc(f) != EOF) {
 		whole = 0;
-		err = GS_EFORMAT; /* bytes after the last part */
+		err = GS_EFORMAT;
+		snprintf(why, nwhy, "bytes after its last part");
+	} else if (!whole) {
+		snprintf(why, nwhy, "%s",
+			 *gs_snap_why() ? gs_snap_why()
+					: gs_strerror(err ? err : GS_EFORMAT));
 	}
 	fclose(f);
 	if (whole)
 		return 0;
-	gs_engine_free(*e);
-	gs_network_free(*net);
-	gs_network_free(*tagnet);
+	return err ? err : GS_EFORMAT;
+}
+
+int gs_partstate_load(const unsigned char *b, size_t n, uint32_t flags,
+		      const unsigned char *key, struct gs_engine **e,
+		      struct gs_network **net, struct gs_network **tagnet,
+		      char *why, size_t nwhy)
+{
 	*e = NULL;
 	*net = *tagnet = NULL;
-	return err ? err : GS_EFORMAT;
+	snprintf(why, nwhy, "%s", "");
+	int sealed = !!(flags & GS_PARTSTATE_SEALED), r;
+	if (sealed && !key) {
+		snprintf(why, nwhy,
+			 "sealed under a pseudonymisation key, and this "
+			 "instance has none");
+		return GS_EUSAGE;
+	}
+	if (!sealed && key) {
+		snprintf(why, nwhy,
+			 "not sealed, and this instance takes only states "
+			 "sealed under its pseudonymisation key");
+		return GS_EUSAGE;
+	}
+	if (!sealed) {
+		r = load_plain(b, n, flags, e, net, tagnet, why, nwhy);
+	} else {
+		unsigned char *plain = NULL;
+		size_t len = 0;
+		FILE *f = fmemopen((void *)b, n, "r");
+		if (!f)
+			return GS_ENOMEM;
+		r = gs_seal_read_all(f, &xk_kind, key, &plain, &len, why, nwhy);
+		fclose(f);
+		if (!r)
+			r = load_plain(plain, len, flags, e, net, tagnet, why,
+				       nwhy);
+		free(plain);
+	}
+	if (r) {
+		gs_engine_free(*e);
+		gs_network_free(*net);
+		gs_network_free(*tagnet);
+		*e = NULL;
+		*net = *tagnet = NULL;
+	}
+	return r;
 }

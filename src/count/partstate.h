@@ -10,8 +10,15 @@
  * bytes (little-endian):
  *   "GSKP" u32 version (2) u32 partition u32 flags (GS_PARTSTATE_NET: the
  *   account network follows the engine, GS_PARTSTATE_TAGNET: then the
- *   per-tag network) i64 next_offset i64 max_ms u64 epoch u64 serial
- *   u32 seq u32 count u64 total (the state's bytes, all chunks).
+ *   per-tag network, GS_PARTSTATE_SEALED: the state's bytes are sealed)
+ *   i64 next_offset i64 max_ms u64 epoch u64 serial u32 seq u32 count
+ *   u64 total (the state's bytes, all chunks).
+ * Under a pseudonymisation key the state's bytes are sealed (count/seal.h,
+ * kind "GSXK", a key derived for Kafka states) before they are cut: no
+ * account id, raw or hashed, goes to the topic, and a record written
+ * without the key (by anyone who can produce to the topic) is refused, as
+ * is a sealed one where there is no key. The head stays plain: it says
+ * nothing of an account, and readers need it to assemble the chunks.
  * Version 1 heads (32 bytes, without the fields from epoch on: one chunk,
  * the engine alone) are still read, as epoch 0.
  *
@@ -41,6 +48,8 @@
 #define GS_PARTSTATE_MAX     ((size_t)1 << 30) /* a state's most, all chunks */
 #define GS_PARTSTATE_NET     1u
 #define GS_PARTSTATE_TAGNET  2u
+#define GS_PARTSTATE_SEALED  4u
+#define GS_PARTSTATE_KEY     32 /* the pseudonymisation key's bytes */
 
 /* A record's head. */
 struct gs_partstate_head {
@@ -115,12 +124,24 @@ gs_partstate_set_add(struct gs_partstate_set *s, struct gs_partstate_pool *pool,
 void gs_partstate_set_drop(struct gs_partstate_set *s,
 			   struct gs_partstate_pool *pool);
 
-/* Loads a whole state's engine and, as flags say, networks from b[0..n):
- * 0 with *e (and *net, *tagnet, NULL where flags have none) the caller's,
- * or an error (GS_EFORMAT, GS_ENOMEM, GS_EIO) with all three NULL. Bytes
- * after the last part are refused (GS_EFORMAT). */
+/* Seals a state's bytes p[0..n) under key (GS_PARTSTATE_KEY bytes): 0
+ * with *out (malloc'ed, the caller's) and *len, or GS_ENOMEM or GS_EUSAGE
+ * (libsodium cannot start). */
+int gs_partstate_seal(const unsigned char *p, size_t n,
+		      const unsigned char *key, unsigned char **out,
+		      size_t *len);
+
+/* Loads a whole state's engine and, as flags say, networks from b[0..n),
+ * unsealing it first with key when flags say it is sealed. key is this
+ * reader's (NULL: none): a sealed state without one, or a plain one with
+ * one, is refused (GS_EUSAGE). 0 with *e (and *net, *tagnet, NULL where
+ * flags have none) the caller's, or an error (GS_EUSAGE, GS_EFORMAT: also
+ * another key or damage under the seal, GS_ENOMEM, GS_EIO) with all three
+ * NULL and why[0..nwhy) saying what was wrong. Bytes after the last part
+ * are refused (GS_EFORMAT). */
 int gs_partstate_load(const unsigned char *b, size_t n, uint32_t flags,
-		      struct gs_engine **e, struct gs_network **net,
-		      struct gs_network **tagnet);
+		      const unsigned char *key, struct gs_engine **e,
+		      struct gs_network **net, struct gs_network **tagnet,
+		      char *why, size_t nwhy);
 
 #endif

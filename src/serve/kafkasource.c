@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,8 @@ struct gs_kafka {
 	struct gs_network *net_tmpl, *tagnet_tmpl; /* ... networks, or NULL */
 	size_t chunk;	      /* a record's most value bytes, head included */
 	struct gs_partstate_pool pool; /* held by sets in assembly */
+	unsigned char key[GS_PARTSTATE_KEY]; /* sealed: states are sealed */
+	int sealed;
 	int net_mismatch_said;
 	size_t max_line;
 	int64_t publish_ms;
@@ -358,6 +361,18 @@ static void publish(struct gs_kafka *k, int32_t p)
 		r = gs_network_save(pt->tagnet, f);
 	if (fclose(f) != 0 && !r)
 		r = GS_EIO;
+	if (!r && k->sealed) { /* no account id, raw or hashed, leaves */
+		unsigned char *sb;
+		size_t sn;
+		r = gs_partstate_seal((unsigned char *)buf, n, k->key, &sb,
+				      &sn);
+		if (!r) {
+			free(buf);
+			buf = (char *)sb;
+			n = sn;
+			flags |= GS_PARTSTATE_SEALED;
+		}
+	}
 	if (r || n > GS_PARTSTATE_MAX || !n) {
 		say(k, "kafka: cannot publish the state of partition %d: %s",
 		    (int)p, r ? gs_strerror(r) : "larger than 1 GB");
@@ -479,21 +494,36 @@ static void commit_acked(struct gs_kafka *k)
 	}
 }
 
-/* A whole state of partition p (w): taken as its latest. */
+/* A whole state of partition p (w): taken as its latest once it loads
+ * (under a key: once its seal opens, so that only a state written with the
+ * key can move the partition's epoch and fence its owner). */
 static void accept_state(struct gs_kafka *k, const rd_kafka_message_t *m,
 			 struct part *pt, const struct gs_partstate_whole *w)
 {
 	struct gs_engine *e;
 	struct gs_network *net, *tagnet;
-	int err = gs_partstate_load(w->b, w->n, w->h.flags, &e, &net, &tagnet);
+	char why[256];
+	int err = gs_partstate_load(w->b, w->n, w->h.flags,
+				    k->sealed ? k->key : NULL, &e, &net,
+				    &tagnet, why, sizeof why);
 	if (err) {
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
 		    k->state_topic, (int)m->partition, (long long)m->offset,
-		    w->h.partition, gs_strerror(err));
+		    w->h.partition, *why ? why : gs_strerror(err));
 		return;
 	}
+	if (pt->owned) { /* a newer owner's state (the same epoch returned) */
+		k->st.fenced++;
+		say(k,
+		    "kafka: partition %u has a newer owner (epoch %llu, this instance's %llu): it stops counting and publishing it",
+		    w->h.partition, (unsigned long long)w->h.epoch,
+		    (unsigned long long)pt->epoch);
+		pt->owned = 0;
+		pt->moved = 0;
+	}
+	pt->epoch = w->h.epoch;
 	/* networks this instance does not keep are not merged */
 	if (!k->net_tmpl) {
 		gs_network_free(net);
@@ -551,20 +581,10 @@ static void take_state(struct gs_kafka *k, const rd_kafka_message_t *m)
 			pt->moved = 1;
 		return;
 	}
-	if (pt->owned) {
-		if (h.epoch == pt->epoch)
-			return; /* this instance's own; its engine is newer */
-		k->st.fenced++;
-		say(k,
-		    "kafka: partition %u has a newer owner (epoch %llu, this instance's %llu): it stops counting and publishing it",
-		    p, (unsigned long long)h.epoch,
-		    (unsigned long long)pt->epoch);
-		pt->owned = 0;
-		pt->moved = 0;
-	}
-	if (h.epoch > pt->epoch)
-		pt->serial = 0;
-	pt->epoch = h.epoch;
+	if (pt->owned && h.epoch == pt->epoch)
+		return; /* this instance's own; its engine is newer */
+	/* a newer epoch fences the owner once its state is whole and loads
+	 * (accept_state), never on a head alone */
 	int dropped;
 	struct gs_partstate_whole w;
 	switch (gs_partstate_set_add(&pt->pd, &k->pool, &h, b + h.len,
@@ -782,6 +802,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 			       const struct gs_network *net_like,
 			       const struct gs_network *tagnet_like,
 			       size_t max_line, int64_t publish_ms,
+			       const unsigned char *seal_key,
 			       void (*log)(void *ctx, const char *msg),
 			       void *log_ctx, char *err, size_t errlen)
 {
@@ -793,6 +814,10 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		return NULL;
 	}
 	k->pool.max = PENDING_MAX_BYTES;
+	if (seal_key) {
+		memcpy(k->key, seal_key, GS_PARTSTATE_KEY);
+		k->sealed = 1;
+	}
 	k->log = log;
 	k->log_ctx = log_ctx;
 	k->wake[0] = k->wake[1] = -1;
@@ -1134,6 +1159,7 @@ void gs_kafka_close(struct gs_kafka *k)
 	gs_engine_free(k->tmpl);
 	gs_network_free(k->net_tmpl);
 	gs_network_free(k->tagnet_tmpl);
+	sodium_memzero(k->key, sizeof k->key);
 	free(k->topic);
 	free(k->state_topic);
 	free(k->state_end);

@@ -75,14 +75,18 @@ int gs_kafka_kind(const char *path);
  * and tagnet_like networks with the options of every partition's account
  * and per-tag networks (NULL: none kept), max_line
  * the longest message counted, publish_ms how often a moving partition's
- * state is published. log (may be NULL) is told what goes wrong, one
- * message a call. NULL with err set on a bad URL or config, or no memory.
+ * state is published, seal_key the pseudonymisation key (32 bytes, copied;
+ * NULL: none) under which states are sealed when published and must be
+ * sealed when read (count/partstate.h). log (may be NULL) is told what
+ * goes wrong, one message a call. NULL with err set on a bad URL or
+ * config, or no memory.
  */
 struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 			       const struct gs_engine *like,
 			       const struct gs_network *net_like,
 			       const struct gs_network *tagnet_like,
 			       size_t max_line, int64_t publish_ms,
+			       const unsigned char *seal_key,
 			       void (*log)(void *ctx, const char *msg),
 			       void *log_ctx, char *err, size_t errlen);
 

@@ -44,7 +44,8 @@ int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 {
 	s->kafka = gs_kafka_open(
 		url, s->o.kafka_config, s->e, s->net, s->tagnet, s->o.max_line,
-		s->o.kafka_publish_ms, kafka_log, s, err, errlen);
+		s->o.kafka_publish_ms, s->o.pseudo ? s->o.pseudo->key : NULL,
+		kafka_log, s, err, errlen);
 	s->kafka_start = INT64_MIN;
 	return s->kafka ? 0 : GS_EUSAGE;
 }

@@ -26,7 +26,9 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -284,6 +286,7 @@ def main(d):
        "restarted: resumes from the states in Kafka, reads nothing again, same answer", st and st.get("lines"))
     s2.stop()
     m.stop()
+    sealed(d, data, nlines, want_posts, want, conf)
 
     # ---- two and three instances in a group ---------------------------------
     for n in (2, 3):
@@ -329,6 +332,61 @@ def main(d):
                                                            [s.stderr()[-1500:] for s in srvs]))
         m.stop()
     kill_trials(d, data, nlines, want_posts, want)
+
+
+def state_topic(m):
+    """Every record value of the state topic, as bytes, read with kcat."""
+    p = subprocess.run(["kcat", "-C", "-b", m.boot, "-t", f"{m.topic}.gs-state", "-e", "-o", "beginning",
+                        "-q", "-f", "%s\\n--gs-record--\\n"], capture_output=True, timeout=60)
+    return [r for r in p.stdout.split(b"\n--gs-record--\n") if r]
+
+
+def sealed(d, data, nlines, want_posts, want, conf):
+    """--pseudonymize-key-file: the states go to the topic sealed, holding
+    no account id (the same states without a key do), the instances'
+    answer is the batch's, and states written without the key are refused
+    where there is one, and the other way round."""
+    m = Mock(d)
+    m.produce(data)
+    ids = set(re.findall(rb'"user":\{"id":\d+,"id_str":"(\d+)"', open(data, "rb").read()))
+    key = os.path.join(d, "pseudo.key")
+    with open(key, "w") as f:
+        f.write("5f2b9c0e8d7a41f6b3e2c1d0a9f8e7d6c5b4a3928170f6e5d4c3b2a190807f6e\n")
+    args = ["--source", m.url(), "--kafka-config", conf, "--close-idle", "1s"]
+    s1 = Server(d, *args, "--pseudonymize-key-file", key)
+    good = converge([s1], want_posts, want)
+    ok(good == [s1], "under a key: the instance's trends and posts equal the batch's", answer(s1)[:2])
+    ok(s1.stop() == 0, "under a key: it stops, publishing its states")
+    recs = state_topic(m)
+    heads = [struct.unpack_from("<4sIII", r) for r in recs if len(r) >= 64]
+    found = [x for x in ids if any(x in r for r in recs)]
+    ok(len(heads) >= 8 and all(h[0] == b"GSKP" and h[3] & 4 for h in heads) and
+       all(r[64:68] == b"GSXK" for r in recs if len(r) >= 68 and struct.unpack_from("<I", r, 48)[0] == 0),
+       f"under a key: the {len(recs)} state records are sealed (flag 4, 'GSXK')", heads[:3])
+    ok(len(ids) > 100 and not found, f"under a key: the state topic holds none of the input's {len(ids)} account ids",
+       (len(found), sorted(found)[:3]))
+    s2 = Server(d, *args)  # no key: the sealed states are not taken
+    deadline = time.time() + 60
+    while time.time() < deadline and "has none" not in s2.stderr():
+        time.sleep(0.2)
+    err = s2.stderr()
+    ok("sealed under a pseudonymisation key, and this instance has none" in err,
+       "without the key: a sealed state is refused, said", err[-800:])
+    good = converge([s2], want_posts, want)
+    ok(good == [s2], "without the key: it counts the messages itself, the same answer", answer(s2)[:2])
+    ok(s2.stop() == 0, "without the key: it stops, publishing plain states")
+    plain = state_topic(m)
+    found = [x for x in ids if any(x in r for r in plain)]
+    ok(found, f"(the plain states name {len(found)} account ids: the check above can see them)")
+    s3 = Server(d, *args, "--pseudonymize-key-file", key)
+    deadline = time.time() + 60
+    while time.time() < deadline and "not sealed" not in s3.stderr():
+        time.sleep(0.2)
+    err = s3.stderr()
+    ok("not sealed, and this instance takes only states sealed under its pseudonymisation key" in err,
+       "with the key again: the plain states written since are refused, said", err[-800:])
+    s3.stop()
+    m.stop()
 
 
 def kill_trials(d, data, nlines, want_posts, want):
