@@ -76,7 +76,7 @@ static int drain(struct gs_kafka *k, int want, double secs, int per[2],
 	while (got < want && mono() < end) {
 		const char *line;
 		size_t len;
-		struct gs_kafka_counters c = {NULL, NULL, NULL};
+		struct gs_kafka_counters c = {NULL, NULL, NULL, NULL};
 		int r = gs_kafka_next(k, &line, &len, &c);
 		if (r != 1) {
 			gs_kafka_maintain(k, 0);
@@ -108,7 +108,7 @@ int main(void)
 		err[0] = 0;
 		struct gs_kafka *k =
 			gs_kafka_open(bad[i], NULL, like, NULL, NULL, 0, 0,
-				      NULL, quiet, NULL, err, sizeof err);
+				      NULL, 0, quiet, NULL, err, sizeof err);
 		TAP_OK(!k && strstr(err, "kafka source"), "'%s' refused: %s",
 		       bad[i], err);
 	}
@@ -149,8 +149,9 @@ int main(void)
 	}
 	char url[1024];
 	snprintf(url, sizeof url, "kafka://%s/t?group=g", boot);
-	struct gs_kafka *k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200,
-					   NULL, quiet, NULL, err, sizeof err);
+	struct gs_kafka *k =
+		gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, NULL, 0,
+			      quiet, NULL, err, sizeof err);
 	TAP_OK(k != NULL, "the source opens: %s", k ? "" : err);
 	int per[2] = {0, 0}, where_ok = 1;
 	int got = k ? drain(k, 5, 30, per, &where_ok) : 0;
@@ -199,7 +200,7 @@ int main(void)
 	free(snap);
 	gs_engine_free(one);
 
-	k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, NULL, quiet,
+	k = gs_kafka_open(url, conf, like, NULL, NULL, 0, 200, NULL, 0, quiet,
 			  NULL, err, sizeof err);
 	per[0] = per[1] = 0;
 	got = k ? drain(k, 1, 8, per, &where_ok) : -1;

@@ -74,6 +74,8 @@ struct part {
 				else: the serial of the state taken */
 	uint32_t chunks;     /* of the latest state written or taken */
 	struct gs_partstate_set pd; /* a state in assembly */
+	struct gs_recent recent;    /* owned: its posts counted since it was
+				       assigned, for deletes */
 };
 
 /* One publication in flight: its chunks' delivery reports count down. */
@@ -97,6 +99,7 @@ struct gs_kafka {
 	struct gs_partstate_pool pool; /* held by sets in assembly */
 	unsigned char key[GS_PARTSTATE_KEY]; /* sealed: states are sealed */
 	int sealed;
+	size_t retract_window; /* recent posts' bytes, all partitions */
 	int net_mismatch_said;
 	size_t max_line;
 	int64_t publish_ms;
@@ -750,6 +753,13 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			gs_partstate_set_drop(&pt->pd, &k->pool);
 		pt->owned = 1;
 		pt->moved = 1; /* the claim of the new epoch, published below */
+		/* deletes find the posts counted from now on (those before
+		 * are in the state, but another owner may have taken some
+		 * back already) */
+		gs_recent_release(&pt->recent);
+		gs_recent_init(&pt->recent,
+			       k->retract_window /
+				       (k->topic_parts ? k->topic_parts : 1));
 		pt->epoch++;
 		pt->serial = 0;
 		pt->acked = pt->committed = -1;
@@ -797,14 +807,13 @@ static void metadata(struct gs_kafka *k, int timeout_ms)
 
 /* ---- the source --------------------------------------------------------- */
 
-struct gs_kafka *gs_kafka_open(const char *url, const char *config,
-			       const struct gs_engine *like,
-			       const struct gs_network *net_like,
-			       const struct gs_network *tagnet_like,
-			       size_t max_line, int64_t publish_ms,
-			       const unsigned char *seal_key,
-			       void (*log)(void *ctx, const char *msg),
-			       void *log_ctx, char *err, size_t errlen)
+struct gs_kafka *
+gs_kafka_open(const char *url, const char *config, const struct gs_engine *like,
+	      const struct gs_network *net_like,
+	      const struct gs_network *tagnet_like, size_t max_line,
+	      int64_t publish_ms, const unsigned char *seal_key,
+	      size_t retract_window, void (*log)(void *ctx, const char *msg),
+	      void *log_ctx, char *err, size_t errlen)
 {
 	struct gs_kafka *k = calloc(1, sizeof *k);
 	char *brokers = NULL, *group = NULL;
@@ -814,6 +823,7 @@ struct gs_kafka *gs_kafka_open(const char *url, const char *config,
 		return NULL;
 	}
 	k->pool.max = PENDING_MAX_BYTES;
+	k->retract_window = retract_window;
 	if (seal_key) {
 		memcpy(k->key, seal_key, GS_PARTSTATE_KEY);
 		k->sealed = 1;
@@ -1020,6 +1030,7 @@ int gs_kafka_next(struct gs_kafka *k, const char **line, size_t *len,
 		c->e = pt->e;
 		c->net = pt->net;
 		c->tagnet = pt->tagnet;
+		c->recent = pt->recent.max_bytes ? &pt->recent : NULL;
 		return 1;
 	}
 	return 0;
@@ -1154,6 +1165,7 @@ void gs_kafka_close(struct gs_kafka *k)
 		gs_network_free(k->parts[i].net);
 		gs_network_free(k->parts[i].tagnet);
 		free(k->parts[i].pd.b);
+		gs_recent_release(&k->parts[i].recent);
 	}
 	free(k->parts);
 	gs_engine_free(k->tmpl);

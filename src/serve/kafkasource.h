@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "count/network.h"
+#include "count/recent.h"
 #include "groundswell.h"
 
 #define GS_KAFKA_MAX_PARTITIONS 4096
@@ -59,10 +60,13 @@ struct gs_kafka_info {
 };
 
 /* Where the current message is counted: its partition's engine and
- * networks (net, tagnet: NULL when the source keeps none). */
+ * networks (net, tagnet: NULL when the source keeps none), and the table
+ * of the partition's recent posts that a delete of one of them finds
+ * (NULL: none kept; it starts empty when the partition is assigned). */
 struct gs_kafka_counters {
 	struct gs_engine *e;
 	struct gs_network *net, *tagnet;
+	struct gs_recent *recent;
 };
 
 /* Nonzero when path is a kafka:// URL. */
@@ -77,18 +81,19 @@ int gs_kafka_kind(const char *path);
  * the longest message counted, publish_ms how often a moving partition's
  * state is published, seal_key the pseudonymisation key (32 bytes, copied;
  * NULL: none) under which states are sealed when published and must be
- * sealed when read (count/partstate.h). log (may be NULL) is told what
+ * sealed when read (count/partstate.h), retract_window the bytes of recent
+ * posts kept for deletes, shared by the topic's partitions (0: none).
+ * log (may be NULL) is told what
  * goes wrong, one message a call. NULL with err set on a bad URL or
  * config, or no memory.
  */
-struct gs_kafka *gs_kafka_open(const char *url, const char *config,
-			       const struct gs_engine *like,
-			       const struct gs_network *net_like,
-			       const struct gs_network *tagnet_like,
-			       size_t max_line, int64_t publish_ms,
-			       const unsigned char *seal_key,
-			       void (*log)(void *ctx, const char *msg),
-			       void *log_ctx, char *err, size_t errlen);
+struct gs_kafka *
+gs_kafka_open(const char *url, const char *config, const struct gs_engine *like,
+	      const struct gs_network *net_like,
+	      const struct gs_network *tagnet_like, size_t max_line,
+	      int64_t publish_ms, const unsigned char *seal_key,
+	      size_t retract_window, void (*log)(void *ctx, const char *msg),
+	      void *log_ctx, char *err, size_t errlen);
 
 /*
  * The next message: 1 with *line, *len and *c the engine and networks of

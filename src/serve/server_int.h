@@ -483,6 +483,27 @@ struct gs_line_counter;
 void gs_server_count_batch(struct gs_server *s,
 			   const struct gs_line_counter *lc);
 
+/* Where a post is counted (the served engine and networks, or a kafka
+ * partition's), and the table of recent posts that remembers it for a
+ * delete (NULL: none kept). */
+struct gs_server_target {
+	struct gs_engine *e;
+	struct gs_network *net, *tagnet; /* NULL: none */
+	struct gs_recent *recent;
+};
+/* server_pipeline.c, deletes (issue 12 part 5): the repost hashes a post
+ * is about to count under, taken before it is counted (hs: at least
+ * GS_RECENT_HASHES; returns how many are used); the post remembered in
+ * t->recent once counted; a delete taken back from t's counts when
+ * t->recent still holds its post (s->retracted), else counted unresolved
+ * (s->retract_unresolved). */
+size_t gs_server_repost_hashes(const struct gs_server_target *t,
+			       const struct gs_post *p, uint64_t *hs);
+void gs_server_remember(struct gs_server *s, const struct gs_server_target *t,
+			const struct gs_post *p, const uint64_t *hs, size_t nh);
+void gs_server_retract(struct gs_server *s, const struct gs_server_target *t,
+		       const struct gs_retraction *rt);
+
 /* ---- server.c ---------------------------------------------------------- */
 
 /* "groundswell: " + the message + a newline on the log, flushed. */

@@ -45,7 +45,7 @@ int gs_server_kafka_open(struct gs_server *s, const char *url, char *err,
 	s->kafka = gs_kafka_open(
 		url, s->o.kafka_config, s->e, s->net, s->tagnet, s->o.max_line,
 		s->o.kafka_publish_ms, s->o.pseudo ? s->o.pseudo->key : NULL,
-		kafka_log, s, err, errlen);
+		s->o.retract_window, kafka_log, s, err, errlen);
 	s->kafka_start = INT64_MIN;
 	return s->kafka ? 0 : GS_EUSAGE;
 }
@@ -78,8 +78,15 @@ static int kpost(void *ctx, const struct gs_post *p)
 	if (s->l.started &&
 	    gs_time_bucket(p->time_ms, s->o.engine.bucket_ms) < s->l.next)
 		s->kafka_redo = 1;
-	if (gs_engine_add(bt->c.e, p) == GS_ENOMEM)
+	struct gs_server_target t = {bt->c.e, bt->c.net, bt->c.tagnet,
+				     bt->c.recent};
+	uint64_t hs[GS_RECENT_HASHES];
+	size_t nh = t.recent ? gs_server_repost_hashes(&t, p, hs) : 0;
+	int r = gs_engine_add(bt->c.e, p);
+	if (r == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
+	else if (r == 0 && t.recent)
+		gs_server_remember(s, &t, p, hs, nh);
 	gs_kafka_saw(s->kafka, p->time_ms);
 	if ((bt->c.net && gs_network_add(bt->c.net, p) == GS_ENOMEM) ||
 	    (bt->c.tagnet && gs_network_add(bt->c.tagnet, p) == GS_ENOMEM))
@@ -89,11 +96,24 @@ static int kpost(void *ctx, const struct gs_post *p)
 	return 0;
 }
 
+/* A delete of a post (issue 12 part 5): taken back from the partition it
+ * came in when the partition's table of recent posts holds it (a producer
+ * keys a post and its delete alike, as Jetstream's DID does, so that both
+ * come in one partition), else unresolved. */
+static int kretract(void *ctx, const struct gs_retraction *rt)
+{
+	struct kbatch *bt = ctx;
+	struct gs_server_target t = {bt->c.e, bt->c.net, bt->c.tagnet,
+				     bt->c.recent};
+	gs_server_retract(bt->s, &t, rt);
+	return 0;
+}
+
 /* Reads up to BATCH_MESSAGES messages (the write lock held). */
 static unsigned read_messages(struct gs_server *s)
 {
 	struct kbatch bt = {s,
-			    {NULL, NULL, NULL},
+			    {NULL, NULL, NULL, NULL},
 			    (int64_t)(now_wall() * 1000) + GS_MS_DAY};
 	struct gs_line_counter lc = {0};
 	lc.ps = s->ps;
@@ -102,6 +122,8 @@ static unsigned read_messages(struct gs_server *s)
 	lc.post_ctx = &bt;
 	lc.bad = kbad;
 	lc.bad_ctx = &bt;
+	lc.retract = kretract;
+	lc.retract_ctx = &bt;
 	lc.window_from = s->o.window_from;
 	lc.window_to = s->o.window_to;
 	lc.filter = s->o.filter && s->o.filter->active ? s->o.filter : NULL;
@@ -109,7 +131,7 @@ static unsigned read_messages(struct gs_server *s)
 	for (; k < BATCH_MESSAGES; k++) {
 		const char *line;
 		size_t len;
-		struct gs_kafka_counters c = {NULL, NULL, NULL};
+		struct gs_kafka_counters c = {NULL, NULL, NULL, NULL};
 		int r = gs_kafka_next(s->kafka, &line, &len, &c);
 		if (r == 0)
 			break;

@@ -272,49 +272,45 @@ static void bad_line(void *ctx, const struct gs_bad_line *b)
  * the record of what a delete must take back says which, as hs[0] (the
  * engine's count, the network's << 8, whether it matched << 16) and the
  * hashes, the engine's first. Returns how many of hs are used (0: none). */
-static size_t repost_hashes(struct gs_server *s, const struct gs_post *p,
-			    uint64_t *hs)
+size_t gs_server_repost_hashes(const struct gs_server_target *t,
+			       const struct gs_post *p, uint64_t *hs)
 {
 	if (!(p->flags & GS_POST_REPOST) || !p->repost_rkey.n)
 		return 0;
 	size_t half = (GS_RECENT_HASHES - 1) / 2;
-	size_t ne = gs_engine_repost_hashes(s->e, p, hs + 1, half);
+	size_t ne = gs_engine_repost_hashes(t->e, p, hs + 1, half);
 	int m = 0;
-	size_t nn = s->tagnet ? gs_network_repost_hashes(s->tagnet, p,
+	size_t nn = t->tagnet ? gs_network_repost_hashes(t->tagnet, p,
 							 hs + 1 + ne, half, &m)
 			      : 0;
 	hs[0] = ne | nn << 8 | (uint64_t)(m != 0) << 16;
 	return 1 + ne + nn;
 }
 
-/* Remembers what p counted, for a delete of it (count/recent.h). */
-static void remember(struct gs_server *s, const struct gs_post *p,
-		     const uint64_t *hs, size_t nh)
+void gs_server_remember(struct gs_server *s, const struct gs_server_target *t,
+			const struct gs_post *p, const uint64_t *hs, size_t nh)
 {
 	unsigned char rec[16384];
 	size_t n = gs_recent_pack(p, hs, nh, rec, sizeof rec);
 	if (n <= sizeof rec &&
-	    gs_recent_put(&s->recent, gs_post_key(p), rec, n) == GS_ENOMEM)
+	    gs_recent_put(t->recent, gs_post_key(p), rec, n) == GS_ENOMEM)
 		gs_server_log(s, "out of memory (retractions)");
 }
 
-/* The line counter's delete of a post (issue 12 part 5): what the post
- * counted is taken back from the engine when the table of recent posts
- * still holds it (each delivery of it), else it is unresolved. */
-static int take_retraction(void *ctx, const struct gs_retraction *rt)
+void gs_server_retract(struct gs_server *s, const struct gs_server_target *t,
+		       const struct gs_retraction *rt)
 {
-	struct batch *bt = ctx;
-	struct gs_server *s = bt->s;
 	const unsigned char *rec;
 	size_t n, nh;
 	unsigned times;
 	struct gs_post p;
 	uint64_t hs[GS_RECENT_HASHES];
-	if (!gs_recent_take(&s->recent, gs_retraction_key(rt), &rec, &n,
+	if (!t->recent ||
+	    !gs_recent_take(t->recent, gs_retraction_key(rt), &rec, &n,
 			    &times) ||
 	    gs_recent_unpack(rec, n, &p, hs, &nh)) {
 		s->retract_unresolved++;
-		return 0;
+		return;
 	}
 	size_t ne = 0, nn = 0;
 	int m = 0;
@@ -326,12 +322,24 @@ static int take_retraction(void *ctx, const struct gs_retraction *rt)
 			ne = nn = 0;
 	}
 	for (unsigned i = 0; i < times; i++) {
-		gs_engine_retract(s->e, &p, hs + 1, ne);
-		gs_network_retract(s->net, &p, NULL, 0, 0);
-		if (s->tagnet)
-			gs_network_retract(s->tagnet, &p, hs + 1 + ne, nn, m);
+		gs_engine_retract(t->e, &p, hs + 1, ne);
+		if (t->net)
+			gs_network_retract(t->net, &p, NULL, 0, 0);
+		if (t->tagnet)
+			gs_network_retract(t->tagnet, &p, hs + 1 + ne, nn, m);
 	}
 	s->retracted += times;
+}
+
+/* The line counter's delete of a post (issue 12 part 5): what the post
+ * counted is taken back from the engine when the table of recent posts
+ * still holds it (each delivery of it), else it is unresolved. */
+static int take_retraction(void *ctx, const struct gs_retraction *rt)
+{
+	struct batch *bt = ctx;
+	struct gs_server *s = bt->s;
+	struct gs_server_target t = {s->e, s->net, s->tagnet, &s->recent};
+	gs_server_retract(s, &t, rt);
 	return 0;
 }
 
@@ -348,12 +356,14 @@ static int take_post(void *ctx, const struct gs_post *p)
 	}
 	int64_t before = s->l.started ? s->l.next : INT64_MIN;
 	uint64_t hs[GS_RECENT_HASHES];
-	size_t nh = s->recent.max_bytes ? repost_hashes(s, p, hs) : 0;
+	struct gs_server_target t = {s->e, s->net, s->tagnet, &s->recent};
+	size_t nh =
+		s->recent.max_bytes ? gs_server_repost_hashes(&t, p, hs) : 0;
 	int r = gs_trend_live_add(&s->l, p);
 	if (r == GS_ENOMEM)
 		gs_server_log(s, "out of memory");
 	if (r == 0 && s->recent.max_bytes)
-		remember(s, p, hs, nh);
+		gs_server_remember(s, &t, p, hs, nh);
 	if (s->tlangs && gs_trend_langs_add(s->tlangs, p) == GS_ENOMEM)
 		gs_server_log(s, "out of memory (languages)");
 	if (gs_network_add(s->net, p) == GS_ENOMEM ||
