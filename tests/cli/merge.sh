@@ -128,7 +128,7 @@ ok $? "states with and without a key refused together"
 rawids() { # $1 input, $2 state: how many of the input's account ids and
 	# handles (of at least 6 bytes) the state holds
 	python3 - "$1" "$2" <<'PY'
-import json, sys
+import json, re, sys
 ids = set()
 for line in open(sys.argv[1], "rb"):
     try:
@@ -143,7 +143,14 @@ for line in open(sys.argv[1], "rb"):
             if isinstance(u, dict) and len(str(u.get(k, ""))) >= 6:
                 ids.add(str(u[k]).encode())
 st = open(sys.argv[2], "rb").read()
-print(sum(1 for i in ids if i in st))
+# every id or handle lies inside a run of [A-Za-z0-9_]: one pass over the
+# runs' substrings, not one search of the state an id
+lens = {len(i) for i in ids}
+found = set()
+for run in re.findall(rb"[A-Za-z0-9_]{6,}", st):
+    for n in lens:
+        found.update(run[k:k + n] for k in range(len(run) - n + 1) if run[k:k + n] in ids)
+print(len(found))
 PY
 }
 s1=$T/twitter1.l.00
