@@ -191,7 +191,8 @@ static void use_trend(struct gs_trend *t, const uint8_t *p)
 	for (size_t i = 0; i < ne; i++)
 		CHECK(strlen(ev[i].key) < sizeof ev[i].key);
 	/* the next bucket, then one after a gap of two */
-	int64_t w = (int64_t)fuzz_le64(p + TREND_WIDTH_AT), b = (int64_t)fuzz_le64(p + TREND_LAST_AT);
+	int64_t w = (int64_t)fuzz_le64(p + TREND_WIDTH_AT),
+		b = (int64_t)fuzz_le64(p + TREND_LAST_AT);
 	if (w > INT64_C(1) << 58)
 		return; /* b + 4 w would overflow (b is within +-2^61) */
 	char key[sizeof ev->key] = "y";

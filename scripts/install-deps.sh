@@ -7,7 +7,9 @@
 # or bench/node_modules goes (build/.deps-stamp).
 #
 #   - Debian packages (checked with dpkg-query): the build's libraries,
-#     python3, zstd, gzip, git, python3-yaml; chromium (the browser tests:
+#     python3, zstd, gzip, git, python3-yaml; pigz, tabix (bgzip) and isal
+#     (igzip), which write the multi-member gzip forms the inflate tests
+#     and the compressed bench read; chromium (the browser tests:
 #     tests/cli/web.sh and html.sh) unless a chromium command is there;
 #     nodejs and npm unless node and npm are (NodeSource's nodejs carries
 #     npm; Debian's does not). Installed with apt-get as root, through
@@ -31,7 +33,7 @@
 # end of `make test`.
 # Run from the checkout's top (web/ is found there).
 set -e
-PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libisal-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev librdkafka-dev kcat python3 zstd gzip git python3-yaml"
+PKGS="build-essential pkg-config libutf8proc-dev libzstd-dev zlib1g-dev libisal-dev libxxhash-dev libsodium-dev libmicrohttpd-dev libwebsockets-dev libcurl4-openssl-dev librdkafka-dev kcat python3 zstd gzip pigz tabix isal git python3-yaml"
 have() { command -v "$1" >/dev/null 2>&1; }
 have chromium || PKGS="$PKGS chromium"
 have node || PKGS="$PKGS nodejs"

@@ -95,8 +95,8 @@ struct gs_kafka {
 	char *topic, *state_topic;
 	struct gs_engine *tmpl; /* empty, the options of every engine */
 	struct gs_network *net_tmpl, *tagnet_tmpl; /* ... networks, or NULL */
-	size_t chunk;	      /* a record's most value bytes, head included */
-	struct gs_partstate_pool pool; /* held by sets in assembly */
+	size_t chunk; /* a record's most value bytes, head included */
+	struct gs_partstate_pool pool;	     /* held by sets in assembly */
 	unsigned char key[GS_PARTSTATE_KEY]; /* sealed: states are sealed */
 	int sealed;
 	size_t retract_window; /* recent posts' bytes, all partitions */
