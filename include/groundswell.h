@@ -426,6 +426,16 @@ int gs_engine_merge(struct gs_engine *dst, const struct gs_engine *src);
  * failure. */
 int gs_engine_absorb(struct gs_engine *dst, struct gs_engine *src);
 
+/* Counts the reposts waiting in e (Bluesky reposts of an original not seen
+ * where they were read) under their originals' tags where e's repost cache
+ * now holds them, and takes them off reposts_unresolved; *resolved (may be
+ * NULL) says how many. For engines merged from parts that are not one
+ * stream cut in order (a Kafka topic's partitions: docs/kafka.md), whose
+ * reposts may name an original in any part; gs_engine_merge resolves only
+ * against the earlier part. 0, or GS_ENOMEM (e is then as far as it got:
+ * each repost is counted whole or left waiting). */
+int gs_engine_resolve_pending(struct gs_engine *e, uint64_t *resolved);
+
 struct gs_summary {
 	uint64_t posts, originals, reposts, replies, quotes;
 	uint64_t tagged_posts, tag_uses, tags_dropped, tags_invalid;

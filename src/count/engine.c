@@ -63,7 +63,10 @@
  *   order of first use), the earliest post id wins. dst is the earlier part
  *   of the stream: src's pending reposts are resolved from dst's repost
  *   cache first, then src's cache entries follow dst's. Two engines fed the
- *   two halves of a stream merge to exactly the posts of the whole.
+ *   two halves of a stream merge to exactly the posts of the whole. Parts
+ *   that are not one stream cut in order (a Kafka topic's partitions) are
+ *   merged in any order, then gs_engine_resolve_pending counts the reposts
+ *   still waiting whose original some part held.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -1303,6 +1306,57 @@ int gs_engine_absorb(struct gs_engine *dst, struct gs_engine *src)
 	return r;
 }
 
+/* pd, a repost that waits in src (src may be dst), counted in dst under
+ * its original's tags when dst's cache holds the original: 1 when counted,
+ * 0 when dst does not hold it, 2 when it does but none of its tags is
+ * tracked any more (dropped: it stays unresolved), or a negative error. */
+static int count_pending(struct gs_engine *dst, const struct gs_engine *src,
+			 const struct gs_repost_pending *pd)
+{
+	struct tag *tags[GS_REPOST_TAGS];
+	uint8_t slots[GS_REPOST_TAGS];
+	size_t nt = repost_tags(dst, pd->key, tags, slots);
+	if (nt == 0)
+		return 0;
+	if (nt == (size_t)-1)
+		return 2;
+	for (size_t k = 0; k < nt; k++)
+		if (slots[k] != 0xFF && tags[k]->sp[slots[k]])
+			tags[k]->sp[slots[k]]->count++;
+	uint64_t lid = 0;
+	if (pd->engine.lid) {
+		const char *l = src->langs[pd->engine.lid - 1];
+		struct gs_str ls = {l, strlen(l)};
+		lid = lang_id(dst, ls);
+	}
+	struct gs_str none = {"", 0};
+	int r = count_tags(dst, tags, nt, pd->engine.ah, pd->time_ms,
+			   GS_POST_REPOST, lid, NULL, 0, none, none, NULL);
+	return r ? r : 1;
+}
+
+int gs_engine_resolve_pending(struct gs_engine *e, uint64_t *resolved)
+{
+	struct gs_repost_cache *rc = &e->rc;
+	size_t kept = 0;
+	uint64_t n = 0;
+	int r = 0;
+	for (size_t i = 0; i < rc->npending; i++) {
+		int c = r ? 0 : count_pending(e, e, &rc->pending[i]);
+		if (c < 0)
+			r = c;
+		if (c <= 0)
+			rc->pending[kept++] = rc->pending[i];
+		else if (c == 1)
+			n++;
+	}
+	rc->npending = kept;
+	e->s.reposts_unresolved -= n;
+	if (resolved)
+		*resolved = n;
+	return r;
+}
+
 /* src, when not NULL, is csrc and may be taken apart as it is merged. */
 static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 		      const struct gs_engine *src)
@@ -1316,44 +1370,25 @@ static int merge_impl(struct gs_engine *dst, struct gs_engine *consume,
 	uint64_t resolved = 0;
 	for (size_t i = 0; i < src->rc.npending; i++) {
 		const struct gs_repost_pending *pd = &src->rc.pending[i];
-		struct tag *tags[GS_REPOST_TAGS];
-		uint8_t slots[GS_REPOST_TAGS];
-		size_t nt = repost_tags(dst, pd->key, tags, slots);
-		if (nt == 0) {
-			/* unseen still: it waits in dst, for a part merged
-			 * before dst (a .gz file's later blocks, a state
-			 * file; it was dropped, issue 14 part 4) */
-			struct gs_repost_pending *np = gs_repost_cache_pend(
-				&dst->rc, pd->key, pd->time_ms);
-			if (np) {
-				np->engine.ah = pd->engine.ah;
-				if (pd->engine.lid) {
-					const char *l =
-						src->langs[pd->engine.lid - 1];
-					struct gs_str ls = {l, strlen(l)};
-					np->engine.lid =
-						(uint16_t)lang_id(dst, ls);
-				}
+		int c = count_pending(dst, src, pd);
+		if (c < 0)
+			return c;
+		resolved += c == 1;
+		if (c)
+			continue;
+		/* unseen still: it waits in dst, for a part merged before
+		 * dst (a .gz file's later blocks, a state file; it was
+		 * dropped, issue 14 part 4) */
+		struct gs_repost_pending *np =
+			gs_repost_cache_pend(&dst->rc, pd->key, pd->time_ms);
+		if (np) {
+			np->engine.ah = pd->engine.ah;
+			if (pd->engine.lid) {
+				const char *l = src->langs[pd->engine.lid - 1];
+				struct gs_str ls = {l, strlen(l)};
+				np->engine.lid = (uint16_t)lang_id(dst, ls);
 			}
-			continue;
 		}
-		if (nt == (size_t)-1)
-			continue;
-		for (size_t k = 0; k < nt; k++)
-			if (slots[k] != 0xFF && tags[k]->sp[slots[k]])
-				tags[k]->sp[slots[k]]->count++;
-		uint64_t lid = 0;
-		if (pd->engine.lid) {
-			const char *l = src->langs[pd->engine.lid - 1];
-			struct gs_str ls = {l, strlen(l)};
-			lid = lang_id(dst, ls);
-		}
-		struct gs_str none = {"", 0};
-		if ((r = count_tags(dst, tags, nt, pd->engine.ah, pd->time_ms,
-				    GS_POST_REPOST, lid, NULL, 0, none, none,
-				    NULL)))
-			return r;
-		resolved++;
 	}
 	struct gs_summary *d = &dst->s;
 	const struct gs_summary *s = &src->s;

@@ -300,6 +300,12 @@ int gs_net_spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
 	return spellings_add(&x->lab, s, len, w);
 }
 
+int gs_net_spellings_add(struct spellings **lp, const char *s, size_t len,
+			 uint64_t w)
+{
+	return spellings_add(lp, s, len, w);
+}
+
 /* The node of id (creating it), or -1: out of memory. */
 static int64_t node_get(struct gs_network *n, uint64_t h, const char *id,
 			size_t len)
@@ -925,6 +931,63 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p)
 
 /* ---- merge ------------------------------------------------------------- */
 
+/* The repost pd stands for, as gs_network_add saw it (its strings point
+ * into pd). */
+static void pending_post(const struct gs_repost_pending *pd, struct gs_post *p)
+{
+	memset(p, 0, sizeof *p);
+	p->format = GS_FORMAT_JETSTREAM;
+	p->flags = GS_POST_REPOST;
+	p->time_ms = pd->time_ms;
+	p->account.p = pd->network.s;
+	p->account.n = pd->network.alen;
+	p->repost_account.p = pd->network.s + pd->network.alen + 1;
+	p->repost_account.n = pd->network.tlen;
+	p->reply_to.p = p->quote_account.p = "";
+}
+
+/* pd counted in n when n's cache holds its original: 1 when it does (and
+ * it was counted if it matched the filter), 0 when not, or an error. */
+static int count_pending(struct gs_network *n,
+			 const struct gs_repost_pending *pd)
+{
+	const struct gs_repost_ent *e = gs_repost_cache_find(&n->rc, pd->key);
+	if (!e)
+		return 0;
+	if (n->filter && !e->matched)
+		return 1;
+	struct ptag tags[GS_REPOST_TAGS];
+	size_t nt = ring_tags(e, tags);
+	struct gs_post p;
+	pending_post(pd, &p);
+	int r = add_selected(n, &p, tags, nt);
+	return r ? r : 1;
+}
+
+int gs_network_resolve_pending(struct gs_network *n, uint64_t *resolved)
+{
+	struct gs_repost_cache *rc = &n->rc;
+	size_t kept = 0;
+	uint64_t k = 0;
+	int r = 0;
+	for (size_t i = 0; i < rc->npending; i++) {
+		int c = r ? 0 : count_pending(n, &rc->pending[i]);
+		if (c < 0)
+			r = c;
+		if (c <= 0) {
+			rc->pending[kept++] = rc->pending[i];
+			continue;
+		}
+		free(rc->pending[i].network.s);
+		k++;
+	}
+	rc->npending = kept;
+	n->s.reposts_unresolved -= k;
+	if (resolved)
+		*resolved = k;
+	return r;
+}
+
 int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 {
 	if (dst->o.kinds != src->o.kinds || dst->o.bucket_ms != src->o.bucket_ms ||
@@ -933,30 +996,18 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 		return GS_EUSAGE;
 	int r;
 	/* src's Bluesky reposts of posts it never saw: dst read what came
-	 * before. */
+	 * before; the others wait in dst, for a part merged before it or for
+	 * gs_network_resolve_pending */
 	uint64_t resolved = 0;
 	for (size_t i = 0; i < src->rc.npending; i++) {
 		const struct gs_repost_pending *pd = &src->rc.pending[i];
-		const struct gs_repost_ent *e =
-			gs_repost_cache_find(&dst->rc, pd->key);
-		if (!e)
-			continue;
-		resolved++;
-		if (dst->filter && !e->matched)
-			continue;
-		struct ptag tags[GS_REPOST_TAGS];
-		size_t nt = ring_tags(e, tags);
+		int c = count_pending(dst, pd);
+		if (c < 0)
+			return c;
+		resolved += (uint64_t)c;
 		struct gs_post p;
-		memset(&p, 0, sizeof p);
-		p.format = GS_FORMAT_JETSTREAM;
-		p.flags = GS_POST_REPOST;
-		p.time_ms = pd->time_ms;
-		p.account.p = pd->network.s;
-		p.account.n = pd->network.alen;
-		p.repost_account.p = pd->network.s + pd->network.alen + 1;
-		p.repost_account.n = pd->network.tlen;
-		p.reply_to.p = p.quote_account.p = "";
-		if ((r = add_selected(dst, &p, tags, nt)))
+		pending_post(pd, &p);
+		if (!c && (r = gs_net_pending_push(dst, &p, pd->key)))
 			return r;
 	}
 

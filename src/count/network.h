@@ -100,6 +100,15 @@ int gs_network_add(struct gs_network *n, const struct gs_post *p);
  * GS_EUSAGE when their options differ. src is unchanged. */
 int gs_network_merge(struct gs_network *dst, const struct gs_network *src);
 
+/* The Bluesky reposts waiting in n (their original was not in the cache
+ * where they were read) counted where n's cache now holds the original,
+ * and taken off reposts_unresolved; *resolved (may be NULL) says how many.
+ * For networks merged from parts that are not one stream cut in order (a
+ * Kafka topic's partitions); gs_network_merge resolves only against the
+ * earlier part. 0 or GS_ENOMEM (each repost counted whole or left
+ * waiting). */
+int gs_network_resolve_pending(struct gs_network *n, uint64_t *resolved);
+
 /* issue 12 part 5: deletions. gs_network_retract() takes back what
  * gs_network_add(n, p) counted for p (a post deleted since): posts, the
  * author's posts, each interaction on its edge where the nodes and edge

@@ -36,11 +36,16 @@
  *             len, target)
  *   handles   (version 2) the latest handle per account, as
  *             gs_handles_save writes it (handles.h); version 1 has none
+ *   filter    (version 3) the filter tag's spellings: u8 n, n x (u64
+ *             count, u16 len, bytes), as a node's; n is 0 without a
+ *             filter. Versions 1 and 2 have none (their filter tag's
+ *             display restarts from the posts read after the load)
  * where spells are u32 n, n x i64 bucket start. Slots, the free list and
  * both arrays keep their order, so that ties in later evictions fall the
  * same way as in the saved network.
  */
-#define NET_SNAP_VERSION 2 /* 2: handles (issue 12 part 1); reads 1 */
+/* 2: handles (issue 12 part 1); 3: the filter tag's spellings; reads 1 */
+#define NET_SNAP_VERSION 3
 #define NET_SNAP_OLDEST	 1
 #define NET_TIME_LIMIT	 (INT64_C(1) << 61)
 #define NET_RING_MAX	 4194304u /* as the engine's snapshots */
@@ -51,6 +56,20 @@ static void wr_spells(struct gs_wr *w, const struct spells *sp)
 	gs_wr_u32(w, sp ? sp->n : 0);
 	for (uint32_t i = 0; sp && i < sp->n; i++)
 		gs_wr_i64(w, sp->b[i]);
+}
+
+/* A list of spellings: u8 n, n x (u64 count, u16 len, bytes). */
+static void wr_labels(struct gs_wr *w, const struct spellings *l)
+{
+	int k = 0;
+	while (l && k < SPELLINGS_MAX && l->s[k])
+		k++;
+	gs_wr_u8(w, (uint8_t)k);
+	for (int j = 0; j < k; j++) {
+		gs_wr_u64(w, l->count[j]);
+		gs_wr_u16(w, l->len[j]);
+		gs_wr_bytes(w, l->s[j], l->len[j]);
+	}
 }
 
 static void net_body(struct gs_wr *w, const void *obj)
@@ -93,15 +112,7 @@ static void net_body(struct gs_wr *w, const void *obj)
 		gs_wr_i64(w, x->first_ms);
 		gs_wr_i64(w, x->last_ms);
 		wr_spells(w, x->sp);
-		int k = 0;
-		while (x->lab && k < SPELLINGS_MAX && x->lab->s[k])
-			k++;
-		gs_wr_u8(w, (uint8_t)k);
-		for (int j = 0; j < k; j++) {
-			gs_wr_u64(w, x->lab->count[j]);
-			gs_wr_u16(w, x->lab->len[j]);
-			gs_wr_bytes(w, x->lab->s[j], x->lab->len[j]);
-		}
+		wr_labels(w, x->lab);
 	}
 	gs_wr_u64(w, n->nfree);
 	for (size_t i = 0; i < n->nfree; i++)
@@ -138,6 +149,7 @@ static void net_body(struct gs_wr *w, const void *obj)
 			    pd->network.tlen);
 	}
 	gs_handles_save(w, &n->handles);
+	wr_labels(w, n->filter ? n->filter_lab : NULL);
 }
 
 static int time_ok(int64_t t)
@@ -165,6 +177,26 @@ int gs_network_save(const struct gs_network *n, FILE *f)
 		if (c)                                                         \
 			return GS_EFORMAT;                                     \
 	} while (0)
+
+/* nl spellings (wr_labels' list after its count) into *lp: distinct,
+ * without a NUL, at most GS_NET_ID_MAX bytes each. */
+static int rd_labels(struct gs_rd *rd, struct spellings **lp, uint8_t nl)
+{
+	for (uint8_t k = 0; k < nl; k++) {
+		uint64_t c = gs_rd_u64(rd);
+		uint16_t sl = gs_rd_u16(rd);
+		const unsigned char *sp = gs_rd_take(rd, sl);
+		if (!sp || sl > GS_NET_ID_MAX || memchr(sp, 0, sl))
+			return GS_EFORMAT;
+		for (uint8_t j = 0; j < k; j++)
+			if ((*lp)->len[j] == sl &&
+			    memcmp((*lp)->s[j], sp, sl) == 0)
+				return GS_EFORMAT;
+		if (gs_net_spellings_add(lp, (const char *)sp, sl, c))
+			return GS_ENOMEM;
+	}
+	return 0;
+}
 
 static int rd_spells(struct gs_rd *rd, const struct gs_network *n,
 		     struct spells **out)
@@ -278,18 +310,8 @@ static int net_decode(struct gs_rd *rd, struct gs_network **out)
 		uint8_t nl = gs_rd_u8(rd);
 		NFAIL_IF(rd->err || nl > SPELLINGS_MAX ||
 			 (nl && o.kinds != GS_NET_COTAGS));
-		for (uint8_t k = 0; k < nl; k++) {
-			uint64_t c = gs_rd_u64(rd);
-			uint16_t sl = gs_rd_u16(rd);
-			const unsigned char *sp = gs_rd_take(rd, sl);
-			NFAIL_IF(!sp || sl > GS_NET_ID_MAX ||
-				 memchr(sp, 0, sl));
-			for (uint8_t j = 0; j < k; j++)
-				NFAIL_IF(x->lab->len[j] == sl &&
-					 memcmp(x->lab->s[j], sp, sl) == 0);
-			if (gs_net_spelling_add(x, (const char *)sp, sl, c))
-				return GS_ENOMEM;
-		}
+		if ((r = rd_labels(rd, &x->lab, nl)))
+			return r;
 	}
 	NFAIL_IF(n->nlive > o.max_nodes);
 	uint64_t nfree = gs_rd_u64(rd);
@@ -384,6 +406,13 @@ static int net_decode(struct gs_rd *rd, struct gs_network **out)
 		if (r)
 			return r;
 		NFAIL_IF(n->handles.max != n->o.max_nodes);
+	}
+	if (net_load_version >= 3) {
+		uint8_t nl = gs_rd_u8(rd);
+		NFAIL_IF(rd->err || nl > SPELLINGS_MAX || (nl && !n->filter));
+		int r = rd_labels(rd, &n->filter_lab, nl);
+		if (r)
+			return r;
 	}
 	NFAIL_IF(gs_rd_left(rd));
 	return 0;

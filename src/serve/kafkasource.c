@@ -1102,6 +1102,15 @@ int gs_kafka_merge(struct gs_kafka *k, struct gs_engine *dst,
 		if (i < k->topic_parts && pt->max_ms < clock)
 			clock = pt->max_ms;
 	}
+	/* a repost keyed otherwise than its original lands in another
+	 * partition, merged before or after the original's */
+	int r = gs_engine_resolve_pending(dst, NULL);
+	if (!r && net_dst)
+		r = gs_network_resolve_pending(net_dst, NULL);
+	if (!r && tagnet_dst)
+		r = gs_network_resolve_pending(tagnet_dst, NULL);
+	if (r)
+		return r;
 	if (k->nparts < k->topic_parts)
 		clock = INT64_MIN; /* a partition without any state */
 	*clock_ms = clock;

@@ -237,12 +237,14 @@ void gs_server_stats(struct gs_server *s, struct reply *r)
 	double now = now_wall();
 	fprintf(f,
 		"{\"version\":\"%s\",\"uptime_seconds\":%.1f,\"lines\":%llu,\"posts\":%llu,"
-		"\"originals\":%llu,\"reposts\":%llu,\"replies\":%llu,\"quotes\":%llu,"
+		"\"originals\":%llu,\"reposts\":%llu,\"reposts_unresolved\":%llu,"
+		"\"replies\":%llu,\"quotes\":%llu,"
 		"\"malformed\":%llu,\"malformed_by_reason\":{",
 		GS_VERSION, gs_now() - s->started, (unsigned long long)v->lines,
 		(unsigned long long)sum.posts,
 		(unsigned long long)sum.originals,
 		(unsigned long long)sum.reposts,
+		(unsigned long long)sum.reposts_unresolved,
 		(unsigned long long)sum.replies, (unsigned long long)sum.quotes,
 		(unsigned long long)malformed_of(v));
 	int k = 0;

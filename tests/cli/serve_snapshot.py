@@ -321,7 +321,7 @@ def main(d):
     ver[a + 4] = 9
     struct.pack_into("<I", ver, b - 4, zlib.crc32(bytes(ver[a:b - 4])))
     rc, err = refused(bytes(ver))
-    ok(rc == 2 and "other version: section 'GSNW' is version 9, this groundswell reads versions 1 to 2" in err,
+    ok(rc == 2 and "other version: section 'GSNW' is version 9, this groundswell reads versions 1 to 3" in err,
        "another version: 'other version'", err)
     rc, err = refused(good, "--bucket", "30m")
     ok(rc == 2 and err == prefix + "other bucket size: it was made with --bucket 1h, this run has --bucket 30m "
