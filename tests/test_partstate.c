@@ -211,12 +211,8 @@ static void test_head(void)
  * back whole, equal, and loaded to the same parts. */
 static void test_round_trip(void)
 {
-	struct gs_engine_options eo;
-	gs_engine_options_init(&eo);
-	struct gs_engine *e = gs_engine_new(&eo);
-	struct gs_network_options no;
-	gs_network_options_init(&no);
-	struct gs_network *net = gs_network_new(&no);
+	struct gs_engine *e = gs_engine_new(NULL); /* the defaults */
+	struct gs_network *net = gs_network_new(NULL);
 	feed(e, net, 600);
 	for (uint32_t flags = 0; flags < 4; flags++) {
 		if (flags == GS_PARTSTATE_TAGNET)
@@ -401,12 +397,8 @@ static void test_sequence(void)
  * same key only; a plain state is refused where there is a key. */
 static void test_sealed(void)
 {
-	struct gs_engine_options eo;
-	gs_engine_options_init(&eo);
-	struct gs_engine *e = gs_engine_new(&eo);
-	struct gs_network_options no;
-	gs_network_options_init(&no);
-	struct gs_network *net = gs_network_new(&no);
+	struct gs_engine *e = gs_engine_new(NULL); /* the defaults */
+	struct gs_network *net = gs_network_new(NULL);
 	feed(e, net, 300);
 	size_t n, sn = 0;
 	unsigned char *b = state_bytes(e, net, NULL, &n), *sb = NULL;
