@@ -25,7 +25,8 @@
  * the state's) only once every chunk of the state is acknowledged.
  *
  * Fencing: a partition's epoch is one more than the highest epoch its
- * new owner has read for it (after reading the state topic to its end),
+ * new owner has read for it (after reading the state topic to its end;
+ * whole states it could not load count too, but only loaded ones fence),
  * and every state it publishes carries it; it publishes a state at once
  * (a claim). Readers keep the highest epoch seen per partition and ignore
  * states of a lower one; an owner that reads a higher one stops counting
@@ -72,6 +73,11 @@ struct part {
 				instance's */
 	uint64_t serial;     /* owned: states published in this epoch;
 				else: the serial of the state taken */
+	uint64_t refused_epoch; /* the highest epoch of a whole state that
+				   did not load (sealed without our key, or
+				   the other way round): a new owner's epoch
+				   passes it too, so that its states are not
+				   taken for replays of that writer's */
 	uint32_t chunks;     /* of the latest state written or taken */
 	struct gs_partstate_set pd; /* a state in assembly */
 	struct gs_recent recent;    /* owned: its posts counted since it was
@@ -510,6 +516,10 @@ static void accept_state(struct gs_kafka *k, const rd_kafka_message_t *m,
 				    k->sealed ? k->key : NULL, &e, &net,
 				    &tagnet, why, sizeof why);
 	if (err) {
+		/* below 2^62: a forged head cannot wrap the epoch round */
+		if (w->h.epoch > pt->refused_epoch &&
+		    w->h.epoch < (UINT64_C(1) << 62))
+			pt->refused_epoch = w->h.epoch;
 		k->st.states_bad++;
 		say(k,
 		    "kafka: %s[%d]@%lld: the state of partition %u: %s; skipped",
@@ -760,6 +770,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		gs_recent_init(&pt->recent,
 			       k->retract_window /
 				       (k->topic_parts ? k->topic_parts : 1));
+		if (pt->refused_epoch > pt->epoch)
+			pt->epoch = pt->refused_epoch;
 		pt->epoch++;
 		pt->serial = 0;
 		pt->acked = pt->committed = -1;

@@ -420,6 +420,16 @@ def sealed(d, data, nlines, want_posts, want, conf):
     plain = state_topic(m)
     found = ids_in(ids, plain)
     ok(found, f"(the plain states name {len(found)} account ids: the check above can see them)")
+    sealed_ep, plain_ep = {}, {}
+    for r in plain:
+        if len(r) >= 64 and r[:4] == b"GSKP":
+            part, flags = struct.unpack_from("<II", r, 8)
+            ep = struct.unpack_from("<Q", r, 32)[0]
+            mine = sealed_ep if flags & 4 else plain_ep
+            mine[part] = max(mine.get(part, 0), ep) if mine is sealed_ep else min(mine.get(part, ep), ep)
+    ok(plain_ep and all(plain_ep[p] > sealed_ep.get(p, 0) for p in plain_ep),
+       "without the key: its claims pass the epochs of the sealed states it could not load (else its states "
+       "read as replays of the sealed writer's)", (sealed_ep, plain_ep))
     s3 = Server(d, *args, "--pseudonymize-key-file", key)
     deadline = time.time() + 60
     while time.time() < deadline and "not sealed" not in s3.stderr():
