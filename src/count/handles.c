@@ -296,6 +296,11 @@ int gs_handles_load(struct gs_rd *r, struct gs_handles *h)
 	    n > gs_rd_left(r) / 14)
 		return GS_EFORMAT;
 	h->max = (size_t)max;
+	/* in the order gs_handles_save writes (ent_cmp), so that what loads
+	 * saves to the same bytes */
+	uint64_t prev_hash = 0;
+	const unsigned char *prev = NULL;
+	uint16_t prev_len = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		int64_t ms = gs_rd_i64(r);
 		uint16_t il = gs_rd_u16(r);
@@ -308,6 +313,17 @@ int gs_handles_load(struct gs_rd *r, struct gs_handles *h)
 			return GS_EFORMAT;
 		size_t before = h->n;
 		uint64_t hash = XXH3_64bits(id, il);
+		if (prev) {
+			size_t m = il < prev_len ? il : prev_len;
+			int c = memcmp(prev, id, m);
+			if (hash < prev_hash ||
+			    (hash == prev_hash &&
+			     (c > 0 || (c == 0 && prev_len >= il))))
+				return GS_EFORMAT; /* out of order */
+		}
+		prev_hash = hash;
+		prev = id;
+		prev_len = il;
 		if (h->nslots && slot(h, hash, (const char *)id, il)->s)
 			return GS_EFORMAT; /* an id twice */
 		if (note(h, hash, (const char *)id, il, (const char *)hd, hl,

@@ -101,9 +101,10 @@ const char *gs_engine_handle(const struct gs_engine *e, const char *id);
 void gs_engine_keep_handles(struct gs_engine *e, int on);
 
 /* In a snapshot (snapio.h): u64 max, evicted, skipped, n, then n x (i64
- * ms, u16 idlen, id, u16 hlen, handle), by id hash. Loading checks every
- * field (lengths within the bounds, no empty string, no NUL, no id twice,
- * n <= max) and fills an initialised, empty table. */
+ * ms, u16 idlen, id, u16 hlen, handle), by id hash (then bytes). Loading
+ * checks every field (lengths within the bounds, no empty string, no NUL,
+ * no id twice, that order, n <= max) and fills an initialised, empty
+ * table: what loads saves to the same bytes. */
 struct gs_wr;
 struct gs_rd;
 void gs_handles_save(struct gs_wr *w, const struct gs_handles *h);
