@@ -295,11 +295,6 @@ static int spellings_add(struct spellings **lp, const char *s, size_t len,
 	return 0;
 }
 
-int gs_net_spelling_add(struct node *x, const char *s, size_t len, uint64_t w)
-{
-	return spellings_add(&x->lab, s, len, w);
-}
-
 int gs_net_spellings_add(struct spellings **lp, const char *s, size_t len,
 			 uint64_t w)
 {
@@ -687,8 +682,8 @@ static int add_cotags(struct gs_network *n, const struct gs_post *p,
 		if (tags[i].key) {
 			x = node_get(n, tags[i].h, tags[i].key, tags[i].klen);
 			if (x < 0 ||
-			    gs_net_spelling_add(&n->nodes[x], tags[i].label,
-						tags[i].llen, 1))
+			    spellings_add(&n->nodes[x].lab, tags[i].label,
+					  tags[i].llen, 1))
 				return GS_ENOMEM;
 		} else {
 			uint32_t v = *gs_net_node_slot(n, tags[i].h, NULL, 0);
@@ -1005,9 +1000,11 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 		if (c < 0)
 			return c;
 		resolved += (uint64_t)c;
+		if (c)
+			continue;
 		struct gs_post p;
 		pending_post(pd, &p);
-		if (!c && (r = gs_net_pending_push(dst, &p, pd->key)))
+		if ((r = gs_net_pending_push(dst, &p, pd->key)))
 			return r;
 	}
 
@@ -1032,9 +1029,8 @@ int gs_network_merge(struct gs_network *dst, const struct gs_network *src)
 			return GS_ENOMEM;
 		}
 		for (int k = 0; sx->lab && k < SPELLINGS_MAX && sx->lab->s[k]; k++)
-			if (gs_net_spelling_add(&dst->nodes[x], sx->lab->s[k],
-						sx->lab->len[k],
-						sx->lab->count[k])) {
+			if (spellings_add(&dst->nodes[x].lab, sx->lab->s[k],
+					  sx->lab->len[k], sx->lab->count[k])) {
 				free(map);
 				return GS_ENOMEM;
 			}

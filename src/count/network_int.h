@@ -170,8 +170,8 @@ int gs_net_spells_add(struct spells **ps, int64_t b);
 uint32_t *gs_net_node_slot(const struct gs_network *n, uint64_t h,
 			   const char *id, size_t len);
 int gs_net_nidx_rebuild(struct gs_network *n, size_t want);
-int gs_net_spelling_add(struct node *x, const char *s, size_t len, uint64_t w);
-/* The same, into a list of spellings of its own (the filter tag's). */
+/* Adds w uses of spelling s[0..len) to the list *lp (a node's, the filter
+ * tag's), made on first use; the first SPELLINGS_MAX kept. */
 int gs_net_spellings_add(struct spellings **lp, const char *s, size_t len,
 			 uint64_t w);
 uint32_t *gs_net_edge_slot(const struct gs_network *n, uint32_t a, uint32_t b);
