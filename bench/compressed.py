@@ -271,6 +271,18 @@ def main():
               f"{b:.0f} MiB / {a:.0f} MiB ({best('b10.big10')[0]:.1f} s / "
               f"{best('b10.big')[0]:.1f} s); --threads 1: {b1:.0f} / {a1:.0f} MiB = "
               f"{b1 / a1:.2f}", ("b10.big", "b10.big10"))
+    p = os.path.join(out, "h10.txt")
+    if os.path.exists(p) and os.path.exists(os.path.join(out, "big10.txt")):
+        with open(p) as f:
+            h10, h10size, h10hours = f.read().split()
+        a, b = best("b10.big")[1], best("h10.h10")[1]
+        a1, b1 = best("b10_t1.big")[1], best("h10_t1.h10")[1]
+        check(f"H10 (not one of the issue's checks): peak memory of `report "
+              f"--json --top 20` on {os.path.basename(h10)} ({int(h10size) / 1e9:.1f} GB, "
+              f"the big file's posts over {h10hours} h) / on {datasets[0]}",
+              b / a, BIG10_PEAK,
+              f"{b:.0f} MiB / {a:.0f} MiB; --threads 1: {b1:.0f} / {a1:.0f} MiB = "
+              f"{b1 / a1:.2f}", ("b10.big", "h10.h10"))
     w("## Checks")
     w("")
     w("| check | measured | bound | result | detail |")
