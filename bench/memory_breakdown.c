@@ -16,6 +16,11 @@
 #include "groundswell.h"
 #include "ingest.h"
 
+/* by kind, in summaries()' order */
+static const char *const kind_name[6] = {"co-tags",  "languages", "mentions",
+					 "reposted", "links",	  "domains"};
+static size_t kind_b[6], kind_n[6], kind_full[6];
+
 static size_t summaries(const struct tag *t, size_t *at_n)
 {
 	const struct topk *k[6] = {&t->cot, &t->langs, &t->ment,
@@ -25,6 +30,9 @@ static size_t summaries(const struct tag *t, size_t *at_n)
 	for (int i = 0; i < 6; i++) {
 		size_t kb = topk_bytes(k[i]);
 		b += kb;
+		kind_b[i] += kb;
+		kind_n[i] += k[i]->n;
+		kind_full[i] += k[i]->n && k[i]->n == k[i]->cap;
 		*at_n += k[i]->cap ? kb / k[i]->cap * k[i]->n : 0;
 	}
 	return b;
@@ -132,6 +140,9 @@ int main(int argc, char **argv)
 	       "%zu: sets %.1f MB, summaries %.1f MB (%.1f at entries)\n",
 	       sum_b / 1e6, sum_n / 1e6, cold, cold_acc / 1e6, cold_sum / 1e6,
 	       cold_sum_n / 1e6);
+	for (int q = 0; q < 6; q++)
+		printf("  %s: %.1f MB, %zu entries, %zu summaries full\n",
+		       kind_name[q], kind_b[q] / 1e6, kind_n[q], kind_full[q]);
 	struct mallinfo2 mi = mallinfo2();
 	printf("malloc: arenas %.1f MB, in use %.1f, free %.1f, mmapped "
 	       "%.1f\n",
