@@ -272,7 +272,8 @@ def main():
               f"{best('b10.big')[0]:.1f} s); --threads 1: {b1:.0f} / {a1:.0f} MiB = "
               f"{b1 / a1:.2f}", ("b10.big", "b10.big10"))
     p = os.path.join(out, "h10.txt")
-    if os.path.exists(p) and os.path.exists(os.path.join(out, "big10.txt")):
+    if os.path.exists(p) and all(i in runs for i in (
+            "b10.big", "b10_t1.big", "h10.h10", "h10_t1.h10")):
         with open(p) as f:
             h10, h10size, h10hours = f.read().split()
         a, b = best("b10.big")[1], best("h10.h10")[1]

@@ -259,6 +259,7 @@ s = json.load(open(sys.argv[1]))["summary"]
 t = lambda x: d.datetime.fromisoformat(x.replace("Z", "+00:00"))
 print(int((t(s["last_seen"]) - t(s["first_seen"])).total_seconds() // 3600 + 1))' "$OUT/b10.big.json")
 	H10=$DATA/twitter1-$BIG-h10.jsonl
+	[ -s "$H10" ] || H10=$DATA2/twitter1-$BIG-h10.jsonl
 	if [ ! -s "$H10" ]; then
 		echo "compressed: generating $H10" >&2
 		"$GS" generate --seed "$SEED" -f twitter1 --hours $((10 * hours)) \

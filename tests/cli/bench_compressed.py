@@ -100,14 +100,17 @@ for k in ("twitter1", "jetstream"):
     want |= {f"dd.{k}_plain", f"dd.{k}_gz", f"dd.{k}_zst", f"igzip.{k}_gz",
              f"gzip.{k}_gz", f"pigz.{k}_gz", f"zstd.{k}_zst"}
 want |= {"gs.twitter1_f8", "gs1.twitter1_f8", "gsz.twitter1_f8", "gsz1.twitter1_f8",
-         "dd.twitter1_f8", "b10.big", "b10.big10", "b10_t1.big", "b10_t1.big10"}
+         "dd.twitter1_f8", "b10.big", "b10.big10", "b10_t1.big", "b10_t1.big10",
+         "h10.h10", "h10_t1.h10"}
 ok(sorted(ids) == sorted(want), "each command ran once (RUNS=1)",
    sorted(set(ids) ^ want))
 rows = [r for r in md.splitlines() if re.match(r"\| (twitter1|jetstream)-[^ :|]+ \|", r)]
-ok(len(rows) == len(want) - 4, "a table row per measurement", len(rows))
+ok(len(rows) == len(want) - 6, "a table row per measurement", len(rows))
 checks = re.findall(r"^\| (.*) \| (\S+) \| (\S+) \| (pass|\*\*FAIL\*\*) \|", md, re.M)
-ok(len(checks) == 11, "11 checks (4 each file's speed and memory, 2 identity, BIG10)",
+ok(len(checks) == 12, "12 checks (4 each file's speed and memory, 2 identity, BIG10, H10)",
    checks)
+h10 = [f for f in os.listdir(data2) if f.endswith("-h10.jsonl")]
+ok(h10 == ["twitter1-1M-h10.jsonl"], "H10 is made in DATA2", os.listdir(data2))
 fails = sum(1 for c in checks if c[3] != "pass")
 ok((p.returncode == 1) == (fails > 0), "exit 1 exactly when a check fails",
    (p.returncode, fails))
@@ -188,7 +191,7 @@ def fake(tweak=lambda t: t, differ=None, unstable=None, failed=None, edit=None):
 
 
 rc, failed, n = fake()
-ok(rc == 0 and not failed and n == 11, "made-up figures within every bound pass",
+ok(rc == 0 and not failed and n == 12, "made-up figures within every bound pass",
    (rc, failed, n))
 
 
@@ -213,6 +216,7 @@ cases = [
     ("one form's peak 1.15x plain's, one thread", set_("gsz1.twitter1_m8", kb=115000),
      "twitter1-1M: peak memory", "1.15"),
     ("BIG10 at 1.35x", set_("b10.big10", kb=135000), "BIG10", "1.35"),
+    ("H10 at 1.35x", set_("h10.h10", kb=135000), "H10", "1.35"),
 ]
 for what, tweak, name, got in cases:
     rc, failed, n = fake(tweak)
