@@ -109,7 +109,7 @@ struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t work; /* a block is ready, or the input is over */
 	pthread_cond_t room; /* a slot is free */
-	pthread_cond_t turn; /* blocks were merged, or merging ended */
+	pthread_cond_t turn; /* merging ended (blocks were merged) */
 	uint64_t cut;	     /* blocks cut */
 	size_t ready;	     /* blocks cut and not yet taken */
 	size_t block;	     /* the block size */
@@ -276,8 +276,9 @@ static void parse(struct pipe *pp, uint64_t i)
 		m->state = FREE;
 		pp->merged++;
 		pthread_cond_signal(&pp->room);
-		pthread_cond_broadcast(&pp->turn);
 	}
+	/* a straight block waits for merging to end too: one wake-up here,
+	 * not one per block merged */
 	pp->merging = 0;
 	pthread_cond_broadcast(&pp->turn);
 	pthread_mutex_unlock(&pp->mu);
